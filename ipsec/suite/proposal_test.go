@@ -1,0 +1,134 @@
+package suite
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestParseProposal(t *testing.T) {
+	tests := []struct {
+		in   string
+		esp  bool
+		want string
+	}{
+		{"aes256gcm16-prfsha384-x25519", false, "aes256gcm16-prfsha384-x25519"},
+		{"aes128-sha256-modp2048", false, "aes128-sha256-prfsha256-modp2048"},
+		{"aes256-sha384-sha256-ecp384", false, "aes256-sha384-sha256-prfsha384-prfsha256-ecp384"},
+		{"chacha20poly1305-prfsha256-ecp256", false, "chacha20poly1305-prfsha256-ecp256"},
+		{"aes256gcm16-sha512-curve25519", false, "aes256gcm16-prfsha512-x25519"},
+		{"AES128GCM128-PRFSHA256-MODP3072", false, "aes128gcm16-prfsha256-modp3072"},
+		{"aes256gcm16", true, "aes256gcm16-noesn"},
+		{"aes128gcm16-x25519-esn", true, "aes128gcm16-x25519-esn"},
+		{"esn-aes128-sha256-noesn", true, "aes128-sha256-esn-noesn"},
+		{"aes192-sha512", true, "aes192-sha512-noesn"},
+		{"aes128gcm16-sha256", true, "aes128gcm16-noesn"},
+	}
+	for _, tt := range tests {
+		p, err := ParseProposal(tt.in, tt.esp)
+		if err != nil {
+			t.Errorf("ParseProposal(%q, %v): %v", tt.in, tt.esp, err)
+			continue
+		}
+		if got := p.String(); got != tt.want {
+			t.Errorf("ParseProposal(%q, %v) = %q, want %q", tt.in, tt.esp, got, tt.want)
+		}
+		again, err := ParseProposal(p.String(), tt.esp)
+		if err != nil || again.String() != p.String() {
+			t.Errorf("round trip of %q: %q, %v", p, again, err)
+		}
+	}
+}
+
+func TestParseProposalTransforms(t *testing.T) {
+	p, err := ParseProposal("aes128gcm16-x25519-esn", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Transform{
+		{TypeEncr, EncrAESGCM16, 128},
+		{TypeKE, GroupCurve25519, 0},
+		{TypeESN, ESNYes, 0},
+	}
+	if len(p.Transforms) != len(want) {
+		t.Fatalf("got %v", p.Transforms)
+	}
+	for i := range want {
+		if p.Transforms[i] != want[i] {
+			t.Errorf("transform %d = %+v, want %+v", i, p.Transforms[i], want[i])
+		}
+	}
+}
+
+func TestParseProposalErrors(t *testing.T) {
+	tests := []struct {
+		in    string
+		esp   bool
+		token string // must appear in the error
+	}{
+		{"3des-sha256-modp2048", false, "3des"},
+		{"aes128-md5-modp2048", false, "md5"},
+		{"aes128-sha1-modp2048", false, "sha1"},
+		{"aes128-sha256-modp1024", false, "modp1024"},
+		{"aes128gcm8", true, "aes128gcm8"},
+		{"aes128-sha256-bogus", false, "bogus"},
+		{"aes128-sha256", false, "key exchange"},
+		{"aes128gcm16-x25519", false, "PRF"},
+		{"aes128-x25519", true, "integrity"},
+		{"aes128-aes128gcm16-sha256", true, "mixed"},
+		{"sha256-x25519", true, "no encryption"},
+		{"aes128gcm16-prfsha256", true, "prfsha256"},
+		{"aes128gcm16-prfsha256-x25519-esn", false, "esn"},
+		{"", true, "empty"},
+		{"aes128gcm16--x25519", true, "empty algorithm"},
+	}
+	for _, tt := range tests {
+		_, err := ParseProposal(tt.in, tt.esp)
+		if err == nil {
+			t.Errorf("ParseProposal(%q, %v) succeeded", tt.in, tt.esp)
+			continue
+		}
+		if !errors.Is(err, ErrInvalidProposal) {
+			t.Errorf("ParseProposal(%q): error %v is not ErrInvalidProposal", tt.in, err)
+		}
+		if !strings.Contains(err.Error(), tt.token) {
+			t.Errorf("ParseProposal(%q) error %q does not name %q", tt.in, err, tt.token)
+		}
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	for _, p := range DefaultIKE() {
+		if len(p.Of(TypeEncr)) == 0 || len(p.Of(TypePRF)) == 0 || len(p.Of(TypeKE)) == 0 {
+			t.Errorf("IKE default %v incomplete", p)
+		}
+		for _, tr := range p.Transforms {
+			if !Supported(tr) {
+				t.Errorf("IKE default %v has unsupported %v", p, tr)
+			}
+		}
+	}
+	for _, p := range DefaultESP() {
+		if len(p.Of(TypeEncr)) == 0 || len(p.Of(TypeESN)) != 2 || len(p.Of(TypePRF)) != 0 {
+			t.Errorf("ESP default %v incomplete", p)
+		}
+	}
+}
+
+func TestTransformString(t *testing.T) {
+	tests := map[Transform]string{
+		{TypeEncr, EncrAESGCM16, 256}:         "aes256gcm16",
+		{TypeEncr, EncrAESCBC, 128}:           "aes128",
+		{TypePRF, PRFHMACSHA2_384, 0}:         "prfsha384",
+		{TypeKE, GroupCurve25519, 0}:          "x25519",
+		{TypeInteg, IntegHMACSHA2_256_128, 0}: "sha256",
+		{TypeESN, ESNYes, 0}:                  "esn",
+		{TypeEncr, 3, 0}:                      "ENCR(3)",
+		{TypeEncr, EncrAESGCM16, 100}:         "ENCR(20,100)",
+	}
+	for tr, want := range tests {
+		if got := tr.String(); got != want {
+			t.Errorf("%+v.String() = %q, want %q", tr, got, want)
+		}
+	}
+}
