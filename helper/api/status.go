@@ -1,0 +1,83 @@
+package api
+
+import "time"
+
+// State is where a connection is in its life.
+type State string
+
+// The states of a connection. A profile that was never connected is
+// StateDisconnected.
+const (
+	// StateDisconnected: no tunnel and none wanted.
+	StateDisconnected State = "disconnected"
+	// StateConnecting: the first negotiation is under way.
+	StateConnecting State = "connecting"
+	// StateConnected: the tunnel is established and the system configured;
+	// traffic can flow.
+	StateConnected State = "connected"
+	// StateReconnecting: the tunnel was lost and the helper is establishing
+	// it again.
+	StateReconnecting State = "reconnecting"
+	// StateFailed: the last attempt failed; LastError says why.
+	StateFailed State = "failed"
+)
+
+// Valid reports whether s is one of the defined states.
+func (s State) Valid() bool {
+	switch s {
+	case StateDisconnected, StateConnecting, StateConnected, StateReconnecting, StateFailed:
+		return true
+	}
+	return false
+}
+
+// Encapsulations of ESP (ConnectionStatus.Encapsulation).
+const (
+	// EncapsulationUDP is ESP in UDP on the IKE socket (RFC 3948).
+	EncapsulationUDP = "udp"
+	// EncapsulationRaw is ESP as IP protocol 50 (RFC 4303).
+	EncapsulationRaw = "raw"
+)
+
+// ConnectionStatus is the state of one profile's connection, with exactly
+// the fields `espressoctl status --json` prints. Fields that do not apply
+// in the current state are empty, zero or null; all are always present.
+type ConnectionStatus struct {
+	// Name is the profile's name.
+	Name string `json:"name"`
+	// State is the connection's state.
+	State State `json:"state"`
+	// Gateway is the profile's gateway.
+	Gateway string `json:"gateway"`
+	// VirtualIPs are the addresses the gateway assigned.
+	VirtualIPs []string `json:"virtual_ips"`
+	// DNS are the name servers in use for the tunnel.
+	DNS []string `json:"dns"`
+	// LocalTS are the negotiated local traffic selectors.
+	LocalTS []string `json:"local_ts"`
+	// RemoteTS are the negotiated remote traffic selectors.
+	RemoteTS []string `json:"remote_ts"`
+	// IKEProposal is the chosen IKE proposal.
+	IKEProposal string `json:"ike_proposal"`
+	// ESPProposal is the chosen ESP proposal.
+	ESPProposal string `json:"esp_proposal"`
+	// NATDetected reports a NAT between client and gateway (RFC 7296
+	// §2.23).
+	NATDetected bool `json:"nat_detected"`
+	// Encapsulation is EncapsulationUDP or EncapsulationRaw while
+	// connected, empty otherwise.
+	Encapsulation string `json:"encapsulation"`
+	// BytesIn counts decrypted payload bytes received.
+	BytesIn uint64 `json:"bytes_in"`
+	// BytesOut counts payload bytes sent.
+	BytesOut uint64 `json:"bytes_out"`
+	// PacketsIn counts packets received.
+	PacketsIn uint64 `json:"packets_in"`
+	// PacketsOut counts packets sent.
+	PacketsOut uint64 `json:"packets_out"`
+	// EstablishedAt is when the current tunnel came up; null when not
+	// connected.
+	EstablishedAt *time.Time `json:"established_at"`
+	// LastError is the reason of the last failure, in words; empty if none.
+	LastError string `json:"last_error"`
+}
