@@ -1,0 +1,78 @@
+package platform
+
+import (
+	"bytes"
+	"fmt"
+	"net/netip"
+	"testing"
+	"time"
+)
+
+// TestUDPBatchRoundTrip sends a batch between two loopback sockets of each
+// family and checks every payload and source address arrives.
+func TestUDPBatchRoundTrip(t *testing.T) {
+	for _, loop := range []string{"127.0.0.1", "::1"} {
+		t.Run(loop, func(t *testing.T) {
+			testUDPRoundTrip(t, netip.MustParseAddr(loop))
+		})
+	}
+}
+
+func testUDPRoundTrip(t *testing.T, ip netip.Addr) {
+	a, err := ListenUDP(UDPConfig{Addr: netip.AddrPortFrom(ip, 0)})
+	if err != nil {
+		t.Skipf("no %s socket here: %v", ip, err)
+	}
+	defer a.Close()
+	b, err := ListenUDP(UDPConfig{Addr: netip.AddrPortFrom(ip, 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	udpRoundTrip(t, a, b, 10)
+}
+
+// udpRoundTrip writes count datagrams from a to b and reads them back;
+// b is closed if they have not all arrived within five seconds.
+func udpRoundTrip(t *testing.T, a, b Transport, count int) {
+	t.Helper()
+	out := make([]Datagram, count)
+	for i := range out {
+		out[i] = Datagram{Buf: fmt.Appendf(nil, "datagram %d", i), Addr: b.LocalAddr()}
+	}
+	n, err := a.WriteBatch(out)
+	if err != nil || n != count {
+		t.Fatalf("WriteBatch = %d, %v", n, err)
+	}
+	in := make([]Datagram, count)
+	for i := range in {
+		in[i].Buf = make([]byte, 0, 1500)
+	}
+	stop := time.AfterFunc(5*time.Second, func() { b.Close() })
+	defer stop.Stop()
+	got := 0
+	for got < count {
+		k, err := b.ReadBatch(in[got:])
+		if err != nil {
+			t.Fatalf("ReadBatch: %v", err)
+		}
+		got += k
+	}
+	if got != count {
+		t.Fatalf("received %d of %d datagrams", got, count)
+	}
+	for i := range in {
+		if !bytes.Equal(in[i].Buf, out[i].Buf) {
+			t.Errorf("datagram %d: got %q, want %q", i, in[i].Buf, out[i].Buf)
+		}
+		if in[i].Addr != a.LocalAddr() {
+			t.Errorf("datagram %d: source %s, want %s", i, in[i].Addr, a.LocalAddr())
+		}
+	}
+}
+
+func TestUDPConfigErrors(t *testing.T) {
+	if _, err := ListenUDP(UDPConfig{}); err == nil {
+		t.Fatal("ListenUDP accepted an invalid address")
+	}
+}
