@@ -1,0 +1,105 @@
+package keymat
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"github.com/espressovpn/espresso/ipsec/suite"
+)
+
+// IKESuite is the part of a negotiated IKE proposal that shapes the keys.
+// Integ is the zero Transform when Encr is an AEAD (RFC 5282 §7: no SK_a*).
+type IKESuite struct {
+	Encr  suite.Transform
+	PRF   suite.TransformID
+	Integ suite.Transform
+}
+
+// lengths returns the lengths of SK_a* and SK_e* for the suite.
+func (s IKESuite) lengths() (integ, encr int, err error) {
+	encr, ok := suite.EncrKeyMatLen(s.Encr)
+	if !ok {
+		return 0, 0, fmt.Errorf("keymat: unsupported encryption transform %v", s.Encr)
+	}
+	if suite.IsAEAD(s.Encr) {
+		if s.Integ.ID != 0 {
+			return 0, 0, fmt.Errorf("keymat: integrity transform %v with AEAD %v", s.Integ, s.Encr)
+		}
+		return 0, encr, nil
+	}
+	integ = suite.IntegKeyLen(s.Integ.ID)
+	if integ == 0 {
+		return 0, 0, fmt.Errorf("keymat: unsupported integrity transform %v", s.Integ)
+	}
+	return integ, encr, nil
+}
+
+// IKEKeys are the seven keys of an IKE SA (RFC 7296 §2.14). For an AEAD
+// suite AI and AR are empty and EI/ER hold the cipher key followed by the
+// 4-byte salt (RFC 5282 §7.1).
+type IKEKeys struct {
+	D      []byte // SK_d: seeds Child SA and rekeyed IKE SA keys
+	AI, AR []byte // SK_ai, SK_ar: integrity, initiator and responder
+	EI, ER []byte // SK_ei, SK_er: encryption, initiator and responder
+	PI, PR []byte // SK_pi, SK_pr: bind the AUTH payloads to the identities
+}
+
+// SKEYSEED returns prf(Ni | Nr, g^ir), the SKEYSEED of an IKE SA created by
+// IKE_SA_INIT (RFC 7296 §2.14).
+func SKEYSEED(prf PRF, ni, nr, gir []byte) []byte {
+	key := make([]byte, 0, len(ni)+len(nr))
+	key = append(append(key, ni...), nr...)
+	return prf.Sum(key, gir)
+}
+
+// RekeySKEYSEED returns prf(SK_d(old), g^ir(new) | Ni | Nr), the SKEYSEED of
+// an IKE SA created by rekeying one (RFC 7296 §2.18). oldPRF is the PRF of the
+// old IKE SA: the exchange belongs to it, even if the new SA negotiated
+// another one.
+func RekeySKEYSEED(oldPRF PRF, oldSKd, gir, ni, nr []byte) []byte {
+	return oldPRF.Sum(oldSKd, gir, ni, nr)
+}
+
+// DeriveIKEKeys computes {SK_d | SK_ai | SK_ar | SK_ei | SK_er | SK_pi | SK_pr}
+// = prf+(SKEYSEED, Ni | Nr | SPIi | SPIr) (RFC 7296 §2.14) with the suite's
+// PRF, which for a rekeyed IKE SA is the new SA's PRF (§2.18).
+func DeriveIKEKeys(s IKESuite, skeyseed, ni, nr []byte, spii, spir uint64) (*IKEKeys, error) {
+	prf, err := NewPRF(s.PRF)
+	if err != nil {
+		return nil, err
+	}
+	integ, encr, err := s.lengths()
+	if err != nil {
+		return nil, err
+	}
+	seed := make([]byte, 0, len(ni)+len(nr)+16)
+	seed = append(append(seed, ni...), nr...)
+	seed = binary.BigEndian.AppendUint64(seed, spii)
+	seed = binary.BigEndian.AppendUint64(seed, spir)
+	ps := prf.Size()
+	km, err := prf.Plus(skeyseed, seed, 3*ps+2*integ+2*encr)
+	if err != nil {
+		return nil, err
+	}
+	next := func(n int) []byte {
+		b := km[:n:n]
+		km = km[n:]
+		return b
+	}
+	k := &IKEKeys{}
+	k.D = next(ps)
+	k.AI, k.AR = next(integ), next(integ)
+	k.EI, k.ER = next(encr), next(encr)
+	k.PI, k.PR = next(ps), next(ps)
+	return k, nil
+}
+
+// Wipe overwrites every key; the IKEKeys must not be used afterwards.
+func (k *IKEKeys) Wipe() {
+	if k == nil {
+		return
+	}
+	for _, b := range [][]byte{k.D, k.AI, k.AR, k.EI, k.ER, k.PI, k.PR} {
+		clear(b)
+	}
+}
