@@ -8,21 +8,24 @@ type CertEncoding uint8
 
 // Certificate encodings (RFC 7296 §3.6, RFC 4806, RFC 7670).
 const (
-	CertPKCS7              CertEncoding = 1
-	CertPGP                CertEncoding = 2
-	CertDNSSignedKey       CertEncoding = 3
-	CertX509Signature      CertEncoding = 4
-	CertKerberos           CertEncoding = 6
-	CertCRL                CertEncoding = 7
-	CertARL                CertEncoding = 8
-	CertSPKI               CertEncoding = 9
-	CertX509Attribute      CertEncoding = 10
-	CertHashURLX509        CertEncoding = 12
-	CertHashURLX509Bundle  CertEncoding = 13
-	CertOCSPContent        CertEncoding = 14 // RFC 4806
-	CertRawPublicKey       CertEncoding = 15 // RFC 7670
-	certEncodingHeaderSize              = 1
+	CertPKCS7             CertEncoding = 1
+	CertPGP               CertEncoding = 2
+	CertDNSSignedKey      CertEncoding = 3
+	CertX509Signature     CertEncoding = 4
+	CertKerberos          CertEncoding = 6
+	CertCRL               CertEncoding = 7
+	CertARL               CertEncoding = 8
+	CertSPKI              CertEncoding = 9
+	CertX509Attribute     CertEncoding = 10
+	CertHashURLX509       CertEncoding = 12
+	CertHashURLX509Bundle CertEncoding = 13
+	CertOCSPContent       CertEncoding = 14 // RFC 4806
+	CertRawPublicKey      CertEncoding = 15 // RFC 7670
 )
+
+// certEncodingHeaderSize is the Cert Encoding octet that starts CERT and
+// CERTREQ bodies.
+const certEncodingHeaderSize = 1
 
 // String returns the RFC name of the encoding.
 func (e CertEncoding) String() string {
