@@ -24,4 +24,3 @@ func TestIKERekeyMatchesStrongSwan(t *testing.T) {
 	checkEqual(t, "rekeyed SK_pi", k.PI, kat["rekey_ike_sk_pi"])
 	checkEqual(t, "rekeyed SK_pr", k.PR, kat["rekey_ike_sk_pr"])
 }
-
