@@ -1,0 +1,42 @@
+package sk
+
+import (
+	"testing"
+
+	"github.com/espressovpn/espresso/ipsec/suite"
+)
+
+// FuzzOpen feeds arbitrary heads and bodies to every suite's Open, seeded
+// with the sealed payloads of the strongSwan captures. Open must never
+// panic, and anything it accepts must be a plaintext the body can hold.
+func FuzzOpen(f *testing.F) {
+	for _, name := range []string{"psk.pcap", "cert.pcap"} {
+		for _, m := range ikeMessages(f, name)[2:] {
+			s := findSealed(f, m)
+			f.Add(uint8(0), s.head, s.body)
+		}
+	}
+	ciphers := make([]*Cipher, len(allSuites))
+	for i, s := range allSuites {
+		seal, open := newPair(f, s, 6)
+		ciphers[i] = open
+		msg, err := seal.Seal(head(), []byte("seed plaintext"))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(uint8(i), msg[:32], msg[32:])
+	}
+	kat := loadKAT(f, "keys.txt")
+	real, err := New(gcm128, suite.Transform{}, kat["psk_sk_ei"], nil, nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	ciphers[0] = real
+	f.Fuzz(func(t *testing.T, which uint8, head, body []byte) {
+		c := ciphers[int(which)%len(ciphers)]
+		pt, err := c.Open(head, body)
+		if err == nil && c.BodyLen(len(pt)) > len(body) {
+			t.Fatalf("%d-byte plaintext from a %d-byte body", len(pt), len(body))
+		}
+	})
+}
