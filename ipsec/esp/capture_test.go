@@ -18,10 +18,10 @@ import (
 // SA keys and SPIs in the order they were made, and the inner packets the
 // ESP layer logged in the order it logged them.
 type charonLog struct {
-	initKeys, respKeys [][]byte   // "encryption initiator/responder key"
-	inSPIs, outSPIs    []string   // "established with SPIs <in>_i <out>_o"
-	decrypted          [][]byte   // "ESP payload:" dumps of inbound packets
-	encrypted          [][]byte   // "ESP before encryption:" dumps of outbound packets
+	initKeys, respKeys [][]byte // "encryption initiator/responder key"
+	inSPIs, outSPIs    []string // "established with SPIs <in>_i <out>_o"
+	decrypted          [][]byte // "ESP payload:" dumps of inbound packets
+	encrypted          [][]byte // "ESP before encryption:" dumps of outbound packets
 }
 
 var (

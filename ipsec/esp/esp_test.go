@@ -167,8 +167,11 @@ func TestNewRejects(t *testing.T) {
 		"spi 0":         func(p *Params) { p.SPI = 0 },
 		"short key":     func(p *Params) { p.EncrKey = p.EncrKey[:10] },
 		"integ w/ aead": func(p *Params) { p.Integ = suite.IntegHMACSHA2_256_128 },
-		"cbc no integ":  func(p *Params) { p.Encr = suite.Transform{Type: suite.TypeEncr, ID: suite.EncrAESCBC, KeyBits: 128}; p.EncrKey = p.EncrKey[:16] },
-		"3des":          func(p *Params) { p.Encr = suite.Transform{Type: suite.TypeEncr, ID: 3} },
+		"cbc no integ": func(p *Params) {
+			p.Encr = suite.Transform{Type: suite.TypeEncr, ID: suite.EncrAESCBC, KeyBits: 128}
+			p.EncrKey = p.EncrKey[:16]
+		},
+		"3des": func(p *Params) { p.Encr = suite.Transform{Type: suite.TypeEncr, ID: 3} },
 	}
 	for name, mod := range cases {
 		p := good
