@@ -1,0 +1,72 @@
+// Package conn runs one connection state machine per profile: it dials
+// through a Dialer, watches the resulting Session, reconnects when the
+// session drops and tells watchers about every state change.
+//
+// The Dialer is the seam to the code that really connects (the IKEv2
+// initiator, the ESP data path and the platform configuration); tests use
+// a fake one.
+package conn
+
+import (
+	"context"
+	"errors"
+	"net/netip"
+	"time"
+
+	"github.com/espressovpn/espresso/helper/api"
+)
+
+// Dialer establishes connections. Dial returns once the tunnel is
+// established and the system configured (traffic can flow), or with the
+// reason it could not be. It must return soon after ctx is done.
+type Dialer interface {
+	Dial(ctx context.Context, p api.Profile) (Session, error)
+}
+
+// Session is one established tunnel.
+type Session interface {
+	// Info describes the negotiated tunnel; it does not change during the
+	// session.
+	Info() Info
+	// Counters returns the traffic counters so far.
+	Counters() Counters
+	// Done is closed when the session ends by itself (the gateway deleted
+	// it, dead peer detection gave up, the network went away).
+	Done() <-chan struct{}
+	// Err says why the session ended, once Done is closed.
+	Err() error
+	// Close ends the session and removes everything it configured on the
+	// system. It is safe to call more than once and after Done.
+	Close() error
+}
+
+// Info is what a session negotiated.
+type Info struct {
+	VirtualIPs    []netip.Addr
+	DNS           []netip.Addr
+	LocalTS       []netip.Prefix
+	RemoteTS      []netip.Prefix
+	IKEProposal   string
+	ESPProposal   string
+	NATDetected   bool
+	Encapsulation string // api.EncapsulationUDP or api.EncapsulationRaw
+	EstablishedAt time.Time
+}
+
+// Counters are a session's traffic counters.
+type Counters struct {
+	BytesIn, BytesOut     uint64
+	PacketsIn, PacketsOut uint64
+}
+
+// ErrUnavailable is returned by UnavailableDialer.
+var ErrUnavailable = errors.New("IKEv2 negotiation is not available in this build")
+
+// UnavailableDialer is the Dialer of a helper built without an IKEv2
+// implementation: every Dial fails with ErrUnavailable.
+type UnavailableDialer struct{}
+
+// Dial implements Dialer.
+func (UnavailableDialer) Dial(context.Context, api.Profile) (Session, error) {
+	return nil, ErrUnavailable
+}

@@ -1,0 +1,281 @@
+package conn
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/espressovpn/espresso/helper/api"
+)
+
+// Logger records log entries; *logring.Ring implements it.
+type Logger interface {
+	Logf(level api.Level, connection, format string, args ...any)
+}
+
+// ErrUnknownProfile is returned for a name the Manager was not told about.
+var ErrUnknownProfile = errors.New("no such profile")
+
+// ErrBusy is returned by RemoveProfile while the connection is active.
+var ErrBusy = errors.New("the connection is active; disconnect it first")
+
+// ErrDisconnected is returned by Wait when the connection was ended (by a
+// Disconnect) before it came up.
+var ErrDisconnected = errors.New("the connection was disconnected before it came up")
+
+// FailedError is returned by Wait when the connection attempt failed. Its
+// message is the reason in words, as in ConnectionStatus.LastError.
+type FailedError struct {
+	Name string
+	Err  error
+}
+
+func (e *FailedError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the failure.
+func (e *FailedError) Unwrap() error { return e.Err }
+
+// Manager owns the state machine of every profile's connection. It is safe
+// for concurrent use. Each active connection has one supervising goroutine,
+// owned by the Manager: Disconnect and Close stop it and wait for it.
+type Manager struct {
+	dialer Dialer
+	log    Logger
+	policy RetryPolicy
+
+	ctx    context.Context // parent of every supervisor; cancelled by Close
+	cancel context.CancelFunc
+
+	mu       sync.Mutex
+	conns    map[string]*conn
+	watchers map[*Watcher]struct{}
+	closed   bool
+}
+
+// conn is one profile's state. Fields are guarded by Manager.mu.
+type conn struct {
+	name    string
+	gateway string
+	state   api.State
+	lastErr string
+	// failure is the error behind a StateFailed, for Wait.
+	failure error
+	session Session
+	// changed is closed and replaced at every state change, for Wait.
+	changed chan struct{}
+	// stop ends the supervisor; done is closed when it has returned.
+	// Both are nil while no supervisor runs.
+	stop context.CancelFunc
+	done chan struct{}
+}
+
+// NewManager returns a Manager that connects through d and logs to log.
+func NewManager(d Dialer, log Logger, policy RetryPolicy) *Manager {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Manager{
+		dialer:   d,
+		log:      log,
+		policy:   policy,
+		ctx:      ctx,
+		cancel:   cancel,
+		conns:    make(map[string]*conn),
+		watchers: make(map[*Watcher]struct{}),
+	}
+}
+
+// SetProfile adds a profile (disconnected) or updates its gateway. A
+// running connection keeps the settings it was started with until it
+// reconnects.
+func (m *Manager) SetProfile(name, gateway string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c, ok := m.conns[name]
+	if !ok {
+		c = &conn{name: name, state: api.StateDisconnected, changed: make(chan struct{})}
+		m.conns[name] = c
+	}
+	c.gateway = gateway
+	m.broadcastLocked(api.Event{Kind: api.EventStatus, Connection: ptr(m.statusLocked(c))})
+}
+
+// RemoveProfile forgets a profile; ErrBusy while its connection is active.
+func (m *Manager) RemoveProfile(name string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c, ok := m.conns[name]
+	if !ok {
+		return ErrUnknownProfile
+	}
+	if c.done != nil {
+		return ErrBusy
+	}
+	delete(m.conns, name)
+	m.broadcastLocked(api.Event{Kind: api.EventRemoved, Name: name})
+	return nil
+}
+
+// Active reports whether the profile's connection is connecting,
+// connected or reconnecting.
+func (m *Manager) Active(name string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c, ok := m.conns[name]
+	return ok && c.done != nil
+}
+
+// Connect starts connecting p (whose name SetProfile made known). It
+// returns at once; an active connection is left as it is.
+func (m *Manager) Connect(p api.Profile) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c, ok := m.conns[p.Name]
+	if !ok {
+		return ErrUnknownProfile
+	}
+	if m.closed {
+		return errors.New("the helper is shutting down")
+	}
+	if c.done != nil {
+		return nil
+	}
+	ctx, stop := context.WithCancel(m.ctx)
+	c.stop, c.done = stop, make(chan struct{})
+	c.lastErr = ""
+	m.setStateLocked(c, api.StateConnecting)
+	m.log.Logf(api.LevelInfo, p.Name, "connecting to %s", p.Gateway)
+	go m.supervise(ctx, c, p, c.done)
+	return nil
+}
+
+// Disconnect ends the profile's connection and waits, as long as ctx
+// allows, until the system is restored.
+func (m *Manager) Disconnect(ctx context.Context, name string) error {
+	m.mu.Lock()
+	c, ok := m.conns[name]
+	if !ok {
+		m.mu.Unlock()
+		return ErrUnknownProfile
+	}
+	stop, done := c.stop, c.done
+	if done == nil && c.state == api.StateFailed {
+		m.setStateLocked(c, api.StateDisconnected)
+	}
+	m.mu.Unlock()
+	if done == nil {
+		return nil
+	}
+	m.log.Logf(api.LevelInfo, name, "disconnecting")
+	stop()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Wait blocks until the profile's connection is up and returns its status;
+// it returns a *FailedError when the attempt failed and ErrDisconnected
+// when the connection was ended first.
+func (m *Manager) Wait(ctx context.Context, name string) (api.ConnectionStatus, error) {
+	for {
+		m.mu.Lock()
+		c, ok := m.conns[name]
+		if !ok {
+			m.mu.Unlock()
+			return api.ConnectionStatus{}, ErrUnknownProfile
+		}
+		st := m.statusLocked(c)
+		changed, failure := c.changed, c.failure
+		m.mu.Unlock()
+		switch st.State {
+		case api.StateConnected:
+			return st, nil
+		case api.StateFailed:
+			return st, &FailedError{Name: name, Err: failure}
+		case api.StateDisconnected:
+			return st, ErrDisconnected
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return st, ctx.Err()
+		}
+	}
+}
+
+// Status returns the status of every profile, sorted by name.
+func (m *Manager) Status() []api.ConnectionStatus {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.statusAllLocked()
+}
+
+// StatusOf returns one profile's status.
+func (m *Manager) StatusOf(name string) (api.ConnectionStatus, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c, ok := m.conns[name]
+	if !ok {
+		return api.ConnectionStatus{}, ErrUnknownProfile
+	}
+	return m.statusLocked(c), nil
+}
+
+// Close ends every connection, waits for their supervisors (as long as ctx
+// allows) and ends every watch.
+func (m *Manager) Close(ctx context.Context) error {
+	m.mu.Lock()
+	m.closed = true
+	var dones []chan struct{}
+	for _, c := range m.conns {
+		if c.done != nil {
+			dones = append(dones, c.done)
+		}
+	}
+	m.mu.Unlock()
+	m.cancel()
+	for _, d := range dones {
+		select {
+		case <-d:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	m.mu.Lock()
+	for w := range m.watchers {
+		m.dropWatcherLocked(w)
+	}
+	m.mu.Unlock()
+	return nil
+}
+
+func (m *Manager) statusAllLocked() []api.ConnectionStatus {
+	out := make([]api.ConnectionStatus, 0, len(m.conns))
+	for _, c := range m.conns {
+		out = append(out, m.statusLocked(c))
+	}
+	slices.SortFunc(out, func(a, b api.ConnectionStatus) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
+// setStateLocked moves c to state, wakes waiters and tells watchers.
+func (m *Manager) setStateLocked(c *conn, state api.State) {
+	c.state = state
+	close(c.changed)
+	c.changed = make(chan struct{})
+	m.broadcastLocked(api.Event{Kind: api.EventStatus, Connection: ptr(m.statusLocked(c))})
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// describe turns an error into the reason shown to the user.
+func describe(err error) string {
+	if err == nil {
+		return ""
+	}
+	return fmt.Sprint(err)
+}

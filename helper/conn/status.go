@@ -1,0 +1,59 @@
+package conn
+
+import (
+	"net/netip"
+
+	"github.com/espressovpn/espresso/helper/api"
+)
+
+// statusLocked builds the API status of c, with the session's live
+// counters while connected. Lists are never nil, so every field of the
+// JSON status is present.
+func (m *Manager) statusLocked(c *conn) api.ConnectionStatus {
+	st := api.ConnectionStatus{
+		Name:       c.name,
+		State:      c.state,
+		Gateway:    c.gateway,
+		LastError:  c.lastErr,
+		VirtualIPs: []string{},
+		DNS:        []string{},
+		LocalTS:    []string{},
+		RemoteTS:   []string{},
+	}
+	if c.session == nil || c.state != api.StateConnected {
+		return st
+	}
+	info := c.session.Info()
+	st.VirtualIPs = addrs(info.VirtualIPs)
+	st.DNS = addrs(info.DNS)
+	st.LocalTS = prefixes(info.LocalTS)
+	st.RemoteTS = prefixes(info.RemoteTS)
+	st.IKEProposal = info.IKEProposal
+	st.ESPProposal = info.ESPProposal
+	st.NATDetected = info.NATDetected
+	st.Encapsulation = info.Encapsulation
+	if !info.EstablishedAt.IsZero() {
+		t := info.EstablishedAt.UTC()
+		st.EstablishedAt = &t
+	}
+	cnt := c.session.Counters()
+	st.BytesIn, st.BytesOut = cnt.BytesIn, cnt.BytesOut
+	st.PacketsIn, st.PacketsOut = cnt.PacketsIn, cnt.PacketsOut
+	return st
+}
+
+func addrs(in []netip.Addr) []string {
+	out := make([]string, 0, len(in))
+	for _, a := range in {
+		out = append(out, a.String())
+	}
+	return out
+}
+
+func prefixes(in []netip.Prefix) []string {
+	out := make([]string, 0, len(in))
+	for _, p := range in {
+		out = append(out, p.String())
+	}
+	return out
+}
