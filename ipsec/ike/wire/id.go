@@ -88,13 +88,13 @@ func DNIdentity(der []byte) Identity { return Identity{IDDERASN1DN, der} }
 func KeyIDIdentity(id []byte) Identity { return Identity{IDKeyID, id} }
 
 // AppendBody appends the ID type, the reserved octets and the data.
-func (id *Identity) AppendBody(b []byte) ([]byte, error) {
+func (id Identity) AppendBody(b []byte) ([]byte, error) {
 	b = append(b, byte(id.IDType), 0, 0, 0)
 	return append(b, id.Data...), nil
 }
 
 // Addr returns the address of an ID_IPV4_ADDR or ID_IPV6_ADDR identity.
-func (id *Identity) Addr() (netip.Addr, bool) {
+func (id Identity) Addr() (netip.Addr, bool) {
 	switch {
 	case id.IDType == IDIPv4Addr && len(id.Data) == 4:
 		return netip.AddrFrom4([4]byte(id.Data)), true
@@ -106,7 +106,7 @@ func (id *Identity) Addr() (netip.Addr, bool) {
 
 // String renders the identity for logs and messages: text identities as
 // text, addresses in their usual notation, the rest in hex with the type.
-func (id *Identity) String() string {
+func (id Identity) String() string {
 	switch id.IDType {
 	case IDFQDN, IDRFC822:
 		return fmt.Sprintf("%q", id.Data)
@@ -121,7 +121,7 @@ func (id *Identity) String() string {
 }
 
 // Equal reports whether two identities have the same type and data.
-func (id *Identity) Equal(o *Identity) bool {
+func (id Identity) Equal(o Identity) bool {
 	return id.IDType == o.IDType && string(id.Data) == string(o.Data)
 }
 

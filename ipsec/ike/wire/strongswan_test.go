@@ -285,7 +285,7 @@ func TestCaptureIKEAuth(t *testing.T) {
 	} {
 		idi, _ := First[*IDi](c.req)
 		idr, _ := First[*IDr](c.resp)
-		if idi == nil || !idi.Equal(&c.idi) || idr == nil || !idr.Equal(&Identity{IDFQDN, []byte("gw.example.test")}) {
+		if idi == nil || !idi.Equal(c.idi) || idr == nil || !idr.Equal(FQDNIdentity("gw.example.test")) {
 			t.Errorf("%s: IDi %v, IDr %v", c.name, idi, idr)
 		}
 		for i, m := range []Payloads{c.req, c.resp} {

@@ -1,0 +1,15 @@
+package wire
+
+import "testing"
+
+func TestCertificateRoundTrip(t *testing.T) {
+	der := pemFile(t, "gw.crt")
+	got := roundTrip(t, &Certificate{Encoding: CertX509Signature, Data: der}, append([]byte{4}, der...)).(*Certificate)
+	if got.Encoding.String() != "X.509 Certificate - Signature" {
+		t.Errorf("encoding %v", got.Encoding)
+	}
+	roundTrip(t, &Certificate{Encoding: CertHashURLX509}, []byte{12})
+	parseErrors(t, PayloadCERT, ErrTruncated, nil)
+}
+
+func FuzzCertificate(f *testing.F) { fuzzBody(f, PayloadCERT) }
