@@ -12,8 +12,10 @@ import (
 // Extended key usages that mark a certificate for IKE: id-kp-ipsecIKE (RFC
 // 4945 §5.1.3.12) and iKEIntermediate (1.3.6.1.5.5.8.2.2, from the IPsec PKI
 // profile drafts, which Windows clients expect and strongSwan's pki tool
-// writes). TLS server authentication counts too, since gateways commonly
-// reuse such certificates and strongSwan accepts them.
+// writes). The IPsec end-system/user usages of RFC 2459 and TLS server and
+// client authentication count too: gateways and clients commonly reuse such
+// certificates and strongSwan accepts them. A certificate marked only for
+// something else (code signing, e-mail protection) is refused.
 var (
 	oidEKUIPsecIKE        = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 3, 17}
 	oidEKUIKEIntermediate = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 8, 2, 2}
@@ -73,9 +75,13 @@ func checkIKEUsage(c *x509.Certificate) error {
 	if len(c.ExtKeyUsage) == 0 && len(c.UnknownExtKeyUsage) == 0 {
 		return nil
 	}
-	if slices.Contains(c.ExtKeyUsage, x509.ExtKeyUsageAny) || slices.Contains(c.ExtKeyUsage, x509.ExtKeyUsageServerAuth) ||
-		slices.Contains(c.ExtKeyUsage, x509.ExtKeyUsageIPSECEndSystem) {
-		return nil
+	for _, u := range []x509.ExtKeyUsage{
+		x509.ExtKeyUsageAny, x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth,
+		x509.ExtKeyUsageIPSECEndSystem, x509.ExtKeyUsageIPSECUser,
+	} {
+		if slices.Contains(c.ExtKeyUsage, u) {
+			return nil
+		}
 	}
 	for _, o := range c.UnknownExtKeyUsage {
 		if o.Equal(oidEKUIPsecIKE) || o.Equal(oidEKUIKEIntermediate) {
