@@ -20,8 +20,8 @@ type Network struct {
 	dns       *dnsManager
 
 	mu   sync.Mutex
-	open map[string]bool // tunnel names with an open Tunnel
-	held map[string]bool // TUN devices held by open Tunnels
+	open map[string]bool   // tunnel names with an open Tunnel
+	live map[string]record // the latest record of each open Tunnel
 }
 
 var _ platform.Network = (*Network)(nil)
@@ -76,7 +76,7 @@ func newNetwork(opts Options, k kernel, f tunFactory) (*Network, error) {
 			runner:     opts.Runner,
 		},
 		open: map[string]bool{},
-		held: map[string]bool{},
+		live: map[string]record{},
 	}, nil
 }
 
@@ -98,19 +98,54 @@ func (n *Network) Open(name string) (platform.Tunnel, error) {
 	return &Tunnel{net: n, name: name, path: path, rec: record{Tunnel: name}}, nil
 }
 
-// hold notes that an open Tunnel owns dev: the kernel reuses the name of a
-// device that vanished in a crash, so a stale record may name it.
-func (n *Network) hold(dev string) {
+// publish keeps a copy of an open Tunnel's record, so that undoing a stale
+// record leaves alone what a live Tunnel holds: the kernel reuses the name
+// of a device that vanished in a crash, and two connections may share a
+// rule.
+func (n *Network) publish(r *record) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	n.held[dev] = true
+	if n.open[r.Tunnel] {
+		n.live[r.Tunnel] = r.clone()
+	}
 }
 
-func (n *Network) release(name, dev string) {
+func (n *Network) release(name string) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	delete(n.open, name)
-	delete(n.held, dev)
+	delete(n.live, name)
+}
+
+// liveObjects collects what open Tunnels hold. The caller holds n.mu.
+func (n *Network) liveObjects() *liveSet {
+	l := &liveSet{
+		devs:   map[string]bool{},
+		addrs:  map[addrSpec]bool{},
+		routes: map[routeSpec]bool{},
+		rules:  map[ruleSpec]bool{},
+	}
+	for _, r := range n.live {
+		l.devs[r.Device] = true
+		for _, a := range r.Addrs {
+			l.addrs[a] = true
+		}
+		for _, x := range r.Routes {
+			l.routes[x] = true
+		}
+		for _, x := range r.Rules {
+			l.rules[x] = true
+		}
+	}
+	return l
+}
+
+// liveSet is what open Tunnels hold, which recovery must not remove.
+type liveSet struct {
+	devs   map[string]bool
+	addrs  map[addrSpec]bool
+	routes map[routeSpec]bool
+	rules  map[ruleSpec]bool
 }
 
 // Recover implements platform.Network: it undoes every record in the state
@@ -142,7 +177,7 @@ func (n *Network) recoverOne(path string) error {
 	if err != nil {
 		return err
 	}
-	t := &Tunnel{net: n, name: r.Tunnel, path: path, rec: *r, stale: n.held}
+	t := &Tunnel{net: n, name: r.Tunnel, path: path, rec: *r, live: n.liveObjects()}
 	if err := t.teardown(); err != nil {
 		return fmt.Errorf("recover %q: %w", r.Tunnel, err)
 	}

@@ -32,16 +32,12 @@ func plan(c *platform.Config, dev string) state {
 	for _, v := range c.VirtualIPs {
 		s.addrs = append(s.addrs, addrSpec{Dev: dev, Prefix: v})
 	}
+	// The routes that keep traffic out of the tunnel go in before the
+	// routes into it, so that re-applying a Config whose rule is already
+	// in place never routes the peer into the tunnel, even briefly.
 	families := map[int]bool{}
 	for _, ts := range c.RemoteSelectors {
 		families[family(ts.Addr())] = true
-		s.routes = append(s.routes, routeSpec{
-			Table: c.Table,
-			Type:  routeUnicast,
-			Dst:   ts,
-			Dev:   dev,
-			Src:   sourceFor(c.VirtualIPs, ts.Addr()),
-		})
 	}
 	if c.NeedsPeerExclusion() {
 		// kernel-libipsec's exclusion route: the peer stays reachable
@@ -61,6 +57,15 @@ func plan(c *platform.Config, dev string) state {
 	}
 	if families[unix.AF_INET6] && coversLinkLocal(c.RemoteSelectors) {
 		s.routes = append(s.routes, routeSpec{Table: c.Table, Type: routeThrow, Dst: ipv6LinkLocal})
+	}
+	for _, ts := range c.RemoteSelectors {
+		s.routes = append(s.routes, routeSpec{
+			Table: c.Table,
+			Type:  routeUnicast,
+			Dst:   ts,
+			Dev:   dev,
+			Src:   sourceFor(c.VirtualIPs, ts.Addr()),
+		})
 	}
 	if c.KillSwitch {
 		for _, ts := range c.RemoteSelectors {

@@ -62,9 +62,9 @@ func listenRawESP(cfg platform.RawESPConfig) (platform.Transport, error) {
 		return nil, &platform.ConfigError{Field: "raw esp address", Reason: "invalid"}
 	}
 	local := cfg.Local.Unmap()
-	network := "ip6:50"
+	network := fmt.Sprintf("ip6:%d", protoESP)
 	if local.Is4() {
-		network = "ip4:50"
+		network = fmt.Sprintf("ip4:%d", protoESP)
 	}
 	lc := net.ListenConfig{}
 	if cfg.FwMark != 0 {

@@ -38,6 +38,18 @@ type dnsRecord struct {
 	Symlink string `json:"symlink,omitempty"`
 }
 
+func (r *record) clone() record {
+	c := *r
+	c.Addrs = slices.Clone(r.Addrs)
+	c.Routes = slices.Clone(r.Routes)
+	c.Rules = slices.Clone(r.Rules)
+	if r.DNS != nil {
+		d := *r.DNS
+		c.DNS = &d
+	}
+	return c
+}
+
 const recordPrefix = "linux-tunnel-"
 
 // recordPath is where the record of the tunnel called name lives; the name

@@ -23,15 +23,19 @@ type Tunnel struct {
 	rec    record // applied state, mirrored in the file at path
 	closed bool
 
-	// stale, set when undoing a crashed run's record, names the devices
-	// now held by live Tunnels: the record's objects on those devices
-	// belong to someone else and are left alone.
-	stale map[string]bool
+	// live, set only on a Tunnel rebuilt from a stale record to undo it,
+	// is what open Tunnels hold; teardown leaves that alone.
+	live *liveSet
 }
 
 var _ platform.Tunnel = (*Tunnel)(nil)
 
-func (t *Tunnel) save() error { return t.rec.save(t.path) }
+func (t *Tunnel) save() error {
+	if t.live == nil {
+		t.net.publish(&t.rec)
+	}
+	return t.rec.save(t.path)
+}
 
 // Set implements platform.Tunnel. Addresses go in before the routes that
 // use them as source, and the rules last, once their table is complete;
@@ -98,7 +102,6 @@ func (t *Tunnel) ensureDevice(mtu int) error {
 	}
 	t.dev = dev
 	t.rec.Device = name
-	t.net.hold(name)
 	return t.save()
 }
 
@@ -187,7 +190,7 @@ func (t *Tunnel) delAddr(a addrSpec) error {
 	if err != nil && !isGone(err) {
 		return fmt.Errorf("remove address %s from %s: %w", a.Prefix, a.Dev, err)
 	}
-	t.rec.Addrs = slices.DeleteFunc(t.rec.Addrs, func(x addrSpec) bool { return x == a })
+	t.forgetAddr(a)
 	return t.save()
 }
 
@@ -199,7 +202,7 @@ func (t *Tunnel) delRoute(r routeSpec) error {
 	if err != nil && !isGone(err) {
 		return fmt.Errorf("remove route %s %s table %d: %w", r.Type, r.Dst, r.Table, err)
 	}
-	t.rec.Routes = slices.DeleteFunc(t.rec.Routes, func(x routeSpec) bool { return x == r })
+	t.forgetRoute(r)
 	return t.save()
 }
 
@@ -207,7 +210,7 @@ func (t *Tunnel) delRule(r ruleSpec) error {
 	if err := t.net.kernel.RuleDel(r.netlink()); err != nil && !isGone(err) {
 		return fmt.Errorf("remove rule table %d priority %d: %w", r.Table, r.Priority, err)
 	}
-	t.rec.Rules = slices.DeleteFunc(t.rec.Rules, func(x ruleSpec) bool { return x == r })
+	t.forgetRule(r)
 	return t.save()
 }
 
@@ -233,22 +236,23 @@ func (t *Tunnel) Close() error {
 		return nil
 	}
 	t.closed = true
-	defer t.net.release(t.name, t.rec.Device)
+	defer t.net.release(t.name)
 	return t.teardown()
 }
 
 // teardown removes everything in the record, DNS first (resolved needs the
 // link to revert it), then rules, routes, addresses and the device, and
-// deletes the record once it is empty. It serves both Close and recovery,
-// where the device is no longer held and only a stray one is deleted.
+// deletes the record once it is empty. It serves both Close and recovery;
+// in recovery the device is no longer held, so only a stray one is
+// deleted, and whatever a live Tunnel holds is skipped.
 func (t *Tunnel) teardown() error {
 	var errs []error
-	if t.rec.DNS != nil {
+	if d := t.rec.DNS; d != nil {
 		var err error
-		if t.rec.DNS.Mode != dnsModeResolved || !t.stale[t.rec.DNS.Link] {
-			err = t.net.dns.revert(t.rec.DNS)
+		if d.Mode != dnsModeResolved || !t.isLiveDev(d.Link) {
+			err = t.net.dns.revert(d)
 		}
-		if err != nil && t.rec.DNS.Mode == dnsModeResolved && !t.linkExists(t.rec.DNS.Link) {
+		if err != nil && d.Mode == dnsModeResolved && !t.linkExists(d.Link) {
 			// resolved forgets a link's settings when the link goes.
 			err = nil
 		}
@@ -259,19 +263,24 @@ func (t *Tunnel) teardown() error {
 		errs = append(errs, err)
 	}
 	for _, r := range slices.Clone(t.rec.Rules) {
+		if t.live != nil && t.live.rules[r] {
+			t.forgetRule(r)
+			continue
+		}
 		errs = append(errs, t.delRule(r))
 	}
 	for _, r := range slices.Clone(t.rec.Routes) {
-		if r.Dev != "" && (t.stale[r.Dev] || !t.linkExists(r.Dev)) {
-			// The kernel removed it with its device.
-			t.rec.Routes = slices.DeleteFunc(t.rec.Routes, func(x routeSpec) bool { return x == r })
+		if (t.live != nil && t.live.routes[r]) || t.isLiveDev(r.Dev) || (r.Dev != "" && !t.linkExists(r.Dev)) {
+			// Someone else's now, or removed by the kernel with its
+			// device.
+			t.forgetRoute(r)
 			continue
 		}
 		errs = append(errs, t.delRoute(r))
 	}
 	for _, a := range slices.Clone(t.rec.Addrs) {
-		if t.stale[a.Dev] {
-			t.rec.Addrs = slices.DeleteFunc(t.rec.Addrs, func(x addrSpec) bool { return x == a })
+		if t.isLiveDev(a.Dev) {
+			t.forgetAddr(a)
 			continue
 		}
 		errs = append(errs, t.delAddr(a))
@@ -279,7 +288,7 @@ func (t *Tunnel) teardown() error {
 	if t.dev != nil {
 		errs = append(errs, t.dev.Close())
 		t.dev = nil
-	} else if t.rec.Device != "" && !t.stale[t.rec.Device] {
+	} else if t.rec.Device != "" && !t.isLiveDev(t.rec.Device) {
 		if link, err := t.net.kernel.LinkByName(t.rec.Device); err == nil {
 			if err := t.net.kernel.LinkDel(link); err != nil && !isGone(err) {
 				errs = append(errs, fmt.Errorf("remove tun %s: %w", t.rec.Device, err))
@@ -287,10 +296,27 @@ func (t *Tunnel) teardown() error {
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
-		t.save()
-		return err
+		return errors.Join(err, t.save())
 	}
 	return removeRecord(t.path)
+}
+
+// isLiveDev reports whether dev belongs to an open Tunnel while a stale
+// record is undone.
+func (t *Tunnel) isLiveDev(dev string) bool {
+	return t.live != nil && dev != "" && t.live.devs[dev]
+}
+
+func (t *Tunnel) forgetRule(r ruleSpec) {
+	t.rec.Rules = slices.DeleteFunc(t.rec.Rules, func(x ruleSpec) bool { return x == r })
+}
+
+func (t *Tunnel) forgetRoute(r routeSpec) {
+	t.rec.Routes = slices.DeleteFunc(t.rec.Routes, func(x routeSpec) bool { return x == r })
+}
+
+func (t *Tunnel) forgetAddr(a addrSpec) {
+	t.rec.Addrs = slices.DeleteFunc(t.rec.Addrs, func(x addrSpec) bool { return x == a })
 }
 
 func (t *Tunnel) linkExists(name string) bool {
