@@ -1,0 +1,93 @@
+package explain
+
+import (
+	"context"
+	"fmt"
+	"syscall"
+	"testing"
+
+	"github.com/espressovpn/espresso/helper/api"
+)
+
+func TestFailureSentences(t *testing.T) {
+	eap := &api.Profile{Name: "office", Gateway: "vpn.example.com", Auth: api.AuthEAPMSCHAPv2, Username: "alice", CA: "/etc/ca.pem"}
+	psk := &api.Profile{Name: "lab", Gateway: "192.0.2.1:4500", Auth: api.AuthPSK}
+	cert := &api.Profile{Name: "c", Gateway: "vpn.example.com", Auth: api.AuthCert, LocalID: "laptop.example.com"}
+	tests := []struct {
+		text    string
+		p       *api.Profile
+		problem string
+		action  Action
+	}{
+		{"received AUTHENTICATION_FAILED notify", eap, "The gateway rejected the password for alice", ActionEdit},
+		{"EAP_FAILURE", eap, "The gateway rejected the password for alice", ActionEdit},
+		{"authentication failed", psk, "The gateway rejected the pre-shared key", ActionEdit},
+		{"AUTHENTICATION_FAILED", cert, "The gateway did not accept the certificate of laptop.example.com", ActionEdit},
+		{"authentication failed: gateway certificate not trusted", eap, "The gateway's certificate is not signed by the CA in this profile", ActionEdit},
+		{"x509: certificate signed by unknown authority", cert, "The gateway's certificate is not signed by a CA this profile trusts", ActionEdit},
+		{"received NO_PROPOSAL_CHOSEN", eap, "The gateway accepts none of the algorithms this profile proposes", ActionEdit},
+		{"no response from 192.0.2.1 after 5 retransmits", eap, "No answer from vpn.example.com on UDP 500", ActionNone},
+		{"IKE_SA_INIT timed out", psk, "No answer from 192.0.2.1 on UDP 4500", ActionNone},
+		{"lookup vpn.example.com: no such host", eap, "The name vpn.example.com could not be found", ActionEdit},
+		{"TS_UNACCEPTABLE", eap, "The gateway refused the networks this profile asks to reach", ActionEdit},
+		{"INTERNAL_ADDRESS_FAILURE", eap, "The gateway gave this computer no address in the VPN", ActionNone},
+		{"remote identity mismatch", eap, "The gateway did not prove the identity vpn.example.com", ActionEdit},
+		{"kernel said no.", eap, "The connection to vpn.example.com failed: kernel said no", ActionShowLog},
+		{"", nil, "The connection to the gateway failed", ActionShowLog},
+	}
+	for _, tc := range tests {
+		s := Failure(tc.text, tc.p)
+		if s.Problem != tc.problem || s.Action != tc.action {
+			t.Errorf("Failure(%q) = %q (action %d), want %q (action %d)", tc.text, s.Problem, s.Action, tc.problem, tc.action)
+		}
+		if s.Next == "" {
+			t.Errorf("Failure(%q) has no next step", tc.text)
+		}
+	}
+}
+
+func TestErrorSentences(t *testing.T) {
+	eap := &api.Profile{Name: "office", Gateway: "vpn.example.com", Auth: api.AuthEAPMSCHAPv2, Username: "alice"}
+	tests := []struct {
+		err     error
+		problem string
+		action  Action
+	}{
+		{&api.NotRunningError{Socket: "/run/x.sock", Err: syscall.ENOENT}, "The Espresso helper is not running", ActionStartHelper},
+		{&api.AccessDeniedError{Socket: "/run/x.sock", Err: syscall.EACCES}, "This account may not use the Espresso helper", ActionNone},
+		{api.Errorf(api.CodeForbidden, "no"), "This account may not use the Espresso helper", ActionNone},
+		{fmt.Errorf("status: %w", context.DeadlineExceeded), "The Espresso helper did not answer in time", ActionStartHelper},
+		{api.FieldError("remote_ts[1]", "%q is not an address prefix", "x"), `Networks through the tunnel, line 2 is not valid: "x" is not an address prefix`, ActionEdit},
+		{api.Errorf(api.CodeExists, "exists"), "A profile with this name already exists", ActionNone},
+		{api.Errorf(api.CodeBusy, "busy"), "This profile's connection is active", ActionNone},
+		{api.Errorf(api.CodeConnectFailed, "AUTHENTICATION_FAILED"), "The gateway rejected the password for alice", ActionEdit},
+		{api.Errorf(api.CodeInternal, "disk full"), "The helper reported an error: disk full", ActionShowLog},
+	}
+	for _, tc := range tests {
+		s := Error(tc.err, eap)
+		if s.Problem != tc.problem || s.Action != tc.action {
+			t.Errorf("Error(%v) = %q (action %d), want %q (action %d)", tc.err, s.Problem, s.Action, tc.problem, tc.action)
+		}
+	}
+	if s := Error(nil, nil); s != (Sentence{}) {
+		t.Errorf("Error(nil) = %+v", s)
+	}
+}
+
+func TestFieldLabel(t *testing.T) {
+	for in, want := range map[string]string{
+		"gateway": "Gateway", "ike_proposals[0]": "IKE proposals, line 1", "exclude[2]": "Networks outside the tunnel, line 3",
+		"nonsense": "nonsense", "dns[x]": "dns[x]",
+	} {
+		if got := FieldLabel(in); got != want {
+			t.Errorf("FieldLabel(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestSentenceString(t *testing.T) {
+	s := Sentence{Problem: "No answer from vpn.example.com on UDP 500", Next: "Check the network."}
+	if got := s.String(); got != "No answer from vpn.example.com on UDP 500. Check the network." {
+		t.Errorf("String = %q", got)
+	}
+}
