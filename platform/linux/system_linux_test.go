@@ -327,3 +327,38 @@ func roundTrip(t *testing.T, a, b platform.Transport, count int, port uint16) {
 		}
 	}
 }
+
+// TestSystemAllowPeerTS routes the gateway's own address into the tunnel
+// and checks that only packets carrying the fwmark still reach it directly.
+func TestSystemAllowPeerTS(t *testing.T) {
+	client, _ := pair(t)
+	opts := Options{StateDir: t.TempDir(), DNS: DNSFile, ResolvConf: filepath.Join(t.TempDir(), "resolv.conf")}
+	var tun platform.Tunnel
+	err := client.Do(func() error {
+		n, err := New(opts)
+		if err != nil {
+			return err
+		}
+		if tun, err = n.Open("host"); err != nil {
+			return err
+		}
+		return tun.Set(&platform.Config{
+			VirtualIPs:      []netip.Prefix{pfx("198.18.0.1/32")},
+			RemoteSelectors: []netip.Prefix{pfx("192.0.2.1/32")},
+			Peer:            ip("192.0.2.1"),
+			AllowPeerTS:     true,
+			FwMark:          0x2a,
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { client.Do(tun.Close) })
+	mustContain(t, "IPv4 rules", show(client, "-4", "rule"), "220:\tnot from all fwmark 0x2a lookup 220")
+	mustContain(t, "unmarked route to the peer", show(client, "route", "get", "192.0.2.1"), "dev espresso0")
+	mustContain(t, "marked route to the peer", show(client, "route", "get", "192.0.2.1", "mark", "0x2a"), "dev eth0")
+	if err := client.Do(tun.Close); err != nil {
+		t.Fatal(err)
+	}
+	assertClean(t, client, "after Close")
+}
