@@ -93,6 +93,9 @@ func (m *Manager) SetProfile(name, gateway string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	c, ok := m.conns[name]
+	if ok && c.gateway == gateway {
+		return
+	}
 	if !ok {
 		c = &conn{name: name, state: api.StateDisconnected, changed: make(chan struct{})}
 		m.conns[name] = c

@@ -3,6 +3,7 @@ package conn
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/netip"
 	"sync"
 	"testing"
@@ -290,7 +291,7 @@ func TestSlowWatcherIsDropped(t *testing.T) {
 	defer m.Close(context.Background())
 	_, w := m.Watch()
 	for i := 0; i <= WatchBuffer; i++ {
-		m.SetProfile("p", "192.0.2.1")
+		m.SetProfile("p", fmt.Sprintf("192.0.2.%d", i))
 	}
 	n := 0
 	for range w.C {

@@ -1,0 +1,190 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/espressovpn/espresso/helper/api"
+)
+
+// peerSocketEnv makes the test binary act as an API client (see TestMain):
+// the access tests run it under another uid.
+const peerSocketEnv = "ESPRESSO_TEST_PEER_SOCKET"
+
+func TestMain(m *testing.M) {
+	if sock := os.Getenv(peerSocketEnv); sock != "" {
+		fmt.Println(clientOutcome(sock))
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// clientOutcome tries to read the status and to remove profile "work",
+// and names what happened to each.
+func clientOutcome(sock string) string {
+	c := api.NewClient(sock)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err1 := c.Status(ctx)
+	err2 := c.RemoveProfile(ctx, "work")
+	return outcome(err1) + " " + outcome(err2)
+}
+
+func outcome(err error) string {
+	var e *api.Error
+	var ad *api.AccessDeniedError
+	switch {
+	case err == nil:
+		return "ok"
+	case errors.As(err, &ad):
+		return "socket-denied"
+	case errors.As(err, &e) && e.Code == api.CodeForbidden:
+		return "forbidden"
+	case errors.As(err, &e):
+		return string(e.Code)
+	}
+	return "error:" + strings.ReplaceAll(err.Error(), " ", "_")
+}
+
+// runAs runs this test binary as uid:gid against sock and returns its
+// outcome line.
+func runAs(t *testing.T, bin, sock string, uid, gid uint32) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "-test.run=^$")
+	cmd.Env = []string{peerSocketEnv + "=" + sock}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uid, Gid: gid, Groups: []uint32{}}}
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("child as uid %d: %v", uid, err)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// worldReachableDir returns a directory others may enter, holding a copy
+// of the test binary, removed at the end of the test.
+func worldReachableDir(t *testing.T) (dir, bin string) {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "espresso-access-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.Open(self)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	bin = filepath.Join(dir, "client.test")
+	dst, err := os.OpenFile(bin, os.O_CREATE|os.O_WRONLY, 0o755)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(dst, src); err != nil {
+		t.Fatal(err)
+	}
+	if err := dst.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return dir, bin
+}
+
+func nobody(t *testing.T) (uid, gid uint32) {
+	t.Helper()
+	u, err := user.Lookup("nobody")
+	if err != nil {
+		t.Skipf("no user nobody to run the unprivileged client as: %v", err)
+	}
+	a, _ := strconv.ParseUint(u.Uid, 10, 32)
+	b, _ := strconv.ParseUint(u.Gid, 10, 32)
+	return uint32(a), uint32(b)
+}
+
+func TestUnprivilegedPeerIsRefused(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: runs a client as another uid")
+	}
+	uid, gid := nobody(t)
+	dir, bin := worldReachableDir(t)
+	h := start(t, fakeDialer{}, Authorizer{Group: "espresso-test-no-such-group"}, dir)
+	if _, err := h.client.CreateProfile(context.Background(), pskProfile("work"), false); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(filepath.Dir(h.sock), 0o755)
+
+	// As created: mode 0600 (no group), so the kernel refuses the connect.
+	if got := runAs(t, bin, h.sock, uid, gid); got != "socket-denied socket-denied" {
+		t.Errorf("socket 0600: %s", got)
+	}
+	// Even with the socket open to everyone, the peer check refuses.
+	if err := os.Chmod(h.sock, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	if got := runAs(t, bin, h.sock, uid, gid); got != "forbidden forbidden" {
+		t.Errorf("socket 0666: %s", got)
+	}
+	if _, err := h.store.Get("work"); err != nil {
+		t.Errorf("the refused client removed the profile: %v", err)
+	}
+}
+
+func TestGroupMemberIsAllowed(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: runs a client as another uid")
+	}
+	uid, gid := nobody(t)
+	g, err := user.LookupGroupId(strconv.FormatUint(uint64(gid), 10))
+	if err != nil {
+		t.Skipf("nobody's group has no name: %v", err)
+	}
+	dir, bin := worldReachableDir(t)
+	h := start(t, fakeDialer{}, Authorizer{Group: g.Name}, dir)
+	if _, err := h.client.CreateProfile(context.Background(), pskProfile("work"), false); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(filepath.Dir(h.sock), 0o755)
+	if err := os.Chmod(h.sock, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	if got := runAs(t, bin, h.sock, uid, gid); got != "ok ok" {
+		t.Errorf("member of %s: %s", g.Name, got)
+	}
+}
+
+func TestAuthorizer(t *testing.T) {
+	if !(Authorizer{}).Allowed(Peer{UID: 0}) {
+		t.Error("root refused")
+	}
+	if (Authorizer{}).Allowed(Peer{UID: 12345, GIDs: []uint32{0}}) {
+		t.Error("no group configured, non-root allowed")
+	}
+	if (Authorizer{Group: "espresso-test-no-such-group"}).Allowed(Peer{UID: 12345}) {
+		t.Error("missing group, non-root allowed")
+	}
+	root, err := user.LookupGroupId("0")
+	if err != nil {
+		t.Skip("no group 0")
+	}
+	if !(Authorizer{Group: root.Name}).Allowed(Peer{UID: 12345, GIDs: []uint32{0}}) {
+		t.Error("peer whose kernel-reported group is the helper's group refused")
+	}
+}

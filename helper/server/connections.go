@@ -1,0 +1,109 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+
+	"github.com/espressovpn/espresso/helper/api"
+	"github.com/espressovpn/espresso/helper/conn"
+)
+
+// connect starts a connection; with ?wait=true it answers once the
+// connection is up or has failed.
+func (s *Server) connect(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	var req api.ConnectRequest
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err == nil && len(body) > 0 {
+		err = json.Unmarshal(body, &req)
+	}
+	if err != nil {
+		writeError(w, api.Errorf(api.CodeBadRequest, "the connect request is not valid JSON"))
+		return
+	}
+	s.mu.Lock()
+	p, err := s.cfg.Store.Get(name)
+	if err != nil {
+		s.mu.Unlock()
+		writeError(w, storeError(err, name))
+		return
+	}
+	if req.Password != "" {
+		p.Password = req.Password
+	}
+	if p.Auth == api.AuthEAPMSCHAPv2 && p.Password == "" {
+		s.mu.Unlock()
+		writeError(w, &api.Error{Code: api.CodeBadRequest, Field: "password", Message: "profile " + name + " stores no password; send one with the connect request"})
+		return
+	}
+	s.cfg.Manager.SetProfile(p.Name, p.Gateway)
+	err = s.cfg.Manager.Connect(p)
+	s.mu.Unlock()
+	if err != nil {
+		writeError(w, api.Errorf(api.CodeUnavailable, "%v", err))
+		return
+	}
+	s.cfg.Log.Logf(api.LevelInfo, name, "connect requested (uid %d)", peerFrom(r).UID)
+	if r.URL.Query().Get(api.QueryWait) != "true" {
+		st, _ := s.cfg.Manager.StatusOf(name)
+		writeJSON(w, http.StatusAccepted, st)
+		return
+	}
+	st, err := s.cfg.Manager.Wait(r.Context(), name)
+	if err != nil {
+		writeError(w, waitError(err))
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+// waitError turns the outcome of a failed wait into the API error a
+// client shows.
+func waitError(err error) error {
+	var fe *conn.FailedError
+	switch {
+	case errors.Is(err, conn.ErrUnavailable):
+		return api.Errorf(api.CodeUnavailable, "%v", err)
+	case errors.As(err, &fe):
+		return api.Errorf(api.CodeConnectFailed, "%v", err)
+	case errors.Is(err, conn.ErrDisconnected):
+		return api.Errorf(api.CodeConnectFailed, "%v", err)
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return api.Errorf(api.CodeConnectFailed, "stopped waiting: %v", err)
+	}
+	return err
+}
+
+func (s *Server) disconnect(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	ctx, cancel := context.WithTimeout(r.Context(), disconnectTimeout)
+	defer cancel()
+	err := s.cfg.Manager.Disconnect(ctx, name)
+	if errors.Is(err, conn.ErrUnknownProfile) {
+		writeError(w, api.Errorf(api.CodeNotFound, "no profile named %q", name))
+		return
+	}
+	if err != nil {
+		writeError(w, api.Errorf(api.CodeInternal, "disconnecting %s: %v", name, err))
+		return
+	}
+	s.cfg.Log.Logf(api.LevelInfo, name, "disconnect requested (uid %d)", peerFrom(r).UID)
+	st, _ := s.cfg.Manager.StatusOf(name)
+	writeJSON(w, http.StatusOK, st)
+}
+
+func (s *Server) status(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, s.cfg.Manager.Status())
+}
+
+func (s *Server) statusOne(w http.ResponseWriter, r *http.Request) {
+	st, err := s.cfg.Manager.StatusOf(r.PathValue("name"))
+	if err != nil {
+		writeError(w, api.Errorf(api.CodeNotFound, "no profile named %q", r.PathValue("name")))
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}

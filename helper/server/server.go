@@ -1,0 +1,143 @@
+// Package server is the helper's local API: HTTP/1.1 over a Unix socket,
+// with every connection's peer credentials checked before any request is
+// read, serving the paths of package api.
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net"
+	"net/http"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/espressovpn/espresso/helper/api"
+	"github.com/espressovpn/espresso/helper/conn"
+	"github.com/espressovpn/espresso/helper/logring"
+	"github.com/espressovpn/espresso/helper/profile"
+)
+
+// maxBody bounds request bodies (a profile with inline certificates and a
+// PKCS#12 bundle fits easily).
+const maxBody = 2 << 20
+
+// disconnectTimeout bounds how long a disconnect request waits for the
+// system to be restored.
+const disconnectTimeout = 30 * time.Second
+
+// Config is what a Server serves.
+type Config struct {
+	Store   *profile.Store
+	Manager *conn.Manager
+	Log     *logring.Ring
+	Auth    Authorizer
+	// Version is the helper's release version, reported by /v1/version.
+	Version string
+}
+
+// Server serves the local API.
+type Server struct {
+	cfg    Config
+	http   *http.Server
+	ctx    context.Context // parent of every request; cancelled by Shutdown
+	cancel context.CancelFunc
+	// mu serialises changes that touch both the store and the manager, so
+	// a profile cannot be removed while a connect to it starts.
+	mu sync.Mutex
+}
+
+type peerKey struct{}
+
+// peerInfo is what ConnContext learned about a connection's peer.
+type peerInfo struct {
+	peer Peer
+	err  error
+}
+
+// New returns a Server for cfg.
+func New(cfg Config) *Server {
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Server{cfg: cfg, ctx: ctx, cancel: cancel}
+	s.http = &http.Server{
+		Handler:           s.authorize(s.routes()),
+		ReadHeaderTimeout: 10 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return ctx },
+		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
+			p, err := peerOf(c)
+			return context.WithValue(ctx, peerKey{}, peerInfo{peer: p, err: err})
+		},
+	}
+	return s
+}
+
+// Serve accepts connections on ln until Shutdown; it returns
+// http.ErrServerClosed after a Shutdown.
+func (s *Server) Serve(ln net.Listener) error { return s.http.Serve(ln) }
+
+// Shutdown ends every stream and waits, as long as ctx allows, for the
+// requests in progress.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.cancel()
+	return s.http.Shutdown(ctx)
+}
+
+// authorize answers 403, and nothing else, to a peer that is neither root
+// nor in the group.
+func (s *Server) authorize(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		pi, _ := r.Context().Value(peerKey{}).(peerInfo)
+		if pi.err != nil || !s.cfg.Auth.Allowed(pi.peer) {
+			writeError(w, api.Errorf(api.CodeForbidden, "access denied: only root and members of the %q group may use the Espresso helper", s.cfg.Auth.Group))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// peerFrom returns the authorised peer of a request.
+func peerFrom(r *http.Request) Peer {
+	pi, _ := r.Context().Value(peerKey{}).(peerInfo)
+	return pi.peer
+}
+
+func (s *Server) routes() *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET "+api.PathProfiles, s.listProfiles)
+	mux.HandleFunc("POST "+api.PathProfiles, s.createProfile)
+	mux.HandleFunc("GET "+api.PathProfile, s.getProfile)
+	mux.HandleFunc("PUT "+api.PathProfile, s.putProfile)
+	mux.HandleFunc("DELETE "+api.PathProfile, s.deleteProfile)
+	mux.HandleFunc("POST "+api.PathConnect, s.connect)
+	mux.HandleFunc("POST "+api.PathDisconnect, s.disconnect)
+	mux.HandleFunc("GET "+api.PathStatus, s.status)
+	mux.HandleFunc("GET "+api.PathStatusOne, s.statusOne)
+	mux.HandleFunc("GET "+api.PathWatch, s.watch)
+	mux.HandleFunc("GET "+api.PathLogs, s.logs)
+	mux.HandleFunc("GET "+api.PathVersion, s.version)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, api.Errorf(api.CodeNotFound, "no such API path: %s %s", r.Method, r.URL.Path))
+	})
+	return mux
+}
+
+func (s *Server) version(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, api.VersionInfo{API: api.Version, Helper: s.cfg.Version, OS: runtime.GOOS, Arch: runtime.GOARCH})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", api.ContentTypeJSON)
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// writeError sends err in the API's error format; errors that are not
+// *api.Error become CodeInternal.
+func writeError(w http.ResponseWriter, err error) {
+	var e *api.Error
+	if !errors.As(err, &e) {
+		e = &api.Error{Code: api.CodeInternal, Message: err.Error()}
+	}
+	writeJSON(w, e.Code.HTTPStatus(), api.ErrorBody{Error: e})
+}

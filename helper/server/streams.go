@@ -1,0 +1,86 @@
+package server
+
+import (
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/espressovpn/espresso/helper/api"
+)
+
+// ndjson writes newline-delimited JSON values, flushing after each so the
+// client sees them at once.
+type ndjson struct {
+	w   http.ResponseWriter
+	enc *json.Encoder
+	rc  *http.ResponseController
+}
+
+func newNDJSON(w http.ResponseWriter) *ndjson {
+	w.Header().Set("Content-Type", api.ContentTypeNDJSON)
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	return &ndjson{w: w, enc: json.NewEncoder(w), rc: http.NewResponseController(w)}
+}
+
+// streamWriteTimeout bounds how long one line may wait for a client that
+// does not read, so a stuck client cannot hold a stream (and shutdown)
+// forever.
+const streamWriteTimeout = 10 * time.Second
+
+func (n *ndjson) send(v any) error {
+	if err := n.rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout)); err != nil {
+		return err
+	}
+	if err := n.enc.Encode(v); err != nil {
+		return err
+	}
+	return n.rc.Flush()
+}
+
+// watch streams the full state, then every change, until the client goes
+// away, falls too far behind (the stream ends; the client watches again)
+// or the helper stops.
+func (s *Server) watch(w http.ResponseWriter, r *http.Request) {
+	snap, watcher := s.cfg.Manager.Watch()
+	defer watcher.Close()
+	out := newNDJSON(w)
+	if out.send(snap) != nil {
+		return
+	}
+	for {
+		select {
+		case ev, ok := <-watcher.C:
+			if !ok || out.send(ev) != nil {
+				return
+			}
+		case <-r.Context().Done():
+			return
+		}
+	}
+}
+
+// logs streams the buffered log entries and, with follow, every new one
+// until the client goes away or the helper stops.
+func (s *Server) logs(w http.ResponseWriter, r *http.Request) {
+	follow := r.URL.Query().Get(api.QueryFollow) == "true"
+	out := newNDJSON(w)
+	var last uint64
+	for {
+		entries, more := s.cfg.Log.Since(last)
+		for _, e := range entries {
+			if out.send(e) != nil {
+				return
+			}
+			last = e.Seq
+		}
+		if !follow {
+			return
+		}
+		select {
+		case <-more:
+		case <-r.Context().Done():
+			return
+		}
+	}
+}
