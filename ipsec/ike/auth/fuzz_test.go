@@ -1,0 +1,75 @@
+package auth
+
+import (
+	"crypto"
+	"testing"
+
+	"github.com/espressovpn/espresso/ipsec/ike/wire"
+)
+
+// FuzzVerify feeds arbitrary AUTH data to Verify with the gateway's real
+// key, seeded with its signature from the certificate capture. It must never
+// panic, and nothing but the real signature may verify.
+func FuzzVerify(f *testing.F) {
+	kat := loadKAT(f, "strongswan.txt")
+	msgs := ikeMessages(f, "cert.pcap")
+	ps := openAuth(f, kat["cert_sk_er"], msgs[4:6])
+	auth := find(f, ps, ptAUTH)
+	gw := loadCert(f, "gw.crt")
+	octets := kat["cert_octets_r"]
+	f.Add(auth[0], auth[4:])
+	f.Add(byte(wire.AuthECDSASHA256P256), make([]byte, 64))
+	f.Add(byte(wire.AuthRSASignature), make([]byte, 384))
+	_, eks := testKeys(f)
+	f.Fuzz(func(t *testing.T, method byte, data []byte) {
+		err := Verify(gw.PublicKey, wire.AuthMethod(method), octets, data)
+		if err == nil && (wire.AuthMethod(method) != wire.AuthDigitalSignature || string(data) != string(auth[4:])) {
+			t.Fatalf("method %d: forged data accepted", method)
+		}
+		if err := Verify(eks["P-256"].Public(), wire.AuthMethod(method), octets, data); err == nil {
+			t.Fatal("ECDSA key accepted data never signed with it")
+		}
+	})
+}
+
+// FuzzParseAlgorithmIdentifier: parsing never panics, and what parses
+// encodes back to something that parses the same.
+func FuzzParseAlgorithmIdentifier(f *testing.F) {
+	for _, a := range []SignatureAlgorithm{
+		{Key: KeyRSA, Hash: crypto.SHA256}, {Key: KeyECDSA, Hash: crypto.SHA384},
+		{Key: KeyRSA, Hash: crypto.SHA512, PSS: true, SaltLength: 64},
+	} {
+		if der, err := MarshalAlgorithmIdentifier(a); err == nil {
+			f.Add(der)
+		}
+	}
+	f.Add([]byte{0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02})
+	f.Fuzz(func(t *testing.T, der []byte) {
+		a, err := ParseAlgorithmIdentifier(der)
+		if err != nil {
+			return
+		}
+		again, err := MarshalAlgorithmIdentifier(a)
+		if err != nil {
+			t.Fatalf("%v parsed but does not encode: %v", a, err)
+		}
+		b, err := ParseAlgorithmIdentifier(again)
+		if err != nil || a != b {
+			t.Fatalf("%v re-parsed as %v, %v", a, b, err)
+		}
+	})
+}
+
+// FuzzParseHashAlgorithms: parsing never panics and round-trips.
+func FuzzParseHashAlgorithms(f *testing.F) {
+	f.Add([]byte{0, 2, 0, 3, 0, 4, 0, 5})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		hs, err := ParseHashAlgorithms(data)
+		if err != nil {
+			return
+		}
+		if string(AppendHashAlgorithms(nil, hs)) != string(data) {
+			t.Fatal("round trip differs")
+		}
+	})
+}
