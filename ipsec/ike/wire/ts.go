@@ -56,8 +56,12 @@ func (ts *TSi) AppendBody(b []byte) ([]byte, error) { return appendSelectors(b, 
 func (ts *TSr) AppendBody(b []byte) ([]byte, error) { return appendSelectors(b, ts.Selectors) }
 
 // SelectorFromPrefix returns the selector covering every address of p, any
-// protocol and any port.
+// protocol and any port. An invalid prefix gives the zero selector, which
+// does not encode.
 func SelectorFromPrefix(p netip.Prefix) TrafficSelector {
+	if !p.IsValid() {
+		return TrafficSelector{}
+	}
 	p = p.Masked()
 	start := p.Addr()
 	end := start.AsSlice()

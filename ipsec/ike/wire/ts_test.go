@@ -26,6 +26,9 @@ func TestTrafficSelectorsRoundTrip(t *testing.T) {
 	if h := SelectorFromPrefix(netip.MustParsePrefix("198.18.0.1/32")); h.Start != h.End {
 		t.Errorf("host selector %v", h)
 	}
+	if s := SelectorFromPrefix(netip.Prefix{}); s != (TrafficSelector{}) {
+		t.Errorf("invalid prefix gave %v", s)
+	}
 	parseErrors(t, PayloadTSi, ErrMalformed,
 		hexBytes("01000000 07000028 0000ffff cb007100 cb0071ff"), // IPv4 type, IPv6 length
 		hexBytes("01000000 09000010 0000ffff cb007100 cb0071ff"), // unknown type
