@@ -99,9 +99,19 @@ func TestValidateNamesTheField(t *testing.T) {
 		{"psk", func(p *api.Profile) { p.Auth = api.AuthEAPMSCHAPv2; p.Username = "u" }},
 		{"password", func(p *api.Profile) { p.Password = "x" }},
 		{"cert", func(p *api.Profile) { p.PSK = ""; p.Auth = api.AuthCert; p.Key = key }},
-		{"cert", func(p *api.Profile) { p.PSK = ""; p.Auth = api.AuthCert; p.Cert = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"; p.Key = key }},
+		{"cert", func(p *api.Profile) {
+			p.PSK = ""
+			p.Auth = api.AuthCert
+			p.Cert = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"
+			p.Key = key
+		}},
 		{"cert", func(p *api.Profile) { p.PSK = ""; p.Auth = api.AuthCert; p.Cert = "relative.pem"; p.Key = key }},
-		{"key", func(p *api.Profile) { p.PSK = ""; p.Auth = api.AuthCert; p.Cert = "/c.pem"; p.Key = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n" }},
+		{"key", func(p *api.Profile) {
+			p.PSK = ""
+			p.Auth = api.AuthCert
+			p.Cert = "/c.pem"
+			p.Key = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"
+		}},
 		{"ca", func(p *api.Profile) { p.CA = "ca.pem" }},
 		{"p12", func(p *api.Profile) { p.PSK = ""; p.Auth = api.AuthEAPTLS; p.P12 = "not base64!" }},
 		{"username", func(p *api.Profile) { p.PSK = ""; p.Auth = api.AuthEAPMSCHAPv2 }},
