@@ -10,6 +10,11 @@
 // to head; Open checks and decrypts a received body. head is authenticated:
 // it is the AEAD's associated data (RFC 5282 §5.1, RFC 7383 §2.5), or the
 // start of the octets the ICV covers (RFC 7296 §3.14).
+//
+// A sender that lays the whole message out first, with a body-sized
+// placeholder as the payload's data, seals in place with
+// Seal(msg[:len(msg)-BodyLen(n)], plaintext): the body is appended into the
+// placeholder's room.
 package sk
 
 import (
@@ -105,6 +110,22 @@ func (c *Cipher) BodyLen(n int) int {
 	}
 	bs := c.block.BlockSize()
 	return bs + (n/bs+1)*bs + c.icvLen
+}
+
+// IVLen returns the length of the IV at the start of the body.
+func (c *Cipher) IVLen() int {
+	if c.aead != nil {
+		return suite.AEADIVLen
+	}
+	return c.block.BlockSize()
+}
+
+// ICVLen returns the length of the integrity check value ending the body.
+func (c *Cipher) ICVLen() int {
+	if c.aead != nil {
+		return c.aead.Overhead()
+	}
+	return c.icvLen
 }
 
 // Seal encrypts plaintext (the inner payloads) and returns head with the

@@ -259,3 +259,16 @@ func TestWipe(t *testing.T) {
 		}
 	}
 }
+
+func TestPartLengths(t *testing.T) {
+	for _, s := range allSuites {
+		c, _ := newPair(t, s, 8)
+		wantIV, wantICV := 8, 16 // RFC 5282 §3, RFC 7634 §2
+		if !suite.IsAEAD(s.encr) {
+			wantIV, wantICV = 16, suite.IntegICVLen(s.integ.ID) // RFC 3602 §3, RFC 4868 §2.1.1
+		}
+		if c.IVLen() != wantIV || c.ICVLen() != wantICV {
+			t.Errorf("%s: IV %d, ICV %d; want %d, %d", s.name, c.IVLen(), c.ICVLen(), wantIV, wantICV)
+		}
+	}
+}
