@@ -23,6 +23,7 @@ CROSS_TARGETS := darwin/amd64 darwin/arm64 freebsd/amd64
 # tests use (strongSwan with kernel-libipsec, iperf3, namespaces, Xvfb, captures).
 DEB_PACKAGES := gcc pkg-config libgl1-mesa-dev xorg-dev \
 	strongswan-charon strongswan-swanctl libcharon-extra-plugins \
+	libstrongswan-standard-plugins libstrongswan-extra-plugins \
 	libcharon-extauth-plugins iperf3 iproute2 iputils-ping nftables \
 	tcpdump xvfb procps
 
