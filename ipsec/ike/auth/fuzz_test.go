@@ -73,3 +73,18 @@ func FuzzParseHashAlgorithms(f *testing.F) {
 		}
 	})
 }
+
+// FuzzMatchCertificateDN feeds arbitrary ID_DER_ASN1_DN data, as a peer's ID
+// payload carries it, to the identity checks. They must never panic, and
+// only the certificate's own subject may match it.
+func FuzzMatchCertificateDN(f *testing.F) {
+	gw := loadCert(f, "gw.crt")
+	f.Add(gw.RawSubject)
+	f.Add([]byte{0x30, 0x00})
+	f.Fuzz(func(t *testing.T, der []byte) {
+		id := wire.DNIdentity(der)
+		if MatchCertificate(id, gw) == nil && MatchIdentity(wire.DNIdentity(gw.RawSubject), id) != nil {
+			t.Fatal("certificate and identity checks disagree")
+		}
+	})
+}
