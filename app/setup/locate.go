@@ -1,0 +1,82 @@
+package setup
+
+import (
+	"path/filepath"
+)
+
+// HelperName is the helper executable's file name.
+const HelperName = "espresso-helper"
+
+// ServiceName is the name the helper registers with the service manager
+// (systemd unit, launchd job, rc.d script).
+const ServiceName = "espresso-helper"
+
+// Install describes the helper on this computer.
+type Install struct {
+	// HelperPath is the helper executable; empty when none was found.
+	HelperPath string
+	// Installed reports that a service definition for the helper exists,
+	// so starting it is enough.
+	Installed bool
+}
+
+// System is what Locate may look at; tests give a fake one.
+type System struct {
+	// GOOS is the operating system, as runtime.GOOS names it.
+	GOOS string
+	// Executable is the running app's path (os.Executable).
+	Executable string
+	// LookPath searches $PATH (exec.LookPath).
+	LookPath func(file string) (string, error)
+	// IsFile reports whether a regular file exists at path.
+	IsFile func(path string) bool
+}
+
+// Locate finds the helper: beside the app first (the way both are
+// packaged, and inside a macOS bundle), then on $PATH, then in the usual
+// system directories. It also looks for the service definition.
+func Locate(sys System) Install {
+	var in Install
+	candidates := []string{}
+	if sys.Executable != "" {
+		candidates = append(candidates, filepath.Join(filepath.Dir(sys.Executable), HelperName))
+	}
+	if p, err := sys.LookPath(HelperName); err == nil && filepath.IsAbs(p) {
+		candidates = append(candidates, p)
+	}
+	for _, d := range []string{"/usr/local/bin", "/usr/local/sbin", "/usr/bin", "/usr/sbin"} {
+		candidates = append(candidates, filepath.Join(d, HelperName))
+	}
+	for _, c := range candidates {
+		if sys.IsFile(c) {
+			in.HelperPath = c
+			break
+		}
+	}
+	for _, f := range ServiceFiles(sys.GOOS) {
+		if sys.IsFile(f) {
+			in.Installed = true
+			break
+		}
+	}
+	return in
+}
+
+// ServiceFiles returns where goos's service manager keeps the helper's
+// service definition, as github.com/kardianos/service writes it.
+func ServiceFiles(goos string) []string {
+	switch goos {
+	case "linux":
+		return []string{
+			"/etc/systemd/system/" + ServiceName + ".service",
+			"/lib/systemd/system/" + ServiceName + ".service",
+			"/usr/lib/systemd/system/" + ServiceName + ".service",
+			"/etc/init.d/" + ServiceName,
+		}
+	case "darwin":
+		return []string{"/Library/LaunchDaemons/" + ServiceName + ".plist"}
+	case "freebsd":
+		return []string{"/usr/local/etc/rc.d/" + ServiceName, "/etc/rc.d/" + ServiceName}
+	}
+	return nil
+}
