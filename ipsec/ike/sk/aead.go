@@ -39,4 +39,3 @@ func (c *Cipher) openAEAD(head, body []byte) ([]byte, error) {
 	}
 	return unpad(pt)
 }
-

@@ -58,4 +58,3 @@ func (c *Cipher) appendICV(dst, a, b []byte) []byte {
 	var sum [64]byte
 	return append(dst, m.Sum(sum[:0])[:c.icvLen]...)
 }
-
