@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/kardianos/service"
+
+	"github.com/espressovpn/espresso/helper/api"
+	"github.com/espressovpn/espresso/helper/conn"
+	"github.com/espressovpn/espresso/helper/logring"
+	"github.com/espressovpn/espresso/helper/profile"
+	"github.com/espressovpn/espresso/helper/server"
+	helpersvc "github.com/espressovpn/espresso/helper/service"
+)
+
+// logCapacity is how many log entries the helper keeps for clients.
+const logCapacity = 2000
+
+// stopTimeout bounds the shutdown: disconnecting every connection and
+// ending every request.
+const stopTimeout = 30 * time.Second
+
+// program is the helper as the service manager sees it: Start brings it
+// up (or fails so the manager knows), Stop takes it down.
+type program struct {
+	paths helpersvc.Paths
+	log   *logring.Ring
+
+	mgr      *conn.Manager
+	srv      *server.Server
+	ln       net.Listener
+	serveErr chan error
+}
+
+func newProgram(paths helpersvc.Paths, stderr io.Writer) *program {
+	return &program{paths: paths, log: logring.New(logCapacity, nil, stderr)}
+}
+
+// Start opens the store, undoes what a crashed predecessor left on the
+// system, and serves the API. Everything that can fail is done before
+// Start returns.
+func (p *program) Start(service.Service) error {
+	store, err := profile.Open(filepath.Join(p.paths.StateDir, "profiles"))
+	if err != nil {
+		return err
+	}
+	network, err := recoverPlatform(filepath.Join(p.paths.StateDir, "platform"), p.log)
+	if err != nil {
+		return err
+	}
+	p.mgr = conn.NewManager(newDialer(network), p.log, conn.DefaultRetryPolicy)
+	ps, err := store.List()
+	if err != nil {
+		return err
+	}
+	for _, pr := range ps {
+		p.mgr.SetProfile(pr.Name, pr.Gateway)
+	}
+	p.ln, err = server.Listen(p.paths.Socket, api.GroupName)
+	if err != nil {
+		return err
+	}
+	p.srv = server.New(server.Config{
+		Store:   store,
+		Manager: p.mgr,
+		Log:     p.log,
+		Auth:    server.Authorizer{Group: api.GroupName},
+		Version: version,
+	})
+	p.serveErr = make(chan error, 1)
+	go func() { p.serveErr <- p.srv.Serve(p.ln) }()
+	p.log.Logf(api.LevelInfo, "", "espresso-helper %s listening on %s, %d profiles", version, p.paths.Socket, len(ps))
+	return nil
+}
+
+// Stop ends every connection (restoring the system), then the API.
+func (p *program) Stop(service.Service) error {
+	ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
+	defer cancel()
+	p.log.Logf(api.LevelInfo, "", "stopping")
+	var errs []error
+	if p.mgr != nil {
+		errs = append(errs, p.mgr.Close(ctx))
+	}
+	if p.srv != nil {
+		errs = append(errs, p.srv.Shutdown(ctx))
+		if err := <-p.serveErr; !errors.Is(err, http.ErrServerClosed) {
+			errs = append(errs, fmt.Errorf("serve: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
