@@ -23,7 +23,9 @@ const (
 	// PathStatusOne returns the status of one profile (GET).
 	PathStatusOne = "/v1/status/{name}"
 	// PathWatch streams Events as newline-delimited JSON (GET): a snapshot
-	// of the full state first, then every change.
+	// of the full state first, then every change. The helper ends the
+	// stream of a client that falls far behind; watching again brings a
+	// fresh snapshot.
 	PathWatch = "/v1/watch"
 	// PathLogs streams LogEntries as newline-delimited JSON (GET): the
 	// buffered entries, then with ?follow=true every new one until the

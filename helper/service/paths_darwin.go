@@ -1,4 +1,6 @@
 package service
 
+import "github.com/espressovpn/espresso/helper/api"
+
 // Default paths on macOS.
-var Default = Paths{Socket: "/var/run/espresso/helper.sock", StateDir: "/Library/Application Support/Espresso"}
+var Default = Paths{Socket: api.DefaultSocket, StateDir: "/Library/Application Support/Espresso"}

@@ -1,4 +1,6 @@
 package service
 
+import "github.com/espressovpn/espresso/helper/api"
+
 // Default paths on FreeBSD.
-var Default = Paths{Socket: "/var/run/espresso/helper.sock", StateDir: "/var/db/espresso"}
+var Default = Paths{Socket: api.DefaultSocket, StateDir: "/var/db/espresso"}

@@ -2,5 +2,7 @@
 
 package service
 
+import "github.com/espressovpn/espresso/helper/api"
+
 // Default paths elsewhere; the helper supports Linux, macOS and FreeBSD.
-var Default = Paths{Socket: "/var/run/espresso/helper.sock", StateDir: "/var/lib/espresso"}
+var Default = Paths{Socket: api.DefaultSocket, StateDir: "/var/lib/espresso"}

@@ -1,0 +1,4 @@
+package api
+
+// DefaultSocket is where the helper listens unless told otherwise.
+const DefaultSocket = "/var/run/espresso/helper.sock"

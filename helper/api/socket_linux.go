@@ -1,0 +1,4 @@
+package api
+
+// DefaultSocket is where the helper listens unless told otherwise.
+const DefaultSocket = "/run/espresso/helper.sock"
