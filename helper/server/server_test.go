@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -31,7 +30,6 @@ func (d fakeDialer) Dial(ctx context.Context, p api.Profile) (conn.Session, erro
 
 type fakeSession struct {
 	done chan struct{}
-	once sync.Once
 }
 
 func (s *fakeSession) Info() conn.Info {

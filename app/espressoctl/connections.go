@@ -1,0 +1,170 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/espressovpn/espresso/helper/api"
+)
+
+func cmdUp(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("up", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	pwStdin := fs.Bool("password-stdin", false, "")
+	if err := fs.Parse(args); err != nil || fs.NArg() != 1 {
+		return usageError("up [--password-stdin] NAME")
+	}
+	name := fs.Arg(0)
+	var req api.ConnectRequest
+	if *pwStdin {
+		line, err := bufio.NewReader(e.stdin).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return fmt.Errorf("reading the password: %w", err)
+		}
+		req.Password = strings.TrimRight(line, "\r\n")
+	}
+	st, err := e.client.Connect(ctx, name, req, true)
+	var ae *api.Error
+	if errors.As(err, &ae) && ae.Field == "password" {
+		return fmt.Errorf("%s has no stored password; pass one with --password-stdin", name)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "%s: connected to %s%s\n", name, st.Gateway, addrsNote(st))
+	return nil
+}
+
+func addrsNote(st api.ConnectionStatus) string {
+	if len(st.VirtualIPs) == 0 {
+		return ""
+	}
+	return " (virtual IP " + strings.Join(st.VirtualIPs, ", ") + ")"
+}
+
+func cmdDown(ctx context.Context, e *env, args []string) error {
+	if len(args) != 1 {
+		return usageError("down NAME")
+	}
+	st, err := e.client.Disconnect(ctx, args[0])
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "%s: %s\n", st.Name, st.State)
+	return nil
+}
+
+func cmdStatus(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("status", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	asJSON := fs.Bool("json", false, "")
+	// Allow the flag after the name too.
+	var name string
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		name, args = args[0], args[1:]
+	}
+	if err := fs.Parse(args); err != nil || fs.NArg() > 1 || (name != "" && fs.NArg() > 0) {
+		return usageError("status [--json] [NAME]")
+	}
+	if name == "" {
+		name = fs.Arg(0)
+	}
+	var sts []api.ConnectionStatus
+	if name != "" {
+		st, err := e.client.StatusOf(ctx, name)
+		if err != nil {
+			return err
+		}
+		sts = []api.ConnectionStatus{st}
+	} else {
+		var err error
+		if sts, err = e.client.Status(ctx); err != nil {
+			return err
+		}
+	}
+	if *asJSON {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		if name != "" {
+			return enc.Encode(sts[0])
+		}
+		return enc.Encode(sts)
+	}
+	if len(sts) == 0 {
+		fmt.Fprintln(e.stdout, "no profiles; add one with: espressoctl import FILE")
+	}
+	for _, st := range sts {
+		fmt.Fprintln(e.stdout, describe(st))
+	}
+	return nil
+}
+
+// describe renders one status as a line a person reads.
+func describe(st api.ConnectionStatus) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %s", st.Name, st.State)
+	switch st.State {
+	case api.StateConnected:
+		fmt.Fprintf(&b, " to %s", st.Gateway)
+		if st.EstablishedAt != nil {
+			fmt.Fprintf(&b, " since %s", st.EstablishedAt.Local().Format(time.DateTime))
+		}
+		b.WriteString(addrsNote(st))
+		fmt.Fprintf(&b, ", in %s / out %s", bytesize(st.BytesIn), bytesize(st.BytesOut))
+	case api.StateFailed, api.StateReconnecting:
+		if st.LastError != "" {
+			fmt.Fprintf(&b, ": %s", st.LastError)
+		}
+	}
+	return b.String()
+}
+
+func bytesize(n uint64) string {
+	const unit = 1000
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := uint64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "kMGTPE"[exp])
+}
+
+func cmdLogs(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("logs", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	follow := fs.Bool("f", false, "")
+	if err := fs.Parse(args); err != nil || fs.NArg() != 0 {
+		return usageError("logs [-f]")
+	}
+	s, err := e.client.Logs(ctx, *follow)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	for {
+		entry, err := s.Next()
+		switch {
+		case errors.Is(err, io.EOF):
+			return nil
+		case ctx.Err() != nil:
+			return nil // interrupted while following
+		case err != nil:
+			return err
+		}
+		conn := ""
+		if entry.Connection != "" {
+			conn = " [" + entry.Connection + "]"
+		}
+		fmt.Fprintf(e.stdout, "%s %-5s%s %s\n", entry.Time.Local().Format(time.DateTime), entry.Level, conn, entry.Message)
+	}
+}

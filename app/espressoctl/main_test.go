@@ -1,0 +1,266 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/netip"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/espressovpn/espresso/helper/api"
+	"github.com/espressovpn/espresso/helper/conn"
+	"github.com/espressovpn/espresso/helper/logring"
+	"github.com/espressovpn/espresso/helper/profile"
+	"github.com/espressovpn/espresso/helper/server"
+)
+
+// dialer connects every profile at once except those named in fail.
+type dialer struct{ fail map[string]error }
+
+func (d dialer) Dial(ctx context.Context, p api.Profile) (conn.Session, error) {
+	if err := d.fail[p.Name]; err != nil {
+		return nil, err
+	}
+	return &session{done: make(chan struct{})}, nil
+}
+
+type session struct {
+	done chan struct{}
+}
+
+func (s *session) Info() conn.Info {
+	return conn.Info{
+		VirtualIPs:    []netip.Addr{netip.MustParseAddr("198.18.0.2")},
+		RemoteTS:      []netip.Prefix{netip.MustParsePrefix("198.51.100.0/24")},
+		IKEProposal:   "aes256gcm16-prfsha384-x25519",
+		ESPProposal:   "aes256gcm16",
+		Encapsulation: api.EncapsulationUDP,
+		EstablishedAt: time.Now(),
+	}
+}
+func (s *session) Counters() conn.Counters { return conn.Counters{BytesIn: 1500, BytesOut: 42} }
+func (s *session) Done() <-chan struct{}   { return s.done }
+func (s *session) Err() error              { return nil }
+func (s *session) Close() error            { return nil }
+
+// helper runs an in-process helper and returns its socket. Its group is
+// the test user's own, so the test passes the peer check as any user.
+func helper(t *testing.T, d conn.Dialer) string {
+	t.Helper()
+	dir := t.TempDir()
+	store, err := profile.Open(filepath.Join(dir, "profiles"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := user.Current()
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := user.LookupGroupId(u.Gid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := logring.New(100, nil, nil)
+	mgr := conn.NewManager(d, log, conn.DefaultRetryPolicy)
+	srv := server.New(server.Config{Store: store, Manager: mgr, Log: log, Auth: server.Authorizer{Group: g.Name}, Version: "test"})
+	sock := filepath.Join(dir, "helper.sock")
+	ln, err := server.Listen(sock, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = srv.Serve(ln)
+	}()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		mgr.Close(ctx)
+		srv.Shutdown(ctx)
+		<-done
+	})
+	return sock
+}
+
+// ctl runs espressoctl and returns its exit status, stdout and stderr.
+func ctl(t *testing.T, sock, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var out, errOut bytes.Buffer
+	code := run(ctx, append([]string{"--socket", sock}, args...), strings.NewReader(stdin), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func writeFile(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestImportUpStatusDownRemove(t *testing.T) {
+	sock := helper(t, dialer{})
+	dir := t.TempDir()
+	f := writeFile(t, dir, "work.json", `{"name": "work", "gateway": "192.0.2.1", "auth": "psk", "psk": "correct horse"}`)
+
+	code, out, errOut := ctl(t, sock, "", "import", f)
+	if code != 0 || !strings.Contains(out, "imported profile work") {
+		t.Fatalf("import: %d %q %q", code, out, errOut)
+	}
+	code, out, _ = ctl(t, sock, "", "list")
+	if code != 0 || !strings.Contains(out, "work") || !strings.Contains(out, "disconnected") {
+		t.Errorf("list: %d %q", code, out)
+	}
+	code, out, errOut = ctl(t, sock, "", "up", "work")
+	if code != 0 || out != "work: connected to 192.0.2.1 (virtual IP 198.18.0.2)\n" {
+		t.Errorf("up: %d %q %q", code, out, errOut)
+	}
+	code, out, _ = ctl(t, sock, "", "status")
+	if code != 0 || !strings.Contains(out, "work: connected to 192.0.2.1 since") || !strings.Contains(out, "in 1.5 kB / out 42 B") {
+		t.Errorf("status: %d %q", code, out)
+	}
+	code, out, _ = ctl(t, sock, "", "status", "--json")
+	var sts []map[string]any
+	if code != 0 || json.Unmarshal([]byte(out), &sts) != nil || len(sts) != 1 {
+		t.Fatalf("status --json: %d %q", code, out)
+	}
+	if sts[0]["state"] != "connected" || sts[0]["ike_proposal"] != "aes256gcm16-prfsha384-x25519" || sts[0]["encapsulation"] != "udp" {
+		t.Errorf("status --json: %v", sts[0])
+	}
+	code, out, _ = ctl(t, sock, "", "status", "work", "--json")
+	var one map[string]any
+	if code != 0 || json.Unmarshal([]byte(out), &one) != nil || one["name"] != "work" {
+		t.Errorf("status work --json: %d %q", code, out)
+	}
+	if code, _, errOut = ctl(t, sock, "", "remove", "work"); code != 1 || !strings.Contains(errOut, "disconnect it first") {
+		t.Errorf("remove while connected: %d %q", code, errOut)
+	}
+	if code, out, _ = ctl(t, sock, "", "down", "work"); code != 0 || out != "work: disconnected\n" {
+		t.Errorf("down: %d %q", code, out)
+	}
+	if code, out, _ = ctl(t, sock, "", "remove", "work"); code != 0 || out != "removed profile work\n" {
+		t.Errorf("remove: %d %q", code, out)
+	}
+	code, out, _ = ctl(t, sock, "", "logs")
+	if code != 0 || !strings.Contains(out, "[work] connected") || strings.Contains(out, "correct horse") {
+		t.Errorf("logs: %d %q", code, out)
+	}
+}
+
+func TestUpFailureIsOneLine(t *testing.T) {
+	sock := helper(t, dialer{fail: map[string]error{"work": errors.New("authentication failed: the gateway rejected the pre-shared key")}})
+	f := writeFile(t, t.TempDir(), "work.json", `{"name": "work", "gateway": "192.0.2.1", "auth": "psk", "psk": "k"}`)
+	if code, _, errOut := ctl(t, sock, "", "import", f); code != 0 {
+		t.Fatal(errOut)
+	}
+	code, out, errOut := ctl(t, sock, "", "up", "work")
+	if code != 1 || out != "" || errOut != "espressoctl up: authentication failed: the gateway rejected the pre-shared key\n" {
+		t.Errorf("up: %d %q %q", code, out, errOut)
+	}
+	code, out, _ = ctl(t, sock, "", "status", "work")
+	if code != 0 || out != "work: failed: authentication failed: the gateway rejected the pre-shared key\n" {
+		t.Errorf("status: %q", out)
+	}
+}
+
+func TestUpUnavailableBuild(t *testing.T) {
+	sock := helper(t, conn.UnavailableDialer{})
+	f := writeFile(t, t.TempDir(), "w.json", `{"name": "w", "gateway": "192.0.2.1", "auth": "psk", "psk": "k"}`)
+	ctl(t, sock, "", "import", f)
+	code, _, errOut := ctl(t, sock, "", "up", "w")
+	if code != 1 || errOut != "espressoctl up: IKEv2 negotiation is not available in this build\n" {
+		t.Errorf("up: %d %q", code, errOut)
+	}
+}
+
+func TestEAPPasswordFromStdin(t *testing.T) {
+	sock := helper(t, dialer{})
+	f := writeFile(t, t.TempDir(), "eap.json", `{"name": "eap", "gateway": "192.0.2.1", "auth": "eap-mschapv2", "username": "alice"}`)
+	ctl(t, sock, "", "import", f)
+	code, _, errOut := ctl(t, sock, "", "up", "eap")
+	if code != 1 || !strings.Contains(errOut, "--password-stdin") {
+		t.Errorf("up without password: %d %q", code, errOut)
+	}
+	if code, _, errOut = ctl(t, sock, "s3cret\n", "up", "--password-stdin", "eap"); code != 0 {
+		t.Errorf("up with password: %d %q", code, errOut)
+	}
+}
+
+func TestImportSswanAndInlinedFiles(t *testing.T) {
+	sock := helper(t, dialer{})
+	dir := t.TempDir()
+	sw := writeFile(t, dir, "office.sswan", `{"uuid": "d9ab35a1-8f4b-4d6c-9a52-3b8c5a3f7e01", "name": "Office", "type": "ikev2-eap",
+		"remote": {"addr": "192.0.2.7"}, "local": {"eap_id": "bob"}, "apps": ["com.example"]}`)
+	code, _, errOut := ctl(t, sock, "", "import", sw)
+	if code != 1 || !strings.Contains(errOut, "apps: per-application routing") {
+		t.Errorf("sswan with apps: %d %q", code, errOut)
+	}
+	ca, err := os.ReadFile("../../helper/sswan/testdata/ca.crt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, dir, "ca.pem", string(ca))
+	f := writeFile(t, dir, "cert.json", `{"name": "c", "gateway": "192.0.2.1", "auth": "eap-mschapv2", "username": "u", "password": "p", "ca": "ca.pem"}`)
+	if code, out, errOut := ctl(t, sock, "", "import", f); code != 0 {
+		t.Errorf("import with a relative CA path: %d %q %q", code, out, errOut)
+	}
+	f = writeFile(t, dir, "missing.json", `{"name": "m", "gateway": "192.0.2.1", "auth": "psk", "psk": "k", "ca": "nope.pem"}`)
+	if code, _, errOut := ctl(t, sock, "", "import", f); code != 1 || !strings.Contains(errOut, "profile key ca") {
+		t.Errorf("import with a missing CA: %d %q", code, errOut)
+	}
+	f = writeFile(t, dir, "bad.json", `{"name": "b", "gateway": "192.0.2.1:70000", "auth": "psk", "psk": "k"}`)
+	if code, _, errOut := ctl(t, sock, "", "import", f); code != 1 || !strings.Contains(errOut, "gateway: ") {
+		t.Errorf("import invalid: %d %q", code, errOut)
+	}
+}
+
+func TestHelperNotRunning(t *testing.T) {
+	sock := filepath.Join(t.TempDir(), "none.sock")
+	code, _, errOut := ctl(t, sock, "", "status")
+	if code != 1 || !strings.Contains(errOut, "the Espresso helper is not running") || strings.Count(errOut, "\n") != 1 {
+		t.Errorf("%d %q", code, errOut)
+	}
+}
+
+func TestUsage(t *testing.T) {
+	for _, args := range [][]string{{}, {"fly"}, {"up"}, {"remove", "a", "b"}, {"logs", "x"}} {
+		code, _, errOut := ctl(t, "/nonexistent", "", args...)
+		if code != 2 || !strings.Contains(errOut, "usage: espressoctl") {
+			t.Errorf("%q: %d %q", args, code, errOut)
+		}
+	}
+}
+
+func TestDescribeAndBytesize(t *testing.T) {
+	if got := bytesize(999); got != "999 B" {
+		t.Errorf("bytesize(999) = %q", got)
+	}
+	if got := bytesize(2_500_000); got != "2.5 MB" {
+		t.Errorf("bytesize(2.5M) = %q", got)
+	}
+	st := api.ConnectionStatus{Name: "w", State: api.StateReconnecting, LastError: "network down"}
+	if got := describe(st); got != "w: reconnecting: network down" {
+		t.Errorf("describe = %q", got)
+	}
+}
+
+func TestExplainAccessDenied(t *testing.T) {
+	for _, err := range []error{
+		&api.AccessDeniedError{Socket: "/s"},
+		&api.Error{Code: api.CodeForbidden, Message: "access denied"},
+	} {
+		if got := explain(err, "/s"); !strings.Contains(got, `join the "espresso" group`) {
+			t.Errorf("explain(%v) = %q", err, got)
+		}
+	}
+}
