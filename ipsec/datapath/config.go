@@ -1,0 +1,91 @@
+package datapath
+
+import (
+	"errors"
+	"runtime"
+)
+
+// Config configures an Engine. Zero fields take the defaults shown.
+type Config struct {
+	// Device carries cleartext IP packets. Required.
+	Device Device
+	// UDP is the NAT-T socket (port 4500): ESP in UDP, IKE behind the
+	// non-ESP marker, NAT keepalives (RFC 3948). Required.
+	UDP Transport
+	// Raw, if set, carries plain ESP (IP protocol 50) for SAs with
+	// sad.EncapRaw; everything read from it is taken as ESP.
+	Raw Transport
+
+	// Workers is the number of crypto goroutines (default GOMAXPROCS).
+	Workers int
+	// QueueBatches is the capacity, in batches, of each direction's queue
+	// (default 16). A full queue drops the batch and counts it, unless
+	// Backpressure is set.
+	QueueBatches int
+	// Backpressure makes a reader wait for room in a full queue instead of
+	// dropping, so the device or socket behind it holds (and there drops)
+	// the excess. Lossless in-process links and benchmarks use it; the
+	// default, dropping with a counter, keeps a flood visible in Stats.
+	Backpressure bool
+	// BufferSize is the size of each packet buffer (default 4096). It bounds
+	// the inner packets read from the device and the datagrams read from
+	// the transports, IKE messages included: IKE fragmentation (RFC 7383)
+	// keeps those under it.
+	BufferSize int
+	// DeviceOffset is the offset passed to Device.Write, room the device may
+	// use for its own header (default 16, at most 16).
+	DeviceOffset int
+	// MTU is the tunnel MTU for TCP MSS clamping of SYNs in both directions;
+	// 0 disables clamping.
+	MTU int
+	// ReplayWindow is the default inbound replay window (default 1024).
+	ReplayWindow int
+	// IKEQueue is how many IKE datagrams may wait for the IKE handler
+	// (default 64); more are dropped and counted.
+	IKEQueue int
+	// AcquireQueue is how many packets a trap policy holds while its SA is
+	// negotiated (default 16), and AcquireTotal how many all of them hold
+	// together (default 256).
+	AcquireQueue, AcquireTotal int
+	// EventQueue is the capacity of the Events channel (default 256).
+	EventQueue int
+}
+
+const (
+	maxDeviceOffset = 16
+	// headroom is where the device writes inner packets in a buffer: room
+	// for the ESP header and the longest IV (AES-CBC, 16 bytes).
+	headroom = 8 + 16
+	// tailroom keeps room for the longest padding, trailer and ICV.
+	tailroom = 15 + 2 + 32
+	maxBatch = 128
+)
+
+func (c *Config) setDefaults() error {
+	if c.Device == nil || c.UDP == nil {
+		return errors.New("datapath: Device and UDP are required")
+	}
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&c.Workers, runtime.GOMAXPROCS(0))
+	def(&c.QueueBatches, 16)
+	def(&c.BufferSize, 4096)
+	def(&c.DeviceOffset, 16)
+	def(&c.ReplayWindow, 1024)
+	def(&c.IKEQueue, 64)
+	def(&c.AcquireQueue, 16)
+	def(&c.AcquireTotal, 256)
+	def(&c.EventQueue, 256)
+	if c.DeviceOffset > maxDeviceOffset {
+		return errors.New("datapath: DeviceOffset above 16")
+	}
+	if c.BufferSize < 1280+headroom+tailroom {
+		return errors.New("datapath: BufferSize too small for a 1280-byte packet")
+	}
+	return nil
+}
+
+func batchSize(n int) int { return min(max(n, 1), maxBatch) }

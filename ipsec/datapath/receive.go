@@ -1,0 +1,193 @@
+package datapath
+
+// The inbound path, in the order packets take it:
+//
+//  1. readTransport: read a batch of datagrams into pooled buffers; drop NAT
+//     keepalives, hand IKE messages to the IKE handler, find each ESP
+//     packet's SA by SPI and check its sequence number against the replay
+//     window. The batch goes to inQ (in order) and workQ.
+//  2. worker (many): verify and decrypt in place, update the replay window,
+//     check the inner packet against the SA's traffic selectors, clamp the
+//     TCP MSS.
+//  3. writeDevice: take batches from inQ in order, wait for their workers,
+//     write the inner packets to the device, recycle the buffers.
+
+import (
+	"encoding/binary"
+
+	"github.com/espressovpn/espresso/ipsec/esp"
+	"github.com/espressovpn/espresso/ipsec/sad"
+	"github.com/espressovpn/espresso/ipsec/spd"
+	"github.com/espressovpn/espresso/ipsec/tcpmss"
+)
+
+func (e *Engine) readTransport(t Transport, udp bool, n int) {
+	defer e.readers.Done()
+	elems := make([]*elem, n)
+	msgs := make([]Datagram, n)
+	for {
+		for i := range elems {
+			if elems[i] == nil {
+				if elems[i] = e.inElems.get(e.done); elems[i] == nil {
+					return
+				}
+			}
+			msgs[i] = Datagram{Buf: elems[i].buf}
+		}
+		cnt, err := t.ReadBatch(msgs)
+		if e.closed() || (err != nil && cnt == 0) {
+			return
+		}
+		b := e.inBatches.get(e.done)
+		if b == nil {
+			return
+		}
+		for i := range cnt {
+			x := elems[i]
+			x.sa, x.drop = nil, sad.DropNone
+			if e.classify(x, msgs[i], udp) {
+				b.elems = append(b.elems, x)
+				elems[i] = nil
+			}
+		}
+		if len(b.elems) == 0 {
+			e.inBatches.put(b)
+			continue
+		}
+		e.enqueue(b, e.inQ, e.inElems, e.inBatches)
+	}
+}
+
+// classify deals with one received datagram and reports whether it is an
+// ESP packet to decrypt.
+func (e *Engine) classify(x *elem, d Datagram, udp bool) bool {
+	if udp {
+		switch esp.Classify(d.Buf) {
+		case esp.KindKeepalive:
+			e.stats.keepalives.Add(1)
+			return false
+		case esp.KindIKE:
+			e.handIKE(d.Buf[esp.NonESPMarkerLen:], d.Addr)
+			return false
+		case esp.KindInvalid:
+			e.drop(nil, sad.DropMalformed)
+			return false
+		}
+	}
+	spi, low, ok := esp.ParseHeader(d.Buf)
+	if !ok {
+		e.drop(nil, sad.DropMalformed)
+		return false
+	}
+	sa := e.sad.Get(sad.Inbound, spi)
+	if sa == nil || sa.Expired() {
+		e.drop(sa, sad.DropNoSA)
+		return false
+	}
+	seq, ok := sa.ReplayCheck(low)
+	if !ok {
+		e.drop(sa, sad.DropReplay)
+		return false
+	}
+	x.sa, x.seq, x.start, x.end = sa, seq, 0, len(d.Buf)
+	return true
+}
+
+// open decrypts one inbound packet in place and checks what it carries.
+func (e *Engine) open(s *cryptoScratch, x *elem) {
+	sa := x.sa
+	inner, next, err := sa.ESP.Open(&s.esp, x.buf[x.start:x.end], x.seq)
+	switch {
+	case err == esp.ErrAuth:
+		x.drop = sad.DropIntegrity
+	case err != nil:
+		x.drop = sad.DropMalformed
+	case !sa.ReplayUpdate(x.seq):
+		x.drop = sad.DropReplay
+	case next == esp.NextDummy:
+		x.drop = sad.DropDummy
+	default:
+		inner = ipPacket(inner, next)
+		if inner == nil {
+			x.drop = sad.DropMalformed
+		} else if f, ok := spd.ParseFlow(inner); !ok || !inbound(sa.Selectors, f) {
+			x.drop = sad.DropPolicy
+		}
+	}
+	if x.drop != sad.DropNone {
+		e.drop(sa, x.drop)
+		return
+	}
+	if e.mss4 != 0 {
+		tcpmss.Clamp(inner, e.mss4, e.mss6)
+	}
+	l, c := sa.Count(len(inner))
+	e.expiry(sa, l, c)
+	x.start = x.start + sa.ESP.HeaderRoom()
+	x.end = x.start + len(inner)
+}
+
+// ipPacket returns the IP packet at the start of an ESP payload, without
+// any TFC padding after it (RFC 4303 §2.7), or nil if the payload is not
+// the packet next says.
+func ipPacket(p []byte, next byte) []byte {
+	var n int
+	switch {
+	case next == esp.NextIPv4 && len(p) >= 20 && p[0]>>4 == 4:
+		n = int(binary.BigEndian.Uint16(p[2:]))
+	case next == esp.NextIPv6 && len(p) >= 40 && p[0]>>4 == 6:
+		n = 40 + int(binary.BigEndian.Uint16(p[4:]))
+	default:
+		return nil
+	}
+	if n > len(p) || n < 20 {
+		return nil
+	}
+	return p[:n]
+}
+
+func inbound(sels []spd.Selector, f spd.Flow) bool {
+	for _, s := range sels {
+		if s.Inbound(f) {
+			return true
+		}
+	}
+	return false
+}
+
+// writeDevice writes decrypted batches in the order they were received.
+func (e *Engine) writeDevice() {
+	off := e.cfg.DeviceOffset
+	var bufs [][]byte
+	for {
+		var b *batch
+		select {
+		case b = <-e.inQ:
+		case <-e.done:
+			return
+		}
+		b.mu.Lock()
+		bufs = bufs[:0]
+		var bytes uint64
+		for _, x := range b.elems {
+			if x.drop == sad.DropNone {
+				bufs = append(bufs, x.buf[x.start-off:x.end])
+				bytes += uint64(x.end - x.start)
+			}
+		}
+		if len(bufs) > 0 {
+			if _, err := e.cfg.Device.Write(bufs, off); err != nil {
+				e.stats.drops[sad.DropSend].Add(uint64(len(bufs)))
+			} else {
+				e.stats.packetsIn.Add(uint64(len(bufs)))
+				e.stats.bytesIn.Add(bytes)
+			}
+		}
+		for _, x := range b.elems {
+			e.inElems.put(x)
+		}
+		b.elems = b.elems[:0]
+		b.mu.Unlock()
+		e.inBatches.put(b)
+	}
+}

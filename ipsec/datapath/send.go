@@ -1,0 +1,185 @@
+package datapath
+
+// The outbound path, in the order packets take it:
+//
+//  1. readDevice: read a batch of inner packets from the device into pooled
+//     buffers, find each one's policy (longest-prefix match) and SA, and take
+//     its sequence number; packets of a trap policy without an SA wait in its
+//     acquire queue. The batch goes to outQ (in order) and workQ.
+//  2. worker (many): clamp the TCP MSS, seal the ESP packet in place.
+//  3. writeTransport: take batches from outQ in order, wait for their
+//     workers, write them to the transports, recycle the buffers.
+
+import (
+	"github.com/espressovpn/espresso/ipsec/esp"
+	"github.com/espressovpn/espresso/ipsec/sad"
+	"github.com/espressovpn/espresso/ipsec/spd"
+	"github.com/espressovpn/espresso/ipsec/tcpmss"
+)
+
+// cryptoScratch is a worker's working memory.
+type cryptoScratch struct {
+	esp esp.Scratch
+}
+
+func (e *Engine) readDevice(n int) {
+	defer e.readers.Done()
+	elems := make([]*elem, n)
+	bufs := make([][]byte, n)
+	sizes := make([]int, n)
+	for {
+		for i := range elems {
+			if elems[i] == nil {
+				if elems[i] = e.outElems.get(e.done); elems[i] == nil {
+					return
+				}
+			}
+			bufs[i] = elems[i].buf[:len(elems[i].buf)-tailroom]
+		}
+		cnt, err := e.cfg.Device.Read(bufs, sizes, headroom)
+		if e.closed() || (err != nil && cnt == 0) {
+			return
+		}
+		b := e.outBatches.get(e.done)
+		if b == nil {
+			return
+		}
+		e.outMu.Lock()
+		for i := range cnt {
+			x := elems[i]
+			x.start, x.end, x.sa, x.drop = headroom, headroom+sizes[i], nil, sad.DropNone
+			switch e.route(x) {
+			case routed:
+				b.elems = append(b.elems, x)
+				elems[i] = nil
+			case held:
+				elems[i] = nil
+			}
+		}
+		e.queueOut(b)
+		e.outMu.Unlock()
+	}
+}
+
+// queueOut sends an outbound batch on; the caller holds outMu.
+func (e *Engine) queueOut(b *batch) {
+	if len(b.elems) == 0 {
+		e.outBatches.put(b)
+		return
+	}
+	e.enqueue(b, e.outQ, e.outElems, e.outBatches)
+}
+
+type routeResult uint8
+
+const (
+	routed  routeResult = iota // has an SA and a sequence number
+	held                       // waits for an SA in an acquire queue
+	dropped                    // counted; the buffer may be reused
+)
+
+// route finds the SA for an inner packet and takes its sequence number.
+// The caller holds outMu.
+func (e *Engine) route(x *elem) routeResult {
+	f, ok := spd.ParseFlow(x.buf[x.start:x.end])
+	if !ok {
+		e.drop(nil, sad.DropMalformed)
+		return dropped
+	}
+	g, ok := e.spd.Lookup(f)
+	if !ok {
+		e.drop(nil, sad.DropPolicy)
+		return dropped
+	}
+	sa := g.sa.Load()
+	if sa == nil {
+		if g.trap && e.hold(g, x, f) {
+			return held
+		}
+		e.drop(nil, sad.DropNoSA)
+		return dropped
+	}
+	if sa.Expired() {
+		e.drop(sa, sad.DropNoSA)
+		return dropped
+	}
+	seq, ok, crossed := sa.NextSeq()
+	e.expiry(sa, crossed, sad.CauseSequence)
+	if !ok {
+		e.drop(sa, sad.DropNoSA)
+		return dropped
+	}
+	x.sa, x.seq = sa, seq
+	return routed
+}
+
+// seal encrypts one outbound packet in place.
+func (e *Engine) seal(s *cryptoScratch, x *elem) {
+	pkt := x.buf[x.start:x.end]
+	if e.mss4 != 0 {
+		tcpmss.Clamp(pkt, e.mss4, e.mss6)
+	}
+	next := byte(esp.NextIPv4)
+	if pkt[0]>>4 == 6 {
+		next = esp.NextIPv6
+	}
+	start, end, err := x.sa.ESP.Seal(&s.esp, x.buf, x.start, len(pkt), x.seq, next)
+	if err != nil {
+		x.drop = sad.DropMalformed
+		e.drop(x.sa, sad.DropMalformed)
+		return
+	}
+	l, c := x.sa.Count(len(pkt))
+	e.expiry(x.sa, l, c)
+	x.start, x.end = start, end
+}
+
+// writeTransport writes sealed batches in the order they were read.
+func (e *Engine) writeTransport() {
+	var udp, raw []Datagram
+	for {
+		var b *batch
+		select {
+		case b = <-e.outQ:
+		case <-e.done:
+			return
+		}
+		b.mu.Lock()
+		udp, raw = udp[:0], raw[:0]
+		for _, x := range b.elems {
+			if x.drop != sad.DropNone {
+				continue
+			}
+			d := Datagram{Buf: x.buf[x.start:x.end], Addr: x.sa.Peer}
+			if x.sa.Encap == sad.EncapRaw && e.cfg.Raw != nil {
+				raw = append(raw, d)
+			} else {
+				udp = append(udp, d)
+			}
+		}
+		e.send(e.cfg.UDP, udp)
+		if len(raw) > 0 {
+			e.send(e.cfg.Raw, raw)
+		}
+		for _, x := range b.elems {
+			e.outElems.put(x)
+		}
+		b.elems = b.elems[:0]
+		b.mu.Unlock()
+		e.outBatches.put(b)
+	}
+}
+
+func (e *Engine) send(t Transport, msgs []Datagram) {
+	if len(msgs) == 0 {
+		return
+	}
+	n, _ := t.WriteBatch(msgs)
+	for _, d := range msgs[:n] {
+		e.stats.packetsOut.Add(1)
+		e.stats.bytesOut.Add(uint64(len(d.Buf)))
+	}
+	for range msgs[n:] {
+		e.drop(nil, sad.DropSend)
+	}
+}
