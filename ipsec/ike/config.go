@@ -1,0 +1,252 @@
+package ike
+
+import (
+	"crypto"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"math"
+	"net/netip"
+	"time"
+
+	"github.com/espressovpn/espresso/ipsec/ike/wire"
+	"github.com/espressovpn/espresso/ipsec/suite"
+)
+
+// AuthMethod is how one side authenticates.
+type AuthMethod int
+
+// Authentication methods.
+const (
+	// AuthPSK is a pre-shared key (RFC 7296 §2.15).
+	AuthPSK AuthMethod = iota
+	// AuthCert is a certificate and its private key: RSA (PKCS#1 v1.5 or
+	// PSS) or ECDSA, signed as RFC 7427 describes when the peer supports it.
+	AuthCert
+)
+
+// String names the method as profiles do.
+func (m AuthMethod) String() string {
+	if m == AuthCert {
+		return "cert"
+	}
+	return "psk"
+}
+
+// Retransmit configures the retransmission of requests (RFC 7296 §2.1):
+// try n is sent Timeout·Base^(n-1) after the previous one, and after Tries
+// retransmissions the peer gets one more such interval before it is given up.
+// The defaults are strongSwan's: 4 s, 1.8, 5 tries.
+type Retransmit struct {
+	Timeout time.Duration
+	Base    float64
+	Tries   int
+}
+
+// Defaults of Config.
+const (
+	DefaultRetransmitTimeout = 4 * time.Second
+	DefaultRetransmitBase    = 1.8
+	DefaultRetransmitTries   = 5
+	DefaultDPDDelay          = 30 * time.Second
+	DefaultNATKeepalive      = 20 * time.Second
+	DefaultIKERekeyTime      = 4 * time.Hour
+	DefaultChildRekeyTime    = time.Hour
+	// DefaultFragmentSize is the largest IKE datagram sent unfragmented
+	// once fragmentation is negotiated, strongSwan's default; RFC 7383 §2.5.1
+	// suggests sizes that fit the path MTU.
+	DefaultFragmentSize = 1280
+	// DefaultIKEPort and DefaultNATTPort are the IKE ports (RFC 7296 §2,
+	// RFC 3948 §2.2).
+	DefaultIKEPort  = 500
+	DefaultNATTPort = 4500
+)
+
+// Config describes one connection: who we are, whom we talk to, what we
+// offer and ask for. The zero value of every duration means its default; a
+// negative one disables the feature.
+type Config struct {
+	// Responder makes the Daemon wait for the peer's IKE_SA_INIT instead of
+	// starting one.
+	Responder bool
+	// Remote is the peer's address and IKE port (port 0 means 500).
+	Remote netip.AddrPort
+
+	// LocalID is the identity we send; the zero Identity means the subject
+	// of Cert, or our address with AuthPSK.
+	LocalID wire.Identity
+	// RemoteID is the identity the peer must prove. The zero Identity
+	// accepts any identity the peer authenticates (a responder's default);
+	// an initiator should always set it.
+	RemoteID wire.Identity
+
+	// LocalAuth and RemoteAuth are how we and the peer authenticate.
+	LocalAuth, RemoteAuth AuthMethod
+	// PSK is the pre-shared key of AuthPSK, either side.
+	PSK []byte
+	// Cert is our certificate chain, leaf first, and Key its private key.
+	Cert []*x509.Certificate
+	Key  crypto.Signer
+	// CAs are the trust anchors of the peer's certificate.
+	CAs []*x509.Certificate
+	// RSAPSS signs with RSASSA-PSS instead of PKCS#1 v1.5 when our key is
+	// RSA and the peer supports RFC 7427 signatures.
+	RSAPSS bool
+	// SendCertReq sends a CERTREQ for CAs (RFC 7296 §3.7); on by default
+	// through Validate whenever CAs is set.
+	SendCertReq bool
+
+	// IKEProposals and ESPProposals are offered (initiator) or accepted
+	// (responder), in order of preference; nil means suite.DefaultIKE and
+	// suite.DefaultESP. A key exchange method in an ESP proposal asks for
+	// PFS in CREATE_CHILD_SA; IKE_AUTH never carries one (RFC 7296 §1.2).
+	IKEProposals, ESPProposals []suite.Proposal
+
+	// LocalTS and RemoteTS are our and the peer's side of the traffic. An
+	// initiator proposes them, with LocalTS defaulting to everything of
+	// each family it asks a virtual address of (the gateway narrows it to
+	// the address, RFC 7296 §2.9); a responder narrows the peer's
+	// proposal to them.
+	LocalTS, RemoteTS []netip.Prefix
+
+	// VirtualIPv4 and VirtualIPv6 ask the gateway for virtual addresses
+	// with a CFG_REQUEST (RFC 7296 §2.19); DNS servers are asked along.
+	VirtualIPv4, VirtualIPv6 bool
+	// Pool4, Pool6 and DNS are what a responder hands out.
+	Pool4, Pool6 netip.Prefix
+	DNS          []netip.Addr
+	// RequireCookie makes a responder demand a COOKIE before it keeps any
+	// state for an IKE_SA_INIT (RFC 7296 §2.6).
+	RequireCookie bool
+
+	// RawESP turns off forced UDP encapsulation: ESP then goes in UDP only
+	// when a NAT is detected. By default encapsulation is forced, as the
+	// reference backend does, by sending a NAT detection hash that cannot
+	// match (RFC 7296 §2.23 lets either side claim a NAT).
+	RawESP bool
+
+	// FragmentSize is the largest IKE datagram we send once fragmentation
+	// is negotiated (RFC 7383); 0 means DefaultFragmentSize, negative
+	// turns fragmentation off.
+	FragmentSize int
+
+	Retransmit Retransmit
+	// DPDDelay is how long the peer may stay silent before a liveness
+	// check (RFC 7296 §1.4); 0 means DefaultDPDDelay, negative none.
+	DPDDelay time.Duration
+	// NATKeepalive is the interval of NAT keepalives (RFC 3948 §2.3) while
+	// we are behind a NAT.
+	NATKeepalive time.Duration
+	// IKERekeyTime and ChildRekeyTime are when we rekey our SAs; each gets
+	// up to RekeyJitter subtracted at random so both ends do not collide.
+	IKERekeyTime, ChildRekeyTime time.Duration
+	// RekeyJitter defaults to a tenth of the rekey time.
+	RekeyJitter time.Duration
+}
+
+// withDefaults returns the configuration with every default applied.
+func (c Config) withDefaults() Config {
+	if c.Retransmit.Timeout == 0 {
+		c.Retransmit.Timeout = DefaultRetransmitTimeout
+	}
+	if c.Retransmit.Base == 0 {
+		c.Retransmit.Base = DefaultRetransmitBase
+	}
+	if c.Retransmit.Tries == 0 {
+		c.Retransmit.Tries = DefaultRetransmitTries
+	}
+	if c.Remote.Port() == 0 {
+		c.Remote = netip.AddrPortFrom(c.Remote.Addr(), DefaultIKEPort)
+	}
+	c.Remote = netip.AddrPortFrom(c.Remote.Addr().Unmap(), c.Remote.Port())
+	defaultDur(&c.DPDDelay, DefaultDPDDelay)
+	defaultDur(&c.NATKeepalive, DefaultNATKeepalive)
+	defaultDur(&c.IKERekeyTime, DefaultIKERekeyTime)
+	defaultDur(&c.ChildRekeyTime, DefaultChildRekeyTime)
+	if c.FragmentSize == 0 {
+		c.FragmentSize = DefaultFragmentSize
+	}
+	if c.IKEProposals == nil {
+		c.IKEProposals = suite.DefaultIKE()
+	}
+	if c.ESPProposals == nil {
+		c.ESPProposals = suite.DefaultESP()
+	}
+	if len(c.CAs) > 0 && c.RemoteAuth == AuthCert {
+		c.SendCertReq = true
+	}
+	if !c.Responder && len(c.LocalTS) == 0 {
+		if c.VirtualIPv4 || !c.VirtualIPv6 {
+			c.LocalTS = append(c.LocalTS, netip.MustParsePrefix("0.0.0.0/0"))
+		}
+		if c.VirtualIPv6 {
+			c.LocalTS = append(c.LocalTS, netip.MustParsePrefix("::/0"))
+		}
+	}
+	if len(c.RemoteTS) == 0 {
+		c.RemoteTS = []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0"), netip.MustParsePrefix("::/0")}
+	}
+	return c
+}
+
+func defaultDur(d *time.Duration, def time.Duration) {
+	if *d == 0 {
+		*d = def
+	}
+}
+
+// Validate reports the first field that cannot work.
+func (c *Config) Validate() error {
+	if !c.Responder && !c.Remote.Addr().IsValid() {
+		return errors.New("ike config: initiator without a remote address")
+	}
+	for _, side := range []struct {
+		name string
+		m    AuthMethod
+	}{{"local", c.LocalAuth}, {"remote", c.RemoteAuth}} {
+		switch side.m {
+		case AuthPSK:
+			if len(c.PSK) == 0 {
+				return fmt.Errorf("ike config: %s auth psk without a pre-shared key", side.name)
+			}
+		case AuthCert:
+		default:
+			return fmt.Errorf("ike config: unknown %s auth method %d", side.name, side.m)
+		}
+	}
+	if c.LocalAuth == AuthCert && (len(c.Cert) == 0 || c.Key == nil) {
+		return errors.New("ike config: certificate authentication needs a certificate and its key")
+	}
+	if c.RemoteAuth == AuthCert && len(c.CAs) == 0 {
+		return errors.New("ike config: the peer's certificate needs a CA to check it")
+	}
+	if c.Retransmit.Base < 0 || c.Retransmit.Base > 10 || c.Retransmit.Tries < 0 || c.Retransmit.Tries > 30 {
+		return errors.New("ike config: retransmit base must be within 0..10 and tries within 0..30")
+	}
+	if c.Responder && c.Pool4.IsValid() && !c.Pool4.Addr().Is4() {
+		return errors.New("ike config: Pool4 is not IPv4")
+	}
+	if c.Responder && c.Pool6.IsValid() && !c.Pool6.Addr().Is6() {
+		return errors.New("ike config: Pool6 is not IPv6")
+	}
+	for _, p := range c.IKEProposals {
+		if len(p.Of(suite.TypeKE)) == 0 || len(p.Of(suite.TypePRF)) == 0 || len(p.Of(suite.TypeEncr)) == 0 {
+			return fmt.Errorf("ike config: IKE proposal %v incomplete", p)
+		}
+	}
+	for _, p := range c.ESPProposals {
+		if len(p.Of(suite.TypeEncr)) == 0 || len(p.Of(suite.TypeESN)) == 0 {
+			return fmt.Errorf("ike config: ESP proposal %v incomplete", p)
+		}
+	}
+	return nil
+}
+
+// retransmitDelay returns the wait after transmission n (0 for the first).
+func (r Retransmit) delay(n int) time.Duration {
+	d := float64(r.Timeout) * math.Pow(r.Base, float64(n))
+	if d > float64(time.Hour) {
+		return time.Hour
+	}
+	return time.Duration(d)
+}

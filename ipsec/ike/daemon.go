@@ -1,0 +1,372 @@
+package ike
+
+import (
+	"crypto/rand"
+	"errors"
+	"io"
+	"log/slog"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/espressovpn/espresso/ipsec/esp"
+	"github.com/espressovpn/espresso/platform"
+)
+
+// Options are a Daemon's collaborators.
+type Options struct {
+	// Clock drives every timer; nil means SystemClock.
+	Clock Clock
+	// Rand supplies SPIs, nonces and private keys; nil means crypto/rand.
+	Rand io.Reader
+	// DataPath receives the Child SAs; nil negotiates without installing.
+	DataPath DataPath
+	// OnEvent receives the events, on the Daemon's goroutine: it must not
+	// block for long nor call the Daemon's methods that wait (Close).
+	OnEvent func(Event)
+	// Logger gets protocol progress; nil discards it. No key material is
+	// ever logged.
+	Logger *slog.Logger
+	// LocalAddr is our address as the peer should see it without NAT, for
+	// NAT detection, when the sockets are bound to an unspecified address.
+	LocalAddr netip.Addr
+}
+
+// Sockets are the UDP sockets of a Daemon: IKE on port 500 and NATT on port
+// 4500, where IKE messages follow the non-ESP marker and ESP shares the
+// socket (RFC 3948 §2.2). NATT may be nil, which keeps IKE on IKE's port
+// and ESP unencapsulated.
+type Sockets struct {
+	IKE, NATT platform.Transport
+	// External means the owner reads the sockets and hands the IKE
+	// datagrams to Deliver; the Daemon then only writes to them and does not
+	// close them. Otherwise the Daemon reads them, passes ESP found on NATT
+	// to the DataPath if it is an ESPReceiver, and closes them in Close.
+	External bool
+}
+
+// Daemon runs one connection's IKE SA and Child SAs.
+type Daemon struct {
+	cfg   Config
+	opt   Options
+	clock Clock
+	rand  io.Reader
+	log   *slog.Logger
+	socks Sockets
+
+	inbox chan datagram
+	cmds  chan func()
+	quit  chan struct{}
+	done  chan struct{}
+	once  sync.Once
+	wg    sync.WaitGroup
+
+	// State below is owned by the run goroutine.
+	remote    netip.AddrPort
+	natt      bool
+	sa        *ikeSA
+	old       []*ikeSA
+	children  []*child
+	localNAT  bool
+	remoteNAT bool
+	vips, dns []netip.Addr
+	ended     bool
+	timers    connTimers
+}
+
+// datagram is one received IKE message.
+type datagram struct {
+	b    []byte
+	from netip.AddrPort
+	natt bool
+}
+
+// inboxSize bounds the datagrams waiting for the run goroutine; more are
+// dropped, as a flood must cost drops, not memory.
+const inboxSize = 64
+
+// New validates cfg and starts a Daemon: an initiator sends its
+// IKE_SA_INIT at once, a responder waits for the peer's. Close stops it.
+func New(cfg Config, socks Sockets, opt Options) (*Daemon, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if socks.IKE == nil {
+		return nil, errors.New("ike: no IKE socket")
+	}
+	cfg = cfg.withDefaults()
+	d := &Daemon{
+		cfg:    cfg,
+		opt:    opt,
+		clock:  opt.Clock,
+		rand:   opt.Rand,
+		log:    opt.Logger,
+		socks:  socks,
+		inbox:  make(chan datagram, inboxSize),
+		cmds:   make(chan func()),
+		quit:   make(chan struct{}),
+		done:   make(chan struct{}),
+		remote: cfg.Remote,
+	}
+	if d.clock == nil {
+		d.clock = SystemClock{}
+	}
+	if d.rand == nil {
+		d.rand = rand.Reader
+	}
+	if d.log == nil {
+		d.log = slog.New(slog.DiscardHandler)
+	}
+	if !socks.External {
+		d.wg.Add(1)
+		go d.read(socks.IKE, false)
+		if socks.NATT != nil {
+			d.wg.Add(1)
+			go d.read(socks.NATT, true)
+		}
+	}
+	d.wg.Add(1)
+	go d.run()
+	return d, nil
+}
+
+// Close deletes the IKE SA with a single unacknowledged INFORMATIONAL (use
+// Terminate first for an acknowledged delete), removes the Child SAs from
+// the data path, wipes the keys, stops every goroutine, and closes the
+// sockets it reads. It reports Down with a nil error unless the connection
+// was already down.
+func (d *Daemon) Close() error {
+	d.once.Do(func() { close(d.quit) })
+	<-d.done
+	if !d.socks.External {
+		d.socks.IKE.Close()
+		if d.socks.NATT != nil {
+			d.socks.NATT.Close()
+		}
+	}
+	d.wg.Wait()
+	return nil
+}
+
+// Done is closed once the connection is down, by failure, by the peer or by
+// Close.
+func (d *Daemon) Done() <-chan struct{} { return d.done }
+
+// Deliver hands the Daemon a datagram received on one of its sockets when
+// Sockets.External is set: natt tells the port-4500 socket, where b still
+// starts with the non-ESP marker. b is copied.
+func (d *Daemon) Deliver(b []byte, from netip.AddrPort, natt bool) {
+	if natt {
+		if esp.Classify(b) != esp.KindIKE {
+			return
+		}
+		b = b[esp.NonESPMarkerLen:]
+	}
+	dg := datagram{b: append([]byte(nil), b...), from: from, natt: natt}
+	select {
+	case d.inbox <- dg:
+	default:
+	}
+}
+
+// Terminate starts an acknowledged delete of the IKE SA (RFC 7296 §1.4.1);
+// Down follows once the peer answers or is given up.
+func (d *Daemon) Terminate() {
+	d.post(func() { d.terminate() })
+}
+
+// RekeyChild starts a rekey of every Child SA now, as their lifetime would.
+func (d *Daemon) RekeyChild() {
+	d.post(func() {
+		for _, c := range d.children {
+			if c.state == childInstalled {
+				d.rekeyChild(c)
+			}
+		}
+	})
+}
+
+// RekeyIKE starts a rekey of the IKE SA now (RFC 7296 §2.18).
+func (d *Daemon) RekeyIKE() {
+	d.post(func() { d.rekeyIKE() })
+}
+
+// post runs f on the run goroutine; it reports false once that has ended.
+func (d *Daemon) post(f func()) bool {
+	select {
+	case d.cmds <- f:
+		return true
+	case <-d.done:
+		return false
+	}
+}
+
+// after runs f on the run goroutine once dur has elapsed on the clock.
+func (d *Daemon) after(dur time.Duration, f func()) Timer {
+	return d.clock.AfterFunc(dur, func() { d.post(f) })
+}
+
+// run is the Daemon's goroutine: every protocol state change happens here.
+func (d *Daemon) run() {
+	defer d.wg.Done()
+	defer close(d.done)
+	if !d.cfg.Responder {
+		d.startInit()
+	}
+	for !d.ended {
+		select {
+		case <-d.quit:
+			d.shutdown()
+			return
+		case dg := <-d.inbox:
+			d.receive(dg)
+		case f := <-d.cmds:
+			f()
+		}
+	}
+}
+
+// read feeds one socket's IKE datagrams to the run goroutine.
+func (d *Daemon) read(t platform.Transport, natt bool) {
+	defer d.wg.Done()
+	n := max(1, t.BatchSize())
+	msgs := make([]platform.Datagram, n)
+	for i := range msgs {
+		msgs[i].Buf = make([]byte, 0, 65536)
+	}
+	espRecv, _ := d.opt.DataPath.(ESPReceiver)
+	for {
+		got, err := t.ReadBatch(msgs)
+		if err != nil {
+			select {
+			case <-d.quit:
+				return
+			default:
+			}
+			if errors.Is(err, platform.ErrClosed) || isClosed(err) {
+				return
+			}
+			d.log.Debug("ike: read", "err", err)
+			time.Sleep(10 * time.Millisecond) // a transient error must not spin
+			continue
+		}
+		for i := range got {
+			b := msgs[i].Buf
+			if natt {
+				switch esp.Classify(b) {
+				case esp.KindESP:
+					if espRecv != nil {
+						espRecv.HandleESP(b, msgs[i].Addr)
+					}
+					continue
+				case esp.KindIKE:
+					b = b[esp.NonESPMarkerLen:]
+				default:
+					continue
+				}
+			}
+			dg := datagram{b: append([]byte(nil), b...), from: msgs[i].Addr, natt: natt}
+			select {
+			case d.inbox <- dg:
+			case <-d.quit:
+				return
+			default:
+				d.log.Debug("ike: inbox full, datagram dropped")
+			}
+			msgs[i].Buf = msgs[i].Buf[:0]
+		}
+	}
+}
+
+// isClosed recognises the error of a read on a closed socket.
+func isClosed(err error) bool {
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		if e.Error() == "use of closed network connection" {
+			return true
+		}
+	}
+	return errors.Is(err, io.EOF)
+}
+
+// emit reports an event to the owner.
+func (d *Daemon) emit(e Event) {
+	if d.opt.OnEvent != nil {
+		d.opt.OnEvent(e)
+	}
+}
+
+// localAddr is our address on the socket in use.
+func (d *Daemon) localAddr() netip.AddrPort {
+	s := d.socks.IKE
+	if d.natt && d.socks.NATT != nil {
+		s = d.socks.NATT
+	}
+	a := s.LocalAddr()
+	if a.Addr().IsUnspecified() && d.opt.LocalAddr.IsValid() {
+		a = netip.AddrPortFrom(d.opt.LocalAddr, a.Port())
+	}
+	return a
+}
+
+// send writes the datagrams of one message to the peer.
+func (d *Daemon) send(pkts [][]byte) {
+	s := d.socks.IKE
+	natt := d.natt && d.socks.NATT != nil
+	if natt {
+		s = d.socks.NATT
+	}
+	dgs := make([]platform.Datagram, len(pkts))
+	for i, p := range pkts {
+		if natt {
+			p = append(make([]byte, esp.NonESPMarkerLen, esp.NonESPMarkerLen+len(p)), p...)
+		}
+		dgs[i] = platform.Datagram{Buf: p, Addr: d.remote}
+	}
+	if _, err := s.WriteBatch(dgs); err != nil {
+		d.log.Debug("ike: send", "err", err)
+	}
+	d.timers.lastSent = d.clock.Now()
+}
+
+// down ends the connection: Child SAs leave the data path, keys are wiped,
+// Down is reported and the run goroutine stops.
+func (d *Daemon) down(err error) {
+	if d.ended {
+		return
+	}
+	d.ended = true
+	d.timers.stop()
+	for _, c := range d.children {
+		d.removeChild(c)
+	}
+	d.children = nil
+	for _, sa := range append(d.old, d.sa) {
+		sa.end()
+	}
+	d.old, d.sa = nil, nil
+	if err != nil {
+		d.log.Info("ike: connection down", "err", err)
+	} else {
+		d.log.Info("ike: connection closed")
+	}
+	d.emit(&Down{Err: err})
+}
+
+// shutdown is Close on the run goroutine.
+func (d *Daemon) shutdown() {
+	if d.ended {
+		return
+	}
+	if d.sa != nil && d.sa.established {
+		d.sendDeleteIKE(d.sa)
+	}
+	d.down(nil)
+}
+
+// sendKeepalive sends one NAT keepalive to the peer's port 4500.
+func (d *Daemon) sendKeepalive() {
+	if _, err := d.socks.NATT.WriteBatch([]platform.Datagram{{Buf: keepalive, Addr: d.remote}}); err != nil {
+		d.log.Debug("ike: keepalive", "err", err)
+	}
+	d.timers.lastSent = d.clock.Now()
+}

@@ -1,0 +1,45 @@
+package ike
+
+import (
+	"net/netip"
+
+	"github.com/espressovpn/espresso/ipsec/esp"
+)
+
+// DataPath is the ESP engine a Daemon installs its Child SAs into. The
+// Daemon calls it from its own goroutine, one call at a time.
+//
+// Make-before-break (RFC 7296 §2.8): a rekey first adds the new SA's
+// inbound direction while the old one still works, then moves outbound
+// traffic to the new SA, and removes the old SA last, after the peer has
+// had the chance to switch too. No packet needs to be dropped on the way.
+type DataPath interface {
+	// AddInbound starts accepting ESP with the SA's inbound SPI.
+	AddInbound(sa *ChildSA) error
+	// SetOutbound makes sa carry the outbound traffic to its remote
+	// selectors, replacing the SA with inbound SPI replaces (0: none).
+	SetOutbound(sa *ChildSA, replaces uint32) error
+	// Remove deletes both directions of the SA; its keys are no longer
+	// needed.
+	Remove(sa *ChildSA) error
+}
+
+// ESPReceiver is an optional interface of a DataPath: a Daemon that reads
+// the port-4500 socket itself passes the ESP packets it finds there
+// (RFC 3948 §2.2) to HandleESP. pkt is only valid during the call.
+type ESPReceiver interface {
+	HandleESP(pkt []byte, from netip.AddrPort)
+}
+
+// ChildSA is a Child SA as the data path needs it: both directions' SPIs,
+// algorithms and keys, the selectors, and where to send UDP-encapsulated
+// ESP. The keys are the Daemon's; the data path copies what it keeps (as
+// esp.New does) and must not retain the slices.
+type ChildSA struct {
+	Inbound, Outbound esp.Params
+	LocalTS, RemoteTS []netip.Prefix
+	// Encap selects UDP encapsulation (RFC 3948) between Local and Remote;
+	// without it ESP goes as IP protocol 50 between their addresses.
+	Encap         bool
+	Local, Remote netip.AddrPort
+}

@@ -1,0 +1,24 @@
+// Package ike runs IKEv2 (RFC 7296) for one connection: it negotiates an IKE
+// SA and its Child SAs with a peer, as initiator (the VPN client) or as
+// responder (for in-process tests and host-to-host tunnels), keeps them alive
+// and rekeyed, and hands the Child SAs' keys to the ESP data path.
+//
+// A Daemon owns one connection. All protocol state lives on the Daemon's
+// single goroutine; datagrams, timer expiries and commands reach it through
+// channels, so no state is shared between goroutines. The files follow the
+// exchanges:
+//
+//   - sa_init.go, sa_init_responder.go: IKE_SA_INIT (§1.2) with COOKIE (§2.6)
+//     and INVALID_KE_PAYLOAD (§1.3) retries, NAT detection (§2.23), and the
+//     fragmentation (RFC 7383) and signature hash (RFC 7427) notifies;
+//   - ike_auth.go, ike_auth_responder.go: IKE_AUTH (§1.2, §2.15) with a
+//     pre-shared key or certificates, the configuration payload (§2.19) and
+//     traffic selectors (§2.9);
+//   - rekey_child.go, rekey_ike.go: CREATE_CHILD_SA (§1.3) both ways, with
+//     collisions (§2.8.1);
+//   - informational.go: liveness checks (§1.4), DELETE (§1.4.1);
+//   - retransmit.go, message.go, fragment.go: message IDs and windows (§2.3),
+//     retransmission (§2.1), SK protection (§3.14) and fragmentation.
+//
+// Key material never reaches a log, and it is wiped when its SA ends.
+package ike

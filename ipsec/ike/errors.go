@@ -1,0 +1,162 @@
+package ike
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/espressovpn/espresso/ipsec/ike/wire"
+)
+
+// Sentinel errors a caller branches on with errors.Is; the typed errors
+// below match them and carry the details.
+var (
+	// ErrAuthFailed: authentication failed, ours (the peer refused our AUTH)
+	// or the peer's (its AUTH did not verify). See *AuthError.
+	ErrAuthFailed = errors.New("ike: authentication failed")
+	// ErrNoProposalChosen: no proposal acceptable to both sides.
+	ErrNoProposalChosen = errors.New("ike: no proposal chosen")
+	// ErrTSUnacceptable: the traffic selectors were refused or the peer's
+	// were not a subset of ours (RFC 7296 §2.9).
+	ErrTSUnacceptable = errors.New("ike: traffic selectors unacceptable")
+	// ErrPeerUnreachable: a request went unanswered after every retransmit
+	// (RFC 7296 §2.4).
+	ErrPeerUnreachable = errors.New("ike: peer unreachable")
+	// ErrCertNotTrusted: the peer's certificate chain does not lead to a
+	// configured CA, or it has expired.
+	ErrCertNotTrusted = errors.New("ike: certificate not trusted")
+	// ErrIdentityMismatch: the peer's identity is not the one configured,
+	// or its certificate does not hold it.
+	ErrIdentityMismatch = errors.New("ike: identity mismatch")
+	// ErrClosed: the Daemon was closed.
+	ErrClosed = errors.New("ike: closed")
+	// ErrDeleted: the peer deleted the IKE SA.
+	ErrDeleted = errors.New("ike: IKE SA deleted by the peer")
+	// ErrConfigRefused: the peer could not honour the configuration request
+	// (FAILED_CP_REQUIRED, INTERNAL_ADDRESS_FAILURE).
+	ErrConfigRefused = errors.New("ike: configuration request refused")
+)
+
+// AuthError reports a failed authentication. Local is true when the peer
+// rejected our authentication (it sent AUTHENTICATION_FAILED: a wrong
+// pre-shared key or a certificate it does not trust), false when the peer's
+// authentication failed our checks.
+type AuthError struct {
+	Local  bool
+	Reason string
+}
+
+func (e *AuthError) Error() string {
+	if e.Local {
+		return "ike: the peer rejected our authentication: " + e.Reason
+	}
+	return "ike: the peer's authentication failed: " + e.Reason
+}
+
+// Is makes errors.Is(err, ErrAuthFailed) true.
+func (e *AuthError) Is(target error) bool { return target == ErrAuthFailed }
+
+// NoProposalError reports that no proposal was acceptable; Child tells
+// whether it was the Child SA's (ESP) proposals rather than the IKE SA's.
+type NoProposalError struct {
+	Child  bool
+	Offers string
+}
+
+func (e *NoProposalError) Error() string {
+	what := "IKE"
+	if e.Child {
+		what = "ESP"
+	}
+	if e.Offers == "" {
+		return fmt.Sprintf("ike: no %s proposal chosen", what)
+	}
+	return fmt.Sprintf("ike: no %s proposal chosen (offered %s)", what, e.Offers)
+}
+
+// Is makes errors.Is(err, ErrNoProposalChosen) true.
+func (e *NoProposalError) Is(target error) bool { return target == ErrNoProposalChosen }
+
+// PeerUnreachableError reports a request the peer never answered.
+type PeerUnreachableError struct {
+	Exchange wire.ExchangeType
+	Tries    int
+}
+
+func (e *PeerUnreachableError) Error() string {
+	return fmt.Sprintf("ike: no answer to %v after %d transmissions", e.Exchange, e.Tries)
+}
+
+// Is makes errors.Is(err, ErrPeerUnreachable) true.
+func (e *PeerUnreachableError) Is(target error) bool { return target == ErrPeerUnreachable }
+
+// CertificateError reports a peer certificate that could not be trusted.
+type CertificateError struct {
+	Err error
+}
+
+func (e *CertificateError) Error() string {
+	return "ike: peer certificate not trusted: " + e.Err.Error()
+}
+
+// Unwrap returns the verification error.
+func (e *CertificateError) Unwrap() error { return e.Err }
+
+// Is makes errors.Is(err, ErrCertNotTrusted) true.
+func (e *CertificateError) Is(target error) bool { return target == ErrCertNotTrusted }
+
+// IdentityMismatchError reports a peer identity other than the configured
+// one, or one its certificate does not hold.
+type IdentityMismatchError struct {
+	Want, Got string
+	// InCert is true when the identity matched but the certificate does not
+	// certify it.
+	InCert bool
+}
+
+func (e *IdentityMismatchError) Error() string {
+	if e.InCert {
+		return fmt.Sprintf("ike: the peer's certificate does not hold its identity %s", e.Got)
+	}
+	return fmt.Sprintf("ike: peer identity %s, expected %s", e.Got, e.Want)
+}
+
+// Is makes errors.Is(err, ErrIdentityMismatch) true.
+func (e *IdentityMismatchError) Is(target error) bool { return target == ErrIdentityMismatch }
+
+// NotifyError reports an error notify the peer answered with that has no
+// more specific error (RFC 7296 §3.10.1).
+type NotifyError struct {
+	Exchange wire.ExchangeType
+	Type     wire.NotifyType
+}
+
+func (e *NotifyError) Error() string {
+	return fmt.Sprintf("ike: peer answered %v with %v", e.Exchange, e.Type)
+}
+
+// Is maps the notify types that have a sentinel onto it.
+func (e *NotifyError) Is(target error) bool {
+	switch e.Type {
+	case wire.TSUnacceptable, wire.SinglePairRequired:
+		return target == ErrTSUnacceptable
+	case wire.NoProposalChosen:
+		return target == ErrNoProposalChosen
+	case wire.AuthenticationFailed:
+		return target == ErrAuthFailed
+	case wire.FailedCPRequired, wire.InternalAddressFailure:
+		return target == ErrConfigRefused
+	}
+	return false
+}
+
+// errorFromNotify turns an error notify in a response into the error a
+// caller branches on.
+func errorFromNotify(ex wire.ExchangeType, n *wire.Notify, child bool) error {
+	switch n.NotifyType {
+	case wire.AuthenticationFailed:
+		return &AuthError{Local: true, Reason: "AUTHENTICATION_FAILED"}
+	case wire.NoProposalChosen:
+		return &NoProposalError{Child: child}
+	}
+	return &NotifyError{Exchange: ex, Type: n.NotifyType}
+}

@@ -1,0 +1,74 @@
+package ike
+
+import (
+	"net/netip"
+	"time"
+)
+
+// Event is something the Daemon reports to its owner through
+// Options.OnEvent: one of *Established, *ChildUp, *ChildRekeyed,
+// *ChildDown, *IKERekeyed, *Down.
+type Event interface{ event() }
+
+// Established reports an authenticated IKE SA with its first Child SA.
+type Established struct {
+	// IKEProposal and ESPProposal are the negotiated proposals in
+	// strongSwan syntax ("aes256gcm16-prfsha384-x25519").
+	IKEProposal, ESPProposal string
+	// Local and Remote are the IKE endpoints in use (after any move to
+	// port 4500).
+	Local, Remote netip.AddrPort
+	// LocalID and RemoteID are the authenticated identities.
+	LocalID, RemoteID string
+	// VirtualIPs and DNS came in the CFG_REPLY (initiator) or were handed
+	// out (responder).
+	VirtualIPs []netip.Addr
+	DNS        []netip.Addr
+	// LocalNAT is true when our address is translated; RemoteNAT when the
+	// peer's is (or claims to be, as forced encapsulation does).
+	LocalNAT, RemoteNAT bool
+	// Child is the first Child SA.
+	Child ChildInfo
+}
+
+// ChildInfo describes a Child SA without its keys.
+type ChildInfo struct {
+	InSPI, OutSPI     uint32
+	ESPProposal       string
+	LocalTS, RemoteTS []netip.Prefix
+	// Encap is true when ESP goes in UDP (RFC 3948).
+	Encap bool
+	// Established is when the SA was installed.
+	Established time.Time
+}
+
+// ChildUp reports a Child SA created by CREATE_CHILD_SA, not a rekey.
+type ChildUp struct{ Child ChildInfo }
+
+// ChildRekeyed reports that New replaced Old, by us or by the peer.
+type ChildRekeyed struct{ Old, New ChildInfo }
+
+// ChildDown reports a deleted Child SA that no SA replaced.
+type ChildDown struct {
+	Child ChildInfo
+	// ByPeer is true when the peer deleted it.
+	ByPeer bool
+}
+
+// IKERekeyed reports that the IKE SA was replaced (RFC 7296 §2.18).
+type IKERekeyed struct {
+	IKEProposal string
+}
+
+// Down reports the end of the IKE SA and of every Child SA: Err is nil
+// after a clean close by us, ErrDeleted when the peer deleted it, and one
+// of the package's typed errors when the negotiation failed or the peer
+// became unreachable. No event follows it.
+type Down struct{ Err error }
+
+func (*Established) event()  {}
+func (*ChildUp) event()      {}
+func (*ChildRekeyed) event() {}
+func (*ChildDown) event()    {}
+func (*IKERekeyed) event()   {}
+func (*Down) event()         {}

@@ -1,0 +1,216 @@
+package ike
+
+import (
+	"crypto/x509"
+	"slices"
+
+	"github.com/espressovpn/espresso/ipsec/ike/wire"
+)
+
+// sendAuth sends our IKE_AUTH request (§1.2): identities, certificates,
+// AUTH, the configuration request and the first Child SA.
+func (d *Daemon) sendAuth(sa *ikeSA) {
+	id := localIdentity(&d.cfg, d.localAddr().Addr())
+	sa.localID = id
+	ps := wire.Payloads{&wire.IDi{Identity: id}}
+	if d.cfg.LocalAuth == AuthCert {
+		for _, c := range d.cfg.Cert {
+			ps = append(ps, &wire.Certificate{Encoding: wire.CertX509Signature, Data: c.Raw})
+		}
+	}
+	if d.cfg.SendCertReq {
+		ps = append(ps, &wire.CertificateRequest{Encoding: wire.CertX509Signature, Authorities: caHashes(d.cfg.CAs)})
+	}
+	if d.cfg.RemoteID.IDType != 0 {
+		ps = append(ps, &wire.IDr{Identity: d.cfg.RemoteID})
+	}
+	auth, err := d.authPayload(sa, sa.initReq, sa.nr, id)
+	if err != nil {
+		d.down(err)
+		return
+	}
+	ps = append(ps, auth)
+	// §2.4: we hold no other SA with this peer.
+	ps = append(ps, wire.NewNotify(wire.InitialContact, nil))
+	if cp := cfgRequest(&d.cfg); cp != nil {
+		ps = append(ps, cp)
+	}
+	inSPI, err := randomSPI(d.rand, 4)
+	if err != nil {
+		d.down(err)
+		return
+	}
+	offer := offerSA(d.cfg.ESPProposals, wire.ProtocolESP, spiBytes(uint32(inSPI)), false, 0)
+	tsi, tsr := selectors(d.cfg.LocalTS), selectors(d.cfg.RemoteTS)
+	ps = append(ps, offer, &wire.TSi{Selectors: tsi}, &wire.TSr{Selectors: tsr})
+	d.request(sa, wire.IKEAuth, ps, func(h wire.Header, ps wire.Payloads, _ []byte) {
+		d.authAnswered(sa, offer, uint32(inSPI), tsi, tsr, ps)
+	})
+}
+
+// authPayload computes our AUTH payload over our IKE_SA_INIT message, the
+// peer's nonce and our identity (§2.15).
+func (d *Daemon) authPayload(sa *ikeSA, initMsg, peerNonce []byte, id wire.Identity) (*wire.Authentication, error) {
+	ours, _ := sa.keys.skp(sa.initiator)
+	octets := signedOctets(sa.keys.prf, initMsg, peerNonce, ours, id)
+	if d.cfg.LocalAuth == AuthPSK {
+		return &wire.Authentication{Method: wire.AuthSharedKeyMIC, Data: pskAuth(sa.keys.prf, d.cfg.PSK, octets)}, nil
+	}
+	m, sig, err := signAuth(d.cfg.Key, octets, sa.peerHashes, d.cfg.RSAPSS, d.rand)
+	if err != nil {
+		return nil, err
+	}
+	return &wire.Authentication{Method: m, Data: sig}, nil
+}
+
+// checkPeerAuth verifies the peer's identity and AUTH payload (§2.15):
+// the identity against the configured one, the certificate chain against
+// our CAs and the identity against the certificate, then the signature or
+// the pre-shared key MAC over the peer's IKE_SA_INIT message and our nonce.
+func (d *Daemon) checkPeerAuth(sa *ikeSA, id wire.Identity, ps wire.Payloads, initMsg, ourNonce []byte) error {
+	if want := d.cfg.RemoteID; want.IDType != 0 && !sameIdentity(want, id) {
+		return &IdentityMismatchError{Want: formatIdentity(want), Got: formatIdentity(id)}
+	}
+	auth, _ := wire.First[*wire.Authentication](ps)
+	if auth == nil {
+		return &AuthError{Reason: "no AUTH payload"}
+	}
+	_, theirs := sa.keys.skp(sa.initiator)
+	octets := signedOctets(sa.keys.prf, initMsg, ourNonce, theirs, id)
+	if d.cfg.RemoteAuth == AuthPSK {
+		if auth.Method != wire.AuthSharedKeyMIC {
+			return &AuthError{Reason: "expected a pre-shared key, got " + auth.Method.String()}
+		}
+		if !checkPSKAuth(sa.keys.prf, d.cfg.PSK, octets, auth.Data) {
+			return &AuthError{Reason: "pre-shared key mismatch"}
+		}
+		return nil
+	}
+	var certs []*x509.Certificate
+	for _, p := range ps {
+		c, ok := p.(*wire.Certificate)
+		if !ok || c.Encoding != wire.CertX509Signature {
+			continue
+		}
+		x, err := x509.ParseCertificate(c.Data)
+		if err != nil {
+			return &CertificateError{Err: err}
+		}
+		certs = append(certs, x)
+	}
+	if err := verifyChain(certs, d.cfg.CAs, d.clock.Now()); err != nil {
+		return err
+	}
+	if !certHolds(certs[0], id) {
+		return &IdentityMismatchError{Want: formatIdentity(d.cfg.RemoteID), Got: formatIdentity(id), InCert: true}
+	}
+	if err := verifyAuth(certs[0].PublicKey, auth, octets); err != nil {
+		return &AuthError{Reason: err.Error()}
+	}
+	return nil
+}
+
+// sameIdentity compares identities, DNs attribute by attribute.
+func sameIdentity(a, b wire.Identity) bool {
+	if a.IDType == wire.IDDERASN1DN && b.IDType == wire.IDDERASN1DN {
+		return sameDN(a.Data, b.Data)
+	}
+	if (a.IDType == wire.IDFQDN && b.IDType == wire.IDFQDN) || (a.IDType == wire.IDRFC822 && b.IDType == wire.IDRFC822) {
+		return stringsEqualFold(a.Data, b.Data)
+	}
+	return a.Equal(b)
+}
+
+func stringsEqualFold(a, b []byte) bool {
+	return len(a) == len(b) && slices.EqualFunc(a, b, func(x, y byte) bool { return lower(x) == lower(y) })
+}
+
+func lower(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// authAnswered completes IKE_AUTH as initiator.
+func (d *Daemon) authAnswered(sa *ikeSA, offer *wire.SecurityAssociation, inSPI uint32, tsi, tsr []wire.TrafficSelector, ps wire.Payloads) {
+	idr, _ := wire.First[*wire.IDr](ps)
+	if idr == nil {
+		if n := ps.ErrorNotify(); n != nil {
+			d.down(errorFromNotify(wire.IKEAuth, n, false))
+		} else {
+			d.down(&AuthError{Reason: "IKE_AUTH response without identity"})
+		}
+		return
+	}
+	if err := d.checkPeerAuth(sa, idr.Identity, ps, sa.initRsp, sa.ni); err != nil {
+		d.sendDeleteIKE(sa)
+		d.down(err)
+		return
+	}
+	sa.established = true
+	d.timers.lastSent = d.clock.Now()
+	// The IKE SA stands; the Child SA may still have failed (§1.2).
+	if n := ps.ErrorNotify(); n != nil {
+		d.sendDeleteIKE(sa)
+		d.down(errorFromNotify(wire.IKEAuth, n, true))
+		return
+	}
+	saPayload, _ := wire.First[*wire.SecurityAssociation](ps)
+	c, ok := accepted(offer, saPayload)
+	outSPI, spiOK := spiOf(c.spi)
+	if !ok || !spiOK {
+		d.sendDeleteIKE(sa)
+		d.down(&NoProposalError{Child: true, Offers: proposalsString(d.cfg.ESPProposals)})
+		return
+	}
+	gotTSi, _ := wire.First[*wire.TSi](ps)
+	gotTSr, _ := wire.First[*wire.TSr](ps)
+	if gotTSi == nil || gotTSr == nil || !subsetOf(gotTSi.Selectors, tsi) || !subsetOf(gotTSr.Selectors, tsr) {
+		d.sendDeleteIKE(sa)
+		d.down(ErrTSUnacceptable)
+		return
+	}
+	cp, _ := wire.First[*wire.Configuration](ps)
+	d.vips, d.dns = cfgReply(cp)
+	if (d.cfg.VirtualIPv4 || d.cfg.VirtualIPv6) && len(d.vips) == 0 {
+		d.sendDeleteIKE(sa)
+		d.down(&NotifyError{Exchange: wire.IKEAuth, Type: wire.InternalAddressFailure})
+		return
+	}
+	ch, err := d.newChild(sa, c, inSPI, outSPI, true, nil, sa.ni, sa.nr, cloneTS(gotTSi.Selectors), cloneTS(gotTSr.Selectors))
+	if err == nil {
+		err = d.addInbound(ch)
+	}
+	if err == nil {
+		err = d.activate(ch, nil)
+	}
+	if err != nil {
+		d.sendDeleteIKE(sa)
+		d.down(err)
+		return
+	}
+	d.children = append(d.children, ch)
+	d.established(sa, idr.Identity, ch)
+}
+
+// established reports the connection up and starts its timers.
+func (d *Daemon) established(sa *ikeSA, peer wire.Identity, ch *child) {
+	if d.timers.halfOpen != nil {
+		d.timers.halfOpen.Stop()
+	}
+	sa.lastHeard = d.clock.Now()
+	d.startTimers()
+	d.log.Info("ike: established", "ike", sa.prop.String(), "esp", ch.prop.String(), "remote", d.remote)
+	d.emit(&Established{
+		IKEProposal: sa.prop.String(), ESPProposal: ch.prop.String(),
+		Local: d.localAddr(), Remote: d.remote,
+		LocalID: formatIdentity(sa.localID), RemoteID: formatIdentity(peer),
+		VirtualIPs: d.vips, DNS: d.dns,
+		LocalNAT: d.localNAT, RemoteNAT: d.remoteNAT,
+		Child: ch.info(),
+	})
+}
+
+// cloneTS copies selectors out of a received buffer.
+func cloneTS(ts []wire.TrafficSelector) []wire.TrafficSelector { return slices.Clone(ts) }

@@ -1,0 +1,121 @@
+package ike
+
+import (
+	"net/netip"
+
+	"github.com/espressovpn/espresso/ipsec/ike/wire"
+)
+
+// authRequest answers the initiator's IKE_AUTH (§1.2): it checks the
+// initiator's authentication, authenticates us, hands out the requested
+// configuration and creates the first Child SA.
+func (d *Daemon) authRequest(sa *ikeSA, h wire.Header, ps wire.Payloads) {
+	if sa.initiator || sa.established {
+		d.respond(sa, h, wire.Payloads{wire.NewNotify(wire.InvalidSyntax, nil)})
+		return
+	}
+	idi, _ := wire.First[*wire.IDi](ps)
+	if idi == nil {
+		d.respond(sa, h, wire.Payloads{wire.NewNotify(wire.AuthenticationFailed, nil)})
+		d.down(&AuthError{Reason: "IKE_AUTH request without identity"})
+		return
+	}
+	if err := d.checkPeerAuth(sa, idi.Identity, ps, sa.initReq, sa.nr); err != nil {
+		// §2.21.2: AUTHENTICATION_FAILED, then the half-open SA is gone.
+		d.respond(sa, h, wire.Payloads{wire.NewNotify(wire.AuthenticationFailed, nil)})
+		d.down(err)
+		return
+	}
+	id := localIdentity(&d.cfg, d.localAddr().Addr())
+	sa.localID = id
+	out := wire.Payloads{&wire.IDr{Identity: id}}
+	if d.cfg.LocalAuth == AuthCert {
+		for _, c := range d.cfg.Cert {
+			out = append(out, &wire.Certificate{Encoding: wire.CertX509Signature, Data: c.Raw})
+		}
+	}
+	auth, err := d.authPayload(sa, sa.initRsp, sa.ni, id)
+	if err != nil {
+		d.respond(sa, h, wire.Payloads{wire.NewNotify(wire.AuthenticationFailed, nil)})
+		d.down(err)
+		return
+	}
+	out = append(out, auth)
+	sa.established = true
+	cpReq, _ := wire.First[*wire.Configuration](ps)
+	cp, vips := answerCfg(&d.cfg, cpReq)
+	if cp != nil {
+		out = append(out, cp)
+	}
+	d.vips, d.dns = vips, d.cfg.DNS
+	// The initiator's side: its virtual addresses when it got some, else
+	// what we accept from it.
+	peerSide := selectors(d.cfg.RemoteTS)
+	if len(vips) > 0 {
+		peerSide = nil
+		for _, v := range vips {
+			peerSide = append(peerSide, wire.SelectorFromPrefix(netip.PrefixFrom(v, v.BitLen())))
+		}
+	}
+	ch, errNotify := d.acceptChild(sa, ps, nil, peerSide, selectors(d.cfg.LocalTS), sa.ni, sa.nr)
+	if errNotify != nil {
+		// The IKE SA stands without a Child SA (§1.2); the initiator decides.
+		d.respond(sa, h, append(out, errNotify))
+		d.established(sa, idi.Identity, &child{sa: &ChildSA{}})
+		return
+	}
+	out = append(out, answerSA(ch.number, wire.ProtocolESP, spiBytes(ch.c.inSPI), ch.c.prop),
+		&wire.TSi{Selectors: ch.c.remoteTS}, &wire.TSr{Selectors: ch.c.localTS})
+	d.respond(sa, h, out)
+	if err := d.activate(ch.c, nil); err != nil {
+		d.down(err)
+		return
+	}
+	d.children = append(d.children, ch.c)
+	d.established(sa, idi.Identity, ch.c)
+}
+
+// accepted child of a request, with the proposal number to answer.
+type acceptedChild struct {
+	c      *child
+	number uint8
+}
+
+// acceptChild negotiates a Child SA as responder: proposal, selectors
+// narrowed to what we allow on the peer's side and ours (nil: whatever it
+// proposes for ours), keys, and its inbound direction installed. gir is the
+// PFS secret.
+func (d *Daemon) acceptChild(sa *ikeSA, ps wire.Payloads, gir []byte, peerSide, ourAllowed []wire.TrafficSelector, ni, nr []byte) (*acceptedChild, *wire.Notify) {
+	saPayload, _ := wire.First[*wire.SecurityAssociation](ps)
+	tsi, _ := wire.First[*wire.TSi](ps)
+	tsr, _ := wire.First[*wire.TSr](ps)
+	if saPayload == nil || tsi == nil || tsr == nil {
+		return nil, wire.NewNotify(wire.InvalidSyntax, nil)
+	}
+	num, c, ok := choose(d.cfg.ESPProposals, saPayload.Proposals, wire.ProtocolESP, gir != nil)
+	outSPI, spiOK := spiOf(c.spi)
+	if !ok || !spiOK {
+		return nil, wire.NewNotify(wire.NoProposalChosen, nil)
+	}
+	ourSide := tsr.Selectors
+	if len(ourAllowed) > 0 {
+		ourSide = narrow(tsr.Selectors, ourAllowed)
+	}
+	theirTS := narrow(tsi.Selectors, peerSide)
+	if len(theirTS) == 0 || len(ourSide) == 0 {
+		return nil, wire.NewNotify(wire.TSUnacceptable, nil)
+	}
+	inSPI, err := randomSPI(d.rand, 4)
+	if err != nil {
+		return nil, wire.NewNotify(wire.TemporaryFailure, nil)
+	}
+	ch, err := d.newChild(sa, c, uint32(inSPI), outSPI, false, gir, ni, nr, cloneTS(ourSide), cloneTS(theirTS))
+	if err != nil {
+		return nil, wire.NewNotify(wire.NoProposalChosen, nil)
+	}
+	if err := d.addInbound(ch); err != nil {
+		d.removeChild(ch)
+		return nil, wire.NewNotify(wire.TemporaryFailure, nil)
+	}
+	return &acceptedChild{c: ch, number: num}, nil
+}

@@ -1,0 +1,68 @@
+package ike
+
+import (
+	"io"
+
+	"github.com/espressovpn/espresso/ipsec/ike/keymat"
+	"github.com/espressovpn/espresso/ipsec/ike/sk"
+	"github.com/espressovpn/espresso/ipsec/suite"
+)
+
+// ikeKeys are the keys and SK ciphers of one IKE SA.
+type ikeKeys struct {
+	prf  keymat.PRF
+	keys *keymat.IKEKeys
+	// out protects what we send, in what we receive: SK_ei/SK_ai for the
+	// original initiator's messages, SK_er/SK_ar for the responder's
+	// (RFC 7296 §2.14).
+	out, in *sk.Cipher
+}
+
+// newIKEKeys derives the keys of an IKE SA from SKEYSEED and builds its
+// ciphers; initiator tells whether we are the SA's original initiator.
+func newIKEKeys(c chosen, skeyseed, ni, nr []byte, spii, spir uint64, initiator bool, rand io.Reader) (*ikeKeys, error) {
+	s := keymat.IKESuite{Encr: c.one(suite.TypeEncr), PRF: c.one(suite.TypePRF).ID, Integ: c.one(suite.TypeInteg)}
+	keys, err := keymat.DeriveIKEKeys(s, skeyseed, ni, nr, spii, spir)
+	if err != nil {
+		return nil, err
+	}
+	prf, err := keymat.NewPRF(s.PRF)
+	if err != nil {
+		keys.Wipe()
+		return nil, err
+	}
+	ci, err := sk.New(s.Encr, s.Integ, keys.EI, keys.AI, rand)
+	if err != nil {
+		keys.Wipe()
+		return nil, err
+	}
+	cr, err := sk.New(s.Encr, s.Integ, keys.ER, keys.AR, rand)
+	if err != nil {
+		ci.Wipe()
+		keys.Wipe()
+		return nil, err
+	}
+	k := &ikeKeys{prf: prf, keys: keys, out: ci, in: cr}
+	if !initiator {
+		k.out, k.in = cr, ci
+	}
+	return k, nil
+}
+
+// wipe overwrites every key of the SA.
+func (k *ikeKeys) wipe() {
+	if k == nil {
+		return
+	}
+	k.out.Wipe()
+	k.in.Wipe()
+	k.keys.Wipe()
+}
+
+// skp returns our SK_p and the peer's (RFC 7296 §2.15).
+func (k *ikeKeys) skp(initiator bool) (ours, theirs []byte) {
+	if initiator {
+		return k.keys.PI, k.keys.PR
+	}
+	return k.keys.PR, k.keys.PI
+}

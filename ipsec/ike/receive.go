@@ -1,0 +1,144 @@
+package ike
+
+import (
+	"errors"
+
+	"github.com/espressovpn/espresso/ipsec/ike/wire"
+)
+
+// receive dispatches one datagram: IKE_SA_INIT in the clear, everything
+// else to its IKE SA as a request or a response.
+func (d *Daemon) receive(dg datagram) {
+	m, err := wire.ParseMessage(dg.b)
+	if err != nil {
+		d.log.Debug("ike: unparsable message dropped", "from", dg.from, "err", err)
+		return
+	}
+	h := m.Header
+	if h.ExchangeType == wire.IKESAInit {
+		if h.IsResponse() {
+			d.initResponse(dg, m)
+		} else {
+			d.initRequest(dg, m)
+		}
+		return
+	}
+	sa := d.findSA(h.SPIi, h.SPIr)
+	// The I flag names the SA's original initiator (§3.1): a message
+	// claiming our role is our own, reflected.
+	if sa == nil || sa.keys == nil || h.IsInitiator() == sa.initiator {
+		d.log.Debug("ike: message for no known IKE SA dropped", "exchange", h.ExchangeType)
+		return
+	}
+	if h.IsResponse() {
+		d.handleResponse(sa, dg, m)
+	} else {
+		d.handleRequest(sa, dg, m)
+	}
+}
+
+// handleResponse matches a response to our outstanding request (§2.3).
+func (d *Daemon) handleResponse(sa *ikeSA, dg datagram, m *wire.Message) {
+	r, h := sa.pending, m.Header
+	if r == nil || h.MessageID != r.id || h.ExchangeType != r.exchange {
+		return
+	}
+	ps, ok := d.openMessage(sa, dg, m, &sa.rspFrags)
+	if !ok {
+		return
+	}
+	r.timer.Stop()
+	sa.pending = nil
+	sa.lastHeard = d.clock.Now()
+	r.handle(h, ps, dg.b)
+	if !d.ended {
+		d.next(sa)
+	}
+}
+
+// handleRequest answers a request of the peer: the next one in the window,
+// or a retransmission of the last, which gets the same response again.
+func (d *Daemon) handleRequest(sa *ikeSA, dg datagram, m *wire.Message) {
+	h := m.Header
+	if sa.lastResp != nil && h.MessageID == sa.lastResp.id {
+		// Retransmitted request: answer once per message, on its first
+		// fragment (RFC 7383 §2.6.1), after checking it is genuine.
+		o, err := sa.keys.open(dg.b, m)
+		if err == nil && o.frag <= 1 {
+			d.send(sa.lastResp.pkts)
+		}
+		return
+	}
+	if h.MessageID != sa.recvID {
+		return
+	}
+	ps, ok := d.openMessage(sa, dg, m, &sa.reqFrags)
+	if !ok {
+		return
+	}
+	sa.lastHeard = d.clock.Now()
+	d.peerMoved(dg)
+	switch h.ExchangeType {
+	case wire.IKEAuth:
+		d.authRequest(sa, h, ps)
+	case wire.CreateChildSA:
+		d.createChildRequest(sa, h, ps)
+	case wire.Informational:
+		d.informationalRequest(sa, h, ps)
+	default:
+		// RFC 7296 §1.5: an unknown exchange type gets INVALID_SYNTAX.
+		d.respond(sa, h, wire.Payloads{wire.NewNotify(wire.InvalidSyntax, nil)})
+	}
+}
+
+// openMessage checks and decrypts a protected message, reassembling
+// fragments, and parses its inner payloads. A message that fails its
+// integrity check is dropped silently (§2.21.1).
+func (d *Daemon) openMessage(sa *ikeSA, dg datagram, m *wire.Message, frags *reassembly) (wire.Payloads, bool) {
+	o, err := sa.keys.open(dg.b, m)
+	if err != nil {
+		d.log.Debug("ike: protected message dropped", "exchange", m.Header.ExchangeType, "err", err)
+		return nil, false
+	}
+	first, plain := o.first, o.plain
+	if o.total != 0 {
+		var done bool
+		if first, plain, done = frags.add(m.Header.MessageID, o); !done {
+			return nil, false
+		}
+	}
+	ps, err := wire.ParsePayloads(first, plain)
+	if err != nil {
+		d.log.Debug("ike: bad inner payloads", "exchange", m.Header.ExchangeType, "err", err)
+		if !m.Header.IsResponse() {
+			n := wire.NewNotify(wire.InvalidSyntax, nil)
+			var uc *wire.UnsupportedCriticalPayloadError
+			if errors.As(err, &uc) {
+				n = wire.NewNotify(wire.UnsupportedCriticalPayload, []byte{byte(uc.Type)})
+			}
+			d.respond(sa, m.Header, wire.Payloads{n})
+		}
+		return nil, false
+	}
+	return ps, true
+}
+
+// peerMoved follows the peer to the address an authenticated request came
+// from when a NAT sits between us and it may have remapped the port
+// (RFC 7296 §2.23), and onto port 4500 when it moved there.
+func (d *Daemon) peerMoved(dg datagram) {
+	if dg.from == d.remote && dg.natt == d.natt {
+		return
+	}
+	if dg.natt && !d.natt {
+		d.natt = true
+	}
+	if d.natt && (d.localNAT || d.remoteNAT || d.cfg.Responder) {
+		d.remote = dg.from
+		for _, c := range d.children {
+			if c.sa != nil && c.sa.Encap && c.sa.Remote != d.remote {
+				c.sa.Remote = d.remote
+			}
+		}
+	}
+}

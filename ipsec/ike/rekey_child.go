@@ -1,0 +1,266 @@
+package ike
+
+import (
+	"bytes"
+	"slices"
+
+	"github.com/espressovpn/espresso/ipsec/ike/dh"
+	"github.com/espressovpn/espresso/ipsec/ike/wire"
+	"github.com/espressovpn/espresso/ipsec/suite"
+)
+
+// rekeyChild starts our CREATE_CHILD_SA rekey of a Child SA (§1.3.3), with
+// a fresh key exchange when the ESP proposals ask for PFS.
+func (d *Daemon) rekeyChild(old *child) {
+	sa := d.sa
+	if sa == nil || !sa.established || old.state != childInstalled {
+		return
+	}
+	old.state = childRekeying
+	d.whenIdle(sa, func() { d.sendRekeyChild(sa, old, d.pfsGroup(), 0) })
+}
+
+func (d *Daemon) sendRekeyChild(sa *ikeSA, old *child, group suite.TransformID, tries int) {
+	if old.state != childRekeying || sa != d.sa {
+		return
+	}
+	inSPI, err := randomSPI(d.rand, 4)
+	if err != nil {
+		d.down(err)
+		return
+	}
+	ni, err := randomNonce(d.rand)
+	if err != nil {
+		d.down(err)
+		return
+	}
+	var ke dh.KeyExchange
+	if group != 0 {
+		if ke, err = dh.Generate(group, d.rand); err != nil {
+			d.down(err)
+			return
+		}
+	}
+	offer := offerSA(d.cfg.ESPProposals, wire.ProtocolESP, spiBytes(uint32(inSPI)), group != 0, group)
+	ps := wire.Payloads{wire.NewRekeySA(wire.ProtocolESP, spiBytes(old.inSPI)), offer, &wire.Nonce{Data: ni}}
+	if ke != nil {
+		ps = append(ps, &wire.KeyExchange{Group: group, Data: ke.PublicKey()})
+	}
+	ps = append(ps, &wire.TSi{Selectors: old.localTS}, &wire.TSr{Selectors: old.remoteTS})
+	r := d.request(sa, wire.CreateChildSA, ps, func(_ wire.Header, ps wire.Payloads, _ []byte) {
+		if ke != nil {
+			defer ke.Zero()
+		}
+		d.rekeyChildAnswered(sa, old, offer, uint32(inSPI), ni, ke, ps, tries)
+	})
+	if r != nil {
+		r.failed = func(err error) {
+			if ke != nil {
+				ke.Zero()
+			}
+			d.down(err)
+		}
+	}
+}
+
+// rekeyChildAnswered installs the new Child SA, resolves a collision with
+// the peer's own rekey of the same SA (§2.8.1), and deletes the loser.
+func (d *Daemon) rekeyChildAnswered(sa *ikeSA, old *child, offer *wire.SecurityAssociation, inSPI uint32, ni []byte, ke dh.KeyExchange, ps wire.Payloads, tries int) {
+	if n := ps.Notify(wire.InvalidKEPayload); n != nil && ke != nil && tries < maxInitTries {
+		if g, err := n.Group(); err == nil && slices.Contains(keMethods(d.cfg.ESPProposals), g) {
+			d.whenIdle(sa, func() { d.sendRekeyChild(sa, old, g, tries+1) })
+			return
+		}
+	}
+	if n := ps.ErrorNotify(); n != nil {
+		d.log.Info("ike: Child SA rekey refused", "notify", n.NotifyType)
+		if old.state == childRekeying {
+			old.state = childInstalled
+			if n.NotifyType == wire.ChildSANotFound {
+				d.forget(old)
+				d.removeChild(old)
+				d.emit(&ChildDown{Child: old.info(), ByPeer: true})
+				return
+			}
+			// TEMPORARY_FAILURE and the like: try again later (§2.25).
+			c := old
+			c.rekeyTimer = d.after(d.cfg.Retransmit.delay(1), func() {
+				if c.state == childInstalled {
+					d.rekeyChild(c)
+				}
+			})
+		}
+		return
+	}
+	saPayload, _ := wire.First[*wire.SecurityAssociation](ps)
+	nr, _ := wire.First[*wire.Nonce](ps)
+	c, ok := accepted(offer, saPayload)
+	outSPI, spiOK := spiOf(c.spi)
+	var gir []byte
+	if ok && spiOK && nr != nil && ke != nil {
+		peerKE, _ := wire.First[*wire.KeyExchange](ps)
+		if peerKE == nil || peerKE.Group != ke.Group() || c.one(suite.TypeKE).ID != ke.Group() {
+			ok = false
+		} else if g, err := ke.SharedSecret(peerKE.Data); err != nil {
+			ok = false
+		} else {
+			gir = g
+			defer clear(gir)
+		}
+	}
+	tsi, _ := wire.First[*wire.TSi](ps)
+	tsr, _ := wire.First[*wire.TSr](ps)
+	if !ok || !spiOK || nr == nil || tsi == nil || tsr == nil ||
+		!subsetOf(tsi.Selectors, old.localTS) || !subsetOf(tsr.Selectors, old.remoteTS) {
+		d.log.Warn("ike: unusable CREATE_CHILD_SA response")
+		if old.state == childRekeying {
+			old.state = childInstalled
+		}
+		return
+	}
+	nc, err := d.newChild(sa, c, inSPI, outSPI, true, gir, ni, bytes.Clone(nr.Data), cloneTS(tsi.Selectors), cloneTS(tsr.Selectors))
+	if err == nil {
+		err = d.addInbound(nc)
+	}
+	if err != nil {
+		d.down(err)
+		return
+	}
+	d.children = append(d.children, nc)
+	if old.state != childRekeying || (old.peerNew != nil && lostCollision(ni, nc.nr, old.peerNew.ni, old.peerNew.nr)) {
+		// The peer rekeyed the SA too and its exchange holds the lower
+		// nonce... or the old SA is gone: ours is redundant and we, its
+		// creator, delete it (§2.8.1).
+		d.log.Info("ike: Child SA rekey collision lost", "spi", old.inSPI)
+		nc.state = childRedundant
+		d.deleteChild(nc, nil)
+		return
+	}
+	old.state = childRekeyed
+	old.replacement = nc
+	if err := d.activate(nc, old); err != nil {
+		d.down(err)
+		return
+	}
+	d.deleteChild(old, func() { d.emit(&ChildRekeyed{Old: old.info(), New: nc.info()}) })
+}
+
+// lostCollision reports whether our exchange (ni, nr) holds the lowest of
+// the four nonces of two colliding exchanges, which makes the SA it
+// created the redundant one (§2.8.1).
+func lostCollision(ourNi, ourNr, theirNi, theirNr []byte) bool {
+	ours := minBytes(ourNi, ourNr)
+	theirs := minBytes(theirNi, theirNr)
+	return bytes.Compare(ours, theirs) < 0
+}
+
+func minBytes(a, b []byte) []byte {
+	if bytes.Compare(a, b) < 0 {
+		return a
+	}
+	return b
+}
+
+// createChildRequest answers CREATE_CHILD_SA: a rekey of a Child SA
+// (REKEY_SA), a rekey of the IKE SA (an SA payload for IKE), or a new
+// Child SA, which a remote-access client does not take (§1.3).
+func (d *Daemon) createChildRequest(sa *ikeSA, h wire.Header, ps wire.Payloads) {
+	if !sa.established || sa != d.sa || sa.deleting {
+		d.respond(sa, h, wire.Payloads{wire.NewNotify(wire.TemporaryFailure, nil)})
+		return
+	}
+	if n := ps.Notify(wire.RekeySA); n != nil {
+		d.rekeyChildRequest(sa, h, ps, n)
+		return
+	}
+	if p, _ := wire.First[*wire.SecurityAssociation](ps); p != nil && len(p.Proposals) > 0 && p.Proposals[0].Protocol == wire.ProtocolIKE {
+		d.rekeyIKERequest(sa, h, ps)
+		return
+	}
+	d.respond(sa, h, wire.Payloads{wire.NewNotify(wire.NoAdditionalSAs, nil)})
+}
+
+// rekeyChildRequest answers the peer's rekey of a Child SA. The new SA's
+// inbound direction is installed at once; outbound moves to it when the
+// peer deletes the old SA, since until then the peer may not have
+// installed its own inbound direction (§2.8).
+func (d *Daemon) rekeyChildRequest(sa *ikeSA, h wire.Header, ps wire.Payloads, n *wire.Notify) {
+	spi, ok := spiOf(n.SPI)
+	old := d.childByOut(spi)
+	if !ok || n.Protocol != wire.ProtocolESP || old == nil {
+		d.respond(sa, h, wire.Payloads{&wire.Notify{Protocol: wire.ProtocolESP, SPI: n.SPI, NotifyType: wire.ChildSANotFound}})
+		return
+	}
+	if old.state != childInstalled && old.state != childRekeying {
+		// §2.25.1: it is being deleted or was rekeyed already.
+		d.respond(sa, h, wire.Payloads{wire.NewNotify(wire.TemporaryFailure, nil)})
+		return
+	}
+	ni, _ := wire.First[*wire.Nonce](ps)
+	if ni == nil {
+		d.respond(sa, h, wire.Payloads{wire.NewNotify(wire.InvalidSyntax, nil)})
+		return
+	}
+	nr, err := randomNonce(d.rand)
+	if err != nil {
+		return
+	}
+	var gir []byte
+	var kePayload *wire.KeyExchange
+	if ke, _ := wire.First[*wire.KeyExchange](ps); ke != nil {
+		group := d.pfsGroupFor(ps)
+		if group == 0 {
+			d.respond(sa, h, wire.Payloads{wire.NewNotify(wire.NoProposalChosen, nil)})
+			return
+		}
+		if ke.Group != group {
+			d.respond(sa, h, wire.Payloads{wire.NewInvalidKEPayload(group)})
+			return
+		}
+		mine, err := dh.Generate(group, d.rand)
+		if err != nil {
+			return
+		}
+		defer mine.Zero()
+		if gir, err = mine.SharedSecret(ke.Data); err != nil {
+			d.respond(sa, h, wire.Payloads{wire.NewNotify(wire.InvalidSyntax, nil)})
+			return
+		}
+		defer clear(gir)
+		kePayload = &wire.KeyExchange{Group: group, Data: mine.PublicKey()}
+	}
+	// A rekey keeps the selectors (§2.9.2): narrow against the old SA's.
+	ac, errNotify := d.acceptChild(sa, ps, gir, old.remoteTS, old.localTS, bytes.Clone(ni.Data), nr)
+	if errNotify != nil {
+		d.respond(sa, h, wire.Payloads{errNotify})
+		return
+	}
+	nc := ac.c
+	d.children = append(d.children, nc)
+	out := wire.Payloads{answerSA(ac.number, wire.ProtocolESP, spiBytes(nc.inSPI), nc.prop), &wire.Nonce{Data: nr}}
+	if kePayload != nil {
+		out = append(out, kePayload)
+	}
+	out = append(out, &wire.TSi{Selectors: nc.remoteTS}, &wire.TSr{Selectors: nc.localTS})
+	if old.state == childRekeying {
+		old.peerNew = nc
+	} else {
+		old.state = childRekeyed
+		old.replacement = nc
+	}
+	d.respond(sa, h, out)
+}
+
+// pfsGroupFor picks, for a peer's CREATE_CHILD_SA, the key exchange method
+// of the ESP proposal we would choose.
+func (d *Daemon) pfsGroupFor(ps wire.Payloads) suite.TransformID {
+	p, _ := wire.First[*wire.SecurityAssociation](ps)
+	if p == nil {
+		return 0
+	}
+	_, c, ok := choose(d.cfg.ESPProposals, p.Proposals, wire.ProtocolESP, true)
+	if !ok {
+		return 0
+	}
+	return c.one(suite.TypeKE).ID
+}

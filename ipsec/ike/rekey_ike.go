@@ -1,0 +1,209 @@
+package ike
+
+import (
+	"bytes"
+	"encoding/binary"
+	"slices"
+
+	"github.com/espressovpn/espresso/ipsec/ike/dh"
+	"github.com/espressovpn/espresso/ipsec/ike/keymat"
+	"github.com/espressovpn/espresso/ipsec/ike/wire"
+	"github.com/espressovpn/espresso/ipsec/suite"
+)
+
+// ikeRekey is our CREATE_CHILD_SA rekey of the IKE SA in flight (§1.3.2).
+type ikeRekey struct {
+	spi uint64
+	ni  []byte
+	ke  dh.KeyExchange
+	// sa is the new IKE SA once the response arrived.
+	sa *ikeSA
+}
+
+func (r *ikeRekey) wipe() {
+	if r.ke != nil {
+		r.ke.Zero()
+		r.ke = nil
+	}
+}
+
+// rekeyIKE starts our rekey of the IKE SA, with the key exchange method
+// the SA uses first (§2.18).
+func (d *Daemon) rekeyIKE() {
+	sa := d.sa
+	if sa == nil || !sa.established || sa.rekey != nil || sa.deleting {
+		return
+	}
+	group := sa.prop.one(suite.TypeKE).ID
+	sa.rekey = &ikeRekey{}
+	d.whenIdle(sa, func() { d.sendRekeyIKE(sa, group, 0) })
+}
+
+func (d *Daemon) sendRekeyIKE(sa *ikeSA, group suite.TransformID, tries int) {
+	rk := sa.rekey
+	if rk == nil || sa != d.sa {
+		return
+	}
+	var err error
+	if rk.spi, err = randomSPI(d.rand, 8); err == nil {
+		rk.ni, err = randomNonce(d.rand)
+	}
+	if err == nil {
+		rk.wipe()
+		rk.ke, err = dh.Generate(group, d.rand)
+	}
+	if err != nil {
+		d.down(err)
+		return
+	}
+	offer := offerSA(d.cfg.IKEProposals, wire.ProtocolIKE, binary.BigEndian.AppendUint64(nil, rk.spi), true, group)
+	ps := wire.Payloads{offer, &wire.Nonce{Data: rk.ni}, &wire.KeyExchange{Group: group, Data: rk.ke.PublicKey()}}
+	d.request(sa, wire.CreateChildSA, ps, func(_ wire.Header, ps wire.Payloads, _ []byte) {
+		d.rekeyIKEAnswered(sa, offer, ps, tries)
+	})
+}
+
+// rekeyIKEAnswered makes the new IKE SA current, moves the Child SAs to
+// it and deletes the old one; in a collision (§2.8.2) the SA made with the
+// lowest nonce is deleted by its creator.
+func (d *Daemon) rekeyIKEAnswered(sa *ikeSA, offer *wire.SecurityAssociation, ps wire.Payloads, tries int) {
+	rk := sa.rekey
+	defer rk.wipe()
+	if n := ps.Notify(wire.InvalidKEPayload); n != nil && tries < maxInitTries {
+		if g, err := n.Group(); err == nil && slices.Contains(keMethods(d.cfg.IKEProposals), g) {
+			d.whenIdle(sa, func() { d.sendRekeyIKE(sa, g, tries+1) })
+			return
+		}
+	}
+	retry := func() {
+		sa.rekey = nil
+		d.timers.ikeRekey = d.after(d.cfg.Retransmit.delay(1), d.rekeyIKE)
+	}
+	if n := ps.ErrorNotify(); n != nil {
+		d.log.Info("ike: IKE SA rekey refused", "notify", n.NotifyType)
+		retry()
+		return
+	}
+	saPayload, _ := wire.First[*wire.SecurityAssociation](ps)
+	nr, _ := wire.First[*wire.Nonce](ps)
+	ke, _ := wire.First[*wire.KeyExchange](ps)
+	c, ok := accepted(offer, saPayload)
+	if !ok || nr == nil || ke == nil || len(c.spi) != 8 || ke.Group != rk.ke.Group() || c.one(suite.TypeKE).ID != ke.Group {
+		d.log.Warn("ike: unusable IKE SA rekey response")
+		retry()
+		return
+	}
+	gir, err := rk.ke.SharedSecret(ke.Data)
+	if err != nil {
+		retry()
+		return
+	}
+	nsa, err := d.rekeyedSA(sa, c, gir, rk.ni, bytes.Clone(nr.Data), rk.spi, binary.BigEndian.Uint64(c.spi), true)
+	if err != nil {
+		d.down(err)
+		return
+	}
+	rk.sa = nsa
+	if peer := sa.peerRekey; peer != nil {
+		if lostCollision(nsa.ni, nsa.nr, peer.ni, peer.nr) {
+			// Ours is redundant: delete it on itself; the peer, winner,
+			// deletes the old SA.
+			d.log.Info("ike: IKE SA rekey collision lost")
+			d.old = append(d.old, sa)
+			d.switchIKE(sa, peer)
+			d.deleteOldIKE(nsa)
+			return
+		}
+		// We won; the peer deletes its redundant SA.
+		d.old = append(d.old, peer)
+	}
+	d.switchIKE(sa, nsa)
+	d.deleteOldIKE(sa)
+}
+
+// rekeyedSA builds the IKE SA a rekey creates: SKEYSEED from the old SA's
+// SK_d and PRF (§2.18), fresh message IDs, and the old SA's capabilities.
+func (d *Daemon) rekeyedSA(old *ikeSA, c chosen, gir, ni, nr []byte, spiI, spiR uint64, initiator bool) (*ikeSA, error) {
+	defer clear(gir)
+	skeyseed := keymat.RekeySKEYSEED(old.keys.prf, old.keys.keys.D, gir, ni, nr)
+	defer clear(skeyseed)
+	keys, err := newIKEKeys(c, skeyseed, ni, nr, spiI, spiR, initiator, d.rand)
+	if err != nil {
+		return nil, err
+	}
+	return &ikeSA{
+		spiI: spiI, spiR: spiR, initiator: initiator, prop: c, keys: keys,
+		established: true, ni: ni, nr: nr, localID: old.localID,
+		fragOK: old.fragOK, peerHashes: old.peerHashes, lastHeard: d.clock.Now(),
+	}, nil
+}
+
+// switchIKE makes nsa the connection's IKE SA; the Child SAs belong to it
+// from now on (§2.18).
+func (d *Daemon) switchIKE(old, nsa *ikeSA) {
+	old.rekey, old.peerRekey = nil, nil
+	d.sa = nsa
+	d.scheduleIKERekey()
+	d.log.Info("ike: IKE SA rekeyed", "proposal", nsa.prop.String())
+	d.emit(&IKERekeyed{IKEProposal: nsa.prop.String()})
+}
+
+// rekeyIKERequest answers the peer's rekey of the IKE SA. The new SA is
+// current at once; the old one stays until the peer deletes it. When our
+// own rekey is in flight, the collision is resolved once it is answered.
+func (d *Daemon) rekeyIKERequest(sa *ikeSA, h wire.Header, ps wire.Payloads) {
+	saPayload, _ := wire.First[*wire.SecurityAssociation](ps)
+	ni, _ := wire.First[*wire.Nonce](ps)
+	ke, _ := wire.First[*wire.KeyExchange](ps)
+	if ni == nil || ke == nil {
+		d.respond(sa, h, wire.Payloads{wire.NewNotify(wire.InvalidSyntax, nil)})
+		return
+	}
+	if len(d.children) > 0 && slices.ContainsFunc(d.children, func(c *child) bool { return c.state == childRekeying || c.state == childDeleting }) {
+		// §2.25.2: no IKE rekey while Child SA exchanges are in flight.
+		d.respond(sa, h, wire.Payloads{wire.NewNotify(wire.TemporaryFailure, nil)})
+		return
+	}
+	num, c, ok := choose(d.cfg.IKEProposals, saPayload.Proposals, wire.ProtocolIKE, true)
+	if !ok || len(c.spi) != 8 {
+		d.respond(sa, h, wire.Payloads{wire.NewNotify(wire.NoProposalChosen, nil)})
+		return
+	}
+	group := c.one(suite.TypeKE).ID
+	if ke.Group != group {
+		d.respond(sa, h, wire.Payloads{wire.NewInvalidKEPayload(group)})
+		return
+	}
+	mine, err := dh.Generate(group, d.rand)
+	if err != nil {
+		return
+	}
+	defer mine.Zero()
+	gir, err := mine.SharedSecret(ke.Data)
+	if err != nil {
+		d.respond(sa, h, wire.Payloads{wire.NewNotify(wire.InvalidSyntax, nil)})
+		return
+	}
+	spi, err := randomSPI(d.rand, 8)
+	nr, err2 := randomNonce(d.rand)
+	if err != nil || err2 != nil {
+		return
+	}
+	nsa, err := d.rekeyedSA(sa, c, gir, bytes.Clone(ni.Data), nr, binary.BigEndian.Uint64(c.spi), spi, false)
+	if err != nil {
+		d.respond(sa, h, wire.Payloads{wire.NewNotify(wire.NoProposalChosen, nil)})
+		return
+	}
+	d.respond(sa, h, wire.Payloads{
+		answerSA(num, wire.ProtocolIKE, binary.BigEndian.AppendUint64(nil, spi), c),
+		&wire.Nonce{Data: nr},
+		&wire.KeyExchange{Group: group, Data: mine.PublicKey()},
+	})
+	if sa.rekey != nil {
+		sa.peerRekey = nsa
+		return
+	}
+	// The old SA waits for the peer's delete; we stop using it.
+	d.old = append(d.old, sa)
+	d.switchIKE(sa, nsa)
+}

@@ -1,0 +1,100 @@
+package ike
+
+import (
+	"github.com/espressovpn/espresso/ipsec/ike/wire"
+)
+
+// request is our outstanding request on an IKE SA, retransmitted until
+// answered (RFC 7296 §2.1): the same datagrams each time, so a peer that
+// got it can tell a retransmission and answer from its cache.
+type request struct {
+	exchange wire.ExchangeType
+	id       uint32
+	pkts     [][]byte
+	sent     int
+	timer    Timer
+	// handle gets the response's header, payloads (decrypted) and raw
+	// bytes (for IKE_SA_INIT).
+	handle func(h wire.Header, ps wire.Payloads, raw []byte)
+	// failed, when set, replaces the default of giving up the connection
+	// after the last retransmission.
+	failed func(err error)
+}
+
+// whenIdle runs f now if the SA has no request in flight, else once the
+// window opens (window size one, §2.3).
+func (d *Daemon) whenIdle(sa *ikeSA, f func()) {
+	if sa.pending == nil && len(sa.queue) == 0 {
+		f()
+		return
+	}
+	sa.queue = append(sa.queue, f)
+}
+
+// next starts the next queued request.
+func (d *Daemon) next(sa *ikeSA) {
+	for sa.pending == nil && len(sa.queue) > 0 && !d.ended {
+		f := sa.queue[0]
+		sa.queue = sa.queue[1:]
+		f()
+	}
+}
+
+// request encrypts and sends a request on sa, which must be idle.
+func (d *Daemon) request(sa *ikeSA, ex wire.ExchangeType, ps wire.Payloads, handle func(wire.Header, wire.Payloads, []byte)) *request {
+	h := sa.header(ex, sa.sendID, false)
+	pkts, err := sa.keys.seal(h, ps, d.fragSize(sa))
+	if err != nil {
+		d.down(err)
+		return nil
+	}
+	return d.start(sa, &request{exchange: ex, id: sa.sendID, pkts: pkts, handle: handle})
+}
+
+// start sends a prepared request and arms its retransmission.
+func (d *Daemon) start(sa *ikeSA, r *request) *request {
+	sa.pending = r
+	sa.sendID = r.id + 1
+	d.transmit(sa, r)
+	return r
+}
+
+// transmit sends r once more, or gives up after the configured tries.
+func (d *Daemon) transmit(sa *ikeSA, r *request) {
+	if sa.pending != r || d.ended {
+		return
+	}
+	rt := d.cfg.Retransmit
+	if r.sent > rt.Tries {
+		sa.pending = nil
+		err := &PeerUnreachableError{Exchange: r.exchange, Tries: r.sent}
+		if r.failed != nil {
+			r.failed(err)
+			d.next(sa)
+			return
+		}
+		d.down(err)
+		return
+	}
+	if r.sent > 0 {
+		d.log.Debug("ike: retransmit", "exchange", r.exchange, "id", r.id, "try", r.sent)
+	}
+	d.send(r.pkts)
+	wait := rt.delay(r.sent)
+	r.sent++
+	r.timer = d.after(wait, func() { d.transmit(sa, r) })
+}
+
+// respond encrypts and sends the response to request h, and keeps it for
+// retransmissions of the request.
+func (d *Daemon) respond(sa *ikeSA, h wire.Header, ps wire.Payloads) {
+	rh := sa.header(h.ExchangeType, h.MessageID, true)
+	pkts, err := sa.keys.seal(rh, ps, d.fragSize(sa))
+	if err != nil {
+		d.log.Warn("ike: cannot encode response", "err", err)
+		return
+	}
+	sa.lastResp = &response{id: h.MessageID, pkts: pkts}
+	sa.recvID = h.MessageID + 1
+	d.send(pkts)
+}

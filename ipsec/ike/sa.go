@@ -1,0 +1,162 @@
+package ike
+
+import (
+	"encoding/binary"
+	"io"
+	"time"
+
+	"github.com/espressovpn/espresso/ipsec/ike/dh"
+	"github.com/espressovpn/espresso/ipsec/ike/wire"
+)
+
+// ikeSA is one IKE SA: its SPIs, keys, message-ID windows and the state of
+// the exchanges in flight. A rekey replaces it with a new one (RFC 7296
+// §2.18); the old one lives on until its delete is answered.
+type ikeSA struct {
+	spiI, spiR uint64
+	// initiator is true when we are the SA's original initiator, which
+	// sets the I flag and picks SK_ei/SK_er (RFC 7296 §2.14, §3.1).
+	initiator bool
+	prop      chosen
+	keys      *ikeKeys
+	// established is set once IKE_AUTH (or the rekey) completed.
+	established bool
+
+	// IKE_SA_INIT state, kept for the AUTH payloads (§2.15) and retries.
+	ni, nr           []byte
+	ke               dh.KeyExchange
+	initReq, initRsp []byte
+	cookie           []byte
+	initTries        int
+	localID          wire.Identity
+
+	// Message IDs (§2.3): sendID is the ID of our next request, recvID the
+	// one we expect of the peer. The window is one in both directions: we
+	// announce no SET_WINDOW_SIZE.
+	sendID, recvID uint32
+	pending        *request
+	queue          []func()
+	lastResp       *response
+	reqFrags       reassembly
+	rspFrags       reassembly
+
+	// Peer capabilities from IKE_SA_INIT.
+	fragOK     bool
+	peerHashes []wire.HashAlgorithm
+
+	lastHeard time.Time
+	// rekey is our rekey of this SA in flight, peerRekey the SA the peer
+	// created by rekeying it, for collisions (§2.8.2).
+	rekey     *ikeRekey
+	peerRekey *ikeSA
+	deleting  bool
+}
+
+// response is the last response sent, for retransmitted requests (§2.1).
+type response struct {
+	id   uint32
+	pkts [][]byte
+}
+
+// randomSPI returns a non-zero SPI of n bytes (8 for IKE, 4 for ESP); zero
+// is reserved in both (RFC 7296 §3.1, RFC 4303 §2.1).
+func randomSPI(r io.Reader, n int) (uint64, error) {
+	var b [8]byte
+	for {
+		if _, err := io.ReadFull(r, b[:n]); err != nil {
+			return 0, err
+		}
+		var v uint64
+		if n == 4 {
+			v = uint64(binary.BigEndian.Uint32(b[:4]))
+			// SPIs 1-255 are reserved by IANA (RFC 4303 §2.1).
+			if v < 256 {
+				continue
+			}
+		} else {
+			v = binary.BigEndian.Uint64(b[:])
+		}
+		if v != 0 {
+			return v, nil
+		}
+	}
+}
+
+// nonceLen is the size of our nonces: at least half the PRF key size and
+// 128 bits (RFC 7296 §2.10); 32 bytes covers every PRF here.
+const nonceLen = 32
+
+func randomNonce(r io.Reader) ([]byte, error) {
+	n := make([]byte, nonceLen)
+	_, err := io.ReadFull(r, n)
+	return n, err
+}
+
+// header returns the header of a message on this SA.
+func (sa *ikeSA) header(ex wire.ExchangeType, id uint32, resp bool) wire.Header {
+	h := wire.Header{
+		SPIi: sa.spiI, SPIr: sa.spiR,
+		MajorVersion: wire.MajorVersion, MinorVersion: wire.MinorVersion,
+		ExchangeType: ex, MessageID: id,
+	}
+	if sa.initiator {
+		h.Flags |= wire.FlagInitiator
+	}
+	if resp {
+		h.Flags |= wire.FlagResponse
+	}
+	return h
+}
+
+// end stops the SA's retransmissions and wipes its keys.
+func (sa *ikeSA) end() {
+	if sa == nil {
+		return
+	}
+	if sa.pending != nil && sa.pending.timer != nil {
+		sa.pending.timer.Stop()
+	}
+	sa.pending = nil
+	sa.queue = nil
+	if sa.ke != nil {
+		sa.ke.Zero()
+		sa.ke = nil
+	}
+	if sa.rekey != nil {
+		sa.rekey.wipe()
+	}
+	sa.keys.wipe()
+	sa.reqFrags.reset()
+	sa.rspFrags.reset()
+}
+
+// findSA returns the IKE SA a message belongs to.
+func (d *Daemon) findSA(spii, spir uint64) *ikeSA {
+	if d.sa != nil && d.sa.spiI == spii && d.sa.spiR == spir {
+		return d.sa
+	}
+	for _, sa := range d.old {
+		if sa.spiI == spii && sa.spiR == spir {
+			return sa
+		}
+	}
+	if r := d.sa; r != nil && r.rekey != nil && r.rekey.sa != nil && r.rekey.sa.spiI == spii && r.rekey.sa.spiR == spir {
+		return r.rekey.sa
+	}
+	if d.sa != nil && d.sa.peerRekey != nil && d.sa.peerRekey.spiI == spii && d.sa.peerRekey.spiR == spir {
+		return d.sa.peerRekey
+	}
+	return nil
+}
+
+// fragSize is the largest datagram we send on the SA without fragmenting
+// it, 0 when fragmentation is off (RFC 7383 §2.5).
+func (d *Daemon) fragSize(sa *ikeSA) int {
+	if !sa.fragOK || d.cfg.FragmentSize < 0 {
+		return 0
+	}
+	if d.natt {
+		return d.cfg.FragmentSize - 4 // room for the non-ESP marker
+	}
+	return d.cfg.FragmentSize
+}

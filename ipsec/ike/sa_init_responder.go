@@ -1,0 +1,144 @@
+package ike
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/binary"
+	"io"
+
+	"github.com/espressovpn/espresso/ipsec/ike/dh"
+	"github.com/espressovpn/espresso/ipsec/ike/wire"
+	"github.com/espressovpn/espresso/ipsec/suite"
+)
+
+// initRequest answers an IKE_SA_INIT request as responder (§1.2): a
+// retransmission gets the cached response, a new request creates the SA.
+func (d *Daemon) initRequest(dg datagram, m *wire.Message) {
+	h := m.Header
+	if !d.cfg.Responder || h.SPIr != 0 || h.MessageID != 0 || !h.IsInitiator() {
+		return
+	}
+	if sa := d.sa; sa != nil {
+		if sa.spiI == h.SPIi && bytes.Equal(sa.initReq, dg.b) && sa.lastResp != nil && sa.lastResp.id == 0 {
+			d.sendTo(sa.lastResp.pkts, dg)
+		}
+		return // one connection: the first initiator keeps it
+	}
+	ps := m.Payloads
+	reply := func(n *wire.Notify) {
+		hr := wire.Header{SPIi: h.SPIi, MajorVersion: wire.MajorVersion, ExchangeType: wire.IKESAInit, Flags: wire.FlagResponse}
+		if b, err := encodePlain(hr, wire.Payloads{n}); err == nil {
+			d.sendTo([][]byte{b}, dg)
+		}
+	}
+	saPayload, _ := wire.First[*wire.SecurityAssociation](ps)
+	ke, _ := wire.First[*wire.KeyExchange](ps)
+	ni, _ := wire.First[*wire.Nonce](ps)
+	if saPayload == nil || ke == nil || ni == nil {
+		reply(wire.NewNotify(wire.InvalidSyntax, nil))
+		return
+	}
+	if d.cfg.RequireCookie {
+		want := d.cookieFor(h.SPIi, ni.Data, dg)
+		if c := ps.Notify(wire.Cookie); c == nil || !hmac.Equal(c.Data, want) {
+			reply(wire.NewNotify(wire.Cookie, want))
+			return
+		}
+	}
+	num, c, ok := choose(d.cfg.IKEProposals, saPayload.Proposals, wire.ProtocolIKE, true)
+	if !ok {
+		d.log.Info("ike: no acceptable IKE proposal", "offered", saPayload)
+		reply(wire.NewNotify(wire.NoProposalChosen, nil))
+		return
+	}
+	group := c.one(suite.TypeKE).ID
+	if ke.Group != group || len(ke.Data) != dh.PublicKeyLen(group) {
+		// §1.3: tell the initiator which method we want.
+		reply(wire.NewInvalidKEPayload(group))
+		return
+	}
+	spi, err := randomSPI(d.rand, 8)
+	if err != nil {
+		return
+	}
+	nr, err := randomNonce(d.rand)
+	if err != nil {
+		return
+	}
+	mine, err := dh.Generate(group, d.rand)
+	if err != nil {
+		return
+	}
+	defer mine.Zero()
+	gir, err := mine.SharedSecret(ke.Data)
+	if err != nil {
+		reply(wire.NewNotify(wire.InvalidSyntax, nil))
+		return
+	}
+	sa := &ikeSA{spiI: h.SPIi, spiR: spi, ni: bytes.Clone(ni.Data), nr: nr, prop: c, initReq: bytes.Clone(dg.b)}
+	if err := d.deriveInit(sa, gir); err != nil {
+		return
+	}
+	d.remote, d.natt = dg.from, dg.natt
+	localNAT, remoteNAT, _ := natCheck(ps, sa.spiI, 0, d.localAddr(), dg.from)
+	d.localNAT, d.remoteNAT = localNAT, remoteNAT
+	sa.fragOK = d.cfg.FragmentSize > 0 && ps.Notify(wire.IKEv2FragmentationSupported) != nil
+	if n := ps.Notify(wire.SignatureHashAlgorithms); n != nil {
+		sa.peerHashes, _ = n.HashAlgorithms()
+	}
+	out := wire.Payloads{
+		answerSA(num, wire.ProtocolIKE, nil, c),
+		&wire.KeyExchange{Group: group, Data: mine.PublicKey()},
+		&wire.Nonce{Data: nr},
+	}
+	out = append(out, natNotifies(sa.spiI, sa.spiR, d.localAddr(), dg.from, d.fakeNAT(), d.rand)...)
+	if sa.fragOK {
+		out = append(out, wire.NewNotify(wire.IKEv2FragmentationSupported, nil))
+	}
+	out = append(out, wire.NewSignatureHashAlgorithms(supportedHashes...))
+	if d.cfg.SendCertReq {
+		out = append(out, &wire.CertificateRequest{Encoding: wire.CertX509Signature, Authorities: caHashes(d.cfg.CAs)})
+	}
+	raw, err := encodePlain(sa.header(wire.IKESAInit, 0, true), out)
+	if err != nil {
+		sa.end()
+		return
+	}
+	sa.initRsp = raw
+	sa.lastResp = &response{id: 0, pkts: [][]byte{raw}}
+	sa.recvID = 1
+	d.sa = sa
+	d.log.Info("ike: IKE_SA_INIT answered", "proposal", c.String(), "from", dg.from)
+	d.sendTo(sa.lastResp.pkts, dg)
+	// A responder that never sees IKE_AUTH gives the half-open SA up.
+	d.timers.halfOpen = d.after(d.cfg.Retransmit.delay(0)*8, func() {
+		if d.sa == sa && !sa.established {
+			d.down(&PeerUnreachableError{Exchange: wire.IKEAuth})
+		}
+	})
+}
+
+// sendTo answers a datagram on the socket and address it came from.
+func (d *Daemon) sendTo(pkts [][]byte, dg datagram) {
+	saved, savedNATT := d.remote, d.natt
+	d.remote, d.natt = dg.from, dg.natt
+	d.send(pkts)
+	d.remote, d.natt = saved, savedNATT
+}
+
+// cookieFor computes the stateless cookie of §2.6: a MAC, under a secret of
+// this Daemon, of the initiator's nonce, address and SPI.
+func (d *Daemon) cookieFor(spii uint64, ni []byte, dg datagram) []byte {
+	if d.timers.cookieSecret == nil {
+		d.timers.cookieSecret = make([]byte, 32)
+		io.ReadFull(d.rand, d.timers.cookieSecret)
+	}
+	m := hmac.New(sha256.New, d.timers.cookieSecret)
+	m.Write(ni)
+	m.Write(dg.from.Addr().AsSlice())
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], spii)
+	m.Write(b[:])
+	return m.Sum(nil)
+}
