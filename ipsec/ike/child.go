@@ -66,6 +66,7 @@ func (d *Daemon) newChild(sa *ikeSA, c chosen, inSPI, outSPI uint32, weInitiated
 		localTS: lts, remoteTS: rts, established: d.clock.Now(), ni: ni, nr: nr,
 	}
 	ch.sa = &ChildSA{
+		ReqID:    d.reqID(),
 		Inbound:  esp.Params{SPI: inSPI, Encr: cs.Encr, Integ: cs.Integ.ID, EncrKey: in.Encr, IntegKey: in.Integ, ESN: esn},
 		Outbound: esp.Params{SPI: outSPI, Encr: cs.Encr, Integ: cs.Integ.ID, EncrKey: out.Encr, IntegKey: out.Integ, ESN: esn},
 		LocalTS:  prefixes(lts),
@@ -183,4 +184,12 @@ func (d *Daemon) pfsGroup() suite.TransformID {
 		return ks[0]
 	}
 	return 0
+}
+
+// reqID is the ReqID of the connection's Child SAs.
+func (d *Daemon) reqID() uint32 {
+	if d.opt.ReqID != 0 {
+		return d.opt.ReqID
+	}
+	return 1
 }

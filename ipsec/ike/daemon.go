@@ -27,6 +27,8 @@ type Options struct {
 	// Logger gets protocol progress; nil discards it. No key material is
 	// ever logged.
 	Logger *slog.Logger
+	// ReqID names the connection's Child SAs in the data path; 0 means 1.
+	ReqID uint32
 	// LocalAddr is our address as the peer should see it without NAT, for
 	// NAT detection, when the sockets are bound to an unspecified address.
 	LocalAddr netip.Addr

@@ -36,6 +36,8 @@ type ESPReceiver interface {
 // ESP. The keys are the Daemon's; the data path copies what it keeps (as
 // esp.New does) and must not retain the slices.
 type ChildSA struct {
+	// ReqID names the connection's policies; a rekeyed SA keeps it.
+	ReqID             uint32
 	Inbound, Outbound esp.Params
 	LocalTS, RemoteTS []netip.Prefix
 	// Encap selects UDP encapsulation (RFC 3948) between Local and Remote;

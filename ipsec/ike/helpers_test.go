@@ -1,0 +1,129 @@
+package ike_test
+
+import (
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/espressovpn/espresso/ipsec/ike"
+	"github.com/espressovpn/espresso/ipsec/ike/iketest"
+	"github.com/espressovpn/espresso/ipsec/ike/wire"
+	"github.com/espressovpn/espresso/ipsec/internal/memdev"
+)
+
+// Addresses of the in-memory network: the client and the gateway.
+var (
+	clientAddr  = netip.MustParseAddr("192.0.2.2")
+	gatewayAddr = netip.MustParseAddr("192.0.2.1")
+	lan         = netip.MustParsePrefix("203.0.113.0/24")
+	pool4       = netip.MustParsePrefix("198.18.0.0/24")
+	dnsServer   = netip.MustParseAddr("203.0.113.53")
+)
+
+func mustID(t testing.TB, s string) wire.Identity {
+	t.Helper()
+	id, err := ike.ParseIdentity(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// peer is one running Daemon with its events.
+type peer struct {
+	d      *ike.Daemon
+	events chan ike.Event
+	engine *memEngine
+}
+
+// pair is a client and a gateway on one in-memory network.
+type pair struct {
+	net        *iketest.Network
+	clock      *iketest.Clock
+	cli, gw    *peer
+	cliCfg     ike.Config
+	gwCfg      ike.Config
+	withEngine bool
+}
+
+// pskConfigs returns matching initiator and responder configurations.
+func pskConfigs(t testing.TB) (ike.Config, ike.Config) {
+	psk := []byte("in-process-test-psk-0123456789")
+	cli := ike.Config{
+		Remote:   netip.AddrPortFrom(gatewayAddr, 500),
+		LocalID:  mustID(t, "client@example.test"),
+		RemoteID: mustID(t, "gw.example.test"),
+		PSK:      psk, VirtualIPv4: true,
+		RemoteTS: []netip.Prefix{lan},
+	}
+	gw := ike.Config{
+		Responder: true,
+		LocalID:   mustID(t, "gw.example.test"),
+		RemoteID:  mustID(t, "client@example.test"),
+		PSK:       psk,
+		LocalTS:   []netip.Prefix{lan},
+		Pool4:     pool4,
+		DNS:       []netip.Addr{dnsServer},
+	}
+	return cli, gw
+}
+
+// start runs the gateway, then the client, on a fresh network.
+func (p *pair) start(t testing.TB) {
+	t.Helper()
+	if p.net == nil {
+		p.net = iketest.NewNetwork()
+	}
+	if p.clock == nil {
+		p.clock = iketest.NewClock()
+	}
+	var cu, gu *memdev.Transport
+	if p.withEngine {
+		cu, gu = memdev.Pipe(netip.AddrPortFrom(clientAddr, 4500), netip.AddrPortFrom(gatewayAddr, 4500), 4096, 16)
+	}
+	p.gw = p.run(t, p.gwCfg, gatewayAddr, gu)
+	p.cli = p.run(t, p.cliCfg, clientAddr, cu)
+}
+
+func (p *pair) run(t testing.TB, cfg ike.Config, addr netip.Addr, udp *memdev.Transport) *peer {
+	t.Helper()
+	pr := &peer{events: make(chan ike.Event, 64)}
+	socks := ike.Sockets{IKE: p.net.Listen(netip.AddrPortFrom(addr, 500))}
+	opt := ike.Options{Clock: p.clock, OnEvent: func(e ike.Event) { pr.events <- e }}
+	if udp != nil {
+		pr.engine = newMemEngine(t, udp)
+		opt.DataPath = ike.EngineDataPath{Engine: pr.engine.e}
+		socks.NATT = ike.EngineNATT(pr.engine.e, netip.AddrPortFrom(addr, 4500))
+	} else {
+		socks.NATT = p.net.Listen(netip.AddrPortFrom(addr, 4500))
+	}
+	d, err := ike.New(cfg, socks, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr.d = d
+	t.Cleanup(func() { d.Close() })
+	return pr
+}
+
+// next waits for the next event of type E, failing on Down unless E is
+// *ike.Down, and skipping others.
+func next[E ike.Event](t testing.TB, p *peer) E {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case e := <-p.events:
+			if x, ok := e.(E); ok {
+				return x
+			}
+			if dn, ok := e.(*ike.Down); ok {
+				t.Fatalf("unexpected Down: %v", dn.Err)
+			}
+		case <-deadline:
+			var zero E
+			t.Fatalf("no %T event", zero)
+			return zero
+		}
+	}
+}

@@ -1,0 +1,5 @@
+// Package iketest holds test doubles for the ike package and its users: a
+// fake clock whose time moves only when the test says so, and an in-memory
+// datagram link implementing platform.Transport, with a filter hook that
+// lets a test drop or inspect datagrams.
+package iketest

@@ -1,0 +1,122 @@
+package iketest
+
+import (
+	"errors"
+	"net/netip"
+	"sync"
+
+	"github.com/espressovpn/espresso/platform"
+)
+
+// ErrClosed is returned by a closed Conn.
+var ErrClosed = errors.New("iketest: closed")
+
+// Filter sees each datagram from one end to the other and returns false to
+// drop it. It runs on the writer's goroutine.
+type Filter func(from, to netip.AddrPort, b []byte) bool
+
+// Network connects Conns by address, like a switch: a datagram written to
+// an address reaches the Conn bound to it. Queues are bounded; a full one
+// drops, as a network would.
+type Network struct {
+	mu     sync.Mutex
+	conns  map[netip.AddrPort]*Conn
+	filter Filter
+}
+
+// NewNetwork returns an empty network.
+func NewNetwork() *Network { return &Network{conns: map[netip.AddrPort]*Conn{}} }
+
+// SetFilter installs f (nil: deliver everything).
+func (n *Network) SetFilter(f Filter) {
+	n.mu.Lock()
+	n.filter = f
+	n.mu.Unlock()
+}
+
+// Listen binds a Conn to addr.
+func (n *Network) Listen(addr netip.AddrPort) *Conn {
+	c := &Conn{net: n, local: addr, in: make(chan platform.Datagram, 256), done: make(chan struct{})}
+	n.mu.Lock()
+	n.conns[addr] = c
+	n.mu.Unlock()
+	return c
+}
+
+// Conn is one bound socket of a Network; it implements platform.Transport.
+type Conn struct {
+	net   *Network
+	local netip.AddrPort
+	in    chan platform.Datagram
+	done  chan struct{}
+	once  sync.Once
+}
+
+// ReadBatch waits for a datagram, then returns it and any others queued.
+func (c *Conn) ReadBatch(msgs []platform.Datagram) (int, error) {
+	if len(msgs) == 0 {
+		return 0, nil
+	}
+	var d platform.Datagram
+	select {
+	case d = <-c.in:
+	case <-c.done:
+		return 0, ErrClosed
+	}
+	n := 0
+	for {
+		msgs[n].Buf = append(msgs[n].Buf[:0], d.Buf...)
+		msgs[n].Addr = d.Addr
+		n++
+		if n == len(msgs) {
+			return n, nil
+		}
+		select {
+		case d = <-c.in:
+		default:
+			return n, nil
+		}
+	}
+}
+
+// WriteBatch delivers copies of msgs to the Conns bound to their addresses;
+// datagrams to nobody, or that the filter refuses, vanish.
+func (c *Conn) WriteBatch(msgs []platform.Datagram) (int, error) {
+	select {
+	case <-c.done:
+		return 0, ErrClosed
+	default:
+	}
+	for _, m := range msgs {
+		c.net.mu.Lock()
+		dst, f := c.net.conns[m.Addr], c.net.filter
+		c.net.mu.Unlock()
+		if dst == nil || (f != nil && !f(c.local, m.Addr, m.Buf)) {
+			continue
+		}
+		select {
+		case dst.in <- platform.Datagram{Buf: append([]byte(nil), m.Buf...), Addr: c.local}:
+		default:
+		}
+	}
+	return len(msgs), nil
+}
+
+// BatchSize returns 8.
+func (c *Conn) BatchSize() int { return 8 }
+
+// LocalAddr returns the bound address.
+func (c *Conn) LocalAddr() netip.AddrPort { return c.local }
+
+// Close unbinds the Conn and unblocks its reader.
+func (c *Conn) Close() error {
+	c.once.Do(func() {
+		close(c.done)
+		c.net.mu.Lock()
+		if c.net.conns[c.local] == c {
+			delete(c.net.conns, c.local)
+		}
+		c.net.mu.Unlock()
+	})
+	return nil
+}
