@@ -68,6 +68,9 @@ func (t *nativeTUN) Close() error {
 	return err
 }
 
+// ioctl passes the request struct to ioctl(2). x/sys/unix has no exported
+// ioctl taking an arbitrary struct on macOS, so this goes through the
+// syscall package, which reaches the same libSystem entry point.
 func (osKernel) ioctl(req aliasRequest) error {
 	family := unix.AF_INET
 	if req.inet6 {
@@ -78,7 +81,7 @@ func (osKernel) ioctl(req aliasRequest) error {
 		return err
 	}
 	defer unix.Close(fd)
-	_, _, errno := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), uintptr(req.cmd), uintptr(unsafe.Pointer(&req.data[0])))
+	_, _, errno := syscall.Syscall(syscall.SYS_IOCTL, uintptr(fd), uintptr(req.cmd), uintptr(unsafe.Pointer(&req.data[0])))
 	runtime.KeepAlive(req.data)
 	if errno != 0 {
 		return errno
@@ -139,7 +142,7 @@ func (osKernel) destroyInterface(name string) error {
 	defer unix.Close(fd)
 	var ifr [ifreqLen]byte
 	copy(ifr[:unix.IFNAMSIZ-1], name)
-	_, _, errno := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), uintptr(unix.SIOCIFDESTROY), uintptr(unsafe.Pointer(&ifr[0])))
+	_, _, errno := syscall.Syscall(syscall.SYS_IOCTL, uintptr(fd), uintptr(unix.SIOCIFDESTROY), uintptr(unsafe.Pointer(&ifr[0])))
 	if errno != 0 {
 		return fmt.Errorf("%s: %w", name, errno)
 	}
