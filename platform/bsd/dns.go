@@ -3,6 +3,7 @@ package bsd
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/netip"
 	"os/exec"
 	"slices"
@@ -30,8 +31,8 @@ type DNSRequest struct {
 	// Device is the TUN device the settings belong to: the first of the
 	// tunnel's devices.
 	Device string `json:"device"`
-	// Addrs are the tunnel's virtual IPs.
-	Addrs []netip.Prefix `json:"addrs,omitempty"`
+	// Addrs are the tunnel's virtual IPs and the devices holding them.
+	Addrs []DeviceAddr `json:"addrs,omitempty"`
 	// Servers and Domains are the resolvers and search domains.
 	Servers []netip.Addr `json:"servers,omitempty"`
 	Domains []string     `json:"domains,omitempty"`
@@ -40,6 +41,12 @@ type DNSRequest struct {
 	// replace the system's rather than serve only its domains.
 	Default4 bool `json:"default4,omitempty"`
 	Default6 bool `json:"default6,omitempty"`
+}
+
+// DeviceAddr is a virtual IP and the device it is on.
+type DeviceAddr struct {
+	Device string       `json:"device"`
+	Addr   netip.Prefix `json:"addr"`
 }
 
 // equal reports whether r and o want the same state.
@@ -66,7 +73,7 @@ func dnsRequest(tunnel string, c *platform.Config, links []linkInfo) *DNSRequest
 	}
 	for _, l := range links {
 		if l.vip.IsValid() {
-			r.Addrs = append(r.Addrs, l.vip)
+			r.Addrs = append(r.Addrs, DeviceAddr{Device: l.dev, Addr: l.vip})
 		}
 	}
 	for _, ts := range c.RemoteSelectors {
@@ -97,4 +104,22 @@ func (ExecRunner) Run(ctx context.Context, stdin []byte, name string, args ...st
 		cmd.Stdin = bytes.NewReader(stdin)
 	}
 	return cmd.CombinedOutput()
+}
+
+// CheckDomains refuses search domains that are not plain DNS names
+// (letters, digits, '-', '_' and dots), which keeps them from carrying
+// other commands or settings into scutil's or resolvconf's input.
+func CheckDomains(domains []string) error {
+	for _, d := range domains {
+		ok := d != "" && len(d) <= 253
+		for _, c := range d {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+				ok = false
+			}
+		}
+		if !ok {
+			return &platform.ConfigError{Field: "dns", Reason: fmt.Sprintf("search domain %q is not a DNS name", d)}
+		}
+	}
+	return nil
 }

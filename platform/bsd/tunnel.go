@@ -88,7 +88,7 @@ func checkBSD(c *platform.Config) error {
 	if c.KillSwitch {
 		return &platform.ConfigError{Field: "kill_switch", Reason: "not available on macOS and FreeBSD"}
 	}
-	return nil
+	return CheckDomains(c.DNS.Domains)
 }
 
 // peerHop resolves the interface index of the peer's original path.

@@ -369,7 +369,9 @@ func TestRefusesWhatBSDLacks(t *testing.T) {
 	peerTS.AllowPeerTS, peerTS.FwMark = true, 7
 	ks := fullTunnel()
 	ks.KillSwitch = true
-	for _, c := range []*platform.Config{peerTS, ks} {
+	inject := fullTunnel()
+	inject.DNS.Domains = []string{"corp.example\nremove State:/Network/Global/DNS"}
+	for _, c := range []*platform.Config{peerTS, ks, inject} {
 		var ce *platform.ConfigError
 		if err := tun.Set(c); !errors.As(err, &ce) {
 			t.Fatalf("Set = %v, want a ConfigError", err)
