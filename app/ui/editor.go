@@ -1,0 +1,311 @@
+package ui
+
+import (
+	"context"
+	"errors"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/espressovpn/espresso/app/explain"
+	"github.com/espressovpn/espresso/app/form"
+	"github.com/espressovpn/espresso/app/watch"
+	"github.com/espressovpn/espresso/helper/api"
+)
+
+// authChoices are the sign-in methods as the editor names them.
+var authChoices = []struct{ label, auth string }{
+	{"Pre-shared key", api.AuthPSK},
+	{"Certificate", api.AuthCert},
+	{"User name and password (EAP-MSCHAPv2)", api.AuthEAPMSCHAPv2},
+	{"Certificate over EAP (EAP-TLS)", api.AuthEAPTLS},
+}
+
+// authFields are the fields each method shows; the others are hidden.
+var authFields = map[string][]string{
+	api.AuthPSK:         {"psk"},
+	api.AuthCert:        {"cert", "key"},
+	api.AuthEAPTLS:      {"cert", "key"},
+	api.AuthEAPMSCHAPv2: {"username", "password"},
+}
+
+// editor is the window that creates or changes one profile. It checks the
+// fields as they are typed and names the field of every problem.
+type editor struct {
+	u          *UI
+	win        fyne.Window
+	stored     form.Stored
+	entries    map[string]*widget.Entry
+	errs       map[string]*widget.Label
+	rows       map[string][]fyne.CanvasObject
+	auth       *widget.Select
+	onDemand   *widget.Check
+	save       *widget.Button
+	status     *widget.Label
+	fromHelper form.Problems // the helper's verdict on the last save
+	problems   form.Problems
+	saving     bool
+}
+
+// OpenEditor opens the editor for profile name, or for a new profile when
+// name is empty. An editor already open for it comes to the front.
+func (u *UI) OpenEditor(name string) fyne.Window {
+	if e, ok := u.editors[name]; ok {
+		e.win.Show()
+		e.win.RequestFocus()
+		return e.win
+	}
+	e := &editor{u: u, entries: map[string]*widget.Entry{}, errs: map[string]*widget.Label{}, rows: map[string][]fyne.CanvasObject{}}
+	title := "New profile"
+	if p, ok := u.profiles[name]; ok && name != "" {
+		e.stored = form.Stored{Profile: p}
+		title = "Edit " + name
+	}
+	e.win = u.cfg.App.NewWindow(title + " — Espresso")
+	e.build()
+	e.win.SetOnClosed(func() { delete(u.editors, name) })
+	u.editors[name] = e
+	e.win.Resize(fyne.NewSize(620, 720))
+	e.win.Show()
+	return e.win
+}
+
+func (e *editor) build() {
+	f := form.FromProfile(e.stored.Profile)
+	grid := container.New(layout.NewFormLayout())
+	section := func(title string) {
+		h := widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+		grid.Add(h)
+		grid.Add(layout.NewSpacer())
+	}
+	add := func(key string, w fyne.CanvasObject) {
+		l := widget.NewLabelWithStyle(explain.FieldLabel(key), fyne.TextAlignTrailing, fyne.TextStyle{})
+		errLabel := widget.NewLabel("")
+		errLabel.Importance = widget.DangerImportance
+		errLabel.Wrapping = fyne.TextWrapWord
+		errLabel.Hide()
+		e.errs[key] = errLabel
+		cell := container.NewVBox(w, errLabel)
+		e.rows[key] = []fyne.CanvasObject{l, cell}
+		grid.Add(l)
+		grid.Add(cell)
+	}
+	entry := func(key, text, placeholder string, multi, secret bool) {
+		var w *widget.Entry
+		switch {
+		case secret && !multi:
+			w = widget.NewPasswordEntry()
+		case multi:
+			w = widget.NewMultiLineEntry()
+			w.SetMinRowsVisible(3)
+			w.Wrapping = fyne.TextWrapOff
+		default:
+			w = widget.NewEntry()
+		}
+		w.SetText(text)
+		w.SetPlaceHolder(placeholder)
+		w.OnChanged = func(string) { e.changed(key) }
+		e.entries[key] = w
+		add(key, w)
+	}
+	p := e.stored.Profile
+	keep := func(has bool, what string) string {
+		if has {
+			return "Stored; type to replace the " + what
+		}
+		return ""
+	}
+
+	section("Connection")
+	entry("name", f.Name, "work", false, false)
+	if e.stored.Editing() {
+		e.entries["name"].Disable()
+	}
+	entry("gateway", f.Gateway, "vpn.example.com or 203.0.113.1", false, false)
+	entry("remote_id", f.RemoteID, "Same as the gateway", false, false)
+	entry("local_id", f.LocalID, "This computer's address", false, false)
+
+	section("Sign-in")
+	labels := make([]string, len(authChoices))
+	for i, c := range authChoices {
+		labels[i] = c.label
+	}
+	e.auth = widget.NewSelect(labels, func(string) { e.changed("auth") })
+	add("auth", e.auth)
+	entry("psk", "", keep(p.HasPSK, "key"), false, true)
+	entry("username", f.Username, "alice", false, false)
+	pwHint := "Leave empty to be asked when connecting"
+	if p.HasPassword {
+		pwHint = keep(true, "password")
+	}
+	entry("password", "", pwHint, false, true)
+	entry("cert", f.Cert, "PEM text, or the path of the certificate file", true, false)
+	keyHint := "PEM text, or the path of the key file"
+	if p.HasKey {
+		keyHint = keep(true, "key")
+	}
+	entry("key", "", keyHint, true, false)
+	entry("ca", f.CA, "PEM text or path; empty trusts the system's CAs", true, false)
+
+	section("Routing")
+	entry("remote_ts", f.RemoteTS, "Everything (0.0.0.0/0 and ::/0); or one network a line", true, false)
+	entry("exclude", f.Exclude, "One network a line, e.g. 192.168.0.0/16", true, false)
+	entry("dns", f.DNS, "The gateway's", false, false)
+	entry("mtu", f.MTU, "1400", false, false)
+	e.onDemand = widget.NewCheck("Connect when traffic for the VPN appears", func(bool) { e.changed("on_demand") })
+	e.onDemand.Checked = f.OnDemand
+	add("on_demand", e.onDemand)
+
+	section("Proposals")
+	entry("ike_proposals", f.IKEProposals, form.DefaultProposals(false), true, false)
+	entry("esp_proposals", f.ESPProposals, form.DefaultProposals(true), true, false)
+
+	for _, c := range authChoices {
+		if c.auth == f.Auth {
+			e.auth.SetSelected(c.label)
+		}
+	}
+	e.status = widget.NewLabel("")
+	e.status.Wrapping = fyne.TextWrapWord
+	e.save = widget.NewButton("Save", e.submit)
+	e.save.Importance = widget.HighImportance
+	cancel := widget.NewButton("Cancel", func() { e.win.Close() })
+	bottom := container.NewBorder(widget.NewSeparator(), nil, nil, container.NewHBox(cancel, e.save), e.status)
+	e.win.SetContent(container.NewBorder(nil, container.NewPadded(bottom), nil, nil,
+		container.NewVScroll(container.NewPadded(grid))))
+	e.changed("")
+}
+
+// values reads the form as typed.
+func (e *editor) values() form.Form {
+	t := func(k string) string { return e.entries[k].Text }
+	f := form.Form{
+		Name: t("name"), Gateway: t("gateway"), RemoteID: t("remote_id"), LocalID: t("local_id"),
+		PSK: t("psk"), Key: t("key"), Password: t("password"), Cert: t("cert"), CA: t("ca"), Username: t("username"),
+		IKEProposals: t("ike_proposals"), ESPProposals: t("esp_proposals"),
+		RemoteTS: t("remote_ts"), Exclude: t("exclude"), DNS: t("dns"), MTU: t("mtu"),
+		OnDemand: e.onDemand.Checked,
+	}
+	for _, c := range authChoices {
+		if c.label == e.auth.Selected {
+			f.Auth = c.auth
+		}
+	}
+	return f
+}
+
+// changed runs the checks after an edit of field key and shows the result.
+func (e *editor) changed(key string) {
+	if e.save == nil {
+		return // still building
+	}
+	delete(e.fromHelper, key)
+	f := e.values()
+	for k, rows := range e.rows {
+		shown := true
+		if _, ok := map[string]bool{"psk": true, "username": true, "password": true, "cert": true, "key": true}[k]; ok {
+			shown = false
+			for _, fk := range authFields[f.Auth] {
+				shown = shown || fk == k
+			}
+		}
+		for _, o := range rows {
+			if shown {
+				o.Show()
+			} else {
+				o.Hide()
+			}
+		}
+	}
+	e.problems = form.Check(f, e.stored)
+	for k, msg := range e.fromHelper {
+		if _, ok := e.problems[k]; !ok {
+			e.problems[k] = msg
+		}
+	}
+	for k, l := range e.errs {
+		if msg, ok := e.problems[k]; ok {
+			l.SetText(msg)
+			l.Show()
+		} else {
+			l.Hide()
+		}
+	}
+	e.linkChanged()
+}
+
+// linkChanged enables Save when the form is valid and the helper can take
+// it, and says why not otherwise.
+func (e *editor) linkChanged() {
+	switch {
+	case e.saving:
+		e.save.Disable()
+		e.status.SetText("Saving…")
+	case e.u.link != watch.LinkUp:
+		e.save.Disable()
+		e.status.SetText("The Espresso helper is not running; the profile can be saved once it is.")
+	case len(e.problems) > 0:
+		e.save.Disable()
+		e.status.SetText(e.firstProblem())
+	default:
+		e.save.Enable()
+		e.status.SetText("")
+	}
+}
+
+// firstProblem is the problem of the topmost field, for the status line.
+func (e *editor) firstProblem() string {
+	for _, k := range []string{"name", "gateway", "remote_id", "local_id", "auth", "psk", "username", "password", "cert", "key", "ca",
+		"remote_ts", "exclude", "dns", "mtu", "on_demand", "ike_proposals", "esp_proposals"} {
+		if msg, ok := e.problems[k]; ok {
+			return msg
+		}
+	}
+	for _, msg := range e.problems {
+		return msg
+	}
+	return ""
+}
+
+// submit sends the profile to the helper.
+func (e *editor) submit() {
+	if len(e.problems) > 0 || e.saving {
+		return
+	}
+	u := e.u
+	p := e.values().Profile(e.stored)
+	editing := e.stored.Editing()
+	e.saving = true
+	e.linkChanged()
+	var out api.Profile
+	u.call(func(ctx context.Context) (err error) {
+		if editing {
+			out, err = u.cfg.Helper.UpdateProfile(ctx, p)
+		} else {
+			out, err = u.cfg.Helper.CreateProfile(ctx, p, false)
+		}
+		return err
+	}, func(err error) {
+		e.saving = false
+		var ae *api.Error
+		switch {
+		case err == nil:
+			u.profiles[out.Name] = out
+			u.selected = out.Name
+			e.win.Close()
+			u.render()
+			return
+		case errors.As(err, &ae) && ae.Code == api.CodeInvalidProfile && ae.Field != "":
+			if e.fromHelper == nil {
+				e.fromHelper = form.Problems{}
+			}
+			e.fromHelper[form.Key(ae.Field)] = explain.Error(err, nil).Problem
+			e.changed("")
+			return
+		}
+		e.linkChanged()
+		e.status.SetText(explain.Error(err, &p).String())
+	})
+}
