@@ -1,0 +1,4 @@
+package bsd
+
+// nativeLayout is the layout of the system the tests run on.
+var nativeLayout = FreeBSD
