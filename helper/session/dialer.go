@@ -1,0 +1,203 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"time"
+
+	"github.com/espressovpn/espresso/helper/api"
+	"github.com/espressovpn/espresso/helper/conn"
+	"github.com/espressovpn/espresso/ipsec/datapath"
+	"github.com/espressovpn/espresso/platform"
+)
+
+// Defaults of Options.
+const (
+	// DefaultTimeout bounds one negotiation, from the first IKE_SA_INIT to
+	// the configured system; strongSwan's retransmissions give up later,
+	// but a user waiting for `espressoctl up` should not wait longer.
+	DefaultTimeout = time.Minute
+	// DefaultRetryDelay is how long an on-demand profile's trap stays
+	// disarmed after a failed negotiation, so a stream of packets cannot
+	// turn into a stream of negotiations.
+	DefaultRetryDelay = 5 * time.Second
+)
+
+// Resolver looks up the gateway's addresses; *net.Resolver is one.
+type Resolver interface {
+	LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error)
+}
+
+// Options configure a Dialer.
+type Options struct {
+	// Negotiator runs IKEv2. Required.
+	Negotiator Negotiator
+	// Logger receives the session's progress; nil discards it.
+	Logger conn.Logger
+	// Resolver resolves gateway host names; nil means net.DefaultResolver.
+	Resolver Resolver
+	// Timeout bounds a negotiation; 0 means DefaultTimeout.
+	Timeout time.Duration
+	// RetryDelay is DefaultRetryDelay when 0.
+	RetryDelay time.Duration
+	// Workers is the number of the ESP engine's crypto goroutines; 0
+	// means one per CPU.
+	Workers int
+}
+
+// Dialer is the helper's conn.Dialer: it connects profiles over a
+// platform.Network.
+type Dialer struct {
+	net  platform.Network
+	opts Options
+}
+
+var _ conn.Dialer = (*Dialer)(nil)
+
+// NewDialer returns a Dialer that configures the system through n.
+func NewDialer(n platform.Network, opts Options) *Dialer {
+	if opts.Resolver == nil {
+		opts.Resolver = net.DefaultResolver
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultTimeout
+	}
+	if opts.RetryDelay <= 0 {
+		opts.RetryDelay = DefaultRetryDelay
+	}
+	if opts.Logger == nil {
+		opts.Logger = discard{}
+	}
+	return &Dialer{net: n, opts: opts}
+}
+
+type discard struct{}
+
+func (discard) Logf(api.Level, string, string, ...any) {}
+
+// Dial implements conn.Dialer. It returns once the first Child SA is in
+// the engine and the system is configured; for an on-demand profile, once
+// the routes and the trap are in.
+func (d *Dialer) Dial(ctx context.Context, p api.Profile) (conn.Session, error) {
+	if d.net == nil || d.opts.Negotiator == nil {
+		return nil, conn.ErrUnavailable
+	}
+	st, err := readProfile(p)
+	if err != nil {
+		return nil, err
+	}
+	s := newSession(d, st)
+	if err := s.open(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.start()
+	if st.onDemand {
+		s.logf(api.LevelInfo, "on demand: routes for %v in place; the first packet starts the negotiation", st.remoteTS)
+		return s, nil
+	}
+	if err := s.waitUp(ctx, d.opts.Timeout); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// open prepares everything a negotiation needs: the gateway's address and
+// path, the sockets, the TUN device and the engine between them.
+func (s *Session) open(ctx context.Context) error {
+	st := s.st
+	addr, err := s.resolve(ctx)
+	if err != nil {
+		return err
+	}
+	s.peer = netip.AddrPortFrom(addr, st.port)
+	if s.hop, err = s.d.net.RouteTo(addr); err != nil {
+		return fmt.Errorf("no route to the gateway %s: %w", addr, err)
+	}
+	local := s.hop.Source
+	if !local.IsValid() || local.Is4() != addr.Is4() {
+		local = netip.IPv6Unspecified()
+		if addr.Is4() {
+			local = netip.IPv4Unspecified()
+		}
+	}
+	s.local = local
+	udp := platform.UDPConfig{Addr: netip.AddrPortFrom(local, 0), FwMark: st.fwmark}
+	if s.ikeT, err = s.d.net.ListenUDP(udp); err != nil {
+		return fmt.Errorf("IKE socket: %w", err)
+	}
+	if s.nattT, err = s.d.net.ListenUDP(udp); err != nil {
+		return fmt.Errorf("NAT-T socket: %w", err)
+	}
+	if st.rawESP {
+		s.rawT, err = s.d.net.ListenRawESP(platform.RawESPConfig{Local: local, FwMark: st.fwmark})
+		if err != nil {
+			// ESP in UDP always works; raw ESP is an optimisation.
+			s.logf(api.LevelWarn, "raw ESP unavailable, using UDP encapsulation: %v", err)
+			s.rawT = nil
+		}
+	}
+	if s.tunnel, err = s.d.net.Open(st.name); err != nil {
+		return fmt.Errorf("tunnel: %w", err)
+	}
+	// The device must exist before the engine starts; the first Set
+	// creates it. On demand, the routes go in with it.
+	var first *platform.Config
+	if st.onDemand {
+		first = st.platformConfig(addr, s.hop, nil)
+	} else {
+		first = &platform.Config{MTU: st.mtu}
+	}
+	if err := s.tunnel.Set(first); err != nil {
+		return configError(err)
+	}
+	links := s.tunnel.Links()
+	if len(links) != 1 {
+		return fmt.Errorf("tunnel: %d devices; the data path drives exactly one", len(links))
+	}
+	cfg := datapath.Config{
+		Device:  links[0].Device,
+		UDP:     newEngineTransport(s.nattT),
+		MTU:     st.mtu,
+		Workers: s.d.opts.Workers,
+	}
+	if s.rawT != nil {
+		cfg.Raw = newEngineTransport(s.rawT)
+	}
+	if s.eng, err = datapath.New(cfg); err != nil {
+		return fmt.Errorf("data path: %w", err)
+	}
+	s.eng.SetIKEHandler(func(msg []byte, from netip.AddrPort) { s.deliver(msg, from, true) })
+	return nil
+}
+
+// resolve returns the gateway's address: the profile's own, or the first
+// the resolver gives.
+func (s *Session) resolve(ctx context.Context) (netip.Addr, error) {
+	if a, err := netip.ParseAddr(s.st.host); err == nil {
+		return a.Unmap(), nil
+	}
+	addrs, err := s.d.opts.Resolver.LookupNetIP(ctx, "ip", s.st.host)
+	if err != nil {
+		return netip.Addr{}, fmt.Errorf("cannot resolve the gateway %s: %w", s.st.host, err)
+	}
+	if len(addrs) == 0 {
+		return netip.Addr{}, fmt.Errorf("cannot resolve the gateway %s: no address", s.st.host)
+	}
+	return addrs[0].Unmap(), nil
+}
+
+// configError marks the platform's refusals of a configuration as
+// permanent: the profile must change first.
+func configError(err error) error {
+	var pe *platform.PeerSelectorError
+	var ce *platform.ConfigError
+	if errors.As(err, &pe) || errors.As(err, &ce) {
+		return Permanent(fmt.Errorf("system configuration: %w", err))
+	}
+	return fmt.Errorf("system configuration: %w", err)
+}

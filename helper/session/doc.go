@@ -1,0 +1,24 @@
+// Package session is the helper's real connection: it implements
+// helper/conn's Dialer by joining a profile to the system and the protocol.
+//
+// For one profile a Dial resolves the gateway, asks the platform for the
+// path to it, opens the IKE and NAT-T sockets (and a raw ESP socket when
+// the profile asks for one) through platform.Network, opens the
+// connection's Tunnel so that its TUN device exists, starts an
+// ipsec/datapath engine between that device and the sockets, and runs the
+// IKEv2 initiator through the Negotiator seam. Once the IKE SA and its
+// first Child SA are up, the Child SA is in the engine and the Tunnel's
+// Config (virtual IPs, routes for the remote selectors, the exclusion
+// route for the gateway, DNS, MTU) is applied, Dial returns the Session.
+// Session.Close undoes all of it in the reverse order.
+//
+// An on-demand profile is dialled in the other order: the routes and a
+// trap policy go in first and Dial returns at once; the first packet that
+// reaches the TUN device raises the engine's acquire event, which starts
+// the negotiation, and the engine sends the held packet once the Child SA
+// is installed. When that IKE SA ends, the trap is armed again.
+//
+// The package knows the IKEv2 implementation only through Negotiator, so
+// that it is tested with a fake one; ikev2.Initiator binds it to
+// ipsec/ike.
+package session

@@ -1,0 +1,133 @@
+package session
+
+import (
+	"crypto"
+	"crypto/x509"
+	"net/netip"
+	"time"
+
+	"github.com/espressovpn/espresso/ipsec/esp"
+	"github.com/espressovpn/espresso/ipsec/suite"
+	"github.com/espressovpn/espresso/platform"
+)
+
+// Negotiator starts the IKEv2 initiator of one connection. It is the seam
+// between the session and the IKE implementation (ikev2.Initiator in the
+// helper, a fake in tests).
+type Negotiator interface {
+	// Start begins negotiating with the peer of p over the sockets of io
+	// and returns at once; the outcome arrives through io.OnEvent.
+	Start(p Params, io Plumbing) (Negotiation, error)
+}
+
+// Negotiation is one running IKE SA with its Child SAs.
+type Negotiation interface {
+	// Deliver hands over an IKE message the session read from one of the
+	// sockets: natt is true for the NAT-T socket, from which the non-ESP
+	// marker (RFC 3948 §2.2) has been removed. b is only valid during the
+	// call.
+	Deliver(b []byte, from netip.AddrPort, natt bool)
+	// RekeyChild rekeys the Child SAs now, as when an SA's sequence
+	// numbers are nearly used up (RFC 4303 §3.3.3).
+	RekeyChild()
+	// Close deletes the IKE SA (RFC 7296 §1.4.1), removes its Child SAs
+	// from the data path and stops; Down is the last event, if it was not
+	// reported before. It does not close the sockets.
+	Close() error
+}
+
+// Params is what the initiator needs from a profile.
+type Params struct {
+	// Remote is the gateway's address and IKE port.
+	Remote netip.AddrPort
+	// LocalAddr is the address the sockets are bound to, as the peer sees
+	// it without NAT (for NAT detection, RFC 7296 §2.23).
+	LocalAddr netip.Addr
+	// LocalID and RemoteID are identities as strongSwan writes them; an
+	// empty RemoteID means the gateway's host as the profile names it.
+	LocalID, RemoteID string
+	// Auth is the profile's method: api.AuthPSK or api.AuthCert. The
+	// gateway authenticates with the same PSK, or with a certificate
+	// signed by one of CAs.
+	Auth string
+	// PSK is the pre-shared key.
+	PSK []byte
+	// Cert is the client certificate chain, leaf first, and Key its key.
+	Cert []*x509.Certificate
+	Key  crypto.Signer
+	// CAs are the trust anchors of the gateway's certificate.
+	CAs []*x509.Certificate
+	// IKEProposals and ESPProposals are offered in order; nil means the
+	// implementation's defaults.
+	IKEProposals, ESPProposals []suite.Proposal
+	// RemoteTS are the traffic selectors asked for; the local side is
+	// whatever virtual IP the gateway assigns.
+	RemoteTS []netip.Prefix
+	// VirtualIPv4 and VirtualIPv6 ask for virtual addresses (RFC 7296
+	// §2.19).
+	VirtualIPv4, VirtualIPv6 bool
+	// RawESP lets ESP go as IP protocol 50 when no NAT is detected;
+	// otherwise it is always UDP-encapsulated (RFC 3948).
+	RawESP bool
+	// DPD is the liveness check interval and NATKeepalive the keepalive
+	// interval; 0 means the default, negative disables.
+	DPD, NATKeepalive time.Duration
+}
+
+// Plumbing is what the session lends the initiator.
+type Plumbing struct {
+	// IKE and NATT are the sockets for port 500 and 4500 traffic. The
+	// session reads both and hands IKE messages to Deliver; the initiator
+	// only writes.
+	IKE, NATT platform.Transport
+	// DataPath receives the Child SAs.
+	DataPath DataPath
+	// OnEvent receives the events, one at a time; it may block briefly.
+	OnEvent func(Event)
+}
+
+// DataPath is where the initiator installs Child SAs, make-before-break
+// (RFC 7296 §2.8): a rekeyed SA's inbound direction is added first, then
+// outbound traffic moves to it, and the old SA is removed last.
+type DataPath interface {
+	AddInbound(sa *ChildSA) error
+	SetOutbound(sa *ChildSA, replaces uint32) error
+	Remove(sa *ChildSA) error
+}
+
+// ChildSA is one negotiated Child SA with its keys; the data path copies
+// what it keeps.
+type ChildSA struct {
+	Inbound, Outbound esp.Params
+	LocalTS, RemoteTS []netip.Prefix
+	// Encap is true when ESP goes in UDP to Remote (RFC 3948); otherwise
+	// as IP protocol 50 to Remote's address.
+	Encap  bool
+	Remote netip.AddrPort
+}
+
+// Event is one of *Established, *ChildRekeyed and *Down.
+type Event interface{ sessionEvent() }
+
+// Established reports an authenticated IKE SA with its first Child SA.
+type Established struct {
+	IKEProposal, ESPProposal string
+	VirtualIPs, DNS          []netip.Addr
+	// NAT is true when a NAT was detected on either side.
+	NAT bool
+	// Encap is true when the Child SA's ESP goes in UDP.
+	Encap             bool
+	LocalTS, RemoteTS []netip.Prefix
+}
+
+// ChildRekeyed reports a Child SA replaced by a new one.
+type ChildRekeyed struct {
+	ESPProposal string
+}
+
+// Down reports the end of the IKE SA; Err is nil after Close.
+type Down struct{ Err error }
+
+func (*Established) sessionEvent()  {}
+func (*ChildRekeyed) sessionEvent() {}
+func (*Down) sessionEvent()         {}

@@ -1,0 +1,78 @@
+package session
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/espressovpn/espresso/helper/api"
+	"github.com/espressovpn/espresso/helper/conn"
+	"github.com/espressovpn/espresso/ipsec/datapath"
+)
+
+// An on-demand session (a trap policy in RFC 4301 §4.4.1 terms) lives
+// through any number of negotiations: the routes stay in, the engine holds
+// a trap for the remote selectors, and each time an IKE SA ends the trap
+// is armed again for the next packet.
+
+// trapSelectors are the trap's policies: from any local address of the
+// remote selectors' families, since no virtual IP is known yet.
+func (s *Session) trapSelectors() []netip.Prefix {
+	var local []netip.Prefix
+	v4, v6 := false, false
+	for _, ts := range s.st.remoteTS {
+		v4, v6 = v4 || ts.Addr().Is4(), v6 || ts.Addr().Is6()
+	}
+	if v4 {
+		local = append(local, everything[0])
+	}
+	if v6 {
+		local = append(local, everything[1])
+	}
+	return local
+}
+
+// armTrap (re)installs the trap with its original selectors; removing it
+// first drops what it held and lets the next packet raise an acquire.
+func (s *Session) armTrap() {
+	s.eng.RemoveTrap(mainReqID)
+	if err := s.eng.InstallTrap(mainReqID, selectors(s.trapSelectors(), s.st.remoteTS)); err != nil {
+		s.logf(api.LevelError, "on demand: installing the trap: %v", err)
+	}
+}
+
+// acquire starts a negotiation for the first packet caught by the trap,
+// unless one runs or a failed one is still in its retry delay.
+func (s *Session) acquire(ev datapath.Event) {
+	s.mu.Lock()
+	busy := s.neg != nil || s.closing
+	s.mu.Unlock()
+	if busy || s.retry != nil || !s.st.onDemand {
+		return
+	}
+	s.logf(api.LevelInfo, "on demand: traffic to %s starts the negotiation", ev.Flow.Dst)
+	if err := s.negotiate(); err != nil {
+		s.rearm(err)
+	}
+}
+
+// rearm returns an on-demand session to its trap after a negotiation
+// ended: the virtual IPs and DNS go, the routes stay. After a failure the
+// trap waits RetryDelay before it is armed again.
+func (s *Session) rearm(err error) {
+	s.stopNegotiation()
+	s.mu.Lock()
+	s.info = conn.Info{}
+	s.mu.Unlock()
+	if serr := s.tunnel.Set(s.st.platformConfig(s.peer.Addr(), s.hop, nil)); serr != nil {
+		s.logf(api.LevelError, "on demand: restoring the routes: %v", serr)
+	}
+	if err == nil {
+		s.armTrap()
+		return
+	}
+	s.logf(api.LevelWarn, "on demand: %v; waiting %s for the next attempt", err, s.d.opts.RetryDelay)
+	if s.retry != nil {
+		s.retry.Stop()
+	}
+	s.retry = time.NewTimer(s.d.opts.RetryDelay)
+}

@@ -1,0 +1,216 @@
+package session
+
+import (
+	"net/netip"
+	"slices"
+	"time"
+
+	"github.com/espressovpn/espresso/helper/api"
+	"github.com/espressovpn/espresso/helper/profile"
+	"github.com/espressovpn/espresso/ipsec/suite"
+	"github.com/espressovpn/espresso/platform"
+)
+
+// DefaultFwMark marks the IKE and ESP sockets of an allow_peer_ts profile
+// that names no fwmark, so the policy rule can let them past the tunnel.
+const DefaultFwMark = 0xe5e5
+
+// everything is the default remote traffic selector set: all of IPv4 and
+// IPv6 go through the tunnel.
+var everything = []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0"), netip.MustParsePrefix("::/0")}
+
+// settings is a profile read into the types the session works with.
+type settings struct {
+	name     string
+	host     string
+	port     uint16
+	params   Params // without Remote and LocalAddr, known after resolving
+	remoteTS []netip.Prefix
+	exclude  []netip.Prefix
+	dns      []netip.Addr // the profile's own servers, which replace the gateway's
+	mtu      int
+	fwmark   uint32
+
+	onDemand, rawESP, allowPeerTS, killSwitch bool
+}
+
+// readProfile checks p as the profile store does and converts it. Files
+// that the profile names by path (certificate, key, CA) are read now, so a
+// file changed since the import takes effect at the next connect.
+func readProfile(p api.Profile) (*settings, error) {
+	if err := profile.Validate(&p); err != nil {
+		return nil, Permanent(err)
+	}
+	host, port, err := profile.SplitGateway(p.Gateway)
+	if err != nil {
+		return nil, &ProfileError{Field: "gateway", Reason: err.Error()}
+	}
+	s := &settings{
+		name:        p.Name,
+		host:        host,
+		port:        port,
+		mtu:         p.MTU,
+		onDemand:    p.OnDemand,
+		rawESP:      p.RawESP,
+		allowPeerTS: p.AllowPeerTS,
+		killSwitch:  p.KillSwitch,
+	}
+	if s.mtu == 0 {
+		s.mtu = profile.DefaultMTU
+	}
+	if s.remoteTS, err = prefixes("remote_ts", p.RemoteTS); err != nil {
+		return nil, err
+	}
+	if len(s.remoteTS) == 0 {
+		s.remoteTS = slices.Clone(everything)
+	}
+	if s.exclude, err = prefixes("exclude", p.Exclude); err != nil {
+		return nil, err
+	}
+	for _, d := range p.DNS {
+		a, err := netip.ParseAddr(d)
+		if err != nil {
+			return nil, &ProfileError{Field: "dns", Reason: err.Error()}
+		}
+		s.dns = append(s.dns, a)
+	}
+	if p.FWMark != "" {
+		if s.fwmark, err = profile.ParseFWMark(p.FWMark); err != nil {
+			return nil, &ProfileError{Field: "fwmark", Reason: err.Error()}
+		}
+	}
+	if s.allowPeerTS && s.fwmark == 0 {
+		s.fwmark = DefaultFwMark
+	}
+	if err := s.readParams(&p); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// readParams fills the initiator's parameters.
+func (s *settings) readParams(p *api.Profile) error {
+	pr := &s.params
+	pr.LocalID, pr.RemoteID = p.LocalID, p.RemoteID
+	if pr.RemoteID == "" {
+		pr.RemoteID = s.host
+	}
+	pr.Auth = p.Auth
+	switch p.Auth {
+	case api.AuthPSK:
+		pr.PSK = []byte(p.PSK)
+	case api.AuthCert:
+		if p.P12 != "" {
+			return &ProfileError{Field: "p12", Reason: "PKCS#12 bundles are not supported yet; give cert and key as PEM"}
+		}
+		var err error
+		if pr.Cert, err = loadCerts("cert", p.Cert); err != nil {
+			return err
+		}
+		if pr.Key, err = loadKey(p.Key); err != nil {
+			return err
+		}
+	default:
+		return &ProfileError{Field: "auth", Reason: "authentication " + p.Auth + " is not supported yet; use psk or cert"}
+	}
+	if p.CA != "" {
+		var err error
+		if pr.CAs, err = loadCerts("ca", p.CA); err != nil {
+			return err
+		}
+	}
+	if p.Auth == api.AuthCert && len(pr.CAs) == 0 {
+		return &ProfileError{Field: "ca", Reason: "required to check the gateway's certificate"}
+	}
+	var err error
+	if pr.IKEProposals, err = proposals("ike_proposals", p.IKEProposals, false); err != nil {
+		return err
+	}
+	if pr.ESPProposals, err = proposals("esp_proposals", p.ESPProposals, true); err != nil {
+		return err
+	}
+	pr.RemoteTS = s.remoteTS
+	for _, ts := range s.remoteTS {
+		pr.VirtualIPv4 = pr.VirtualIPv4 || ts.Addr().Is4()
+		pr.VirtualIPv6 = pr.VirtualIPv6 || ts.Addr().Is6()
+	}
+	pr.RawESP = s.rawESP
+	if pr.DPD, err = interval("dpd", p.DPD); err != nil {
+		return err
+	}
+	if pr.NATKeepalive, err = interval("nat_keepalive", p.NATKeepalive); err != nil {
+		return err
+	}
+	return nil
+}
+
+// interval maps the profile's duration (empty: default, "0s": off) onto the
+// Params convention (0: default, negative: off).
+func interval(field, v string) (time.Duration, error) {
+	d, err := profile.Interval(field, v)
+	switch {
+	case err != nil:
+		return 0, Permanent(err)
+	case d < 0:
+		return 0, nil
+	case d == 0:
+		return -1, nil
+	}
+	return d, nil
+}
+
+func prefixes(field string, in []string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, v := range in {
+		p, err := netip.ParsePrefix(v)
+		if err != nil {
+			return nil, &ProfileError{Field: field, Reason: err.Error()}
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
+}
+
+func proposals(field string, in []string, esp bool) ([]suite.Proposal, error) {
+	var out []suite.Proposal
+	for _, v := range in {
+		p, err := suite.ParseProposal(v, esp)
+		if err != nil {
+			return nil, &ProfileError{Field: field, Reason: err.Error()}
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// platformConfig is the OS state of the session: with est nil the state
+// before any IKE SA (an on-demand trap: routes without source address),
+// otherwise the negotiated one.
+func (s *settings) platformConfig(peer netip.Addr, hop platform.NextHop, est *Established) *platform.Config {
+	c := &platform.Config{
+		RemoteSelectors: s.remoteTS,
+		Exclude:         s.exclude,
+		Peer:            peer,
+		PeerNextHop:     hop,
+		AllowPeerTS:     s.allowPeerTS,
+		MTU:             s.mtu,
+		KillSwitch:      s.killSwitch,
+	}
+	if s.allowPeerTS {
+		c.FwMark = s.fwmark
+	}
+	if est == nil {
+		return c
+	}
+	if len(est.RemoteTS) > 0 {
+		c.RemoteSelectors = est.RemoteTS
+	}
+	for _, v := range est.VirtualIPs {
+		c.VirtualIPs = append(c.VirtualIPs, netip.PrefixFrom(v, v.BitLen()))
+	}
+	c.DNS.Servers = est.DNS
+	if len(s.dns) > 0 {
+		c.DNS.Servers = s.dns
+	}
+	return c
+}
