@@ -8,14 +8,13 @@ import (
 	"os/exec"
 	"runtime"
 	"strings"
-	"testing"
 
 	"github.com/vishvananda/netns"
 )
 
 // RequireRoot skips the test, with a message saying why, unless it runs as root
 // on a machine that has the ip command and every tool named.
-func RequireRoot(t testing.TB, tools ...string) {
+func RequireRoot(t T, tools ...string) {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("skipping: needs root for network namespaces (run make test as root)")
@@ -31,12 +30,12 @@ func RequireRoot(t testing.TB, tools ...string) {
 type Namespace struct {
 	// Name is the name under /run/netns, unique to the test.
 	Name string
-	t    testing.TB
+	t    T
 }
 
 // NewNamespace creates a namespace whose name starts with prefix, brings up its
 // loopback interface and deletes the namespace when the test ends.
-func NewNamespace(t testing.TB, prefix string) *Namespace {
+func NewNamespace(t T, prefix string) *Namespace {
 	t.Helper()
 	var b [3]byte
 	if _, err := rand.Read(b[:]); err != nil {
@@ -121,7 +120,7 @@ func (ns *Namespace) Do(f func() error) error {
 
 // Link joins two namespaces with a veth pair: interface aName in a and bName in b,
 // both up.
-func Link(t testing.TB, a *Namespace, aName string, b *Namespace, bName string) {
+func Link(t T, a *Namespace, aName string, b *Namespace, bName string) {
 	t.Helper()
 	if out, err := exec.Command("ip", "-n", a.Name, "link", "add", aName, "type", "veth",
 		"peer", "name", bName, "netns", b.Name).CombinedOutput(); err != nil {

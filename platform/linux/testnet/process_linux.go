@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"syscall"
-	"testing"
 	"time"
 )
 
@@ -19,7 +18,7 @@ type Process struct {
 
 // Start starts cmd in a process group of its own, sends its output to logPath
 // (or discards it when logPath is empty) and stops it when the test ends.
-func Start(t testing.TB, cmd *exec.Cmd, logPath string) *Process {
+func Start(t T, cmd *exec.Cmd, logPath string) *Process {
 	t.Helper()
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if logPath != "" {

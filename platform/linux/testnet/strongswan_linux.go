@@ -8,7 +8,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"testing"
 	"time"
 )
 
@@ -72,13 +71,13 @@ type Charon struct {
 	Dir  string
 	ns   *Namespace
 	proc *Process
-	t    testing.TB
+	t    T
 }
 
 // StartCharon writes cfg into a fresh directory and starts a charon inside ns
 // with its own /run (so that several charons can run side by side), loads the
 // configuration with swanctl and stops the daemon when the test ends.
-func StartCharon(t testing.TB, ns *Namespace, cfg CharonConfig) *Charon {
+func StartCharon(t T, ns *Namespace, cfg CharonConfig) *Charon {
 	t.Helper()
 	RequireRoot(t, charonPath, "swanctl")
 	dir, err := os.MkdirTemp("", "espresso-charon-")

@@ -2,7 +2,6 @@ package testnet
 
 import (
 	"net/netip"
-	"testing"
 )
 
 // The addresses of a Topology. The gateway serves the LAN 203.0.113.0/24 and
@@ -48,7 +47,7 @@ type Topology struct {
 // a default route towards the gateway (through the NAT when there is one), and
 // the LAN host routes everything back through the gateway, so replies to the
 // virtual IPs reach it.
-func NewTopology(t testing.TB, opt Options) *Topology {
+func NewTopology(t T, opt Options) *Topology {
 	t.Helper()
 	RequireRoot(t)
 	top := &Topology{
