@@ -28,7 +28,7 @@ type fakeKernel struct {
 	devs      []*fakeTUN
 	ioctls    []aliasRequest
 	writes    [][]byte
-	table     map[string]bool
+	table     map[string]string // destination/netmask -> the route's addresses
 	addrs     map[string][]netip.Addr
 	sockets   []*fakeSocket
 	physical  map[string]int
@@ -43,7 +43,7 @@ type fakeKernel struct {
 func newFakeKernel(g goldenOS) *fakeKernel {
 	return &fakeKernel{
 		g: g, l: layoutFor(g), nextUnit: 4,
-		table:    map[string]bool{},
+		table:    map[string]string{},
 		addrs:    map[string][]netip.Addr{},
 		physical: map[string]int{"en0": 4},
 		replies:  map[netip.Addr]func(int32, int32) []byte{},
@@ -151,23 +151,24 @@ func (k *fakeKernel) route(s *fakeSocket, b []byte) error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.writes = append(k.writes, bytes.Clone(b))
-	key := hex.EncodeToString(b[k.l.RtMsghdrLen:])
+	m, err := k.l.parseRouteMsg(b)
+	if err != nil {
+		return syscall.EINVAL
+	}
+	// The kernel finds a route by destination and netmask.
+	key := m.addrs[0].ip.String() + "/" + m.addrs[2].ip.String()
 	switch b[3] {
 	case rtmAdd:
-		if k.table[key] {
+		if _, ok := k.table[key]; ok {
 			return syscall.EEXIST
 		}
-		k.table[key] = true
+		k.table[key] = hex.EncodeToString(b[k.l.RtMsghdrLen:])
 	case rtmDelete:
-		if !k.table[key] {
+		if _, ok := k.table[key]; !ok {
 			return syscall.ESRCH
 		}
 		delete(k.table, key)
 	case rtmGet:
-		m, err := k.l.parseRouteMsg(b)
-		if err != nil {
-			return syscall.EINVAL
-		}
 		reply, ok := k.replies[m.addrs[0].ip]
 		if !ok {
 			return syscall.ESRCH
@@ -179,15 +180,23 @@ func (k *fakeKernel) route(s *fakeSocket, b []byte) error {
 
 // addRoute puts the route r in the table, as if someone had added it.
 func (k *fakeKernel) addRoute(r routeSpec) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	k.table[hex.EncodeToString(k.l.routeMessage(rtmAdd, r, 0, 0)[k.l.RtMsghdrLen:])] = true
+	if err := k.route(&fakeSocket{k: k}, k.l.routeMessage(rtmAdd, r, 0, 0)); err != nil {
+		panic(err)
+	}
+	k.takeWrites()
 }
 
+// hasRoute reports whether exactly r is in the table.
 func (k *fakeKernel) hasRoute(r routeSpec) bool {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	return k.table[hex.EncodeToString(k.l.routeMessage(rtmAdd, r, 0, 0)[k.l.RtMsghdrLen:])]
+	want := hex.EncodeToString(k.l.routeMessage(rtmAdd, r, 0, 0)[k.l.RtMsghdrLen:])
+	for _, v := range k.table {
+		if v == want {
+			return true
+		}
+	}
+	return false
 }
 
 // takeWrites returns the routing messages written since the last call,

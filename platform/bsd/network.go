@@ -196,46 +196,51 @@ func (n *Network) RouteTo(dst netip.Addr) (platform.NextHop, error) {
 const maxReplies = 1000
 
 func (n *Network) routeGet(dst netip.Addr) (hop, error) {
+	m, err := n.routeGetMsg(dst)
+	if err != nil {
+		return hop{}, err
+	}
+	h, err := n.opts.Layout.parseGetReply(m)
+	if err != nil {
+		return hop{}, fmt.Errorf("route get %s: %w", dst, err)
+	}
+	return h, nil
+}
+
+// routeGetMsg sends an RTM_GET for dst and returns the kernel's reply,
+// recognised by our pid and the query's sequence number.
+func (n *Network) routeGetMsg(dst netip.Addr) (*routeMsg, error) {
 	s, err := n.k.openRouteSocket()
 	if err != nil {
-		return hop{}, fmt.Errorf("route socket: %w", err)
+		return nil, fmt.Errorf("route socket: %w", err)
 	}
 	defer s.Close()
 	seq := n.seq.Add(1)
 	if _, err := s.Write(n.opts.Layout.getMessage(dst, n.pid, seq)); err != nil {
-		return hop{}, fmt.Errorf("route get %s: %w", dst, err)
+		return nil, fmt.Errorf("route get %s: %w", dst, err)
 	}
 	if err := s.SetReadDeadline(n.opts.Now().Add(n.opts.AddressTimeout)); err != nil {
-		return hop{}, err
+		return nil, err
 	}
 	buf := make([]byte, 2048)
 	for range maxReplies {
 		k, err := s.Read(buf)
 		if err != nil {
-			return hop{}, fmt.Errorf("route get %s: %w", dst, err)
+			return nil, fmt.Errorf("route get %s: %w", dst, err)
 		}
 		m, err := n.opts.Layout.parseRouteMsg(buf[:k])
 		if err != nil || m.typ != rtmGet || m.pid != n.pid || m.seq != seq {
 			continue
 		}
-		h, err := n.opts.Layout.parseGetReply(m)
-		if err != nil {
-			return hop{}, fmt.Errorf("route get %s: %w", dst, err)
-		}
-		return h, nil
+		return m, nil
 	}
-	return hop{}, fmt.Errorf("route get %s: no reply", dst)
+	return nil, fmt.Errorf("route get %s: no reply", dst)
 }
 
 // writeRoute sends one RTM_ADD or RTM_DELETE for r; the kernel answers
 // the write itself with the error.
 func (n *Network) writeRoute(typ uint8, r routeSpec) error {
-	s, err := n.k.openRouteSocket()
-	if err != nil {
-		return fmt.Errorf("route socket: %w", err)
-	}
-	defer s.Close()
-	if _, err := s.Write(n.opts.Layout.routeMessage(typ, r, n.pid, n.seq.Add(1))); err != nil {
+	if err := n.writeMsg(n.opts.Layout.routeMessage(typ, r, n.pid, n.seq.Add(1))); err != nil {
 		verb := "add"
 		if typ == rtmDelete {
 			verb = "delete"
@@ -243,6 +248,17 @@ func (n *Network) writeRoute(typ uint8, r routeSpec) error {
 		return fmt.Errorf("route %s %s: %w", verb, r.Dst, err)
 	}
 	return nil
+}
+
+// writeMsg writes one routing message on a socket of its own.
+func (n *Network) writeMsg(b []byte) error {
+	s, err := n.k.openRouteSocket()
+	if err != nil {
+		return fmt.Errorf("route socket: %w", err)
+	}
+	defer s.Close()
+	_, err = s.Write(b)
+	return err
 }
 
 // ListenUDP implements platform.Network. Socket marks are Linux's, so a

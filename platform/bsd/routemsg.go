@@ -144,6 +144,19 @@ func (l Layout) routeMessage(typ uint8, r routeSpec, pid, seq int32) []byte {
 	return l.marshalRouteMsg(&m)
 }
 
+// deleteDstMessage builds an RTM_DELETE naming only the destination, for a
+// route whose gateway is the kernel's, not ours.
+func (l Layout) deleteDstMessage(dst netip.Prefix, pid, seq int32) []byte {
+	m := routeMsg{typ: rtmDelete, flags: rtfUp, pid: pid, seq: seq}
+	m.addrs[0] = l.inetSockaddr(dst.Addr(), 0)
+	if dst.IsSingleIP() {
+		m.flags |= rtfHost
+	} else {
+		m.addrs[2] = l.maskSockaddr(dst)
+	}
+	return l.marshalRouteMsg(&m)
+}
+
 // getMessage builds the RTM_GET query for dst. The empty RTA_IFP asks the
 // kernel to name the outgoing interface and source address in its reply.
 func (l Layout) getMessage(dst netip.Addr, pid, seq int32) []byte {

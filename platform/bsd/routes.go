@@ -5,6 +5,26 @@ import (
 	"slices"
 )
 
+// replaceKernelRoute handles an exclusion route that already exists. One
+// the kernel made for itself (no RTF_STATIC: macOS clones a host route per
+// destination it talks to, and expires it later) would vanish under the
+// tunnel's routes and let IKE loop into the tunnel, so it is replaced with
+// the exclusion route; one somebody added on purpose is left alone. It
+// reports whether the exclusion route is now in place.
+func (n *Network) replaceKernelRoute(r routeSpec) (bool, error) {
+	m, err := n.routeGetMsg(r.Dst.Addr())
+	if err != nil || m.flags&rtfStatic != 0 || m.addrs[0].ip != r.Dst.Addr().Unmap().WithZone("") {
+		return false, nil
+	}
+	if err := n.writeMsg(n.opts.Layout.deleteDstMessage(r.Dst, n.pid, n.seq.Add(1))); err != nil && !isGone(err) {
+		return false, fmt.Errorf("route delete %s: %w", r.Dst, err)
+	}
+	if err := n.writeRoute(rtmAdd, r); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
 // syncRoutes makes the routes the tunnel owns equal want: it deletes the
 // tunnel's routes first and its exclusions last, and adds in the reverse
 // order, recording each route before adding it and forgetting it only
@@ -48,6 +68,17 @@ func (t *Tunnel) syncRoutes(want []routeSpec) error {
 				return serr
 			}
 			if r.Exclusion && isExist(err) {
+				replaced, rerr := t.net.replaceKernelRoute(r)
+				if rerr != nil {
+					return fmt.Errorf("tunnel %q: %w", t.name, rerr)
+				}
+				if replaced {
+					t.rec.Routes = append(t.rec.Routes, r)
+					if err := t.rec.save(t.path); err != nil {
+						return err
+					}
+					continue
+				}
 				t.foreign[r] = true
 				continue
 			}

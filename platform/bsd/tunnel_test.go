@@ -290,13 +290,23 @@ func TestRecoverSparesForeignDevice(t *testing.T) {
 	}
 }
 
-// An exclusion route that already exists is someone else's: Set leaves it,
-// Close does not delete it.
+// peerReply answers an RTM_GET for the peer with a host route carrying
+// flags.
+func peerReply(g goldenOS, flags int32) func(pid, seq int32) []byte {
+	return func(pid, seq int32) []byte {
+		return g.rtmsg(rtmGet, flags, 0x33, pid, seq, g.inSA("203.0.113.7"), g.inSA("192.0.2.1"),
+			g.dlSA(4, "en0"), g.inSA("192.0.2.10"))
+	}
+}
+
+// An exclusion route that an administrator added (RTF_STATIC) is theirs:
+// Set leaves it, Close does not delete it.
 func TestExistingExclusionLeftAlone(t *testing.T) {
 	eachOS(t, func(t *testing.T, g goldenOS, l Layout) {
 		n, k, _ := newTestNetwork(t, g, t.TempDir())
 		peer := routeSpec{Dst: pfx("203.0.113.7/32"), Dev: "en0", Index: 4, Gateway: ip("192.0.2.1"), Exclusion: true}
 		k.addRoute(peer)
+		k.replies[ip("203.0.113.7")] = peerReply(g, 0x1|0x2|0x4|0x800)
 		tun, _ := n.Open("work")
 		if err := tun.Set(fullTunnel()); err != nil {
 			t.Fatal(err)
@@ -391,4 +401,33 @@ func TestRefusesWhatBSDLacks(t *testing.T) {
 		t.Fatal(err)
 	}
 	tr.Close()
+}
+
+// A host route the kernel cloned for the peer (macOS does, and expires it)
+// is replaced by the exclusion route, which the tunnel then owns.
+func TestClonedPeerRouteReplaced(t *testing.T) {
+	eachOS(t, func(t *testing.T, g goldenOS, l Layout) {
+		n, k, _ := newTestNetwork(t, g, t.TempDir())
+		k.addRoute(routeSpec{Dst: pfx("203.0.113.7/32"), Dev: "en0", Index: 4})
+		k.replies[ip("203.0.113.7")] = peerReply(g, 0x1|0x2|0x4|0x20000)
+		c := fullTunnel()
+		c.VirtualIPs, c.RemoteSelectors = c.VirtualIPs[:1], c.RemoteSelectors[:1]
+		tun, _ := n.Open("work")
+		if err := tun.Set(c); err != nil {
+			t.Fatal(err)
+		}
+		w := k.takeWrites()
+		sameMessages(t, "replace", w[:4], [][]byte{
+			peerRoute(g, rtmAdd),
+			g.rtmsg(rtmGet, 0x5, 0x11, 0, 0, g.inSA("203.0.113.7"), g.dlSA(0, "")),
+			g.rtmsg(rtmDelete, 0x5, 0x1, 0, 0, g.inSA("203.0.113.7")),
+			peerRoute(g, rtmAdd),
+		})
+		if err := tun.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if len(k.table) != 0 {
+			t.Fatalf("routes left: %v", k.table)
+		}
+	})
 }
