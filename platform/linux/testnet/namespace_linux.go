@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strings"
 
@@ -141,6 +142,26 @@ func (ns *Namespace) Addr(dev string, cidrs ...string) {
 		}
 		ns.MustRun(args...)
 	}
+}
+
+// ResolvConf gives the namespace a resolver file of its own: `ip netns
+// exec` binds /etc/netns/NAME/resolv.conf over /etc/resolv.conf for the
+// programs it starts, so a helper that rewrites the resolver file in the
+// namespace leaves the host's alone. It returns the file's path on the
+// host; the directory is removed when the test ends. Call it before
+// starting the programs.
+func (ns *Namespace) ResolvConf(content string) string {
+	ns.t.Helper()
+	dir := filepath.Join("/etc/netns", ns.Name)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		ns.t.Fatal(err)
+	}
+	ns.t.Cleanup(func() { os.RemoveAll(dir) })
+	path := filepath.Join(dir, "resolv.conf")
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		ns.t.Fatal(err)
+	}
+	return path
 }
 
 // Forward turns on IPv4 and IPv6 forwarding inside the namespace.

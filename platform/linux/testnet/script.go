@@ -38,7 +38,7 @@ func NewScript(out io.Writer) *Script { return &Script{out: out} }
 // Run runs f, then the cleanups it registered, also when f fails or the
 // program is interrupted. The interrupt exits the program with status 130
 // once the cleanups are done.
-func (s *Script) Run(f func(T)) (err error) {
+func (s *Script) Run(f func(T)) error {
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	quit := make(chan struct{})
@@ -60,6 +60,20 @@ func (s *Script) Run(f func(T)) (err error) {
 		wg.Wait()
 		s.cleanup()
 	}()
+	if err := s.Try(func() { f(s) }); err != nil {
+		return err
+	}
+	if s.Failed() {
+		return ErrFailed
+	}
+	return nil
+}
+
+// Try runs one step of a Run that may fail without ending the run: a Fatal
+// or Skip inside f returns ErrFailed or ErrSkipped (the run still counts as
+// failed after a Fatal), and the cleanups f registered wait for the end of
+// the run.
+func (s *Script) Try(f func()) (err error) {
 	defer func() {
 		r := recover()
 		if r == nil {
@@ -74,10 +88,7 @@ func (s *Script) Run(f func(T)) (err error) {
 			err = ErrSkipped
 		}
 	}()
-	f(s)
-	if s.Failed() {
-		return ErrFailed
-	}
+	f()
 	return nil
 }
 

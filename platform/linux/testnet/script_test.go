@@ -45,3 +45,23 @@ func TestScript(t *testing.T) {
 		})
 	}
 }
+
+// TestScriptTry: a failed step inside Try does not end the run, but the run
+// counts as failed.
+func TestScriptTry(t *testing.T) {
+	var out strings.Builder
+	s := NewScript(&out)
+	var after bool
+	err := s.Run(func(x T) {
+		if err := s.Try(func() { x.Fatal("step one") }); !errors.Is(err, ErrFailed) {
+			t.Errorf("Try: %v", err)
+		}
+		if err := s.Try(func() { x.Skip("step two") }); !errors.Is(err, ErrSkipped) {
+			t.Errorf("Try: %v", err)
+		}
+		after = true
+	})
+	if !after || !errors.Is(err, ErrFailed) {
+		t.Errorf("run went on: %v, returned %v", after, err)
+	}
+}

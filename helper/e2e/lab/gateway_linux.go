@@ -1,0 +1,92 @@
+package lab
+
+import (
+	"github.com/espressovpn/espresso/helper/api"
+	"github.com/espressovpn/espresso/platform/linux/testnet"
+)
+
+// Identities and the pre-shared key of the lab's gateway and clients.
+const (
+	GatewayID    = "gw.example.test"
+	PSKClientID  = "client@example.test"
+	CertClientID = "cert-client@example.test"
+	// PSK is a test key, for the test network only.
+	PSK = "espresso-lab-psk-0123456789"
+)
+
+// Gateway is a strongSwan charon (kernel-libipsec) in the gateway
+// namespace with two road-warrior connections handing out virtual IPs from
+// testnet.PoolV4 and the LAN testnet.LANV4: "psk" for PSKClientID and
+// "cert" for CertClientID's certificate.
+type Gateway struct {
+	*testnet.Charon
+	PKI        *testnet.PKI
+	Cert       *testnet.Identity // the gateway's
+	ClientCert *testnet.Identity // CertClientID's
+}
+
+// StartGateway starts the gateway of top.
+func StartGateway(t testnet.T, top *testnet.Topology) *Gateway {
+	t.Helper()
+	pki, err := testnet.NewPKI(testnet.ECDSAP256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw, err := pki.Issue(GatewayID, testnet.ECDSAP256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := pki.Issue(CertClientID, testnet.ECDSAP256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lan := []string{testnet.LANV4.String()}
+	c := testnet.StartCharon(t, top.Gateway, testnet.CharonConfig{
+		Conns: []testnet.Conn{
+			{
+				Name: "psk", LocalAuth: "psk", RemoteAuth: "psk",
+				LocalID: GatewayID, RemoteID: PSKClientID,
+				LocalTS: lan, Pools: []string{"v4"},
+			},
+			{
+				Name: "cert", LocalAuth: "pubkey", RemoteAuth: "pubkey",
+				LocalID: GatewayID, RemoteID: CertClientID, LocalCert: gw,
+				LocalTS: lan, Pools: []string{"v4"},
+			},
+		},
+		Secrets: []testnet.Secret{{Kind: "ike", IDs: []string{GatewayID, PSKClientID}, Secret: PSK}},
+		CA:      pki.CA,
+		Key:     gw,
+		DNS:     []string{testnet.DNSV4.String()},
+	})
+	return &Gateway{Charon: c, PKI: pki, Cert: gw, ClientCert: client}
+}
+
+// PSKProfile is a profile for the "psk" connection, routing the LAN.
+func PSKProfile(name string) api.Profile {
+	return api.Profile{
+		Name:     name,
+		Gateway:  testnet.GatewayV4.String(),
+		RemoteID: GatewayID,
+		LocalID:  PSKClientID,
+		Auth:     api.AuthPSK,
+		PSK:      PSK,
+		RemoteTS: []string{testnet.LANV4.String()},
+	}
+}
+
+// CertProfile is a profile for the "cert" connection, with the client's
+// certificate and key and the CA inline.
+func (g *Gateway) CertProfile(name string) api.Profile {
+	return api.Profile{
+		Name:     name,
+		Gateway:  testnet.GatewayV4.String(),
+		RemoteID: GatewayID,
+		LocalID:  CertClientID,
+		Auth:     api.AuthCert,
+		Cert:     string(g.ClientCert.CertPEM()),
+		Key:      string(g.ClientCert.KeyPEM()),
+		CA:       string(g.PKI.CA.CertPEM()),
+		RemoteTS: []string{testnet.LANV4.String()},
+	}
+}
