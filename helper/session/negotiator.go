@@ -98,6 +98,9 @@ type DataPath interface {
 // ChildSA is one negotiated Child SA with its keys; the data path copies
 // what it keeps.
 type ChildSA struct {
+	// ReqID names the policies the SA serves; a rekeyed SA keeps its
+	// predecessor's. 0 means the session's main ReqID.
+	ReqID             uint32
 	Inbound, Outbound esp.Params
 	LocalTS, RemoteTS []netip.Prefix
 	// Encap is true when ESP goes in UDP to Remote (RFC 3948); otherwise

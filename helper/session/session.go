@@ -111,8 +111,7 @@ func (s *Session) waitUp(ctx context.Context, timeout time.Duration) error {
 	}
 }
 
-// negotiate starts a negotiation with a fresh DataPath (so its first Child
-// SA takes mainReqID).
+// negotiate starts a negotiation.
 func (s *Session) negotiate() error {
 	p := s.st.params
 	p.Remote, p.LocalAddr = s.peer, s.local
@@ -129,7 +128,7 @@ func (s *Session) negotiate() error {
 	neg, err := s.d.opts.Negotiator.Start(p, Plumbing{
 		IKE:      s.ikeT,
 		NATT:     s.nattT,
-		DataPath: newEngineInstaller(s.eng),
+		DataPath: engineInstaller{s.eng},
 		OnEvent:  func(ev Event) { s.onEvent(genEvent{gen, ev}) },
 	})
 	if err != nil {

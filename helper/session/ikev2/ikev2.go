@@ -1,0 +1,154 @@
+// Package ikev2 binds helper/session's Negotiator seam to the IKEv2
+// initiator of ipsec/ike: it turns a session's Params into an ike.Config,
+// passes the datagrams the session reads to the Daemon, the Daemon's Child
+// SAs to the session's data path and its events back to the session.
+package ikev2
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/netip"
+
+	"github.com/espressovpn/espresso/helper/api"
+	"github.com/espressovpn/espresso/helper/session"
+	"github.com/espressovpn/espresso/ipsec/esp"
+	"github.com/espressovpn/espresso/ipsec/ike"
+)
+
+// Initiator is the helper's session.Negotiator.
+type Initiator struct {
+	// Logger receives the protocol's progress; nil discards it.
+	Logger *slog.Logger
+}
+
+var _ session.Negotiator = Initiator{}
+
+// Start implements session.Negotiator: it starts an ike.Daemon that sends
+// its IKE_SA_INIT at once.
+func (in Initiator) Start(p session.Params, io session.Plumbing) (session.Negotiation, error) {
+	cfg, err := config(p)
+	if err != nil {
+		return nil, err
+	}
+	d, err := ike.New(cfg, ike.Sockets{IKE: io.IKE, NATT: io.NATT, External: true}, ike.Options{
+		DataPath:  dataPath{io.DataPath},
+		OnEvent:   func(ev ike.Event) { forward(io.OnEvent, ev) },
+		Logger:    in.Logger,
+		LocalAddr: p.LocalAddr,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return negotiation{d}, nil
+}
+
+// config translates the session's parameters.
+func config(p session.Params) (ike.Config, error) {
+	cfg := ike.Config{
+		Remote:       p.Remote,
+		PSK:          p.PSK,
+		Cert:         p.Cert,
+		Key:          p.Key,
+		CAs:          p.CAs,
+		IKEProposals: p.IKEProposals,
+		ESPProposals: p.ESPProposals,
+		RemoteTS:     p.RemoteTS,
+		VirtualIPv4:  p.VirtualIPv4,
+		VirtualIPv6:  p.VirtualIPv6,
+		RawESP:       p.RawESP,
+		DPDDelay:     p.DPD,
+		NATKeepalive: p.NATKeepalive,
+	}
+	switch p.Auth {
+	case api.AuthPSK:
+		cfg.LocalAuth, cfg.RemoteAuth = ike.AuthPSK, ike.AuthPSK
+	case api.AuthCert:
+		cfg.LocalAuth, cfg.RemoteAuth = ike.AuthCert, ike.AuthCert
+	default:
+		return cfg, session.Permanent(fmt.Errorf("authentication %q is not supported", p.Auth))
+	}
+	var err error
+	if p.LocalID != "" {
+		if cfg.LocalID, err = ike.ParseIdentity(p.LocalID); err != nil {
+			return cfg, &session.ProfileError{Field: "local_id", Reason: err.Error()}
+		}
+	}
+	if cfg.RemoteID, err = ike.ParseIdentity(p.RemoteID); err != nil {
+		return cfg, &session.ProfileError{Field: "remote_id", Reason: err.Error()}
+	}
+	return cfg, nil
+}
+
+// negotiation is a running Daemon.
+type negotiation struct{ d *ike.Daemon }
+
+// Deliver implements session.Negotiation. The Daemon takes NAT-T
+// datagrams as they arrive, with the non-ESP marker (RFC 3948 §2.2).
+func (n negotiation) Deliver(b []byte, from netip.AddrPort, natt bool) {
+	if natt {
+		b = append(make([]byte, esp.NonESPMarkerLen, esp.NonESPMarkerLen+len(b)), b...)
+	}
+	n.d.Deliver(b, from, natt)
+}
+
+// RekeyChild implements session.Negotiation.
+func (n negotiation) RekeyChild() { n.d.RekeyChild() }
+
+// Close implements session.Negotiation.
+func (n negotiation) Close() error { return n.d.Close() }
+
+// dataPath hands the Daemon's Child SAs to the session.
+type dataPath struct{ dp session.DataPath }
+
+func (p dataPath) AddInbound(sa *ike.ChildSA) error { return p.dp.AddInbound(child(sa)) }
+
+func (p dataPath) SetOutbound(sa *ike.ChildSA, replaces uint32) error {
+	return p.dp.SetOutbound(child(sa), replaces)
+}
+
+func (p dataPath) Remove(sa *ike.ChildSA) error { return p.dp.Remove(child(sa)) }
+
+func child(sa *ike.ChildSA) *session.ChildSA {
+	return &session.ChildSA{
+		ReqID:   sa.ReqID,
+		Inbound: sa.Inbound, Outbound: sa.Outbound,
+		LocalTS: sa.LocalTS, RemoteTS: sa.RemoteTS,
+		Encap: sa.Encap, Remote: sa.Remote,
+	}
+}
+
+// forward translates the Daemon's events; the others (ChildUp, ChildDown,
+// IKERekeyed) change nothing the session shows.
+func forward(to func(session.Event), ev ike.Event) {
+	switch ev := ev.(type) {
+	case *ike.Established:
+		to(&session.Established{
+			IKEProposal: ev.IKEProposal, ESPProposal: ev.ESPProposal,
+			VirtualIPs: ev.VirtualIPs, DNS: ev.DNS,
+			NAT:     ev.LocalNAT || ev.RemoteNAT,
+			Encap:   ev.Child.Encap,
+			LocalTS: ev.Child.LocalTS, RemoteTS: ev.Child.RemoteTS,
+		})
+	case *ike.ChildRekeyed:
+		to(&session.ChildRekeyed{ESPProposal: ev.New.ESPProposal})
+	case *ike.Down:
+		to(&session.Down{Err: classify(ev.Err)})
+	}
+}
+
+// permanentErrs are the failures that dialling again cannot fix.
+var permanentErrs = []error{
+	ike.ErrAuthFailed, ike.ErrNoProposalChosen, ike.ErrTSUnacceptable,
+	ike.ErrCertNotTrusted, ike.ErrIdentityMismatch, ike.ErrConfigRefused,
+}
+
+// classify marks the failures conn.Manager must not retry.
+func classify(err error) error {
+	for _, p := range permanentErrs {
+		if errors.Is(err, p) {
+			return session.Permanent(err)
+		}
+	}
+	return err
+}

@@ -1,0 +1,247 @@
+package ikev2
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"net/netip"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/espressovpn/espresso/helper/api"
+	"github.com/espressovpn/espresso/helper/session"
+	"github.com/espressovpn/espresso/ipsec/datapath"
+	"github.com/espressovpn/espresso/ipsec/ike"
+	"github.com/espressovpn/espresso/ipsec/ike/iketest"
+	"github.com/espressovpn/espresso/ipsec/ike/wire"
+	"github.com/espressovpn/espresso/platform"
+	"github.com/espressovpn/espresso/platform/fake"
+)
+
+var (
+	gwAddr  = netip.MustParseAddr("192.0.2.1")
+	cliAddr = netip.MustParseAddr("192.0.2.2")
+	lan     = netip.MustParsePrefix("203.0.113.0/24")
+	lanHost = netip.MustParseAddr("203.0.113.10")
+	pool    = netip.MustParsePrefix("198.18.0.0/24")
+	dns     = netip.MustParseAddr("203.0.113.53")
+)
+
+const psk = "in-process-psk-0123456789"
+
+// network is the client's platform: the recording fake for the system,
+// with sockets on an in-memory network shared with the gateway.
+type network struct {
+	*fake.Network
+	net *iketest.Network
+
+	mu      sync.Mutex
+	port    uint16
+	tunnels []platform.Tunnel
+}
+
+func (n *network) ListenUDP(cfg platform.UDPConfig) (platform.Transport, error) {
+	if _, err := n.Network.ListenUDP(cfg); err != nil {
+		return nil, err
+	}
+	n.mu.Lock()
+	n.port++
+	port := 40000 + n.port
+	n.mu.Unlock()
+	return n.net.Listen(netip.AddrPortFrom(cliAddr, port)), nil
+}
+
+func (n *network) Open(name string) (platform.Tunnel, error) {
+	t, err := n.Network.Open(name)
+	if err == nil {
+		n.mu.Lock()
+		n.tunnels = append(n.tunnels, t)
+		n.mu.Unlock()
+	}
+	return t, err
+}
+
+func (n *network) device() *fake.Device {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.tunnels[len(n.tunnels)-1].Links()[0].Device.(*fake.Device)
+}
+
+// engineUDP lets the gateway's engine use a platform.Transport.
+type engineUDP struct{ t platform.Transport }
+
+func (e engineUDP) ReadBatch(msgs []datapath.Datagram) (int, error) {
+	ds := make([]platform.Datagram, len(msgs))
+	for i := range msgs {
+		ds[i] = platform.Datagram(msgs[i])
+	}
+	n, err := e.t.ReadBatch(ds)
+	for i := range n {
+		msgs[i] = datapath.Datagram(ds[i])
+	}
+	return n, err
+}
+
+func (e engineUDP) WriteBatch(msgs []datapath.Datagram) (int, error) {
+	ds := make([]platform.Datagram, len(msgs))
+	for i := range msgs {
+		ds[i] = platform.Datagram(msgs[i])
+	}
+	return e.t.WriteBatch(ds)
+}
+
+func (e engineUDP) BatchSize() int { return e.t.BatchSize() }
+
+// gateway is an ike responder with an ESP engine, on the in-memory network.
+type gateway struct {
+	dev *fake.Device
+	d   *ike.Daemon
+}
+
+func startGateway(t *testing.T, n *iketest.Network) *gateway {
+	t.Helper()
+	mustID := func(s string) wire.Identity {
+		id, err := ike.ParseIdentity(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	ikeConn := n.Listen(netip.AddrPortFrom(gwAddr, 500))
+	nattConn := n.Listen(netip.AddrPortFrom(gwAddr, 4500))
+	dev := fake.NewDevice("gw0")
+	eng, err := datapath.New(datapath.Config{Device: dev, UDP: engineUDP{nattConn}, Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := ike.Config{
+		Responder: true,
+		LocalID:   mustID("gw.example.test"),
+		RemoteID:  mustID("client@example.test"),
+		PSK:       []byte(psk),
+		LocalTS:   []netip.Prefix{lan},
+		Pool4:     pool,
+		DNS:       []netip.Addr{dns},
+	}
+	d, err := ike.New(cfg, ike.Sockets{IKE: ikeConn, NATT: ike.EngineNATT(eng, nattConn.LocalAddr())},
+		ike.Options{DataPath: ike.EngineDataPath{Engine: eng}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		d.Close()
+		nattConn.Close()
+		dev.Close()
+		eng.Close()
+	})
+	return &gateway{dev: dev, d: d}
+}
+
+func profile(key string) api.Profile {
+	return api.Profile{
+		Name: "work", Gateway: gwAddr.String(), RemoteID: "gw.example.test", LocalID: "client@example.test",
+		Auth: api.AuthPSK, PSK: key, RemoteTS: []string{lan.String()},
+	}
+}
+
+func newNetwork() *network {
+	n := &network{Network: fake.NewNetwork(), net: iketest.NewNetwork()}
+	n.SetRoute(gwAddr, platform.NextHop{Interface: "eth0", Source: cliAddr})
+	return n
+}
+
+// TestConnectsToIKEResponder runs the helper's Dialer with this package's
+// Initiator against ipsec/ike's responder in one process: the session
+// comes up with a virtual IP from the gateway's pool and carries traffic
+// both ways through the two ESP engines.
+func TestConnectsToIKEResponder(t *testing.T) {
+	n := newNetwork()
+	gw := startGateway(t, n.net)
+	d := session.NewDialer(n, session.Options{Negotiator: Initiator{}, Timeout: 20 * time.Second, Workers: 1})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s, err := d.Dial(ctx, profile(psk))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+
+	info := s.Info()
+	if len(info.VirtualIPs) != 1 || !pool.Contains(info.VirtualIPs[0]) {
+		t.Fatalf("virtual IPs %v, want one from %v", info.VirtualIPs, pool)
+	}
+	vip := info.VirtualIPs[0]
+	cfg := n.Installed()["work"]
+	if len(cfg.RemoteSelectors) != 1 || cfg.RemoteSelectors[0] != lan || len(cfg.DNS.Servers) != 1 || cfg.DNS.Servers[0] != dns {
+		t.Errorf("installed routes %v, DNS %v", cfg.RemoteSelectors, cfg.DNS.Servers)
+	}
+	if info.Encapsulation != api.EncapsulationUDP || info.IKEProposal == "" || info.ESPProposal == "" {
+		t.Errorf("info %+v", info)
+	}
+
+	up := udp4(vip, lanHost, "up")
+	n.device().Inject(up)
+	if got := recv(t, gw.dev.Written()); !bytes.Equal(got, up) {
+		t.Error("the gateway received another packet than the client sent")
+	}
+	down := udp4(lanHost, vip, "down")
+	gw.dev.Inject(down)
+	if got := recv(t, n.device().Written()); !bytes.Equal(got, down) {
+		t.Error("the client received another packet than the gateway sent")
+	}
+
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if len(n.Installed()) != 0 {
+		t.Errorf("installed %v after Close", n.Installed())
+	}
+}
+
+// TestWrongKeyIsPermanent: the gateway refusing our key fails the Dial
+// with an authentication error that is not retried.
+func TestWrongKeyIsPermanent(t *testing.T) {
+	n := newNetwork()
+	startGateway(t, n.net)
+	d := session.NewDialer(n, session.Options{Negotiator: Initiator{}, Timeout: 20 * time.Second, Workers: 1})
+	_, err := d.Dial(context.Background(), profile("not-the-key-0123456789"))
+	if !errors.Is(err, ike.ErrAuthFailed) {
+		t.Fatalf("Dial: %v, want an authentication failure", err)
+	}
+	var p interface{ Permanent() bool }
+	if !errors.As(err, &p) || !p.Permanent() {
+		t.Error("an authentication failure must not be retried")
+	}
+	if len(n.Installed()) != 0 {
+		t.Errorf("installed %v", n.Installed())
+	}
+}
+
+func recv(t *testing.T, c <-chan []byte) []byte {
+	t.Helper()
+	select {
+	case p := <-c:
+		return p
+	case <-time.After(10 * time.Second):
+		t.Fatal("no packet")
+		return nil
+	}
+}
+
+// udp4 builds an IPv4 UDP packet.
+func udp4(src, dst netip.Addr, payload string) []byte {
+	p := make([]byte, 28+len(payload))
+	p[0] = 0x45
+	binary.BigEndian.PutUint16(p[2:], uint16(len(p)))
+	p[8], p[9] = 64, 17
+	s, d := src.As4(), dst.As4()
+	copy(p[12:], s[:])
+	copy(p[16:], d[:])
+	binary.BigEndian.PutUint16(p[20:], 40000)
+	binary.BigEndian.PutUint16(p[22:], 9)
+	binary.BigEndian.PutUint16(p[24:], uint16(8+len(payload)))
+	copy(p[28:], payload)
+	return p
+}
