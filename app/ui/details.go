@@ -187,3 +187,13 @@ func natText(c api.ConnectionStatus) string {
 	}
 	return "None detected; " + enc
 }
+
+// Shown returns the profile and the state the details panel shows, as
+// written on screen; the screenshot check reads it.
+func (u *UI) Shown() (profile, state string) {
+	d := u.main.details
+	if !d.content.Visible() {
+		return "", ""
+	}
+	return d.name.Text, d.state.Text
+}

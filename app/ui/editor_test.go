@@ -117,4 +117,3 @@ func TestEditorKeepsSecretsAndShowsHelperErrors(t *testing.T) {
 		t.Error("editing the field did not clear the helper's objection")
 	}
 }
-

@@ -171,7 +171,7 @@ type fakeTray struct {
 	menus int
 }
 
-func (t *fakeTray) SetSystemTrayMenu(m *fyne.Menu)   { t.menu = m; t.menus++ }
+func (t *fakeTray) SetSystemTrayMenu(m *fyne.Menu)    { t.menu = m; t.menus++ }
 func (t *fakeTray) SetSystemTrayIcon(r fyne.Resource) { t.icon = r }
 
 func (t *fakeTray) item(label string) *fyne.MenuItem {

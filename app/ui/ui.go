@@ -74,7 +74,7 @@ func New(cfg Config) *UI {
 	u.win = cfg.App.NewWindow("Espresso")
 	u.main = newMainView(u)
 	u.win.SetContent(u.main.root)
-	u.win.Resize(fyne.NewSize(880, 600))
+	u.win.Resize(fyne.NewSize(920, 800))
 	u.win.SetMaster()
 	u.win.SetCloseIntercept(u.closeWindow)
 	u.refreshTray()
@@ -225,10 +225,7 @@ func (u *UI) apply(up watch.Update) {
 		u.refreshProfiles()
 	}
 	if _, ok := u.conn(u.selected); !ok {
-		u.selected = ""
-		if len(u.conns) > 0 {
-			u.selected = u.conns[0].Name
-		}
+		u.selected = firstToShow(u.conns)
 	}
 	u.render()
 }
@@ -327,3 +324,17 @@ func (u *UI) Select(name string) {
 
 // Selected returns the profile whose details are shown.
 func (u *UI) Selected() string { return u.selected }
+
+// firstToShow picks the connection to show when none is selected: the
+// first active one, else the first.
+func firstToShow(conns []api.ConnectionStatus) string {
+	for _, c := range conns {
+		if active(c.State) {
+			return c.Name
+		}
+	}
+	if len(conns) > 0 {
+		return conns[0].Name
+	}
+	return ""
+}

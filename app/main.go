@@ -1,0 +1,111 @@
+// Command espresso is the desktop app: a window and a tray icon that show
+// the state of every VPN profile and drive the Espresso helper through its
+// local API. It holds no privilege; the helper does the work.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/driver/desktop"
+
+	"github.com/espressovpn/espresso/app/internal/icons"
+	"github.com/espressovpn/espresso/app/setup"
+	"github.com/espressovpn/espresso/app/ui"
+	"github.com/espressovpn/espresso/helper/api"
+)
+
+// appID is the application's reverse-DNS identity, as in FyneApp.toml.
+const appID = "com.github.espressovpn.espresso"
+
+// version is the release, set at link time with -X main.version=...
+var version = "0.1.0"
+
+// screenshotEnv names the directory where the app saves screenshots of
+// its windows and then quits; the Xvfb test sets it.
+const screenshotEnv = "ESPRESSO_SCREENSHOTS"
+
+func main() {
+	socket := flag.String("socket", defaultSocket, "the helper's API socket")
+	flag.Parse()
+
+	app.SetMetadata(fyne.AppMetadata{ID: appID, Name: "Espresso", Version: version, Icon: icons.App})
+	a := app.NewWithID(appID)
+	a.SetIcon(icons.App)
+	a.Settings().SetTheme(ui.Theme())
+
+	d := probeDesktop()
+	var tray ui.Tray
+	if desk, ok := a.(desktop.App); ok && d.tray {
+		tray = desk
+	}
+	client := api.NewClient(*socket)
+	exe, _ := os.Executable()
+	install := setup.Locate(setup.System{GOOS: runtime.GOOS, Executable: exe, LookPath: exec.LookPath, IsFile: isFile})
+	u := ui.New(ui.Config{
+		App:    desktopApp{App: a, notify: d.notifications},
+		Helper: client,
+		Tray:   tray,
+		Setup:  ui.Setup{GOOS: runtime.GOOS, Install: install},
+		Quit:   func() { quit(a) },
+	})
+	u.Start()
+	if dir := os.Getenv(screenshotEnv); dir != "" {
+		go func() {
+			if err := captureScreens(u, dir); err != nil {
+				fmt.Fprintln(os.Stderr, "espresso: screenshots:", err)
+				os.Exit(1)
+			}
+			fyne.Do(func() { quit(a) })
+		}()
+	}
+	u.Window().ShowAndRun()
+	u.Close()
+	client.CloseIdleConnections()
+}
+
+// quit ends the app. Fyne's tray tears down its D-Bus connection on quit
+// and panics when it never had one (the session bus went away after the
+// probe); the app is leaving anyway, so leave without the tray.
+func quit(a fyne.App) {
+	defer func() {
+		if recover() != nil {
+			os.Exit(0)
+		}
+	}()
+	a.Quit()
+}
+
+func isFile(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.Mode().IsRegular()
+}
+
+// desktopApp is the fyne app with notifications dropped when the desktop
+// cannot show them (no session bus), rather than logging an error each
+// time.
+type desktopApp struct {
+	fyne.App
+	notify bool
+}
+
+// SendNotification shows n if the desktop can.
+func (a desktopApp) SendNotification(n *fyne.Notification) {
+	if a.notify {
+		a.App.SendNotification(n)
+	}
+}
+
+// desktopCaps is what the desktop session offers.
+type desktopCaps struct {
+	// tray: a system tray shows status icons; without one the window is
+	// the app, and closing it quits.
+	tray bool
+	// notifications: desktop notifications can be sent.
+	notifications bool
+}
