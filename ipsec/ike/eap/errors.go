@@ -25,6 +25,10 @@ var (
 	// a Success before the method has finished (RFC 3748 §4.2) or a
 	// different method once one has started (§2.1).
 	ErrUnexpected = errors.New("eap: unexpected packet")
+	// ErrMethodFailed: the method broke off for a reason that is neither
+	// side's credentials, such as a TLS handshake without a common version
+	// or cipher suite.
+	ErrMethodFailed = errors.New("eap: method failed")
 	// ErrNoMSK: the method derives no Master Session Key; IKEv2 then uses
 	// SK_pi and SK_pr for the AUTH payloads (RFC 7296 §2.16).
 	ErrNoMSK = errors.New("eap: method produces no MSK")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 )
 
@@ -27,6 +28,9 @@ type Peer struct {
 	requests  int
 
 	lastRequest, lastResponse []byte
+
+	msk    []byte
+	mskErr error
 }
 
 // NewPeer returns a Peer that answers Identity Requests with identity (the
@@ -57,9 +61,32 @@ func (p *Peer) Handle(packet []byte) ([]byte, error) {
 	resp, err := p.handle(packet)
 	if err != nil {
 		p.state, p.err = Failed, err
+	}
+	if p.state != Running {
+		p.Close()
+	}
+	if err != nil {
 		return nil, err
 	}
 	return resp, nil
+}
+
+// Close ends the conversation: methods that hold resources (the EAP-TLS
+// goroutine) implement io.Closer and are closed. The IKE SA calls it when
+// it gives up on IKE_AUTH; Handle calls it at Success and Failure, after
+// taking the MSK.
+func (p *Peer) Close() {
+	if p.state == Running {
+		p.state = Failed
+		if p.err == nil {
+			p.err = fmt.Errorf("%w: the conversation was abandoned", ErrUnexpected)
+		}
+	}
+	for _, m := range p.methods {
+		if c, ok := m.(io.Closer); ok {
+			c.Close()
+		}
+	}
 }
 
 func (p *Peer) handle(packet []byte) ([]byte, error) {
@@ -73,6 +100,9 @@ func (p *Peer) handle(packet []byte) ([]byte, error) {
 			return nil, fmt.Errorf("%w: Success before the method completed", ErrUnexpected)
 		}
 		p.state = Succeeded
+		// Take the MSK now: closing the method afterwards may wipe what
+		// it is derived from.
+		p.msk, p.mskErr = p.current.MSK()
 		return nil, nil
 	case CodeFailure:
 		return nil, p.failure()
@@ -191,5 +221,8 @@ func (p *Peer) MSK() ([]byte, error) {
 	if p.state != Succeeded {
 		return nil, fmt.Errorf("%w: no MSK before Success", ErrUnexpected)
 	}
-	return p.current.MSK()
+	if p.mskErr != nil {
+		return nil, p.mskErr
+	}
+	return slices.Clone(p.msk), nil
 }

@@ -119,3 +119,10 @@ func (p *Peer) Wipe() {
 	clear(p.authResp[:])
 	p.state = failed
 }
+
+// Close wipes the Peer (see Wipe); eap.Peer calls it when the conversation
+// ends, after taking the MSK.
+func (p *Peer) Close() error {
+	p.Wipe()
+	return nil
+}
