@@ -119,14 +119,18 @@ func child(sa *ike.ChildSA) *session.ChildSA {
 }
 
 // forward translates the Daemon's events; the others (ChildUp, ChildDown,
-// IKERekeyed) change nothing the session shows.
+// IKERekeyed) change nothing the session shows. A NAT is reported only when
+// our own address is translated: a gateway that forces UDP encapsulation
+// (strongSwan's kernel-libipsec does) claims a NAT of its own side with a
+// NAT detection hash that cannot match (RFC 7296 §2.23), which says nothing
+// about the path.
 func forward(to func(session.Event), ev ike.Event) {
 	switch ev := ev.(type) {
 	case *ike.Established:
 		to(&session.Established{
 			IKEProposal: ev.IKEProposal, ESPProposal: ev.ESPProposal,
 			VirtualIPs: ev.VirtualIPs, DNS: ev.DNS,
-			NAT:     ev.LocalNAT || ev.RemoteNAT,
+			NAT:     ev.LocalNAT,
 			Encap:   ev.Child.Encap,
 			LocalTS: ev.Child.LocalTS, RemoteTS: ev.Child.RemoteTS,
 		})

@@ -1,0 +1,126 @@
+package e2e
+
+import (
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/espressovpn/espresso/helper/api"
+	"github.com/espressovpn/espresso/helper/e2e/lab"
+	"github.com/espressovpn/espresso/platform/linux/testnet"
+)
+
+// TestConnect brings a profile up with `espressoctl up`, with a
+// pre-shared key and with certificates, directly and through a NAT, and
+// checks what a user relies on: the status, DNS, ping and TCP both ways
+// between the virtual IP and the LAN host, the gateway's Child SA, and a
+// system exactly as before once `down` returns.
+func TestConnect(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		nat  bool
+		cert bool
+	}{
+		{"psk", false, false},
+		{"cert", false, true},
+		{"psk-nat", true, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t, tc.nat)
+			p := lab.PSKProfile("work")
+			if tc.cert {
+				p = r.gw.CertProfile("work")
+			}
+			r.h.Import(p)
+			before := r.state(t)
+
+			if out, err := r.h.Ctl("up", "work"); err != nil {
+				t.Fatalf("up: %v", err)
+			} else if !strings.Contains(out, "connected") {
+				t.Errorf("up printed %q", out)
+			}
+			st, err := r.h.Status("work")
+			if err != nil {
+				t.Fatal(err)
+			}
+			vip := checkStatus(t, st, tc.nat)
+			if b, _ := r.state(t)["resolv.conf"]; !strings.Contains(b, testnet.DNSV4.String()) {
+				t.Errorf("the gateway's DNS server is not in the resolver file:\n%s", b)
+			}
+
+			checkTraffic(t, r, vip)
+			if in, out := testnet.ChildPackets(r.gw.ListSAs()); in == 0 || out == 0 {
+				t.Errorf("the gateway's Child SA counted %d packets in, %d out:\n%s", in, out, r.gw.ListSAs())
+			}
+			if st, _ := r.h.Status("work"); st.PacketsIn == 0 || st.PacketsOut == 0 || st.BytesIn == 0 || st.BytesOut == 0 {
+				t.Errorf("the status counted no traffic: %+v", st)
+			}
+
+			r.h.MustCtl("down", "work")
+			if d := before.Diff(r.state(t)); d != "" {
+				t.Errorf("down left the system changed:\n%s", d)
+			}
+			waitGatewayClean(t, r.gw)
+		})
+	}
+}
+
+// checkStatus checks `status --json` of a connected profile and returns
+// its virtual IP.
+func checkStatus(t *testing.T, st api.ConnectionStatus, nat bool) netip.Addr {
+	t.Helper()
+	if st.State != api.StateConnected || len(st.VirtualIPs) != 1 {
+		t.Fatalf("status %+v", st)
+	}
+	vip, err := netip.ParseAddr(st.VirtualIPs[0])
+	if err != nil || !testnet.PoolV4.Contains(vip) {
+		t.Fatalf("virtual IP %q is not from the pool %v", st.VirtualIPs[0], testnet.PoolV4)
+	}
+	if st.Gateway != testnet.GatewayV4.String() || st.IKEProposal == "" || st.ESPProposal == "" ||
+		st.Encapsulation != api.EncapsulationUDP || st.EstablishedAt == nil || st.LastError != "" {
+		t.Errorf("status %+v", st)
+	}
+	if len(st.DNS) != 1 || st.DNS[0] != testnet.DNSV4.String() {
+		t.Errorf("DNS %v, want the gateway's %v", st.DNS, testnet.DNSV4)
+	}
+	if len(st.RemoteTS) != 1 || st.RemoteTS[0] != testnet.LANV4.String() {
+		t.Errorf("remote selectors %v", st.RemoteTS)
+	}
+	if st.NATDetected != nat {
+		t.Errorf("NAT detected %v, want %v", st.NATDetected, nat)
+	}
+	return vip
+}
+
+// checkTraffic pings from the virtual IP to the LAN host and back, and
+// runs a short TCP transfer each way.
+func checkTraffic(t *testing.T, r *rig, vip netip.Addr) {
+	t.Helper()
+	if out, err := r.top.Client.Run("ping", "-c", "3", "-i", "0.2", "-W", "2", "-I", vip.String(), testnet.LANHostV4.String()); err != nil {
+		t.Errorf("ping from the virtual IP to the LAN host: %v\n%s", err, out)
+	}
+	if out, err := r.top.LAN.Run("ping", "-c", "3", "-i", "0.2", "-W", "2", vip.String()); err != nil {
+		t.Errorf("ping from the LAN host to the virtual IP: %v\n%s", err, out)
+	}
+	for _, reverse := range []bool{false, true} {
+		tr, err := lab.IPerf(r.top.Client, testnet.LANHostV4, vip, 2*time.Second, reverse, 0)
+		t.Logf("iperf3 %s through the tunnel: %.0f Mbit/s", tr.Kind, tr.BitsPerSecond/1e6)
+		if err != nil || tr.BitsPerSecond < 1e6 {
+			t.Errorf("iperf3 %s: %.0f bit/s, %v", tr.Kind, tr.BitsPerSecond, err)
+		}
+	}
+}
+
+// waitGatewayClean waits for the gateway to drop the IKE SA after the
+// client's delete.
+func waitGatewayClean(t *testing.T, gw *lab.Gateway) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); strings.Contains(gw.ListSAs(), "ESTABLISHED"); {
+		if time.Now().After(deadline) {
+			t.Errorf("the gateway still lists the IKE SA after down:\n%s", gw.ListSAs())
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}

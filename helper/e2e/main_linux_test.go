@@ -1,0 +1,66 @@
+package e2e
+
+import (
+	"os"
+	"sync"
+	"testing"
+
+	"github.com/espressovpn/espresso/helper/e2e/lab"
+	"github.com/espressovpn/espresso/platform/linux/testnet"
+)
+
+var (
+	buildOnce sync.Once
+	built     lab.Binaries
+	buildErr  bool
+	buildDir  string
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if buildDir != "" {
+		os.RemoveAll(buildDir)
+	}
+	os.Exit(code)
+}
+
+// binaries builds the helper and espressoctl once for all tests.
+func binaries(t *testing.T) lab.Binaries {
+	t.Helper()
+	testnet.RequireRoot(t, "iperf3", "swanctl", "nft", "ss", "ping")
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "espresso-e2e-bin-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		buildDir = dir
+		buildErr = true
+		built = lab.Build(t, dir)
+		buildErr = false
+	})
+	if buildErr {
+		t.Fatal("building the binaries failed")
+	}
+	return built
+}
+
+// rig is one test network with the gateway and the helper.
+type rig struct {
+	top *testnet.Topology
+	gw  *lab.Gateway
+	h   *lab.Helper
+}
+
+func newRig(t *testing.T, nat bool) *rig {
+	t.Helper()
+	bins := binaries(t)
+	top := testnet.NewTopology(t, testnet.Options{NAT: nat})
+	gw := lab.StartGateway(t, top)
+	lab.StartIPerfServer(t, top.LAN, testnet.LANHostV4)
+	return &rig{top: top, gw: gw, h: lab.StartHelper(t, top.Client, bins)}
+}
+
+func (r *rig) state(t *testing.T) lab.State {
+	t.Helper()
+	return lab.ReadState(t, r.top.Client, r.h.ResolvConf)
+}
