@@ -1,0 +1,294 @@
+package creds
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
+	"encoding/pem"
+	"errors"
+	"math/big"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/espressovpn/espresso/ipsec/ike/auth"
+	gopkcs12 "software.sslmate.com/src/go-pkcs12"
+)
+
+var testNow = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+
+type issued struct {
+	cert *x509.Certificate
+	key  crypto.Signer
+}
+
+func issue(t testing.TB, tmpl *x509.Certificate, key crypto.Signer, parent *issued) issued {
+	t.Helper()
+	if tmpl.SerialNumber == nil {
+		tmpl.SerialNumber = big.NewInt(time.Now().UnixNano())
+	}
+	if tmpl.NotBefore.IsZero() {
+		tmpl.NotBefore, tmpl.NotAfter = testNow.Add(-time.Hour), testNow.Add(time.Hour)
+	}
+	signer, parentCert := key, tmpl
+	if parent != nil {
+		signer, parentCert = parent.key, parent.cert
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parentCert, key.Public(), signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return issued{c, key}
+}
+
+func ecKey(t testing.TB) *ecdsa.PrivateKey {
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func newCA(t testing.TB, name string) issued {
+	return issue(t, &x509.Certificate{Subject: pkix.Name{CommonName: name}, IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign}, ecKey(t), nil)
+}
+
+func newLeaf(t testing.TB, ca issued, key crypto.Signer, edit func(*x509.Certificate)) issued {
+	tmpl := &x509.Certificate{Subject: pkix.Name{CommonName: "client@example.test"},
+		EmailAddresses: []string{"client@example.test"}, KeyUsage: x509.KeyUsageDigitalSignature}
+	if edit != nil {
+		edit(tmpl)
+	}
+	return issue(t, tmpl, key, &ca)
+}
+
+func pemOf(typ string, der []byte) string {
+	return string(pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}))
+}
+
+func certPEM(cs ...*x509.Certificate) string {
+	var b strings.Builder
+	for _, c := range cs {
+		b.WriteString(pemOf("CERTIFICATE", c.Raw))
+	}
+	return b.String()
+}
+
+func writeFile(t *testing.T, name, content string) string {
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestLoadPEMKeyFormats(t *testing.T) {
+	ca := newCA(t, "CA")
+	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ec := ecKey(t)
+	_, edKey, _ := ed25519.GenerateKey(rand.Reader)
+	sec1, _ := x509.MarshalECPrivateKey(ec)
+	p8ec, _ := x509.MarshalPKCS8PrivateKey(ec)
+	p8ed, _ := x509.MarshalPKCS8PrivateKey(edKey)
+	for name, tc := range map[string]struct {
+		key crypto.Signer
+		pem string
+	}{
+		"PKCS#1":         {rsaKey, pemOf("RSA PRIVATE KEY", x509.MarshalPKCS1PrivateKey(rsaKey))},
+		"SEC1":           {ec, "-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n-----END EC PARAMETERS-----\n" + pemOf("EC PRIVATE KEY", sec1)},
+		"PKCS#8 ECDSA":   {ec, pemOf("PRIVATE KEY", p8ec)},
+		"PKCS#8 Ed25519": {edKey, pemOf("PRIVATE KEY", p8ed)},
+	} {
+		leaf := newLeaf(t, ca, tc.key, nil)
+		// Inline PEM, the key in its own file, and both in one file.
+		for how, load := range map[string]func() (*Credential, error){
+			"inline": func() (*Credential, error) { return LoadPEM(certPEM(leaf.cert, ca.cert), tc.pem) },
+			"files": func() (*Credential, error) {
+				return LoadPEM(writeFile(t, "c.pem", certPEM(leaf.cert, ca.cert)), writeFile(t, "k.pem", tc.pem))
+			},
+			"one file": func() (*Credential, error) {
+				return LoadPEM(writeFile(t, "ck.pem", tc.pem+certPEM(ca.cert, leaf.cert)), "")
+			},
+		} {
+			c, err := load()
+			if err != nil {
+				t.Fatalf("%s, %s: %v", name, how, err)
+			}
+			if !c.Leaf().Equal(leaf.cert) || len(c.Chain) != 2 || !c.Chain[1].Equal(ca.cert) {
+				t.Errorf("%s, %s: chain not leaf first", name, how)
+			}
+			if err := c.Check(Pool([]*x509.Certificate{ca.cert}), testNow); err != nil {
+				t.Errorf("%s, %s: Check: %v", name, how, err)
+			}
+			if tc := c.TLSCertificate(); len(tc.Certificate) != 2 || tc.PrivateKey == nil {
+				t.Errorf("%s, %s: TLS certificate", name, how)
+			}
+		}
+	}
+}
+
+func TestLoadPEMErrors(t *testing.T) {
+	ca := newCA(t, "CA")
+	leaf := newLeaf(t, ca, ecKey(t), nil)
+	other, _ := x509.MarshalPKCS8PrivateKey(ecKey(t))
+	for name, tc := range map[string]struct {
+		cert, key string
+		want      error
+	}{
+		"key mismatch": {certPEM(leaf.cert), pemOf("PRIVATE KEY", other), ErrKeyMismatch},
+		"no key":       {certPEM(leaf.cert), "", ErrNoKey},
+		"no cert":      {pemOf("PRIVATE KEY", other), "", ErrNoCertificate},
+		"encrypted":    {certPEM(leaf.cert), pemOf("ENCRYPTED PRIVATE KEY", []byte{1}), ErrEncryptedKey},
+		"legacy enc":   {certPEM(leaf.cert), "-----BEGIN EC PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00000000000000000000000000000000\n\nAAAA\n-----END EC PRIVATE KEY-----\n", ErrEncryptedKey},
+		"bad cert":     {pemOf("CERTIFICATE", []byte{1, 2}), "", ErrMalformed},
+		"bad key":      {certPEM(leaf.cert), pemOf("EC PRIVATE KEY", []byte{1, 2}), ErrMalformed},
+		"not PEM":      {"-----BEGIN nothing", "", ErrMalformed},
+	} {
+		if _, err := LoadPEM(tc.cert, tc.key); !errors.Is(err, tc.want) {
+			t.Errorf("%s: %v, want %v", name, err, tc.want)
+		}
+	}
+	if _, err := LoadPEM(filepath.Join(t.TempDir(), "missing.pem"), ""); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("missing file: %v", err)
+	}
+}
+
+func TestCheck(t *testing.T) {
+	ca := newCA(t, "CA")
+	other := newCA(t, "Other CA")
+	key := ecKey(t)
+	for name, tc := range map[string]struct {
+		edit  func(*x509.Certificate)
+		roots *x509.CertPool
+		want  error
+	}{
+		"expired": {func(c *x509.Certificate) {
+			c.NotBefore, c.NotAfter = testNow.Add(-48*time.Hour), testNow.Add(-time.Hour)
+		}, nil, auth.ErrCertExpired},
+		"not yet valid":      {func(c *x509.Certificate) { c.NotBefore, c.NotAfter = testNow.Add(time.Hour), testNow.Add(48*time.Hour) }, nil, auth.ErrCertNotYetValid},
+		"key usage":          {func(c *x509.Certificate) { c.KeyUsage = x509.KeyUsageKeyEncipherment }, nil, auth.ErrCertKeyUsage},
+		"extended key usage": {func(c *x509.Certificate) { c.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageCodeSigning} }, nil, auth.ErrCertKeyUsage},
+		"untrusted":          {nil, Pool([]*x509.Certificate{other.cert}), auth.ErrCertUntrusted},
+		"expired with roots": {func(c *x509.Certificate) {
+			c.NotBefore, c.NotAfter = testNow.Add(-48*time.Hour), testNow.Add(-time.Hour)
+		}, Pool([]*x509.Certificate{ca.cert}), auth.ErrCertExpired},
+	} {
+		leaf := newLeaf(t, ca, key, tc.edit)
+		c, err := newCredential([]*x509.Certificate{leaf.cert}, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Check(tc.roots, testNow); !errors.Is(err, tc.want) {
+			t.Errorf("%s: %v, want %v", name, err, tc.want)
+		}
+	}
+}
+
+func TestLoadCAs(t *testing.T) {
+	a, b := newCA(t, "A"), newCA(t, "B")
+	for how, s := range map[string]string{"inline": certPEM(a.cert, b.cert), "path": writeFile(t, "ca.pem", certPEM(a.cert, b.cert))} {
+		cas, err := LoadCAs(s)
+		if err != nil || len(cas) != 2 || !cas[1].Equal(b.cert) {
+			t.Errorf("%s: %d CAs, %v", how, len(cas), err)
+		}
+	}
+	if _, err := LoadCAs(pemOf("PRIVATE KEY", []byte{1})); !errors.Is(err, ErrNoCertificate) {
+		t.Errorf("CA data without certificates: %v", err)
+	}
+}
+
+func TestPKCS12(t *testing.T) {
+	ca := newCA(t, "CA")
+	key := ecKey(t)
+	leaf := newLeaf(t, ca, key, nil)
+	for name, enc := range map[string]*gopkcs12.Encoder{
+		"modern (AES-256, PBKDF2)": gopkcs12.Modern2023,
+		"legacy (3DES)":            gopkcs12.LegacyDES,
+		"legacy (RC2)":             gopkcs12.LegacyRC2,
+	} {
+		pfx, err := enc.Encode(key, leaf.cert, []*x509.Certificate{ca.cert}, "s3cret")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for how, src := range map[string]string{"path": writeFile(t, "c.p12", string(pfx)), "base64": base64.StdEncoding.EncodeToString(pfx)} {
+			c, err := LoadPKCS12(src, "s3cret")
+			if err != nil {
+				t.Fatalf("%s, %s: %v", name, how, err)
+			}
+			if !c.Leaf().Equal(leaf.cert) || len(c.Chain) != 2 || c.Check(Pool(c.Chain[1:]), testNow) != nil {
+				t.Errorf("%s, %s: wrong credential", name, how)
+			}
+		}
+		if _, err := ParsePKCS12(pfx, "wrong"); !errors.Is(err, ErrWrongPassword) {
+			t.Errorf("%s: wrong password: %v", name, err)
+		}
+	}
+	// A certificate whose key is not in the file.
+	pfx, _ := gopkcs12.Modern2023.Encode(ecKey(t), leaf.cert, nil, "x")
+	if _, err := ParsePKCS12(pfx, "x"); !errors.Is(err, ErrKeyMismatch) {
+		t.Errorf("foreign key: %v", err)
+	}
+	if _, err := ParsePKCS12([]byte{0x30, 1, 2}, "x"); !errors.Is(err, ErrMalformed) {
+		t.Errorf("garbage: %v", err)
+	}
+	if _, err := LoadPKCS12(filepath.Join(t.TempDir(), "missing.p12"), "x"); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("missing file: %v", err)
+	}
+}
+
+// TestOpenSSL3PKCS12 opens a file made by OpenSSL 3's defaults
+// (AES-256-CBC, PBKDF2 with HMAC-SHA256, SHA-256 MAC), as users export
+// them today.
+func TestOpenSSL3PKCS12(t *testing.T) {
+	openssl, err := exec.LookPath("openssl")
+	if err != nil {
+		t.Skip("openssl not installed: cannot make an OpenSSL 3 PKCS#12 file")
+	}
+	if out, _ := exec.Command(openssl, "version").Output(); !strings.HasPrefix(string(out), "OpenSSL 3") {
+		t.Skipf("need OpenSSL 3 for its default PKCS#12 ciphers, have %s", out)
+	}
+	ca := newCA(t, "CA")
+	key := ecKey(t)
+	leaf := newLeaf(t, ca, key, nil)
+	p8, _ := x509.MarshalPKCS8PrivateKey(key)
+	dir := t.TempDir()
+	keyFile := writeFile(t, "k.pem", pemOf("PRIVATE KEY", p8))
+	certFile := writeFile(t, "c.pem", certPEM(leaf.cert))
+	caFile := writeFile(t, "ca.pem", certPEM(ca.cert))
+	out := filepath.Join(dir, "c.p12")
+	cmd := exec.Command(openssl, "pkcs12", "-export", "-inkey", keyFile, "-in", certFile, "-certfile", caFile, "-out", out, "-passout", "pass:open sesame")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("openssl pkcs12: %v\n%s", err, b)
+	}
+	b, _ := exec.Command(openssl, "pkcs12", "-info", "-noout", "-in", out, "-passin", "pass:open sesame").CombinedOutput()
+	if !strings.Contains(string(b), "PBES2, PBKDF2, AES-256-CBC") {
+		t.Fatalf("the file is not AES-encrypted; openssl reports: %s", b)
+	}
+	c, err := LoadPKCS12(out, "open sesame")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Leaf().Equal(leaf.cert) || len(c.Chain) != 2 {
+		t.Error("wrong credential from the OpenSSL file")
+	}
+	if _, err := LoadPKCS12(out, "open sesam"); !errors.Is(err, ErrWrongPassword) {
+		t.Errorf("wrong password: %v", err)
+	}
+}
