@@ -1,0 +1,101 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2/test"
+
+	"github.com/espressovpn/espresso/app/setup"
+	"github.com/espressovpn/espresso/app/watch"
+)
+
+// A helper that is installed but not running is offered to be installed
+// and started; the command runs through the runner and the app picks the
+// helper up once it listens.
+func TestOfferToInstallAndStartHelper(t *testing.T) {
+	fresh := setup.Install{HelperPath: "/usr/bin/espresso-helper"}
+	h := newHarness(t, options{stopped: true, setup: Setup{GOOS: "linux", Install: fresh}})
+	h.until("helper down shown", func() bool { return h.u.Problem().Problem == "The Espresso helper is not running" })
+	b := h.u.main.banner
+	if b.action.Text != "Install and start" {
+		t.Fatalf("action = %q", b.action.Text)
+	}
+	h.runner.hook = h.fake.Start
+	test.Tap(b.action)
+	h.until("helper up", func() bool { return h.u.link == watch.LinkUp && h.shownState() == "Disconnected" })
+	calls := h.runner.calls()
+	if len(calls) != 1 || strings.Join(calls[0], " ") != `pkexec /bin/sh -c "$0" install && "$0" start /usr/bin/espresso-helper` {
+		t.Errorf("commands run = %q", calls)
+	}
+	if b.root.Visible() {
+		t.Errorf("banner still shows %q", b.problem.Text)
+	}
+}
+
+// FreeBSD has no graphical prompt: the app shows the command to run.
+func TestFreeBSDShowsTheCommand(t *testing.T) {
+	h := newHarness(t, options{stopped: true, setup: Setup{GOOS: "freebsd", Install: installedHelper}})
+	h.until("helper down shown", func() bool { return h.u.main.banner.action.Text == "Show the command" })
+	test.Tap(h.u.main.banner.action)
+	if !hasText(h.overlay(h.u.win), "su root -c '/usr/bin/espresso-helper start'") {
+		t.Error("the dialog does not show the command")
+	}
+	if len(h.runner.calls()) != 0 {
+		t.Error("a command ran on FreeBSD")
+	}
+}
+
+// Without a helper executable there is nothing to start: the banner says
+// so and offers no button.
+func TestHelperNotInstalled(t *testing.T) {
+	h := newHarness(t, options{stopped: true, setup: Setup{GOOS: "linux"}})
+	h.until("not installed shown", func() bool {
+		return h.u.Problem().Problem == "The Espresso helper is not installed on this computer"
+	})
+	if h.u.main.banner.action.Visible() {
+		t.Errorf("action %q offered", h.u.main.banner.action.Text)
+	}
+}
+
+// Removal asks first; once confirmed the profile goes and the window
+// offers to add or import one.
+func TestRemoveAsksFirst(t *testing.T) {
+	h := newHarness(t, options{})
+	h.until("work shown", func() bool { return h.shownState() == "Disconnected" })
+	test.Tap(h.u.main.details.removeBtn)
+	dlg := h.overlay(h.u.win)
+	if !hasText(dlg, "The profile and the secrets stored with it are deleted.\nThis cannot be undone.") {
+		t.Error("the confirmation does not say what is lost")
+	}
+	test.Tap(findButton(dlg, "Remove"))
+	h.until("profile gone", func() bool { return len(h.u.conns) == 0 })
+	if _, ok := h.fake.StoredProfile("work"); ok {
+		t.Error("the helper still has the profile")
+	}
+	if !h.u.main.empty.Visible() || findButton(h.u.main.empty, "Import a file…") == nil {
+		t.Error("the empty window offers no way to add a profile")
+	}
+}
+
+// Import sends the file as it is, in the format its extension names, and
+// asks before replacing a profile of the same name.
+func TestImport(t *testing.T) {
+	h := newHarness(t, options{})
+	h.until("link up", func() bool { return h.shownState() == "Disconnected" })
+	sswan := []byte(`{"uuid":"1","name":"Office VPN","type":"ikev2-eap","remote":{"addr":"vpn.example.com"},"local":{"eap_id":"alice"}}`)
+	h.u.Import("office.sswan", sswan, false)
+	h.until("imported and selected", func() bool { return h.u.selected == "Office-VPN" && h.shownState() == "Disconnected" })
+	h.u.Import("office.sswan", sswan, false)
+	h.until("replace asked", func() bool { return h.u.win.Canvas().Overlays().Top() != nil })
+	dlg := h.overlay(h.u.win)
+	test.Tap(findButton(dlg, "Replace"))
+	h.until("replaced", func() bool { return len(h.fake.Imports()) == 3 })
+	im := h.fake.Imports()
+	if im[0].Format != "sswan" || im[0].Size != len(sswan) || im[1].Replace || !im[2].Replace {
+		t.Errorf("imports = %+v", im)
+	}
+	if ImportFormat("work.JSON") != "espresso" || ImportFormat("x.SSWAN") != "sswan" {
+		t.Error("format by extension")
+	}
+}
