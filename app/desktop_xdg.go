@@ -6,9 +6,6 @@ import (
 	"github.com/godbus/dbus/v5"
 )
 
-// defaultSocket is where the helper listens unless told otherwise.
-const defaultSocket = "/run/espresso/helper.sock"
-
 // probeDesktop asks the session bus what the desktop offers. Fyne's tray
 // speaks the StatusNotifierItem protocol over D-Bus: without a session bus
 // it panics on quit, and without a StatusNotifierWatcher its icon shows

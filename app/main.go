@@ -31,7 +31,7 @@ var version = "0.1.0"
 const screenshotEnv = "ESPRESSO_SCREENSHOTS"
 
 func main() {
-	socket := flag.String("socket", defaultSocket, "the helper's API socket")
+	socket := flag.String("socket", api.DefaultSocket, "the helper's API socket")
 	flag.Parse()
 
 	app.SetMetadata(fyne.AppMetadata{ID: appID, Name: "Espresso", Version: version, Icon: icons.App})
