@@ -35,9 +35,7 @@ func TestConnect(t *testing.T) {
 			r.h.Import(p)
 			before := r.state(t)
 
-			if out, err := r.h.Ctl("up", "work"); err != nil {
-				t.Fatalf("up: %v", err)
-			} else if !strings.Contains(out, "connected") {
+			if out := r.up(t, "work"); !strings.Contains(out, "connected") {
 				t.Errorf("up printed %q", out)
 			}
 			st, err := r.h.Status("work")

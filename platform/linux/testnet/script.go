@@ -14,6 +14,9 @@ import (
 // cleanups run last-in first-out when Run returns, and an interrupt
 // (Ctrl-C, SIGTERM) runs them too before the program exits.
 type Script struct {
+	// CleanupMessage, if set, is printed before the cleanups run.
+	CleanupMessage string
+
 	out io.Writer
 
 	mu       sync.Mutex
@@ -103,6 +106,9 @@ func (s *Script) cleanup() {
 	fs := s.cleanups
 	s.cleanups = nil
 	s.mu.Unlock()
+	if len(fs) > 0 && s.CleanupMessage != "" {
+		fmt.Fprintln(s.out, s.CleanupMessage)
+	}
 	for i := len(fs) - 1; i >= 0; i-- {
 		fs[i]()
 	}
