@@ -2,6 +2,13 @@
 // through a Dialer, watches the resulting Session, reconnects when the
 // session drops and tells watchers about every state change.
 //
+// Reconnection keeps going as long as the user wants the connection up,
+// with a backoff that doubles up to two minutes (RetryPolicy); a network
+// change or a resume from sleep (NetworkChanged, Follow) cuts the wait
+// short. A profile with kill_switch keeps its traffic blocked outside the
+// tunnel through a platform.KillSwitch from Connect until Disconnect, and
+// Resume picks up what a crashed helper left blocked.
+//
 // The Dialer is the seam to the code that really connects (the IKEv2
 // initiator, the ESP data path and the platform configuration); tests use
 // a fake one.
@@ -42,6 +49,9 @@ type Session interface {
 
 // Info is what a session negotiated.
 type Info struct {
+	// Peer is the gateway's address and port the session talks to; the
+	// kill switch lets IKE and ESP reach it while the tunnel is down.
+	Peer          netip.AddrPort
 	VirtualIPs    []netip.Addr
 	DNS           []netip.Addr
 	LocalTS       []netip.Prefix

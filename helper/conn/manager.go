@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"slices"
 	"strings"
 	"sync"
 
 	"github.com/espressovpn/espresso/helper/api"
+	"github.com/espressovpn/espresso/platform"
 )
 
 // Logger records log entries; *logring.Ring implements it.
@@ -45,9 +47,13 @@ type Manager struct {
 	dialer Dialer
 	log    Logger
 	policy RetryPolicy
+	ks     platform.KillSwitch // nil: kill_switch is not available
 
 	ctx    context.Context // parent of every supervisor; cancelled by Close
 	cancel context.CancelFunc
+	// followers counts the goroutines Follow started; Close waits for
+	// them.
+	followers sync.WaitGroup
 
 	mu       sync.Mutex
 	conns    map[string]*conn
@@ -70,12 +76,32 @@ type conn struct {
 	// Both are nil while no supervisor runs.
 	stop context.CancelFunc
 	done chan struct{}
+	// kick asks the supervisor, while it waits to reconnect, to try now;
+	// it holds at most one request. Nil while no supervisor runs.
+	kick chan struct{}
+	// retry describes the reconnection in progress.
+	retry retryState
+	// peers are the gateway addresses sessions of this connection used,
+	// which the kill switch lets IKE and ESP reach.
+	peers []netip.Addr
+	// blocked reports that the kill switch holds a block for c.
+	blocked bool
+}
+
+// Option configures a Manager.
+type Option func(*Manager)
+
+// WithKillSwitch makes the Manager block the traffic of profiles with
+// kill_switch on through ks, from Connect until the user disconnects.
+// Without it such profiles connect without a block.
+func WithKillSwitch(ks platform.KillSwitch) Option {
+	return func(m *Manager) { m.ks = ks }
 }
 
 // NewManager returns a Manager that connects through d and logs to log.
-func NewManager(d Dialer, log Logger, policy RetryPolicy) *Manager {
+func NewManager(d Dialer, log Logger, policy RetryPolicy, opts ...Option) *Manager {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Manager{
+	m := &Manager{
 		dialer:   d,
 		log:      log,
 		policy:   policy,
@@ -84,6 +110,10 @@ func NewManager(d Dialer, log Logger, policy RetryPolicy) *Manager {
 		conns:    make(map[string]*conn),
 		watchers: make(map[*Watcher]struct{}),
 	}
+	for _, o := range opts {
+		o(m)
+	}
+	return m
 }
 
 // SetProfile adds a profile (disconnected) or updates its gateway. A
@@ -104,19 +134,26 @@ func (m *Manager) SetProfile(name, gateway string) {
 	m.broadcastLocked(api.Event{Kind: api.EventStatus, Connection: ptr(m.statusLocked(c))})
 }
 
-// RemoveProfile forgets a profile; ErrBusy while its connection is active.
+// RemoveProfile forgets a profile, lifting the kill switch a broken
+// connection of it kept; ErrBusy while its connection is active.
 func (m *Manager) RemoveProfile(name string) error {
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	c, ok := m.conns[name]
 	if !ok {
+		m.mu.Unlock()
 		return ErrUnknownProfile
 	}
 	if c.done != nil {
+		m.mu.Unlock()
 		return ErrBusy
 	}
+	blocked := c.blocked
 	delete(m.conns, name)
 	m.broadcastLocked(api.Event{Kind: api.EventRemoved, Name: name})
+	m.mu.Unlock()
+	if blocked {
+		m.release(name)
+	}
 	return nil
 }
 
@@ -132,6 +169,11 @@ func (m *Manager) Active(name string) bool {
 // Connect starts connecting p (whose name SetProfile made known). It
 // returns at once; an active connection is left as it is.
 func (m *Manager) Connect(p api.Profile) error {
+	return m.start(p, false)
+}
+
+// start launches p's supervisor; resumed starts it as a reconnection.
+func (m *Manager) start(p api.Profile, resumed bool) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	c, ok := m.conns[p.Name]
@@ -145,11 +187,16 @@ func (m *Manager) Connect(p api.Profile) error {
 		return nil
 	}
 	ctx, stop := context.WithCancel(m.ctx)
-	c.stop, c.done = stop, make(chan struct{})
+	c.stop, c.done, c.kick = stop, make(chan struct{}), make(chan struct{}, 1)
 	c.lastErr = ""
-	m.setStateLocked(c, api.StateConnecting)
+	if resumed {
+		c.retry = retryState{attempt: 1}
+		m.setStateLocked(c, api.StateReconnecting)
+	} else {
+		m.setStateLocked(c, api.StateConnecting)
+	}
 	m.log.Logf(api.LevelInfo, p.Name, "connecting to %s", p.Gateway)
-	go m.supervise(ctx, c, p, c.done)
+	go m.supervise(ctx, c, p, c.done, resumed)
 	return nil
 }
 
@@ -162,12 +209,16 @@ func (m *Manager) Disconnect(ctx context.Context, name string) error {
 		m.mu.Unlock()
 		return ErrUnknownProfile
 	}
-	stop, done := c.stop, c.done
+	stop, done, blocked := c.stop, c.done, c.blocked
 	if done == nil && c.state == api.StateFailed {
 		m.setStateLocked(c, api.StateDisconnected)
 	}
 	m.mu.Unlock()
 	if done == nil {
+		if blocked {
+			// A broken connection kept its block until now.
+			m.release(name)
+		}
 		return nil
 	}
 	m.log.Logf(api.LevelInfo, name, "disconnecting")
@@ -229,14 +280,19 @@ func (m *Manager) StatusOf(name string) (api.ConnectionStatus, error) {
 }
 
 // Close ends every connection, waits for their supervisors (as long as ctx
-// allows) and ends every watch.
+// allows) and ends every watch. A clean stop is the user's (or the
+// system's) decision, so every kill switch is lifted, also those broken
+// connections kept.
 func (m *Manager) Close(ctx context.Context) error {
 	m.mu.Lock()
 	m.closed = true
 	var dones []chan struct{}
+	var blocked []string
 	for _, c := range m.conns {
 		if c.done != nil {
 			dones = append(dones, c.done)
+		} else if c.blocked {
+			blocked = append(blocked, c.name)
 		}
 	}
 	m.mu.Unlock()
@@ -248,6 +304,10 @@ func (m *Manager) Close(ctx context.Context) error {
 			return ctx.Err()
 		}
 	}
+	for _, name := range blocked {
+		m.release(name)
+	}
+	m.followers.Wait()
 	m.mu.Lock()
 	for w := range m.watchers {
 		m.dropWatcherLocked(w)

@@ -19,6 +19,7 @@ func (nopLog) Logf(api.Level, string, string, ...any) {}
 
 // fakeSession is a Session the test ends with drop.
 type fakeSession struct {
+	peer      netip.AddrPort
 	done      chan struct{}
 	closeOnce sync.Once
 	closed    chan struct{}
@@ -36,6 +37,7 @@ func (s *fakeSession) Info() Info {
 		IKEProposal:   "aes256gcm16-prfsha384-x25519",
 		Encapsulation: api.EncapsulationUDP,
 		EstablishedAt: time.Unix(1000, 0),
+		Peer:          s.peer,
 	}
 }
 func (s *fakeSession) Counters() Counters    { return Counters{BytesIn: 10, PacketsOut: 2} }
@@ -53,6 +55,7 @@ type fakeDialer struct {
 	mu      sync.Mutex
 	results []dialResult
 	dials   int
+	at      []time.Time // when each Dial started
 }
 
 type dialResult struct {
@@ -69,6 +72,7 @@ func (d *fakeDialer) push(r ...dialResult) {
 func (d *fakeDialer) Dial(ctx context.Context, p api.Profile) (Session, error) {
 	d.mu.Lock()
 	d.dials++
+	d.at = append(d.at, time.Now())
 	if len(d.results) > 0 {
 		r := d.results[0]
 		d.results = d.results[1:]
@@ -154,7 +158,9 @@ func TestConnectDropReconnectDisconnect(t *testing.T) {
 		s1.drop(errors.New("peer did not answer dead peer detection"))
 		synctest.Wait()
 		st, _ = m.StatusOf("work")
-		if st.State != api.StateReconnecting || st.LastError != "peer did not answer dead peer detection" {
+		// The session lasted less than policy.Stable: the first attempt
+		// waits the backoff.
+		if st.State != api.StateReconnecting || st.LastError != "reconnecting (attempt 1, next in 1s): peer did not answer dead peer detection" {
 			t.Errorf("after drop: %s %q", st.State, st.LastError)
 		}
 		<-s1.closed // the dropped session was cleaned up
@@ -172,7 +178,7 @@ func TestConnectDropReconnectDisconnect(t *testing.T) {
 			t.Errorf("after disconnect: %s", st.State)
 		}
 		got := states(w)
-		if !equalStates(got, api.StateConnecting, api.StateConnected, api.StateReconnecting, api.StateConnected, api.StateDisconnected) {
+		if !equalStates(got, api.StateConnecting, api.StateConnected, api.StateReconnecting, api.StateReconnecting, api.StateConnected, api.StateDisconnected) {
 			t.Errorf("watched states = %v", got)
 		}
 	})

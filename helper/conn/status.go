@@ -2,6 +2,7 @@ package conn
 
 import (
 	"net/netip"
+	"time"
 
 	"github.com/espressovpn/espresso/helper/api"
 )
@@ -19,6 +20,14 @@ func (m *Manager) statusLocked(c *conn) api.ConnectionStatus {
 		DNS:        []string{},
 		LocalTS:    []string{},
 		RemoteTS:   []string{},
+	}
+	if c.state == api.StateReconnecting && c.retry.attempt > 0 {
+		// The API has no field of its own for the progress of a
+		// reconnection, so it leads the reason.
+		st.LastError = c.retry.describe(time.Now())
+		if c.lastErr != "" {
+			st.LastError += ": " + c.lastErr
+		}
 	}
 	if c.session == nil || c.state != api.StateConnected {
 		return st

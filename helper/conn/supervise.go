@@ -7,25 +7,6 @@ import (
 	"github.com/espressovpn/espresso/helper/api"
 )
 
-// RetryPolicy says how a dropped connection is re-established. The first
-// attempt of a Connect is never retried: its failure is shown at once.
-type RetryPolicy struct {
-	// Attempts is how many dials follow a drop before the connection is
-	// marked failed.
-	Attempts int
-	// Backoff is the pause before the first of them; it doubles after each
-	// failed attempt up to MaxBackoff.
-	Backoff, MaxBackoff time.Duration
-	// Stable is how long a session must have lasted for a drop to start a
-	// fresh series of attempts, so a gateway that accepts and then drops
-	// every connection cannot keep the helper dialing forever.
-	Stable time.Duration
-}
-
-// DefaultRetryPolicy is the helper's policy: five attempts over about a
-// minute.
-var DefaultRetryPolicy = RetryPolicy{Attempts: 5, Backoff: 2 * time.Second, MaxBackoff: 30 * time.Second, Stable: time.Minute}
-
 // permanent is implemented by errors that retrying cannot fix (wrong
 // credentials, no acceptable proposal).
 type permanent interface{ Permanent() bool }
@@ -37,13 +18,31 @@ func isPermanent(err error) bool {
 
 // supervise is the goroutine that drives one connection until ctx is done
 // or the connection fails for good. It owns the Session it dials and
-// always closes it before returning; it closes done last.
-func (m *Manager) supervise(ctx context.Context, c *conn, p api.Profile, done chan struct{}) {
-	defer m.finish(c, done)
-	attempts := 0
-	backoff := m.policy.Backoff
-	reconnecting := false
+// always closes it before returning; it closes done last. A resumed
+// connection (see Resume) counts as reconnecting from its first attempt.
+func (m *Manager) supervise(ctx context.Context, c *conn, p api.Profile, done chan struct{}, resumed bool) {
+	everUp := resumed
+	defer func() {
+		// Only the user's intent lifts the kill switch: Disconnect and
+		// Close cancel ctx. A connection that broke after being up keeps
+		// its block until the user disconnects it.
+		if ctx.Err() != nil || !everUp {
+			m.release(c.name)
+		}
+		m.finish(c, done)
+	}()
+	if err := m.engage(c, p, false); err != nil {
+		m.log.Logf(api.LevelError, p.Name, "%v", err)
+		m.fail(c, err)
+		return
+	}
+	r := newRetrier(m.policy)
+	reconnecting := resumed
 	for {
+		if reconnecting {
+			r.made++
+			m.attempting(c, r.made)
+		}
 		s, err := m.dialer.Dial(ctx, p)
 		if ctx.Err() != nil {
 			if s != nil {
@@ -53,19 +52,22 @@ func (m *Manager) supervise(ctx context.Context, c *conn, p api.Profile, done ch
 		}
 		if err != nil {
 			m.log.Logf(api.LevelError, p.Name, "connection failed: %v", err)
-			if !reconnecting || isPermanent(err) || attempts >= m.policy.Attempts {
+			if !reconnecting || isPermanent(err) || r.exhausted() {
 				m.fail(c, err)
 				return
 			}
-			m.reconnecting(c, err)
-			attempts++
-			if !sleep(ctx, backoff) {
+			if !m.pause(ctx, c, &r, r.failed(), err) {
 				return
 			}
-			backoff = min(2*backoff, m.policy.MaxBackoff)
 			continue
 		}
+		everUp = true
 		m.connected(c, s)
+		if err := m.engage(c, p, true); err != nil {
+			// The tunnel carries the protected traffic now; the block
+			// only failed to let DNS through, which is logged.
+			m.log.Logf(api.LevelError, p.Name, "%v", err)
+		}
 		start := time.Now()
 		select {
 		case <-ctx.Done():
@@ -74,31 +76,46 @@ func (m *Manager) supervise(ctx context.Context, c *conn, p api.Profile, done ch
 		case <-s.Done():
 		}
 		err = s.Err()
+		// The block goes back to "down" before the session's Close takes
+		// the tunnel's routes and DNS away.
+		if kerr := m.engage(c, p, false); kerr != nil {
+			m.log.Logf(api.LevelError, p.Name, "%v", kerr)
+		}
 		m.closeSession(p.Name, s)
 		m.log.Logf(api.LevelWarn, p.Name, "connection lost: %v; reconnecting", err)
+		reconnecting = true
+		wait := time.Duration(0)
 		if time.Since(start) >= m.policy.Stable {
-			attempts, backoff = 0, m.policy.Backoff
+			r.reset()
+		} else {
+			wait = r.failed()
 		}
-		if attempts >= m.policy.Attempts {
+		if r.exhausted() {
 			m.fail(c, err)
 			return
 		}
-		reconnecting = true
-		m.reconnecting(c, err)
-		attempts++
-		if !sleep(ctx, backoff) {
+		if !m.pause(ctx, c, &r, wait, err) {
 			return
 		}
-		backoff = min(2*backoff, m.policy.MaxBackoff)
 	}
 }
 
-// sleep waits d or until ctx is done; it reports whether d passed.
-func sleep(ctx context.Context, d time.Duration) bool {
+// pause shows the coming attempt in the status and waits d, until ctx is
+// done, or until a network change or wake asks for an attempt now (which
+// also starts the doubling over). It reports whether to go on.
+func (m *Manager) pause(ctx context.Context, c *conn, r *retrier, d time.Duration, err error) bool {
+	m.waiting(c, err, r.made+1, time.Now().Add(d))
+	if d <= 0 {
+		return true
+	}
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-t.C:
+		return true
+	case <-c.kick:
+		r.hurry()
+		m.log.Logf(api.LevelInfo, c.name, "the network changed; reconnecting now")
 		return true
 	case <-ctx.Done():
 		return false
@@ -112,19 +129,36 @@ func (m *Manager) closeSession(name string, s Session) {
 }
 
 func (m *Manager) connected(c *conn, s Session) {
+	info := s.Info()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	c.session = s
 	c.lastErr = ""
+	c.retry = retryState{}
+	if a := info.Peer.Addr(); a.IsValid() && !containsAddr(c.peers, a.Unmap()) {
+		c.peers = append(c.peers, a.Unmap())
+	}
 	m.log.Logf(api.LevelInfo, c.name, "connected")
 	m.setStateLocked(c, api.StateConnected)
 }
 
-func (m *Manager) reconnecting(c *conn, err error) {
+// waiting records the failure and when attempt comes.
+func (m *Manager) waiting(c *conn, err error, attempt int, next time.Time) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	c.session = nil
 	c.lastErr = describe(err)
+	c.retry = retryState{attempt: attempt, next: next}
+	m.log.Logf(api.LevelInfo, c.name, "%s", c.retry.describe(time.Now()))
+	m.setStateLocked(c, api.StateReconnecting)
+}
+
+// attempting records that attempt is under way.
+func (m *Manager) attempting(c *conn, attempt int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c.session = nil
+	c.retry = retryState{attempt: attempt}
 	m.setStateLocked(c, api.StateReconnecting)
 }
 
@@ -134,6 +168,7 @@ func (m *Manager) fail(c *conn, err error) {
 	c.session = nil
 	c.lastErr = describe(err)
 	c.failure = err
+	c.retry = retryState{}
 	m.setStateLocked(c, api.StateFailed)
 }
 
@@ -142,7 +177,8 @@ func (m *Manager) fail(c *conn, err error) {
 func (m *Manager) finish(c *conn, done chan struct{}) {
 	m.mu.Lock()
 	c.session = nil
-	c.stop, c.done = nil, nil
+	c.stop, c.done, c.kick = nil, nil, nil
+	c.retry = retryState{}
 	if c.state != api.StateFailed {
 		m.log.Logf(api.LevelInfo, c.name, "disconnected")
 		m.setStateLocked(c, api.StateDisconnected)

@@ -151,3 +151,44 @@ func TestDeviceAndTransport(t *testing.T) {
 		t.Fatalf("ReadBatch = %d, %v, %+v", k, err, msgs[0])
 	}
 }
+
+func TestKillSwitchOutlivesCrash(t *testing.T) {
+	k := NewKillSwitch()
+	b := &platform.BlockConfig{Protected: []netip.Prefix{pfx("198.51.100.7/24")}}
+	if err := k.Engage("work", b); err != nil {
+		t.Fatal(err)
+	}
+	if err := k.Engage("bad", &platform.BlockConfig{}); err == nil {
+		t.Fatal("a block protecting nothing was accepted")
+	}
+	if got := k.Blocks()["work"]; got.Protected[0] != pfx("198.51.100.0/24") || got.Mark != platform.KillSwitchMark {
+		t.Fatalf("block %+v", got)
+	}
+	if names, _ := k.Engaged(); !slices.Equal(names, []string{"work"}) {
+		t.Fatalf("engaged %v", names)
+	}
+	k.Release("work")
+	if names, _ := k.Engaged(); len(names) != 0 {
+		t.Fatalf("engaged after release: %v", names)
+	}
+	k.Fail(errors.New("injected"))
+	if err := k.Engage("work", b); err == nil {
+		t.Fatal("Fail ignored")
+	}
+	if want := []string{"engage work down", "engage bad down", "release work", "engage work down"}; !slices.Equal(k.Calls(), want) {
+		t.Fatalf("calls %v", k.Calls())
+	}
+}
+
+func TestMonitorTrigger(t *testing.T) {
+	m := NewMonitor()
+	m.Trigger(platform.ChangeRoute)
+	if c := <-m.Changes(); c != platform.ChangeRoute {
+		t.Fatalf("got %v", c)
+	}
+	m.Close()
+	m.Close()
+	if _, ok := <-m.Changes(); ok {
+		t.Fatal("Changes open after Close")
+	}
+}

@@ -1,0 +1,230 @@
+package conn
+
+import (
+	"context"
+	"errors"
+	"net/netip"
+	"slices"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/espressovpn/espresso/helper/api"
+	"github.com/espressovpn/espresso/platform"
+	"github.com/espressovpn/espresso/platform/fake"
+)
+
+func guarded(name string) api.Profile {
+	p := profile(name)
+	p.KillSwitch = true
+	p.RemoteTS = []string{"198.51.100.0/24", "2001:db8:100::/48"}
+	p.Exclude = []string{"198.51.100.128/25"}
+	return p
+}
+
+func sameCalls(t *testing.T, ks *fake.KillSwitch, want ...string) {
+	t.Helper()
+	if got := ks.Calls(); !slices.Equal(got, want) {
+		t.Errorf("kill switch calls\n got %q\nwant %q", got, want)
+	}
+}
+
+// TestKillSwitchHoldsThroughReconnect follows the block through a whole
+// life: engaged (down) before the first dial, up once connected, down
+// again before the dropped session is closed, kept while reconnecting,
+// lifted by Disconnect.
+func TestKillSwitchHoldsThroughReconnect(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		d := &fakeDialer{}
+		ks := fake.NewKillSwitch()
+		m := NewManager(d, nopLog{}, DefaultRetryPolicy, WithKillSwitch(ks))
+		defer m.Close(context.Background())
+		m.SetProfile("work", "192.0.2.1")
+		s1 := newFakeSession()
+		s1.peer = netip.MustParseAddrPort("203.0.113.9:4500")
+		d.push(dialResult{s: s1})
+		m.Connect(guarded("work"))
+		if _, err := m.Wait(context.Background(), "work"); err != nil {
+			t.Fatal(err)
+		}
+		b := ks.Blocks()["work"]
+		if !b.Up || len(b.Protected) != 2 || b.Exclude[0] != netip.MustParsePrefix("198.51.100.128/25") {
+			t.Errorf("block while connected: %+v", b)
+		}
+		if !slices.Equal(b.Gateways, []netip.Addr{netip.MustParseAddr("192.0.2.1"), netip.MustParseAddr("203.0.113.9")}) {
+			t.Errorf("gateways %v", b.Gateways)
+		}
+		time.Sleep(2 * time.Minute)
+		d.push(dialResult{err: errors.New("gateway unreachable")})
+		s1.drop(errors.New("network down"))
+		time.Sleep(time.Second)
+		synctest.Wait()
+		if b, ok := ks.Blocks()["work"]; !ok || b.Up {
+			t.Fatalf("no down block while reconnecting: %+v", b)
+		}
+		if err := m.Disconnect(context.Background(), "work"); err != nil {
+			t.Fatal(err)
+		}
+		if len(ks.Blocks()) != 0 {
+			t.Errorf("block left after Disconnect: %v", ks.Blocks())
+		}
+		sameCalls(t, ks, "engage work down", "engage work up", "engage work down", "release work")
+	})
+}
+
+// TestKillSwitchFirstFailureReleases checks that a connection that never
+// came up leaves no block behind.
+func TestKillSwitchFirstFailureReleases(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		d := &fakeDialer{}
+		ks := fake.NewKillSwitch()
+		m := NewManager(d, nopLog{}, DefaultRetryPolicy, WithKillSwitch(ks))
+		defer m.Close(context.Background())
+		m.SetProfile("work", "192.0.2.1")
+		d.push(dialResult{err: errors.New("authentication failed")})
+		m.Connect(guarded("work"))
+		m.Wait(context.Background(), "work")
+		synctest.Wait()
+		sameCalls(t, ks, "engage work down", "release work")
+	})
+}
+
+// TestKillSwitchBrokenKeepsBlock lets a connection that had been up fail
+// for good: the block stays until the user disconnects.
+func TestKillSwitchBrokenKeepsBlock(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		d := &fakeDialer{}
+		ks := fake.NewKillSwitch()
+		m := NewManager(d, nopLog{}, DefaultRetryPolicy, WithKillSwitch(ks))
+		defer m.Close(context.Background())
+		m.SetProfile("work", "192.0.2.1")
+		s := newFakeSession()
+		d.push(dialResult{s: s}, dialResult{err: permanentErr{"authentication failed"}})
+		m.Connect(guarded("work"))
+		m.Wait(context.Background(), "work")
+		s.drop(errors.New("the gateway deleted the IKE SA"))
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		if st, _ := m.StatusOf("work"); st.State != api.StateFailed {
+			t.Fatalf("state %s", st.State)
+		}
+		if _, ok := ks.Blocks()["work"]; !ok {
+			t.Fatal("a broken connection lost its block")
+		}
+		m.Disconnect(context.Background(), "work")
+		if len(ks.Blocks()) != 0 {
+			t.Error("Disconnect of a broken connection kept the block")
+		}
+	})
+}
+
+// TestKillSwitchCloseReleasesAll checks that a clean stop lifts every
+// block, that of a broken connection included.
+func TestKillSwitchCloseReleasesAll(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		d := &fakeDialer{}
+		ks := fake.NewKillSwitch()
+		m := NewManager(d, nopLog{}, DefaultRetryPolicy, WithKillSwitch(ks))
+		m.SetProfile("a", "192.0.2.1")
+		m.SetProfile("b", "192.0.2.2")
+		sa, sb := newFakeSession(), newFakeSession()
+		d.push(dialResult{s: sa}, dialResult{s: sb}, dialResult{err: permanentErr{"authentication failed"}})
+		m.Connect(guarded("a"))
+		m.Wait(context.Background(), "a")
+		m.Connect(guarded("b"))
+		m.Wait(context.Background(), "b")
+		sb.drop(errors.New("deleted"))
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		if len(ks.Blocks()) != 2 {
+			t.Fatalf("blocks %v", ks.Blocks())
+		}
+		if err := m.Close(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if len(ks.Blocks()) != 0 {
+			t.Errorf("blocks left after Close: %v", ks.Blocks())
+		}
+	})
+}
+
+// TestKillSwitchEngageFailureStopsConnect checks that a connection whose
+// block cannot be put in place does not start, and says why.
+func TestKillSwitchEngageFailureStopsConnect(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		d := &fakeDialer{}
+		ks := fake.NewKillSwitch()
+		ks.Fail(errors.New("nf_tables is not available"))
+		m := NewManager(d, nopLog{}, DefaultRetryPolicy, WithKillSwitch(ks))
+		defer m.Close(context.Background())
+		m.SetProfile("work", "192.0.2.1")
+		m.Connect(guarded("work"))
+		_, err := m.Wait(context.Background(), "work")
+		var ke *platform.KillSwitchError
+		if !errors.As(err, &ke) || err.Error() != "kill switch: nf_tables is not available" {
+			t.Fatalf("Wait = %v", err)
+		}
+		if d.count() != 0 {
+			t.Error("dialed without a block")
+		}
+	})
+}
+
+// TestResumeAfterCrash engages blocks, forgets the Manager as a crash
+// does, and checks that a new Manager reconnects the profile that still
+// wants its kill switch and lifts the other block.
+func TestResumeAfterCrash(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ks := fake.NewKillSwitch()
+		ks.Engage("work", &platform.BlockConfig{BlockOutside: true})
+		ks.Engage("gone", &platform.BlockConfig{BlockOutside: true})
+
+		d := &fakeDialer{}
+		m := NewManager(d, nopLog{}, DefaultRetryPolicy, WithKillSwitch(ks))
+		defer m.Close(context.Background())
+		m.SetProfile("work", "192.0.2.1")
+		unreachable := errors.New("gateway unreachable")
+		s := newFakeSession()
+		d.push(dialResult{err: unreachable}, dialResult{s: s})
+		got, err := m.Resume([]api.Profile{guarded("work")})
+		if err != nil || !slices.Equal(got, []string{"work"}) {
+			t.Fatalf("Resume = %v, %v", got, err)
+		}
+		synctest.Wait()
+		// A resumed connection retries like a reconnection: its first
+		// failure is not final.
+		if st, _ := m.StatusOf("work"); st.State != api.StateReconnecting || st.LastError != "reconnecting (attempt 2, next in 5s): gateway unreachable" {
+			t.Errorf("after the first failure: %s %q", st.State, st.LastError)
+		}
+		if names, _ := ks.Engaged(); !slices.Equal(names, []string{"work"}) {
+			t.Errorf("engaged %v", names)
+		}
+		time.Sleep(5 * time.Second)
+		synctest.Wait()
+		if st, _ := m.StatusOf("work"); st.State != api.StateConnected {
+			t.Errorf("not reconnected: %s", st.State)
+		}
+	})
+}
+
+func TestBlockConfigFromProfile(t *testing.T) {
+	p := profile("work")
+	p.Gateway = "[2001:db8::1]:4500"
+	p.FWMark = "0x2a"
+	b, err := blockConfig(p, nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Mark != 0x2a || len(b.Protected) != 2 || b.Protected[0].Bits() != 0 || b.Gateways[0] != netip.MustParseAddr("2001:db8::1") {
+		t.Errorf("block %+v", b)
+	}
+	p.Gateway = "vpn.example.com"
+	p.FWMark = ""
+	if b, _ = blockConfig(p, nil, true); len(b.Gateways) != 0 || b.Mark != platform.KillSwitchMark || !b.Up {
+		t.Errorf("block for a named gateway %+v", b)
+	}
+	p.RemoteTS = []string{"not a prefix"}
+	if _, err := blockConfig(p, nil, false); err == nil {
+		t.Error("bad remote_ts accepted")
+	}
+}
