@@ -11,5 +11,8 @@
 // one table with the ratios. Every run is bounded in time; the namespaces
 // and processes are removed at the end, on failure and on Ctrl-C.
 //
-//	sysbench [-time 5s] [-flood 30s] [-udp-rate 500000000]
+//	sysbench [-time 5s] [-flood 30s] [-udp-rate 500000000] [-bin DIR]
+//
+// With -bin, the espresso-helper and espressoctl already built in DIR (by
+// `make build`) are measured.
 package main

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"runtime"
 	"time"
 
@@ -24,6 +25,7 @@ const (
 type options struct {
 	each, flood time.Duration
 	udpRate     int64
+	bin         string
 }
 
 func main() {
@@ -31,6 +33,7 @@ func main() {
 	flag.DurationVar(&o.each, "time", 5*time.Second, "duration of each iperf3 run")
 	flag.DurationVar(&o.flood, "flood", 30*time.Second, "duration of the UDP flood for the memory measurement")
 	flag.Int64Var(&o.udpRate, "udp-rate", 500_000_000, "UDP rate in bits per second")
+	flag.StringVar(&o.bin, "bin", "", "`directory` holding espresso-helper and espressoctl (default: build them)")
 	flag.Parse()
 	s := testnet.NewScript(os.Stdout)
 	err := s.Run(func(t testnet.T) { run(t, s, o, os.Stdout) })
@@ -57,8 +60,11 @@ func run(t testnet.T, s *testnet.Script, o options, out io.Writer) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	fmt.Fprintln(out, "building espresso-helper and espressoctl")
-	bins := lab.Build(t, dir)
+	bins := lab.Binaries{Helper: filepath.Join(o.bin, "espresso-helper"), Ctl: filepath.Join(o.bin, "espressoctl")}
+	if o.bin == "" {
+		fmt.Fprintln(out, "building espresso-helper and espressoctl")
+		bins = lab.Build(t, dir)
+	}
 
 	cols := []*column{{name: "(a) Espresso"}, {name: "(b) strongSwan"}, {name: "(c) no tunnel"}}
 	steps := []func(*column){
