@@ -115,6 +115,7 @@ func (s *Session) open(ctx context.Context) error {
 		return err
 	}
 	s.peer = netip.AddrPortFrom(addr, st.port)
+	s.info.Peer = s.peer // for the kill switch, also while on demand
 	if s.hop, err = s.d.net.RouteTo(addr); err != nil {
 		return fmt.Errorf("no route to the gateway %s: %w", addr, err)
 	}

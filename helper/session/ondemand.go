@@ -61,7 +61,7 @@ func (s *Session) acquire(ev datapath.Event) {
 func (s *Session) rearm(err error) {
 	s.stopNegotiation()
 	s.mu.Lock()
-	s.info = conn.Info{}
+	s.info = conn.Info{Peer: s.peer}
 	s.mu.Unlock()
 	if serr := s.tunnel.Set(s.st.platformConfig(s.peer.Addr(), s.hop, nil)); serr != nil {
 		s.logf(api.LevelError, "on demand: restoring the routes: %v", serr)

@@ -89,6 +89,9 @@ func TestOnDemandRearms(t *testing.T) {
 		t.Fatal("an on-demand session ended with its IKE SA")
 	default:
 	}
+	if s.Info().Peer.Addr() != gwAddr {
+		t.Error("the status lost the gateway's address, which the kill switch needs")
+	}
 	if s.Info().EstablishedAt != (time.Time{}) {
 		t.Error("the status still shows the ended IKE SA")
 	}

@@ -268,6 +268,7 @@ func (s *Session) established(ev *Established) {
 	}
 	s.mu.Lock()
 	s.info = conn.Info{
+		Peer:          s.peer,
 		VirtualIPs:    ev.VirtualIPs,
 		DNS:           cfg.DNS.Servers,
 		LocalTS:       ev.LocalTS,

@@ -108,6 +108,9 @@ func TestDialConfiguresAndCarriesTraffic(t *testing.T) {
 	}
 
 	info := s.Info()
+	if info.Peer != netip.AddrPortFrom(gwAddr, 500) {
+		t.Errorf("peer %v", info.Peer)
+	}
 	if !slices.Equal(info.VirtualIPs, []netip.Addr{vip}) || info.Encapsulation != api.EncapsulationUDP ||
 		info.IKEProposal == "" || info.ESPProposal != "aes256gcm16" || info.EstablishedAt.IsZero() {
 		t.Errorf("info %+v", info)
