@@ -23,9 +23,10 @@ func newMemEngine(t testing.TB, udp *memdev.Transport) *memEngine {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		e.Close()
+		// The engine's readers return once their device and socket close.
 		dev.Close()
 		udp.Close()
+		e.Close()
 	})
 	return &memEngine{e: e, dev: dev}
 }
