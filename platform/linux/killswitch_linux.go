@@ -1,0 +1,124 @@
+package linux
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+
+	"github.com/espressovpn/espresso/platform"
+)
+
+// KillSwitch is the Linux platform.KillSwitch: one nf_tables table (family
+// inet) per connection, named espresso-<connection>, whose output chain
+// refuses what the block covers. See the package documentation for why
+// nf_tables and how the block outlives a crash.
+type KillSwitch struct {
+	dir string
+	tun string
+	fw  firewall
+
+	mu sync.Mutex
+}
+
+var _ platform.KillSwitch = (*KillSwitch)(nil)
+
+// KillSwitch returns the kill switch of n's connections. Its nf_tables
+// calls go to the network namespace of the calling thread, and its
+// records live in n's state directory, apart from the Tunnels' (which
+// Recover undoes): a block is lifted only by Release.
+func (n *Network) KillSwitch() *KillSwitch {
+	return &KillSwitch{dir: n.opts.StateDir, tun: n.opts.TUNName, fw: nftablesFirewall{}}
+}
+
+// blockRecord is the on-disk intent of one block: it exists from before
+// the table is created until after it is deleted.
+type blockRecord struct {
+	Name   string               `json:"name"`
+	Table  string               `json:"table"`
+	Config platform.BlockConfig `json:"config"`
+}
+
+const blockPrefix = "linux-killswitch-"
+
+func blockPath(dir, name string) string {
+	return filepath.Join(dir, blockPrefix+hex.EncodeToString([]byte(name))+".json")
+}
+
+// tableName is the nf_tables table of connection name. Profile names are
+// short ASCII (helper/profile checks), well within the 256 bytes of a
+// table name.
+func tableName(name string) string {
+	return "espresso-" + name
+}
+
+// Engage implements platform.KillSwitch.
+func (k *KillSwitch) Engage(name string, cfg *platform.BlockConfig) error {
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	b := cfg.WithDefaults()
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	rec := blockRecord{Name: name, Table: tableName(name), Config: b}
+	if err := saveJSON(blockPath(k.dir, name), &rec); err != nil {
+		return err
+	}
+	if err := k.fw.replace(rec.Table, blockRules(&b, k.tun)); err != nil {
+		return fmt.Errorf("nftables table %s: %w", rec.Table, err)
+	}
+	return nil
+}
+
+// Release implements platform.KillSwitch.
+func (k *KillSwitch) Release(name string) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if err := k.fw.remove(tableName(name)); err != nil {
+		return fmt.Errorf("nftables table %s: %w", tableName(name), err)
+	}
+	return removeRecord(blockPath(k.dir, name))
+}
+
+// Engaged implements platform.KillSwitch from the records, so that a
+// block whose table a reboot emptied is still reported: the user wanted
+// that connection, and the helper engages it again when it reconnects.
+func (k *KillSwitch) Engaged() ([]string, error) {
+	paths, err := filepath.Glob(filepath.Join(k.dir, blockPrefix+"*.json"))
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil, err
+		}
+		var rec blockRecord
+		if err := json.Unmarshal(b, &rec); err != nil {
+			return nil, fmt.Errorf("kill switch record %s: %w", filepath.Base(p), err)
+		}
+		names = append(names, rec.Name)
+	}
+	slices.Sort(names)
+	return names, nil
+}
+
+// saveJSON writes v atomically, as the tunnel records are written.
+func saveJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "\t")
+	if err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		return fmt.Errorf("write state record: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("write state record: %w", err)
+	}
+	return nil
+}
