@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"slices"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/espressovpn/espresso/helper/api"
@@ -59,67 +60,72 @@ func TestOnDemandFirstPacketNegotiates(t *testing.T) {
 
 // TestOnDemandRearms: when the IKE SA ends, the session keeps its routes,
 // drops the virtual IP, and the next packet negotiates again; a failed
-// negotiation waits RetryDelay first.
+// negotiation waits RetryDelay first. The clock is synctest's.
 func TestOnDemandRearms(t *testing.T) {
-	n := newTestNet()
-	neg := newFakeNegotiator(func(f *fakeNegotiation) { f.establish(t, []netip.Prefix{lanV4}) })
-	d := NewDialer(n, Options{Negotiator: neg, RetryDelay: 200 * time.Millisecond, Workers: 1})
-	cs, err := d.Dial(t.Context(), onDemandProfile())
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := cs.(*Session)
-	defer s.Close()
-	dev := n.device(t)
+	synctest.Test(t, func(t *testing.T) {
+		n := newTestNet()
+		neg := newFakeNegotiator(func(f *fakeNegotiation) { f.establish(t, []netip.Prefix{lanV4}) })
+		const delay = 5 * time.Second
+		d := NewDialer(n, Options{Negotiator: neg, RetryDelay: delay, Workers: 1})
+		cs, err := d.Dial(t.Context(), onDemandProfile())
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := cs.(*Session)
+		defer s.Close()
+		dev := n.device(t)
 
-	dev.Inject(ipv4UDP(cliAddr, lanHost, "wake"))
-	f := neg.next(t)
-	waitFor(t, "the virtual IP", func() bool { return len(n.Installed()["work"].VirtualIPs) == 1 })
+		dev.Inject(ipv4UDP(cliAddr, lanHost, "wake"))
+		f := neg.next(t)
+		synctest.Wait()
+		if len(n.Installed()["work"].VirtualIPs) != 1 {
+			t.Fatalf("no virtual IP after the negotiation: %+v", n.Installed()["work"])
+		}
 
-	f.io.OnEvent(&Down{Err: errors.New("dead peer")})
-	waitFor(t, "the trap configuration", func() bool {
-		c := n.Installed()["work"]
-		return len(c.VirtualIPs) == 0 && len(c.RemoteSelectors) == 1
-	})
-	if !f.isClosed() {
-		t.Error("the ended negotiation was not closed")
-	}
-	select {
-	case <-s.Done():
-		t.Fatal("an on-demand session ended with its IKE SA")
-	default:
-	}
-	if s.Info().Peer.Addr() != gwAddr {
-		t.Error("the status lost the gateway's address, which the kill switch needs")
-	}
-	if s.Info().EstablishedAt != (time.Time{}) {
-		t.Error("the status still shows the ended IKE SA")
-	}
-
-	// Within the retry delay traffic does not negotiate; after it, it does.
-	start := time.Now()
-	for {
-		dev.Inject(ipv4UDP(cliAddr, lanHost, "again"))
+		f.io.OnEvent(&Down{Err: errors.New("dead peer")})
+		failed := time.Now()
+		synctest.Wait()
+		if c := n.Installed()["work"]; len(c.VirtualIPs) != 0 || len(c.RemoteSelectors) != 1 {
+			t.Errorf("after the IKE SA ended: %+v, want the routes without the virtual IP", c)
+		}
+		if !f.isClosed() {
+			t.Error("the ended negotiation was not closed")
+		}
 		select {
-		case f2 := <-neg.started:
-			if time.Since(start) < 150*time.Millisecond {
-				t.Errorf("negotiated again after %v, before the retry delay", time.Since(start))
-			}
-			if f2 == f {
-				t.Fatal("same negotiation")
-			}
-			waitFor(t, "the virtual IP again", func() bool { return len(n.Installed()["work"].VirtualIPs) == 1 })
-			s.Close()
-			if len(n.Installed()) != 0 {
-				t.Errorf("installed %v after Close", n.Installed())
-			}
-			return
-		case <-time.After(50 * time.Millisecond):
+		case <-s.Done():
+			t.Fatal("an on-demand session ended with its IKE SA")
+		default:
 		}
-		if time.Since(start) > 5*time.Second {
-			t.Fatal("traffic never started a second negotiation")
+		if info := s.Info(); !info.EstablishedAt.IsZero() || info.Peer.Addr() != gwAddr {
+			t.Errorf("info %+v: want the ended IKE SA gone, the gateway's address kept for the kill switch", info)
 		}
-	}
+
+		// Within the retry delay traffic does not negotiate; after it, it does.
+		for {
+			dev.Inject(ipv4UDP(cliAddr, lanHost, "again"))
+			synctest.Wait()
+			select {
+			case f2 := <-neg.started:
+				if waited := time.Since(failed); waited < delay {
+					t.Errorf("negotiated again after %v, before the retry delay of %v", waited, delay)
+				}
+				synctest.Wait()
+				if c := n.Installed()["work"]; len(c.VirtualIPs) != 1 || f2 == f {
+					t.Errorf("second negotiation left %+v", c)
+				}
+				s.Close()
+				if len(n.Installed()) != 0 {
+					t.Errorf("installed %v after Close", n.Installed())
+				}
+				return
+			default:
+			}
+			if time.Since(failed) > 2*delay {
+				t.Fatal("traffic never started a second negotiation")
+			}
+			time.Sleep(time.Second)
+		}
+	})
 }
 
 func waitFor(t *testing.T, what string, cond func() bool) {

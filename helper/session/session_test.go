@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"slices"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/espressovpn/espresso/helper/api"
@@ -182,22 +183,28 @@ func TestDialFailureLeavesNothing(t *testing.T) {
 }
 
 // TestDialTimeout: a gateway that never answers fails the Dial with
-// ErrTimeout, which is worth retrying.
+// ErrTimeout after DefaultTimeout, which is worth retrying.
 func TestDialTimeout(t *testing.T) {
-	n := newTestNet()
-	neg := newFakeNegotiator(nil)
-	d := NewDialer(n, Options{Negotiator: neg, Timeout: 50 * time.Millisecond, Workers: 1})
-	_, err := d.Dial(context.Background(), pskProfile())
-	if !errors.Is(err, ErrTimeout) {
-		t.Fatalf("Dial: %v, want ErrTimeout", err)
-	}
-	var p interface{ Permanent() bool }
-	if errors.As(err, &p) {
-		t.Error("a timeout must be retried")
-	}
-	if len(n.Installed()) != 0 {
-		t.Errorf("installed %v after the timeout", n.Installed())
-	}
+	synctest.Test(t, func(t *testing.T) {
+		n := newTestNet()
+		neg := newFakeNegotiator(nil)
+		d := NewDialer(n, Options{Negotiator: neg, Workers: 1})
+		start := time.Now()
+		_, err := d.Dial(context.Background(), pskProfile())
+		if !errors.Is(err, ErrTimeout) {
+			t.Fatalf("Dial: %v, want ErrTimeout", err)
+		}
+		if waited := time.Since(start); waited != DefaultTimeout {
+			t.Errorf("gave up after %v, want %v", waited, DefaultTimeout)
+		}
+		var p interface{ Permanent() bool }
+		if errors.As(err, &p) {
+			t.Error("a timeout must be retried")
+		}
+		if len(n.Installed()) != 0 {
+			t.Errorf("installed %v after the timeout", n.Installed())
+		}
+	})
 }
 
 // TestDialCancelled: Disconnect while connecting cancels the Dial.
