@@ -76,7 +76,10 @@ func FuzzInbound(f *testing.F) {
 			}
 		}
 		e.inElems.put(x)
-		if e.inElems.made > e.inElems.max || e.acquiring.Load() != 0 {
+		e.inElems.mu.Lock()
+		grew := e.inElems.made > e.inElems.max
+		e.inElems.mu.Unlock()
+		if grew || e.acquiring.Load() != 0 {
 			t.Fatal("pool grew")
 		}
 	})

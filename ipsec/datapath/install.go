@@ -138,7 +138,7 @@ func (e *Engine) Remove(inSPI uint32) error {
 	}
 	g.refs--
 	if g.refs == 0 && !g.trap {
-		e.spd.RemoveValue(g)
+		e.removePolicies(g)
 		delete(e.groups, g.reqID)
 		e.dropHeld(g)
 	}
@@ -175,7 +175,7 @@ func (e *Engine) RemoveTrap(reqID uint32) {
 	}
 	g.trap = false
 	if g.refs == 0 {
-		e.spd.RemoveValue(g)
+		e.removePolicies(g)
 		delete(e.groups, reqID)
 	}
 	e.dropHeld(g)
@@ -183,11 +183,20 @@ func (e *Engine) RemoveTrap(reqID uint32) {
 
 // setSelectors replaces the selectors of g; the caller holds e.mu.
 func (e *Engine) setSelectors(g *group, sels []spd.Selector) {
-	e.spd.RemoveValue(g)
+	e.removePolicies(g)
 	for _, s := range sels {
 		e.spd.Add(s, g)
 	}
 	g.sels = sels
+}
+
+// removePolicies takes g's selectors out of the policy table one by one,
+// which costs the same whatever the number of other policies; the caller
+// holds e.mu.
+func (e *Engine) removePolicies(g *group) {
+	for _, s := range g.sels {
+		e.spd.Remove(s, g)
+	}
 }
 
 func sameSelectors(a, b []spd.Selector) bool {

@@ -67,6 +67,33 @@ func TestManyPolicies(t *testing.T) {
 	}
 }
 
+func TestRemove(t *testing.T) {
+	var tab Table[string]
+	host := sel("198.18.0.1/32", "203.0.113.7/32")
+	lan := sel("198.18.0.1/32", "203.0.113.0/24")
+	tab.Add(host, "host")
+	tab.Add(lan, "lan")
+	f := flow("198.18.0.1", "203.0.113.7", 17, 1, 1)
+	if got, _ := tab.Lookup(f); got != "host" {
+		t.Fatalf("host route not preferred: %q", got)
+	}
+	if tab.Remove(host, "lan") || tab.Remove(sel("198.18.0.1/32", "203.0.113.0/25"), "lan") {
+		t.Fatal("removed a selector that was not added")
+	}
+	if !tab.Remove(host, "host") || tab.Len() != 1 {
+		t.Fatal("host selector not removed")
+	}
+	if got, _ := tab.Lookup(f); got != "lan" {
+		t.Fatalf("after removing the host route: %q", got)
+	}
+	if !tab.Remove(lan, "lan") || tab.Len() != 0 {
+		t.Fatal("prefix selector not removed")
+	}
+	if _, ok := tab.Lookup(f); ok {
+		t.Fatal("lookup in an empty table succeeded")
+	}
+}
+
 func TestInbound(t *testing.T) {
 	s := sel("198.18.0.1/32", "203.0.113.0/24")
 	s.Proto, s.RemotePorts = protoUDP, PortRange{53, 53}
@@ -125,14 +152,53 @@ func TestParseFlow(t *testing.T) {
 	}
 }
 
-func BenchmarkLookup10000(b *testing.B) {
-	var tab Table[int]
-	for i := range 10000 {
-		tab.Add(sel("198.18.0.1/32", fmt.Sprintf("198.19.%d.%d/32", i/256, i%256)), i)
+// BenchmarkLookup looks up flows spread over every policy of a table of 1
+// or 10,000 host policies (one per SA, as in the two-engine benchmark), so
+// the cost of a cold path through the table shows.
+func BenchmarkLookup(b *testing.B) {
+	for _, n := range []int{1, 10000} {
+		b.Run(fmt.Sprintf("policies=%d", n), func(b *testing.B) {
+			var tab Table[int]
+			flows := make([]Flow, n)
+			for i := range n {
+				dst := fmt.Sprintf("198.19.%d.%d", i/256, i%256)
+				tab.Add(sel("198.18.0.0/16", dst+"/32"), i)
+				flows[i] = flow("198.18.0.1", dst, 17, 1, 1)
+			}
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				if _, ok := tab.Lookup(flows[i]); !ok {
+					b.Fatal("no policy")
+				}
+				if i++; i == n {
+					i = 0
+				}
+			}
+		})
 	}
-	f := flow("198.18.0.1", "198.19.20.30", 17, 1, 1)
-	b.ReportAllocs()
-	for b.Loop() {
-		tab.Lookup(f)
+}
+
+// BenchmarkLookupPrefix is the same with a /24 per policy, found in the trie.
+func BenchmarkLookupPrefix(b *testing.B) {
+	for _, n := range []int{1, 10000} {
+		b.Run(fmt.Sprintf("policies=%d", n), func(b *testing.B) {
+			var tab Table[int]
+			flows := make([]Flow, n)
+			for i := range n {
+				tab.Add(sel("198.18.0.0/16", fmt.Sprintf("10.%d.%d.0/24", i/256, i%256)), i)
+				flows[i] = flow("198.18.0.1", fmt.Sprintf("10.%d.%d.9", i/256, i%256), 17, 1, 1)
+			}
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				if _, ok := tab.Lookup(flows[i]); !ok {
+					b.Fatal("no policy")
+				}
+				if i++; i == n {
+					i = 0
+				}
+			}
+		})
 	}
 }

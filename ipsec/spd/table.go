@@ -7,15 +7,18 @@ import (
 )
 
 // Table maps flows to values (policies) by their selectors. The remote
-// prefix is looked up by longest-prefix match in a binary trie per address
-// family, so a lookup costs at most one step per address bit whatever the
-// number of policies; selectors sharing a remote prefix are then tried from
-// the narrowest. It is safe for concurrent use; lookups share a read lock.
+// prefix is looked up by longest-prefix match: host prefixes (/32, /128),
+// the common case with many policies, in a hash map in front, so such a
+// lookup costs one map probe whatever the number of policies; shorter
+// prefixes in a binary trie per address family, at most one step per
+// address bit. Selectors sharing a remote prefix are then tried from the
+// narrowest. It is safe for concurrent use; lookups share a read lock.
 type Table[V comparable] struct {
-	mu   sync.RWMutex
-	v4   node[V]
-	v6   node[V]
-	size int
+	mu    sync.RWMutex
+	v4    node[V]
+	v6    node[V]
+	hosts map[netip.Addr][]entry[V]
+	size  int
 }
 
 type node[V comparable] struct {
@@ -51,6 +54,15 @@ func (t *Table[V]) Add(sel Selector, v V) {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.size++
+	if sel.Remote.IsSingleIP() {
+		if t.hosts == nil {
+			t.hosts = map[netip.Addr][]entry[V]{}
+		}
+		a := sel.Remote.Addr()
+		t.hosts[a] = insertEntry(t.hosts[a], sel, v)
+		return
+	}
 	n := t.root(sel.Remote.Addr())
 	a := sel.Remote.Addr().As16()
 	off := 0
@@ -64,15 +76,65 @@ func (t *Table[V]) Add(sel Selector, v V) {
 		}
 		n = n.child[b]
 	}
-	i := len(n.entries)
-	for j, e := range n.entries {
+	n.entries = insertEntry(n.entries, sel, v)
+}
+
+// insertEntry adds sel to entries of one remote prefix, kept narrowest first.
+func insertEntry[V comparable](entries []entry[V], sel Selector, v V) []entry[V] {
+	i := len(entries)
+	for j, e := range entries {
 		if sel.narrower(e.sel) {
 			i = j
 			break
 		}
 	}
-	n.entries = slices.Insert(n.entries, i, entry[V]{sel, v})
-	t.size++
+	return slices.Insert(entries, i, entry[V]{sel, v})
+}
+
+// Remove removes the selector sel with value v, as given to Add, in time
+// independent of the number of policies; it reports whether it was there.
+func (t *Table[V]) Remove(sel Selector, v V) bool {
+	sel.Local, sel.Remote = sel.Local.Masked(), sel.Remote.Masked()
+	if !sel.Remote.IsValid() {
+		return false
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	match := func(e entry[V]) bool { return e.sel == sel && e.val == v }
+	if sel.Remote.IsSingleIP() {
+		a := sel.Remote.Addr()
+		es := t.hosts[a]
+		i := slices.IndexFunc(es, match)
+		if i < 0 {
+			return false
+		}
+		if es = slices.Delete(es, i, i+1); len(es) == 0 {
+			delete(t.hosts, a)
+		} else {
+			t.hosts[a] = es
+		}
+		t.size--
+		return true
+	}
+	n := t.root(sel.Remote.Addr())
+	a := sel.Remote.Addr().As16()
+	off := 0
+	if sel.Remote.Addr().Is4() {
+		off = 96
+	}
+	for i := 0; n != nil && i < sel.Remote.Bits(); i++ {
+		n = n.child[bit(&a, off+i)]
+	}
+	if n == nil {
+		return false
+	}
+	i := slices.IndexFunc(n.entries, match)
+	if i < 0 {
+		return false
+	}
+	n.entries = slices.Delete(n.entries, i, i+1)
+	t.size--
+	return true
 }
 
 // RemoveValue removes every selector whose value is v. Emptied trie nodes are
@@ -82,6 +144,16 @@ func (t *Table[V]) RemoveValue(v V) {
 	defer t.mu.Unlock()
 	for _, r := range []*node[V]{&t.v4, &t.v6} {
 		t.removeIn(r, v)
+	}
+	for a, es := range t.hosts {
+		before := len(es)
+		es = slices.DeleteFunc(es, func(e entry[V]) bool { return e.val == v })
+		t.size -= before - len(es)
+		if len(es) == 0 {
+			delete(t.hosts, a)
+		} else {
+			t.hosts[a] = es
+		}
 	}
 }
 
@@ -101,6 +173,12 @@ func (t *Table[V]) removeIn(n *node[V], v V) {
 func (t *Table[V]) Lookup(f Flow) (V, bool) {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
+	// A host prefix is the longest there is, so its selectors come first.
+	for _, e := range t.hosts[f.Dst] {
+		if e.sel.Outbound(f) {
+			return e.val, true
+		}
+	}
 	var path [129]*node[V]
 	depth := 0
 	n := t.root(f.Dst)
