@@ -91,7 +91,7 @@ func (c *Conn) WriteBatch(msgs []platform.Datagram) (int, error) {
 		c.net.mu.Lock()
 		dst, f := c.net.conns[m.Addr], c.net.filter
 		c.net.mu.Unlock()
-		if dst == nil || (f != nil && !f(c.local, m.Addr, m.Buf)) {
+		if (f != nil && !f(c.local, m.Addr, m.Buf)) || dst == nil {
 			continue
 		}
 		select {
