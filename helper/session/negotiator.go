@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/espressovpn/espresso/helper/api"
 	"github.com/espressovpn/espresso/ipsec/esp"
 	"github.com/espressovpn/espresso/ipsec/suite"
 	"github.com/espressovpn/espresso/platform"
@@ -84,6 +85,9 @@ type Plumbing struct {
 	DataPath DataPath
 	// OnEvent receives the events, one at a time; it may block briefly.
 	OnEvent func(Event)
+	// Logf records the negotiation's progress in the helper's log, under
+	// the profile's name. It must never be given key material.
+	Logf func(level api.Level, format string, args ...any)
 }
 
 // DataPath is where the initiator installs Child SAs, make-before-break

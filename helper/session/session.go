@@ -130,6 +130,7 @@ func (s *Session) negotiate() error {
 		NATT:     s.nattT,
 		DataPath: engineInstaller{s.eng},
 		OnEvent:  func(ev Event) { s.onEvent(genEvent{gen, ev}) },
+		Logf:     s.logf,
 	})
 	if err != nil {
 		return Permanent(fmt.Errorf("IKE: %w", err))

@@ -18,7 +18,8 @@ import (
 
 // Initiator is the helper's session.Negotiator.
 type Initiator struct {
-	// Logger receives the protocol's progress; nil discards it.
+	// Logger receives the protocol's progress; nil sends it to the
+	// session's log (Plumbing.Logf), if any.
 	Logger *slog.Logger
 }
 
@@ -31,10 +32,14 @@ func (in Initiator) Start(p session.Params, io session.Plumbing) (session.Negoti
 	if err != nil {
 		return nil, err
 	}
+	logger := in.Logger
+	if logger == nil && io.Logf != nil {
+		logger = slog.New(logHandler{logf: io.Logf})
+	}
 	d, err := ike.New(cfg, ike.Sockets{IKE: io.IKE, NATT: io.NATT, External: true}, ike.Options{
 		DataPath:  dataPath{io.DataPath},
 		OnEvent:   func(ev ike.Event) { forward(io.OnEvent, ev) },
-		Logger:    in.Logger,
+		Logger:    logger,
 		LocalAddr: p.LocalAddr,
 	})
 	if err != nil {

@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"net/netip"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -159,7 +161,8 @@ func newNetwork() *network {
 func TestConnectsToIKEResponder(t *testing.T) {
 	n := newNetwork()
 	gw := startGateway(t, n.net)
-	d := session.NewDialer(n, session.Options{Negotiator: Initiator{}, Timeout: 20 * time.Second, Workers: 1})
+	log := &logRecorder{}
+	d := session.NewDialer(n, session.Options{Negotiator: Initiator{}, Logger: log, Timeout: 20 * time.Second, Workers: 1})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	s, err := d.Dial(ctx, profile(psk))
@@ -173,6 +176,9 @@ func TestConnectsToIKEResponder(t *testing.T) {
 		t.Fatalf("virtual IPs %v, want one from %v", info.VirtualIPs, pool)
 	}
 	vip := info.VirtualIPs[0]
+	if !log.has("work", "ike: established") || log.has("work", psk) {
+		t.Errorf("the helper's log lacks the IKE progress, or shows the key:\n%s", strings.Join(log.lines, "\n"))
+	}
 	cfg := n.Installed()["work"]
 	if len(cfg.RemoteSelectors) != 1 || cfg.RemoteSelectors[0] != lan || len(cfg.DNS.Servers) != 1 || cfg.DNS.Servers[0] != dns {
 		t.Errorf("installed routes %v, DNS %v", cfg.RemoteSelectors, cfg.DNS.Servers)
@@ -217,6 +223,29 @@ func TestWrongKeyIsPermanent(t *testing.T) {
 	if len(n.Installed()) != 0 {
 		t.Errorf("installed %v", n.Installed())
 	}
+}
+
+// logRecorder is the helper's log.
+type logRecorder struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (l *logRecorder) Logf(level api.Level, conn, format string, args ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.lines = append(l.lines, conn+": "+fmt.Sprintf(format, args...))
+}
+
+func (l *logRecorder) has(conn, s string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, line := range l.lines {
+		if strings.HasPrefix(line, conn+": ") && strings.Contains(line, s) {
+			return true
+		}
+	}
+	return false
 }
 
 func recv(t *testing.T, c <-chan []byte) []byte {
