@@ -9,14 +9,14 @@ import (
 )
 
 func TestParseValues(t *testing.T) {
-	v, err := parseValues([]byte("# comment\n\n  a 0102\nb \n"))
+	v, err := parseValues([]byte("# comment\n\n  a 0102\n b 03 \n"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(v["a"], []byte{1, 2}) || v["b"] == nil || len(v["b"]) != 0 || len(v) != 2 {
+	if !bytes.Equal(v["a"], []byte{1, 2}) || !bytes.Equal(v["b"], []byte{3}) || len(v) != 2 {
 		t.Errorf("parsed %x", v)
 	}
-	for _, bad := range []string{"novalue\n", "a 01\na 02\n", "a 0g\n", "a 012\n"} {
+	for _, bad := range []string{"novalue\n", "b \n", "a 01\na 02\n", "a 0g\n", "a 012\n"} {
 		if _, err := parseValues([]byte(bad)); err == nil {
 			t.Errorf("%q parsed", bad)
 		}
