@@ -6,6 +6,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/espressovpn/espresso/ipsec/ike/internal/kat"
 	"github.com/espressovpn/espresso/ipsec/suite"
 )
 
@@ -40,32 +41,32 @@ func checkEqual(t *testing.T, name string, got, want []byte) {
 
 // The IKE SA keys strongSwan derived in two real exchanges (RFC 7296 §2.14).
 func TestIKEKeysMatchStrongSwan(t *testing.T) {
-	for _, file := range []string{"strongswan-psk.txt", "strongswan-cert.txt"} {
-		t.Run(file, func(t *testing.T) {
-			kat := loadKAT(t, file)
+	for _, capture := range []string{"psk", "cert"} {
+		t.Run(capture, func(t *testing.T) {
+			logged := kat.Values(t, capture)
 			prf := mustPRF(t, suite.PRFHMACSHA2_256)
-			seed := SKEYSEED(prf, kat["ni"], kat["nr"], kat["gir"])
-			checkEqual(t, "SKEYSEED", seed, kat["skeyseed"])
+			seed := SKEYSEED(prf, logged["ni"], logged["nr"], logged["gir"])
+			checkEqual(t, "SKEYSEED", seed, logged["skeyseed"])
 			s := IKESuite{Encr: gcm128, PRF: suite.PRFHMACSHA2_256}
-			k, err := DeriveIKEKeys(s, seed, kat["ni"], kat["nr"], spi(t, kat["spii"]), spi(t, kat["spir"]))
+			k, err := DeriveIKEKeys(s, seed, logged["ni"], logged["nr"], spi(t, logged["spii"]), spi(t, logged["spir"]))
 			if err != nil {
 				t.Fatal(err)
 			}
-			checkEqual(t, "SK_d", k.D, kat["sk_d"])
-			checkEqual(t, "SK_ei", k.EI, kat["sk_ei"])
-			checkEqual(t, "SK_er", k.ER, kat["sk_er"])
-			checkEqual(t, "SK_pi", k.PI, kat["sk_pi"])
-			checkEqual(t, "SK_pr", k.PR, kat["sk_pr"])
+			checkEqual(t, "SK_d", k.D, logged["sk_d"])
+			checkEqual(t, "SK_ei", k.EI, logged["sk_ei"])
+			checkEqual(t, "SK_er", k.ER, logged["sk_er"])
+			checkEqual(t, "SK_pi", k.PI, logged["sk_pi"])
+			checkEqual(t, "SK_pr", k.PR, logged["sk_pr"])
 			if len(k.AI) != 0 || len(k.AR) != 0 {
 				t.Error("AEAD suite produced SK_a keys")
 			}
 
-			child, err := DeriveChildKeys(prf, k.D, ChildSuite{Encr: gcm128}, nil, kat["ni"], kat["nr"])
+			child, err := DeriveChildKeys(prf, k.D, ChildSuite{Encr: gcm128}, nil, logged["ni"], logged["nr"])
 			if err != nil {
 				t.Fatal(err)
 			}
-			checkEqual(t, "child initiator key", child.InitiatorToResponder.Encr, kat["child_ei"])
-			checkEqual(t, "child responder key", child.ResponderToInitiator.Encr, kat["child_er"])
+			checkEqual(t, "child initiator key", child.InitiatorToResponder.Encr, logged["child_ei"])
+			checkEqual(t, "child responder key", child.ResponderToInitiator.Encr, logged["child_er"])
 			if len(child.InitiatorToResponder.Integ) != 0 {
 				t.Error("AEAD Child SA got an integrity key")
 			}
@@ -75,18 +76,18 @@ func TestIKEKeysMatchStrongSwan(t *testing.T) {
 
 // A Child SA rekeyed with PFS (RFC 7296 §2.17): g^ir joins the seed.
 func TestChildRekeyPFSMatchesStrongSwan(t *testing.T) {
-	kat := loadKAT(t, "strongswan-psk.txt")
+	logged := kat.Values(t, "psk")
 	prf := mustPRF(t, suite.PRFHMACSHA2_256)
-	c, err := DeriveChildKeys(prf, kat["sk_d"], ChildSuite{Encr: gcm128}, kat["rekey_child_gir"], kat["rekey_child_ni"], kat["rekey_child_nr"])
+	c, err := DeriveChildKeys(prf, logged["sk_d"], ChildSuite{Encr: gcm128}, logged["rekey_child_gir"], logged["rekey_child_ni"], logged["rekey_child_nr"])
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkEqual(t, "rekeyed child initiator key", c.InitiatorToResponder.Encr, kat["rekey_child_ei"])
-	checkEqual(t, "rekeyed child responder key", c.ResponderToInitiator.Encr, kat["rekey_child_er"])
+	checkEqual(t, "rekeyed child initiator key", c.InitiatorToResponder.Encr, logged["rekey_child_ei"])
+	checkEqual(t, "rekeyed child responder key", c.ResponderToInitiator.Encr, logged["rekey_child_er"])
 	// As the initiator of the exchange we send with the initiator's key.
-	checkEqual(t, "outbound", c.Outbound(true).Encr, kat["rekey_child_ei"])
-	checkEqual(t, "inbound", c.Inbound(true).Encr, kat["rekey_child_er"])
-	checkEqual(t, "responder outbound", c.Outbound(false).Encr, kat["rekey_child_er"])
+	checkEqual(t, "outbound", c.Outbound(true).Encr, logged["rekey_child_ei"])
+	checkEqual(t, "inbound", c.Inbound(true).Encr, logged["rekey_child_er"])
+	checkEqual(t, "responder outbound", c.Outbound(false).Encr, logged["rekey_child_er"])
 }
 
 // RFC 7296 §2.13: T1 = prf(K, S | 0x01), T2 = prf(K, T1 | S | 0x02), and a
@@ -158,13 +159,13 @@ func TestIKEKeysCBCLayout(t *testing.T) {
 }
 
 func TestWipe(t *testing.T) {
-	kat := loadKAT(t, "strongswan-psk.txt")
+	logged := kat.Values(t, "psk")
 	s := IKESuite{Encr: gcm128, PRF: suite.PRFHMACSHA2_256}
-	k, err := DeriveIKEKeys(s, kat["skeyseed"], kat["ni"], kat["nr"], 1, 2)
+	k, err := DeriveIKEKeys(s, logged["skeyseed"], logged["ni"], logged["nr"], 1, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := DeriveChildKeys(mustPRF(t, s.PRF), k.D, ChildSuite{Encr: gcm128}, nil, kat["ni"], kat["nr"])
+	c, err := DeriveChildKeys(mustPRF(t, s.PRF), k.D, ChildSuite{Encr: gcm128}, nil, logged["ni"], logged["nr"])
 	if err != nil {
 		t.Fatal(err)
 	}
