@@ -3,6 +3,7 @@ package sk
 import (
 	"testing"
 
+	"github.com/espressovpn/espresso/ipsec/ike/internal/kat"
 	"github.com/espressovpn/espresso/ipsec/suite"
 )
 
@@ -10,10 +11,10 @@ import (
 // with the sealed payloads of the strongSwan captures. Open must never
 // panic, and anything it accepts must be a plaintext the body can hold.
 func FuzzOpen(f *testing.F) {
-	for _, name := range []string{"psk.pcap", "cert.pcap"} {
-		for _, m := range ikeMessages(f, name)[2:] {
-			s := findSealed(f, m)
-			f.Add(uint8(0), s.head, s.body)
+	for _, name := range []string{"psk", "cert"} {
+		for _, m := range kat.IKEMessages(f, name)[2:] {
+			s := kat.FindSealed(f, m)
+			f.Add(uint8(0), s.Head, s.Body)
 		}
 	}
 	ciphers := make([]*Cipher, len(allSuites))
@@ -26,8 +27,8 @@ func FuzzOpen(f *testing.F) {
 		}
 		f.Add(uint8(i), msg[:32], msg[32:])
 	}
-	kat := loadKAT(f, "keys.txt")
-	real, err := New(gcm128, suite.Transform{}, kat["psk_sk_ei"], nil, nil)
+	psk := kat.Values(f, "psk")
+	real, err := New(gcm128, suite.Transform{}, psk["sk_ei"], nil, nil)
 	if err != nil {
 		f.Fatal(err)
 	}
