@@ -4,6 +4,7 @@ import (
 	"crypto"
 	"testing"
 
+	"github.com/espressovpn/espresso/ipsec/ike/internal/kat"
 	"github.com/espressovpn/espresso/ipsec/ike/wire"
 )
 
@@ -11,12 +12,12 @@ import (
 // key, seeded with its signature from the certificate capture. It must never
 // panic, and nothing but the real signature may verify.
 func FuzzVerify(f *testing.F) {
-	kat := loadKAT(f, "strongswan.txt")
-	msgs := ikeMessages(f, "cert.pcap")
-	ps := openAuth(f, kat["cert_sk_er"], msgs[4:6])
-	auth := find(f, ps, ptAUTH)
-	gw := loadCert(f, "gw.crt")
-	octets := kat["cert_octets_r"]
+	cert := kat.Values(f, "cert")
+	msgs := kat.IKEMessages(f, "cert")
+	ps := openAuth(f, cert["sk_er"], msgs[4:6])
+	auth := kat.Find(f, ps, kat.AUTH)
+	gw := kat.Certificate(f, "gw.crt")
+	octets := cert["octets_r"]
 	f.Add(auth[0], auth[4:])
 	f.Add(byte(wire.AuthECDSASHA256P256), make([]byte, 64))
 	f.Add(byte(wire.AuthRSASignature), make([]byte, 384))
@@ -78,7 +79,7 @@ func FuzzParseHashAlgorithms(f *testing.F) {
 // payload carries it, to the identity checks. They must never panic, and
 // only the certificate's own subject may match it.
 func FuzzMatchCertificateDN(f *testing.F) {
-	gw := loadCert(f, "gw.crt")
+	gw := kat.Certificate(f, "gw.crt")
 	f.Add(gw.RawSubject)
 	f.Add([]byte{0x30, 0x00})
 	f.Fuzz(func(t *testing.T, der []byte) {

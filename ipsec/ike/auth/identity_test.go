@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"testing"
 
+	"github.com/espressovpn/espresso/ipsec/ike/internal/kat"
 	"github.com/espressovpn/espresso/ipsec/ike/wire"
 )
 
@@ -40,7 +41,7 @@ func TestParseIdentity(t *testing.T) {
 // A DN written the way strongSwan prints it matches the certificate's
 // subject, although the certificate encodes its strings differently.
 func TestDistinguishedNameMatchesCertificate(t *testing.T) {
-	gw := loadCert(t, "gw.crt")
+	gw := kat.Certificate(t, "gw.crt")
 	for _, s := range []string{"C=XX, O=IPsec Harness, CN=gw.example.test", "/C=XX/O=IPsec Harness/CN=gw.example.test"} {
 		id, err := ParseIdentity(s)
 		if err != nil {

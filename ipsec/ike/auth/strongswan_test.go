@@ -5,13 +5,12 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/binary"
-	"encoding/pem"
 	"errors"
 	"net/netip"
-	"os"
 	"testing"
 	"time"
 
+	"github.com/espressovpn/espresso/ipsec/ike/internal/kat"
 	"github.com/espressovpn/espresso/ipsec/ike/keymat"
 	"github.com/espressovpn/espresso/ipsec/ike/sk"
 	"github.com/espressovpn/espresso/ipsec/ike/wire"
@@ -32,64 +31,47 @@ func prfSHA256(t testing.TB) keymat.PRF {
 	return p
 }
 
-func loadCert(t testing.TB, name string) *x509.Certificate {
-	t.Helper()
-	b, err := os.ReadFile("testdata/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	blk, _ := pem.Decode(b)
-	if blk == nil {
-		t.Fatalf("%s: no PEM block", name)
-	}
-	c, err := x509.ParseCertificate(blk.Bytes)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
 // nonces returns the Nonce Data of the IKE_SA_INIT request and response.
 func nonces(t testing.TB, msgs [][]byte) (ni, nr []byte) {
 	t.Helper()
-	ni = find(t, innerPayloads(t, msgs[0][16], msgs[0][28:]), ptNonce)
-	nr = find(t, innerPayloads(t, msgs[1][16], msgs[1][28:]), ptNonce)
+	ni = kat.Find(t, kat.Payloads(t, msgs[0][16], msgs[0][28:]), kat.Nonce)
+	nr = kat.Find(t, kat.Payloads(t, msgs[1][16], msgs[1][28:]), kat.Nonce)
 	return ni, nr
 }
 
 // The octets and shared-key MACs of both sides of the PSK exchange (RFC 7296
 // §2.15) equal the ones strongSwan logged.
 func TestSharedKeyMatchesStrongSwan(t *testing.T) {
-	kat := loadKAT(t, "strongswan.txt")
+	psk := kat.Values(t, "psk")
 	prf := prfSHA256(t)
-	msgs := ikeMessages(t, "psk.pcap")
+	msgs := kat.IKEMessages(t, "psk")
 	ni, nr := nonces(t, msgs)
 
-	octI := SignedOctets(prf, kat["psk_sk_pi"], msgs[0], nr, wire.RFC822Identity("psk-client@example.test"))
-	if !bytes.Equal(octI, kat["psk_octets_i"]) {
+	octI := SignedOctets(prf, psk["sk_pi"], msgs[0], nr, wire.RFC822Identity("psk-client@example.test"))
+	if !bytes.Equal(octI, psk["octets_i"]) {
 		t.Fatal("initiator octets mismatch")
 	}
-	octR := SignedOctets(prf, kat["psk_sk_pr"], msgs[1], ni, wire.FQDNIdentity("gw.example.test"))
-	if !bytes.Equal(octR, kat["psk_octets_r"]) {
+	octR := SignedOctets(prf, psk["sk_pr"], msgs[1], ni, wire.FQDNIdentity("gw.example.test"))
+	if !bytes.Equal(octR, psk["octets_r"]) {
 		t.Fatal("responder octets mismatch")
 	}
-	if !bytes.Equal(SharedKeyMAC(prf, []byte(capturePSK), octI), kat["psk_auth_i"]) {
+	if !bytes.Equal(SharedKeyMAC(prf, []byte(capturePSK), octI), psk["auth_i"]) {
 		t.Fatal("initiator AUTH mismatch")
 	}
-	if err := VerifySharedKeyMAC(prf, []byte(capturePSK), octR, kat["psk_auth_r"]); err != nil {
+	if err := VerifySharedKeyMAC(prf, []byte(capturePSK), octR, psk["auth_r"]); err != nil {
 		t.Fatal(err)
 	}
-	if err := VerifySharedKeyMAC(prf, []byte("wrong-psk"), octR, kat["psk_auth_r"]); !errors.Is(err, ErrAuthFailed) {
+	if err := VerifySharedKeyMAC(prf, []byte("wrong-psk"), octR, psk["auth_r"]); !errors.Is(err, ErrAuthFailed) {
 		t.Fatalf("wrong key: err = %v, want ErrAuthFailed", err)
 	}
-	if err := VerifySharedKeyMAC(prf, []byte(capturePSK), octI, kat["psk_auth_r"]); !errors.Is(err, ErrAuthFailed) {
+	if err := VerifySharedKeyMAC(prf, []byte(capturePSK), octI, psk["auth_r"]); !errors.Is(err, ErrAuthFailed) {
 		t.Fatalf("other octets: err = %v, want ErrAuthFailed", err)
 	}
 }
 
 // openAuth decrypts and joins the two fragments of an IKE_AUTH message of
 // the certificate capture.
-func openAuth(t testing.TB, key []byte, frags [][]byte) []innerPayload {
+func openAuth(t testing.TB, key []byte, frags [][]byte) []kat.Payload {
 	t.Helper()
 	c, err := sk.New(gcm128, suite.Transform{}, key, nil, nil)
 	if err != nil {
@@ -98,28 +80,28 @@ func openAuth(t testing.TB, key []byte, frags [][]byte) []innerPayload {
 	var whole []byte
 	var first byte
 	for i, m := range frags {
-		s := findSealed(t, m)
-		pt, err := c.Open(s.head, s.body)
+		s := kat.FindSealed(t, m)
+		pt, err := c.Open(s.Head, s.Body)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if i == 0 {
-			first = s.first
+			first = s.First
 		}
 		whole = append(whole, pt...)
 	}
-	return innerPayloads(t, first, whole)
+	return kat.Payloads(t, first, whole)
 }
 
 // The gateway's RFC 7427 RSA-3072 signature and the client's verify over the
 // octets strongSwan logged; the gateway's certificate chains to the CA and
 // carries the gateway's identity.
 func TestCertificateExchangeMatchesStrongSwan(t *testing.T) {
-	kat := loadKAT(t, "strongswan.txt")
+	cert := kat.Values(t, "cert")
 	prf := prfSHA256(t)
-	msgs := ikeMessages(t, "cert.pcap")
+	msgs := kat.IKEMessages(t, "cert")
 	ni, nr := nonces(t, msgs)
-	gw, client, ca := loadCert(t, "gw.crt"), loadCert(t, "client.crt"), loadCert(t, "ca.crt")
+	gw, client, ca := kat.Certificate(t, "gw.crt"), kat.Certificate(t, "client.crt"), kat.Certificate(t, "ca.crt")
 
 	for _, side := range []struct {
 		name         string
@@ -131,25 +113,25 @@ func TestCertificateExchangeMatchesStrongSwan(t *testing.T) {
 		cert         *x509.Certificate
 		configuredID string
 	}{
-		{"gateway", kat["cert_sk_er"], kat["cert_sk_pr"], msgs[4:6], ptIDr, msgs[1], ni, kat["cert_octets_r"], gw, "gw.example.test"},
-		{"client", kat["cert_sk_ei"], kat["cert_sk_pi"], msgs[2:4], ptIDi, msgs[0], nr, kat["cert_octets_i"], client, "client@example.test"},
+		{"gateway", cert["sk_er"], cert["sk_pr"], msgs[4:6], kat.IDr, msgs[1], ni, cert["octets_r"], gw, "gw.example.test"},
+		{"client", cert["sk_ei"], cert["sk_pi"], msgs[2:4], kat.IDi, msgs[0], nr, cert["octets_i"], client, "client@example.test"},
 	} {
 		t.Run(side.name, func(t *testing.T) {
 			ps := openAuth(t, side.key, side.frags)
-			idBody := find(t, ps, side.idType)
+			idBody := kat.Find(t, ps, side.idType)
 			id := wire.Identity{IDType: wire.IDType(idBody[0]), Data: idBody[4:]}
 			octets := SignedOctets(prf, side.skp, side.msg, side.nonce, id)
 			if !bytes.Equal(octets, side.octets) {
 				t.Fatal("octets mismatch")
 			}
-			certBody := find(t, ps, ptCERT)
+			certBody := kat.Find(t, ps, kat.CERT)
 			if certBody[0] != 4 { // X.509 Certificate - Signature, RFC 7296 §3.6
 				t.Fatalf("certificate encoding %d", certBody[0])
 			}
 			if !bytes.Equal(certBody[1:], side.cert.Raw) {
 				t.Fatal("CERT payload is not the expected certificate")
 			}
-			authBody := find(t, ps, ptAUTH)
+			authBody := kat.Find(t, ps, kat.AUTH)
 			method := wire.AuthMethod(authBody[0])
 			if method != wire.AuthDigitalSignature {
 				t.Fatalf("auth method %v", method)
@@ -203,7 +185,7 @@ func TestCertificateExchangeMatchesStrongSwan(t *testing.T) {
 }
 
 func TestChainErrors(t *testing.T) {
-	gw, ca := loadCert(t, "gw.crt"), loadCert(t, "ca.crt")
+	gw, ca := kat.Certificate(t, "gw.crt"), kat.Certificate(t, "ca.crt")
 	roots := x509.NewCertPool()
 	roots.AddCert(ca)
 	for _, tc := range []struct {
@@ -215,7 +197,7 @@ func TestChainErrors(t *testing.T) {
 		{"expired", roots, gw.NotAfter.Add(time.Hour), ErrCertExpired},
 		{"not yet valid", roots, gw.NotBefore.Add(-time.Hour), ErrCertNotYetValid},
 		{"unknown CA", x509.NewCertPool(), gw.NotBefore.Add(time.Hour), ErrCertUntrusted},
-		{"leaf as its own root", func() *x509.CertPool { p := x509.NewCertPool(); p.AddCert(loadCert(t, "client.crt")); return p }(), gw.NotBefore.Add(time.Hour), ErrCertUntrusted},
+		{"leaf as its own root", func() *x509.CertPool { p := x509.NewCertPool(); p.AddCert(kat.Certificate(t, "client.crt")); return p }(), gw.NotBefore.Add(time.Hour), ErrCertUntrusted},
 	} {
 		err := VerifyChain(gw, nil, tc.roots, tc.at)
 		if !errors.Is(err, tc.want) {
@@ -230,10 +212,10 @@ func TestChainErrors(t *testing.T) {
 
 // The NAT detection chunks and hashes strongSwan logged (RFC 7296 §2.23).
 func TestNATDetectionMatchesStrongSwan(t *testing.T) {
-	kat := loadKAT(t, "strongswan.txt")
+	psk := kat.Values(t, "psk")
 	for i := range 4 {
-		chunk := kat["natd_chunk_"+string(rune('0'+i))]
-		want := kat["natd_hash_"+string(rune('0'+i))]
+		chunk := psk["natd_chunk_"+string(rune('0'+i))]
+		want := psk["natd_hash_"+string(rune('0'+i))]
 		if len(chunk) != 22 {
 			t.Fatalf("chunk %d of %d bytes", i, len(chunk))
 		}
@@ -252,11 +234,11 @@ func TestNATDetectionMatchesStrongSwan(t *testing.T) {
 
 // strongSwan's SIGNATURE_HASH_ALGORITHMS notify from the capture.
 func TestHashAlgorithmsFromStrongSwan(t *testing.T) {
-	msgs := ikeMessages(t, "psk.pcap")
+	msgs := kat.IKEMessages(t, "psk")
 	var data []byte
-	for _, p := range innerPayloads(t, msgs[1][16], msgs[1][28:]) {
-		if p.typ == ptN && binary.BigEndian.Uint16(p.body[2:]) == 16431 {
-			data = p.body[4:]
+	for _, p := range kat.Payloads(t, msgs[1][16], msgs[1][28:]) {
+		if p.Type == kat.N && binary.BigEndian.Uint16(p.Body[2:]) == 16431 {
+			data = p.Body[4:]
 		}
 	}
 	hs, err := ParseHashAlgorithms(data)
