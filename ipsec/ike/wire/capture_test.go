@@ -1,23 +1,18 @@
 package wire
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
-	"encoding/hex"
 	"fmt"
-	"os"
-	"regexp"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 
-	"github.com/espressovpn/espresso/ipsec/ike/internal/pcap"
+	"github.com/espressovpn/espresso/ipsec/ike/internal/kat"
 )
 
-// The strongSwan 5.9.8 captures in testdata: a client (192.0.2.2) and a
+// The strongSwan 5.9.8 captures of ike/internal/kat: a client (192.0.2.2) and a
 // gateway (192.0.2.1) negotiating aes128gcm16-prfsha256-x25519, with the
 // client's charon log at level 4, which dumps the IKE SA keys.
 var captures = []string{"psk", "cert"}
@@ -69,11 +64,11 @@ func testCaptures(tb testing.TB) []*captured {
 }
 
 func readCapture(name string) ([]*captured, error) {
-	ds, err := pcap.ReadFile("testdata/" + name + ".pcap")
+	raws, err := kat.Messages(name)
 	if err != nil {
 		return nil, err
 	}
-	keys, err := ikeKeys("testdata/" + name + "-client-charon.log")
+	keys, err := ikeKeys(name)
 	if err != nil {
 		return nil, err
 	}
@@ -81,11 +76,7 @@ func readCapture(name string) ([]*captured, error) {
 	var spis []uint64 // SPIi of each IKE SA, in order of appearance
 	var frags [][]byte
 	fragFirst := PayloadNone
-	for _, d := range ds {
-		raw, ok := d.IKE()
-		if !ok {
-			continue
-		}
+	for _, raw := range raws {
 		c := &captured{file: name, index: len(out), raw: raw}
 		out = append(out, c)
 		if c.msg, err = ParseMessage(raw); err != nil {
@@ -167,83 +158,25 @@ func openGCM(msg, ske []byte) ([]byte, error) {
 
 type saKeys struct{ ei, er []byte }
 
-// ikeKeys returns the SK_ei and SK_er of each IKE SA of a charon log, in
-// the order the log derives them.
-func ikeKeys(path string) ([]saKeys, error) {
-	ei, err := logHex(path, "Sk_ei secret")
+// ikeKeys returns the SK_ei and SK_er of each IKE SA of a capture's client
+// charon log, in the order the log derives them.
+func ikeKeys(capture string) ([]saKeys, error) {
+	ei, err := kat.LogHex(capture, "Sk_ei secret")
 	if err != nil {
 		return nil, err
 	}
-	er, err := logHex(path, "Sk_er secret")
+	er, err := kat.LogHex(capture, "Sk_er secret")
 	if err != nil {
 		return nil, err
 	}
 	if len(ei) != len(er) || len(ei) == 0 {
-		return nil, fmt.Errorf("%s: %d SK_ei and %d SK_er", path, len(ei), len(er))
+		return nil, fmt.Errorf("%s: %d SK_ei and %d SK_er", capture, len(ei), len(er))
 	}
 	keys := make([]saKeys, len(ei))
 	for i := range ei {
 		keys[i] = saKeys{ei[i], er[i]}
 	}
 	return keys, nil
-}
-
-var hexLine = regexp.MustCompile(`^\s*\d+: ((?:[0-9A-F]{2} )*[0-9A-F]{2})`)
-
-// logHex returns every hex dump that follows a charon log line containing
-// label ("natd_hash", "Sk_ei secret"), in order.
-func logHex(path, label string) ([][]byte, error) {
-	lines, err := logLines(path)
-	if err != nil {
-		return nil, err
-	}
-	var out [][]byte
-	for i := 0; i < len(lines); i++ {
-		if !strings.Contains(lines[i], label+" =>") {
-			continue
-		}
-		var b []byte
-		for i+1 < len(lines) {
-			m := hexLine.FindStringSubmatch(logText(lines[i+1]))
-			if m == nil {
-				break
-			}
-			d, err := hex.DecodeString(strings.ReplaceAll(m[1], " ", ""))
-			if err != nil {
-				return nil, err
-			}
-			b = append(b, d...)
-			i++
-		}
-		out = append(out, b)
-	}
-	return out, nil
-}
-
-// logText returns a charon log line without its time, thread, group and
-// IKE SA prefix.
-func logText(line string) string {
-	if i := strings.Index(line, "> "); i >= 0 {
-		return line[i+2:]
-	}
-	if i := strings.Index(line, "] "); i >= 0 {
-		return line[i+2:]
-	}
-	return line
-}
-
-func logLines(path string) ([]string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var lines []string
-	s := bufio.NewScanner(f)
-	for s.Scan() {
-		lines = append(lines, s.Text())
-	}
-	return lines, s.Err()
 }
 
 // bodies returns the encoded bodies of every payload of type t in the

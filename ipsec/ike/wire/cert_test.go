@@ -1,9 +1,13 @@
 package wire
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/espressovpn/espresso/ipsec/ike/internal/kat"
+)
 
 func TestCertificateRoundTrip(t *testing.T) {
-	der := pemFile(t, "gw.crt")
+	der := kat.Certificate(t, "gw.crt").Raw
 	got := roundTrip(t, &Certificate{Encoding: CertX509Signature, Data: der}, append([]byte{4}, der...)).(*Certificate)
 	if got.Encoding.String() != "X.509 Certificate - Signature" {
 		t.Errorf("encoding %v", got.Encoding)

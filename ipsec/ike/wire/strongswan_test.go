@@ -2,14 +2,13 @@ package wire
 
 import (
 	"bytes"
-	"encoding/pem"
 	"fmt"
 	"net/netip"
-	"os"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/espressovpn/espresso/ipsec/ike/internal/kat"
 	"github.com/espressovpn/espresso/ipsec/suite"
 )
 
@@ -97,12 +96,12 @@ func describe(tb testing.TB, h Header, ps Payloads) string {
 func TestCaptureMatchesLog(t *testing.T) {
 	logged := map[string][]string{}
 	for _, name := range captures {
-		lines, err := logLines("testdata/" + name + "-client-charon.log")
+		lines, err := kat.LogLines(name)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, l := range lines {
-			l = logText(l)
+			l = kat.LogText(l)
 			for _, verb := range []string{"generating ", "parsed "} {
 				if s, ok := strings.CutPrefix(l, verb); ok {
 					logged[name] = append(logged[name], s)
@@ -182,10 +181,9 @@ func TestCaptureIKESAInit(t *testing.T) {
 					t.Error("no IKEV2_FRAGMENTATION_SUPPORTED")
 				}
 			}
-			log := "testdata/" + name + "-client-charon.log"
-			hashes := mustLogHex(t, log, "natd_hash")
-			recvSrc := mustLogHex(t, log, "received src_hash")
-			recvDst := mustLogHex(t, log, "received dst_hash")
+			hashes := mustLogHex(t, name, "natd_hash")
+			recvSrc := mustLogHex(t, name, "received src_hash")
+			recvDst := mustLogHex(t, name, "received dst_hash")
 			for _, c := range []struct {
 				m        *Message
 				src, dst []byte
@@ -197,7 +195,7 @@ func TestCaptureIKESAInit(t *testing.T) {
 			}
 			// The AUTH octets start with the sender's IKE_SA_INIT message
 			// and continue with the peer's nonce (RFC 7296 §2.15).
-			octets := mustLogHex(t, log, "octets = message + nonce + prf(Sk_px, IDx')")
+			octets := mustLogHex(t, name, "octets = message + nonce + prf(Sk_px, IDx')")
 			for i, c := range []struct{ own, peer *captured }{{init[0], init[1]}, {init[1], init[0]}} {
 				n, _ := First[*Nonce](c.peer.msg.Payloads)
 				want := append(slices.Clone(c.own.raw), n.Data...)
@@ -209,11 +207,11 @@ func TestCaptureIKESAInit(t *testing.T) {
 	}
 }
 
-func mustLogHex(t *testing.T, path, label string) [][]byte {
+func mustLogHex(t *testing.T, capture, label string) [][]byte {
 	t.Helper()
-	d, err := logHex(path, label)
+	d, err := kat.LogHex(capture, label)
 	if err != nil || len(d) == 0 {
-		t.Fatalf("%s: %q: %d dumps, %v", path, label, len(d), err)
+		t.Fatalf("%s: %q: %d dumps, %v", capture, label, len(d), err)
 	}
 	return d
 }
@@ -300,7 +298,7 @@ func TestCaptureIKEAuth(t *testing.T) {
 				}
 				continue
 			}
-			if crt == nil || crt.Encoding != CertX509Signature || !bytes.Equal(crt.Data, pemFile(t, c.certFile[i])) {
+			if crt == nil || crt.Encoding != CertX509Signature || !bytes.Equal(crt.Data, kat.Certificate(t, c.certFile[i]).Raw) {
 				t.Errorf("%s: CERT payload is not %s", c.name, c.certFile[i])
 			}
 		}
@@ -349,17 +347,4 @@ func TestCaptureIKEAuth(t *testing.T) {
 	if len(sa.Proposals) == 0 || sa.Proposals[0].Protocol != ProtocolIKE || len(sa.Proposals[0].SPI) != 8 {
 		t.Errorf("IKE rekey SA %v", sa.Proposals)
 	}
-}
-
-func pemFile(t *testing.T, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile("testdata/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	blk, _ := pem.Decode(b)
-	if blk == nil {
-		t.Fatalf("%s: no PEM block", name)
-	}
-	return blk.Bytes
 }
