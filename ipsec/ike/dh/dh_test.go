@@ -3,12 +3,12 @@ package dh
 import (
 	"bytes"
 	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"math/big"
 	mrand "math/rand/v2"
 	"testing"
 
+	"github.com/espressovpn/espresso/ipsec/ike/internal/kat"
 	"github.com/espressovpn/espresso/ipsec/suite"
 )
 
@@ -17,29 +17,20 @@ var allGroups = []suite.TransformID{
 	suite.GroupMODP2048, suite.GroupMODP3072,
 }
 
-func unhex(t testing.TB, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 // RFC 7748 §6.1.
 func TestX25519KnownAnswer(t *testing.T) {
-	a, err := newECDH(suite.GroupCurve25519, unhex(t, "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a"))
+	a, err := newECDH(suite.GroupCurve25519, kat.Hex(t, "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := a.PublicKey(), unhex(t, "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a"); !bytes.Equal(got, want) {
+	if got, want := a.PublicKey(), kat.Hex(t, "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a"); !bytes.Equal(got, want) {
 		t.Fatalf("public key %x, want %x", got, want)
 	}
-	s, err := a.SharedSecret(unhex(t, "de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f"))
+	s, err := a.SharedSecret(kat.Hex(t, "de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(s, unhex(t, "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742")) {
+	if !bytes.Equal(s, kat.Hex(t, "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742")) {
 		t.Fatal("shared secret mismatch")
 	}
 }
@@ -47,22 +38,22 @@ func TestX25519KnownAnswer(t *testing.T) {
 // RFC 5903 §8.1: the KE data is x | y and the shared secret is the x
 // coordinate of g^ir.
 func TestECP256KnownAnswer(t *testing.T) {
-	i, err := newECDH(suite.GroupECP256, unhex(t, "C88F01F510D9AC3F70A292DAA2316DE544E9AAB8AFE84049C62A9C57862D1433"))
+	i, err := newECDH(suite.GroupECP256, kat.Hex(t, "C88F01F510D9AC3F70A292DAA2316DE544E9AAB8AFE84049C62A9C57862D1433"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	gi := unhex(t, "DAD0B65394221CF9B051E1FECA5787D098DFE637FC90B9EF945D0C3772581180"+
+	gi := kat.Hex(t, "DAD0B65394221CF9B051E1FECA5787D098DFE637FC90B9EF945D0C3772581180"+
 		"5271A0461CDB8252D61F1C456FA3E59AB1F45B33ACCF5F58389E0577B8990BB3")
 	if !bytes.Equal(i.PublicKey(), gi) {
 		t.Fatalf("g^i %x, want %x", i.PublicKey(), gi)
 	}
-	gr := unhex(t, "D12DFB5289C8D4F81208B70270398C342296970A0BCCB74C736FC7554494BF63"+
+	gr := kat.Hex(t, "D12DFB5289C8D4F81208B70270398C342296970A0BCCB74C736FC7554494BF63"+
 		"56FBF3CA366CC23E8157854C13C58D6AAC23F046ADA30F8353E74F33039872AB")
 	s, err := i.SharedSecret(gr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(s, unhex(t, "D6840F6B42F6EDAFD13116E0E12565202FEF8E9ECE7DCE03812464D04B9442DE")) {
+	if !bytes.Equal(s, kat.Hex(t, "D6840F6B42F6EDAFD13116E0E12565202FEF8E9ECE7DCE03812464D04B9442DE")) {
 		t.Fatal("shared secret mismatch")
 	}
 }

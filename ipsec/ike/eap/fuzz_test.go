@@ -3,13 +3,15 @@ package eap
 import (
 	"bytes"
 	"testing"
+
+	"github.com/espressovpn/espresso/ipsec/ike/internal/kat"
 )
 
 // FuzzParse: parsing never panics, and what parses encodes back to the same
 // octets up to the Length field.
 func FuzzParse(f *testing.F) {
 	for _, s := range []string{"01000501", "02070a01616c696365", "03070004", "04010004", "011a0016 1a011a0011 10 00112233445566778899aabbccddeeff"} {
-		f.Add(unhex(f, s))
+		f.Add(kat.Hex(f, s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		p, err := Parse(b)
@@ -29,8 +31,8 @@ func FuzzParse(f *testing.F) {
 // FuzzPeer feeds arbitrary packets to a Peer: it never panics, never answers
 // after it stopped, and never reports Success without the method complete.
 func FuzzPeer(f *testing.F) {
-	f.Add(unhex(f, "01000501"), unhex(f, "01010604 07"), unhex(f, "03010004"))
-	f.Add(unhex(f, "010105 0d"), unhex(f, "01020c fe000000 00000001"), unhex(f, "04020004"))
+	f.Add(kat.Hex(f, "01000501"), kat.Hex(f, "01010604 07"), kat.Hex(f, "03010004"))
+	f.Add(kat.Hex(f, "010105 0d"), kat.Hex(f, "01020c fe000000 00000001"), kat.Hex(f, "04020004"))
 	f.Fuzz(func(t *testing.T, a, b, c []byte) {
 		m := &countMethod{}
 		p := NewPeer("alice", m)

@@ -2,25 +2,16 @@ package eap
 
 import (
 	"bytes"
-	"encoding/hex"
 	"errors"
-	"strings"
 	"testing"
-)
 
-func unhex(t testing.TB, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(strings.ReplaceAll(s, " ", ""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+	"github.com/espressovpn/espresso/ipsec/ike/internal/kat"
+)
 
 func TestParseRequestIdentity(t *testing.T) {
 	// The EAP-Request/Identity strongSwan sends in its first IKE_AUTH
 	// response when eap_id = %any (RFC 3748 §5.1).
-	p, err := Parse(unhex(t, "01 00 0005 01"))
+	p, err := Parse(kat.Hex(t, "01 00 0005 01"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +22,7 @@ func TestParseRequestIdentity(t *testing.T) {
 
 func TestParsePaddingIgnored(t *testing.T) {
 	// RFC 3748 §4.1: octets beyond Length are padding.
-	p, err := Parse(unhex(t, "02 07 000a 01 616c696365 0000"))
+	p, err := Parse(kat.Hex(t, "02 07 000a 01 616c696365 0000"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +45,7 @@ func TestParseErrors(t *testing.T) {
 		"00 01 0004",       // code 0
 		"01 01 ffff 01 00", // huge Length
 	} {
-		if _, err := Parse(unhex(t, s)); !errors.Is(err, ErrMalformed) {
+		if _, err := Parse(kat.Hex(t, s)); !errors.Is(err, ErrMalformed) {
 			t.Errorf("%q: %v, want ErrMalformed", s, err)
 		}
 	}
@@ -88,7 +79,7 @@ func TestRoundTrip(t *testing.T) {
 	}
 	// Success and Failure have no Data (RFC 3748 §4.2) whatever the struct says.
 	b, _ := Packet{Code: CodeSuccess, Identifier: 1, Type: TypeTLS, Data: []byte{1}}.Marshal()
-	if !bytes.Equal(b, unhex(t, "03 01 0004")) {
+	if !bytes.Equal(b, kat.Hex(t, "03 01 0004")) {
 		t.Errorf("Success encoded as %x", b)
 	}
 }
@@ -108,15 +99,15 @@ func TestNak(t *testing.T) {
 		t.Errorf("empty Nak: %v", err)
 	}
 	// RFC 3748 §5.3.2: Vendor-Id 0, Vendor-Type 3, then 254/0/type.
-	want := unhex(t, "000000 00000003 fe 000000 0000001a")
+	want := kat.Hex(t, "000000 00000003 fe 000000 0000001a")
 	if got := ExpandedNakData([]Type{TypeMSCHAPv2}); !bytes.Equal(got, want) {
 		t.Errorf("Expanded Nak %x, want %x", got, want)
 	}
-	want = unhex(t, "000000 00000003 00 000000 00000000")
+	want = kat.Hex(t, "000000 00000003 00 000000 00000000")
 	if got := ExpandedNakData(nil); !bytes.Equal(got, want) {
 		t.Errorf("empty Expanded Nak %x, want %x", got, want)
 	}
-	v, vt, rest, err := ParseExpanded(unhex(t, "00137f 00000001 aa"))
+	v, vt, rest, err := ParseExpanded(kat.Hex(t, "00137f 00000001 aa"))
 	if err != nil || v != 0x137f || vt != 1 || !bytes.Equal(rest, []byte{0xaa}) {
 		t.Errorf("ParseExpanded %x %d %x %v", v, vt, rest, err)
 	}

@@ -2,19 +2,10 @@ package mschapv2
 
 import (
 	"bytes"
-	"encoding/hex"
-	"strings"
 	"testing"
-)
 
-func unhex(t testing.TB, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(strings.ReplaceAll(s, " ", ""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+	"github.com/espressovpn/espresso/ipsec/ike/internal/kat"
+)
 
 // The worked example of RFC 2759 §9.2, which RFC 3079 §3.5 continues.
 const (
@@ -25,14 +16,14 @@ const (
 )
 
 func rfcChallenges(t testing.TB) (auth, peer [challengeLen]byte) {
-	copy(auth[:], unhex(t, rfcAuthChal))
-	copy(peer[:], unhex(t, rfcPeerChal))
+	copy(auth[:], kat.Hex(t, rfcAuthChal))
+	copy(peer[:], kat.Hex(t, rfcPeerChal))
 	return auth, peer
 }
 
 func check(t *testing.T, what string, got []byte, want string) {
 	t.Helper()
-	if !bytes.Equal(got, unhex(t, want)) {
+	if !bytes.Equal(got, kat.Hex(t, want)) {
 		t.Errorf("%s mismatch", what)
 	}
 }
@@ -99,7 +90,7 @@ func TestDomainPrefix(t *testing.T) {
 func TestUnicodePassword(t *testing.T) {
 	// RFC 2759 §8.3 hashes the password as UTF-16LE: "é" is E9 00 and
 	// "𝄞" (outside the BMP) a surrogate pair.
-	want := md4Sum(unhex(t, "7000 E900 34D8 1EDD"))
+	want := md4Sum(kat.Hex(t, "7000 E900 34D8 1EDD"))
 	if ntPasswordHash("p\u00e9\U0001D11E") != want {
 		t.Error("UTF-16LE encoding mismatch")
 	}

@@ -9,26 +9,27 @@ import (
 	"testing"
 
 	"github.com/espressovpn/espresso/ipsec/ike/eap"
+	"github.com/espressovpn/espresso/ipsec/ike/internal/kat"
 )
 
 // strongSwanChallenge is the Type-Data of the Challenge strongSwan's plugin
 // sends: MS-CHAPv2-ID equal to the EAP identifier, Value-Size 16, and the
 // name "strongSwan".
 func strongSwanChallenge(t testing.TB, id uint8) []byte {
-	return appendMessage(nil, opChallenge, id, []byte{16}, unhex(t, rfcAuthChal), []byte("strongSwan"))
+	return appendMessage(nil, opChallenge, id, []byte{16}, kat.Hex(t, rfcAuthChal), []byte("strongSwan"))
 }
 
 func TestPeerAgainstRFCExample(t *testing.T) {
-	p := NewPeer(rfcUser, rfcPassword, bytes.NewReader(unhex(t, rfcPeerChal)))
+	p := NewPeer(rfcUser, rfcPassword, bytes.NewReader(kat.Hex(t, rfcPeerChal)))
 	resp, err := p.Process(strongSwanChallenge(t, 0x2a))
 	if err != nil {
 		t.Fatal(err)
 	}
 	// OpCode 2, the Challenge's MS-CHAPv2-ID, MS-Length, Value-Size 49,
 	// Peer-Challenge, 8 zeros, NT-Response, Flags 0, Name.
-	want := append([]byte{opResponse, 0x2a, 0, byte(4 + 1 + 49 + len(rfcUser)), 49}, unhex(t, rfcPeerChal)...)
+	want := append([]byte{opResponse, 0x2a, 0, byte(4 + 1 + 49 + len(rfcUser)), 49}, kat.Hex(t, rfcPeerChal)...)
 	want = append(want, make([]byte, 8)...)
-	want = append(want, unhex(t, "82309ECD8D708B5EA08FAA3981CD83544233114A3D85D6DF")...)
+	want = append(want, kat.Hex(t, "82309ECD8D708B5EA08FAA3981CD83544233114A3D85D6DF")...)
 	want = append(want, 0)
 	want = append(want, rfcUser...)
 	if !bytes.Equal(resp, want) {
@@ -49,7 +50,7 @@ func TestPeerAgainstRFCExample(t *testing.T) {
 		t.Fatalf("Success Response %x, complete %v", resp, p.Complete())
 	}
 	m, err := p.MSK()
-	if err != nil || len(m) != MSKLen || !bytes.Equal(m[16:32], unhex(t, "8B7CDC149B993A1BA118CB153F56DCCB")) {
+	if err != nil || len(m) != MSKLen || !bytes.Equal(m[16:32], kat.Hex(t, "8B7CDC149B993A1BA118CB153F56DCCB")) {
 		t.Errorf("MSK: %d bytes, %v", len(m), err)
 	}
 	p.Wipe()
@@ -61,7 +62,7 @@ func TestPeerAgainstRFCExample(t *testing.T) {
 func TestPeerForgedSuccess(t *testing.T) {
 	// A gateway that does not know the password cannot produce S= (RFC 2759
 	// §8.8); the peer must stop there.
-	p := NewPeer(rfcUser, rfcPassword, bytes.NewReader(unhex(t, rfcPeerChal)))
+	p := NewPeer(rfcUser, rfcPassword, bytes.NewReader(kat.Hex(t, rfcPeerChal)))
 	if _, err := p.Process(strongSwanChallenge(t, 1)); err != nil {
 		t.Fatal(err)
 	}
@@ -217,9 +218,9 @@ func FuzzPeer(f *testing.F) {
 	f.Add(appendMessage(nil, opSuccess, 1, []byte("S=407A5589115FD0D6209F510FE9C04566932CDA56 M=x")))
 	f.Add(appendMessage(nil, opFailure, 1, []byte("E=691 R=1 C=00 V=3 M=no")))
 	f.Add([]byte{opSuccess})
-	want := unhex(f, "407A5589115FD0D6209F510FE9C04566932CDA56")
+	want := kat.Hex(f, "407A5589115FD0D6209F510FE9C04566932CDA56")
 	f.Fuzz(func(t *testing.T, data []byte) {
-		p := NewPeer(rfcUser, rfcPassword, bytes.NewReader(unhex(t, rfcPeerChal)))
+		p := NewPeer(rfcUser, rfcPassword, bytes.NewReader(kat.Hex(t, rfcPeerChal)))
 		if _, err := p.Process(strongSwanChallenge(t, 1)); err != nil {
 			t.Fatal(err)
 		}
