@@ -1,7 +1,6 @@
 package auth
 
 import (
-	"bytes"
 	"crypto"
 	"encoding/hex"
 	"errors"
@@ -60,17 +59,5 @@ func TestAlgorithmIdentifierRejects(t *testing.T) {
 	}
 	if _, err := MarshalAlgorithmIdentifier(SignatureAlgorithm{Key: KeyECDSA, Hash: crypto.SHA1}); !errors.Is(err, ErrUnsupportedMethod) {
 		t.Errorf("ECDSA with SHA-1 encoded: %v", err)
-	}
-}
-
-func TestHashAlgorithmsOddLength(t *testing.T) {
-	if _, err := ParseHashAlgorithms([]byte{0, 2, 0}); !errors.Is(err, ErrMalformed) {
-		t.Fatalf("err = %v", err)
-	}
-	if _, ok := ChooseHash([]HashAlgorithm{HashSHA1, HashIdentity}); ok {
-		t.Fatal("chose a hash the peer did not share")
-	}
-	if !bytes.Equal(AppendHashAlgorithms(nil, SupportedHashes), []byte{0, 2, 0, 3, 0, 4}) {
-		t.Fatal("announced hashes")
 	}
 }

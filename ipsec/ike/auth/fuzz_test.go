@@ -61,20 +61,6 @@ func FuzzParseAlgorithmIdentifier(f *testing.F) {
 	})
 }
 
-// FuzzParseHashAlgorithms: parsing never panics and round-trips.
-func FuzzParseHashAlgorithms(f *testing.F) {
-	f.Add([]byte{0, 2, 0, 3, 0, 4, 0, 5})
-	f.Fuzz(func(t *testing.T, data []byte) {
-		hs, err := ParseHashAlgorithms(data)
-		if err != nil {
-			return
-		}
-		if string(AppendHashAlgorithms(nil, hs)) != string(data) {
-			t.Fatal("round trip differs")
-		}
-	})
-}
-
 // FuzzMatchCertificateDN feeds arbitrary ID_DER_ASN1_DN data, as a peer's ID
 // payload carries it, to the identity checks. They must never panic, and
 // only the certificate's own subject may match it.

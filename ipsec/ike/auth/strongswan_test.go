@@ -241,11 +241,11 @@ func TestHashAlgorithmsFromStrongSwan(t *testing.T) {
 			data = p.Body[4:]
 		}
 	}
-	hs, err := ParseHashAlgorithms(data)
+	hs, err := wire.NewNotify(wire.SignatureHashAlgorithms, data).HashAlgorithms()
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []HashAlgorithm{HashSHA2_256, HashSHA2_384, HashSHA2_512, HashIdentity}
+	want := []wire.HashAlgorithm{wire.HashSHA2_256, wire.HashSHA2_384, wire.HashSHA2_512, wire.HashIdentity}
 	if len(hs) != len(want) {
 		t.Fatalf("got %v, want %v", hs, want)
 	}
@@ -257,7 +257,7 @@ func TestHashAlgorithmsFromStrongSwan(t *testing.T) {
 	if h, ok := ChooseHash(hs); !ok || h.Size() != 32 {
 		t.Fatalf("ChooseHash = %v, %v", h, ok)
 	}
-	if !bytes.Equal(AppendHashAlgorithms(nil, want), data) {
+	if !bytes.Equal(wire.NewSignatureHashAlgorithms(want...).Data, data) {
 		t.Fatal("encoding differs from strongSwan's")
 	}
 }

@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"bytes"
 	"errors"
 	"net/netip"
 	"slices"
@@ -84,3 +85,22 @@ func TestNotifyTypes(t *testing.T) {
 }
 
 func FuzzNotify(f *testing.F) { fuzzBody(f, PayloadNotify) }
+
+// FuzzHashAlgorithms: the data of a SIGNATURE_HASH_ALGORITHMS notify parses
+// only at an even length, never panics, and re-encodes to itself.
+func FuzzHashAlgorithms(f *testing.F) {
+	f.Add([]byte{0, 2, 0, 3, 0, 4, 0, 5})
+	f.Add([]byte{0, 2, 0})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		hs, err := NewNotify(SignatureHashAlgorithms, data).HashAlgorithms()
+		if err != nil {
+			if len(data)%2 == 0 || !errors.Is(err, ErrMalformed) {
+				t.Fatalf("%d octets: %v", len(data), err)
+			}
+			return
+		}
+		if !bytes.Equal(NewSignatureHashAlgorithms(hs...).Data, data) {
+			t.Fatal("round trip differs")
+		}
+	})
+}
