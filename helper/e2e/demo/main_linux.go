@@ -21,7 +21,7 @@ func main() {
 	flag.Parse()
 	s := testnet.NewScript(os.Stdout)
 	s.CleanupMessage = "\n==> Cleaning up: stopping the helper, strongSwan and iperf3, deleting the namespaces"
-	err := s.Run(func(t testnet.T) { demo(t, *bin, os.Stdout) })
+	err := s.Run(func(t testnet.T) { demo(t, *bin, s.Output()) })
 	switch {
 	case err == nil:
 		fmt.Println("\nDemo complete: everything it created has been removed.")
@@ -67,6 +67,7 @@ func demo(t testnet.T, bin string, out io.Writer) {
 	step(out, "Creating network namespaces: a client (%s), a strongSwan gateway (%s) and a LAN host (%s) behind it",
 		testnet.ClientV4, testnet.GatewayV4, testnet.LANHostV4)
 	top := testnet.NewTopology(t, testnet.Options{})
+	fmt.Fprintf(out, "    %s, %s, %s (try: ip netns exec %s ip addr)\n", top.Client.Name, top.Gateway.Name, top.LAN.Name, top.Client.Name)
 
 	step(out, "Starting strongSwan (kernel-libipsec) on the gateway: it hands out virtual IPs from %s and DNS %s, and routes the LAN %s",
 		testnet.PoolV4, testnet.DNSV4, testnet.LANV4)

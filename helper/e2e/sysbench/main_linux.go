@@ -36,7 +36,7 @@ func main() {
 	flag.StringVar(&o.bin, "bin", "", "`directory` holding espresso-helper and espressoctl (default: build them)")
 	flag.Parse()
 	s := testnet.NewScript(os.Stdout)
-	err := s.Run(func(t testnet.T) { run(t, s, o, os.Stdout) })
+	err := s.Run(func(t testnet.T) { run(t, s, o, s.Output()) })
 	switch {
 	case errors.Is(err, testnet.ErrSkipped):
 		os.Exit(2)

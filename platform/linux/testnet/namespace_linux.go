@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 
 	"github.com/vishvananda/netns"
 )
@@ -60,6 +61,8 @@ func NewNamespace(t T, prefix string) *Namespace {
 // Run runs a command inside the namespace and returns its combined output.
 func (ns *Namespace) Run(args ...string) (string, error) {
 	cmd := exec.Command("ip", append([]string{"netns", "exec", ns.Name}, args...)...)
+	// A program that is interrupted mid-command takes the command with it.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return string(out), fmt.Errorf("%s in %s: %w: %s", strings.Join(args, " "), ns.Name, err, strings.TrimSpace(string(out)))

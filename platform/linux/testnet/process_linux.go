@@ -20,7 +20,9 @@ type Process struct {
 // (or discards it when logPath is empty) and stops it when the test ends.
 func Start(t T, cmd *exec.Cmd, logPath string) *Process {
 	t.Helper()
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Pdeathsig: should the test or program die without its cleanups, the
+	// process goes with it rather than outliving its namespace.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if logPath != "" {
 		f, err := os.Create(logPath)
 		if err != nil {

@@ -19,10 +19,11 @@ type Script struct {
 
 	out io.Writer
 
-	mu       sync.Mutex
-	cleanups []func()
-	failed   bool
-	done     bool
+	mu          sync.Mutex
+	cleanups    []func()
+	failed      bool
+	done        bool
+	interrupted bool
 }
 
 // stop is the panic value Fatal and Skip use to leave the running step.
@@ -51,7 +52,12 @@ func (s *Script) Run(f func(T)) error {
 		defer wg.Done()
 		select {
 		case sig := <-sigs:
-			fmt.Fprintf(s.out, "\n%v: cleaning up\n", sig)
+			// The step still running stops being heard: what it reports
+			// now is only the cleanup pulling things from under it.
+			s.mu.Lock()
+			s.interrupted = true
+			s.mu.Unlock()
+			fmt.Fprintf(s.out, "\n%v: interrupted\n", sig)
 			s.cleanup()
 			os.Exit(130)
 		case <-quit:
@@ -95,6 +101,25 @@ func (s *Script) Try(f func()) (err error) {
 	return nil
 }
 
+// Output returns a writer to the Script's output that goes silent once
+// the program is interrupted, for a program's own messages.
+func (s *Script) Output() io.Writer { return scriptOutput{s} }
+
+type scriptOutput struct{ s *Script }
+
+func (o scriptOutput) Write(b []byte) (int, error) {
+	if o.s.quiet() {
+		return len(b), nil
+	}
+	return o.s.out.Write(b)
+}
+
+func (s *Script) quiet() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.interrupted
+}
+
 // cleanup runs the registered cleanups once, newest first.
 func (s *Script) cleanup() {
 	s.mu.Lock()
@@ -132,31 +157,31 @@ func (s *Script) Cleanup(f func()) {
 // Fatal implements T: it prints args and stops the step.
 func (s *Script) Fatal(args ...any) {
 	s.fail()
-	fmt.Fprintln(s.out, append([]any{"error:"}, args...)...)
+	fmt.Fprintln(s.Output(), append([]any{"error:"}, args...)...)
 	panic(stop{})
 }
 
 // Fatalf implements T.
 func (s *Script) Fatalf(format string, args ...any) {
 	s.fail()
-	fmt.Fprintf(s.out, "error: "+format+"\n", args...)
+	fmt.Fprintf(s.Output(), "error: "+format+"\n", args...)
 	panic(stop{})
 }
 
 // Logf implements T.
 func (s *Script) Logf(format string, args ...any) {
-	fmt.Fprintf(s.out, format+"\n", args...)
+	fmt.Fprintf(s.Output(), format+"\n", args...)
 }
 
 // Skip implements T: the step cannot run here.
 func (s *Script) Skip(args ...any) {
-	fmt.Fprintln(s.out, args...)
+	fmt.Fprintln(s.Output(), args...)
 	panic(stop{skipped: true})
 }
 
 // Skipf implements T.
 func (s *Script) Skipf(format string, args ...any) {
-	fmt.Fprintf(s.out, format+"\n", args...)
+	fmt.Fprintf(s.Output(), format+"\n", args...)
 	panic(stop{skipped: true})
 }
 
