@@ -133,7 +133,7 @@ func TestBadPadding(t *testing.T) {
 	hdr := pkt[:sa.HeaderRoom()]
 	hdr[0], hdr[3], hdr[7] = 1, 4, 1
 	hdr[1], hdr[2] = 2, 3
-	sa.sealAEAD(&s, hdr, pkt[sa.HeaderRoom():], 1)
+	sa.sealAEAD(&s, hdr, pkt[sa.HeaderRoom():], 1, 1)
 	pkt = pkt[:cap(pkt)]
 	if _, _, err := sa.Open(&s, bytes.Clone(pkt), 1); !errors.Is(err, ErrPadding) {
 		t.Fatalf("bad padding: %v", err)
@@ -143,7 +143,7 @@ func TestBadPadding(t *testing.T) {
 	pkt = make([]byte, sa.HeaderRoom()+len(body), sa.HeaderRoom()+len(body)+sa.icvLen)
 	copy(pkt[sa.HeaderRoom():], body)
 	copy(pkt, hdr)
-	sa.sealAEAD(&s, pkt[:sa.HeaderRoom()], pkt[sa.HeaderRoom():], 1)
+	sa.sealAEAD(&s, pkt[:sa.HeaderRoom()], pkt[sa.HeaderRoom():], 1, 1)
 	if _, _, err := sa.Open(&s, pkt[:cap(pkt)], 1); !errors.Is(err, ErrMalformed) {
 		t.Fatalf("long pad length: %v", err)
 	}

@@ -11,6 +11,13 @@ import (
 // the full sequence number; without ESN only its low 32 bits are used. next
 // is the next header value (NextIPv4, NextIPv6).
 func (sa *SA) Seal(s *Scratch, buf []byte, off, n int, seq uint64, next byte) (start, end int, err error) {
+	return sa.seal(s, buf, off, n, seq, seq, next)
+}
+
+// seal is Seal with the AEAD's explicit IV given apart from the sequence
+// number, so that tests can reproduce published packets, whose IVs are
+// arbitrary.
+func (sa *SA) seal(s *Scratch, buf []byte, off, n int, seq, iv uint64, next byte) (start, end int, err error) {
 	start = off - sa.HeaderRoom()
 	pad := sa.padLen(n)
 	ctLen := n + pad + 2
@@ -31,22 +38,21 @@ func (sa *SA) Seal(s *Scratch, buf []byte, off, n int, seq uint64, next byte) (s
 	binary.BigEndian.PutUint32(hdr[0:], sa.spi)
 	binary.BigEndian.PutUint32(hdr[4:], uint32(seq))
 	if sa.aead != nil {
-		sa.sealAEAD(s, hdr, buf[off:off+ctLen], seq)
+		sa.sealAEAD(s, hdr, buf[off:off+ctLen], seq, iv)
 	} else {
 		sa.sealCBC(s, hdr, buf[start:off+ctLen], seq)
 	}
 	return start, end, nil
 }
 
-// sealAEAD encrypts pt in place and appends the tag. The explicit IV is the
-// sequence number: RFC 4106 §3.1 and RFC 7634 §2 require only that it never
-// repeat under one key, which the sequence number guarantees since it never
-// wraps.
-func (sa *SA) sealAEAD(s *Scratch, hdr, pt []byte, seq uint64) {
-	iv := hdr[HeaderLen:]
-	binary.BigEndian.PutUint64(iv, seq)
+// sealAEAD encrypts pt in place and appends the tag. Seal passes the
+// sequence number as the explicit IV: RFC 4106 §3.1 and RFC 7634 §2 require
+// only that it never repeat under one key, which the sequence number
+// guarantees since it never wraps.
+func (sa *SA) sealAEAD(s *Scratch, hdr, pt []byte, seq, iv uint64) {
+	binary.BigEndian.PutUint64(hdr[HeaderLen:], iv)
 	copy(s.nonce[:], sa.salt[:])
-	copy(s.nonce[len(sa.salt):], iv)
+	copy(s.nonce[len(sa.salt):], hdr[HeaderLen:])
 	sa.aead.Seal(pt[:0], s.nonce[:], pt, sa.aad(s, hdr, seq))
 }
 
