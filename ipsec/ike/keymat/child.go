@@ -55,16 +55,12 @@ func DeriveChildKeys(prf PRF, skd []byte, s ChildSuite, gir, ni, nr []byte) (*Ch
 	if err != nil {
 		return nil, err
 	}
-	next := func(n int) []byte {
-		b := km[:n:n]
-		km = km[n:]
-		return b
-	}
+	ks := keyStream(km)
 	c := &ChildKeys{}
-	c.InitiatorToResponder.Encr = next(encr)
-	c.InitiatorToResponder.Integ = next(integ)
-	c.ResponderToInitiator.Encr = next(encr)
-	c.ResponderToInitiator.Integ = next(integ)
+	c.InitiatorToResponder.Encr = ks.next(encr)
+	c.InitiatorToResponder.Integ = ks.next(integ)
+	c.ResponderToInitiator.Encr = ks.next(encr)
+	c.ResponderToInitiator.Integ = ks.next(integ)
 	return c, nil
 }
 

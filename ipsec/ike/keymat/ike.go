@@ -81,16 +81,12 @@ func DeriveIKEKeys(s IKESuite, skeyseed, ni, nr []byte, spii, spir uint64) (*IKE
 	if err != nil {
 		return nil, err
 	}
-	next := func(n int) []byte {
-		b := km[:n:n]
-		km = km[n:]
-		return b
-	}
+	ks := keyStream(km)
 	k := &IKEKeys{}
-	k.D = next(ps)
-	k.AI, k.AR = next(integ), next(integ)
-	k.EI, k.ER = next(encr), next(encr)
-	k.PI, k.PR = next(ps), next(ps)
+	k.D = ks.next(ps)
+	k.AI, k.AR = ks.next(integ), ks.next(integ)
+	k.EI, k.ER = ks.next(encr), ks.next(encr)
+	k.PI, k.PR = ks.next(ps), ks.next(ps)
 	return k, nil
 }
 
