@@ -88,7 +88,13 @@ func gatewayAddr(gw string) (netip.Addr, bool) {
 // supervisor. It returns a *platform.KillSwitchError when the block could
 // not be engaged.
 func (m *Manager) engage(c *conn, p api.Profile, up bool) error {
-	if m.ks == nil || !p.KillSwitch {
+	if !p.KillSwitch {
+		return nil
+	}
+	if m.ks == nil {
+		if !up {
+			m.log.Logf(api.LevelWarn, c.name, "kill_switch is on, but this system has no kill switch: traffic is not blocked while the tunnel is down")
+		}
 		return nil
 	}
 	m.mu.Lock()
