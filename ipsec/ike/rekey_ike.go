@@ -68,13 +68,14 @@ func (d *Daemon) sendRekeyIKE(sa *ikeSA, group suite.TransformID, tries int) {
 // lowest nonce is deleted by its creator.
 func (d *Daemon) rekeyIKEAnswered(sa *ikeSA, offer *wire.SecurityAssociation, ps wire.Payloads, tries int) {
 	rk := sa.rekey
-	defer rk.wipe()
 	if n := ps.Notify(wire.InvalidKEPayload); n != nil && tries < maxInitTries {
 		if g, err := n.Group(); err == nil && slices.Contains(keMethods(d.cfg.IKEProposals), g) {
+			// sendRekeyIKE replaces the key of this attempt.
 			d.whenIdle(sa, func() { d.sendRekeyIKE(sa, g, tries+1) })
 			return
 		}
 	}
+	defer rk.wipe()
 	retry := func() {
 		sa.rekey = nil
 		d.timers.ikeRekey = d.after(d.cfg.Retransmit.delay(1), d.rekeyIKE)
@@ -127,7 +128,7 @@ func (d *Daemon) rekeyedSA(old *ikeSA, c chosen, gir, ni, nr []byte, spiI, spiR 
 	defer clear(gir)
 	skeyseed := keymat.RekeySKEYSEED(old.keys.prf, old.keys.keys.D, gir, ni, nr)
 	defer clear(skeyseed)
-	keys, err := newIKEKeys(c, skeyseed, ni, nr, spiI, spiR, initiator, d.rand)
+	keys, err := newIKEKeys(c, skeyseed, ni, nr, spiI, spiR, initiator, &old.keys.prf, d.rand)
 	if err != nil {
 		return nil, err
 	}

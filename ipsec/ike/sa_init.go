@@ -174,6 +174,6 @@ func (d *Daemon) deriveInit(sa *ikeSA, gir []byte) error {
 	}
 	skeyseed := keymat.SKEYSEED(prf, sa.ni, sa.nr, gir)
 	defer clear(skeyseed)
-	sa.keys, err = newIKEKeys(sa.prop, skeyseed, sa.ni, sa.nr, sa.spiI, sa.spiR, sa.initiator, d.rand)
+	sa.keys, err = newIKEKeys(sa.prop, skeyseed, sa.ni, sa.nr, sa.spiI, sa.spiR, sa.initiator, nil, d.rand)
 	return err
 }
