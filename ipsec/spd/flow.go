@@ -3,6 +3,8 @@ package spd
 import (
 	"encoding/binary"
 	"net/netip"
+
+	"github.com/espressovpn/espresso/ipsec/internal/ip6"
 )
 
 // IP protocol numbers whose first four bytes are source and destination port.
@@ -13,9 +15,11 @@ const (
 )
 
 // ParseFlow reads the addresses, protocol and ports of an IPv4 or IPv6
-// packet. Ports are 0 for protocols without them and for IPv4 fragments
-// other than the first (RFC 4301 §4.4.1.1 "OPAQUE"). IPv6 extension headers
-// are not walked: the flow's protocol is then the first extension header.
+// packet. Ports are 0 for protocols without them and for fragments other
+// than the first (RFC 4301 §4.4.1.1 "OPAQUE"). For IPv6 the protocol is the
+// upper-layer one behind the extension headers (RFC 4301 §4.4.1.1 "Next
+// Layer Protocol"); where that walk fails (truncated, or too many headers)
+// it is the first next header value, without ports.
 func ParseFlow(pkt []byte) (Flow, bool) {
 	var f Flow
 	var l4 []byte
@@ -41,7 +45,12 @@ func ParseFlow(pkt []byte) (Flow, bool) {
 		f.Src = netip.AddrFrom16([16]byte(pkt[8:24]))
 		f.Dst = netip.AddrFrom16([16]byte(pkt[24:40]))
 		f.Proto = pkt[6]
-		l4 = pkt[40:]
+		if proto, off, first, ok := ip6.Upper(pkt); ok {
+			f.Proto = proto
+			if first {
+				l4 = pkt[off:]
+			}
+		}
 	default:
 		return f, false
 	}

@@ -1,6 +1,7 @@
 package spd
 
 import (
+	"bytes"
 	"fmt"
 	"net/netip"
 	"testing"
@@ -149,6 +150,19 @@ func TestParseFlow(t *testing.T) {
 	v6[40], v6[41], v6[42], v6[43] = 0, 80, 1, 0
 	if f, ok := ParseFlow(v6); !ok || f != flow("2001:db8::1", "2001:db8::2", protoTCP, 80, 256) {
 		t.Errorf("v6: %+v %v", f, ok)
+	}
+	// Hop-by-Hop and Destination Options headers before UDP: the selector
+	// sees UDP and its ports (RFC 4301 §4.4.1.1).
+	ext := append(bytes.Clone(v6[:40]), 60, 0, 1, 4, 0, 0, 0, 0, protoUDP, 0, 1, 4, 0, 0, 0, 0, 0x13, 0x88, 0, 53)
+	ext[6] = 0
+	if f, ok := ParseFlow(ext); !ok || f != flow("2001:db8::1", "2001:db8::2", protoUDP, 5000, 53) {
+		t.Errorf("v6 with extension headers: %+v %v", f, ok)
+	}
+	// A later fragment has no ports to read.
+	frag := append(bytes.Clone(v6[:40]), protoUDP, 0, 0, 0x10, 0, 0, 0, 1, 0x13, 0x88, 0, 53)
+	frag[6] = 44
+	if f, ok := ParseFlow(frag); !ok || f != flow("2001:db8::1", "2001:db8::2", protoUDP, 0, 0) {
+		t.Errorf("v6 later fragment: %+v %v", f, ok)
 	}
 }
 

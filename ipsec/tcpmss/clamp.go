@@ -4,7 +4,11 @@
 // RFC 4459 §3.2). The TCP checksum is updated incrementally (RFC 1624 §3).
 package tcpmss
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+
+	"github.com/espressovpn/espresso/ipsec/internal/ip6"
+)
 
 const (
 	protoTCP  = 6
@@ -28,8 +32,9 @@ func ForMTU(mtu int) (v4, v6 uint16) {
 
 // Clamp lowers the MSS option of pkt, an IPv4 or IPv6 packet, to mss4 or
 // mss6 if it is a TCP segment with SYN set whose MSS is larger, and fixes
-// the TCP checksum. It reports whether it changed pkt. Packets it does not
-// understand (fragments, IPv6 extension headers, truncated) are left alone.
+// the TCP checksum. It reports whether it changed pkt. In IPv6 the TCP
+// header is found behind any extension headers (a bounded walk). Packets it
+// does not understand (fragments, truncated) are left alone.
 func Clamp(pkt []byte, mss4, mss6 uint16) bool {
 	if len(pkt) < ipv4Hdr {
 		return false
@@ -46,14 +51,18 @@ func Clamp(pkt []byte, mss4, mss6 uint16) bool {
 		}
 		tcp, mss = pkt[ihl:total], mss4
 	case 6:
-		if len(pkt) < ipv6Hdr+tcpHdr || pkt[6] != protoTCP {
+		if len(pkt) < ipv6Hdr+tcpHdr {
 			return false
 		}
 		end := ipv6Hdr + int(binary.BigEndian.Uint16(pkt[4:]))
-		if end > len(pkt) || end < ipv6Hdr+tcpHdr {
+		if end > len(pkt) {
 			return false
 		}
-		tcp, mss = pkt[ipv6Hdr:end], mss6
+		proto, off, first, ok := ip6.Upper(pkt[:end])
+		if !ok || !first || proto != protoTCP || end < off+tcpHdr {
+			return false
+		}
+		tcp, mss = pkt[off:end], mss6
 	default:
 		return false
 	}

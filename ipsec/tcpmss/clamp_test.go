@@ -1,8 +1,11 @@
 package tcpmss
 
 import (
+	"bytes"
 	"encoding/binary"
+	"encoding/hex"
 	"net/netip"
+	"slices"
 	"testing"
 )
 
@@ -113,6 +116,59 @@ func TestClamp(t *testing.T) {
 				t.Fatalf("v6=%v: checksum wrong after clamping", v6)
 			}
 		}
+	}
+}
+
+// TestClampKnownAnswer clamps a fixed SYN whose checksums before and after
+// were computed apart from this package (by hand over the RFC 9293 §3.1
+// pseudo-header), so an error shared by the incremental update and the
+// test's own checksum function cannot hide.
+func TestClampKnownAnswer(t *testing.T) {
+	ip := []byte{0x45, 0, 0, 48, 0, 0, 0x40, 0, 64, protoTCP, 0, 0, 198, 18, 0, 1, 203, 0, 113, 5}
+	seg := func(s string) []byte {
+		b, err := hex.DecodeString(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	// 40000 -> 443, SYN, options MSS, NOP, NOP, SACK permitted.
+	before := append(bytes.Clone(ip), seg("9c4001bb01020304000000007002faf0e4130000020405b401010402")...)
+	after := append(bytes.Clone(ip), seg("9c4001bb01020304000000007002faf0e47700000204055001010402")...)
+	if !Clamp(before, 1360, 1340) {
+		t.Fatal("not clamped")
+	}
+	if !bytes.Equal(before, after) {
+		t.Fatalf("clamped segment differs:\n got %x\nwant %x", before[20:], after[20:])
+	}
+}
+
+// TestClampIPv6Extensions finds the TCP header behind a Hop-by-Hop and a
+// Destination Options header.
+func TestClampIPv6Extensions(t *testing.T) {
+	pkt := packet(true, segment(flagSYN, []byte{2, 4, 0x05, 0xb4}))
+	ext := []byte{60, 0, 1, 4, 0, 0, 0, 0, protoTCP, 0, 1, 4, 0, 0, 0, 0}
+	pkt = slices.Insert(pkt, ipv6Hdr, ext...)
+	pkt[6] = 0
+	binary.BigEndian.PutUint16(pkt[4:], binary.BigEndian.Uint16(pkt[4:])+uint16(len(ext)))
+	if !Clamp(pkt, 1360, 1340) {
+		t.Fatal("SYN behind extension headers not clamped")
+	}
+	src, dst, _ := addrs(pkt)
+	seg := pkt[ipv6Hdr+len(ext):]
+	if got := binary.BigEndian.Uint16(seg[tcpHdr+2:]); got != 1340 {
+		t.Fatalf("MSS %d", got)
+	}
+	if checksum(src, dst, seg) != 0 {
+		t.Fatal("checksum wrong after clamping")
+	}
+	// A later fragment carries no TCP header to clamp.
+	frag := packet(true, segment(flagSYN, []byte{2, 4, 0x05, 0xb4}))
+	frag = slices.Insert(frag, ipv6Hdr, protoTCP, 0, 0, 0x10, 0, 0, 0, 1)
+	frag[6] = 44
+	binary.BigEndian.PutUint16(frag[4:], binary.BigEndian.Uint16(frag[4:])+8)
+	if Clamp(frag, 1360, 1340) {
+		t.Fatal("later fragment clamped")
 	}
 }
 
