@@ -194,3 +194,21 @@ func TestRekeyLosesNothing(t *testing.T) {
 		t.Errorf("second Remove: %v", err)
 	}
 }
+
+// TestInnerChecksumNotChecked pins the decision documented at ipPacket: an
+// inner IPv4 packet whose header checksum is wrong is delivered as it came,
+// for the system's IP input to judge.
+func TestInnerChecksumNotChecked(t *testing.T) {
+	a, b := pairUp(t, datapath.Config{Backpressure: true})
+	forA, forB := childSAs(1, 0x1000, 0x2000, gcm128, 0, false)
+	if err := a.e.Install(forA); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.e.Install(forB); err != nil {
+		t.Fatal(err)
+	}
+	p := udpPacket(innerA4, innerB4, 7, 300)
+	p[10], p[11] = 0xde, 0xad
+	a.dev.Inject(p)
+	receiveAll(t, b, [][]byte{p}, "bad checksum")
+}
