@@ -47,16 +47,3 @@ type ExecRunner struct{}
 func (ExecRunner) Run(ctx context.Context, name string, args ...string) ([]byte, error) {
 	return exec.CommandContext(ctx, name, args...).CombinedOutput()
 }
-
-func (o Options) withDefaults() Options {
-	if o.TUNName == "" {
-		o.TUNName = "espresso%d"
-	}
-	if o.ResolvConf == "" {
-		o.ResolvConf = "/etc/resolv.conf"
-	}
-	if o.Runner == nil {
-		o.Runner = ExecRunner{}
-	}
-	return o
-}
