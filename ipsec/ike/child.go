@@ -156,16 +156,6 @@ func (d *Daemon) childByOut(spi uint32) *child {
 	return nil
 }
 
-// childByIn finds a Child SA by our inbound SPI.
-func (d *Daemon) childByIn(spi uint32) *child {
-	for _, c := range d.children {
-		if c.inSPI == spi {
-			return c
-		}
-	}
-	return nil
-}
-
 // spiBytes encodes an ESP SPI for SA, Notify and Delete payloads.
 func spiBytes(spi uint32) []byte { return binary.BigEndian.AppendUint32(nil, spi) }
 

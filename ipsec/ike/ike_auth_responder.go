@@ -57,7 +57,7 @@ func (d *Daemon) authRequest(sa *ikeSA, h wire.Header, ps wire.Payloads) {
 			peerSide = append(peerSide, wire.SelectorFromPrefix(netip.PrefixFrom(v, v.BitLen())))
 		}
 	}
-	ch, errNotify := d.acceptChild(sa, ps, nil, peerSide, selectors(d.cfg.LocalTS), sa.ni, sa.nr)
+	ch, errNotify := d.acceptChild(sa, ps, false, nil, peerSide, selectors(d.cfg.LocalTS), sa.ni, sa.nr)
 	if errNotify != nil {
 		// The IKE SA stands without a Child SA (§1.2); the initiator decides.
 		d.respond(sa, h, append(out, errNotify))
@@ -83,16 +83,17 @@ type acceptedChild struct {
 
 // acceptChild negotiates a Child SA as responder: proposal, selectors
 // narrowed to what we allow on the peer's side and ours (nil: whatever it
-// proposes for ours), keys, and its inbound direction installed. gir is the
-// PFS secret.
-func (d *Daemon) acceptChild(sa *ikeSA, ps wire.Payloads, gir []byte, peerSide, ourAllowed []wire.TrafficSelector, ni, nr []byte) (*acceptedChild, *wire.Notify) {
+// proposes for ours), keys, and its inbound direction installed. withKE
+// counts key exchange transforms in the choice (CREATE_CHILD_SA, not
+// IKE_AUTH); gir is the PFS secret, nil without.
+func (d *Daemon) acceptChild(sa *ikeSA, ps wire.Payloads, withKE bool, gir []byte, peerSide, ourAllowed []wire.TrafficSelector, ni, nr []byte) (*acceptedChild, *wire.Notify) {
 	saPayload, _ := wire.First[*wire.SecurityAssociation](ps)
 	tsi, _ := wire.First[*wire.TSi](ps)
 	tsr, _ := wire.First[*wire.TSr](ps)
 	if saPayload == nil || tsi == nil || tsr == nil {
 		return nil, wire.NewNotify(wire.InvalidSyntax, nil)
 	}
-	num, c, ok := choose(d.cfg.ESPProposals, saPayload.Proposals, wire.ProtocolESP, gir != nil)
+	num, c, ok := choose(d.cfg.ESPProposals, saPayload.Proposals, wire.ProtocolESP, withKE)
 	outSPI, spiOK := spiOf(c.spi)
 	if !ok || !spiOK {
 		return nil, wire.NewNotify(wire.NoProposalChosen, nil)

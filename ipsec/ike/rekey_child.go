@@ -207,13 +207,11 @@ func (d *Daemon) rekeyChildRequest(sa *ikeSA, h wire.Header, ps wire.Payloads, n
 	}
 	var gir []byte
 	var kePayload *wire.KeyExchange
-	if ke, _ := wire.First[*wire.KeyExchange](ps); ke != nil {
-		group := d.pfsGroupFor(ps)
-		if group == 0 {
-			d.respond(sa, h, wire.Payloads{wire.NewNotify(wire.NoProposalChosen, nil)})
-			return
-		}
-		if ke.Group != group {
+	// The proposal we choose decides PFS: with a key exchange method the
+	// KE payload must use it (§1.3), without one a KE payload is ignored.
+	if group := d.pfsGroupFor(ps); group != 0 {
+		ke, _ := wire.First[*wire.KeyExchange](ps)
+		if ke == nil || ke.Group != group {
 			d.respond(sa, h, wire.Payloads{wire.NewInvalidKEPayload(group)})
 			return
 		}
@@ -230,7 +228,7 @@ func (d *Daemon) rekeyChildRequest(sa *ikeSA, h wire.Header, ps wire.Payloads, n
 		kePayload = &wire.KeyExchange{Group: group, Data: mine.PublicKey()}
 	}
 	// A rekey keeps the selectors (§2.9.2): narrow against the old SA's.
-	ac, errNotify := d.acceptChild(sa, ps, gir, old.remoteTS, old.localTS, bytes.Clone(ni.Data), nr)
+	ac, errNotify := d.acceptChild(sa, ps, true, gir, old.remoteTS, old.localTS, bytes.Clone(ni.Data), nr)
 	if errNotify != nil {
 		d.respond(sa, h, wire.Payloads{errNotify})
 		return

@@ -231,7 +231,13 @@ func TestPSK(t *testing.T) {
 	for _, tc := range []struct {
 		name            string
 		nat, deleteByGW bool
-	}{{"direct", false, false}, {"direct-gateway-deletes", false, true}, {"nat", true, false}} {
+		ike, esp        string
+	}{
+		{"direct", false, false, "", ""},
+		{"direct-gateway-deletes", false, true, "", ""},
+		{"nat", true, false, "", ""},
+		{"aes-cbc-modp3072", false, false, "aes256-sha256-modp3072", "aes128-sha256"},
+	} {
 		t.Run(tc.name, func(t *testing.T) {
 			top := testnet.NewTopology(t, testnet.Options{NAT: tc.nat})
 			gw := testnet.StartCharon(t, top.Gateway, testnet.CharonConfig{
@@ -241,6 +247,10 @@ func TestPSK(t *testing.T) {
 			})
 			cfg := clientConfig(t)
 			cfg.PSK = []byte(psk)
+			if tc.ike != "" {
+				cfg.IKEProposals = proposals(t, false, tc.ike)
+				cfg.ESPProposals = proposals(t, true, tc.esp)
+			}
 			exercise(t, top, gw, cfg, tc.deleteByGW)
 		})
 	}
