@@ -40,3 +40,24 @@ func TestMarkedResolverMarksItsSockets(t *testing.T) {
 		t.Fatalf("socket mark %#x (%v), want %#x", mark, serr, KillSwitchMark)
 	}
 }
+
+func TestBypassStub(t *testing.T) {
+	dir := t.TempDir()
+	old := resolvedUpstream
+	resolvedUpstream = dir + "/resolv.conf"
+	defer func() { resolvedUpstream = old }()
+	if got := bypassStub("127.0.0.53:53"); got != "127.0.0.53:53" {
+		t.Errorf("without an upstream file: %s", got)
+	}
+	os.WriteFile(resolvedUpstream, []byte("# managed\nnameserver 127.0.0.1\nnameserver 2001:db8::53\nnameserver 192.0.2.53\n"), 0o644)
+	for in, want := range map[string]string{
+		"127.0.0.53:53":   "[2001:db8::53]:53",
+		"127.0.0.54:53":   "[2001:db8::53]:53",
+		"192.0.2.9:53":    "192.0.2.9:53",
+		"[2001:db8::9]:53": "[2001:db8::9]:53",
+	} {
+		if got := bypassStub(in); got != want {
+			t.Errorf("bypassStub(%s) = %s, want %s", in, got, want)
+		}
+	}
+}
