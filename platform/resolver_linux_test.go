@@ -51,9 +51,9 @@ func TestBypassStub(t *testing.T) {
 	}
 	os.WriteFile(resolvedUpstream, []byte("# managed\nnameserver 127.0.0.1\nnameserver 2001:db8::53\nnameserver 192.0.2.53\n"), 0o644)
 	for in, want := range map[string]string{
-		"127.0.0.53:53":   "[2001:db8::53]:53",
-		"127.0.0.54:53":   "[2001:db8::53]:53",
-		"192.0.2.9:53":    "192.0.2.9:53",
+		"127.0.0.53:53":    "[2001:db8::53]:53",
+		"127.0.0.54:53":    "[2001:db8::53]:53",
+		"192.0.2.9:53":     "192.0.2.9:53",
 		"[2001:db8::9]:53": "[2001:db8::9]:53",
 	} {
 		if got := bypassStub(in); got != want {
