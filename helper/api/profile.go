@@ -100,6 +100,11 @@ type Profile struct {
 	FWMark string `json:"fwmark,omitempty"`
 	// KillSwitch blocks traffic outside the tunnel while it is down.
 	KillSwitch bool `json:"kill_switch,omitempty"`
+	// BlockOutside blocks every IPv4 and IPv6 packet that does not go
+	// through the tunnel, not only those for RemoteTS, from connect to
+	// disconnect (IKE and ESP to the gateway, loopback, neighbour
+	// discovery and DHCP still pass). It implies KillSwitch.
+	BlockOutside bool `json:"block_outside,omitempty"`
 	// DPD is the dead peer detection interval (RFC 7296 §2.4); empty means
 	// the default, "0s" disables it.
 	DPD string `json:"dpd,omitempty"`

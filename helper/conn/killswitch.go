@@ -20,11 +20,17 @@ import (
 // first attempt fails releases the block at once, since the user sees the
 // failure and nothing had been protected yet.
 
+// guarded reports whether p asks for a block: block_outside implies the
+// kill switch.
+func guarded(p api.Profile) bool {
+	return p.KillSwitch || p.BlockOutside
+}
+
 // blockConfig derives the kill switch's block for p. peers are the
 // gateway addresses known from earlier sessions; up reports an
 // established tunnel.
 func blockConfig(p api.Profile, peers []netip.Addr, up bool) (*platform.BlockConfig, error) {
-	b := &platform.BlockConfig{Up: up, Mark: platform.KillSwitchMark}
+	b := &platform.BlockConfig{Up: up, Mark: platform.KillSwitchMark, BlockOutside: p.BlockOutside}
 	if p.FWMark != "" {
 		// The profile's sockets carry its own mark (allow_peer_ts).
 		m, err := strconv.ParseUint(p.FWMark, 0, 32)
@@ -88,7 +94,7 @@ func gatewayAddr(gw string) (netip.Addr, bool) {
 // supervisor. It returns a *platform.KillSwitchError when the block could
 // not be engaged.
 func (m *Manager) engage(c *conn, p api.Profile, up bool) error {
-	if !p.KillSwitch {
+	if !guarded(p) {
 		return nil
 	}
 	if m.ks == nil {
@@ -148,7 +154,7 @@ func (m *Manager) Resume(profiles []api.Profile) ([]string, error) {
 	var errs []error
 	for _, name := range names {
 		i := slices.IndexFunc(profiles, func(p api.Profile) bool { return p.Name == name })
-		if i < 0 || !profiles[i].KillSwitch {
+		if i < 0 || !guarded(profiles[i]) {
 			m.log.Logf(api.LevelInfo, name, "lifting the kill switch an earlier helper left: the profile no longer asks for it")
 			if err := m.ks.Release(name); err != nil {
 				errs = append(errs, err)

@@ -14,7 +14,7 @@ import (
 	"github.com/espressovpn/espresso/platform/fake"
 )
 
-func guarded(name string) api.Profile {
+func guardedProfile(name string) api.Profile {
 	p := profile(name)
 	p.KillSwitch = true
 	p.RemoteTS = []string{"198.51.100.0/24", "2001:db8:100::/48"}
@@ -43,7 +43,7 @@ func TestKillSwitchHoldsThroughReconnect(t *testing.T) {
 		s1 := newFakeSession()
 		s1.peer = netip.MustParseAddrPort("203.0.113.9:4500")
 		d.push(dialResult{s: s1})
-		m.Connect(guarded("work"))
+		m.Connect(guardedProfile("work"))
 		if _, err := m.Wait(context.Background(), "work"); err != nil {
 			t.Fatal(err)
 		}
@@ -82,7 +82,7 @@ func TestKillSwitchFirstFailureReleases(t *testing.T) {
 		defer m.Close(context.Background())
 		m.SetProfile("work", "192.0.2.1")
 		d.push(dialResult{err: errors.New("authentication failed")})
-		m.Connect(guarded("work"))
+		m.Connect(guardedProfile("work"))
 		m.Wait(context.Background(), "work")
 		synctest.Wait()
 		sameCalls(t, ks, "engage work down", "release work")
@@ -100,7 +100,7 @@ func TestKillSwitchBrokenKeepsBlock(t *testing.T) {
 		m.SetProfile("work", "192.0.2.1")
 		s := newFakeSession()
 		d.push(dialResult{s: s}, dialResult{err: permanentErr{"authentication failed"}})
-		m.Connect(guarded("work"))
+		m.Connect(guardedProfile("work"))
 		m.Wait(context.Background(), "work")
 		s.drop(errors.New("the gateway deleted the IKE SA"))
 		time.Sleep(time.Minute)
@@ -129,9 +129,9 @@ func TestKillSwitchCloseReleasesAll(t *testing.T) {
 		m.SetProfile("b", "192.0.2.2")
 		sa, sb := newFakeSession(), newFakeSession()
 		d.push(dialResult{s: sa}, dialResult{s: sb}, dialResult{err: permanentErr{"authentication failed"}})
-		m.Connect(guarded("a"))
+		m.Connect(guardedProfile("a"))
 		m.Wait(context.Background(), "a")
-		m.Connect(guarded("b"))
+		m.Connect(guardedProfile("b"))
 		m.Wait(context.Background(), "b")
 		sb.drop(errors.New("deleted"))
 		time.Sleep(time.Minute)
@@ -158,7 +158,7 @@ func TestKillSwitchEngageFailureStopsConnect(t *testing.T) {
 		m := NewManager(d, nopLog{}, DefaultRetryPolicy, WithKillSwitch(ks))
 		defer m.Close(context.Background())
 		m.SetProfile("work", "192.0.2.1")
-		m.Connect(guarded("work"))
+		m.Connect(guardedProfile("work"))
 		_, err := m.Wait(context.Background(), "work")
 		var ke *platform.KillSwitchError
 		if !errors.As(err, &ke) || err.Error() != "kill switch: nf_tables is not available" {
@@ -186,7 +186,7 @@ func TestResumeAfterCrash(t *testing.T) {
 		unreachable := errors.New("gateway unreachable")
 		s := newFakeSession()
 		d.push(dialResult{err: unreachable}, dialResult{s: s})
-		got, err := m.Resume([]api.Profile{guarded("work")})
+		got, err := m.Resume([]api.Profile{guardedProfile("work")})
 		if err != nil || !slices.Equal(got, []string{"work"}) {
 			t.Fatalf("Resume = %v, %v", got, err)
 		}
@@ -227,4 +227,24 @@ func TestBlockConfigFromProfile(t *testing.T) {
 	if _, err := blockConfig(p, nil, false); err == nil {
 		t.Error("bad remote_ts accepted")
 	}
+}
+
+// TestBlockOutsideImpliesKillSwitch checks that block_outside alone
+// engages a block that covers everything outside the tunnel.
+func TestBlockOutsideImpliesKillSwitch(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		d := &fakeDialer{}
+		ks := fake.NewKillSwitch()
+		m := NewManager(d, nopLog{}, DefaultRetryPolicy, WithKillSwitch(ks))
+		defer m.Close(context.Background())
+		m.SetProfile("work", "192.0.2.1")
+		p := profile("work")
+		p.BlockOutside = true
+		d.push(dialResult{s: newFakeSession()})
+		m.Connect(p)
+		m.Wait(context.Background(), "work")
+		if b, ok := ks.Blocks()["work"]; !ok || !b.BlockOutside {
+			t.Errorf("block %+v, engaged %v", b, ok)
+		}
+	})
 }
