@@ -163,6 +163,8 @@ func (t *udpTransport) WriteBatch(msgs []Datagram) (int, error) {
 		for i := range n {
 			t.wbufs[i][0] = nil
 		}
+		// sendmmsg reports -1 when it sent nothing at all.
+		k = max(k, 0)
 		sent += k
 		if err != nil {
 			return sent, fmt.Errorf("udp write to %s: %w", msgs[min(sent, len(msgs)-1)].Addr, err)

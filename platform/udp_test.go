@@ -76,3 +76,18 @@ func TestUDPConfigErrors(t *testing.T) {
 		t.Fatal("ListenUDP accepted an invalid address")
 	}
 }
+
+// TestUDPWriteFailure is a regression test: a batch the kernel refuses at its
+// first datagram reported -1 sent and made WriteBatch index before the batch.
+func TestUDPWriteFailure(t *testing.T) {
+	a, err := ListenUDP(UDPConfig{Addr: netip.MustParseAddrPort("127.0.0.1:0")})
+	if err != nil {
+		t.Skipf("no IPv4 loopback socket here: %v", err)
+	}
+	defer a.Close()
+	// Port 0 is no destination: sendmmsg fails with EINVAL before sending anything.
+	n, err := a.WriteBatch([]Datagram{{Buf: []byte("x"), Addr: netip.MustParseAddrPort("127.0.0.1:0")}})
+	if err == nil || n != 0 {
+		t.Fatalf("WriteBatch to port 0 = %d, %v; want 0 and an error", n, err)
+	}
+}
