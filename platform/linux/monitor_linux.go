@@ -12,16 +12,18 @@ import (
 
 // Monitor is the Linux platform.Monitor: netlink notifications of links,
 // addresses and routes (RTNLGRP_LINK, RTNLGRP_IPV4/6_IFADDR and
-// RTNLGRP_IPV4/6_ROUTE), filtered by netState, plus a WakeDetector, merged
-// by a platform.Debouncer. Its goroutines (one reading the notifications,
-// the debouncer's and the wake detector's, and the netlink library's
-// readers) all end in Close.
+// RTNLGRP_IPV4/6_ROUTE), filtered by netState, plus resumes from sleep as
+// systemd-logind announces them and as a WakeDetector notices them,
+// merged by a platform.Debouncer. Its goroutines (one reading the
+// notifications, the debouncer's, the wake detector's, the logind
+// watch's, and the netlink library's readers) all end in Close.
 type Monitor struct {
-	deb  *platform.Debouncer
-	wake *platform.WakeDetector
-	quit chan struct{}
-	done chan struct{}
-	once sync.Once
+	deb    *platform.Debouncer
+	wake   *platform.WakeDetector
+	logind *logindWatch // nil without a reachable logind
+	quit   chan struct{}
+	done   chan struct{}
+	once   sync.Once
 }
 
 var _ platform.Monitor = (*Monitor)(nil)
@@ -68,6 +70,9 @@ func (n *Network) Monitor(opts MonitorOptions) (*Monitor, error) {
 	m.wake = platform.NewWakeDetector(opts.WakeInterval, opts.WakeThreshold, func(time.Duration) {
 		m.deb.Note(platform.ChangeWake)
 	})
+	if w, err := watchLogind(opts.SystemBus, func() { m.deb.Note(platform.ChangeWake) }); err == nil {
+		m.logind = w
+	}
 	go m.run(st, links, addrs, routes)
 	return m, nil
 }
@@ -146,6 +151,9 @@ func (m *Monitor) Close() error {
 	m.once.Do(func() {
 		close(m.quit)
 		<-m.done
+		if m.logind != nil {
+			m.logind.close()
+		}
 		m.wake.Close()
 		m.deb.Close()
 	})

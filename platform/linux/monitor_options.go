@@ -9,4 +9,8 @@ type MonitorOptions struct {
 	Settle, MaxDelay time.Duration
 	// WakeInterval and WakeThreshold configure the WakeDetector.
 	WakeInterval, WakeThreshold time.Duration
+	// SystemBus is the D-Bus address where systemd-logind announces
+	// suspend and resume; empty means the system bus. Where it cannot be
+	// reached, the WakeDetector alone notices resumes.
+	SystemBus string
 }
