@@ -37,7 +37,7 @@ type KillSwitch interface {
 
 // BlockConfig is what a kill switch blocks for one connection. Packets
 // that leave through a TUN device of the helper, through loopback, or
-// from a socket carrying Mark always pass.
+// from a socket marked KillSwitchMark or Mark always pass.
 type BlockConfig struct {
 	// Protected are the destinations that never leave in the clear: the
 	// profile's remote traffic selectors.
@@ -58,8 +58,8 @@ type BlockConfig struct {
 	// in the clear whatever marks their sockets carry.
 	Gateways []netip.Addr
 
-	// Mark is the mark of the helper's own sockets; zero means
-	// KillSwitchMark.
+	// Mark is the profile's own socket mark (its fwmark), whose packets
+	// pass as well; those marked KillSwitchMark always do.
 	Mark uint32
 
 	// Up reports that the tunnel is established. While it is not, DNS
@@ -70,8 +70,8 @@ type BlockConfig struct {
 	Up bool
 }
 
-// WithDefaults returns a copy of b with every prefix masked, gateway
-// addresses unmapped and a zero Mark replaced by KillSwitchMark.
+// WithDefaults returns a copy of b with every prefix masked and gateway
+// addresses unmapped.
 func (b BlockConfig) WithDefaults() BlockConfig {
 	b.Protected = maskAll(b.Protected)
 	b.Exclude = maskAll(b.Exclude)
@@ -81,9 +81,6 @@ func (b BlockConfig) WithDefaults() BlockConfig {
 			gws[i] = a.Unmap()
 		}
 		b.Gateways = gws
-	}
-	if b.Mark == 0 {
-		b.Mark = KillSwitchMark
 	}
 	return b
 }

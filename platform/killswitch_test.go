@@ -38,7 +38,4 @@ func TestBlockConfigWithDefaults(t *testing.T) {
 	if b.Gateways[0] != netip.MustParseAddr("203.0.113.1") {
 		t.Errorf("gateway not unmapped: %v", b.Gateways[0])
 	}
-	if b.Mark != KillSwitchMark {
-		t.Errorf("mark %#x", b.Mark)
-	}
 }

@@ -1,11 +1,14 @@
 package conn
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/espressovpn/espresso/helper/api"
 	"github.com/espressovpn/espresso/platform"
@@ -30,7 +33,7 @@ func guarded(p api.Profile) bool {
 // gateway addresses known from earlier sessions; up reports an
 // established tunnel.
 func blockConfig(p api.Profile, peers []netip.Addr, up bool) (*platform.BlockConfig, error) {
-	b := &platform.BlockConfig{Up: up, Mark: platform.KillSwitchMark, BlockOutside: p.BlockOutside}
+	b := &platform.BlockConfig{Up: up, BlockOutside: p.BlockOutside}
 	if p.FWMark != "" {
 		// The profile's sockets carry its own mark (allow_peer_ts).
 		m, err := strconv.ParseUint(p.FWMark, 0, 32)
@@ -90,6 +93,54 @@ func gatewayAddr(gw string) (netip.Addr, bool) {
 	return netip.Addr{}, false
 }
 
+// Resolver looks up a gateway's addresses; *net.Resolver is one.
+type Resolver interface {
+	LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error)
+}
+
+// WithResolver sets how the kill switch learns the addresses of a gateway
+// given by name, so that IKE and ESP to it pass before a session has
+// reported its address. The default, platform.MarkedResolver, queries
+// from sockets the kill switch lets through.
+func WithResolver(r Resolver) Option {
+	return func(m *Manager) { m.resolver = r }
+}
+
+// resolveTimeout bounds the kill switch's look-up of a gateway name.
+const resolveTimeout = 5 * time.Second
+
+// learnGateway resolves p's gateway name while c knows no address of it.
+// A failure only means IKE and ESP pass by their socket mark alone.
+func (m *Manager) learnGateway(c *conn, p api.Profile) {
+	m.mu.Lock()
+	known := len(c.peers) > 0
+	m.mu.Unlock()
+	if known {
+		return
+	}
+	if _, ok := gatewayAddr(p.Gateway); ok {
+		return
+	}
+	host := p.Gateway
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), resolveTimeout)
+	defer cancel()
+	addrs, err := m.resolver.LookupNetIP(ctx, "ip", host)
+	if err != nil {
+		m.log.Logf(api.LevelWarn, c.name, "kill switch: cannot resolve the gateway %s: %v", host, err)
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, a := range addrs {
+		if a = a.Unmap(); !slices.Contains(c.peers, a) {
+			c.peers = append(c.peers, a)
+		}
+	}
+}
+
 // engage puts c's block in place for p, or updates it. The caller is c's
 // supervisor. It returns a *platform.KillSwitchError when the block could
 // not be engaged.
@@ -103,6 +154,7 @@ func (m *Manager) engage(c *conn, p api.Profile, up bool) error {
 		}
 		return nil
 	}
+	m.learnGateway(c, p)
 	m.mu.Lock()
 	peers := slices.Clone(c.peers)
 	m.mu.Unlock()

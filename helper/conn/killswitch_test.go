@@ -220,7 +220,7 @@ func TestBlockConfigFromProfile(t *testing.T) {
 	}
 	p.Gateway = "vpn.example.com"
 	p.FWMark = ""
-	if b, _ = blockConfig(p, nil, true); len(b.Gateways) != 0 || b.Mark != platform.KillSwitchMark || !b.Up {
+	if b, _ = blockConfig(p, nil, true); len(b.Gateways) != 0 || b.Mark != 0 || !b.Up {
 		t.Errorf("block for a named gateway %+v", b)
 	}
 	p.RemoteTS = []string{"not a prefix"}
@@ -245,6 +245,46 @@ func TestBlockOutsideImpliesKillSwitch(t *testing.T) {
 		m.Wait(context.Background(), "work")
 		if b, ok := ks.Blocks()["work"]; !ok || !b.BlockOutside {
 			t.Errorf("block %+v, engaged %v", b, ok)
+		}
+	})
+}
+
+// staticResolver answers every look-up with addrs, and counts them.
+type staticResolver struct {
+	addrs   []netip.Addr
+	lookups int
+}
+
+func (r *staticResolver) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr, error) {
+	r.lookups++
+	if host != "vpn.example.com" {
+		return nil, errors.New("no such host")
+	}
+	return r.addrs, nil
+}
+
+// TestKillSwitchResolvesNamedGateway checks that a gateway given by name
+// is resolved once, before the first dial, so that IKE to it passes the
+// block even from unmarked sockets.
+func TestKillSwitchResolvesNamedGateway(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		d := &fakeDialer{}
+		ks := fake.NewKillSwitch()
+		r := &staticResolver{addrs: []netip.Addr{netip.MustParseAddr("203.0.113.7"), netip.MustParseAddr("2001:db8::7")}}
+		m := NewManager(d, nopLog{}, DefaultRetryPolicy, WithKillSwitch(ks), WithResolver(r))
+		defer m.Close(context.Background())
+		p := guardedProfile("work")
+		p.Gateway = "vpn.example.com:4500"
+		m.SetProfile("work", p.Gateway)
+		s := newFakeSession()
+		d.push(dialResult{s: s})
+		m.Connect(p)
+		m.Wait(context.Background(), "work")
+		if b := ks.Blocks()["work"]; !slices.Equal(b.Gateways, r.addrs) {
+			t.Errorf("gateways %v, want %v", b.Gateways, r.addrs)
+		}
+		if r.lookups != 1 {
+			t.Errorf("%d look-ups, want 1", r.lookups)
 		}
 	})
 }

@@ -48,6 +48,8 @@ type Manager struct {
 	log    Logger
 	policy RetryPolicy
 	ks     platform.KillSwitch // nil: kill_switch is not available
+	// resolver finds the gateway's addresses for the kill switch.
+	resolver Resolver
 
 	ctx    context.Context // parent of every supervisor; cancelled by Close
 	cancel context.CancelFunc
@@ -109,6 +111,7 @@ func NewManager(d Dialer, log Logger, policy RetryPolicy, opts ...Option) *Manag
 		cancel:   cancel,
 		conns:    make(map[string]*conn),
 		watchers: make(map[*Watcher]struct{}),
+		resolver: platform.MarkedResolver(platform.KillSwitchMark),
 	}
 	for _, o := range opts {
 		o(m)

@@ -115,16 +115,16 @@ func tunPattern(name string) string {
 
 // blockRules computes the output chain for b (defaults applied). The
 // order matters: what must pass is accepted first (loopback, the
-// helper's own marked sockets, the tunnel devices, IKE and ESP to the
-// gateway), then DNS is refused while the tunnel is down, then the
+// helper's own marked sockets, the profile's fwmark, the tunnel devices,
+// IKE and ESP to the gateway), then DNS is refused while the tunnel is down, then the
 // exclusions pass, and the protected destinations, or everything under
 // BlockOutside, are refused.
 func blockRules(b *platform.BlockConfig, tun string) []fwRule {
-	rules := []fwRule{
-		{Oif: "lo"},
-		{Mark: b.Mark},
-		{Oif: tunPattern(tun)},
+	rules := []fwRule{{Oif: "lo"}, {Mark: platform.KillSwitchMark}}
+	if b.Mark != 0 && b.Mark != platform.KillSwitchMark {
+		rules = append(rules, fwRule{Mark: b.Mark})
 	}
+	rules = append(rules, fwRule{Oif: tunPattern(tun)})
 	for _, g := range b.Gateways {
 		host := netip.PrefixFrom(g, g.BitLen())
 		rules = append(rules,
