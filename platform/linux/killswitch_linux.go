@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/espressovpn/espresso/platform"
+	"golang.org/x/sys/unix"
 )
 
 // KillSwitch is the Linux platform.KillSwitch: one nf_tables table (family
@@ -20,6 +21,9 @@ type KillSwitch struct {
 	dir string
 	tun string
 	fw  firewall
+	// netns is the namespace the kill switch was made in, held open so
+	// that calls from any goroutine reach it.
+	netns *os.File
 
 	mu sync.Mutex
 }
@@ -27,11 +31,25 @@ type KillSwitch struct {
 var _ platform.KillSwitch = (*KillSwitch)(nil)
 
 // KillSwitch returns the kill switch of n's connections. Its nf_tables
-// calls go to the network namespace of the calling thread, and its
+// calls go to the network namespace of the thread that calls KillSwitch,
+// whichever goroutine makes them later: the connection manager's do. Its
 // records live in n's state directory, apart from the Tunnels' (which
-// Recover undoes): a block is lifted only by Release.
-func (n *Network) KillSwitch() *KillSwitch {
-	return &KillSwitch{dir: n.opts.StateDir, tun: n.opts.TUNName, fw: nftablesFirewall{}}
+// Recover undoes): a block is lifted only by Release. Close releases the
+// namespace, not the blocks.
+func (n *Network) KillSwitch() (*KillSwitch, error) {
+	ns, err := os.Open(fmt.Sprintf("/proc/self/task/%d/ns/net", unix.Gettid()))
+	if err != nil {
+		return nil, fmt.Errorf("kill switch: network namespace: %w", err)
+	}
+	return &KillSwitch{dir: n.opts.StateDir, tun: n.opts.TUNName, fw: nftablesFirewall{netns: int(ns.Fd())}, netns: ns}, nil
+}
+
+// Close lets go of the network namespace; the blocks stay in place.
+func (k *KillSwitch) Close() error {
+	if k.netns == nil {
+		return nil
+	}
+	return k.netns.Close()
 }
 
 // blockRecord is the on-disk intent of one block: it exists from before

@@ -10,8 +10,11 @@ type KillSwitch struct{}
 
 var _ platform.KillSwitch = (*KillSwitch)(nil)
 
-// KillSwitch returns the kill switch of n's connections.
-func (*Network) KillSwitch() *KillSwitch { return &KillSwitch{} }
+// KillSwitch reports platform.ErrUnsupported outside Linux.
+func (*Network) KillSwitch() (*KillSwitch, error) { return nil, platform.ErrUnsupported }
+
+// Close does nothing.
+func (*KillSwitch) Close() error { return nil }
 
 // Engage implements platform.KillSwitch.
 func (*KillSwitch) Engage(string, *platform.BlockConfig) error { return platform.ErrUnsupported }

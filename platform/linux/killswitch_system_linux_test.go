@@ -109,7 +109,10 @@ func TestSystemKillSwitchNoLeakWhileDown(t *testing.T) {
 		if n, err = New(opts); err != nil {
 			return err
 		}
-		ks = n.KillSwitch()
+		if ks, err = n.KillSwitch(); err != nil {
+			return err
+		}
+		t.Cleanup(func() { ks.Close() })
 		if err := ks.Engage("work", up); err != nil {
 			return err
 		}
@@ -180,7 +183,12 @@ func TestSystemKillSwitchNoLeakWhileDown(t *testing.T) {
 		if err := n2.Recover(); err != nil {
 			return err
 		}
-		names, err := n2.KillSwitch().Engaged()
+		ks2, err := n2.KillSwitch()
+		if err != nil {
+			return err
+		}
+		defer ks2.Close()
+		names, err := ks2.Engaged()
 		if err != nil {
 			return err
 		}
@@ -221,7 +229,10 @@ func TestSystemKillSwitchBlockOutside(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		ks = n.KillSwitch()
+		if ks, err = n.KillSwitch(); err != nil {
+			return err
+		}
+		t.Cleanup(func() { ks.Close() })
 		return ks.Engage("work", &platform.BlockConfig{BlockOutside: true, Gateways: []netip.Addr{ip("192.0.2.1")}})
 	})
 	if err != nil {

@@ -24,12 +24,18 @@ type firewall interface {
 // chainName is the kill switch's base chain in each table.
 const chainName = "output"
 
-// nftablesFirewall talks nf_tables netlink in the network namespace of
-// the calling thread.
-type nftablesFirewall struct{}
+// nftablesFirewall talks nf_tables netlink in one network namespace.
+type nftablesFirewall struct {
+	// netns is a descriptor of the namespace.
+	netns int
+}
 
-func (nftablesFirewall) replace(name string, rules []fwRule) error {
-	c, err := nftables.New()
+func (f nftablesFirewall) conn() (*nftables.Conn, error) {
+	return nftables.New(nftables.WithNetNSFd(f.netns))
+}
+
+func (f nftablesFirewall) replace(name string, rules []fwRule) error {
+	c, err := f.conn()
 	if err != nil {
 		return err
 	}
@@ -55,8 +61,8 @@ func (nftablesFirewall) replace(name string, rules []fwRule) error {
 	return c.Flush()
 }
 
-func (nftablesFirewall) remove(name string) error {
-	c, err := nftables.New()
+func (f nftablesFirewall) remove(name string) error {
+	c, err := f.conn()
 	if err != nil {
 		return err
 	}
