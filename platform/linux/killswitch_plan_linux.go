@@ -16,9 +16,9 @@ const (
 	protoICMPv6 = unix.IPPROTO_ICMPV6
 )
 
-// ICMPv6 types that keep an IPv6 link working under BlockOutside: router
-// and neighbour discovery (RFC 4861 §4) and MLDv2 reports (RFC 3810
-// §5.2), without which the gateway itself becomes unreachable over IPv6.
+// ICMPv6 types that keep an IPv6 link working under a block: router and
+// neighbour discovery (RFC 4861 §4) and MLDv2 reports (RFC 3810 §5.2),
+// without which the gateway itself becomes unreachable over IPv6.
 var linkICMPv6Types = []uint8{133, 134, 135, 136, 143}
 
 // fwRule is one rule of the kill switch's output chain: every match that
@@ -143,18 +143,20 @@ func blockRules(b *platform.BlockConfig, tun string) []fwRule {
 	for _, ex := range b.Exclude {
 		rules = append(rules, fwRule{Dst: ex})
 	}
+	// What keeps the links themselves working passes even when a
+	// protected prefix covers it (::/0 does cover link-local and
+	// multicast addresses); it carries no user data.
+	for _, t := range linkICMPv6Types {
+		rules = append(rules, fwRule{Family: unix.AF_INET6, Proto: protoICMPv6, ICMPType: t})
+	}
+	rules = append(rules,
+		// DHCP renewals are unicast UDP from a socket (RFC 2131
+		// §4.4.5, RFC 8415 §18.2.4); losing them loses the address.
+		fwRule{Family: unix.AF_INET, Proto: protoUDP, SPort: 68, DPort: 67},
+		fwRule{Family: unix.AF_INET6, Proto: protoUDP, SPort: 546, DPort: 547},
+	)
 	if b.BlockOutside {
-		for _, t := range linkICMPv6Types {
-			rules = append(rules, fwRule{Family: unix.AF_INET6, Proto: protoICMPv6, ICMPType: t})
-		}
-		rules = append(rules,
-			// DHCP renewals are unicast UDP from a socket (RFC 2131
-			// §4.4.5, RFC 8415 §18.2.4); losing them loses the address.
-			fwRule{Family: unix.AF_INET, Proto: protoUDP, SPort: 68, DPort: 67},
-			fwRule{Family: unix.AF_INET6, Proto: protoUDP, SPort: 546, DPort: 547},
-			fwRule{Reject: true},
-		)
-		return rules
+		return append(rules, fwRule{Reject: true})
 	}
 	for _, p := range b.Protected {
 		rules = append(rules, fwRule{Dst: p, Reject: true})

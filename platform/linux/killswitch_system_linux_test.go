@@ -233,17 +233,35 @@ func TestSystemKillSwitchBlockOutside(t *testing.T) {
 			return err
 		}
 		t.Cleanup(func() { ks.Close() })
-		return ks.Engage("work", &platform.BlockConfig{BlockOutside: true, Gateways: []netip.Addr{ip("192.0.2.1")}})
+		return ks.Engage("work", &platform.BlockConfig{BlockOutside: true, Gateways: []netip.Addr{ip("192.0.2.1"), ip("2001:db8:1::1")}})
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { client.Do(func() error { return ks.Release("work") }) })
+	waitIPv6(t, client)
 	stop := capture(t, client)
-	send(t, client, "203.0.113.5:9", "[2001:db8:1::1]:9", "192.0.2.1:4500", "127.0.0.1:9")
+	send(t, client, "203.0.113.5:9", "[2001:db8:1::1]:9", "192.0.2.1:4500", "[2001:db8:1::1]:4500", "127.0.0.1:9")
 	out := stop()
 	if strings.Contains(out, "203.0.113.5") || strings.Contains(out, "2001:db8:1::1.9") {
 		t.Errorf("traffic outside the tunnel left:\n%s", out)
 	}
-	mustContain(t, "capture", out, "> 192.0.2.1.4500:")
+	// IKE over IPv6 needs neighbour discovery, which the block lets
+	// through.
+	mustContain(t, "capture", out, "> 192.0.2.1.4500:", "> 2001:db8:1::1.4500:", "neighbor solicitation")
+}
+
+// waitIPv6 waits until duplicate address detection has finished on the
+// client's addresses, which cannot send before.
+func waitIPv6(t *testing.T, ns *testnet.Namespace) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		if out, err := ns.Run("ip", "-6", "addr", "show", "tentative"); err == nil && strings.TrimSpace(out) == "" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("IPv6 addresses still tentative")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
