@@ -8,6 +8,12 @@
 // implementation keeps a record of its edits in the helper's state directory
 // so that Network.Recover can undo them after a crash.
 //
+// Beside the Network, a KillSwitch keeps a connection's traffic from
+// leaving outside its tunnel while the user wants the connection (Linux:
+// nftables), and a Monitor reports changes of the network and resumes from
+// sleep, merged by a Debouncer, so that the connection manager retries at
+// once.
+//
 // Implementations live in platform/linux, platform/darwin and
 // platform/freebsd; platform/fake records the operations for tests. This
 // package itself has no OS-specific behaviour except the socket mark, which
