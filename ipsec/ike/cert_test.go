@@ -3,6 +3,7 @@ package ike_test
 import (
 	"crypto"
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/espressovpn/espresso/ipsec/ike"
+	"github.com/espressovpn/espresso/ipsec/ike/auth"
 	"github.com/espressovpn/espresso/ipsec/ike/iketest"
 	"github.com/espressovpn/espresso/ipsec/ike/wire"
 )
@@ -35,6 +37,8 @@ func newKey(t testing.TB, kind string) crypto.Signer {
 		k, err = rsa.GenerateKey(rand.Reader, 3072)
 	case "p384":
 		k, err = ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	case "ed25519":
+		_, k, err = ed25519.GenerateKey(rand.Reader)
 	default:
 		k, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	}
@@ -60,14 +64,18 @@ func newPKI(t testing.TB, kind string) *testPKI {
 	return &testPKI{ca: ca, key: key}
 }
 
-// issue makes a certificate for a DNS name or an e-mail address.
-func (p *testPKI) issue(t testing.TB, name, kind string) (*x509.Certificate, crypto.Signer) {
+// issue makes a certificate for a DNS name or an e-mail address; edit,
+// when given, changes the template before it is signed.
+func (p *testPKI) issue(t testing.TB, name, kind string, edit ...func(*x509.Certificate)) (*x509.Certificate, crypto.Signer) {
 	t.Helper()
 	key := newKey(t, kind)
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: name},
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
 		KeyUsage: x509.KeyUsageDigitalSignature,
+	}
+	for _, f := range edit {
+		f(tmpl)
 	}
 	if id, _ := ike.ParseIdentity(name); id.IDType == wire.IDRFC822 {
 		tmpl.EmailAddresses = []string{name}
@@ -102,6 +110,7 @@ func TestCertificates(t *testing.T) {
 		{"rsa-pss", "rsa2048", true, 0},
 		{"ecdsa-p256", "p256", false, 0},
 		{"ecdsa-p384", "p384", false, 0},
+		{"ed25519", "ed25519", false, 0},
 		{"rsa3072-fragmented", "rsa3072", false, 576},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -135,15 +144,42 @@ func TestCertificates(t *testing.T) {
 func TestCertificateFailures(t *testing.T) {
 	pki := newPKI(t, "p256")
 	other := newPKI(t, "p256")
-	t.Run("untrusted", func(t *testing.T) {
-		cli, gw := certConfigs(t, pki, "p256")
-		cli.CAs = []*x509.Certificate{other.ca}
-		p := &pair{cliCfg: cli, gwCfg: gw}
-		p.start(t)
-		if err := next[*ike.Down](t, p.cli).Err; !errors.Is(err, ike.ErrCertNotTrusted) {
-			t.Fatalf("client: %v", err)
-		}
-	})
+	// Each refusal of the gateway's certificate says why, through
+	// ike.ErrCertNotTrusted and the auth package's precise sentinel.
+	for _, tc := range []struct {
+		name string
+		edit func(*x509.Certificate)
+		cas  []*x509.Certificate
+		want error
+	}{
+		{"untrusted", nil, []*x509.Certificate{other.ca}, auth.ErrCertUntrusted},
+		{"expired", func(c *x509.Certificate) {
+			c.NotBefore, c.NotAfter = time.Now().Add(-48*time.Hour), time.Now().Add(-24*time.Hour)
+		}, nil, auth.ErrCertExpired},
+		{"not yet valid", func(c *x509.Certificate) {
+			c.NotBefore, c.NotAfter = time.Now().Add(24*time.Hour), time.Now().Add(48*time.Hour)
+		}, nil, auth.ErrCertNotYetValid},
+		{"key usage", func(c *x509.Certificate) {
+			c.KeyUsage, c.ExtKeyUsage = x509.KeyUsageDigitalSignature, []x509.ExtKeyUsage{x509.ExtKeyUsageCodeSigning}
+		}, nil, auth.ErrCertKeyUsage},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cli, gw := certConfigs(t, pki, "p256")
+			if tc.edit != nil {
+				gw.Cert[0], gw.Key = pki.issue(t, "gw.example.test", "p256", tc.edit)
+			}
+			if tc.cas != nil {
+				cli.CAs = tc.cas
+			}
+			p := &pair{cliCfg: cli, gwCfg: gw}
+			p.start(t)
+			err := next[*ike.Down](t, p.cli).Err
+			var ce *ike.CertificateError
+			if !errors.Is(err, ike.ErrCertNotTrusted) || !errors.Is(err, tc.want) || !errors.As(err, &ce) {
+				t.Fatalf("client: %v, want %v", err, tc.want)
+			}
+		})
+	}
 	t.Run("wrong identity", func(t *testing.T) {
 		cli, gw := certConfigs(t, pki, "p256")
 		cli.RemoteID = mustID(t, "other.example.test")

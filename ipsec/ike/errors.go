@@ -22,7 +22,10 @@ var (
 	// (RFC 7296 §2.4).
 	ErrPeerUnreachable = errors.New("ike: peer unreachable")
 	// ErrCertNotTrusted: the peer's certificate chain does not lead to a
-	// configured CA, or it has expired.
+	// configured CA, has expired or is not yet valid, or is not meant for
+	// IKE. See *CertificateError: errors.Is with auth.ErrCertUntrusted,
+	// auth.ErrCertExpired, auth.ErrCertNotYetValid or auth.ErrCertKeyUsage
+	// tells which.
 	ErrCertNotTrusted = errors.New("ike: certificate not trusted")
 	// ErrIdentityMismatch: the peer's identity is not the one configured,
 	// or its certificate does not hold it.
@@ -43,6 +46,9 @@ var (
 type AuthError struct {
 	Local  bool
 	Reason string
+	// Err is the underlying failure, when there is one: an auth or eap
+	// package error.
+	Err error
 }
 
 func (e *AuthError) Error() string {
@@ -54,6 +60,10 @@ func (e *AuthError) Error() string {
 
 // Is makes errors.Is(err, ErrAuthFailed) true.
 func (e *AuthError) Is(target error) bool { return target == ErrAuthFailed }
+
+// Unwrap returns the underlying failure, so that errors.Is also reaches
+// the auth and eap packages' sentinels.
+func (e *AuthError) Unwrap() error { return e.Err }
 
 // NoProposalError reports that no proposal was acceptable; Child tells
 // whether it was the Child SA's (ESP) proposals rather than the IKE SA's.
@@ -90,15 +100,18 @@ func (e *PeerUnreachableError) Error() string {
 func (e *PeerUnreachableError) Is(target error) bool { return target == ErrPeerUnreachable }
 
 // CertificateError reports a peer certificate that could not be trusted.
+// Err wraps the reason's sentinel of package auth: ErrCertUntrusted,
+// ErrCertExpired, ErrCertNotYetValid or ErrCertKeyUsage.
 type CertificateError struct {
 	Err error
 }
 
 func (e *CertificateError) Error() string {
-	return "ike: peer certificate not trusted: " + e.Err.Error()
+	return "ike: peer certificate refused: " + e.Err.Error()
 }
 
-// Unwrap returns the verification error.
+// Unwrap returns the verification error, so that errors.Is reaches auth's
+// sentinel.
 func (e *CertificateError) Unwrap() error { return e.Err }
 
 // Is makes errors.Is(err, ErrCertNotTrusted) true.
@@ -111,6 +124,8 @@ type IdentityMismatchError struct {
 	// InCert is true when the identity matched but the certificate does not
 	// certify it.
 	InCert bool
+	// Err is auth's error, wrapping auth.ErrIdentityMismatch.
+	Err error
 }
 
 func (e *IdentityMismatchError) Error() string {
@@ -122,6 +137,9 @@ func (e *IdentityMismatchError) Error() string {
 
 // Is makes errors.Is(err, ErrIdentityMismatch) true.
 func (e *IdentityMismatchError) Is(target error) bool { return target == ErrIdentityMismatch }
+
+// Unwrap returns auth's error.
+func (e *IdentityMismatchError) Unwrap() error { return e.Err }
 
 // NotifyError reports an error notify the peer answered with that has no
 // more specific error (RFC 7296 §3.10.1).

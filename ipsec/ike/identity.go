@@ -3,61 +3,29 @@ package ike
 import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
-	"fmt"
 	"net/netip"
-	"strings"
 
+	"github.com/espressovpn/espresso/ipsec/ike/auth"
 	"github.com/espressovpn/espresso/ipsec/ike/wire"
 )
 
-// ParseIdentity reads an identity written as strongSwan users write them:
-// an IP address, "user@example.com" (RFC 822), "@host" or "host.example.com"
-// (FQDN), or a distinguished name such as "C=XX, O=Example, CN=gw"
-// (RFC 7296 §3.5).
-func ParseIdentity(s string) (wire.Identity, error) {
-	s = strings.TrimSpace(s)
+// ParseIdentity reads an identity written as strongSwan users write them
+// (RFC 7296 §3.5): an IP address, "user@example.com" (RFC 822),
+// "host.example.com" (FQDN), a distinguished name such as "C=XX, O=Example,
+// CN=gw", and the prefixes "@" (FQDN), "@@" (RFC 822) and "@#" (key ID in
+// hex). It is auth.ParseIdentity, kept here for the package's users.
+func ParseIdentity(s string) (wire.Identity, error) { return auth.ParseIdentity(s) }
+
+// localIdentity is the identity we send: the configured one, else the
+// certificate's subject, else our address.
+func localIdentity(cfg *Config, local netip.Addr) wire.Identity {
 	switch {
-	case s == "":
-		return wire.Identity{}, fmt.Errorf("ike: empty identity")
-	case strings.HasPrefix(s, "@"):
-		return wire.FQDNIdentity(strings.TrimPrefix(strings.TrimPrefix(s, "@"), "#")), nil
+	case cfg.LocalID.IDType != 0:
+		return cfg.LocalID
+	case cfg.LocalAuth == AuthCert && len(cfg.Cert) > 0:
+		return wire.DNIdentity(cfg.Cert[0].RawSubject)
 	}
-	if a, err := netip.ParseAddr(s); err == nil {
-		return wire.AddrIdentity(a), nil
-	}
-	if strings.Contains(s, "=") {
-		der, err := parseDN(s)
-		if err != nil {
-			return wire.Identity{}, err
-		}
-		return wire.DNIdentity(der), nil
-	}
-	if strings.Contains(s, "@") {
-		return wire.RFC822Identity(s), nil
-	}
-	return wire.FQDNIdentity(s), nil
-}
-
-// dnOIDs maps the attribute names strongSwan prints to their OIDs.
-var dnOIDs = map[string]asn1.ObjectIdentifier{
-	"C": {2, 5, 4, 6}, "O": {2, 5, 4, 10}, "OU": {2, 5, 4, 11}, "CN": {2, 5, 4, 3},
-	"L": {2, 5, 4, 7}, "ST": {2, 5, 4, 8}, "SN": {2, 5, 4, 5},
-	"E": {1, 2, 840, 113549, 1, 9, 1}, "DC": {0, 9, 2342, 19200300, 100, 1, 25},
-}
-
-// parseDN encodes "C=XX, O=Example, CN=gw" in the written order, the order
-// the DER of a certificate's subject has.
-func parseDN(s string) ([]byte, error) {
-	var rdns pkix.RDNSequence
-	for _, part := range strings.Split(s, ",") {
-		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
-		oid, known := dnOIDs[strings.ToUpper(strings.TrimSpace(k))]
-		if !ok || !known {
-			return nil, fmt.Errorf("ike: distinguished name %q: cannot read %q", s, part)
-		}
-		rdns = append(rdns, pkix.RelativeDistinguishedNameSET{{Type: oid, Value: strings.TrimSpace(v)}})
-	}
-	return asn1.Marshal(rdns)
+	return wire.AddrIdentity(local)
 }
 
 // formatIdentity renders an identity for events and errors; DNs as text.

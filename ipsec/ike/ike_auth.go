@@ -1,7 +1,6 @@
 package ike
 
 import (
-	"crypto/x509"
 	"slices"
 
 	"github.com/espressovpn/espresso/ipsec/ike/wire"
@@ -46,90 +45,6 @@ func (d *Daemon) sendAuth(sa *ikeSA) {
 	d.request(sa, wire.IKEAuth, ps, func(h wire.Header, ps wire.Payloads, _ []byte) {
 		d.authAnswered(sa, offer, uint32(inSPI), tsi, tsr, ps)
 	})
-}
-
-// authPayload computes our AUTH payload over our IKE_SA_INIT message, the
-// peer's nonce and our identity (§2.15).
-func (d *Daemon) authPayload(sa *ikeSA, initMsg, peerNonce []byte, id wire.Identity) (*wire.Authentication, error) {
-	ours, _ := sa.keys.skp(sa.initiator)
-	octets := signedOctets(sa.keys.prf, initMsg, peerNonce, ours, id)
-	if d.cfg.LocalAuth == AuthPSK {
-		return &wire.Authentication{Method: wire.AuthSharedKeyMIC, Data: pskAuth(sa.keys.prf, d.cfg.PSK, octets)}, nil
-	}
-	m, sig, err := signAuth(d.cfg.Key, octets, sa.peerHashes, d.cfg.RSAPSS, d.rand)
-	if err != nil {
-		return nil, err
-	}
-	return &wire.Authentication{Method: m, Data: sig}, nil
-}
-
-// checkPeerAuth verifies the peer's identity and AUTH payload (§2.15):
-// the identity against the configured one, the certificate chain against
-// our CAs and the identity against the certificate, then the signature or
-// the pre-shared key MAC over the peer's IKE_SA_INIT message and our nonce.
-func (d *Daemon) checkPeerAuth(sa *ikeSA, id wire.Identity, ps wire.Payloads, initMsg, ourNonce []byte) error {
-	if want := d.cfg.RemoteID; want.IDType != 0 && !sameIdentity(want, id) {
-		return &IdentityMismatchError{Want: formatIdentity(want), Got: formatIdentity(id)}
-	}
-	auth, _ := wire.First[*wire.Authentication](ps)
-	if auth == nil {
-		return &AuthError{Reason: "no AUTH payload"}
-	}
-	_, theirs := sa.keys.skp(sa.initiator)
-	octets := signedOctets(sa.keys.prf, initMsg, ourNonce, theirs, id)
-	if d.cfg.RemoteAuth == AuthPSK {
-		if auth.Method != wire.AuthSharedKeyMIC {
-			return &AuthError{Reason: "expected a pre-shared key, got " + auth.Method.String()}
-		}
-		if !checkPSKAuth(sa.keys.prf, d.cfg.PSK, octets, auth.Data) {
-			return &AuthError{Reason: "pre-shared key mismatch"}
-		}
-		return nil
-	}
-	var certs []*x509.Certificate
-	for _, p := range ps {
-		c, ok := p.(*wire.Certificate)
-		if !ok || c.Encoding != wire.CertX509Signature {
-			continue
-		}
-		x, err := x509.ParseCertificate(c.Data)
-		if err != nil {
-			return &CertificateError{Err: err}
-		}
-		certs = append(certs, x)
-	}
-	if err := verifyChain(certs, d.cfg.CAs, d.clock.Now()); err != nil {
-		return err
-	}
-	if !certHolds(certs[0], id) {
-		return &IdentityMismatchError{Want: formatIdentity(d.cfg.RemoteID), Got: formatIdentity(id), InCert: true}
-	}
-	if err := verifyAuth(certs[0].PublicKey, auth, octets); err != nil {
-		return &AuthError{Reason: err.Error()}
-	}
-	return nil
-}
-
-// sameIdentity compares identities, DNs attribute by attribute.
-func sameIdentity(a, b wire.Identity) bool {
-	if a.IDType == wire.IDDERASN1DN && b.IDType == wire.IDDERASN1DN {
-		return sameDN(a.Data, b.Data)
-	}
-	if (a.IDType == wire.IDFQDN && b.IDType == wire.IDFQDN) || (a.IDType == wire.IDRFC822 && b.IDType == wire.IDRFC822) {
-		return stringsEqualFold(a.Data, b.Data)
-	}
-	return a.Equal(b)
-}
-
-func stringsEqualFold(a, b []byte) bool {
-	return len(a) == len(b) && slices.EqualFunc(a, b, func(x, y byte) bool { return lower(x) == lower(y) })
-}
-
-func lower(c byte) byte {
-	if 'A' <= c && c <= 'Z' {
-		return c + 'a' - 'A'
-	}
-	return c
 }
 
 // authAnswered completes IKE_AUTH as initiator.

@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"slices"
 
+	"github.com/espressovpn/espresso/ipsec/ike/auth"
 	"github.com/espressovpn/espresso/ipsec/ike/dh"
 	"github.com/espressovpn/espresso/ipsec/ike/keymat"
 	"github.com/espressovpn/espresso/ipsec/ike/wire"
@@ -60,7 +61,7 @@ func (d *Daemon) sendInit(sa *ikeSA, group suite.TransformID) {
 	if d.cfg.FragmentSize > 0 {
 		ps = append(ps, wire.NewNotify(wire.IKEv2FragmentationSupported, nil))
 	}
-	ps = append(ps, wire.NewSignatureHashAlgorithms(supportedHashes...))
+	ps = append(ps, wire.NewSignatureHashAlgorithms(auth.AnnouncedHashes...))
 	h := sa.header(wire.IKESAInit, 0, false)
 	raw, err := encodePlain(h, ps)
 	if err != nil {

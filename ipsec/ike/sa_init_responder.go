@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"io"
 
+	"github.com/espressovpn/espresso/ipsec/ike/auth"
 	"github.com/espressovpn/espresso/ipsec/ike/dh"
 	"github.com/espressovpn/espresso/ipsec/ike/wire"
 	"github.com/espressovpn/espresso/ipsec/suite"
@@ -96,7 +97,7 @@ func (d *Daemon) initRequest(dg datagram, m *wire.Message) {
 	if sa.fragOK {
 		out = append(out, wire.NewNotify(wire.IKEv2FragmentationSupported, nil))
 	}
-	out = append(out, wire.NewSignatureHashAlgorithms(supportedHashes...))
+	out = append(out, wire.NewSignatureHashAlgorithms(auth.AnnouncedHashes...))
 	if d.cfg.SendCertReq {
 		out = append(out, &wire.CertificateRequest{Encoding: wire.CertX509Signature, Authorities: caHashes(d.cfg.CAs)})
 	}

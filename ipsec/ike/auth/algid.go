@@ -13,6 +13,8 @@ type KeyType uint8
 const (
 	KeyRSA KeyType = iota + 1
 	KeyECDSA
+	// KeyEd25519 signs the octets themselves, without a hash (RFC 8420).
+	KeyEd25519
 )
 
 // SignatureAlgorithm is what an RFC 7427 AlgorithmIdentifier names.
@@ -34,6 +36,8 @@ func (a SignatureAlgorithm) String() string {
 		return "RSA_EMSA_PKCS1_" + a.Hash.String()
 	case a.Key == KeyECDSA:
 		return "ECDSA_WITH_" + a.Hash.String() + "_DER"
+	case a.Key == KeyEd25519:
+		return "ED25519"
 	}
 	return "unknown signature algorithm"
 }
@@ -49,6 +53,7 @@ var (
 	oidECDSASHA256    = asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 2}
 	oidECDSASHA384    = asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 3}
 	oidECDSASHA512    = asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 4}
+	oidEd25519        = asn1.ObjectIdentifier{1, 3, 101, 112}
 	oidSHA256         = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 1}
 	oidSHA384         = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 2}
 	oidSHA512         = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 3}
@@ -73,6 +78,8 @@ var fixedAlgs = []struct {
 	{oidECDSASHA256, SignatureAlgorithm{Key: KeyECDSA, Hash: crypto.SHA256}},
 	{oidECDSASHA384, SignatureAlgorithm{Key: KeyECDSA, Hash: crypto.SHA384}},
 	{oidECDSASHA512, SignatureAlgorithm{Key: KeyECDSA, Hash: crypto.SHA512}},
+	// RFC 8420 §2: id-Ed25519 without parameters.
+	{oidEd25519, SignatureAlgorithm{Key: KeyEd25519}},
 }
 
 type algorithmIdentifier struct {

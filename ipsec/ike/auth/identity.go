@@ -4,6 +4,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
+	"encoding/hex"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -12,16 +13,25 @@ import (
 )
 
 // ParseIdentity turns an identity as a profile writes it into an ID payload
-// identity, with strongSwan's rules: an IP address is ID_IPV4_ADDR or
-// ID_IPV6_ADDR, a string with "=" is a distinguished name ("C=XX, O=Org,
-// CN=gw.example.com", ID_DER_ASN1_DN), one with "@" and a local part is
-// ID_RFC822_ADDR, a leading "@" forces ID_FQDN of the rest, and anything else
-// is ID_FQDN.
+// identity, with strongSwan's rules (its identification_create_from_string):
+// an IP address is ID_IPV4_ADDR or ID_IPV6_ADDR, a string with "=" is a
+// distinguished name ("C=XX, O=Org, CN=gw.example.com", ID_DER_ASN1_DN), one
+// with "@" and a local part is ID_RFC822_ADDR, and anything else is ID_FQDN.
+// Prefixes force a type: "@#" an ID_KEY_ID given in hex, "@@" an
+// ID_RFC822_ADDR, "@" an ID_FQDN of the rest.
 func ParseIdentity(s string) (wire.Identity, error) {
 	s = strings.TrimSpace(s)
 	switch {
 	case s == "":
 		return wire.Identity{}, fmt.Errorf("ike auth: empty identity")
+	case strings.HasPrefix(s, "@#"):
+		b, err := hex.DecodeString(strings.ReplaceAll(s[2:], ":", ""))
+		if err != nil || len(b) == 0 {
+			return wire.Identity{}, fmt.Errorf("ike auth: key ID %q is not hex", s)
+		}
+		return wire.KeyIDIdentity(b), nil
+	case strings.HasPrefix(s, "@@"):
+		return wire.RFC822Identity(s[2:]), nil
 	case strings.HasPrefix(s, "@"):
 		return wire.FQDNIdentity(s[1:]), nil
 	}
@@ -75,34 +85,62 @@ func parseDN(s string) ([]byte, error) {
 	return asn1.Marshal(seq)
 }
 
-// equalDN compares two DER distinguished names by their attributes, so that
-// a PrintableString and a UTF8String of the same text match.
+// attributeValue is one AttributeTypeAndValue of a DN with its value kept
+// raw, so that the string type and the exact octets stay visible.
+type attributeValue struct {
+	Type  asn1.ObjectIdentifier
+	Value asn1.RawValue
+}
+
+// equalDN compares two DER distinguished names as strongSwan does (its
+// compare_dn and rdn_equals): the same attribute types in the same order,
+// each value with the same octets whatever its string type (so that a
+// PrintableString and a UTF8String of the same text match), and without
+// regard to case when both are PrintableStrings or both IA5String e-mail
+// addresses.
 func equalDN(a, b []byte) bool {
 	if string(a) == string(b) {
 		return true
 	}
-	var ra, rb pkix.RDNSequence
-	if rest, err := asn1.Unmarshal(a, &ra); err != nil || len(rest) != 0 {
+	ra, ok := parseRDNs(a)
+	if !ok {
 		return false
 	}
-	if rest, err := asn1.Unmarshal(b, &rb); err != nil || len(rest) != 0 {
-		return false
-	}
-	if len(ra) != len(rb) {
+	rb, ok := parseRDNs(b)
+	if !ok || len(ra) != len(rb) {
 		return false
 	}
 	for i := range ra {
-		if len(ra[i]) != len(rb[i]) {
+		x, y := ra[i], rb[i]
+		if !x.Type.Equal(y.Type) || len(x.Value.Bytes) != len(y.Value.Bytes) {
 			return false
 		}
-		for j := range ra[i] {
-			x, y := ra[i][j], rb[i][j]
-			if !x.Type.Equal(y.Type) || fmt.Sprint(x.Value) != fmt.Sprint(y.Value) {
-				return false
-			}
+		fold := x.Value.Tag == y.Value.Tag && (x.Value.Tag == asn1.TagPrintableString ||
+			(x.Value.Tag == asn1.TagIA5String && x.Type.Equal(dnAttributes["E"])))
+		if fold && !strings.EqualFold(string(x.Value.Bytes), string(y.Value.Bytes)) ||
+			!fold && string(x.Value.Bytes) != string(y.Value.Bytes) {
+			return false
 		}
 	}
 	return true
+}
+
+// parseRDNs flattens the RDNSequence of a DER DN into its attributes, in
+// order.
+func parseRDNs(der []byte) ([]attributeValue, bool) {
+	var seq []asn1.RawValue
+	if rest, err := asn1.Unmarshal(der, &seq); err != nil || len(rest) != 0 {
+		return nil, false
+	}
+	var out []attributeValue
+	for _, set := range seq {
+		var atvs []attributeValue
+		if rest, err := asn1.UnmarshalWithParams(set.FullBytes, &atvs, "set"); err != nil || len(rest) != 0 {
+			return nil, false
+		}
+		out = append(out, atvs...)
+	}
+	return out, true
 }
 
 // MatchIdentity checks the identity the peer sent in its ID payload against

@@ -2,6 +2,8 @@ package auth
 
 import (
 	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
 	"errors"
 	"net"
 	"net/netip"
@@ -19,6 +21,9 @@ func TestParseIdentity(t *testing.T) {
 	}{
 		{"gw.example.test", wire.IDFQDN, "gw.example.test"},
 		{"@gw.example.test", wire.IDFQDN, "gw.example.test"},
+		{"@@alice", wire.IDRFC822, "alice"},
+		{"@#0a0b:ff", wire.IDKeyID, "\x0a\x0b\xff"},
+		{"@#cafe", wire.IDKeyID, "\xca\xfe"},
 		{"alice@example.test", wire.IDRFC822, "alice@example.test"},
 		{"192.0.2.1", wire.IDIPv4Addr, "\xc0\x00\x02\x01"},
 		{"2001:db8::1", wire.IDIPv6Addr, "\x20\x01\x0d\xb8\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01"},
@@ -31,7 +36,7 @@ func TestParseIdentity(t *testing.T) {
 			t.Errorf("%q: got %v %q", tc.in, id.IDType, id.Data)
 		}
 	}
-	for _, bad := range []string{"", "  ", "C=XX, Q=nope", "CN=a, =b"} {
+	for _, bad := range []string{"", "  ", "C=XX, Q=nope", "CN=a, =b", "@#", "@#xyz"} {
 		if _, err := ParseIdentity(bad); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
@@ -115,5 +120,34 @@ func TestMatchIdentity(t *testing.T) {
 	a := wire.AddrIdentity(netip.MustParseAddr("198.51.100.7"))
 	if err := MatchIdentity(a, wire.AddrIdentity(netip.MustParseAddr("::ffff:198.51.100.7"))); err != nil {
 		t.Fatalf("IPv4-mapped address: %v", err)
+	}
+}
+
+// DNs compare as strongSwan compares them: the string type does not matter,
+// case only for PrintableStrings (and IA5String e-mail addresses), and the
+// attributes keep their order.
+func TestEqualDN(t *testing.T) {
+	dn := func(tag int, cn string) []byte {
+		b, err := asn1.Marshal(pkix.RDNSequence{{{Type: asn1.ObjectIdentifier{2, 5, 4, 3}, Value: asn1.RawValue{Tag: tag, Bytes: []byte(cn)}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	for _, tc := range []struct {
+		name string
+		a, b []byte
+		want bool
+	}{
+		{"printable vs utf8", dn(asn1.TagPrintableString, "gw"), dn(asn1.TagUTF8String, "gw"), true},
+		{"printable case", dn(asn1.TagPrintableString, "GW"), dn(asn1.TagPrintableString, "gw"), true},
+		{"utf8 case", dn(asn1.TagUTF8String, "GW"), dn(asn1.TagUTF8String, "gw"), false},
+		{"mixed types case", dn(asn1.TagPrintableString, "GW"), dn(asn1.TagUTF8String, "gw"), false},
+		{"other value", dn(asn1.TagUTF8String, "gw"), dn(asn1.TagUTF8String, "gx"), false},
+		{"garbage", []byte{0x30, 0x03, 1, 2, 3}, dn(asn1.TagUTF8String, "gw"), false},
+	} {
+		if got := equalDN(tc.a, tc.b); got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
 	}
 }

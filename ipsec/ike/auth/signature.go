@@ -3,6 +3,7 @@ package auth
 import (
 	"crypto"
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rsa"
 	"crypto/sha1"
@@ -47,9 +48,11 @@ func digest(h crypto.Hash, octets []byte) ([]byte, error) {
 
 // Sign returns the AUTH data of a signature method over octets. It supports
 // AuthDigitalSignature (RFC 7427 §3: length of the AlgorithmIdentifier, the
-// identifier, the signature) with RSA and ECDSA keys, and the ECDSA methods
-// 9, 10 and 11 of RFC 4754 with a key on the method's curve. The SHA-1 RSA
-// method 1 is only verified, never produced.
+// identifier, the signature) with RSA, ECDSA and Ed25519 keys (RFC 8420:
+// Hash 0, the octets signed as they are), the ECDSA methods 9, 10 and 11 of
+// RFC 4754 with a key on the method's curve, and the RSA method 1 (PKCS#1
+// v1.5 over SHA-1, RFC 7296 §3.8), which RFC 8247 §3.2 keeps mandatory for
+// peers without RFC 7427; Choose picks it only for such a peer.
 func Sign(rand io.Reader, key crypto.Signer, method wire.AuthMethod, opts SignOptions, octets []byte) ([]byte, error) {
 	if curve, h, ok := ecdsaMethod(method); ok {
 		pub, isEC := key.Public().(*ecdsa.PublicKey)
@@ -63,12 +66,26 @@ func Sign(rand io.Reader, key crypto.Signer, method wire.AuthMethod, opts SignOp
 		}
 		return derToRS(der, (curve.Params().BitSize+7)/8)
 	}
+	if method == wire.AuthRSASignature {
+		if _, isRSA := key.Public().(*rsa.PublicKey); !isRSA {
+			return nil, fmt.Errorf("%w: %v needs an RSA key", ErrUnsupportedMethod, method)
+		}
+		d := sha1.Sum(octets)
+		sig, err := key.Sign(rand, d[:], crypto.SHA1)
+		if err != nil {
+			return nil, fmt.Errorf("ike auth: sign: %w", err)
+		}
+		return sig, nil
+	}
 	if method != wire.AuthDigitalSignature {
 		return nil, fmt.Errorf("%w: signing with %v", ErrUnsupportedMethod, method)
 	}
 	alg := SignatureAlgorithm{Hash: opts.Hash}
 	var signOpts crypto.SignerOpts = opts.Hash
 	switch key.Public().(type) {
+	case ed25519.PublicKey:
+		alg = SignatureAlgorithm{Key: KeyEd25519}
+		signOpts = crypto.Hash(0)
 	case *rsa.PublicKey:
 		alg.Key = KeyRSA
 		if opts.PSS {
@@ -84,9 +101,11 @@ func Sign(rand io.Reader, key crypto.Signer, method wire.AuthMethod, opts SignOp
 	if err != nil {
 		return nil, err
 	}
-	d, err := digest(opts.Hash, octets)
-	if err != nil {
-		return nil, err
+	d := octets
+	if alg.Key != KeyEd25519 {
+		if d, err = digest(opts.Hash, octets); err != nil {
+			return nil, err
+		}
 	}
 	sig, err := key.Sign(rand, d, signOpts)
 	if err != nil {
@@ -149,6 +168,13 @@ func verifyDigital(pub crypto.PublicKey, octets, authData []byte) error {
 		return err
 	}
 	sig := authData[1+n:]
+	if alg.Key == KeyEd25519 {
+		k, ok := pub.(ed25519.PublicKey)
+		if !ok || !ed25519.Verify(k, octets, sig) {
+			return fmt.Errorf("ike auth: %v signature: %w", alg, ErrAuthFailed)
+		}
+		return nil
+	}
 	d, err := digest(alg.Hash, octets)
 	if err != nil {
 		return err

@@ -3,12 +3,14 @@ package auth
 import (
 	"crypto"
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha1"
 	"encoding/hex"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 
@@ -111,8 +113,8 @@ func TestECDSAMethodFormat(t *testing.T) {
 	}
 }
 
-// Method 1 (RSA with SHA-1, RFC 7296 §3.8) is verified for legacy gateways
-// but never produced.
+// Method 1 (RSA with SHA-1, RFC 7296 §3.8) is PKCS#1 v1.5 over the SHA-1 of
+// the octets, for peers without RFC 7427 (RFC 8247 §3.2 keeps it a MUST).
 func TestLegacyRSAMethod(t *testing.T) {
 	rk, _ := testKeys(t)
 	d := sha1.Sum(octets)
@@ -127,8 +129,16 @@ func TestLegacyRSAMethod(t *testing.T) {
 	if err := Verify(&rk.PublicKey, wire.AuthRSASignature, octets, sig); !errors.Is(err, ErrAuthFailed) {
 		t.Fatalf("err = %v, want ErrAuthFailed", err)
 	}
-	if _, err := Sign(rand.Reader, rk, wire.AuthRSASignature, SignOptions{Hash: crypto.SHA1}, octets); !errors.Is(err, ErrUnsupportedMethod) {
-		t.Fatalf("signing with method 1: err = %v", err)
+	ours, err := Sign(rand.Reader, rk, wire.AuthRSASignature, SignOptions{}, octets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rsa.VerifyPKCS1v15(&rk.PublicKey, crypto.SHA1, d[:], ours); err != nil {
+		t.Fatalf("method 1 signature is not PKCS#1 v1.5 over SHA-1: %v", err)
+	}
+	_, eks := testKeys(t)
+	if _, err := Sign(rand.Reader, eks["P-256"], wire.AuthRSASignature, SignOptions{}, octets); !errors.Is(err, ErrUnsupportedMethod) {
+		t.Fatalf("method 1 with an ECDSA key: err = %v", err)
 	}
 	if err := Verify(&rk.PublicKey, wire.AuthSharedKeyMIC, octets, sig); !errors.Is(err, ErrUnsupportedMethod) {
 		t.Fatalf("shared key via Verify: err = %v", err)
@@ -147,5 +157,59 @@ func TestDigitalSignatureMalformed(t *testing.T) {
 	data := append([]byte{byte(len(sha1RSA))}, sha1RSA...)
 	if err := Verify(&rk.PublicKey, wire.AuthDigitalSignature, octets, append(data, 1, 2, 3)); !errors.Is(err, ErrUnsupportedMethod) {
 		t.Errorf("SHA-1: err = %v, want ErrUnsupportedMethod", err)
+	}
+}
+
+// RFC 8420: Ed25519 signs the octets themselves under the Identity hash,
+// with the AlgorithmIdentifier id-Ed25519 (RFC 8420 §2, Appendix A).
+func TestEd25519(t *testing.T) {
+	_, key, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := Sign(rand.Reader, key, wire.AuthDigitalSignature, SignOptions{}, octets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "07 300506032b6570"; hex.EncodeToString(data[:8]) != strings.ReplaceAll(want, " ", "") {
+		t.Fatalf("AlgorithmIdentifier %x, want %s", data[:8], want)
+	}
+	if !ed25519.Verify(key.Public().(ed25519.PublicKey), octets, data[8:]) {
+		t.Fatal("not an Ed25519 signature of the octets")
+	}
+	if err := Verify(key.Public(), wire.AuthDigitalSignature, octets, data); err != nil {
+		t.Fatal(err)
+	}
+	if err := Verify(key.Public(), wire.AuthDigitalSignature, []byte("other"), data); !errors.Is(err, ErrAuthFailed) {
+		t.Fatalf("other octets: err = %v", err)
+	}
+}
+
+func TestChoose(t *testing.T) {
+	rk, eks := testKeys(t)
+	_, edKey, _ := ed25519.GenerateKey(rand.Reader)
+	all := []wire.HashAlgorithm{wire.HashSHA2_256, wire.HashSHA2_384, wire.HashSHA2_512, wire.HashIdentity}
+	for _, tc := range []struct {
+		name   string
+		key    crypto.PublicKey
+		peer   []wire.HashAlgorithm
+		method wire.AuthMethod
+		hash   crypto.Hash
+	}{
+		{"rsa rfc7427", &rk.PublicKey, all, wire.AuthDigitalSignature, crypto.SHA256},
+		{"rsa sha512 only", &rk.PublicKey, []wire.HashAlgorithm{wire.HashSHA2_512}, wire.AuthDigitalSignature, crypto.SHA512},
+		{"rsa legacy", &rk.PublicKey, nil, wire.AuthRSASignature, 0},
+		{"p384 rfc7427", eks["P-384"].Public(), all, wire.AuthDigitalSignature, crypto.SHA384},
+		{"p384 legacy", eks["P-384"].Public(), []wire.HashAlgorithm{wire.HashSHA2_256}, wire.AuthECDSASHA384P384, 0},
+		{"p256 legacy", eks["P-256"].Public(), nil, wire.AuthECDSASHA256P256, 0},
+		{"ed25519", edKey.Public(), all, wire.AuthDigitalSignature, 0},
+	} {
+		m, opts, err := Choose(tc.key, tc.peer, false)
+		if err != nil || m != tc.method || opts.Hash != tc.hash {
+			t.Errorf("%s: %v %v %v, want %v %v", tc.name, m, opts.Hash, err, tc.method, tc.hash)
+		}
+	}
+	if _, _, err := Choose(edKey.Public(), []wire.HashAlgorithm{wire.HashSHA2_256}, false); !errors.Is(err, ErrUnsupportedMethod) {
+		t.Fatalf("Ed25519 without the Identity hash: err = %v", err)
 	}
 }
