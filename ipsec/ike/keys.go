@@ -1,8 +1,6 @@
 package ike
 
 import (
-	"encoding/binary"
-	"fmt"
 	"io"
 
 	"github.com/espressovpn/espresso/ipsec/ike/keymat"
@@ -27,8 +25,8 @@ func newIKEKeys(c chosen, skeyseed, ni, nr []byte, spii, spir uint64, initiator 
 	s := keymat.IKESuite{Encr: c.one(suite.TypeEncr), PRF: c.one(suite.TypePRF).ID, Integ: c.one(suite.TypeInteg)}
 	var keys *keymat.IKEKeys
 	var err error
-	if rekeyPRF != nil && rekeyPRF.ID() != s.PRF {
-		keys, err = deriveRekeyedKeys(*rekeyPRF, s, skeyseed, ni, nr, spii, spir)
+	if rekeyPRF != nil {
+		keys, err = keymat.DeriveRekeyedIKEKeys(*rekeyPRF, s, skeyseed, ni, nr, spii, spir)
 	} else {
 		keys, err = keymat.DeriveIKEKeys(s, skeyseed, ni, nr, spii, spir)
 	}
@@ -74,45 +72,4 @@ func (k *ikeKeys) skp(initiator bool) (ours, theirs []byte) {
 		return k.keys.PI, k.keys.PR
 	}
 	return k.keys.PR, k.keys.PI
-}
-
-// deriveRekeyedKeys is DeriveIKEKeys for a rekey that changes the PRF. The
-// rekeying exchange belongs to the old SA, so its PRF makes SKEYSEED
-// (RFC 7296 §2.18) and, as strongSwan does, also runs prf+; the key sizes
-// are the new SA's.
-func deriveRekeyedKeys(old keymat.PRF, s keymat.IKESuite, skeyseed, ni, nr []byte, spii, spir uint64) (*keymat.IKEKeys, error) {
-	newPRF, err := keymat.NewPRF(s.PRF)
-	if err != nil {
-		return nil, err
-	}
-	encr, ok := suite.EncrKeyMatLen(s.Encr)
-	if !ok {
-		return nil, fmt.Errorf("ike: unsupported encryption transform %v", s.Encr)
-	}
-	integ := 0
-	if !suite.IsAEAD(s.Encr) {
-		if integ = suite.IntegKeyLen(s.Integ.ID); integ == 0 {
-			return nil, fmt.Errorf("ike: unsupported integrity transform %v", s.Integ)
-		}
-	}
-	seed := make([]byte, 0, len(ni)+len(nr)+16)
-	seed = append(append(seed, ni...), nr...)
-	seed = binary.BigEndian.AppendUint64(seed, spii)
-	seed = binary.BigEndian.AppendUint64(seed, spir)
-	ps := newPRF.Size()
-	km, err := old.Plus(skeyseed, seed, 3*ps+2*integ+2*encr)
-	if err != nil {
-		return nil, err
-	}
-	next := func(n int) []byte {
-		b := km[:n:n]
-		km = km[n:]
-		return b
-	}
-	k := &keymat.IKEKeys{}
-	k.D = next(ps)
-	k.AI, k.AR = next(integ), next(integ)
-	k.EI, k.ER = next(encr), next(encr)
-	k.PI, k.PR = next(ps), next(ps)
-	return k, nil
 }

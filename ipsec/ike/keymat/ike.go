@@ -62,8 +62,31 @@ func RekeySKEYSEED(oldPRF PRF, oldSKd, gir, ni, nr []byte) []byte {
 
 // DeriveIKEKeys computes {SK_d | SK_ai | SK_ar | SK_ei | SK_er | SK_pi | SK_pr}
 // = prf+(SKEYSEED, Ni | Nr | SPIi | SPIr) (RFC 7296 §2.14) with the suite's
-// PRF, which for a rekeyed IKE SA is the new SA's PRF (§2.18).
+// PRF, for an IKE SA made by IKE_SA_INIT.
 func DeriveIKEKeys(s IKESuite, skeyseed, ni, nr []byte, spii, spir uint64) (*IKEKeys, error) {
+	prf, err := NewPRF(s.PRF)
+	if err != nil {
+		return nil, err
+	}
+	return deriveIKEKeys(prf, s, skeyseed, ni, nr, spii, spir)
+}
+
+// DeriveRekeyedIKEKeys computes the keys of an IKE SA made by rekeying one
+// (RFC 7296 §2.18) from the SKEYSEED of RekeySKEYSEED. The rekeying
+// exchange belongs to the old SA, and strongSwan runs prf+ with the old
+// SA's PRF too (derive_ike_keys in its keymat_v2.c: "use OLD SAs PRF
+// functions for both prf_plus and prf"), while the key sizes, SK_d, SK_pi
+// and SK_pr included, are the new suite's. Both readings agree unless a rekey changes the PRF; this one is
+// the one gateways run.
+func DeriveRekeyedIKEKeys(oldPRF PRF, s IKESuite, skeyseed, ni, nr []byte, spii, spir uint64) (*IKEKeys, error) {
+	if _, err := NewPRF(s.PRF); err != nil {
+		return nil, err
+	}
+	return deriveIKEKeys(oldPRF, s, skeyseed, ni, nr, spii, spir)
+}
+
+// deriveIKEKeys runs prf+ with plus and cuts the keys at the sizes of s.
+func deriveIKEKeys(plus PRF, s IKESuite, skeyseed, ni, nr []byte, spii, spir uint64) (*IKEKeys, error) {
 	prf, err := NewPRF(s.PRF)
 	if err != nil {
 		return nil, err
@@ -77,7 +100,7 @@ func DeriveIKEKeys(s IKESuite, skeyseed, ni, nr []byte, spii, spir uint64) (*IKE
 	seed = binary.BigEndian.AppendUint64(seed, spii)
 	seed = binary.BigEndian.AppendUint64(seed, spir)
 	ps := prf.Size()
-	km, err := prf.Plus(skeyseed, seed, 3*ps+2*integ+2*encr)
+	km, err := plus.Plus(skeyseed, seed, 3*ps+2*integ+2*encr)
 	if err != nil {
 		return nil, err
 	}
