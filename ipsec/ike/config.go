@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/espressovpn/espresso/ipsec/ike/eap"
 	"github.com/espressovpn/espresso/ipsec/ike/wire"
 	"github.com/espressovpn/espresso/ipsec/suite"
 )
@@ -21,14 +22,23 @@ const (
 	// AuthPSK is a pre-shared key (RFC 7296 §2.15).
 	AuthPSK AuthMethod = iota
 	// AuthCert is a certificate and its private key: RSA (PKCS#1 v1.5 or
-	// PSS) or ECDSA, signed as RFC 7427 describes when the peer supports it.
+	// PSS), ECDSA or Ed25519, signed as RFC 7427 describes when the peer
+	// supports it.
 	AuthCert
+	// AuthEAP is EAP inside IKE_AUTH (RFC 7296 §2.16), the initiator's
+	// method only: the initiator runs Config.EAP, the responder
+	// Config.EAPAuthenticator, and the method's MSK keys both closing AUTH
+	// payloads. The responder authenticates first, normally with AuthCert.
+	AuthEAP
 )
 
 // String names the method as profiles do.
 func (m AuthMethod) String() string {
-	if m == AuthCert {
+	switch m {
+	case AuthCert:
 		return "cert"
+	case AuthEAP:
+		return "eap"
 	}
 	return "psk"
 }
@@ -95,6 +105,15 @@ type Config struct {
 	// SendCertReq sends a CERTREQ for CAs (RFC 7296 §3.7); on by default
 	// through Validate whenever CAs is set.
 	SendCertReq bool
+	// EAP returns the EAP peer of one IKE_AUTH when LocalAuth is AuthEAP,
+	// set up with its methods and credentials (eap.NewPeer with
+	// mschapv2.NewPeer or eaptls.NewPeer). It is called once per
+	// connection attempt; the Daemon closes the Peer when IKE_AUTH ends.
+	EAP func() *eap.Peer
+	// EAPAuthenticator returns the authenticator of one IKE_AUTH when a
+	// responder's RemoteAuth is AuthEAP (eap.NewAuthenticator with an
+	// authenticator method), for in-process tests and host-to-host use.
+	EAPAuthenticator func() *eap.Authenticator
 
 	// IKEProposals and ESPProposals are offered (initiator) or accepted
 	// (responder), in order of preference; nil means suite.DefaultIKE and
@@ -210,6 +229,13 @@ func (c *Config) Validate() error {
 				return fmt.Errorf("ike config: %s auth psk without a pre-shared key", side.name)
 			}
 		case AuthCert:
+		case AuthEAP:
+			if side.name == "local" && (c.Responder || c.EAP == nil) {
+				return errors.New("ike config: local auth eap needs an initiator and an EAP peer")
+			}
+			if side.name == "remote" && (!c.Responder || c.EAPAuthenticator == nil) {
+				return errors.New("ike config: remote auth eap needs a responder and an EAP authenticator")
+			}
 		default:
 			return fmt.Errorf("ike config: unknown %s auth method %d", side.name, side.m)
 		}

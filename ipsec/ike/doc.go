@@ -13,7 +13,10 @@
 //     fragmentation (RFC 7383) and signature hash (RFC 7427) notifies;
 //   - ike_auth.go, ike_auth_responder.go: IKE_AUTH (§1.2, §2.15) with a
 //     pre-shared key or certificates, the configuration payload (§2.19) and
-//     traffic selectors (§2.9);
+//     traffic selectors (§2.9); authenticate.go: the AUTH payloads and the
+//     peer's certificate, through package auth;
+//   - ike_auth_eap.go, ike_auth_eap_responder.go: EAP inside IKE_AUTH
+//     (§2.16), the MSK keying the closing AUTH payloads;
 //   - rekey_child.go, rekey_ike.go: CREATE_CHILD_SA (§1.3) both ways, with
 //     collisions (§2.8.1);
 //   - informational.go: liveness checks (§1.4), DELETE (§1.4.1);

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/espressovpn/espresso/ipsec/ike/auth"
+	"github.com/espressovpn/espresso/ipsec/ike/eap"
 	"github.com/espressovpn/espresso/ipsec/ike/wire"
 )
 
@@ -37,6 +39,10 @@ var (
 	// ErrConfigRefused: the peer could not honour the configuration request
 	// (FAILED_CP_REQUIRED, INTERNAL_ADDRESS_FAILURE).
 	ErrConfigRefused = errors.New("ike: configuration request refused")
+	// ErrCredentialsRejected: the gateway refused our EAP credentials, a
+	// wrong user name or password or a client certificate it does not
+	// accept. See *EAPError; it also matches ErrAuthFailed.
+	ErrCredentialsRejected = errors.New("ike: the gateway rejected our credentials")
 )
 
 // AuthError reports a failed authentication. Local is true when the peer
@@ -177,4 +183,49 @@ func errorFromNotify(ex wire.ExchangeType, n *wire.Notify, child bool) error {
 		return &NoProposalError{Child: child}
 	}
 	return &NotifyError{Exchange: ex, Type: n.NotifyType}
+}
+
+// EAPError reports a failed EAP conversation inside IKE_AUTH (RFC 7296
+// §2.16). Err wraps one of package eap's sentinels: eap.ErrRejected when
+// the gateway refused our credentials (for EAP-MSCHAPv2 a
+// *mschapv2.FailureError, whose Code 691 is a wrong password),
+// eap.ErrAuthenticatorUnproven when the gateway failed the method's proof
+// of itself (with auth's certificate sentinel when EAP-TLS refused its
+// server certificate), eap.ErrMethodNotSupported, eap.ErrMethodFailed,
+// eap.ErrUnexpected or eap.ErrMalformed.
+type EAPError struct {
+	// Method is the EAP method that ran, 0 if none had started.
+	Method eap.Type
+	Err    error
+}
+
+func (e *EAPError) Error() string {
+	m := "EAP"
+	if e.Method != 0 {
+		m = e.Method.String()
+	}
+	if errors.Is(e.Err, eap.ErrRejected) {
+		return fmt.Sprintf("ike: the gateway rejected our %s credentials: %v", m, e.Err)
+	}
+	return fmt.Sprintf("ike: %s failed: %v", m, e.Err)
+}
+
+// Unwrap returns the conversation's error.
+func (e *EAPError) Unwrap() error { return e.Err }
+
+// Is makes errors.Is match ErrCertNotTrusted when the gateway's
+// certificate was refused inside the method, ErrAuthFailed otherwise, and
+// ErrCredentialsRejected when the gateway refused our credentials.
+func (e *EAPError) Is(target error) bool {
+	cert := errors.Is(e.Err, auth.ErrCertUntrusted) || errors.Is(e.Err, auth.ErrCertExpired) ||
+		errors.Is(e.Err, auth.ErrCertNotYetValid) || errors.Is(e.Err, auth.ErrCertKeyUsage)
+	switch target {
+	case ErrCertNotTrusted:
+		return cert
+	case ErrAuthFailed:
+		return !cert
+	case ErrCredentialsRejected:
+		return errors.Is(e.Err, eap.ErrRejected)
+	}
+	return false
 }

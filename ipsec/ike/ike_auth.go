@@ -6,8 +6,17 @@ import (
 	"github.com/espressovpn/espresso/ipsec/ike/wire"
 )
 
+// childOffer is the first Child SA as our IKE_AUTH request proposes it.
+type childOffer struct {
+	sa       *wire.SecurityAssociation
+	inSPI    uint32
+	tsi, tsr []wire.TrafficSelector
+}
+
 // sendAuth sends our IKE_AUTH request (§1.2): identities, certificates,
-// AUTH, the configuration request and the first Child SA.
+// AUTH, the configuration request and the first Child SA. With EAP the
+// request has no AUTH (§2.16): the gateway answers with its own AUTH and
+// the first EAP Request.
 func (d *Daemon) sendAuth(sa *ikeSA) {
 	id := localIdentity(&d.cfg, d.localAddr().Addr())
 	sa.localID = id
@@ -23,12 +32,16 @@ func (d *Daemon) sendAuth(sa *ikeSA) {
 	if d.cfg.RemoteID.IDType != 0 {
 		ps = append(ps, &wire.IDr{Identity: d.cfg.RemoteID})
 	}
-	auth, err := d.authPayload(sa, sa.initReq, sa.nr, id)
-	if err != nil {
-		d.down(err)
-		return
+	if d.cfg.LocalAuth == AuthEAP {
+		sa.eap = &eapState{peer: d.cfg.EAP()}
+	} else {
+		auth, err := d.authPayload(sa, sa.initReq, sa.nr, id)
+		if err != nil {
+			d.down(err)
+			return
+		}
+		ps = append(ps, auth)
 	}
-	ps = append(ps, auth)
 	// §2.4: we hold no other SA with this peer.
 	ps = append(ps, wire.NewNotify(wire.InitialContact, nil))
 	if cp := cfgRequest(&d.cfg); cp != nil {
@@ -39,16 +52,21 @@ func (d *Daemon) sendAuth(sa *ikeSA) {
 		d.down(err)
 		return
 	}
-	offer := offerSA(d.cfg.ESPProposals, wire.ProtocolESP, spiBytes(uint32(inSPI)), false, 0)
-	tsi, tsr := selectors(d.cfg.LocalTS), selectors(d.cfg.RemoteTS)
-	ps = append(ps, offer, &wire.TSi{Selectors: tsi}, &wire.TSr{Selectors: tsr})
+	co := &childOffer{
+		sa:    offerSA(d.cfg.ESPProposals, wire.ProtocolESP, spiBytes(uint32(inSPI)), false, 0),
+		inSPI: uint32(inSPI),
+		tsi:   selectors(d.cfg.LocalTS), tsr: selectors(d.cfg.RemoteTS),
+	}
+	ps = append(ps, co.sa, &wire.TSi{Selectors: co.tsi}, &wire.TSr{Selectors: co.tsr})
 	d.request(sa, wire.IKEAuth, ps, func(h wire.Header, ps wire.Payloads, _ []byte) {
-		d.authAnswered(sa, offer, uint32(inSPI), tsi, tsr, ps)
+		d.authAnswered(sa, co, ps)
 	})
 }
 
-// authAnswered completes IKE_AUTH as initiator.
-func (d *Daemon) authAnswered(sa *ikeSA, offer *wire.SecurityAssociation, inSPI uint32, tsi, tsr []wire.TrafficSelector, ps wire.Payloads) {
+// authAnswered checks the gateway's identity and authentication in the
+// first IKE_AUTH response, then completes IKE_AUTH, or with EAP goes on
+// with the conversation the response starts.
+func (d *Daemon) authAnswered(sa *ikeSA, co *childOffer, ps wire.Payloads) {
 	idr, _ := wire.First[*wire.IDr](ps)
 	if idr == nil {
 		if n := ps.ErrorNotify(); n != nil {
@@ -63,6 +81,17 @@ func (d *Daemon) authAnswered(sa *ikeSA, offer *wire.SecurityAssociation, inSPI 
 		d.down(err)
 		return
 	}
+	if sa.eap != nil {
+		sa.eap.peerID = wire.Identity{IDType: idr.Identity.IDType, Data: slices.Clone(idr.Identity.Data)}
+		d.eapAnswered(sa, co, ps)
+		return
+	}
+	d.completeAuth(sa, co, ps, idr.Identity)
+}
+
+// completeAuth takes the first Child SA and the configuration from the
+// last IKE_AUTH response, the gateway being authenticated.
+func (d *Daemon) completeAuth(sa *ikeSA, co *childOffer, ps wire.Payloads, peer wire.Identity) {
 	sa.established = true
 	d.timers.lastSent = d.clock.Now()
 	// The IKE SA stands; the Child SA may still have failed (§1.2).
@@ -72,7 +101,7 @@ func (d *Daemon) authAnswered(sa *ikeSA, offer *wire.SecurityAssociation, inSPI 
 		return
 	}
 	saPayload, _ := wire.First[*wire.SecurityAssociation](ps)
-	c, ok := accepted(offer, saPayload)
+	c, ok := accepted(co.sa, saPayload)
 	outSPI, spiOK := spiOf(c.spi)
 	if !ok || !spiOK {
 		d.sendDeleteIKE(sa)
@@ -81,7 +110,7 @@ func (d *Daemon) authAnswered(sa *ikeSA, offer *wire.SecurityAssociation, inSPI 
 	}
 	gotTSi, _ := wire.First[*wire.TSi](ps)
 	gotTSr, _ := wire.First[*wire.TSr](ps)
-	if gotTSi == nil || gotTSr == nil || !subsetOf(gotTSi.Selectors, tsi) || !subsetOf(gotTSr.Selectors, tsr) {
+	if gotTSi == nil || gotTSr == nil || !subsetOf(gotTSi.Selectors, co.tsi) || !subsetOf(gotTSr.Selectors, co.tsr) {
 		d.sendDeleteIKE(sa)
 		d.down(ErrTSUnacceptable)
 		return
@@ -93,7 +122,7 @@ func (d *Daemon) authAnswered(sa *ikeSA, offer *wire.SecurityAssociation, inSPI 
 		d.down(&NotifyError{Exchange: wire.IKEAuth, Type: wire.InternalAddressFailure})
 		return
 	}
-	ch, err := d.newChild(sa, c, inSPI, outSPI, true, nil, sa.ni, sa.nr, cloneTS(gotTSi.Selectors), cloneTS(gotTSr.Selectors))
+	ch, err := d.newChild(sa, c, co.inSPI, outSPI, true, nil, sa.ni, sa.nr, cloneTS(gotTSi.Selectors), cloneTS(gotTSr.Selectors))
 	if err == nil {
 		err = d.addInbound(ch)
 	}
@@ -106,7 +135,7 @@ func (d *Daemon) authAnswered(sa *ikeSA, offer *wire.SecurityAssociation, inSPI 
 		return
 	}
 	d.children = append(d.children, ch)
-	d.established(sa, idr.Identity, ch)
+	d.established(sa, peer, ch)
 }
 
 // established reports the connection up and starts its timers.

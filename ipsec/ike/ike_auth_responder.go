@@ -8,10 +8,16 @@ import (
 
 // authRequest answers the initiator's IKE_AUTH (§1.2): it checks the
 // initiator's authentication, authenticates us, hands out the requested
-// configuration and creates the first Child SA.
+// configuration and creates the first Child SA. With EAP (§2.16) the
+// answer is our authentication and the first EAP Request instead, and
+// the exchange goes on in eapRequest.
 func (d *Daemon) authRequest(sa *ikeSA, h wire.Header, ps wire.Payloads) {
 	if sa.initiator || sa.established {
 		d.respond(sa, h, wire.Payloads{wire.NewNotify(wire.InvalidSyntax, nil)})
+		return
+	}
+	if sa.eap != nil {
+		d.eapRequest(sa, h, ps)
 		return
 	}
 	idi, _ := wire.First[*wire.IDi](ps)
@@ -20,12 +26,31 @@ func (d *Daemon) authRequest(sa *ikeSA, h wire.Header, ps wire.Payloads) {
 		d.down(&AuthError{Reason: "IKE_AUTH request without identity"})
 		return
 	}
-	if err := d.checkPeerAuth(sa, idi.Identity, ps, sa.initReq, sa.nr); err != nil {
-		// §2.21.2: AUTHENTICATION_FAILED, then the half-open SA is gone.
-		d.respond(sa, h, wire.Payloads{wire.NewNotify(wire.AuthenticationFailed, nil)})
-		d.down(err)
+	if d.cfg.RemoteAuth == AuthEAP {
+		d.startEAP(sa, h, idi.Identity, ps)
 		return
 	}
+	if err := d.checkPeerAuth(sa, idi.Identity, ps, sa.initReq, sa.nr); err != nil {
+		d.refuseAuth(sa, h, err)
+		return
+	}
+	out, err := d.responderAuth(sa)
+	if err != nil {
+		d.refuseAuth(sa, h, err)
+		return
+	}
+	d.answerAuth(sa, h, out, ps, idi.Identity)
+}
+
+// refuseAuth answers AUTHENTICATION_FAILED; the half-open SA is then gone
+// (§2.21.2).
+func (d *Daemon) refuseAuth(sa *ikeSA, h wire.Header, err error) {
+	d.respond(sa, h, wire.Payloads{wire.NewNotify(wire.AuthenticationFailed, nil)})
+	d.down(err)
+}
+
+// responderAuth returns our identity, certificates and AUTH payload.
+func (d *Daemon) responderAuth(sa *ikeSA) (wire.Payloads, error) {
 	id := localIdentity(&d.cfg, d.localAddr().Addr())
 	sa.localID = id
 	out := wire.Payloads{&wire.IDr{Identity: id}}
@@ -36,11 +61,16 @@ func (d *Daemon) authRequest(sa *ikeSA, h wire.Header, ps wire.Payloads) {
 	}
 	auth, err := d.authPayload(sa, sa.initRsp, sa.ni, id)
 	if err != nil {
-		d.respond(sa, h, wire.Payloads{wire.NewNotify(wire.AuthenticationFailed, nil)})
-		d.down(err)
-		return
+		return nil, err
 	}
-	out = append(out, auth)
+	return append(out, auth), nil
+}
+
+// answerAuth completes IKE_AUTH as responder once the initiator is
+// authenticated: out (our authentication) goes with the configuration and
+// the first Child SA, which req, the initiator's first request, asked for.
+func (d *Daemon) answerAuth(sa *ikeSA, h wire.Header, out, req wire.Payloads, peer wire.Identity) {
+	ps := req
 	sa.established = true
 	cpReq, _ := wire.First[*wire.Configuration](ps)
 	cp, vips := answerCfg(&d.cfg, cpReq)
@@ -61,7 +91,7 @@ func (d *Daemon) authRequest(sa *ikeSA, h wire.Header, ps wire.Payloads) {
 	if errNotify != nil {
 		// The IKE SA stands without a Child SA (§1.2); the initiator decides.
 		d.respond(sa, h, append(out, errNotify))
-		d.established(sa, idi.Identity, &child{sa: &ChildSA{}})
+		d.established(sa, peer, &child{sa: &ChildSA{}})
 		return
 	}
 	out = append(out, answerSA(ch.number, wire.ProtocolESP, spiBytes(ch.c.inSPI), ch.c.prop),
@@ -72,7 +102,7 @@ func (d *Daemon) authRequest(sa *ikeSA, h wire.Header, ps wire.Payloads) {
 		return
 	}
 	d.children = append(d.children, ch.c)
-	d.established(sa, idi.Identity, ch.c)
+	d.established(sa, peer, ch.c)
 }
 
 // accepted child of a request, with the proposal number to answer.

@@ -29,6 +29,8 @@ type ikeSA struct {
 	cookie           []byte
 	initTries        int
 	localID          wire.Identity
+	// eap is the EAP conversation of IKE_AUTH while it runs (§2.16).
+	eap *eapState
 
 	// Message IDs (§2.3): sendID is the ID of our next request, recvID the
 	// one we expect of the peer. The window is one in both directions: we
@@ -124,6 +126,10 @@ func (sa *ikeSA) end() {
 	}
 	if sa.rekey != nil {
 		sa.rekey.wipe()
+	}
+	if sa.eap != nil {
+		sa.eap.close()
+		sa.eap = nil
 	}
 	sa.keys.wipe()
 	sa.reqFrags.reset()

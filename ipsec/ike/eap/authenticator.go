@@ -1,6 +1,9 @@
 package eap
 
-import "fmt"
+import (
+	"fmt"
+	"io"
+)
 
 // Outcome is what an authenticator-side method decided after a Response.
 type Outcome int
@@ -116,4 +119,16 @@ func (a *Authenticator) MSK() ([]byte, error) {
 		return nil, fmt.Errorf("%w: no MSK before Success", ErrUnexpected)
 	}
 	return a.method.MSK()
+}
+
+// Close ends the conversation and closes the method if it holds resources
+// (the EAP-TLS goroutine); the IKE responder calls it when IKE_AUTH ends,
+// whether it completed or was abandoned.
+func (a *Authenticator) Close() {
+	if a.state == Running {
+		a.state = Failed
+	}
+	if c, ok := a.method.(io.Closer); ok {
+		c.Close()
+	}
 }
