@@ -28,6 +28,13 @@ type Gateway struct {
 // StartGateway starts the gateway of top.
 func StartGateway(t testnet.T, top *testnet.Topology) *Gateway {
 	t.Helper()
+	return StartGatewayWith(t, top, nil)
+}
+
+// StartGatewayWith starts the gateway of top after edit, if not nil, has
+// changed its configuration (shorter lifetimes, other proposals).
+func StartGatewayWith(t testnet.T, top *testnet.Topology, edit func(*testnet.CharonConfig)) *Gateway {
+	t.Helper()
 	pki, err := testnet.NewPKI(testnet.ECDSAP256)
 	if err != nil {
 		t.Fatal(err)
@@ -41,7 +48,7 @@ func StartGateway(t testnet.T, top *testnet.Topology) *Gateway {
 		t.Fatal(err)
 	}
 	lan := []string{testnet.LANV4.String()}
-	c := testnet.StartCharon(t, top.Gateway, testnet.CharonConfig{
+	cfg := testnet.CharonConfig{
 		Conns: []testnet.Conn{
 			{
 				Name: "psk", LocalAuth: "psk", RemoteAuth: "psk",
@@ -58,7 +65,11 @@ func StartGateway(t testnet.T, top *testnet.Topology) *Gateway {
 		CA:      pki.CA,
 		Key:     gw,
 		DNS:     []string{testnet.DNSV4.String()},
-	})
+	}
+	if edit != nil {
+		edit(&cfg)
+	}
+	c := testnet.StartCharon(t, top.Gateway, cfg)
 	return &Gateway{Charon: c, PKI: pki, Cert: gw, ClientCert: client}
 }
 

@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/netip"
@@ -63,7 +64,11 @@ func IPerf(ns *testnet.Namespace, server, bind netip.Addr, d time.Duration, reve
 	// The server takes one test at a time and needs a moment between two:
 	// a client that comes too early is turned away, not measured.
 	for try := 0; try < 3; try++ {
-		if out, err = ns.Run(args...); err == nil || !busy(out) {
+		// iperf3 can wait forever for a peer that vanished mid-test.
+		ctx, cancel := context.WithTimeout(context.Background(), d+30*time.Second)
+		out, err = ns.RunContext(ctx, args...)
+		cancel()
+		if err == nil || !busy(out) {
 			break
 		}
 		time.Sleep(500 * time.Millisecond)

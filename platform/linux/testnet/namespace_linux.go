@@ -1,6 +1,7 @@
 package testnet
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -60,7 +61,13 @@ func NewNamespace(t T, prefix string) *Namespace {
 
 // Run runs a command inside the namespace and returns its combined output.
 func (ns *Namespace) Run(args ...string) (string, error) {
-	cmd := exec.Command("ip", append([]string{"netns", "exec", ns.Name}, args...)...)
+	return ns.RunContext(context.Background(), args...)
+}
+
+// RunContext is Run that kills the command when ctx is done, for commands
+// that could otherwise wait forever on a network that went away.
+func (ns *Namespace) RunContext(ctx context.Context, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, "ip", append([]string{"netns", "exec", ns.Name}, args...)...)
 	// A program that is interrupted mid-command takes the command with it.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	out, err := cmd.CombinedOutput()
