@@ -312,8 +312,15 @@ func (d *Daemon) localAddr() netip.AddrPort {
 
 // send writes the datagrams of one message to the peer.
 func (d *Daemon) send(pkts [][]byte) {
+	d.sendTo(pkts, d.remote, d.natt)
+	d.timers.lastSent = d.clock.Now()
+}
+
+// sendTo writes datagrams to an address, on the port-4500 socket with the
+// non-ESP marker (RFC 3948 §2.2) when natt is set and there is one.
+func (d *Daemon) sendTo(pkts [][]byte, to netip.AddrPort, natt bool) {
 	s := d.socks.IKE
-	natt := d.natt && d.socks.NATT != nil
+	natt = natt && d.socks.NATT != nil
 	if natt {
 		s = d.socks.NATT
 	}
@@ -322,12 +329,11 @@ func (d *Daemon) send(pkts [][]byte) {
 		if natt {
 			p = append(make([]byte, esp.NonESPMarkerLen, esp.NonESPMarkerLen+len(p)), p...)
 		}
-		dgs[i] = platform.Datagram{Buf: p, Addr: d.remote}
+		dgs[i] = platform.Datagram{Buf: p, Addr: to}
 	}
 	if _, err := s.WriteBatch(dgs); err != nil {
 		d.log.Debug("ike: send", "err", err)
 	}
-	d.timers.lastSent = d.clock.Now()
 }
 
 // down ends the connection: Child SAs leave the data path, keys are wiped,

@@ -10,6 +10,10 @@ import (
 // else to its IKE SA as a request or a response.
 func (d *Daemon) receive(dg datagram) {
 	m, err := wire.ParseMessage(dg.b)
+	if errors.Is(err, wire.ErrInvalidMajorVersion) {
+		d.answerMajorVersion(dg)
+		return
+	}
 	if err != nil {
 		d.log.Debug("ike: unparsable message dropped", "from", dg.from, "err", err)
 		return

@@ -22,7 +22,7 @@ func (d *Daemon) initRequest(dg datagram, m *wire.Message) {
 	}
 	if sa := d.sa; sa != nil {
 		if sa.spiI == h.SPIi && bytes.Equal(sa.initReq, dg.b) && sa.lastResp != nil && sa.lastResp.id == 0 {
-			d.sendTo(sa.lastResp.pkts, dg)
+			d.reply(sa.lastResp.pkts, dg)
 		}
 		return // one connection: the first initiator keeps it
 	}
@@ -30,7 +30,7 @@ func (d *Daemon) initRequest(dg datagram, m *wire.Message) {
 	reply := func(n *wire.Notify) {
 		hr := wire.Header{SPIi: h.SPIi, MajorVersion: wire.MajorVersion, ExchangeType: wire.IKESAInit, Flags: wire.FlagResponse}
 		if b, err := encodePlain(hr, wire.Payloads{n}); err == nil {
-			d.sendTo([][]byte{b}, dg)
+			d.reply([][]byte{b}, dg)
 		}
 	}
 	saPayload, _ := wire.First[*wire.SecurityAssociation](ps)
@@ -111,7 +111,7 @@ func (d *Daemon) initRequest(dg datagram, m *wire.Message) {
 	sa.recvID = 1
 	d.sa = sa
 	d.log.Info("ike: IKE_SA_INIT answered", "proposal", c.String(), "from", dg.from)
-	d.sendTo(sa.lastResp.pkts, dg)
+	d.reply(sa.lastResp.pkts, dg)
 	// A responder that never sees IKE_AUTH gives the half-open SA up.
 	d.timers.halfOpen = d.after(d.cfg.Retransmit.delay(0)*8, func() {
 		if d.sa == sa && !sa.established {
@@ -120,12 +120,10 @@ func (d *Daemon) initRequest(dg datagram, m *wire.Message) {
 	})
 }
 
-// sendTo answers a datagram on the socket and address it came from.
-func (d *Daemon) sendTo(pkts [][]byte, dg datagram) {
-	saved, savedNATT := d.remote, d.natt
-	d.remote, d.natt = dg.from, dg.natt
-	d.send(pkts)
-	d.remote, d.natt = saved, savedNATT
+// reply answers a datagram on the socket and address it came from.
+func (d *Daemon) reply(pkts [][]byte, dg datagram) {
+	d.sendTo(pkts, dg.from, dg.natt)
+	d.timers.lastSent = d.clock.Now()
 }
 
 // cookieFor computes the stateless cookie of §2.6: a MAC, under a secret of
