@@ -31,6 +31,16 @@ type ESPReceiver interface {
 	HandleESP(pkt []byte, from netip.AddrPort)
 }
 
+// PeerMover is an optional interface of a DataPath: when the peer's
+// address or port changes behind a NAT (RFC 7296 §2.23: a NAT may remap
+// the peer's port at any time, and the peer follows the address of
+// authenticated requests), the Daemon calls MovePeer for each installed
+// Child SA, whose Remote then holds the new address, so that
+// UDP-encapsulated ESP follows the peer.
+type PeerMover interface {
+	MovePeer(sa *ChildSA) error
+}
+
 // ChildSA is a Child SA as the data path needs it: both directions' SPIs,
 // algorithms and keys, the selectors, and where to send UDP-encapsulated
 // ESP. The keys are the Daemon's; the data path copies what it keeps (as

@@ -44,6 +44,8 @@ type pair struct {
 	cliCfg     ike.Config
 	gwCfg      ike.Config
 	withEngine bool
+	// gwPath, when set, is the gateway's data path (without an engine).
+	gwPath ike.DataPath
 }
 
 // pskConfigs returns matching initiator and responder configurations.
@@ -96,6 +98,9 @@ func (p *pair) run(t testing.TB, cfg ike.Config, addr netip.Addr, udp *memdev.Tr
 		socks.NATT = ike.EngineNATT(pr.engine.e, netip.AddrPortFrom(addr, 4500))
 	} else {
 		socks.NATT = p.net.Listen(netip.AddrPortFrom(addr, 4500))
+		if addr == gatewayAddr && p.gwPath != nil {
+			opt.DataPath = p.gwPath
+		}
 	}
 	d, err := ike.New(cfg, socks, opt)
 	if err != nil {
@@ -126,4 +131,18 @@ func next[E ike.Event](t testing.TB, p *peer) E {
 			return zero
 		}
 	}
+}
+
+// The client's NAT in TestNATRebindingMovesESP: its two ports leave from
+// an address of another documentation range.
+var (
+	natOutside500  = netip.MustParseAddrPort("198.51.100.2:40500")
+	natOutside4500 = netip.MustParseAddrPort("198.51.100.2:44500")
+)
+
+func iketestNetworkWithNAT() *iketest.Network {
+	n := iketest.NewNetwork()
+	n.SetNAT(netip.AddrPortFrom(clientAddr, 500), natOutside500)
+	n.SetNAT(netip.AddrPortFrom(clientAddr, 4500), natOutside4500)
+	return n
 }

@@ -138,10 +138,18 @@ func (d *Daemon) peerMoved(dg datagram) {
 		d.natt = true
 	}
 	if d.natt && (d.localNAT || d.remoteNAT || d.cfg.Responder) {
+		d.log.Info("ike: peer moved", "from", d.remote, "to", dg.from)
 		d.remote = dg.from
+		mover, _ := d.opt.DataPath.(PeerMover)
 		for _, c := range d.children {
-			if c.sa != nil && c.sa.Encap && c.sa.Remote != d.remote {
-				c.sa.Remote = d.remote
+			if c.sa == nil || !c.sa.Encap || c.sa.Remote == d.remote {
+				continue
+			}
+			c.sa.Remote = d.remote
+			if mover != nil && c.installed {
+				if err := mover.MovePeer(c.sa); err != nil {
+					d.log.Warn("ike: moving Child SA to the peer's new address", "spi", c.inSPI, "err", err)
+				}
 			}
 		}
 	}

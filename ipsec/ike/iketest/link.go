@@ -22,10 +22,34 @@ type Network struct {
 	mu     sync.Mutex
 	conns  map[netip.AddrPort]*Conn
 	filter Filter
+	// natOut maps an inside address to the outside one its datagrams
+	// leave as, natIn the other way.
+	natOut, natIn map[netip.AddrPort]netip.AddrPort
 }
 
 // NewNetwork returns an empty network.
-func NewNetwork() *Network { return &Network{conns: map[netip.AddrPort]*Conn{}} }
+func NewNetwork() *Network {
+	return &Network{
+		conns:  map[netip.AddrPort]*Conn{},
+		natOut: map[netip.AddrPort]netip.AddrPort{},
+		natIn:  map[netip.AddrPort]netip.AddrPort{},
+	}
+}
+
+// SetNAT translates the Conn bound to inside as a NAT would: its datagrams
+// arrive from outside, and datagrams sent to outside reach it. Calling it
+// again for the same inside address rebinds the mapping to a new outside
+// address, as a NAT does when its mapping times out; the old outside
+// address then leads nowhere.
+func (n *Network) SetNAT(inside, outside netip.AddrPort) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if old, ok := n.natOut[inside]; ok {
+		delete(n.natIn, old)
+	}
+	n.natOut[inside] = outside
+	n.natIn[outside] = inside
+}
 
 // SetFilter installs f (nil: deliver everything).
 func (n *Network) SetFilter(f Filter) {
@@ -89,13 +113,20 @@ func (c *Conn) WriteBatch(msgs []platform.Datagram) (int, error) {
 	}
 	for _, m := range msgs {
 		c.net.mu.Lock()
-		dst, f := c.net.conns[m.Addr], c.net.filter
+		src, to := c.local, m.Addr
+		if out, ok := c.net.natOut[src]; ok {
+			src = out
+		}
+		if in, ok := c.net.natIn[to]; ok {
+			to = in
+		}
+		dst, f := c.net.conns[to], c.net.filter
 		c.net.mu.Unlock()
-		if (f != nil && !f(c.local, m.Addr, m.Buf)) || dst == nil {
+		if (f != nil && !f(src, m.Addr, m.Buf)) || dst == nil {
 			continue
 		}
 		select {
-		case dst.in <- platform.Datagram{Buf: append([]byte(nil), m.Buf...), Addr: c.local}:
+		case dst.in <- platform.Datagram{Buf: append([]byte(nil), m.Buf...), Addr: src}:
 		default:
 		}
 	}

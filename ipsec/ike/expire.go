@@ -1,0 +1,67 @@
+package ike
+
+import "errors"
+
+// ErrChildExpired: the connection's Child SA reached its hard lifetime in
+// the data path before a rekey replaced it, which leaves the connection
+// without a usable Child SA. Connecting again can fix it.
+var ErrChildExpired = errors.New("ike: Child SA expired without a rekey")
+
+// Expiry is a lifetime limit one direction of a Child SA reached in the
+// data path (datapath.EventSoftExpire and EventHardExpire, including the
+// sequence numbers running out, RFC 4303 §3.3.3).
+type Expiry struct {
+	// SPI names the SA: our inbound SPI, or the peer's for Outbound.
+	SPI      uint32
+	Outbound bool
+	// Hard is set for a hard limit: the data path no longer uses the SA.
+	// A soft limit asks for a rekey.
+	Hard bool
+}
+
+// Expire hands the Daemon a lifetime event of the data path. A soft one
+// starts the Child SA's rekey now (RFC 7296 §1.3.3), without waiting for
+// its rekey timer: the sequence numbers may be running out. A hard one
+// deletes the SA (§1.4.1); when nothing had replaced it the connection is
+// left without a Child SA and goes down with ErrChildExpired, the IKE SA
+// deleted too, so that its owner connects again.
+func (d *Daemon) Expire(e Expiry) {
+	d.post(func() { d.expire(e) })
+}
+
+func (d *Daemon) expire(e Expiry) {
+	sa := d.sa
+	if sa == nil || !sa.established || sa.deleting {
+		return
+	}
+	var c *child
+	for _, x := range d.children {
+		if (!e.Outbound && x.inSPI == e.SPI) || (e.Outbound && x.outSPI == e.SPI) {
+			c = x
+		}
+	}
+	if c == nil {
+		return
+	}
+	if !e.Hard {
+		if c.state == childInstalled {
+			d.log.Info("ike: Child SA soft lifetime reached, rekeying", "spi", c.inSPI)
+			d.rekeyChild(c)
+		}
+		return
+	}
+	switch {
+	case c.state == childDeleting || c.state == childRedundant:
+		// Its delete is already under way.
+	case c.state == childRekeying:
+		// The rekey in flight replaces it and then deletes it.
+		d.log.Info("ike: Child SA hard lifetime reached during its rekey", "spi", c.inSPI)
+	case c.state == childRekeyed || c.replacement != nil:
+		d.log.Info("ike: rekeyed Child SA hard lifetime reached, deleting it", "spi", c.inSPI)
+		d.deleteChild(c, nil)
+	default:
+		d.log.Warn("ike: Child SA hard lifetime reached without a rekey", "spi", c.inSPI)
+		d.sendDeleteIKE(sa)
+		d.down(ErrChildExpired)
+	}
+}

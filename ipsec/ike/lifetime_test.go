@@ -1,0 +1,92 @@
+package ike_test
+
+import (
+	"errors"
+	"net/netip"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/espressovpn/espresso/ipsec/ike"
+)
+
+// A soft expiry from the data path rekeys the Child SA at once; a hard one
+// of the only Child SA ends the connection, which cannot carry traffic
+// any more.
+func TestDataPathExpiries(t *testing.T) {
+	cli, gw := pskConfigs(t)
+	p := &pair{cliCfg: cli, gwCfg: gw}
+	p.start(t)
+	est := next[*ike.Established](t, p.cli)
+	next[*ike.Established](t, p.gw)
+
+	p.cli.d.Expire(ike.Expiry{SPI: est.Child.InSPI})
+	r := next[*ike.ChildRekeyed](t, p.cli)
+	next[*ike.ChildRekeyed](t, p.gw)
+	if r.Old.InSPI != est.Child.InSPI {
+		t.Fatalf("rekeyed %08x, expired %08x", r.Old.InSPI, est.Child.InSPI)
+	}
+	// Expiries of SAs the Daemon does not hold change nothing.
+	p.cli.d.Expire(ike.Expiry{SPI: est.Child.InSPI, Hard: true})
+	p.cli.d.Expire(ike.Expiry{SPI: 0x12345678, Outbound: true, Hard: true})
+
+	p.cli.d.Expire(ike.Expiry{SPI: r.New.OutSPI, Outbound: true, Hard: true})
+	if err := next[*ike.Down](t, p.cli).Err; !errors.Is(err, ike.ErrChildExpired) {
+		t.Fatalf("client: %v", err)
+	}
+	if err := next[*ike.Down](t, p.gw).Err; !errors.Is(err, ike.ErrDeleted) {
+		t.Fatalf("gateway: %v", err)
+	}
+}
+
+// moveRecorder is a data path that records where each Child SA's ESP goes.
+type moveRecorder struct {
+	mu    sync.Mutex
+	moves []netip.AddrPort
+}
+
+func (m *moveRecorder) AddInbound(*ike.ChildSA) error          { return nil }
+func (m *moveRecorder) SetOutbound(*ike.ChildSA, uint32) error { return nil }
+func (m *moveRecorder) Remove(*ike.ChildSA) error              { return nil }
+func (m *moveRecorder) MovePeer(sa *ike.ChildSA) error {
+	m.mu.Lock()
+	m.moves = append(m.moves, sa.Remote)
+	m.mu.Unlock()
+	return nil
+}
+func (m *moveRecorder) moved() []netip.AddrPort {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]netip.AddrPort(nil), m.moves...)
+}
+
+// When the client's NAT rebinds its port-4500 mapping, the gateway follows
+// the client's next authenticated request and moves its Child SA's ESP to
+// the new port (RFC 7296 §2.23).
+func TestNATRebindingMovesESP(t *testing.T) {
+	cli, gw := pskConfigs(t)
+	rec := &moveRecorder{}
+	p := &pair{cliCfg: cli, gwCfg: gw, gwPath: rec}
+	p.net = iketestNetworkWithNAT()
+	p.start(t)
+	next[*ike.Established](t, p.cli)
+	ge := next[*ike.Established](t, p.gw)
+	if ge.Remote != natOutside4500 || ge.Child.Encap != true {
+		t.Fatalf("gateway sees the client at %v (encap %v), want %v", ge.Remote, ge.Child.Encap, natOutside4500)
+	}
+	rebound := netip.AddrPortFrom(natOutside4500.Addr(), 45000)
+	p.net.SetNAT(netip.AddrPortFrom(clientAddr, 4500), rebound)
+	// The client's liveness check is its next request.
+	p.clock.Advance(ike.DefaultDPDDelay + time.Second)
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		if m := rec.moved(); len(m) > 0 {
+			if m[len(m)-1] != rebound {
+				t.Fatalf("ESP moved to %v, want %v", m, rebound)
+			}
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("the gateway did not move its Child SA to the client's new port")
+}
