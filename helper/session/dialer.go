@@ -24,6 +24,11 @@ const (
 	// disarmed after a failed negotiation, so a stream of packets cannot
 	// turn into a stream of negotiations.
 	DefaultRetryDelay = 5 * time.Second
+	// DefaultChildGrace is how long an IKE SA may stay without a Child SA
+	// before the session gives it up: a gateway whose Child SA expired
+	// creates a new one at once (strongSwan does), and a tunnel without
+	// one carries nothing.
+	DefaultChildGrace = 10 * time.Second
 )
 
 // Resolver looks up the gateway's addresses; *net.Resolver is one.
@@ -43,6 +48,8 @@ type Options struct {
 	Timeout time.Duration
 	// RetryDelay is DefaultRetryDelay when 0.
 	RetryDelay time.Duration
+	// ChildGrace is DefaultChildGrace when 0.
+	ChildGrace time.Duration
 	// Workers is the number of the ESP engine's crypto goroutines; 0
 	// means one per CPU.
 	Workers int
@@ -67,6 +74,9 @@ func NewDialer(n platform.Network, opts Options) *Dialer {
 	}
 	if opts.RetryDelay <= 0 {
 		opts.RetryDelay = DefaultRetryDelay
+	}
+	if opts.ChildGrace <= 0 {
+		opts.ChildGrace = DefaultChildGrace
 	}
 	if opts.Logger == nil {
 		opts.Logger = discard{}

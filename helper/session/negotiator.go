@@ -113,7 +113,8 @@ type ChildSA struct {
 	Remote netip.AddrPort
 }
 
-// Event is one of *Established, *ChildRekeyed and *Down.
+// Event is one of *Established, *ChildUp, *ChildRekeyed, *ChildDown and
+// *Down.
 type Event interface{ sessionEvent() }
 
 // Established reports an authenticated IKE SA with its first Child SA.
@@ -132,9 +133,21 @@ type ChildRekeyed struct {
 	ESPProposal string
 }
 
+// ChildUp reports a further Child SA, created by CREATE_CHILD_SA and not
+// replacing one (RFC 7296 §1.3.1).
+type ChildUp struct{}
+
+// ChildDown reports a Child SA deleted without a replacement.
+type ChildDown struct {
+	// ByPeer is true when the gateway deleted it.
+	ByPeer bool
+}
+
 // Down reports the end of the IKE SA; Err is nil after Close.
 type Down struct{ Err error }
 
 func (*Established) sessionEvent()  {}
+func (*ChildUp) sessionEvent()      {}
 func (*ChildRekeyed) sessionEvent() {}
+func (*ChildDown) sessionEvent()    {}
 func (*Down) sessionEvent()         {}

@@ -47,6 +47,10 @@ type Session struct {
 	// retry, owned by the loop, re-arms an on-demand trap after a failed
 	// negotiation.
 	retry *time.Timer
+	// children counts the current negotiation's Child SAs and orphan runs
+	// while there is none; both are owned by the loop.
+	children int
+	orphan   *time.Timer
 
 	mu      sync.Mutex
 	neg     Negotiation // nil while none runs (on demand)
@@ -203,11 +207,15 @@ func (s *Session) loop() {
 		if s.retry != nil {
 			s.retry.Stop()
 		}
+		s.stopOrphan()
 	}()
 	for {
-		var retry <-chan time.Time
+		var retry, orphan <-chan time.Time
 		if s.retry != nil {
 			retry = s.retry.C
+		}
+		if s.orphan != nil {
+			orphan = s.orphan.C
 		}
 		select {
 		case <-s.quit:
@@ -224,6 +232,9 @@ func (s *Session) loop() {
 		case <-retry:
 			s.retry = nil
 			s.armTrap()
+		case <-orphan:
+			s.orphan = nil
+			s.orphaned()
 		}
 	}
 }
@@ -232,12 +243,18 @@ func (s *Session) handle(ev Event) {
 	switch ev := ev.(type) {
 	case *Established:
 		s.established(ev)
+	case *ChildUp:
+		s.children++
+		s.stopOrphan()
+	case *ChildDown:
+		s.childDown(ev)
 	case *ChildRekeyed:
 		s.mu.Lock()
 		s.info.ESPProposal = ev.ESPProposal
 		s.mu.Unlock()
 		s.logf(api.LevelInfo, "Child SA rekeyed (%s)", ev.ESPProposal)
 	case *Down:
+		s.stopOrphan()
 		if s.st.onDemand {
 			s.rearm(ev.Err)
 			return
@@ -250,8 +267,47 @@ func (s *Session) handle(ev Event) {
 	}
 }
 
+// childDown counts a Child SA gone; when it was the last, the IKE SA gets
+// ChildGrace for a new one before the session gives it up.
+func (s *Session) childDown(ev *ChildDown) {
+	s.children = max(s.children-1, 0)
+	by := "we"
+	if ev.ByPeer {
+		by = "the gateway"
+	}
+	s.logf(api.LevelWarn, "Child SA deleted by %s; %d left", by, s.children)
+	if s.children == 0 && s.orphan == nil {
+		s.orphan = time.NewTimer(s.d.opts.ChildGrace)
+	}
+}
+
+func (s *Session) stopOrphan() {
+	if s.orphan != nil {
+		s.orphan.Stop()
+		s.orphan = nil
+	}
+}
+
+// orphaned ends an IKE SA that has carried no Child SA for ChildGrace: an
+// always-on session ends (and conn.Manager connects again), an on-demand
+// one returns to its trap.
+func (s *Session) orphaned() {
+	if s.children > 0 {
+		return
+	}
+	err := fmt.Errorf("no Child SA for %s: the gateway deleted the tunnel and made no new one", s.d.opts.ChildGrace)
+	s.logf(api.LevelWarn, "%v", err)
+	if s.st.onDemand {
+		s.rearm(err)
+		return
+	}
+	s.end(err)
+}
+
 // established configures the system for a new IKE SA and its Child SA.
 func (s *Session) established(ev *Established) {
+	s.children = 1
+	s.stopOrphan()
 	cfg := s.st.platformConfig(s.peer.Addr(), s.hop, ev)
 	if err := s.tunnel.Set(cfg); err != nil {
 		err = configError(err)

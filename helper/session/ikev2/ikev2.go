@@ -123,8 +123,8 @@ func child(sa *ike.ChildSA) *session.ChildSA {
 	}
 }
 
-// forward translates the Daemon's events; the others (ChildUp, ChildDown,
-// IKERekeyed) change nothing the session shows. A NAT is reported only when
+// forward translates the Daemon's events; IKERekeyed changes nothing the
+// session shows. A NAT is reported only when
 // our own address is translated: a gateway that forces UDP encapsulation
 // (strongSwan's kernel-libipsec does) claims a NAT of its own side with a
 // NAT detection hash that cannot match (RFC 7296 §2.23), which says nothing
@@ -139,6 +139,10 @@ func forward(to func(session.Event), ev ike.Event) {
 			Encap:   ev.Child.Encap,
 			LocalTS: ev.Child.LocalTS, RemoteTS: ev.Child.RemoteTS,
 		})
+	case *ike.ChildUp:
+		to(&session.ChildUp{})
+	case *ike.ChildDown:
+		to(&session.ChildDown{ByPeer: ev.ByPeer})
 	case *ike.ChildRekeyed:
 		to(&session.ChildRekeyed{ESPProposal: ev.New.ESPProposal})
 	case *ike.Down:

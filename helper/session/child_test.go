@@ -1,0 +1,54 @@
+package session
+
+import (
+	"net/netip"
+	"strings"
+	"testing"
+	"testing/synctest"
+	"time"
+)
+
+// TestChildGrace: an IKE SA whose last Child SA the gateway deleted gets
+// DefaultChildGrace for a new one; a new one keeps the session, none ends
+// it so that conn.Manager connects again.
+func TestChildGrace(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		n := newTestNet()
+		neg := newFakeNegotiator(func(f *fakeNegotiation) { f.establish(t, []netip.Prefix{lanV4}) })
+		s, err := dial(t, n, neg, pskProfile())
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := neg.next(t)
+		ended := func() bool {
+			synctest.Wait()
+			select {
+			case <-s.Done():
+				return true
+			default:
+				return false
+			}
+		}
+
+		f.io.OnEvent(&ChildDown{ByPeer: true})
+		time.Sleep(DefaultChildGrace - time.Second)
+		if ended() {
+			t.Fatal("the session ended within the grace period")
+		}
+		f.io.OnEvent(&ChildUp{})
+		time.Sleep(2 * DefaultChildGrace)
+		if ended() {
+			t.Fatal("the session ended although a new Child SA came")
+		}
+
+		f.io.OnEvent(&ChildDown{ByPeer: true})
+		time.Sleep(DefaultChildGrace + time.Second)
+		if !ended() {
+			t.Fatal("an IKE SA without Child SA kept the session")
+		}
+		if err := s.Err(); err == nil || !strings.Contains(err.Error(), "no Child SA") {
+			t.Errorf("Err %v", err)
+		}
+		s.Close()
+	})
+}
