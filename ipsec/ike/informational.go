@@ -86,6 +86,16 @@ func (d *Daemon) ikeDeleted(sa *ikeSA) {
 		d.dropOld(sa)
 		return
 	}
+	if peer := sa.peerRekey; peer != nil {
+		// §2.8.2: in a collision the peer won, or never saw ours, and
+		// deleted the old SA before our own rekey was answered: the SA
+		// the peer's rekey made takes over, and ours is abandoned with
+		// the old SA.
+		d.log.Info("ike: IKE SA rekey collision: the peer deleted the old SA first")
+		sa.end()
+		d.switchIKE(sa, peer)
+		return
+	}
 	d.down(ErrDeleted)
 }
 

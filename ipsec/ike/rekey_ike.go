@@ -77,6 +77,15 @@ func (d *Daemon) rekeyIKEAnswered(sa *ikeSA, offer *wire.SecurityAssociation, ps
 	}
 	defer rk.wipe()
 	retry := func() {
+		if peer := sa.peerRekey; peer != nil {
+			// §2.8.2: the peer's rekey of the SA went through while ours
+			// failed (it had already moved on): its new SA is the one,
+			// and the peer deletes the old.
+			d.log.Info("ike: IKE SA rekey collision: the peer's rekey stands")
+			d.old = append(d.old, sa)
+			d.switchIKE(sa, peer)
+			return
+		}
 		sa.rekey = nil
 		d.timers.ikeRekey = d.after(d.cfg.Retransmit.delay(1), d.rekeyIKE)
 	}
