@@ -34,6 +34,9 @@ func TestConnect(t *testing.T) {
 			}
 			r.h.Import(p)
 			before := r.state(t)
+			if _, err := r.top.Client.Run("ping", "-c", "1", "-W", "1", testnet.LANHostV4.String()); err == nil {
+				t.Fatal("the LAN host answers without a tunnel; the test could not tell")
+			}
 
 			if out := r.up(t, "work"); !strings.Contains(out, "connected") {
 				t.Errorf("up printed %q", out)

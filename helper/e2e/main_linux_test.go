@@ -65,6 +65,7 @@ func newRig(t *testing.T, nat bool) *rig {
 	t.Helper()
 	bins := binaries(t)
 	top := testnet.NewTopology(t, testnet.Options{NAT: nat})
+	lab.IsolateLAN(t, top)
 	gw := lab.StartGateway(t, top)
 	lab.StartIPerfServer(t, top.LAN, testnet.LANHostV4)
 	return &rig{top: top, gw: gw, h: lab.StartHelper(t, top.Client, bins)}

@@ -18,6 +18,7 @@ var childSPI = regexp.MustCompile(`(?m)^\s+in\s+([0-9a-f]{8})`)
 func TestRekeyUnderLoad(t *testing.T) {
 	bins := binaries(t)
 	top := testnet.NewTopology(t, testnet.Options{})
+	lab.IsolateLAN(t, top)
 	gw := lab.StartGatewayWith(t, top, func(c *testnet.CharonConfig) {
 		// Rekeys, not expiries: the hard lifetimes stay far off, and the
 		// random part that strongSwan subtracts stays small.
@@ -62,4 +63,36 @@ func spi(t *testing.T, listSAs string) string {
 		t.Fatalf("no Child SA listed:\n%s", listSAs)
 	}
 	return m[1]
+}
+
+// TestChildExpiryRecovers: the gateway lets the Child SA expire instead of
+// rekeying it. Whether it then creates a new Child SA in the same IKE SA or
+// the helper connects again, traffic must flow again within seconds.
+func TestChildExpiryRecovers(t *testing.T) {
+	bins := binaries(t)
+	top := testnet.NewTopology(t, testnet.Options{})
+	lab.IsolateLAN(t, top)
+	gw := lab.StartGatewayWith(t, top, func(c *testnet.CharonConfig) {
+		c.Conns[0].ChildRekeyTime = "0"
+		c.Conns[0].ChildExtra = []string{"life_time = 3s"}
+	})
+	r := &rig{top: top, gw: gw, h: lab.StartHelper(t, top.Client, bins)}
+	r.h.Import(lab.PSKProfile("work"))
+	r.up(t, "work")
+	time.Sleep(4 * time.Second)
+	deadline := time.Now().Add(40 * time.Second)
+	for {
+		_, err := top.Client.Run("ping", "-c", "1", "-W", "1", testnet.LANHostV4.String())
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no traffic 40s after the Child SA expired:\n%s\n%s", gw.ListSAs(), r.h.Log())
+		}
+		time.Sleep(time.Second)
+	}
+	if st, err := r.h.Status("work"); err != nil || st.State != "connected" {
+		t.Errorf("status %+v, %v", st, err)
+	}
+	r.h.MustCtl("down", "work")
 }

@@ -69,6 +69,8 @@ func demo(t testnet.T, bin string, out io.Writer) {
 	top := testnet.NewTopology(t, testnet.Options{})
 	fmt.Fprintf(out, "    %s, %s, %s (try: ip netns exec %s ip addr)\n", top.Client.Name, top.Gateway.Name, top.LAN.Name, top.Client.Name)
 
+	lab.IsolateLAN(t, top)
+
 	step(out, "Starting strongSwan (kernel-libipsec) on the gateway: it hands out virtual IPs from %s and DNS %s, and routes the LAN %s",
 		testnet.PoolV4, testnet.DNSV4, testnet.LANV4)
 	gw := lab.StartGateway(t, top)
@@ -78,6 +80,10 @@ func demo(t testnet.T, bin string, out io.Writer) {
 	h := lab.StartHelper(t, top.Client, bins)
 	fmt.Fprintf(out, "    socket %s, state in %s\n", h.Socket, h.StateDir)
 	before := lab.ReadState(t, top.Client, h.ResolvConf)
+
+	step(out, "Without the tunnel the LAN host is out of reach: the gateway forwards nothing in the clear between the client and the LAN")
+	ping, _ := top.Client.Run("ping", "-c", "1", "-W", "1", testnet.LANHostV4.String())
+	show(out, "ping -c 1 "+testnet.LANHostV4.String(), ping)
 
 	p := lab.PSKProfile("demo")
 	step(out, "Importing the demo profile (pre-shared key, shown here without it)")

@@ -101,3 +101,22 @@ func (g *Gateway) CertProfile(name string) api.Profile {
 		RemoteTS: []string{testnet.LANV4.String()},
 	}
 }
+
+// IsolateLAN makes the gateway refuse to forward in the clear between the
+// client's side and the LAN, in both directions and both families, so that
+// whatever reaches the LAN host from the client went through a tunnel (the
+// topology otherwise routes it in the clear as well).
+func IsolateLAN(t testnet.T, top *testnet.Topology) {
+	t.Helper()
+	gw := top.Gateway
+	gw.MustRun("nft", "add table inet lab")
+	gw.MustRun("nft", "add chain inet lab forward { type filter hook forward priority 0 ; }")
+	for _, r := range [][2]string{
+		{"ip saddr 192.0.2.0/24", "ip daddr " + testnet.LANV4.String()},
+		{"ip saddr " + testnet.LANV4.String(), "ip daddr 192.0.2.0/24"},
+		{"ip6 saddr 2001:db8:1::/64", "ip6 daddr " + testnet.LANV6.String()},
+		{"ip6 saddr " + testnet.LANV6.String(), "ip6 daddr 2001:db8:1::/64"},
+	} {
+		gw.MustRun("nft", "add rule inet lab forward "+r[0]+" "+r[1]+" drop")
+	}
+}
