@@ -20,6 +20,8 @@
 //   - rekey_child.go, rekey_ike.go: CREATE_CHILD_SA (§1.3) both ways, with
 //     collisions (§2.8.1);
 //   - informational.go: liveness checks (§1.4), DELETE (§1.4.1);
+//   - expire.go: the data path's soft and hard lifetime expiries;
+//   - version.go: INVALID_MAJOR_VERSION for later IKE versions (§2.5);
 //   - retransmit.go, message.go, fragment.go: message IDs and windows (§2.3),
 //     retransmission (§2.1), SK protection (§3.14) and fragmentation.
 //
