@@ -108,6 +108,7 @@ func plain(t testnet.T, o options, c *column) {
 // routes the LAN into its TUN device.
 func strongswan(t testnet.T, o options, c *column) {
 	top := testnet.NewTopology(t, testnet.Options{})
+	lab.IsolateLAN(t, top) // only the tunnel reaches the LAN
 	lab.StartGateway(t, top)
 	lab.StartIPerfServer(t, top.LAN, testnet.LANHostV4)
 	cli := testnet.StartCharon(t, top.Client, testnet.CharonConfig{
@@ -131,6 +132,7 @@ func strongswan(t testnet.T, o options, c *column) {
 // with UDP and reads the helper's peak resident memory.
 func espresso(t testnet.T, bins lab.Binaries, o options, c *column, out io.Writer) {
 	top := testnet.NewTopology(t, testnet.Options{})
+	lab.IsolateLAN(t, top) // only the tunnel reaches the LAN
 	lab.StartGateway(t, top)
 	lab.StartIPerfServer(t, top.LAN, testnet.LANHostV4)
 	h := lab.StartHelper(t, top.Client, bins)
