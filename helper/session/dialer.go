@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/netip"
 	"time"
 
@@ -42,7 +41,10 @@ type Options struct {
 	Negotiator Negotiator
 	// Logger receives the session's progress; nil discards it.
 	Logger conn.Logger
-	// Resolver resolves gateway host names; nil means net.DefaultResolver.
+	// Resolver resolves gateway host names; nil means
+	// platform.MarkedResolver with the profile's fwmark, or
+	// platform.KillSwitchMark, so that the look-up passes a kill switch
+	// that blocks everyone else's DNS while the tunnel is down.
 	Resolver Resolver
 	// Timeout bounds a negotiation; 0 means DefaultTimeout.
 	Timeout time.Duration
@@ -66,9 +68,6 @@ var _ conn.Dialer = (*Dialer)(nil)
 
 // NewDialer returns a Dialer that configures the system through n.
 func NewDialer(n platform.Network, opts Options) *Dialer {
-	if opts.Resolver == nil {
-		opts.Resolver = net.DefaultResolver
-	}
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultTimeout
 	}
@@ -192,7 +191,15 @@ func (s *Session) resolve(ctx context.Context) (netip.Addr, error) {
 	if a, err := netip.ParseAddr(s.st.host); err == nil {
 		return a.Unmap(), nil
 	}
-	addrs, err := s.d.opts.Resolver.LookupNetIP(ctx, "ip", s.st.host)
+	r := s.d.opts.Resolver
+	if r == nil {
+		mark := s.st.fwmark
+		if mark == 0 {
+			mark = platform.KillSwitchMark
+		}
+		r = platform.MarkedResolver(mark)
+	}
+	addrs, err := r.LookupNetIP(ctx, "ip", s.st.host)
 	if err != nil {
 		return netip.Addr{}, fmt.Errorf("cannot resolve the gateway %s: %w", s.st.host, err)
 	}
