@@ -16,6 +16,9 @@ import (
 	"github.com/espressovpn/espresso/platform"
 )
 
+// ikeReadBatch is how many datagrams one read of the IKE socket takes.
+const ikeReadBatch = 4
+
 // eventQueue bounds the negotiation events waiting for the session's
 // goroutine; a negotiation reports a handful in its life.
 const eventQueue = 8
@@ -173,7 +176,10 @@ func (s *Session) deliver(b []byte, from netip.AddrPort, natt bool) {
 // is the engine's: it hands the IKE messages it finds there to deliver.)
 func (s *Session) readIKE() {
 	defer s.wg.Done()
-	msgs := make([]platform.Datagram, max(s.ikeT.BatchSize(), 1))
+	// Port 500 sees a few IKE_SA_INIT messages and little else (the
+	// exchange moves to port 4500 at once, RFC 7296 §2.23); a few buffers
+	// of the largest UDP payload do.
+	msgs := make([]platform.Datagram, min(max(s.ikeT.BatchSize(), 1), ikeReadBatch))
 	for i := range msgs {
 		msgs[i].Buf = make([]byte, 0, 65535)
 	}
