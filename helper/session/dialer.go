@@ -181,6 +181,7 @@ func (s *Session) open(ctx context.Context) error {
 	if s.eng, err = datapath.New(cfg); err != nil {
 		return fmt.Errorf("data path: %w", err)
 	}
+	s.inst = newEngineInstaller(s.eng)
 	s.eng.SetIKEHandler(func(msg []byte, from netip.AddrPort) { s.deliver(msg, from, true) })
 	return nil
 }

@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"sync"
 
+	"github.com/espressovpn/espresso/helper/conn"
 	"github.com/espressovpn/espresso/ipsec/datapath"
 	"github.com/espressovpn/espresso/ipsec/sad"
 	"github.com/espressovpn/espresso/ipsec/spd"
@@ -20,15 +22,27 @@ const mainReqID = 1
 // its outbound direction held back, so the engine keeps sending on the
 // current SA of the ReqID while the peer may not have the new one yet;
 // SetOutbound moves the traffic over (RFC 7296 §2.8).
+//
+// It also keeps the session's traffic counters: the engine counts each
+// SA's payload bytes and packets until the SA is removed, so the installer
+// adds a removed SA's counts to retired and sums the live ones.
 type engineInstaller struct {
 	eng *datapath.Engine
+
+	mu      sync.Mutex
+	live    map[uint32]bool // inbound SPIs installed
+	retired conn.Counters
 }
 
-var _ DataPath = engineInstaller{}
+var _ DataPath = (*engineInstaller)(nil)
+
+func newEngineInstaller(eng *datapath.Engine) *engineInstaller {
+	return &engineInstaller{eng: eng, live: map[uint32]bool{}}
+}
 
 // AddInbound installs sa, its outbound direction held back unless no SA of
 // its ReqID carries traffic yet.
-func (e engineInstaller) AddInbound(sa *ChildSA) error {
+func (e *engineInstaller) AddInbound(sa *ChildSA) error {
 	reqID := sa.ReqID
 	if reqID == 0 {
 		reqID = mainReqID
@@ -50,22 +64,62 @@ func (e engineInstaller) AddInbound(sa *ChildSA) error {
 	if err != nil {
 		return fmt.Errorf("install child SA: %w", err)
 	}
+	e.mu.Lock()
+	e.live[sa.Inbound.SPI] = true
+	e.mu.Unlock()
 	return nil
 }
 
 // SetOutbound moves the ReqID's outbound traffic to sa.
-func (e engineInstaller) SetOutbound(sa *ChildSA, _ uint32) error {
+func (e *engineInstaller) SetOutbound(sa *ChildSA, _ uint32) error {
 	return e.eng.SwitchOutbound(sa.Inbound.SPI)
 }
 
 // Remove deletes both directions of sa; an SA the engine does not hold is
 // already gone.
-func (e engineInstaller) Remove(sa *ChildSA) error {
+func (e *engineInstaller) Remove(sa *ChildSA) error {
+	e.mu.Lock()
+	if e.live[sa.Inbound.SPI] {
+		delete(e.live, sa.Inbound.SPI)
+		e.retire(sa.Inbound.SPI)
+	}
+	e.mu.Unlock()
 	err := e.eng.Remove(sa.Inbound.SPI)
 	if errors.Is(err, datapath.ErrNoSuchSA) {
 		return nil
 	}
 	return err
+}
+
+// retire adds the counts of the SA with inbound SPI spi to retired; the
+// caller holds mu. Packets the engine counts between this and the SA's
+// removal are not counted: a rekey retires an SA that carries nothing
+// any more.
+func (e *engineInstaller) retire(spi uint32) {
+	if in, out, ok := e.eng.SACounters(spi); ok {
+		e.retired = addCounters(e.retired, in, out)
+	}
+}
+
+// Counters returns the payload bytes and packets of every Child SA so far.
+func (e *engineInstaller) Counters() conn.Counters {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	c := e.retired
+	for spi := range e.live {
+		if in, out, ok := e.eng.SACounters(spi); ok {
+			c = addCounters(c, in, out)
+		}
+	}
+	return c
+}
+
+func addCounters(c conn.Counters, in, out sad.Counters) conn.Counters {
+	c.BytesIn += in.Bytes
+	c.PacketsIn += in.Packets
+	c.BytesOut += out.Bytes
+	c.PacketsOut += out.Packets
+	return c
 }
 
 // selectors pairs every local prefix with every remote prefix of the same

@@ -38,6 +38,7 @@ type Session struct {
 	ikeT, nattT, rawT platform.Transport
 	tunnel            platform.Tunnel
 	eng               *datapath.Engine
+	inst              *engineInstaller
 
 	events chan genEvent
 	up     chan struct{} // closed at the first configured Child SA
@@ -135,7 +136,7 @@ func (s *Session) negotiate() error {
 	neg, err := s.d.opts.Negotiator.Start(p, Plumbing{
 		IKE:      s.ikeT,
 		NATT:     s.nattT,
-		DataPath: engineInstaller{s.eng},
+		DataPath: s.inst,
 		OnEvent:  func(ev Event) { s.onEvent(genEvent{gen, ev}) },
 		Logf:     s.logf,
 	})
@@ -396,13 +397,13 @@ func (s *Session) Info() conn.Info {
 	return s.info
 }
 
-// Counters implements conn.Session with the engine's counters.
+// Counters implements conn.Session: the payload bytes and packets of the
+// session's Child SAs.
 func (s *Session) Counters() conn.Counters {
-	if s.eng == nil {
+	if s.inst == nil {
 		return conn.Counters{}
 	}
-	st := s.eng.Stats()
-	return conn.Counters{BytesIn: st.BytesIn, BytesOut: st.BytesOut, PacketsIn: st.PacketsIn, PacketsOut: st.PacketsOut}
+	return s.inst.Counters()
 }
 
 // Done implements conn.Session.

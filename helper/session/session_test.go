@@ -117,8 +117,8 @@ func TestDialConfiguresAndCarriesTraffic(t *testing.T) {
 		t.Errorf("info %+v", info)
 	}
 	c := s.Counters()
-	if c.PacketsIn != 1 || c.PacketsOut != 1 || c.BytesIn != uint64(len(in)) || c.BytesOut == 0 {
-		t.Errorf("counters %+v, want one packet each way", c)
+	if c.PacketsIn != 1 || c.PacketsOut != 1 || c.BytesIn != uint64(len(in)) || c.BytesOut != uint64(len(out)) {
+		t.Errorf("counters %+v, want one packet each way, %d payload bytes in and %d out", c, len(in), len(out))
 	}
 
 	if err := s.Close(); err != nil {
@@ -126,6 +126,9 @@ func TestDialConfiguresAndCarriesTraffic(t *testing.T) {
 	}
 	if len(n.Installed()) != 0 {
 		t.Errorf("the system still holds %v after Close", n.Installed())
+	}
+	if after := s.Counters(); after != c {
+		t.Errorf("counters %+v after the Child SA was removed, want %+v kept", after, c)
 	}
 	if !f.isClosed() || !dev.Closed() {
 		t.Error("Close left the negotiation or the device open")
