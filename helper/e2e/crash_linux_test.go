@@ -42,3 +42,18 @@ func TestHelperKilled(t *testing.T) {
 		t.Errorf("down left the system changed:\n%s", d)
 	}
 }
+
+// TestHelperStopped: a helper told to stop (SIGTERM, as systemd does)
+// while connected deletes the IKE SA and restores the system before it
+// exits.
+func TestHelperStopped(t *testing.T) {
+	r := newRig(t, false)
+	r.h.Import(lab.PSKProfile("work"))
+	before := r.state(t)
+	r.up(t, "work")
+	r.h.Stop()
+	if d := before.Diff(r.state(t)); d != "" {
+		t.Errorf("the stopped helper left the system changed:\n%s", d)
+	}
+	waitGatewayClean(t, r.gw)
+}

@@ -95,6 +95,18 @@ func (h *Helper) Kill() {
 	}
 }
 
+// Stop ends the helper with SIGTERM, as the service manager does, and
+// waits for it to exit.
+func (h *Helper) Stop() {
+	h.t.Helper()
+	if err := h.proc.Signal(syscall.SIGTERM); err != nil {
+		h.t.Fatal(err)
+	}
+	if ok, _ := h.proc.Wait(40 * time.Second); !ok {
+		h.t.Fatal("the helper did not stop within 40s of SIGTERM")
+	}
+}
+
 // PID is the helper's process ID (`ip netns exec` execs it in place).
 func (h *Helper) PID() int { return h.proc.PID() }
 
