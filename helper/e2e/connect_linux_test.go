@@ -125,3 +125,22 @@ func waitGatewayClean(t *testing.T, gw *lab.Gateway) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// TestGatewayByName: a profile naming its gateway by host name connects:
+// the helper resolves it (through the marked resolver) and expects the
+// gateway to prove that name.
+func TestGatewayByName(t *testing.T) {
+	r := newRig(t, false)
+	lab.StartDNS(t, r.top.Gateway, testnet.GatewayV4, map[string]netip.Addr{lab.GatewayID: testnet.GatewayV4})
+	p := lab.PSKProfile("work")
+	p.Gateway, p.RemoteID = lab.GatewayID, ""
+	r.h.Import(p)
+	r.up(t, "work")
+	if st, err := r.h.Status("work"); err != nil || st.State != api.StateConnected || st.Gateway != lab.GatewayID {
+		t.Errorf("status %+v, %v", st, err)
+	}
+	if out, err := r.top.Client.Run("ping", "-c", "2", "-i", "0.2", "-W", "2", testnet.LANHostV4.String()); err != nil {
+		t.Errorf("no ping through the tunnel: %v\n%s", err, out)
+	}
+	r.h.MustCtl("down", "work")
+}

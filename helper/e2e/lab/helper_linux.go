@@ -61,7 +61,8 @@ func StartHelper(t testnet.T, ns *testnet.Namespace, bins Binaries) *Helper {
 		}
 		os.RemoveAll(dir)
 	})
-	h.ResolvConf = ns.ResolvConf("nameserver 192.0.2.53\n")
+	// The gateway's outer address, where StartDNS can answer.
+	h.ResolvConf = ns.ResolvConf("nameserver " + testnet.GatewayV4.String() + "\n")
 	h.Start()
 	return h
 }
