@@ -250,7 +250,7 @@ func TestConnectionStatusHasEveryField(t *testing.T) {
 	}
 	want := []string{"name", "state", "gateway", "virtual_ips", "dns", "local_ts", "remote_ts",
 		"ike_proposal", "esp_proposal", "nat_detected", "encapsulation", "bytes_in", "bytes_out",
-		"packets_in", "packets_out", "established_at", "last_error"}
+		"packets_in", "packets_out", "established_at", "last_error", "error_code", "reconnect"}
 	for _, k := range want {
 		if _, ok := m[k]; !ok {
 			t.Errorf("field %q missing", k)
@@ -259,6 +259,55 @@ func TestConnectionStatusHasEveryField(t *testing.T) {
 	}
 	for k := range m {
 		t.Errorf("unexpected field %q", k)
+	}
+}
+
+// The reconnection's progress is data: its keys are part of the status
+// contract as much as the status's own.
+func TestReconnectKeys(t *testing.T) {
+	next := time.Date(2026, 3, 4, 10, 0, 8, 0, time.UTC)
+	st := ConnectionStatus{Name: "a", State: StateReconnecting, LastError: "no answer", ErrorCode: FailurePeerUnreachable,
+		Reconnect: &Reconnect{Attempt: 3, NextAt: &next, Reason: "no answer", ErrorCode: FailurePeerUnreachable}}
+	data, err := json.Marshal(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		ErrorCode string         `json:"error_code"`
+		Reconnect map[string]any `json:"reconnect"`
+	}
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	if m.ErrorCode != "peer_unreachable" {
+		t.Errorf("error_code = %q", m.ErrorCode)
+	}
+	want := map[string]any{"attempt": 3.0, "next_at": "2026-03-04T10:00:08Z", "reason": "no answer", "error_code": "peer_unreachable"}
+	for k, v := range want {
+		if m.Reconnect[k] != v {
+			t.Errorf("reconnect.%s = %v, want %v", k, m.Reconnect[k], v)
+		}
+	}
+	if len(m.Reconnect) != len(want) {
+		t.Errorf("reconnect = %v", m.Reconnect)
+	}
+	var back ConnectionStatus
+	if err := json.Unmarshal(data, &back); err != nil || back.Reconnect == nil || !back.Reconnect.NextAt.Equal(next) {
+		t.Errorf("round trip: %+v, %v", back.Reconnect, err)
+	}
+}
+
+// A connect failure carries its code through the client.
+func TestClientConnectFailureCode(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST "+PathConnect, func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 502, ErrorBody{&Error{Code: CodeConnectFailed, Message: "ike: no proposal chosen", ErrorCode: FailureNoProposal}})
+	})
+	c := serve(t, mux)
+	_, err := c.Connect(context.Background(), "work", ConnectRequest{}, true)
+	var e *Error
+	if !errors.As(err, &e) || e.Code != CodeConnectFailed || e.ErrorCode != FailureNoProposal {
+		t.Errorf("err = %#v", err)
 	}
 }
 

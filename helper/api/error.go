@@ -70,6 +70,9 @@ type Error struct {
 	// Field is the profile key that is wrong (CodeInvalidProfile), e.g.
 	// "gateway" or "remote_ts[1]"; empty otherwise.
 	Field string `json:"field,omitempty"`
+	// ErrorCode classifies a CodeConnectFailed: why the attempt failed,
+	// as in ConnectionStatus.ErrorCode; empty otherwise.
+	ErrorCode FailureCode `json:"error_code,omitempty"`
 }
 
 // ErrorBody is the JSON body of every error response.

@@ -18,7 +18,8 @@ const (
 	// StateReconnecting: the tunnel was lost and the helper is establishing
 	// it again.
 	StateReconnecting State = "reconnecting"
-	// StateFailed: the last attempt failed; LastError says why.
+	// StateFailed: the last attempt failed; LastError and ErrorCode say
+	// why.
 	StateFailed State = "failed"
 )
 
@@ -42,6 +43,7 @@ const (
 // ConnectionStatus is the state of one profile's connection, with exactly
 // the fields `espressoctl status --json` prints. Fields that do not apply
 // in the current state are empty, zero or null; all are always present.
+// Fields may be added, none is renamed.
 type ConnectionStatus struct {
 	// Name is the profile's name.
 	Name string `json:"name"`
@@ -78,6 +80,14 @@ type ConnectionStatus struct {
 	// EstablishedAt is when the current tunnel came up; null when not
 	// connected.
 	EstablishedAt *time.Time `json:"established_at"`
-	// LastError is the reason of the last failure, in words; empty if none.
+	// LastError is the reason of the last failure, in words; empty if
+	// none. While reconnecting it is the reason the tunnel was lost or the
+	// last attempt failed; Reconnect has the progress.
 	LastError string `json:"last_error"`
+	// ErrorCode classifies LastError for programs; empty when LastError
+	// is.
+	ErrorCode FailureCode `json:"error_code"`
+	// Reconnect is the progress of the reconnection while the state is
+	// StateReconnecting; null otherwise.
+	Reconnect *Reconnect `json:"reconnect"`
 }

@@ -34,16 +34,16 @@ func TestNetworkChangeRetriesNow(t *testing.T) {
 		time.Sleep(5*time.Second + 10*time.Second + 20*time.Second + time.Second)
 		synctest.Wait()
 		before := d.count()
-		if st, _ := m.StatusOf("work"); st.LastError != "reconnecting (attempt 5, next in 39s): gateway unreachable" {
-			t.Fatalf("before the change: %q", st.LastError)
+		if st, _ := m.StatusOf("work"); progress(st) != "attempt 5, next in 39s: gateway unreachable" {
+			t.Fatalf("before the change: %q", progress(st))
 		}
 		mon.Trigger(platform.ChangeWake)
 		synctest.Wait()
 		if d.count() != before+1 {
 			t.Fatalf("no attempt right after the network change (%d dials, were %d)", d.count(), before)
 		}
-		if st, _ := m.StatusOf("work"); st.LastError != "reconnecting (attempt 6, next in 5s): gateway unreachable" {
-			t.Errorf("backoff did not start over: %q", st.LastError)
+		if st, _ := m.StatusOf("work"); progress(st) != "attempt 6, next in 5s: gateway unreachable" {
+			t.Errorf("backoff did not start over: %q", progress(st))
 		}
 	})
 }

@@ -193,8 +193,8 @@ func TestResumeAfterCrash(t *testing.T) {
 		synctest.Wait()
 		// A resumed connection retries like a reconnection: its first
 		// failure is not final.
-		if st, _ := m.StatusOf("work"); st.State != api.StateReconnecting || st.LastError != "reconnecting (attempt 2, next in 5s): gateway unreachable" {
-			t.Errorf("after the first failure: %s %q", st.State, st.LastError)
+		if st, _ := m.StatusOf("work"); st.State != api.StateReconnecting || progress(st) != "attempt 2, next in 5s: gateway unreachable" {
+			t.Errorf("after the first failure: %s %q", st.State, progress(st))
 		}
 		if names, _ := ks.Engaged(); !slices.Equal(names, []string{"work"}) {
 			t.Errorf("engaged %v", names)

@@ -29,10 +29,12 @@ var ErrBusy = errors.New("the connection is active; disconnect it first")
 var ErrDisconnected = errors.New("the connection was disconnected before it came up")
 
 // FailedError is returned by Wait when the connection attempt failed. Its
-// message is the reason in words, as in ConnectionStatus.LastError.
+// message is the reason in words, as in ConnectionStatus.LastError, and
+// Code classifies it, as ConnectionStatus.ErrorCode does.
 type FailedError struct {
 	Name string
 	Err  error
+	Code api.FailureCode
 }
 
 func (e *FailedError) Error() string { return e.Err.Error() }
@@ -69,6 +71,8 @@ type conn struct {
 	gateway string
 	state   api.State
 	lastErr string
+	// code classifies lastErr (Classify).
+	code api.FailureCode
 	// failure is the error behind a StateFailed, for Wait.
 	failure error
 	session Session
@@ -191,7 +195,7 @@ func (m *Manager) start(p api.Profile, resumed bool) error {
 	}
 	ctx, stop := context.WithCancel(m.ctx)
 	c.stop, c.done, c.kick = stop, make(chan struct{}), make(chan struct{}, 1)
-	c.lastErr = ""
+	c.lastErr, c.code = "", ""
 	if resumed {
 		c.retry = retryState{attempt: 1}
 		m.setStateLocked(c, api.StateReconnecting)
@@ -252,7 +256,7 @@ func (m *Manager) Wait(ctx context.Context, name string) (api.ConnectionStatus, 
 		case api.StateConnected:
 			return st, nil
 		case api.StateFailed:
-			return st, &FailedError{Name: name, Err: failure}
+			return st, &FailedError{Name: name, Err: failure, Code: st.ErrorCode}
 		case api.StateDisconnected:
 			return st, ErrDisconnected
 		}

@@ -160,8 +160,8 @@ func TestConnectDropReconnectDisconnect(t *testing.T) {
 		st, _ = m.StatusOf("work")
 		// The session lasted less than policy.Stable: the first attempt
 		// waits the backoff.
-		if st.State != api.StateReconnecting || st.LastError != "reconnecting (attempt 1, next in 1s): peer did not answer dead peer detection" {
-			t.Errorf("after drop: %s %q", st.State, st.LastError)
+		if st.State != api.StateReconnecting || progress(st) != "attempt 1, next in 1s: peer did not answer dead peer detection" {
+			t.Errorf("after drop: %s %q", st.State, progress(st))
 		}
 		<-s1.closed // the dropped session was cleaned up
 		time.Sleep(time.Second)

@@ -54,12 +54,12 @@ func TestBackoffDoublesToTwoMinutesUnbounded(t *testing.T) {
 		s.drop(errors.New("peer did not answer dead peer detection"))
 		synctest.Wait()
 		// The first attempt went at once and failed; the second waits 5s.
-		if st, _ := m.StatusOf("work"); st.State != api.StateReconnecting || st.LastError != "reconnecting (attempt 2, next in 5s): gateway unreachable" {
-			t.Errorf("after the first attempt: %s %q", st.State, st.LastError)
+		if st, _ := m.StatusOf("work"); st.State != api.StateReconnecting || progress(st) != "attempt 2, next in 5s: gateway unreachable" {
+			t.Errorf("after the first attempt: %s %q", st.State, progress(st))
 		}
 		time.Sleep(2 * time.Second)
-		if st, _ := m.StatusOf("work"); st.LastError != "reconnecting (attempt 2, next in 3s): gateway unreachable" {
-			t.Errorf("countdown: %q", st.LastError)
+		if st, _ := m.StatusOf("work"); progress(st) != "attempt 2, next in 3s: gateway unreachable" {
+			t.Errorf("countdown: %q", progress(st))
 		}
 		time.Sleep(30 * time.Minute)
 		synctest.Wait()

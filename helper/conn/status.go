@@ -2,7 +2,6 @@ package conn
 
 import (
 	"net/netip"
-	"time"
 
 	"github.com/espressovpn/espresso/helper/api"
 )
@@ -16,17 +15,17 @@ func (m *Manager) statusLocked(c *conn) api.ConnectionStatus {
 		State:      c.state,
 		Gateway:    c.gateway,
 		LastError:  c.lastErr,
+		ErrorCode:  c.code,
 		VirtualIPs: []string{},
 		DNS:        []string{},
 		LocalTS:    []string{},
 		RemoteTS:   []string{},
 	}
 	if c.state == api.StateReconnecting && c.retry.attempt > 0 {
-		// The API has no field of its own for the progress of a
-		// reconnection, so it leads the reason.
-		st.LastError = c.retry.describe(time.Now())
-		if c.lastErr != "" {
-			st.LastError += ": " + c.lastErr
+		st.Reconnect = &api.Reconnect{Attempt: c.retry.attempt, Reason: c.lastErr, ErrorCode: c.code}
+		if !c.retry.next.IsZero() {
+			t := c.retry.next.UTC()
+			st.Reconnect.NextAt = &t
 		}
 	}
 	if c.session == nil || c.state != api.StateConnected {

@@ -133,7 +133,7 @@ func (m *Manager) connected(c *conn, s Session) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	c.session = s
-	c.lastErr = ""
+	c.lastErr, c.code = "", ""
 	c.retry = retryState{}
 	if a := info.Peer.Addr(); a.IsValid() && !containsAddr(c.peers, a.Unmap()) {
 		c.peers = append(c.peers, a.Unmap())
@@ -147,7 +147,7 @@ func (m *Manager) waiting(c *conn, err error, attempt int, next time.Time) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	c.session = nil
-	c.lastErr = describe(err)
+	c.lastErr, c.code = describe(err), Classify(err)
 	c.retry = retryState{attempt: attempt, next: next}
 	m.log.Logf(api.LevelInfo, c.name, "%s", c.retry.describe(time.Now()))
 	m.setStateLocked(c, api.StateReconnecting)
@@ -166,7 +166,7 @@ func (m *Manager) fail(c *conn, err error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	c.session = nil
-	c.lastErr = describe(err)
+	c.lastErr, c.code = describe(err), Classify(err)
 	c.failure = err
 	c.retry = retryState{}
 	m.setStateLocked(c, api.StateFailed)

@@ -1,0 +1,90 @@
+package api
+
+import "time"
+
+// FailureCode says, for a program, why a connection attempt failed or a
+// tunnel was lost: ConnectionStatus.ErrorCode, Reconnect.ErrorCode and
+// Error.ErrorCode carry it next to the reason in words. Clients branch on
+// the code and treat one they do not know like FailureInternal: new codes
+// may be added, none is renamed.
+type FailureCode string
+
+// The failure codes. The helper derives them from the typed errors of the
+// IKEv2 implementation (RFC 7296 §3.10.1 names the notify behind several).
+const (
+	// FailureAuthLocal: the gateway refused our authentication
+	// (AUTHENTICATION_FAILED): a wrong pre-shared key, or a client
+	// certificate it does not accept.
+	FailureAuthLocal FailureCode = "auth_failed_local"
+	// FailureAuthGateway: the gateway's own authentication did not verify:
+	// its AUTH payload does not match the pre-shared key or its
+	// certificate's key, or it failed to prove itself inside EAP.
+	FailureAuthGateway FailureCode = "auth_failed_gateway"
+	// FailureEAPRejected: the gateway refused our EAP credentials: for
+	// EAP-MSCHAPv2 a wrong user name or password, for EAP-TLS a client
+	// certificate it does not accept (RFC 7296 §2.16).
+	FailureEAPRejected FailureCode = "eap_rejected"
+	// FailureEAPMethod: the gateway and the profile agree on no EAP
+	// method.
+	FailureEAPMethod FailureCode = "eap_method"
+	// FailureNoProposal: no IKE or ESP proposal is acceptable to both
+	// sides (NO_PROPOSAL_CHOSEN).
+	FailureNoProposal FailureCode = "no_proposal"
+	// FailureTSUnacceptable: the gateway refused the traffic selectors
+	// (TS_UNACCEPTABLE, RFC 7296 §2.9).
+	FailureTSUnacceptable FailureCode = "ts_unacceptable"
+	// FailureConfigRefused: the gateway assigned no virtual IP
+	// (INTERNAL_ADDRESS_FAILURE, FAILED_CP_REQUIRED; RFC 7296 §3.15.4).
+	FailureConfigRefused FailureCode = "config_refused"
+	// FailurePeerUnreachable: the gateway answered no request after every
+	// retransmission, or dead peer detection gave up (RFC 7296 §2.4).
+	FailurePeerUnreachable FailureCode = "peer_unreachable"
+	// FailureTimeout: the negotiation did not finish in the time the
+	// helper allows it.
+	FailureTimeout FailureCode = "timeout"
+	// FailureDNS: the gateway's host name did not resolve.
+	FailureDNS FailureCode = "dns_failed"
+	// FailureCertUntrusted: the gateway's certificate does not chain to
+	// the profile's CA.
+	FailureCertUntrusted FailureCode = "cert_untrusted"
+	// FailureCertExpired: the gateway's certificate (or one of its chain)
+	// has expired.
+	FailureCertExpired FailureCode = "cert_expired"
+	// FailureCertNotYetValid: the gateway's certificate is not valid yet;
+	// often this computer's clock is wrong.
+	FailureCertNotYetValid FailureCode = "cert_not_yet_valid"
+	// FailureCertKeyUsage: the gateway's certificate may not sign for IKE.
+	FailureCertKeyUsage FailureCode = "cert_key_usage"
+	// FailureIdentityMismatch: the gateway proved an identity other than
+	// the profile's remote_id, or its certificate does not hold it.
+	FailureIdentityMismatch FailureCode = "identity_mismatch"
+	// FailureGatewayClosed: the gateway deleted the IKE SA.
+	FailureGatewayClosed FailureCode = "gateway_closed"
+	// FailureKillSwitch: the kill switch could not put its block in place,
+	// so the connection was not started.
+	FailureKillSwitch FailureCode = "kill_switch"
+	// FailureSystemConfig: this computer could not be configured for the
+	// tunnel (addresses, routes, DNS), or refused the configuration.
+	FailureSystemConfig FailureCode = "system_config"
+	// FailureUnavailable: this helper cannot connect at all (no IKEv2 in
+	// this build).
+	FailureUnavailable FailureCode = "unavailable"
+	// FailureInternal: anything else; the reason in words says what.
+	FailureInternal FailureCode = "internal"
+)
+
+// Reconnect is the progress of a reconnection (ConnectionStatus.Reconnect,
+// present while the state is StateReconnecting).
+type Reconnect struct {
+	// Attempt is the number of the attempt under way or coming next,
+	// counted from 1 since the tunnel was lost.
+	Attempt int `json:"attempt"`
+	// NextAt is when the next attempt starts; null while one is under way.
+	NextAt *time.Time `json:"next_at"`
+	// Reason is why the tunnel was lost or the last attempt failed, in
+	// words; empty if the helper does not know (it restarted under a
+	// connection it had to resume).
+	Reason string `json:"reason"`
+	// ErrorCode classifies Reason; empty when Reason is.
+	ErrorCode FailureCode `json:"error_code"`
+}

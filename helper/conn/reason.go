@@ -1,0 +1,114 @@
+package conn
+
+import (
+	"errors"
+	"net"
+
+	"github.com/espressovpn/espresso/helper/api"
+	"github.com/espressovpn/espresso/ipsec/ike"
+	"github.com/espressovpn/espresso/ipsec/ike/auth"
+	"github.com/espressovpn/espresso/ipsec/ike/eap"
+	"github.com/espressovpn/espresso/platform"
+)
+
+// Coder is implemented by an error that knows its failure code. A Dialer
+// or Session whose failures the typed errors of ipsec/ike and platform do
+// not describe (a negotiation that ran out of time, a profile the session
+// cannot use) returns one, or wraps one, so that the status classifies
+// it; CodedError is a ready-made Coder.
+type Coder interface {
+	FailureCode() api.FailureCode
+}
+
+// CodedError is an error with the failure code it is shown as.
+type CodedError struct {
+	Code api.FailureCode
+	Err  error
+}
+
+// WithCode returns err with code attached; nil stays nil. errors.Is and
+// errors.As still reach err.
+func WithCode(code api.FailureCode, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &CodedError{Code: code, Err: err}
+}
+
+func (e *CodedError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the error.
+func (e *CodedError) Unwrap() error { return e.Err }
+
+// FailureCode implements Coder.
+func (e *CodedError) FailureCode() api.FailureCode { return e.Code }
+
+// Classify returns the failure code of err, empty for nil. An explicit
+// Coder wins; then the typed errors of ipsec/ike, its auth and eap
+// packages and platform decide, the more precise first: a certificate
+// refused inside EAP-TLS is a certificate problem before it is an EAP
+// one, and a refused EAP password is an authentication failure that says
+// which credential was wrong.
+func Classify(err error) api.FailureCode {
+	if err == nil {
+		return ""
+	}
+	var coder Coder
+	if errors.As(err, &coder) {
+		return coder.FailureCode()
+	}
+	var authErr *ike.AuthError
+	var dnsErr *net.DNSError
+	var ksErr *platform.KillSwitchError
+	var peerTS *platform.PeerSelectorError
+	var cfgErr *platform.ConfigError
+	switch {
+	// The peer's certificate chain (RFC 7296 §3.6), also inside EAP-TLS.
+	case errors.Is(err, auth.ErrCertExpired):
+		return api.FailureCertExpired
+	case errors.Is(err, auth.ErrCertNotYetValid):
+		return api.FailureCertNotYetValid
+	case errors.Is(err, auth.ErrCertKeyUsage):
+		return api.FailureCertKeyUsage
+	case errors.Is(err, auth.ErrCertUntrusted), errors.Is(err, ike.ErrCertNotTrusted):
+		return api.FailureCertUntrusted
+	case errors.Is(err, ike.ErrIdentityMismatch), errors.Is(err, auth.ErrIdentityMismatch):
+		return api.FailureIdentityMismatch
+	// EAP inside IKE_AUTH (RFC 7296 §2.16).
+	case errors.Is(err, eap.ErrRejected), errors.Is(err, ike.ErrCredentialsRejected):
+		return api.FailureEAPRejected
+	case errors.Is(err, eap.ErrMethodNotSupported):
+		return api.FailureEAPMethod
+	case errors.Is(err, eap.ErrAuthenticatorUnproven):
+		return api.FailureAuthGateway
+	// AUTHENTICATION_FAILED from the gateway, or its AUTH failing ours.
+	case errors.As(err, &authErr):
+		if authErr.Local {
+			return api.FailureAuthLocal
+		}
+		return api.FailureAuthGateway
+	case errors.Is(err, ike.ErrAuthFailed):
+		// A bare AUTHENTICATION_FAILED notify (RFC 7296 §3.10.1): the
+		// gateway refused us.
+		return api.FailureAuthLocal
+	case errors.Is(err, ike.ErrNoProposalChosen):
+		return api.FailureNoProposal
+	case errors.Is(err, ike.ErrTSUnacceptable):
+		return api.FailureTSUnacceptable
+	case errors.Is(err, ike.ErrConfigRefused):
+		return api.FailureConfigRefused
+	case errors.Is(err, ike.ErrPeerUnreachable):
+		return api.FailurePeerUnreachable
+	case errors.Is(err, ike.ErrDeleted):
+		return api.FailureGatewayClosed
+	case errors.As(err, &dnsErr):
+		return api.FailureDNS
+	case errors.As(err, &ksErr):
+		return api.FailureKillSwitch
+	case errors.As(err, &peerTS), errors.As(err, &cfgErr):
+		return api.FailureSystemConfig
+	case errors.Is(err, ErrUnavailable):
+		return api.FailureUnavailable
+	}
+	return api.FailureInternal
+}
