@@ -42,7 +42,7 @@ func progress(st api.ConnectionStatus) string {
 type wrapped struct{ err error }
 
 func (w wrapped) Error() string { return "permanent: " + w.err.Error() }
-func (w wrapped) Unwrap() error  { return w.err }
+func (w wrapped) Unwrap() error { return w.err }
 
 func TestClassify(t *testing.T) {
 	certErr := func(sentinel error) error {
