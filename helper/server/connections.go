@@ -68,7 +68,7 @@ func waitError(err error) error {
 	case errors.Is(err, conn.ErrUnavailable):
 		return api.Errorf(api.CodeUnavailable, "%v", err)
 	case errors.As(err, &fe):
-		return api.Errorf(api.CodeConnectFailed, "%v", err)
+		return &api.Error{Code: api.CodeConnectFailed, Message: err.Error(), ErrorCode: fe.Code}
 	case errors.Is(err, conn.ErrDisconnected):
 		return api.Errorf(api.CodeConnectFailed, "%v", err)
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):

@@ -16,6 +16,7 @@ import (
 	"github.com/espressovpn/espresso/helper/conn"
 	"github.com/espressovpn/espresso/helper/logring"
 	"github.com/espressovpn/espresso/helper/profile"
+	"github.com/espressovpn/espresso/ipsec/ike"
 )
 
 // fakeDialer connects at once, or fails with err; sessions end on Close.
@@ -232,8 +233,30 @@ func TestConnectUnavailable(t *testing.T) {
 		t.Errorf("connect = %v", err)
 	}
 	st, _ := h.client.StatusOf(ctx, "work")
-	if st.State != api.StateFailed || st.LastError != conn.ErrUnavailable.Error() {
-		t.Errorf("status = %s %q", st.State, st.LastError)
+	if st.State != api.StateFailed || st.LastError != conn.ErrUnavailable.Error() || st.ErrorCode != api.FailureUnavailable {
+		t.Errorf("status = %s %q %q", st.State, st.LastError, st.ErrorCode)
+	}
+}
+
+// A failed connect names its reason as a code, in the answer and the
+// status, next to the words.
+func TestConnectFailureCode(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: the test client must pass the helper's peer check")
+	}
+	h := start(t, fakeDialer{err: &ike.NoProposalError{Child: true}}, Authorizer{}, "")
+	ctx := context.Background()
+	if _, err := h.client.CreateProfile(ctx, pskProfile("work"), false); err != nil {
+		t.Fatal(err)
+	}
+	_, err := h.client.Connect(ctx, "work", api.ConnectRequest{}, true)
+	var e *api.Error
+	if !errors.As(err, &e) || e.Code != api.CodeConnectFailed || e.ErrorCode != api.FailureNoProposal || e.Message != "ike: no ESP proposal chosen" {
+		t.Errorf("connect = %#v", err)
+	}
+	st, _ := h.client.StatusOf(ctx, "work")
+	if st.State != api.StateFailed || st.ErrorCode != api.FailureNoProposal || st.LastError != "ike: no ESP proposal chosen" {
+		t.Errorf("status = %s %q %q", st.State, st.ErrorCode, st.LastError)
 	}
 }
 
