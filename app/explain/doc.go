@@ -3,9 +3,12 @@
 // words, and what to do next. The GUI shows these instead of error codes
 // or log lines.
 //
-// The helper reports a failed connection's reason as text (last_error and
-// connect_failed messages); Reason classifies that text by the IKEv2 notify
-// names and phrases the helper and strongSwan use (RFC 7296 §3.10.1), so a
-// new wording on the helper's side falls back to a generic sentence that
-// still quotes it.
+// The helper reports a failed connection's reason as a code (error_code in
+// the status, the reconnection's progress and connect_failed errors) and
+// in words (last_error, the error's message). The code decides the
+// sentence. A helper older than the codes sends none, and FailureInternal
+// or a code newer than the app says nothing the app understands: then
+// Classify reads the text for the IKEv2 notify names and phrases the
+// helper and strongSwan use (RFC 7296 §3.10.1), and what matches nothing
+// gets a generic sentence that still quotes it.
 package explain

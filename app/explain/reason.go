@@ -1,9 +1,13 @@
 package explain
 
-import "strings"
+import (
+	"strings"
 
-// Reason is the kind of a failed connection attempt, as far as the app can
-// tell from the helper's text.
+	"github.com/espressovpn/espresso/helper/api"
+)
+
+// Reason is the kind of a failed connection attempt: from the helper's
+// failure code, or as far as the app can tell from its text.
 type Reason int
 
 // Reasons a connection fails.
@@ -32,7 +36,73 @@ const (
 	// ReasonNoVirtualIP: the gateway assigned no address
 	// (INTERNAL_ADDRESS_FAILURE).
 	ReasonNoVirtualIP
+	// ReasonEAPRejected: the gateway refused the EAP credentials: the
+	// password, or the certificate inside EAP-TLS.
+	ReasonEAPRejected
+	// ReasonEAPMethod: the gateway wants an EAP method the profile does
+	// not use.
+	ReasonEAPMethod
+	// ReasonGatewayAuth: the gateway failed to prove its identity.
+	ReasonGatewayAuth
+	// ReasonCertExpired: the gateway's certificate has expired.
+	ReasonCertExpired
+	// ReasonCertNotYetValid: the gateway's certificate is not valid yet.
+	ReasonCertNotYetValid
+	// ReasonCertKeyUsage: the gateway's certificate may not sign for IKE.
+	ReasonCertKeyUsage
+	// ReasonTimeout: the negotiation did not finish in time.
+	ReasonTimeout
+	// ReasonGatewayClosed: the gateway ended the connection.
+	ReasonGatewayClosed
+	// ReasonKillSwitch: the kill switch could not block, so nothing was
+	// started.
+	ReasonKillSwitch
+	// ReasonSystemConfig: this computer could not be configured for the
+	// tunnel.
+	ReasonSystemConfig
+	// ReasonUnavailable: the helper cannot connect at all.
+	ReasonUnavailable
 )
+
+// codes maps the helper's failure codes to reasons. FailureInternal is
+// absent on purpose: its text may still say more (Classify).
+var codes = map[api.FailureCode]Reason{
+	api.FailureAuthLocal:        ReasonAuthFailed,
+	api.FailureAuthGateway:      ReasonGatewayAuth,
+	api.FailureEAPRejected:      ReasonEAPRejected,
+	api.FailureEAPMethod:        ReasonEAPMethod,
+	api.FailureNoProposal:       ReasonNoProposal,
+	api.FailureTSUnacceptable:   ReasonTSUnacceptable,
+	api.FailureConfigRefused:    ReasonNoVirtualIP,
+	api.FailurePeerUnreachable:  ReasonUnreachable,
+	api.FailureTimeout:          ReasonTimeout,
+	api.FailureDNS:              ReasonNameNotFound,
+	api.FailureCertUntrusted:    ReasonCertUntrusted,
+	api.FailureCertExpired:      ReasonCertExpired,
+	api.FailureCertNotYetValid:  ReasonCertNotYetValid,
+	api.FailureCertKeyUsage:     ReasonCertKeyUsage,
+	api.FailureIdentityMismatch: ReasonIdentityMismatch,
+	api.FailureGatewayClosed:    ReasonGatewayClosed,
+	api.FailureKillSwitch:       ReasonKillSwitch,
+	api.FailureSystemConfig:     ReasonSystemConfig,
+	api.FailureUnavailable:      ReasonUnavailable,
+}
+
+// FromCode returns the reason of a helper's failure code, ReasonUnknown
+// for an empty code (a helper older than the codes), FailureInternal and
+// a code newer than this app.
+func FromCode(code api.FailureCode) Reason {
+	return codes[code]
+}
+
+// Decide returns the reason of a failure: by its code first, and by its
+// text only when the code says nothing (ReasonUnknown from FromCode).
+func Decide(code api.FailureCode, text string) Reason {
+	if r := FromCode(code); r != ReasonUnknown {
+		return r
+	}
+	return Classify(text)
+}
 
 // rule maps phrases to a reason. The order matters: a certificate or
 // identity problem is often reported as an authentication failure too, and
@@ -42,6 +112,8 @@ var rules = []struct {
 	reason  Reason
 	phrases []string
 }{
+	{ReasonCertExpired, []string{"certificate expired", "certificate has expired"}},
+	{ReasonCertNotYetValid, []string{"not yet valid"}},
 	{ReasonCertUntrusted, []string{"not signed by", "untrusted", "not trusted", "unknown ca", "unknown authority",
 		"no trusted", "certificate verif", "no issuer", "trust chain"}},
 	{ReasonIdentityMismatch, []string{"identity mismatch", "id mismatch", "does not match the remote id",
@@ -52,11 +124,13 @@ var rules = []struct {
 	{ReasonNameNotFound, []string{"no such host", "could not resolve", "cannot resolve", "name resolution", "lookup "}},
 	{ReasonAuthFailed, []string{"authentication_failed", "authentication failed", "auth failed", "eap_failure",
 		"eap failure", "wrong password", "bad password", "invalid password", "password rejected"}},
+	{ReasonTimeout, []string{"did not complete the negotiation in time"}},
 	{ReasonUnreachable, []string{"no response", "not responding", "timeout", "timed out", "unreachable",
 		"retransmit", "no answer", "connection refused"}},
 }
 
-// Classify returns the reason a helper's failure text describes.
+// Classify returns the reason a helper's failure text describes; it is
+// the fallback for helpers that send no failure code.
 func Classify(text string) Reason {
 	t := strings.ToLower(text)
 	for _, r := range rules {

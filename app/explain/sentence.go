@@ -44,17 +44,53 @@ func (s Sentence) String() string {
 	return s.Problem + ". " + s.Next
 }
 
-// Failure explains why a connection attempt failed, from the helper's
-// text and the profile (nil if unknown), which names the user, the
-// gateway and the authentication method in the sentence.
+// Failure explains why a connection attempt failed from the helper's
+// text alone, for a helper that sends no failure code, and the profile
+// (nil if unknown), which names the user, the gateway and the
+// authentication method in the sentence.
 func Failure(text string, p *api.Profile) Sentence {
+	return sentence(Classify(text), text, p)
+}
+
+// ForCode explains a failure by its code, and by its text when the code
+// says nothing the app knows (see Decide); p is as for Failure.
+func ForCode(code api.FailureCode, text string, p *api.Profile) Sentence {
+	return sentence(Decide(code, text), text, p)
+}
+
+// Status explains why a connection failed or is reconnecting: the reason
+// of a reconnection's progress, else the status's own. p is as for
+// Failure.
+func Status(c api.ConnectionStatus, p *api.Profile) Sentence {
+	if r := c.Reconnect; r != nil && (r.Reason != "" || r.ErrorCode != "") {
+		return ForCode(r.ErrorCode, r.Reason, p)
+	}
+	return ForCode(c.ErrorCode, c.LastError, p)
+}
+
+// sentence words reason r; text is the helper's, quoted when r is
+// ReasonUnknown.
+func sentence(r Reason, text string, p *api.Profile) Sentence {
 	gw := "the gateway"
 	if p != nil && p.Gateway != "" {
 		gw = p.Gateway
 	}
-	switch Classify(text) {
+	host, port := gw, uint16(500)
+	if p != nil {
+		if h, pt, err := profile.SplitGateway(p.Gateway); err == nil {
+			host, port = h, pt
+		}
+	}
+	switch r {
 	case ReasonAuthFailed:
 		return authFailed(p)
+	case ReasonEAPRejected:
+		return eapRejected(p)
+	case ReasonGatewayAuth:
+		return gatewayAuth(p, gw)
+	case ReasonEAPMethod:
+		return Sentence{"The gateway asks for a way of signing in that this profile does not use",
+			"Ask your administrator which authentication to choose, then change it under Edit.", ActionEdit}
 	case ReasonCertUntrusted:
 		if p != nil && p.CA == "" {
 			return Sentence{"The gateway's certificate is not signed by a CA this profile trusts",
@@ -62,6 +98,15 @@ func Failure(text string, p *api.Profile) Sentence {
 		}
 		return Sentence{"The gateway's certificate is not signed by the CA in this profile",
 			"Ask your administrator for the right CA certificate and replace it under Edit.", ActionEdit}
+	case ReasonCertExpired:
+		return Sentence{"The gateway's certificate has expired",
+			"Check this computer's date and time; if they are right, ask your administrator to renew the gateway's certificate.", ActionNone}
+	case ReasonCertNotYetValid:
+		return Sentence{"The gateway's certificate is not valid yet",
+			"Check this computer's date and time; if they are right, ask your administrator.", ActionNone}
+	case ReasonCertKeyUsage:
+		return Sentence{"The gateway's certificate is not meant for VPN connections",
+			"Ask your administrator for a gateway certificate that may sign for IKE.", ActionNone}
 	case ReasonIdentityMismatch:
 		want := gw
 		if p != nil && p.RemoteID != "" {
@@ -73,21 +118,12 @@ func Failure(text string, p *api.Profile) Sentence {
 		return Sentence{"The gateway accepts none of the algorithms this profile proposes",
 			"Clear the proposals under Edit to offer the defaults, or ask your administrator which ones the gateway accepts.", ActionEdit}
 	case ReasonUnreachable:
-		host, port := gw, uint16(500)
-		if p != nil {
-			if h, pt, err := profile.SplitGateway(p.Gateway); err == nil {
-				host, port = h, pt
-			}
-		}
 		return Sentence{fmt.Sprintf("No answer from %s on UDP %d", host, port),
 			"Check your Internet connection and the gateway address; a firewall may block UDP ports 500 and 4500.", ActionNone}
+	case ReasonTimeout:
+		return Sentence{fmt.Sprintf("%s did not finish setting up the connection in time", host),
+			"Check your Internet connection, then try again; a firewall may block UDP ports 500 and 4500.", ActionNone}
 	case ReasonNameNotFound:
-		host := gw
-		if p != nil {
-			if h, _, err := profile.SplitGateway(p.Gateway); err == nil {
-				host = h
-			}
-		}
 		return Sentence{fmt.Sprintf("The name %s could not be found", host),
 			"Check the gateway address under Edit and your Internet connection.", ActionEdit}
 	case ReasonTSUnacceptable:
@@ -96,6 +132,18 @@ func Failure(text string, p *api.Profile) Sentence {
 	case ReasonNoVirtualIP:
 		return Sentence{"The gateway gave this computer no address in the VPN",
 			"Ask your administrator to check the gateway's address pool.", ActionNone}
+	case ReasonGatewayClosed:
+		return Sentence{"The gateway ended the connection",
+			"Connect again; if it keeps happening, ask your administrator.", ActionNone}
+	case ReasonKillSwitch:
+		return Sentence{"The kill switch could not block traffic outside the tunnel, so Espresso did not connect",
+			"Open the log for details.", ActionShowLog}
+	case ReasonSystemConfig:
+		return Sentence{"Espresso could not set up this computer for the tunnel",
+			"Open the log for details; the profile's networks or DNS servers may conflict with this computer's.", ActionShowLog}
+	case ReasonUnavailable:
+		return Sentence{"The Espresso helper on this computer cannot make VPN connections",
+			"Install a complete release of Espresso.", ActionNone}
 	}
 	t := strings.TrimSuffix(strings.TrimSpace(text), ".")
 	if t == "" {
@@ -126,6 +174,41 @@ func authFailed(p *api.Profile) Sentence {
 	}
 	return Sentence{fmt.Sprintf("The gateway did not accept the certificate of %s", who),
 		"Ask your administrator whether your certificate is valid and signed by a CA the gateway trusts.", ActionEdit}
+}
+
+// eapRejected explains refused EAP credentials: the password, or for
+// EAP-TLS the certificate.
+func eapRejected(p *api.Profile) Sentence {
+	if p != nil && p.Auth == api.AuthEAPTLS {
+		return authFailed(p)
+	}
+	user := ""
+	if p != nil {
+		user = p.Username
+		if user == "" {
+			user = p.LocalID
+		}
+	}
+	if user == "" {
+		return Sentence{"The gateway rejected the password", "Check the user name and password under Edit, then connect again.", ActionEdit}
+	}
+	return Sentence{fmt.Sprintf("The gateway rejected the password for %s", user),
+		"Check the user name and password under Edit, then connect again.", ActionEdit}
+}
+
+// gatewayAuth explains a gateway whose own authentication failed: with a
+// pre-shared key the keys differ; otherwise the gateway could not prove
+// who it is, which may mean it is not the gateway meant.
+func gatewayAuth(p *api.Profile, gw string) Sentence {
+	if p != nil && p.Auth == api.AuthPSK {
+		return Sentence{"The gateway does not use the same pre-shared key as this profile",
+			"Ask your administrator for the key and enter it again under Edit.", ActionEdit}
+	}
+	if p != nil && p.RemoteID != "" {
+		gw = p.RemoteID
+	}
+	return Sentence{fmt.Sprintf("The gateway could not prove that it is %s", gw),
+		"Do not connect again until your administrator has checked the gateway; it may not be the one you meant to reach.", ActionNone}
 }
 
 // Error explains an error returned by the helper's Client. p is the
@@ -160,7 +243,7 @@ func Error(err error, p *api.Profile) Sentence {
 	case api.CodeNotFound:
 		return Sentence{"This profile no longer exists", "It was removed; the list shows the profiles that remain.", ActionNone}
 	case api.CodeConnectFailed:
-		return Failure(ae.Message, p)
+		return ForCode(ae.ErrorCode, ae.Message, p)
 	case api.CodeUnavailable:
 		return Sentence{fmt.Sprintf("The helper cannot do this on this system: %s", ae.Message),
 			"Check the release notes for what this system supports.", ActionNone}
