@@ -6,6 +6,9 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/espressovpn/espresso/helper/api"
+	"github.com/espressovpn/espresso/helper/conn"
 )
 
 // TestChildGrace: an IKE SA whose last Child SA the gateway deleted gets
@@ -46,8 +49,8 @@ func TestChildGrace(t *testing.T) {
 		if !ended() {
 			t.Fatal("an IKE SA without Child SA kept the session")
 		}
-		if err := s.Err(); err == nil || !strings.Contains(err.Error(), "no Child SA") {
-			t.Errorf("Err %v", err)
+		if err := s.Err(); err == nil || !strings.Contains(err.Error(), "no Child SA") || conn.Classify(err) != api.FailureGatewayClosed {
+			t.Errorf("Err %v (code %q)", err, conn.Classify(err))
 		}
 		s.Close()
 	})

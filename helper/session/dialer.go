@@ -126,7 +126,7 @@ func (s *Session) open(ctx context.Context) error {
 	s.peer = netip.AddrPortFrom(addr, st.port)
 	s.info.Peer = s.peer // for the kill switch, also while on demand
 	if s.hop, err = s.d.net.RouteTo(addr); err != nil {
-		return fmt.Errorf("no route to the gateway %s: %w", addr, err)
+		return conn.WithCode(api.FailurePeerUnreachable, fmt.Errorf("no route to the gateway %s: %w", addr, err))
 	}
 	local := s.hop.Source
 	if !local.IsValid() || local.Is4() != addr.Is4() {
@@ -138,10 +138,10 @@ func (s *Session) open(ctx context.Context) error {
 	s.local = local
 	udp := platform.UDPConfig{Addr: netip.AddrPortFrom(local, 0), FwMark: st.fwmark}
 	if s.ikeT, err = s.d.net.ListenUDP(udp); err != nil {
-		return fmt.Errorf("IKE socket: %w", err)
+		return conn.WithCode(api.FailureSystemConfig, fmt.Errorf("IKE socket: %w", err))
 	}
 	if s.nattT, err = s.d.net.ListenUDP(udp); err != nil {
-		return fmt.Errorf("NAT-T socket: %w", err)
+		return conn.WithCode(api.FailureSystemConfig, fmt.Errorf("NAT-T socket: %w", err))
 	}
 	if st.rawESP {
 		s.rawT, err = s.d.net.ListenRawESP(platform.RawESPConfig{Local: local, FwMark: st.fwmark})
@@ -152,7 +152,7 @@ func (s *Session) open(ctx context.Context) error {
 		}
 	}
 	if s.tunnel, err = s.d.net.Open(st.name); err != nil {
-		return fmt.Errorf("tunnel: %w", err)
+		return conn.WithCode(api.FailureSystemConfig, fmt.Errorf("tunnel: %w", err))
 	}
 	// The device must exist before the engine starts; the first Set
 	// creates it. On demand, the routes go in with it.
@@ -167,7 +167,7 @@ func (s *Session) open(ctx context.Context) error {
 	}
 	links := s.tunnel.Links()
 	if len(links) != 1 {
-		return fmt.Errorf("tunnel: %d devices; the data path drives exactly one", len(links))
+		return conn.WithCode(api.FailureSystemConfig, fmt.Errorf("tunnel: %d devices; the data path drives exactly one", len(links)))
 	}
 	cfg := datapath.Config{
 		Device:  links[0].Device,
@@ -179,7 +179,7 @@ func (s *Session) open(ctx context.Context) error {
 		cfg.Raw = newEngineTransport(s.rawT)
 	}
 	if s.eng, err = datapath.New(cfg); err != nil {
-		return fmt.Errorf("data path: %w", err)
+		return conn.WithCode(api.FailureSystemConfig, fmt.Errorf("data path: %w", err))
 	}
 	s.inst = newEngineInstaller(s.eng)
 	s.eng.SetIKEHandler(func(msg []byte, from netip.AddrPort) { s.deliver(msg, from, true) })
@@ -202,21 +202,22 @@ func (s *Session) resolve(ctx context.Context) (netip.Addr, error) {
 	}
 	addrs, err := r.LookupNetIP(ctx, "ip", s.st.host)
 	if err != nil {
-		return netip.Addr{}, fmt.Errorf("cannot resolve the gateway %s: %w", s.st.host, err)
+		return netip.Addr{}, conn.WithCode(api.FailureDNS, fmt.Errorf("cannot resolve the gateway %s: %w", s.st.host, err))
 	}
 	if len(addrs) == 0 {
-		return netip.Addr{}, fmt.Errorf("cannot resolve the gateway %s: no address", s.st.host)
+		return netip.Addr{}, conn.WithCode(api.FailureDNS, fmt.Errorf("cannot resolve the gateway %s: no address", s.st.host))
 	}
 	return addrs[0].Unmap(), nil
 }
 
 // configError marks the platform's refusals of a configuration as
-// permanent: the profile must change first.
+// permanent: the profile must change first. Every failure to configure
+// the system is shown as such (api.FailureSystemConfig).
 func configError(err error) error {
 	var pe *platform.PeerSelectorError
 	var ce *platform.ConfigError
 	if errors.As(err, &pe) || errors.As(err, &ce) {
 		return Permanent(fmt.Errorf("system configuration: %w", err))
 	}
-	return fmt.Errorf("system configuration: %w", err)
+	return conn.WithCode(api.FailureSystemConfig, fmt.Errorf("system configuration: %w", err))
 }

@@ -3,6 +3,9 @@ package session
 import (
 	"errors"
 	"fmt"
+
+	"github.com/espressovpn/espresso/helper/api"
+	"github.com/espressovpn/espresso/helper/conn"
 )
 
 // PermanentError is a failure that dialling again cannot fix: a wrong key,
@@ -41,7 +44,7 @@ func (e *ProfileError) Permanent() bool { return true }
 
 // ErrTimeout is returned by Dial when the negotiation did not finish within
 // Options.Timeout.
-var ErrTimeout = errors.New("the gateway did not complete the negotiation in time")
+var ErrTimeout = conn.WithCode(api.FailureTimeout, errors.New("the gateway did not complete the negotiation in time"))
 
 // ErrClosed is the Err of a Session ended by Close.
 var ErrClosed = errors.New("session closed")

@@ -302,7 +302,8 @@ func (s *Session) orphaned() {
 	if s.children > 0 {
 		return
 	}
-	err := fmt.Errorf("no Child SA for %s: the gateway deleted the tunnel and made no new one", s.d.opts.ChildGrace)
+	err := conn.WithCode(api.FailureGatewayClosed,
+		fmt.Errorf("no Child SA for %s: the gateway deleted the tunnel and made no new one", s.d.opts.ChildGrace))
 	s.logf(api.LevelWarn, "%v", err)
 	if s.st.onDemand {
 		s.rearm(err)

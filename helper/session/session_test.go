@@ -197,6 +197,9 @@ func TestDialTimeout(t *testing.T) {
 		if !errors.Is(err, ErrTimeout) {
 			t.Fatalf("Dial: %v, want ErrTimeout", err)
 		}
+		if c := conn.Classify(err); c != api.FailureTimeout {
+			t.Errorf("failure code %q, want %q", c, api.FailureTimeout)
+		}
 		if waited := time.Since(start); waited != DefaultTimeout {
 			t.Errorf("gave up after %v, want %v", waited, DefaultTimeout)
 		}
@@ -268,6 +271,9 @@ func TestSystemRefusalIsPermanent(t *testing.T) {
 	if !errors.As(err, &perm) || !perm.Permanent() {
 		t.Error("the refusal must be permanent")
 	}
+	if c := conn.Classify(err); c != api.FailureSystemConfig {
+		t.Errorf("failure code %q, want %q", c, api.FailureSystemConfig)
+	}
 	if len(n.Installed()) != 0 {
 		t.Errorf("installed %v", n.Installed())
 	}
@@ -336,8 +342,9 @@ func TestResolvesGatewayName(t *testing.T) {
 		t.Errorf("remote %v id %q", f.p.Remote, f.p.RemoteID)
 	}
 	p.Gateway = "unknown.example.test"
-	if _, err := d.Dial(context.Background(), p); err == nil {
-		t.Error("an unresolvable gateway connected")
+	_, err = d.Dial(context.Background(), p)
+	if c := conn.Classify(err); err == nil || c != api.FailureDNS {
+		t.Errorf("an unresolvable gateway: %v, code %q", err, c)
 	}
 }
 

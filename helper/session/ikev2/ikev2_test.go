@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/espressovpn/espresso/helper/api"
+	"github.com/espressovpn/espresso/helper/conn"
 	"github.com/espressovpn/espresso/helper/session"
 	"github.com/espressovpn/espresso/ipsec/datapath"
 	"github.com/espressovpn/espresso/ipsec/ike"
@@ -215,6 +216,9 @@ func TestWrongKeyIsPermanent(t *testing.T) {
 	_, err := d.Dial(context.Background(), profile("not-the-key-0123456789"))
 	if !errors.Is(err, ike.ErrAuthFailed) {
 		t.Fatalf("Dial: %v, want an authentication failure", err)
+	}
+	if c := conn.Classify(err); c != api.FailureAuthLocal {
+		t.Errorf("failure code %q, want %q", c, api.FailureAuthLocal)
 	}
 	var p interface{ Permanent() bool }
 	if !errors.As(err, &p) || !p.Permanent() {
