@@ -68,7 +68,8 @@ func (e *Engine) Install(c ChildSA) error {
 	sels := append([]spd.Selector(nil), c.Selectors...)
 	mk := func(x *esp.SA, dir sad.Direction) *sad.SA {
 		sa := sad.New(x, dir, win, now)
-		sa.ReqID, sa.Peer, sa.Encap, sa.Selectors, sa.Lifetime = c.ReqID, c.Peer, c.Encap, sels, c.Lifetime
+		sa.ReqID, sa.Selectors, sa.Lifetime = c.ReqID, sels, c.Lifetime
+		sa.SetRoute(sad.Route{Peer: c.Peer, Encap: c.Encap})
 		return sa
 	}
 	p := &pair{in: mk(inESP, sad.Inbound), out: mk(outESP, sad.Outbound)}
@@ -111,6 +112,24 @@ func (e *Engine) SwitchOutbound(inSPI uint32) error {
 	}
 	p.g.sa.Store(p.out)
 	e.release(p.g)
+	return nil
+}
+
+// MovePeer sends the outbound ESP of the Child SA whose inbound SPI is
+// inSPI to peer, encapsulated as encap, from the next packet on: the peer
+// moved (RFC 4555 §3.5, MOBIKE) or a NAT rebound its port (RFC 7296
+// §2.23). Packets being sent meanwhile go to either address, each whole;
+// nothing else about the SA changes, its sequence numbers included.
+func (e *Engine) MovePeer(inSPI uint32, peer netip.AddrPort, encap sad.Encap) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	p := e.pairs[inSPI]
+	if p == nil {
+		return ErrNoSuchSA
+	}
+	r := sad.Route{Peer: peer, Encap: encap}
+	p.in.SetRoute(r)
+	p.out.SetRoute(r)
 	return nil
 }
 

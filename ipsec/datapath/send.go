@@ -150,8 +150,9 @@ func (e *Engine) writeTransport() {
 			if x.drop != sad.DropNone {
 				continue
 			}
-			d := Datagram{Buf: x.buf[x.start:x.end], Addr: x.sa.Peer}
-			if x.sa.Encap == sad.EncapRaw && e.cfg.Raw != nil {
+			r := x.sa.Route()
+			d := Datagram{Buf: x.buf[x.start:x.end], Addr: r.Peer}
+			if r.Encap == sad.EncapRaw && e.cfg.Raw != nil {
 				raw = append(raw, d)
 			} else {
 				udp = append(udp, d)

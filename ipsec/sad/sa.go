@@ -72,14 +72,22 @@ const (
 // RFC 4303 §3.3.3 forbids. At 10 Mpps it leaves about 1.6 s for 32-bit.
 const seqSoftMargin = 1 << 24
 
+// Route is where an SA's ESP packets go: the peer's outer address (with
+// its UDP port for EncapUDP) and how they travel.
+type Route struct {
+	Peer  netip.AddrPort
+	Encap Encap
+}
+
 // SA is one ESP SA in one direction with its state.
 type SA struct {
 	ESP   *esp.SA
 	Dir   Direction
 	ReqID uint32
-	// Peer is the remote outer address (and UDP port with EncapUDP).
-	Peer  netip.AddrPort
-	Encap Encap
+	// route may change while packets are sent (RFC 4555 §3.5: MOBIKE, or a
+	// NAT rebinding the peer's port, RFC 7296 §2.23), so it is read and
+	// replaced atomically.
+	route atomic.Pointer[Route]
 	// Selectors are the SA's traffic selectors; inbound packets must match
 	// one of them once decrypted.
 	Selectors []spd.Selector
@@ -107,6 +115,18 @@ func New(e *esp.SA, dir Direction, replayWindow int, now time.Time) *SA {
 	}
 	return sa
 }
+
+// Route returns where the SA's packets go; the zero Route until SetRoute.
+func (sa *SA) Route() Route {
+	if r := sa.route.Load(); r != nil {
+		return *r
+	}
+	return Route{}
+}
+
+// SetRoute changes where the SA's packets go; it is safe while other
+// goroutines send with the SA.
+func (sa *SA) SetRoute(r Route) { sa.route.Store(&r) }
 
 // SPI returns the SA's SPI.
 func (sa *SA) SPI() uint32 { return sa.ESP.SPI() }
