@@ -28,8 +28,8 @@ func TestWrongKey(t *testing.T) {
 		t.Errorf("up should give the reason in one line, got:\n%s", out)
 	}
 	st, err := r.h.Status("work")
-	if err != nil || st.State != api.StateFailed || !strings.Contains(st.LastError, "authentication") {
-		t.Errorf("status %+v, %v", st, err)
+	if err != nil || st.State != api.StateFailed || !strings.Contains(st.LastError, "authentication") || st.ErrorCode != api.FailureAuthLocal {
+		t.Errorf("status %+v, %v; want failed with %q", st, err, api.FailureAuthLocal)
 	}
 	if d := before.Diff(r.state(t)); d != "" {
 		t.Errorf("a failed connection changed the system:\n%s", d)
