@@ -10,7 +10,10 @@ import (
 	"io"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
+	"github.com/espressovpn/espresso/app/explain"
 	"github.com/espressovpn/espresso/helper/api"
 )
 
@@ -34,6 +37,18 @@ func cmdUp(ctx context.Context, e *env, args []string) error {
 	var ae *api.Error
 	if errors.As(err, &ae) && ae.Field == "password" {
 		return fmt.Errorf("%s has no stored password; pass one with --password-stdin", name)
+	}
+	if errors.As(err, &ae) && ae.Code == api.CodeConnectFailed {
+		// The profile names the user or the method in the sentence.
+		var pp *api.Profile
+		if p, perr := e.client.Profile(ctx, name); perr == nil {
+			pp = &p
+		}
+		msg := reason(ae.ErrorCode, ae.Message, pp)
+		if msg != ae.Message {
+			msg += " (" + ae.Message + ")"
+		}
+		return errors.New(msg)
 	}
 	if err != nil {
 		return err
@@ -100,14 +115,63 @@ func cmdStatus(ctx context.Context, e *env, args []string) error {
 	if len(sts) == 0 {
 		fmt.Fprintln(e.stdout, "no profiles; add one with: espressoctl import FILE")
 	}
+	profiles := profilesForReasons(ctx, e, sts)
+	now := time.Now()
 	for _, st := range sts {
-		fmt.Fprintln(e.stdout, describe(st))
+		var p *api.Profile
+		if pr, ok := profiles[st.Name]; ok {
+			p = &pr
+		}
+		fmt.Fprintln(e.stdout, describe(st, p, now))
 	}
 	return nil
 }
 
-// describe renders one status as a line a person reads.
-func describe(st api.ConnectionStatus) string {
+// profilesForReasons reads the profiles when a status has a failure to
+// explain, whose sentence may name the user or the method. Without them
+// the sentences are more general, so an error only costs that.
+func profilesForReasons(ctx context.Context, e *env, sts []api.ConnectionStatus) map[string]api.Profile {
+	need := false
+	for _, st := range sts {
+		need = need || st.ErrorCode != "" || st.Reconnect != nil
+	}
+	if !need {
+		return nil
+	}
+	ps, err := e.client.Profiles(ctx)
+	if err != nil {
+		return nil
+	}
+	out := make(map[string]api.Profile, len(ps))
+	for _, p := range ps {
+		out[p.Name] = p
+	}
+	return out
+}
+
+// reason words a failure for a line: the app's sentence when the helper's
+// code is one the app knows, else the helper's own words. p may be nil.
+func reason(code api.FailureCode, text string, p *api.Profile) string {
+	if explain.FromCode(code) == explain.ReasonUnknown {
+		return text
+	}
+	return lowerFirst(explain.ForCode(code, text, p).Problem)
+}
+
+// lowerFirst lower-cases a sentence's first letter for the middle of a
+// line, unless it starts a word in capitals ("IKE", a host name).
+func lowerFirst(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	next, _ := utf8.DecodeRuneInString(s[n:])
+	if !unicode.IsLower(next) {
+		return s
+	}
+	return string(unicode.ToLower(r)) + s[n:]
+}
+
+// describe renders one status as a line a person reads; p is its profile,
+// nil if unknown, and now the time the reconnection's wait counts from.
+func describe(st api.ConnectionStatus, p *api.Profile, now time.Time) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %s", st.Name, st.State)
 	switch st.State {
@@ -118,9 +182,18 @@ func describe(st api.ConnectionStatus) string {
 		}
 		b.WriteString(addrsNote(st))
 		fmt.Fprintf(&b, ", in %s / out %s", bytesize(st.BytesIn), bytesize(st.BytesOut))
-	case api.StateFailed, api.StateReconnecting:
+	case api.StateReconnecting:
+		if r := st.Reconnect; r != nil {
+			fmt.Fprintf(&b, ": %s", explain.Progress(r, now))
+			if r.Reason != "" {
+				fmt.Fprintf(&b, ": %s", reason(r.ErrorCode, r.Reason, p))
+			}
+		} else if st.LastError != "" {
+			fmt.Fprintf(&b, ": %s", reason(st.ErrorCode, st.LastError, p))
+		}
+	case api.StateFailed:
 		if st.LastError != "" {
-			fmt.Fprintf(&b, ": %s", st.LastError)
+			fmt.Fprintf(&b, ": %s", reason(st.ErrorCode, st.LastError, p))
 		}
 	}
 	return b.String()

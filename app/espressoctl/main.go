@@ -104,7 +104,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprint(stderr, usage)
 		return exitUsage
 	}
-	fmt.Fprintf(stderr, "espressoctl %s: %s\n", cmd, explain(err, *socket))
+	fmt.Fprintf(stderr, "espressoctl %s: %s\n", cmd, errorLine(err, *socket))
 	return exitFail
 }
 
@@ -113,9 +113,9 @@ type usageError string
 
 func (e usageError) Error() string { return string(e) }
 
-// explain turns an error into the one line a user reads, with what to do
+// errorLine turns an error into the one line a user reads, with what to do
 // for the two errors every command can meet.
-func explain(err error, socket string) string {
+func errorLine(err error, socket string) string {
 	var ae *api.AccessDeniedError
 	var e *api.Error
 	switch {

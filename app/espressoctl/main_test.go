@@ -18,6 +18,7 @@ import (
 	"github.com/espressovpn/espresso/helper/logring"
 	"github.com/espressovpn/espresso/helper/profile"
 	"github.com/espressovpn/espresso/helper/server"
+	"github.com/espressovpn/espresso/ipsec/ike"
 )
 
 // dialer connects every profile at once except those named in fail.
@@ -173,6 +174,30 @@ func TestUpFailureIsOneLine(t *testing.T) {
 	}
 }
 
+// A failure the helper classifies reads as the app's sentence, with the
+// helper's words in parentheses, so scripts grepping either keep working.
+func TestUpFailureWithCode(t *testing.T) {
+	sock := helper(t, dialer{fail: map[string]error{"work": &ike.AuthError{Local: true, Reason: "AUTHENTICATION_FAILED"}}})
+	f := writeFile(t, t.TempDir(), "work.json", `{"name": "work", "gateway": "192.0.2.1", "auth": "psk", "psk": "k"}`)
+	if code, _, errOut := ctl(t, sock, "", "import", f); code != 0 {
+		t.Fatal(errOut)
+	}
+	code, _, errOut := ctl(t, sock, "", "up", "work")
+	want := "espressoctl up: the gateway rejected the pre-shared key (ike: the peer rejected our authentication: AUTHENTICATION_FAILED)\n"
+	if code != 1 || errOut != want {
+		t.Errorf("up: %d %q", code, errOut)
+	}
+	code, out, _ := ctl(t, sock, "", "status")
+	if code != 0 || out != "work: failed: the gateway rejected the pre-shared key\n" {
+		t.Errorf("status: %q", out)
+	}
+	code, out, _ = ctl(t, sock, "", "status", "--json", "work")
+	var st api.ConnectionStatus
+	if code != 0 || json.Unmarshal([]byte(out), &st) != nil || st.ErrorCode != api.FailureAuthLocal || !strings.Contains(out, `"reconnect": null`) {
+		t.Errorf("status --json: %q", out)
+	}
+}
+
 func TestUpUnavailableBuild(t *testing.T) {
 	sock := helper(t, conn.UnavailableDialer{})
 	f := writeFile(t, t.TempDir(), "w.json", `{"name": "w", "gateway": "192.0.2.1", "auth": "psk", "psk": "k"}`)
@@ -248,9 +273,30 @@ func TestDescribeAndBytesize(t *testing.T) {
 	if got := bytesize(2_500_000); got != "2.5 MB" {
 		t.Errorf("bytesize(2.5M) = %q", got)
 	}
+	now := time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC)
 	st := api.ConnectionStatus{Name: "w", State: api.StateReconnecting, LastError: "network down"}
-	if got := describe(st); got != "w: reconnecting: network down" {
-		t.Errorf("describe = %q", got)
+	if got := describe(st, nil, now); got != "w: reconnecting: network down" {
+		t.Errorf("describe, older helper = %q", got)
+	}
+	next := now.Add(7500 * time.Millisecond)
+	reason := "ike: no answer to INFORMATIONAL after 5 transmissions"
+	st = api.ConnectionStatus{Name: "w", State: api.StateReconnecting, LastError: reason, ErrorCode: api.FailurePeerUnreachable,
+		Reconnect: &api.Reconnect{Attempt: 3, NextAt: &next, Reason: reason, ErrorCode: api.FailurePeerUnreachable}}
+	p := &api.Profile{Name: "w", Gateway: "vpn.example.com", Auth: api.AuthPSK}
+	if got := describe(st, p, now); got != "w: reconnecting: attempt 3 in 8s: no answer from vpn.example.com on UDP 500" {
+		t.Errorf("describe, reconnecting = %q", got)
+	}
+	st.Reconnect.NextAt = nil
+	st.Reconnect.ErrorCode = api.FailureInternal
+	if got := describe(st, p, now); got != "w: reconnecting: attempt 3 under way: "+reason {
+		t.Errorf("describe, dialing = %q", got)
+	}
+	st = api.ConnectionStatus{Name: "w", State: api.StateFailed, LastError: "ike: peer certificate refused: certificate expired", ErrorCode: api.FailureCertExpired}
+	if got := describe(st, p, now); got != "w: failed: the gateway's certificate has expired" {
+		t.Errorf("describe, failed = %q", got)
+	}
+	if got := lowerFirst("IKE is down"); got != "IKE is down" {
+		t.Errorf("lowerFirst kept no capitals: %q", got)
 	}
 }
 
@@ -259,8 +305,8 @@ func TestExplainAccessDenied(t *testing.T) {
 		&api.AccessDeniedError{Socket: "/s"},
 		&api.Error{Code: api.CodeForbidden, Message: "access denied"},
 	} {
-		if got := explain(err, "/s"); !strings.Contains(got, `join the "espresso" group`) {
-			t.Errorf("explain(%v) = %q", err, got)
+		if got := errorLine(err, "/s"); !strings.Contains(got, `join the "espresso" group`) {
+			t.Errorf("errorLine(%v) = %q", err, got)
 		}
 	}
 }
