@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/netip"
 	"sync"
 	"time"
@@ -12,12 +11,8 @@ import (
 	"github.com/espressovpn/espresso/helper/api"
 	"github.com/espressovpn/espresso/helper/conn"
 	"github.com/espressovpn/espresso/ipsec/datapath"
-	"github.com/espressovpn/espresso/ipsec/sad"
 	"github.com/espressovpn/espresso/platform"
 )
-
-// ikeReadBatch is how many datagrams one read of the IKE socket takes.
-const ikeReadBatch = 4
 
 // eventQueue bounds the negotiation events waiting for the session's
 // goroutine; a negotiation reports a handful in its life.
@@ -119,255 +114,6 @@ func (s *Session) waitUp(ctx context.Context, timeout time.Duration) error {
 	}
 }
 
-// negotiate starts a negotiation.
-func (s *Session) negotiate() error {
-	p := s.st.params
-	p.Remote, p.LocalAddr = s.peer, s.local
-	if s.rawT == nil {
-		p.RawESP = false
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closing {
-		return ErrClosed
-	}
-	s.gen++
-	gen := s.gen
-	neg, err := s.d.opts.Negotiator.Start(p, Plumbing{
-		IKE:      s.ikeT,
-		NATT:     s.nattT,
-		DataPath: s.inst,
-		OnEvent:  func(ev Event) { s.onEvent(genEvent{gen, ev}) },
-		Logf:     s.logf,
-	})
-	if err != nil {
-		return Permanent(fmt.Errorf("IKE: %w", err))
-	}
-	s.neg = neg
-	s.logf(api.LevelInfo, "negotiating with %s", s.peer)
-	return nil
-}
-
-// genEvent is an event with the number of the negotiation it came from.
-type genEvent struct {
-	gen int
-	ev  Event
-}
-
-// onEvent queues a negotiation's event for the loop; during Close nobody
-// listens any more and the event is dropped.
-func (s *Session) onEvent(ev genEvent) {
-	select {
-	case s.events <- ev:
-	case <-s.quit:
-	}
-}
-
-// deliver hands an IKE message read from a socket to the negotiation.
-func (s *Session) deliver(b []byte, from netip.AddrPort, natt bool) {
-	s.mu.Lock()
-	neg := s.neg
-	s.mu.Unlock()
-	if neg != nil {
-		neg.Deliver(b, from, natt)
-	}
-}
-
-// readIKE reads the port-500 socket until it is closed. (The NAT-T socket
-// is the engine's: it hands the IKE messages it finds there to deliver.)
-func (s *Session) readIKE() {
-	defer s.wg.Done()
-	// Port 500 sees a few IKE_SA_INIT messages and little else (the
-	// exchange moves to port 4500 at once, RFC 7296 §2.23); a few buffers
-	// of the largest UDP payload do.
-	msgs := make([]platform.Datagram, min(max(s.ikeT.BatchSize(), 1), ikeReadBatch))
-	for i := range msgs {
-		msgs[i].Buf = make([]byte, 0, 65535)
-	}
-	for {
-		n, err := s.ikeT.ReadBatch(msgs)
-		for i := range n {
-			s.deliver(msgs[i].Buf, msgs[i].Addr, false)
-			msgs[i].Buf = msgs[i].Buf[:0]
-		}
-		if err != nil {
-			select {
-			case <-s.quit:
-				return
-			default:
-			}
-			if errors.Is(err, platform.ErrClosed) || errors.Is(err, net.ErrClosed) {
-				return
-			}
-			// A transient error (an ICMP error queued on the socket)
-			// must not spin.
-			time.Sleep(10 * time.Millisecond)
-		}
-	}
-}
-
-// loop is the session's goroutine: it applies what the negotiation and the
-// engine report.
-func (s *Session) loop() {
-	defer close(s.looped)
-	defer func() {
-		if s.retry != nil {
-			s.retry.Stop()
-		}
-		s.stopOrphan()
-	}()
-	for {
-		var retry, orphan <-chan time.Time
-		if s.retry != nil {
-			retry = s.retry.C
-		}
-		if s.orphan != nil {
-			orphan = s.orphan.C
-		}
-		select {
-		case <-s.quit:
-			return
-		case ev := <-s.events:
-			s.mu.Lock()
-			current := ev.gen == s.gen && s.neg != nil
-			s.mu.Unlock()
-			if current {
-				s.handle(ev.ev)
-			}
-		case ev := <-s.eng.Events():
-			s.engineEvent(ev)
-		case <-retry:
-			s.retry = nil
-			s.armTrap()
-		case <-orphan:
-			s.orphan = nil
-			s.orphaned()
-		}
-	}
-}
-
-func (s *Session) handle(ev Event) {
-	switch ev := ev.(type) {
-	case *Established:
-		s.established(ev)
-	case *ChildUp:
-		s.children++
-		s.stopOrphan()
-	case *ChildDown:
-		s.childDown(ev)
-	case *ChildRekeyed:
-		s.mu.Lock()
-		s.info.ESPProposal = ev.ESPProposal
-		s.mu.Unlock()
-		s.logf(api.LevelInfo, "Child SA rekeyed (%s)", ev.ESPProposal)
-	case *Down:
-		s.stopOrphan()
-		if s.st.onDemand {
-			s.rearm(ev.Err)
-			return
-		}
-		err := ev.Err
-		if err == nil {
-			err = errors.New("the IKE SA ended")
-		}
-		s.end(err)
-	}
-}
-
-// childDown counts a Child SA gone; when it was the last, the IKE SA gets
-// ChildGrace for a new one before the session gives it up.
-func (s *Session) childDown(ev *ChildDown) {
-	s.children = max(s.children-1, 0)
-	by := "we"
-	if ev.ByPeer {
-		by = "the gateway"
-	}
-	s.logf(api.LevelWarn, "Child SA deleted by %s; %d left", by, s.children)
-	if s.children == 0 && s.orphan == nil {
-		s.orphan = time.NewTimer(s.d.opts.ChildGrace)
-	}
-}
-
-func (s *Session) stopOrphan() {
-	if s.orphan != nil {
-		s.orphan.Stop()
-		s.orphan = nil
-	}
-}
-
-// orphaned ends an IKE SA that has carried no Child SA for ChildGrace: an
-// always-on session ends (and conn.Manager connects again), an on-demand
-// one returns to its trap.
-func (s *Session) orphaned() {
-	if s.children > 0 {
-		return
-	}
-	err := conn.WithCode(api.FailureGatewayClosed,
-		fmt.Errorf("no Child SA for %s: the gateway deleted the tunnel and made no new one", s.d.opts.ChildGrace))
-	s.logf(api.LevelWarn, "%v", err)
-	if s.st.onDemand {
-		s.rearm(err)
-		return
-	}
-	s.end(err)
-}
-
-// established configures the system for a new IKE SA and its Child SA.
-func (s *Session) established(ev *Established) {
-	s.children = 1
-	s.stopOrphan()
-	cfg := s.st.platformConfig(s.peer.Addr(), s.hop, ev)
-	if err := s.tunnel.Set(cfg); err != nil {
-		err = configError(err)
-		s.logf(api.LevelError, "%v", err)
-		if s.st.onDemand {
-			s.rearm(err)
-			return
-		}
-		s.end(err)
-		return
-	}
-	encap := api.EncapsulationRaw
-	if ev.Encap {
-		encap = api.EncapsulationUDP
-	}
-	s.mu.Lock()
-	s.info = conn.Info{
-		Peer:          s.peer,
-		VirtualIPs:    ev.VirtualIPs,
-		DNS:           cfg.DNS.Servers,
-		LocalTS:       ev.LocalTS,
-		RemoteTS:      cfg.RemoteSelectors,
-		IKEProposal:   ev.IKEProposal,
-		ESPProposal:   ev.ESPProposal,
-		NATDetected:   ev.NAT,
-		Encapsulation: encap,
-		EstablishedAt: time.Now(),
-	}
-	s.mu.Unlock()
-	s.logf(api.LevelInfo, "established: virtual IPs %v, %s, ESP %s over %s", ev.VirtualIPs, ev.IKEProposal, ev.ESPProposal, encap)
-	s.upOnce.Do(func() { close(s.up) })
-}
-
-// engineEvent reacts to the engine: an acquire starts an on-demand
-// negotiation; a Child SA running out of sequence numbers is rekeyed
-// (RFC 4303 §3.3.3 forbids their reuse).
-func (s *Session) engineEvent(ev datapath.Event) {
-	switch ev.Kind {
-	case datapath.EventAcquire:
-		s.acquire(ev)
-	case datapath.EventSoftExpire:
-		if ev.Cause == sad.CauseSequence {
-			s.mu.Lock()
-			neg := s.neg
-			s.mu.Unlock()
-			if neg != nil {
-				neg.RekeyChild()
-			}
-		}
-	}
-}
-
 // end records why the session ended and tells conn.Manager, which closes
 // it. The first reason wins.
 func (s *Session) end(err error) {
@@ -378,17 +124,6 @@ func (s *Session) end(err error) {
 	}
 	s.ended, s.err = true, err
 	close(s.done)
-}
-
-// stopNegotiation closes the running negotiation, if any.
-func (s *Session) stopNegotiation() {
-	s.mu.Lock()
-	neg := s.neg
-	s.neg = nil
-	s.mu.Unlock()
-	if neg != nil {
-		neg.Close()
-	}
 }
 
 // Info implements conn.Session.

@@ -1,0 +1,47 @@
+package session
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/espressovpn/espresso/helper/api"
+	"github.com/espressovpn/espresso/helper/conn"
+)
+
+// childDown counts a Child SA gone; when it was the last, the IKE SA gets
+// ChildGrace for a new one before the session gives it up.
+func (s *Session) childDown(ev *ChildDown) {
+	s.children = max(s.children-1, 0)
+	by := "we"
+	if ev.ByPeer {
+		by = "the gateway"
+	}
+	s.logf(api.LevelWarn, "Child SA deleted by %s; %d left", by, s.children)
+	if s.children == 0 && s.orphan == nil {
+		s.orphan = time.NewTimer(s.d.opts.ChildGrace)
+	}
+}
+
+func (s *Session) stopOrphan() {
+	if s.orphan != nil {
+		s.orphan.Stop()
+		s.orphan = nil
+	}
+}
+
+// orphaned ends an IKE SA that has carried no Child SA for ChildGrace: an
+// always-on session ends (and conn.Manager connects again), an on-demand
+// one returns to its trap.
+func (s *Session) orphaned() {
+	if s.children > 0 {
+		return
+	}
+	err := conn.WithCode(api.FailureGatewayClosed,
+		fmt.Errorf("no Child SA for %s: the gateway deleted the tunnel and made no new one", s.d.opts.ChildGrace))
+	s.logf(api.LevelWarn, "%v", err)
+	if s.st.onDemand {
+		s.rearm(err)
+		return
+	}
+	s.end(err)
+}

@@ -1,0 +1,135 @@
+package session
+
+import (
+	"errors"
+	"time"
+
+	"github.com/espressovpn/espresso/helper/api"
+	"github.com/espressovpn/espresso/helper/conn"
+	"github.com/espressovpn/espresso/ipsec/datapath"
+	"github.com/espressovpn/espresso/ipsec/sad"
+)
+
+// loop is the session's goroutine: it applies what the negotiation and the
+// engine report.
+func (s *Session) loop() {
+	defer close(s.looped)
+	defer func() {
+		if s.retry != nil {
+			s.retry.Stop()
+		}
+		s.stopOrphan()
+	}()
+	for {
+		var retry, orphan <-chan time.Time
+		if s.retry != nil {
+			retry = s.retry.C
+		}
+		if s.orphan != nil {
+			orphan = s.orphan.C
+		}
+		select {
+		case <-s.quit:
+			return
+		case ev := <-s.events:
+			s.mu.Lock()
+			current := ev.gen == s.gen && s.neg != nil
+			s.mu.Unlock()
+			if current {
+				s.handle(ev.ev)
+			}
+		case ev := <-s.eng.Events():
+			s.engineEvent(ev)
+		case <-retry:
+			s.retry = nil
+			s.armTrap()
+		case <-orphan:
+			s.orphan = nil
+			s.orphaned()
+		}
+	}
+}
+
+func (s *Session) handle(ev Event) {
+	switch ev := ev.(type) {
+	case *Established:
+		s.established(ev)
+	case *ChildUp:
+		s.children++
+		s.stopOrphan()
+	case *ChildDown:
+		s.childDown(ev)
+	case *ChildRekeyed:
+		s.mu.Lock()
+		s.info.ESPProposal = ev.ESPProposal
+		s.mu.Unlock()
+		s.logf(api.LevelInfo, "Child SA rekeyed (%s)", ev.ESPProposal)
+	case *Down:
+		s.stopOrphan()
+		if s.st.onDemand {
+			s.rearm(ev.Err)
+			return
+		}
+		err := ev.Err
+		if err == nil {
+			err = errors.New("the IKE SA ended")
+		}
+		s.end(err)
+	}
+}
+
+// established configures the system for a new IKE SA and its Child SA.
+func (s *Session) established(ev *Established) {
+	s.children = 1
+	s.stopOrphan()
+	cfg := s.st.platformConfig(s.peer.Addr(), s.hop, ev)
+	if err := s.tunnel.Set(cfg); err != nil {
+		err = configError(err)
+		s.logf(api.LevelError, "%v", err)
+		if s.st.onDemand {
+			s.rearm(err)
+			return
+		}
+		s.end(err)
+		return
+	}
+	encap := api.EncapsulationRaw
+	if ev.Encap {
+		encap = api.EncapsulationUDP
+	}
+	s.mu.Lock()
+	s.info = conn.Info{
+		Peer:          s.peer,
+		VirtualIPs:    ev.VirtualIPs,
+		DNS:           cfg.DNS.Servers,
+		LocalTS:       ev.LocalTS,
+		RemoteTS:      cfg.RemoteSelectors,
+		IKEProposal:   ev.IKEProposal,
+		ESPProposal:   ev.ESPProposal,
+		NATDetected:   ev.NAT,
+		Encapsulation: encap,
+		EstablishedAt: time.Now(),
+	}
+	s.mu.Unlock()
+	s.logf(api.LevelInfo, "established: virtual IPs %v, %s, ESP %s over %s", ev.VirtualIPs, ev.IKEProposal, ev.ESPProposal, encap)
+	s.upOnce.Do(func() { close(s.up) })
+}
+
+// engineEvent reacts to the engine: an acquire starts an on-demand
+// negotiation; a Child SA running out of sequence numbers is rekeyed
+// (RFC 4303 §3.3.3 forbids their reuse).
+func (s *Session) engineEvent(ev datapath.Event) {
+	switch ev.Kind {
+	case datapath.EventAcquire:
+		s.acquire(ev)
+	case datapath.EventSoftExpire:
+		if ev.Cause == sad.CauseSequence {
+			s.mu.Lock()
+			neg := s.neg
+			s.mu.Unlock()
+			if neg != nil {
+				neg.RekeyChild()
+			}
+		}
+	}
+}
