@@ -3,6 +3,9 @@ package ui
 import (
 	"fmt"
 	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -11,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/espressovpn/espresso/app/explain"
 	"github.com/espressovpn/espresso/app/traffic"
 	"github.com/espressovpn/espresso/helper/api"
 )
@@ -27,10 +31,11 @@ const (
 	rowIKE        = "IKE proposal"
 	rowESP        = "ESP proposal"
 	rowNAT        = "NAT"
+	rowReconnect  = "Reconnecting"
 	rowLastError  = "Last error"
 )
 
-var detailRows = []string{rowGateway, rowVirtualIPs, rowDNS, rowUptime, rowReceived, rowSent, rowNetworks, rowIKE, rowESP, rowNAT, rowLastError}
+var detailRows = []string{rowGateway, rowReconnect, rowVirtualIPs, rowDNS, rowUptime, rowReceived, rowSent, rowNetworks, rowIKE, rowESP, rowNAT, rowLastError}
 
 // details shows the selected connection: its name and state, the
 // Connect/Disconnect button, and while connected what the tunnel is made
@@ -129,6 +134,7 @@ func (d *details) refresh() {
 
 	up := c.State == api.StateConnected
 	d.set(rowGateway, c.Gateway, true)
+	d.set(rowReconnect, reconnectText(c, u.profileOf(c.Name), u.cfg.Now()), c.State == api.StateReconnecting)
 	d.set(rowVirtualIPs, strings.Join(c.VirtualIPs, ", "), up)
 	d.set(rowDNS, strings.Join(c.DNS, ", "), up)
 	uptime := ""
@@ -175,6 +181,30 @@ func (d *details) Value(row string) string {
 		return ""
 	}
 	return d.values[row].Text
+}
+
+// reconnectText says where a reconnection stands and why it is needed:
+// "Attempt 3 in 8s: No answer from vpn.example.com on UDP 500". The
+// wait counts down with the details' refresh.
+func reconnectText(c api.ConnectionStatus, p *api.Profile, now time.Time) string {
+	why := ""
+	if c.LastError != "" || c.ErrorCode != "" || (c.Reconnect != nil && c.Reconnect.Reason != "") {
+		why = explain.Status(c, p).Problem
+	}
+	prog := explain.Progress(c.Reconnect, now)
+	switch {
+	case prog == "":
+		return why
+	case why == "":
+		return upperFirst(prog)
+	}
+	return upperFirst(prog) + ": " + why
+}
+
+// upperFirst capitalises the first letter of s.
+func upperFirst(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[n:]
 }
 
 func natText(c api.ConnectionStatus) string {

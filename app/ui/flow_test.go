@@ -75,27 +75,55 @@ func TestConnectAndDisconnect(t *testing.T) {
 }
 
 // Each failure the helper reports is shown as its sentence, in the banner
-// and in the notification.
+// and in the notification: by its code, or for a helper that sends none,
+// by its words.
 func TestFailuresRenderedAsSentences(t *testing.T) {
 	tests := []struct {
 		profile string
+		code    api.FailureCode
 		fail    string
 		problem string
 		action  string
 	}{
-		{"office", "received AUTHENTICATION_FAILED notify", "The gateway rejected the password for alice", "Edit profile"},
-		{"office", "gateway certificate not trusted: not signed by CA", "The gateway's certificate is not signed by the CA in this profile", "Edit profile"},
-		{"office", "no response after 5 retransmits", "No answer from 203.0.113.5 on UDP 500", ""},
-		{"work", "AUTHENTICATION_FAILED", "The gateway rejected the pre-shared key", "Edit profile"},
-		{"work", "received NO_PROPOSAL_CHOSEN", "The gateway accepts none of the algorithms this profile proposes", "Edit profile"},
-		{"work", "lookup vpn.example.com: no such host", "The name vpn.example.com could not be found", "Edit profile"},
-		{"work", "TS_UNACCEPTABLE", "The gateway refused the networks this profile asks to reach", "Edit profile"},
-		{"work", "tun device busy", "The connection to vpn.example.com failed: tun device busy", "Show log"},
+		// Helpers older than the codes: the words decide.
+		{"office", "", "received AUTHENTICATION_FAILED notify", "The gateway rejected the password for alice", "Edit profile"},
+		{"office", "", "gateway certificate not trusted: not signed by CA", "The gateway's certificate is not signed by the CA in this profile", "Edit profile"},
+		{"office", "", "no response after 5 retransmits", "No answer from 203.0.113.5 on UDP 500", ""},
+		{"work", "", "AUTHENTICATION_FAILED", "The gateway rejected the pre-shared key", "Edit profile"},
+		{"work", "", "received NO_PROPOSAL_CHOSEN", "The gateway accepts none of the algorithms this profile proposes", "Edit profile"},
+		{"work", "", "lookup vpn.example.com: no such host", "The name vpn.example.com could not be found", "Edit profile"},
+		{"work", "", "TS_UNACCEPTABLE", "The gateway refused the networks this profile asks to reach", "Edit profile"},
+		{"work", "", "tun device busy", "The connection to vpn.example.com failed: tun device busy", "Show log"},
+		// The code decides.
+		{"office", api.FailureEAPRejected, "ike: the gateway rejected our EAP-MSCHAPv2 credentials: eap: authentication rejected: MSCHAPv2 error 691 (wrong user name or password)",
+			"The gateway rejected the password for alice", "Edit profile"},
+		{"office", api.FailureCertUntrusted, "ike: peer certificate refused: certificate not trusted: x509: unknown authority",
+			"The gateway's certificate is not signed by the CA in this profile", "Edit profile"},
+		{"office", api.FailurePeerUnreachable, "ike: no answer to IKE_SA_INIT after 5 transmissions", "No answer from 203.0.113.5 on UDP 500", ""},
+		{"work", api.FailureAuthLocal, "ike: the peer rejected our authentication: AUTHENTICATION_FAILED", "The gateway rejected the pre-shared key", "Edit profile"},
+		{"work", api.FailureAuthGateway, "ike: the peer's authentication failed: a pre-shared key mismatch",
+			"The gateway does not use the same pre-shared key as this profile", "Edit profile"},
+		{"work", api.FailureCertExpired, "ike: peer certificate refused: certificate expired", "The gateway's certificate has expired", ""},
+		{"work", api.FailureCertNotYetValid, "ike: peer certificate refused: certificate not yet valid", "The gateway's certificate is not valid yet", ""},
+		{"work", api.FailureCertKeyUsage, "ike: peer certificate refused: certificate not valid for IKE authentication",
+			"The gateway's certificate is not meant for VPN connections", ""},
+		{"work", api.FailureIdentityMismatch, "ike: peer identity other.example.com, expected vpn.example.com",
+			"The gateway did not prove the identity vpn.example.com", "Edit profile"},
+		{"work", api.FailureNoProposal, "ike: no ESP proposal chosen", "The gateway accepts none of the algorithms this profile proposes", "Edit profile"},
+		{"work", api.FailureTSUnacceptable, "ike: peer answered IKE_AUTH with TS_UNACCEPTABLE", "The gateway refused the networks this profile asks to reach", "Edit profile"},
+		{"work", api.FailureConfigRefused, "ike: peer answered IKE_AUTH with INTERNAL_ADDRESS_FAILURE", "The gateway gave this computer no address in the VPN", ""},
+		{"work", api.FailureDNS, "cannot resolve the gateway vpn.example.com: lookup vpn.example.com: no such host", "The name vpn.example.com could not be found", "Edit profile"},
+		{"work", api.FailureTimeout, "the gateway did not complete the negotiation in time", "vpn.example.com did not finish setting up the connection in time", ""},
+		{"work", api.FailureGatewayClosed, "ike: IKE SA deleted by the peer", "The gateway ended the connection", ""},
+		{"work", api.FailureKillSwitch, "kill switch: nft: operation not permitted", "The kill switch could not block traffic outside the tunnel, so Espresso did not connect", "Show log"},
+		{"work", api.FailureSystemConfig, "system configuration: platform: config dns: no resolver", "Espresso could not set up this computer for the tunnel", "Show log"},
+		{"work", api.FailureUnavailable, "IKEv2 negotiation is not available in this build", "The Espresso helper on this computer cannot make VPN connections", ""},
+		{"work", api.FailureInternal, "tun device busy", "The connection to vpn.example.com failed: tun device busy", "Show log"},
 	}
 	h := newHarness(t, options{profiles: []api.Profile{workProfile, officeProfile}})
 	h.until("profiles read", func() bool { return len(h.u.profiles) == 2 })
 	for _, tc := range tests {
-		h.fake.SetOutcome(tc.profile, fakehelper.Outcome{Fail: tc.fail})
+		h.fake.SetOutcome(tc.profile, fakehelper.Outcome{Fail: tc.fail, Code: tc.code})
 		h.u.Select(tc.profile)
 		test.Tap(h.u.main.details.connectBtn)
 		h.until(tc.fail+" shown", func() bool { return h.u.Problem().Problem == tc.problem })
@@ -245,3 +273,80 @@ func TestHelperRestartsUnderTheApp(t *testing.T) {
 }
 
 var installedHelper = setup.Install{HelperPath: "/usr/bin/espresso-helper", Installed: true}
+
+// A reconnection shows its progress as the helper reports it: the attempt
+// and the countdown in the details, the attempt and the reason in the tray
+// menu, the reason in the notification; a failure after it lands in the
+// banner.
+func TestReconnectProgressShown(t *testing.T) {
+	h := newHarness(t, options{})
+	h.until("work is shown", func() bool { return h.shownState() == "Disconnected" })
+	test.Tap(h.u.main.details.connectBtn)
+	h.until("connected", func() bool { return h.shownState() == "Connected" })
+	d := h.u.main.details
+	if d.Value(rowReconnect) != "" {
+		t.Errorf("reconnect row while connected: %q", d.Value(rowReconnect))
+	}
+
+	reason := "ike: no answer to INFORMATIONAL after 5 transmissions"
+	next := h.clock().Add(8 * time.Second)
+	if err := h.fake.Reconnecting("work", api.Reconnect{Attempt: 3, NextAt: &next, Reason: reason, ErrorCode: api.FailurePeerUnreachable}); err != nil {
+		t.Fatal(err)
+	}
+	h.until("reconnecting", func() bool { return h.shownState() == "Reconnecting…" })
+	if got := d.Value(rowReconnect); got != "Attempt 3 in 8s: No answer from vpn.example.com on UDP 500" {
+		t.Errorf("details = %q", got)
+	}
+	if got := strings.Join(h.tray.labels(), "|"); got != "Disconnect work (reconnecting, attempt 3)|No answer from vpn.example.com on UDP 500||Show Espresso|Quit" {
+		t.Errorf("tray menu = %q", got)
+	}
+	if it := h.tray.item("No answer from vpn.example.com on UDP 500"); it == nil || !it.Disabled {
+		t.Error("the reason in the tray menu can be clicked")
+	}
+	if h.tray.icon != icons.TrayConnecting {
+		t.Errorf("tray icon = %s", h.tray.icon.Name())
+	}
+	if n := h.app.lastNote(); n.Title != "Reconnecting work" || !strings.HasPrefix(n.Content, "No answer from vpn.example.com on UDP 500.") {
+		t.Errorf("notification = %+v", n)
+	}
+
+	// The countdown follows the clock without a request, and without
+	// rebuilding the tray menu.
+	menus := h.tray.menus
+	h.advance(3 * time.Second)
+	h.tick()
+	h.until("countdown", func() bool { return d.Value(rowReconnect) == "Attempt 3 in 5s: No answer from vpn.example.com on UDP 500" })
+	if h.tray.menus != menus {
+		t.Error("the countdown rebuilt the tray menu")
+	}
+
+	// The attempt under way, then a reason only words describe.
+	if err := h.fake.Reconnecting("work", api.Reconnect{Attempt: 4, Reason: reason, ErrorCode: api.FailurePeerUnreachable}); err != nil {
+		t.Fatal(err)
+	}
+	h.until("attempt 4", func() bool { return h.tray.item("Disconnect work (reconnecting, attempt 4)") != nil })
+	if got := d.Value(rowReconnect); got != "Attempt 4 under way: No answer from vpn.example.com on UDP 500" {
+		t.Errorf("details while dialing = %q", got)
+	}
+	later := h.clock().Add(20 * time.Second)
+	if err := h.fake.Reconnecting("work", api.Reconnect{Attempt: 5, NextAt: &later, Reason: "route to the gateway vanished", ErrorCode: api.FailureInternal}); err != nil {
+		t.Fatal(err)
+	}
+	h.until("attempt 5", func() bool { return h.tray.item("Disconnect work (reconnecting, attempt 5)") != nil })
+	if got := d.Value(rowReconnect); got != "Attempt 5 in 20s: The connection to vpn.example.com failed: route to the gateway vanished" {
+		t.Errorf("details, uncoded reason = %q", got)
+	}
+
+	// Giving up is a failure like any other.
+	h.fake.Drop("work", "ike: the peer rejected our authentication: AUTHENTICATION_FAILED")
+	h.until("failed", func() bool { return h.shownState() == "Failed" })
+	if got := h.u.Problem().Problem; got != "The gateway rejected the pre-shared key" {
+		t.Errorf("banner = %q", got)
+	}
+	if n := h.app.lastNote(); n.Title != "Connection work lost" {
+		t.Errorf("notification = %+v", n)
+	}
+	if d.Value(rowReconnect) != "" || h.tray.item("No answer from vpn.example.com on UDP 500") != nil {
+		t.Error("the reconnection's progress outlived it")
+	}
+}

@@ -25,9 +25,13 @@ func (u *UI) notify(old, c api.ConnectionStatus) {
 		if old.State == api.StateConnected || old.State == api.StateReconnecting {
 			title = "Connection " + c.Name + " lost"
 		}
-		n = fyne.NewNotification(title, explain.Failure(c.LastError, u.profileOf(c.Name)).String())
+		n = fyne.NewNotification(title, explain.Status(c, u.profileOf(c.Name)).String())
 	case c.State == api.StateReconnecting && old.State == api.StateConnected:
-		n = fyne.NewNotification("Reconnecting "+c.Name, "The tunnel to "+c.Gateway+" was interrupted; Espresso is restoring it.")
+		body := "The tunnel to " + c.Gateway + " was interrupted; Espresso is restoring it."
+		if c.ErrorCode != "" || c.LastError != "" {
+			body = explain.Status(c, u.profileOf(c.Name)).Problem + ". Espresso is restoring the tunnel to " + c.Gateway + "."
+		}
+		n = fyne.NewNotification("Reconnecting "+c.Name, body)
 	case c.State == api.StateDisconnected && active(old.State):
 		n = fyne.NewNotification("Disconnected from "+c.Name, "Your traffic no longer goes through the VPN.")
 	}

@@ -1,10 +1,12 @@
 package ui
 
 import (
+	"fmt"
 	"strings"
 
 	"fyne.io/fyne/v2"
 
+	"github.com/espressovpn/espresso/app/explain"
 	"github.com/espressovpn/espresso/app/internal/icons"
 	"github.com/espressovpn/espresso/app/watch"
 	"github.com/espressovpn/espresso/helper/api"
@@ -62,11 +64,22 @@ func (u *UI) trayMenu() *fyne.Menu {
 		name := c.Name
 		label := "Connect " + name
 		if active(c.State) {
-			label = "Disconnect " + name + " (" + strings.TrimSuffix(strings.ToLower(stateText(c.State)), "…") + ")"
+			state := strings.TrimSuffix(strings.ToLower(stateText(c.State)), "…")
+			if c.State == api.StateReconnecting && c.Reconnect != nil {
+				// The attempt, not the countdown: a menu rebuilt every
+				// second makes some trays flicker.
+				state += fmt.Sprintf(", attempt %d", c.Reconnect.Attempt)
+			}
+			label = "Disconnect " + name + " (" + state + ")"
 		}
 		it := fyne.NewMenuItem(label, func() { u.Toggle(name) })
 		it.Checked = c.State == api.StateConnected
 		items = append(items, it)
+		if c.State == api.StateReconnecting && (c.ErrorCode != "" || c.LastError != "") {
+			why := fyne.NewMenuItem(explain.Status(c, u.profileOf(name)).Problem, nil)
+			why.Disabled = true
+			items = append(items, why)
+		}
 	}
 	if len(items) > 0 {
 		items = append(items, fyne.NewMenuItemSeparator())

@@ -236,7 +236,7 @@ func (u *UI) transition(old, c api.ConnectionStatus) {
 	u.notify(old, c)
 	switch c.State {
 	case api.StateFailed:
-		u.problem = &problem{profile: c.Name, sentence: explain.Failure(c.LastError, u.profileOf(c.Name))}
+		u.problem = &problem{profile: c.Name, sentence: explain.Status(c, u.profileOf(c.Name))}
 	case api.StateConnected:
 		if u.problem != nil && u.problem.profile == c.Name {
 			u.problem = nil
@@ -263,11 +263,16 @@ func (u *UI) refreshProfiles() {
 }
 
 // tick refreshes the counters of live connections, the graph and the
-// uptime.
+// uptime, and the countdown of a reconnection.
 func (u *UI) tick() {
-	live := false
+	live, waiting := false, false
 	for _, c := range u.conns {
 		live = live || c.State == api.StateConnected
+		waiting = waiting || (c.State == api.StateReconnecting && c.Reconnect != nil && c.Reconnect.NextAt != nil)
+	}
+	if waiting && !live {
+		// The countdown to the next attempt needs no request.
+		u.main.details.refresh()
 	}
 	if !live || u.link != watch.LinkUp {
 		return

@@ -191,7 +191,7 @@ func (s *Server) connect(w http.ResponseWriter, r *http.Request) {
 	st := cloneStatus(s.status[name])
 	s.mu.Unlock()
 	if r.URL.Query().Get(api.QueryWait) == "true" && st.State == api.StateFailed {
-		writeError(w, api.Errorf(api.CodeConnectFailed, "%s", st.LastError))
+		writeError(w, &api.Error{Code: api.CodeConnectFailed, Message: st.LastError, ErrorCode: st.ErrorCode})
 		return
 	}
 	writeJSON(w, st)

@@ -14,6 +14,9 @@ type Outcome struct {
 	Hold bool
 	// Fail, when not empty, makes the attempt fail with this last_error.
 	Fail string
+	// Code is the failure's error_code; empty sends none, as a helper
+	// older than the codes does.
+	Code api.FailureCode
 	// Connected is the status reported once up: virtual IPs, DNS,
 	// selectors, proposals, NAT, encapsulation and counters. Name, State,
 	// Gateway and EstablishedAt are filled in by the fake.
@@ -90,6 +93,22 @@ func (s *Server) Drop(name, reason string) {
 	if _, ok := s.status[name]; ok {
 		s.setStatus(api.ConnectionStatus{Name: name, State: api.StateFailed, Gateway: s.profiles[name].Gateway, LastError: reason})
 	}
+}
+
+// Reconnecting puts profile name's connection in StateReconnecting with
+// the progress r, as the helper reports a tunnel it is re-establishing;
+// the status's last_error and error_code are r's reason and code.
+func (s *Server) Reconnecting(name string, r api.Reconnect) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.status[name]; !ok {
+		return fmt.Errorf("fakehelper: no profile %q", name)
+	}
+	st := api.ConnectionStatus{Name: name, State: api.StateReconnecting, Gateway: s.profiles[name].Gateway,
+		LastError: r.Reason, ErrorCode: r.ErrorCode, Reconnect: &r}
+	s.setStatus(cloneStatus(st))
+	s.logLocked(api.LevelWarn, name, "reconnecting: "+r.Reason)
+	return nil
 }
 
 // Reset forgets every connection's state, as a helper that restarted
@@ -178,7 +197,7 @@ func (s *Server) start(name string) {
 func (s *Server) finish(name string, o Outcome) {
 	gw := s.profiles[name].Gateway
 	if o.Fail != "" {
-		s.setStatus(api.ConnectionStatus{Name: name, State: api.StateFailed, Gateway: gw, LastError: o.Fail})
+		s.setStatus(api.ConnectionStatus{Name: name, State: api.StateFailed, Gateway: gw, LastError: o.Fail, ErrorCode: o.Code})
 		s.logLocked(api.LevelError, name, o.Fail)
 		return
 	}

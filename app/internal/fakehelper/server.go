@@ -172,5 +172,13 @@ func cloneStatus(st api.ConnectionStatus) api.ConnectionStatus {
 		t := *st.EstablishedAt
 		c.EstablishedAt = &t
 	}
+	if st.Reconnect != nil {
+		r := *st.Reconnect
+		if r.NextAt != nil {
+			t := *r.NextAt
+			r.NextAt = &t
+		}
+		c.Reconnect = &r
+	}
 	return c
 }

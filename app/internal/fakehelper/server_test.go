@@ -99,10 +99,31 @@ func TestConnectOutcomesAndWatch(t *testing.T) {
 		t.Fatalf("event = %+v, want disconnected", ev)
 	}
 
-	s.SetOutcome("work", Outcome{Fail: "AUTHENTICATION_FAILED"})
+	s.SetOutcome("work", Outcome{Fail: "AUTHENTICATION_FAILED", Code: api.FailureAuthLocal})
 	_, err = c.Connect(ctx, "work", api.ConnectRequest{}, true)
-	if !errors.Is(err, &api.Error{Code: api.CodeConnectFailed}) {
+	var e *api.Error
+	if !errors.As(err, &e) || e.Code != api.CodeConnectFailed || e.ErrorCode != api.FailureAuthLocal {
 		t.Errorf("failing connect with wait: %v", err)
+	}
+	for ev.Connection == nil || ev.Connection.State != api.StateFailed {
+		if ev, err = w.Next(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ev.Connection.ErrorCode != api.FailureAuthLocal {
+		t.Errorf("failed event = %+v", ev.Connection)
+	}
+
+	next := time.Date(2026, 3, 4, 10, 0, 8, 0, time.UTC)
+	if err := s.Reconnecting("work", api.Reconnect{Attempt: 2, NextAt: &next, Reason: "no answer", ErrorCode: api.FailurePeerUnreachable}); err != nil {
+		t.Fatal(err)
+	}
+	if ev, _ = w.Next(); ev.Connection == nil || ev.Connection.State != api.StateReconnecting || ev.Connection.Reconnect == nil ||
+		ev.Connection.Reconnect.Attempt != 2 || !ev.Connection.Reconnect.NextAt.Equal(next) || ev.Connection.ErrorCode != api.FailurePeerUnreachable {
+		t.Errorf("reconnecting event = %+v", ev.Connection)
+	}
+	if err := s.Reconnecting("nobody", api.Reconnect{}); err == nil {
+		t.Error("Reconnecting an unknown profile succeeded")
 	}
 }
 
