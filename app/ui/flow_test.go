@@ -315,7 +315,9 @@ func TestReconnectProgressShown(t *testing.T) {
 	menus := h.tray.menus
 	h.advance(3 * time.Second)
 	h.tick()
-	h.until("countdown", func() bool { return d.Value(rowReconnect) == "Attempt 3 in 5s: No answer from vpn.example.com on UDP 500" })
+	h.until("countdown", func() bool {
+		return d.Value(rowReconnect) == "Attempt 3 in 5s: No answer from vpn.example.com on UDP 500"
+	})
 	if h.tray.menus != menus {
 		t.Error("the countdown rebuilt the tray menu")
 	}
