@@ -27,6 +27,8 @@ var labels = map[string]string{
 	"dns":           "DNS servers",
 	"mtu":           "MTU",
 	"on_demand":     "Connect on demand",
+	"kill_switch":   "Kill switch",
+	"block_outside": "Block outside the tunnel",
 	"fwmark":        "Firewall mark",
 	"dpd":           "Dead peer detection",
 	"nat_keepalive": "NAT keepalive",

@@ -30,7 +30,20 @@ type Form struct {
 	RemoteTS, Exclude, DNS     string
 	MTU                        string
 	OnDemand                   bool
+	// KillSwitch and BlockOutside are the profile's kill_switch and
+	// block_outside. BlockOutside implies KillSwitch, as in the helper:
+	// Profile sets both.
+	KillSwitch, BlockOutside bool
 }
+
+// Hints the editor shows under the kill switch's two settings. Both are
+// Linux-only: they need nftables and socket marks.
+const (
+	KillSwitchHint = "Linux only. From Connect to Disconnect, through every reconnection, nothing for the networks " +
+		"through the tunnel leaves outside it, and while the tunnel is down DNS queries do not go to the local network."
+	BlockOutsideHint = "Linux only. Blocks all other IPv4 and IPv6 traffic outside the tunnel too, except IKE to the gateway " +
+		"and what the local link needs (neighbour discovery, DHCP). Turns the kill switch on."
+)
 
 // Stored is what the helper holds of a profile being edited: the profile
 // as it returned it (no secrets, Has* flags set). The zero value means a
@@ -50,7 +63,7 @@ func FromProfile(p api.Profile) Form {
 		Cert: p.Cert, CA: p.CA, Username: p.Username,
 		IKEProposals: strings.Join(p.IKEProposals, "\n"), ESPProposals: strings.Join(p.ESPProposals, "\n"),
 		RemoteTS: strings.Join(p.RemoteTS, "\n"), Exclude: strings.Join(p.Exclude, "\n"), DNS: strings.Join(p.DNS, "\n"),
-		OnDemand: p.OnDemand,
+		OnDemand: p.OnDemand, KillSwitch: p.KillSwitch || p.BlockOutside, BlockOutside: p.BlockOutside,
 	}
 	if f.Auth == "" {
 		f.Auth = api.AuthPSK
@@ -62,7 +75,7 @@ func FromProfile(p api.Profile) Form {
 }
 
 // Profile builds the profile to send to the helper. Fields the editor
-// does not show (kill switch, DPD, ...) come from the stored profile.
+// does not show (DPD, fwmark, ...) come from the stored profile.
 // A secret left empty is kept if one is stored and the authentication
 // method still uses it; secrets the method does not use are dropped. It
 // assumes Check found nothing; an MTU that is not a number becomes 0.
@@ -101,6 +114,8 @@ func (f Form) Profile(s Stored) api.Profile {
 	p.DNS = Lines(f.DNS)
 	p.MTU, _ = strconv.Atoi(strings.TrimSpace(f.MTU))
 	p.OnDemand = f.OnDemand
+	p.BlockOutside = f.BlockOutside
+	p.KillSwitch = f.KillSwitch || f.BlockOutside
 	return p
 }
 

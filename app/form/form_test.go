@@ -111,3 +111,38 @@ func TestLinesAndDefaults(t *testing.T) {
 		}
 	}
 }
+
+// block_outside implies the kill switch, both ways through the form, and
+// neither setting is a problem for Check.
+func TestKillSwitchSettings(t *testing.T) {
+	f := valid()
+	f.BlockOutside = true
+	if ps := Check(f, Stored{}); len(ps) != 0 {
+		t.Errorf("problems = %v", ps)
+	}
+	p := f.Profile(Stored{})
+	if !p.BlockOutside || !p.KillSwitch {
+		t.Errorf("block_outside %v, kill_switch %v", p.BlockOutside, p.KillSwitch)
+	}
+	back := FromProfile(api.Profile{Name: "w", Gateway: "192.0.2.1", Auth: api.AuthPSK, BlockOutside: true})
+	if !back.KillSwitch || !back.BlockOutside {
+		t.Errorf("from a profile with block_outside alone: %+v", back)
+	}
+	f = valid()
+	f.KillSwitch = true
+	if p := f.Profile(Stored{}); !p.KillSwitch || p.BlockOutside {
+		t.Errorf("kill switch alone: kill_switch %v, block_outside %v", p.KillSwitch, p.BlockOutside)
+	}
+	// Clearing both in the editor clears a stored profile's settings.
+	stored := Stored{Profile: api.Profile{Name: "work", Gateway: "vpn.example.com", Auth: api.AuthPSK, HasPSK: true, KillSwitch: true, BlockOutside: true}}
+	f = FromProfile(stored.Profile)
+	f.KillSwitch, f.BlockOutside = false, false
+	if p := f.Profile(stored); p.KillSwitch || p.BlockOutside {
+		t.Errorf("cleared: kill_switch %v, block_outside %v", p.KillSwitch, p.BlockOutside)
+	}
+	for _, h := range []string{KillSwitchHint, BlockOutsideHint} {
+		if !strings.HasPrefix(h, "Linux only.") {
+			t.Errorf("hint does not say the setting is Linux-only: %q", h)
+		}
+	}
+}

@@ -34,19 +34,23 @@ var authFields = map[string][]string{
 // editor is the window that creates or changes one profile. It checks the
 // fields as they are typed and names the field of every problem.
 type editor struct {
-	u          *UI
-	win        fyne.Window
-	stored     form.Stored
-	entries    map[string]*widget.Entry
-	errs       map[string]*widget.Label
-	rows       map[string][]fyne.CanvasObject
-	auth       *widget.Select
-	onDemand   *widget.Check
-	save       *widget.Button
-	status     *widget.Label
-	fromHelper form.Problems // the helper's verdict on the last save
-	problems   form.Problems
-	saving     bool
+	u        *UI
+	win      fyne.Window
+	stored   form.Stored
+	entries  map[string]*widget.Entry
+	errs     map[string]*widget.Label
+	rows     map[string][]fyne.CanvasObject
+	auth     *widget.Select
+	onDemand *widget.Check
+	// killSwitch and blockOutside are the kill switch's settings;
+	// blockOutside implies killSwitch, which is then checked and locked.
+	killSwitch   *widget.Check
+	blockOutside *widget.Check
+	save         *widget.Button
+	status       *widget.Label
+	fromHelper   form.Problems // the helper's verdict on the last save
+	problems     form.Problems
+	saving       bool
 }
 
 // OpenEditor opens the editor for profile name, or for a new profile when
@@ -158,6 +162,20 @@ func (e *editor) build() {
 	e.onDemand.Checked = f.OnDemand
 	add("on_demand", e.onDemand)
 
+	section("Kill switch")
+	hint := func(text string) *widget.Label {
+		l := widget.NewLabel(text)
+		l.Wrapping = fyne.TextWrapWord
+		l.Importance = widget.LowImportance
+		return l
+	}
+	e.killSwitch = widget.NewCheck("Block traffic for the VPN while the tunnel is down", func(bool) { e.changed("kill_switch") })
+	e.killSwitch.Checked = f.KillSwitch
+	add("kill_switch", container.NewVBox(e.killSwitch, hint(form.KillSwitchHint)))
+	e.blockOutside = widget.NewCheck("Block everything outside the tunnel", func(bool) { e.changed("block_outside") })
+	e.blockOutside.Checked = f.BlockOutside
+	add("block_outside", container.NewVBox(e.blockOutside, hint(form.BlockOutsideHint)))
+
 	section("Proposals")
 	entry("ike_proposals", f.IKEProposals, form.DefaultProposals(false), true, false)
 	entry("esp_proposals", f.ESPProposals, form.DefaultProposals(true), true, false)
@@ -186,7 +204,7 @@ func (e *editor) values() form.Form {
 		PSK: t("psk"), Key: t("key"), Password: t("password"), Cert: t("cert"), CA: t("ca"), Username: t("username"),
 		IKEProposals: t("ike_proposals"), ESPProposals: t("esp_proposals"),
 		RemoteTS: t("remote_ts"), Exclude: t("exclude"), DNS: t("dns"), MTU: t("mtu"),
-		OnDemand: e.onDemand.Checked,
+		OnDemand: e.onDemand.Checked, KillSwitch: e.killSwitch.Checked, BlockOutside: e.blockOutside.Checked,
 	}
 	for _, c := range authChoices {
 		if c.label == e.auth.Selected {
@@ -202,6 +220,14 @@ func (e *editor) changed(key string) {
 		return // still building
 	}
 	delete(e.fromHelper, key)
+	// block_outside implies the kill switch (as the helper reads it), so
+	// the kill switch is on and cannot be turned off while it is set.
+	if e.blockOutside.Checked {
+		e.killSwitch.SetChecked(true)
+		e.killSwitch.Disable()
+	} else {
+		e.killSwitch.Enable()
+	}
 	f := e.values()
 	for k, rows := range e.rows {
 		shown := true
@@ -258,7 +284,7 @@ func (e *editor) linkChanged() {
 // firstProblem is the problem of the topmost field, for the status line.
 func (e *editor) firstProblem() string {
 	for _, k := range []string{"name", "gateway", "remote_id", "local_id", "auth", "psk", "username", "password", "cert", "key", "ca",
-		"remote_ts", "exclude", "dns", "mtu", "on_demand", "ike_proposals", "esp_proposals"} {
+		"remote_ts", "exclude", "dns", "mtu", "on_demand", "kill_switch", "block_outside", "ike_proposals", "esp_proposals"} {
 		if msg, ok := e.problems[k]; ok {
 			return msg
 		}

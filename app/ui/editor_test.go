@@ -6,6 +6,7 @@ import (
 
 	"fyne.io/fyne/v2/test"
 
+	"github.com/espressovpn/espresso/app/form"
 	"github.com/espressovpn/espresso/helper/api"
 )
 
@@ -115,5 +116,54 @@ func TestEditorKeepsSecretsAndShowsHelperErrors(t *testing.T) {
 	e.entries["gateway"].SetText("192.0.2.10")
 	if e.errs["gateway"].Visible() {
 		t.Error("editing the field did not clear the helper's objection")
+	}
+}
+
+// The kill switch's settings: block_outside turns the kill switch on and
+// holds it there, both say they are Linux-only, and both reach the helper.
+func TestEditorKillSwitchSettings(t *testing.T) {
+	h := newHarness(t, options{})
+	h.until("profile read", func() bool { _, ok := h.u.profiles["work"]; return ok })
+	h.u.OpenEditor("work")
+	e := h.u.editors["work"]
+	if e.killSwitch.Checked || e.blockOutside.Checked || e.killSwitch.Disabled() {
+		t.Fatalf("stored profile without a kill switch: kill %v (disabled %v), outside %v", e.killSwitch.Checked, e.killSwitch.Disabled(), e.blockOutside.Checked)
+	}
+	for _, hint := range []string{form.KillSwitchHint, form.BlockOutsideHint} {
+		if !hasText(e.win.Content(), hint) || !strings.HasPrefix(hint, "Linux only.") {
+			t.Errorf("hint not shown or not saying Linux only: %q", hint)
+		}
+	}
+	test.Tap(e.blockOutside)
+	if !e.killSwitch.Checked || !e.killSwitch.Disabled() {
+		t.Errorf("block_outside on: kill switch checked %v, disabled %v", e.killSwitch.Checked, e.killSwitch.Disabled())
+	}
+	test.Tap(e.blockOutside)
+	if !e.killSwitch.Checked || e.killSwitch.Disabled() {
+		t.Errorf("block_outside off again: kill switch checked %v, disabled %v", e.killSwitch.Checked, e.killSwitch.Disabled())
+	}
+	test.Tap(e.blockOutside)
+	if e.save.Disabled() {
+		t.Fatalf("cannot save: %q", e.status.Text)
+	}
+	test.Tap(e.save)
+	h.until("saved", func() bool { _, open := h.u.editors["work"]; return !open })
+	p, _ := h.fake.StoredProfile("work")
+	if !p.KillSwitch || !p.BlockOutside {
+		t.Errorf("stored: kill_switch %v, block_outside %v", p.KillSwitch, p.BlockOutside)
+	}
+
+	// Reopened, the settings show as stored; turning both off stores that.
+	h.u.OpenEditor("work")
+	e = h.u.editors["work"]
+	if !e.killSwitch.Checked || !e.blockOutside.Checked || !e.killSwitch.Disabled() {
+		t.Fatalf("reopened: kill %v (disabled %v), outside %v", e.killSwitch.Checked, e.killSwitch.Disabled(), e.blockOutside.Checked)
+	}
+	test.Tap(e.blockOutside)
+	test.Tap(e.killSwitch)
+	test.Tap(e.save)
+	h.until("saved again", func() bool { _, open := h.u.editors["work"]; return !open })
+	if p, _ = h.fake.StoredProfile("work"); p.KillSwitch || p.BlockOutside {
+		t.Errorf("stored after clearing: kill_switch %v, block_outside %v", p.KillSwitch, p.BlockOutside)
 	}
 }
