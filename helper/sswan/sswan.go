@@ -254,19 +254,43 @@ func convertLocal(p *api.Profile, l *local) error {
 	return nil
 }
 
+// convertSplit maps split-tunneling. The Android client reads block-ipv4
+// ("block IPv4 traffic not destined for the VPN") as: once the tunnel is
+// up, route all of IPv4 into the VPN device, which drops what the tunnel
+// does not carry, or, when the gateway assigned no IPv4 address, leave
+// IPv4 no way out at all; block-ipv6 does the same for IPv6. With both,
+// that is Espresso's block_outside. Espresso cannot block one family
+// alone, so a single flag is refused rather than widened or dropped. With
+// a block, the Android client routes the excluded subnets into the VPN as
+// well, while block_outside lets exclude pass in the clear, so that
+// combination is refused too.
 func convertSplit(p *api.Profile, s *split) error {
 	if s == nil {
 		return nil
-	}
-	if s.BlockIPv4 || s.BlockIPv6 {
-		return refuse("split-tunneling.block-ipv4", "blocking an address family outside the tunnel is not supported; use kill_switch")
 	}
 	var err error
 	if p.RemoteTS, err = toPrefixes("split-tunneling.subnets", s.Subnets); err != nil {
 		return err
 	}
-	p.Exclude, err = toPrefixes("split-tunneling.excluded", s.Excluded)
-	return err
+	if p.Exclude, err = toPrefixes("split-tunneling.excluded", s.Excluded); err != nil {
+		return err
+	}
+	switch {
+	case s.BlockIPv4 && s.BlockIPv6:
+		if len(p.Exclude) > 0 {
+			return refuse("split-tunneling.excluded", "with block-ipv4 and block-ipv6 the Android client blocks the excluded subnets too, "+
+				"where Espresso's block_outside would let them pass outside the tunnel; remove the excluded subnets or the blocks")
+		}
+		p.BlockOutside = true
+		p.KillSwitch = true
+	case s.BlockIPv4:
+		return refuse("split-tunneling.block-ipv4", "blocking IPv4 alone outside the tunnel is not supported; "+
+			"Espresso blocks IPv4 and IPv6 together (block_outside): set block-ipv6 too, or remove block-ipv4")
+	case s.BlockIPv6:
+		return refuse("split-tunneling.block-ipv6", "blocking IPv6 alone outside the tunnel is not supported; "+
+			"Espresso blocks IPv4 and IPv6 together (block_outside): set block-ipv4 too, or remove block-ipv6")
+	}
+	return nil
 }
 
 // toPrefixes turns subnets, single addresses and address ranges ("a-b")

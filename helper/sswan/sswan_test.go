@@ -122,7 +122,9 @@ func TestConvertRefuses(t *testing.T) {
 		{"apps", base(`, "apps": ["com.example"]`)},
 		{"apps", base(`, "excluded-apps": ["com.example"]`)},
 		{"proxy", base(`, "proxy": {"host": "192.0.2.9", "port": 8080}`)},
-		{"split-tunneling.block-ipv4", base(`, "split-tunneling": {"block-ipv6": true}`)},
+		{"split-tunneling.block-ipv6", base(`, "split-tunneling": {"block-ipv6": true}`)},
+		{"split-tunneling.block-ipv4", base(`, "split-tunneling": {"block-ipv4": true, "subnets": "10.0.0.0/8"}`)},
+		{"split-tunneling.excluded", base(`, "split-tunneling": {"block-ipv4": true, "block-ipv6": true, "excluded": "192.168.0.0/16"}`)},
 		{"split-tunneling.subnets", base(`, "split-tunneling": {"subnets": ["192.0.2.9-192.0.2.1"]}`)},
 		{"split-tunneling.excluded", base(`, "split-tunneling": {"excluded": "banana"}`)},
 		{"nat-keepalive", base(`, "nat-keepalive": -1`)},
@@ -133,6 +135,30 @@ func TestConvertRefuses(t *testing.T) {
 		if !errors.As(err, &e) || e.Field != tt.field {
 			t.Errorf("want refusal of %s, got %v", tt.field, err)
 		}
+	}
+}
+
+// Blocking both families outside the tunnel is block_outside, which
+// implies the kill switch; the tunnel's own subnets stay as they are.
+func TestConvertBlockBothFamilies(t *testing.T) {
+	data := `{` + uuid + `, "name": "n", "type": "ikev2-eap", "remote": {"addr": "192.0.2.1"}, "local": {"eap_id": "u"},
+		"split-tunneling": {"subnets": "10.0.0.0/8 2001:db8::/32", "block-ipv4": true, "block-ipv6": true}}`
+	p, err := Convert([]byte(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.BlockOutside || !p.KillSwitch || strings.Join(p.RemoteTS, ",") != "10.0.0.0/8,2001:db8::/32" || len(p.Exclude) != 0 {
+		t.Errorf("block_outside %v, kill_switch %v, remote_ts %v, exclude %v", p.BlockOutside, p.KillSwitch, p.RemoteTS, p.Exclude)
+	}
+	p.Password = "pw"
+	if err := profile.Validate(&p); err != nil {
+		t.Errorf("the helper refuses the result: %v", err)
+	}
+	// Without the flags nothing is blocked.
+	p, err = Convert([]byte(`{` + uuid + `, "name": "n", "type": "ikev2-eap", "remote": {"addr": "192.0.2.1"}, "local": {"eap_id": "u"},
+		"split-tunneling": {"excluded": "192.168.0.0/16", "block-ipv4": false, "block-ipv6": false}}`))
+	if err != nil || p.BlockOutside || p.KillSwitch || strings.Join(p.Exclude, ",") != "192.168.0.0/16" {
+		t.Errorf("no blocks: %+v, %v", p.Redacted(), err)
 	}
 }
 
