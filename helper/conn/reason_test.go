@@ -28,7 +28,7 @@ func progress(st api.ConnectionStatus) string {
 	}
 	s := fmt.Sprintf("attempt %d", r.Attempt)
 	if r.NextAt != nil {
-		wait := max(r.NextAt.Sub(time.Now()), 0)
+		wait := max(time.Until(*r.NextAt), 0)
 		s += fmt.Sprintf(", next in %ds", (wait+time.Second-1)/time.Second)
 	}
 	if r.Reason != "" {
