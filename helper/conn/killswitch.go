@@ -106,6 +106,9 @@ func WithResolver(r Resolver) Option {
 	return func(m *Manager) { m.resolver = r }
 }
 
+// errNoKillSwitch refuses a kill_switch profile on a system without one.
+var errNoKillSwitch = errors.New("this system has no kill switch; turn kill_switch off in the profile to connect without one")
+
 // resolveTimeout bounds the kill switch's look-up of a gateway name.
 const resolveTimeout = 5 * time.Second
 
@@ -149,10 +152,9 @@ func (m *Manager) engage(c *conn, p api.Profile, up bool) error {
 		return nil
 	}
 	if m.ks == nil {
-		if !up {
-			m.log.Logf(api.LevelWarn, c.name, "kill_switch is on, but this system has no kill switch: traffic is not blocked while the tunnel is down")
-		}
-		return nil
+		// Connecting without the block the profile asks for would let its
+		// traffic leave in the clear whenever the tunnel drops: refuse.
+		return &platform.KillSwitchError{Err: errNoKillSwitch}
 	}
 	m.learnGateway(c, p)
 	m.mu.Lock()

@@ -170,6 +170,26 @@ func TestKillSwitchEngageFailureStopsConnect(t *testing.T) {
 	})
 }
 
+// TestNoKillSwitchRefusesGuardedProfile checks that a profile asking for a
+// kill switch does not connect, unprotected, where the system has none.
+func TestNoKillSwitchRefusesGuardedProfile(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		d := &fakeDialer{}
+		m := NewManager(d, nopLog{}, DefaultRetryPolicy)
+		defer m.Close(context.Background())
+		m.SetProfile("work", "192.0.2.1")
+		m.Connect(guardedProfile("work"))
+		_, err := m.Wait(context.Background(), "work")
+		var ke *platform.KillSwitchError
+		if !errors.As(err, &ke) || !errors.Is(err, errNoKillSwitch) {
+			t.Fatalf("Wait = %v", err)
+		}
+		if d.count() != 0 {
+			t.Error("dialed without the block the profile asks for")
+		}
+	})
+}
+
 // TestResumeAfterCrash engages blocks, forgets the Manager as a crash
 // does, and checks that a new Manager reconnects the profile that still
 // wants its kill switch and lifts the other block.
