@@ -12,7 +12,8 @@ import (
 )
 
 // TestConnect brings a profile up with `espressoctl up`, with a
-// pre-shared key and with certificates, directly and through a NAT, and
+// pre-shared key, with certificates, with EAP-MSCHAPv2 and EAP-TLS,
+// directly and through a NAT, and
 // checks what a user relies on: the status, DNS, ping and TCP both ways
 // between the virtual IP and the LAN host, the gateway's Child SA, and a
 // system exactly as before once `down` returns.
@@ -20,17 +21,24 @@ func TestConnect(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		nat  bool
-		cert bool
+		auth string
 	}{
-		{"psk", false, false},
-		{"cert", false, true},
-		{"psk-nat", true, false},
+		{"psk", false, api.AuthPSK},
+		{"cert", false, api.AuthCert},
+		{"eap-mschapv2", false, api.AuthEAPMSCHAPv2},
+		{"eap-tls", false, api.AuthEAPTLS},
+		{"psk-nat", true, api.AuthPSK},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newRig(t, tc.nat)
 			p := lab.PSKProfile("work")
-			if tc.cert {
+			switch tc.auth {
+			case api.AuthCert:
 				p = r.gw.CertProfile("work")
+			case api.AuthEAPMSCHAPv2:
+				p = r.gw.EAPProfile("work")
+			case api.AuthEAPTLS:
+				p = r.gw.EAPTLSProfile("work")
 			}
 			r.h.Import(p)
 			before := r.state(t)

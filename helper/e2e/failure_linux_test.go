@@ -1,11 +1,14 @@
 package e2e
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/espressovpn/espresso/helper/api"
 	"github.com/espressovpn/espresso/helper/e2e/lab"
+	"github.com/espressovpn/espresso/platform/linux/testnet"
 )
 
 // TestWrongKey: with a key the gateway does not know, `up` exits non-zero
@@ -33,5 +36,38 @@ func TestWrongKey(t *testing.T) {
 	}
 	if d := before.Diff(r.state(t)); d != "" {
 		t.Errorf("a failed connection changed the system:\n%s", d)
+	}
+}
+
+// TestEAPPasswordAtConnect: an EAP-MSCHAPv2 profile that stores no
+// password connects with the one given to `up --password-stdin`; a wrong
+// one fails as eap_rejected, and the password is never stored.
+func TestEAPPasswordAtConnect(t *testing.T) {
+	r := newRig(t, false)
+	p := r.gw.EAPProfile("work")
+	p.Password = ""
+	r.h.Import(p)
+	if out, err := r.h.Ctl("up", "work"); err == nil || !strings.Contains(out, "password") {
+		t.Errorf("up without a password: %v\n%s", err, out)
+	}
+	out, err := r.h.CtlInput("not-the-password\n", "up", "--password-stdin", "work")
+	if err == nil {
+		t.Fatalf("up with a wrong password succeeded:\n%s", out)
+	}
+	if strings.Contains(out, "not available in this build") {
+		t.Skipf("skipping: this espresso-helper has no IKEv2 initiator: %s", out)
+	}
+	if st, err := r.h.Status("work"); err != nil || st.ErrorCode != api.FailureEAPRejected {
+		t.Errorf("status %+v, %v; want %q", st, err, api.FailureEAPRejected)
+	}
+	if out, err := r.h.CtlInput(lab.EAPPassword+"\n", "up", "--password-stdin", "work"); err != nil {
+		t.Fatalf("up with the right password: %v\n%s", err, out)
+	}
+	if out, err := r.top.Client.Run("ping", "-c", "2", "-i", "0.2", "-W", "2", testnet.LANHostV4.String()); err != nil {
+		t.Errorf("no ping through the tunnel: %v\n%s", err, out)
+	}
+	r.h.MustCtl("down", "work")
+	if b, err := os.ReadFile(filepath.Join(r.h.StateDir, "profiles", "work.json")); err != nil || strings.Contains(string(b), lab.EAPPassword) {
+		t.Errorf("the password given at connect time was stored (or the profile is unreadable: %v)", err)
 	}
 }

@@ -47,15 +47,20 @@ type Params struct {
 	// LocalID and RemoteID are identities as strongSwan writes them; an
 	// empty RemoteID means the gateway's host as the profile names it.
 	LocalID, RemoteID string
-	// Auth is the profile's method: api.AuthPSK or api.AuthCert. The
-	// gateway authenticates with the same PSK, or with a certificate
-	// signed by one of CAs.
+	// Auth is the profile's method: api.AuthPSK, api.AuthCert,
+	// api.AuthEAPMSCHAPv2 or api.AuthEAPTLS. The gateway authenticates
+	// with the same PSK, or otherwise with a certificate signed by one of
+	// CAs (RFC 7296 §2.16 has the EAP client's gateway use one).
 	Auth string
 	// PSK is the pre-shared key.
 	PSK []byte
-	// Cert is the client certificate chain, leaf first, and Key its key.
+	// Cert is the client certificate chain, leaf first, and Key its key,
+	// for AuthCert and AuthEAPTLS.
 	Cert []*x509.Certificate
 	Key  crypto.Signer
+	// Username and Password are the EAP-MSCHAPv2 credentials; Username is
+	// also the EAP identity of EAP-TLS when set.
+	Username, Password string
 	// CAs are the trust anchors of the gateway's certificate.
 	CAs []*x509.Certificate
 	// IKEProposals and ESPProposals are offered in order; nil means the

@@ -304,12 +304,12 @@ func TestAllowPeerTSMarksSockets(t *testing.T) {
 // the system, permanently.
 func TestProfileErrors(t *testing.T) {
 	eap := pskProfile()
-	eap.Auth, eap.PSK, eap.Username, eap.Password = api.AuthEAPMSCHAPv2, "", "alice", "secret"
+	eap.Auth, eap.PSK, eap.Username, eap.Password = api.AuthEAPMSCHAPv2, "", "alice", "secret" // no CA
 	noCA := pskProfile()
 	noCA.Auth, noCA.PSK, noCA.Cert, noCA.Key = api.AuthCert, "", "/nonexistent/cert.pem", "/nonexistent/key.pem"
 	bad := pskProfile()
 	bad.IKEProposals = []string{"aes256-md5-nothing"}
-	for name, p := range map[string]api.Profile{"eap": eap, "cert file": noCA, "proposal": bad} {
+	for name, p := range map[string]api.Profile{"eap without CA": eap, "cert file": noCA, "proposal": bad} {
 		t.Run(name, func(t *testing.T) {
 			n := newTestNet()
 			_, err := dial(t, n, newFakeNegotiator(nil), p)

@@ -99,7 +99,7 @@ func (s *settings) readParams(p *api.Profile) error {
 	switch p.Auth {
 	case api.AuthPSK:
 		pr.PSK = []byte(p.PSK)
-	case api.AuthCert:
+	case api.AuthCert, api.AuthEAPTLS:
 		if p.P12 != "" {
 			return &ProfileError{Field: "p12", Reason: "PKCS#12 bundles are not supported yet; give cert and key as PEM"}
 		}
@@ -110,8 +110,17 @@ func (s *settings) readParams(p *api.Profile) error {
 		if pr.Key, err = loadKey(p.Key); err != nil {
 			return err
 		}
+		pr.Username = p.Username
+	case api.AuthEAPMSCHAPv2:
+		pr.Username, pr.Password = p.Username, p.Password
+		if pr.Username == "" {
+			pr.Username = p.LocalID
+		}
+		if pr.Password == "" {
+			return &ProfileError{Field: "password", Reason: "required: store one or give it when connecting"}
+		}
 	default:
-		return &ProfileError{Field: "auth", Reason: "authentication " + p.Auth + " is not supported yet; use psk or cert"}
+		return &ProfileError{Field: "auth", Reason: "authentication " + p.Auth + " is not supported"}
 	}
 	if p.CA != "" {
 		var err error
@@ -119,7 +128,7 @@ func (s *settings) readParams(p *api.Profile) error {
 			return err
 		}
 	}
-	if p.Auth == api.AuthCert && len(pr.CAs) == 0 {
+	if p.Auth != api.AuthPSK && len(pr.CAs) == 0 {
 		return &ProfileError{Field: "ca", Reason: "required to check the gateway's certificate"}
 	}
 	var err error

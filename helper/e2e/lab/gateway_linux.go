@@ -12,12 +12,21 @@ const (
 	CertClientID = "cert-client@example.test"
 	// PSK is a test key, for the test network only.
 	PSK = "espresso-lab-psk-0123456789"
+	// EAPClientID, EAPUser and EAPPassword are the EAP-MSCHAPv2 client's
+	// IKE identity and credentials; EAPTLSClientID is the EAP-TLS
+	// client's IKE identity (it uses CertClientID's certificate).
+	EAPClientID    = "eap-client@example.test"
+	EAPUser        = "alice"
+	EAPPassword    = "espresso-lab-password"
+	EAPTLSClientID = "eaptls-client@example.test"
 )
 
 // Gateway is a strongSwan charon (kernel-libipsec) in the gateway
-// namespace with two road-warrior connections handing out virtual IPs from
-// testnet.PoolV4 and the LAN testnet.LANV4: "psk" for PSKClientID and
-// "cert" for CertClientID's certificate.
+// namespace with road-warrior connections handing out virtual IPs from
+// testnet.PoolV4 and the LAN testnet.LANV4: "psk" for PSKClientID, "cert"
+// for CertClientID's certificate, "eap" for EAPClientID with EAP-MSCHAPv2
+// and "eaptls" for EAPTLSClientID with EAP-TLS; the gateway proves itself
+// with its certificate to all but the first.
 type Gateway struct {
 	*testnet.Charon
 	PKI        *testnet.PKI
@@ -60,11 +69,24 @@ func StartGatewayWith(t testnet.T, top *testnet.Topology, edit func(*testnet.Cha
 				LocalID: GatewayID, RemoteID: CertClientID, LocalCert: gw,
 				LocalTS: lan, Pools: []string{"v4"},
 			},
+			{
+				Name: "eap", LocalAuth: "pubkey", RemoteAuth: "eap-mschapv2",
+				LocalID: GatewayID, RemoteID: EAPClientID, LocalCert: gw,
+				LocalTS: lan, Pools: []string{"v4"},
+			},
+			{
+				Name: "eaptls", LocalAuth: "pubkey", RemoteAuth: "eap-tls",
+				LocalID: GatewayID, RemoteID: EAPTLSClientID, LocalCert: gw,
+				LocalTS: lan, Pools: []string{"v4"},
+			},
 		},
-		Secrets: []testnet.Secret{{Kind: "ike", IDs: []string{GatewayID, PSKClientID}, Secret: PSK}},
-		CA:      pki.CA,
-		Key:     gw,
-		DNS:     []string{testnet.DNSV4.String()},
+		Secrets: []testnet.Secret{
+			{Kind: "ike", IDs: []string{GatewayID, PSKClientID}, Secret: PSK},
+			{Kind: "eap", IDs: []string{EAPUser}, Secret: EAPPassword},
+		},
+		CA:  pki.CA,
+		Key: gw,
+		DNS: []string{testnet.DNSV4.String()},
 	}
 	if edit != nil {
 		edit(&cfg)
@@ -119,4 +141,29 @@ func IsolateLAN(t testnet.T, top *testnet.Topology) {
 	} {
 		gw.MustRun("nft", "add rule inet lab forward "+r[0]+" "+r[1]+" drop")
 	}
+}
+
+// EAPProfile is a profile for the "eap" connection (EAP-MSCHAPv2).
+func (g *Gateway) EAPProfile(name string) api.Profile {
+	return api.Profile{
+		Name:     name,
+		Gateway:  testnet.GatewayV4.String(),
+		RemoteID: GatewayID,
+		LocalID:  EAPClientID,
+		Auth:     api.AuthEAPMSCHAPv2,
+		Username: EAPUser,
+		Password: EAPPassword,
+		CA:       string(g.PKI.CA.CertPEM()),
+		RemoteTS: []string{testnet.LANV4.String()},
+	}
+}
+
+// EAPTLSProfile is a profile for the "eaptls" connection, with
+// CertClientID's certificate inside EAP-TLS. The EAP identity (the
+// profile's username) is the certificate's, which strongSwan looks the
+// certificate up by.
+func (g *Gateway) EAPTLSProfile(name string) api.Profile {
+	p := g.CertProfile(name)
+	p.Auth, p.LocalID, p.Username = api.AuthEAPTLS, EAPTLSClientID, CertClientID
+	return p
 }

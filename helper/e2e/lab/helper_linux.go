@@ -139,9 +139,16 @@ func (h *Helper) Log() string {
 
 // Ctl runs espressoctl against this helper and returns its output.
 func (h *Helper) Ctl(args ...string) (string, error) {
+	return h.CtlInput("", args...)
+}
+
+// CtlInput is Ctl with stdin as espressoctl's standard input (for
+// `up --password-stdin`).
+func (h *Helper) CtlInput(stdin string, args ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), ctlTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, h.Bins.Ctl, append([]string{"--socket", h.Socket}, args...)...)
+	cmd.Stdin = strings.NewReader(stdin)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return string(out), fmt.Errorf("espressoctl %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(string(out)))

@@ -70,17 +70,31 @@ func config(p session.Params) (ike.Config, error) {
 		cfg.LocalAuth, cfg.RemoteAuth = ike.AuthPSK, ike.AuthPSK
 	case api.AuthCert:
 		cfg.LocalAuth, cfg.RemoteAuth = ike.AuthCert, ike.AuthCert
+	case api.AuthEAPMSCHAPv2, api.AuthEAPTLS:
+		// The gateway proves itself with a certificate first (RFC 7296
+		// §2.16); the EAP method's MSK then keys our AUTH.
+		cfg.LocalAuth, cfg.RemoteAuth = ike.AuthEAP, ike.AuthCert
 	default:
 		return cfg, session.Permanent(fmt.Errorf("authentication %q is not supported", p.Auth))
 	}
 	var err error
-	if p.LocalID != "" {
-		if cfg.LocalID, err = ike.ParseIdentity(p.LocalID); err != nil {
+	localID := p.LocalID
+	if localID == "" {
+		localID = p.Username
+	}
+	if localID != "" {
+		if cfg.LocalID, err = ike.ParseIdentity(localID); err != nil {
 			return cfg, &session.ProfileError{Field: "local_id", Reason: err.Error()}
 		}
 	}
 	if cfg.RemoteID, err = ike.ParseIdentity(p.RemoteID); err != nil {
 		return cfg, &session.ProfileError{Field: "remote_id", Reason: err.Error()}
+	}
+	switch p.Auth {
+	case api.AuthEAPMSCHAPv2:
+		cfg.EAP = mschapv2Peer(p.Username, p.Password)
+	case api.AuthEAPTLS:
+		cfg.EAP = tlsPeer(p, localID, cfg.RemoteID)
 	}
 	return cfg, nil
 }
