@@ -62,6 +62,8 @@ const (
 	DefaultNATKeepalive      = 20 * time.Second
 	DefaultIKERekeyTime      = 4 * time.Hour
 	DefaultChildRekeyTime    = time.Hour
+	// DefaultDeleteRekeyedDelay is strongSwan's charon.delete_rekeyed_delay.
+	DefaultDeleteRekeyedDelay = 5 * time.Second
 	// DefaultFragmentSize is the largest IKE datagram sent unfragmented
 	// once fragmentation is negotiated, strongSwan's default; RFC 7383 §2.5.1
 	// suggests sizes that fit the path MTU.
@@ -144,6 +146,11 @@ type Config struct {
 	// match (RFC 7296 §2.23 lets either side claim a NAT).
 	RawESP bool
 
+	// DisableMOBIKE leaves MOBIKE (RFC 4555) out: it is announced in
+	// IKE_AUTH by default, as strongSwan does, and used when the peer
+	// announces it too.
+	DisableMOBIKE bool
+
 	// FragmentSize is the largest IKE datagram we send once fragmentation
 	// is negotiated (RFC 7383); 0 means DefaultFragmentSize, negative
 	// turns fragmentation off.
@@ -161,6 +168,11 @@ type Config struct {
 	IKERekeyTime, ChildRekeyTime time.Duration
 	// RekeyJitter defaults to a tenth of the rekey time.
 	RekeyJitter time.Duration
+	// DeleteRekeyedDelay is how long the inbound direction of a Child SA
+	// replaced by a rekey stays in the data path after its delete, for
+	// the peer's packets sealed before it switched that are still on their
+	// way (retire.go); negative removes it with the delete.
+	DeleteRekeyedDelay time.Duration
 }
 
 // withDefaults returns the configuration with every default applied.
@@ -182,6 +194,7 @@ func (c Config) withDefaults() Config {
 	defaultDur(&c.NATKeepalive, DefaultNATKeepalive)
 	defaultDur(&c.IKERekeyTime, DefaultIKERekeyTime)
 	defaultDur(&c.ChildRekeyTime, DefaultChildRekeyTime)
+	defaultDur(&c.DeleteRekeyedDelay, DefaultDeleteRekeyedDelay)
 	if c.FragmentSize == 0 {
 		c.FragmentSize = DefaultFragmentSize
 	}

@@ -64,14 +64,29 @@ type Daemon struct {
 	wg    sync.WaitGroup
 
 	// State below is owned by the run goroutine.
-	remote    netip.AddrPort
-	natt      bool
-	sa        *ikeSA
-	old       []*ikeSA
-	children  []*child
+	remote   netip.AddrPort
+	natt     bool
+	sa       *ikeSA
+	old      []*ikeSA
+	children []*child
+	// retired are Child SAs deleted after a rekey whose inbound direction
+	// stays in the data path a little longer (retire.go).
+	retired   []*child
 	localNAT  bool
 	remoteNAT bool
-	vips, dns []netip.Addr
+	// localIP is our address as the peer should see it without NAT:
+	// Options.LocalAddr while the socket's is unspecified, and what
+	// PathChanged said (pathSet) over any socket's. peerKnows is the
+	// address the peer last learnt for us, in IKE_AUTH or an update.
+	localIP, peerKnows netip.Addr
+	pathSet            bool
+	// mobike is set once both ends announced MOBIKE (RFC 4555 §3.2);
+	// updateQueued while an UPDATE_SA_ADDRESSES waits for the window.
+	mobike, updateQueued bool
+	vips, dns            []netip.Addr
+	// requester is the datagram of the peer's last request, whose source
+	// gets our response.
+	requester *datagram
 	ended     bool
 	timers    connTimers
 }
@@ -98,17 +113,18 @@ func New(cfg Config, socks Sockets, opt Options) (*Daemon, error) {
 	}
 	cfg = cfg.withDefaults()
 	d := &Daemon{
-		cfg:    cfg,
-		opt:    opt,
-		clock:  opt.Clock,
-		rand:   opt.Rand,
-		log:    opt.Logger,
-		socks:  socks,
-		inbox:  make(chan datagram, inboxSize),
-		cmds:   make(chan func()),
-		quit:   make(chan struct{}),
-		done:   make(chan struct{}),
-		remote: cfg.Remote,
+		cfg:     cfg,
+		opt:     opt,
+		clock:   opt.Clock,
+		rand:    opt.Rand,
+		log:     opt.Logger,
+		socks:   socks,
+		inbox:   make(chan datagram, inboxSize),
+		cmds:    make(chan func()),
+		quit:    make(chan struct{}),
+		done:    make(chan struct{}),
+		remote:  cfg.Remote,
+		localIP: opt.LocalAddr.Unmap(),
 	}
 	if d.clock == nil {
 		d.clock = SystemClock{}
@@ -304,8 +320,8 @@ func (d *Daemon) localAddr() netip.AddrPort {
 		s = d.socks.NATT
 	}
 	a := s.LocalAddr()
-	if a.Addr().IsUnspecified() && d.opt.LocalAddr.IsValid() {
-		a = netip.AddrPortFrom(d.opt.LocalAddr, a.Port())
+	if d.localIP.IsValid() && (d.pathSet || a.Addr().IsUnspecified()) {
+		a = netip.AddrPortFrom(d.localIP, a.Port())
 	}
 	return a
 }
@@ -344,10 +360,10 @@ func (d *Daemon) down(err error) {
 	}
 	d.ended = true
 	d.timers.stop()
-	for _, c := range d.children {
+	for _, c := range append(d.children, d.retired...) {
 		d.removeChild(c)
 	}
-	d.children = nil
+	d.children, d.retired = nil, nil
 	for _, sa := range append(d.old, d.sa) {
 		sa.end()
 	}

@@ -20,6 +20,10 @@
 //   - rekey_child.go, rekey_ike.go: CREATE_CHILD_SA (§1.3) both ways, with
 //     collisions (§2.8.1);
 //   - informational.go: liveness checks (§1.4), DELETE (§1.4.1);
+//     retire.go: a rekeyed Child SA's inbound direction kept a little
+//     after its delete, for the packets still on their way;
+//   - mobike.go: MOBIKE (RFC 4555), moving the IKE and Child SAs to a new
+//     path with UPDATE_SA_ADDRESSES when the owner calls PathChanged;
 //   - expire.go: the data path's soft and hard lifetime expiries;
 //   - version.go: INVALID_MAJOR_VERSION for later IKE versions (§2.5);
 //   - retransmit.go, message.go, fragment.go: message IDs and windows (§2.3),

@@ -17,16 +17,24 @@ type EngineDataPath struct {
 	Engine *datapath.Engine
 }
 
-var _ DataPath = EngineDataPath{}
+var (
+	_ DataPath  = EngineDataPath{}
+	_ PeerMover = EngineDataPath{}
+)
+
+// encapOf is the engine's name for a Child SA's encapsulation.
+func encapOf(sa *ChildSA) sad.Encap {
+	if sa.Encap {
+		return sad.EncapUDP
+	}
+	return sad.EncapRaw
+}
 
 // AddInbound installs the pair with its outbound direction held back: the
 // engine keeps sending on the current SA of the ReqID until SetOutbound (or,
 // when there is none, uses the new one at once).
 func (e EngineDataPath) AddInbound(sa *ChildSA) error {
-	encap := sad.EncapRaw
-	if sa.Encap {
-		encap = sad.EncapUDP
-	}
+	encap := encapOf(sa)
 	var sels []spd.Selector
 	for _, l := range sa.LocalTS {
 		for _, r := range sa.RemoteTS {
@@ -44,6 +52,12 @@ func (e EngineDataPath) AddInbound(sa *ChildSA) error {
 // SetOutbound switches the ReqID's outbound traffic to sa.
 func (e EngineDataPath) SetOutbound(sa *ChildSA, replaces uint32) error {
 	return e.Engine.SwitchOutbound(sa.Inbound.SPI)
+}
+
+// MovePeer sends the pair's ESP to sa.Remote, encapsulated as sa.Encap
+// says, from the next packet on.
+func (e EngineDataPath) MovePeer(sa *ChildSA) error {
+	return e.Engine.MovePeer(sa.Inbound.SPI, sa.Remote, encapOf(sa))
 }
 
 // Remove deletes the pair.

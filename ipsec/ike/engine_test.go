@@ -6,7 +6,10 @@ import (
 	"testing"
 
 	"github.com/espressovpn/espresso/ipsec/datapath"
+	"github.com/espressovpn/espresso/ipsec/ike/iketest"
 	"github.com/espressovpn/espresso/ipsec/internal/memdev"
+	"github.com/espressovpn/espresso/ipsec/sad"
+	"github.com/espressovpn/espresso/platform"
 )
 
 // memEngine is a real ESP engine on an in-memory TUN device.
@@ -15,7 +18,40 @@ type memEngine struct {
 	dev *memdev.Device
 }
 
-func newMemEngine(t testing.TB, udp *memdev.Transport) *memEngine {
+// engineSocket is the port-4500 socket of an engine in these tests: one
+// end of a memdev pipe, or a netSocket.
+type engineSocket interface {
+	datapath.Transport
+	Close()
+}
+
+// netSocket is an iketest.Conn as an engine's transport.
+type netSocket struct{ c *iketest.Conn }
+
+func (s netSocket) ReadBatch(msgs []datapath.Datagram) (int, error) {
+	pm := make([]platform.Datagram, len(msgs))
+	for i := range msgs {
+		pm[i].Buf = msgs[i].Buf
+	}
+	n, err := s.c.ReadBatch(pm)
+	for i := range n {
+		msgs[i] = datapath.Datagram(pm[i])
+	}
+	return n, err
+}
+
+func (s netSocket) WriteBatch(msgs []datapath.Datagram) (int, error) {
+	pm := make([]platform.Datagram, len(msgs))
+	for i, m := range msgs {
+		pm[i] = platform.Datagram(m)
+	}
+	return s.c.WriteBatch(pm)
+}
+
+func (s netSocket) BatchSize() int { return s.c.BatchSize() }
+func (s netSocket) Close()         { s.c.Close() }
+
+func newMemEngine(t testing.TB, udp engineSocket) *memEngine {
 	t.Helper()
 	dev := memdev.NewDevice(16, 4096)
 	e, err := datapath.New(datapath.Config{Device: dev, UDP: udp, Workers: 2, Backpressure: true})
@@ -29,6 +65,18 @@ func newMemEngine(t testing.TB, udp *memdev.Transport) *memEngine {
 		e.Close()
 	})
 	return &memEngine{e: e, dev: dev}
+}
+
+// drops names the engine's non-zero drop counters, to tell where a lost
+// packet went.
+func (m *memEngine) drops() map[string]uint64 {
+	out := map[string]uint64{}
+	for r, n := range m.e.Stats().Drops {
+		if n != 0 {
+			out[sad.DropReason(r).String()] = n
+		}
+	}
+	return out
 }
 
 // udp4 builds an IPv4/UDP packet carrying seq in its payload.

@@ -7,7 +7,7 @@ import (
 
 // Event is something the Daemon reports to its owner through
 // Options.OnEvent: one of *Established, *ChildUp, *ChildRekeyed,
-// *ChildDown, *IKERekeyed, *Down.
+// *ChildDown, *IKERekeyed, *Moved, *Down.
 type Event interface{ event() }
 
 // Established reports an authenticated IKE SA with its first Child SA.
@@ -60,6 +60,15 @@ type IKERekeyed struct {
 	IKEProposal string
 }
 
+// Moved reports that the IKE SA and its Child SAs now use a new path
+// (MOBIKE, RFC 4555 §3.5), without a rekey: the same SPIs and keys.
+type Moved struct {
+	// Local and Remote are the IKE endpoints now in use.
+	Local, Remote netip.AddrPort
+	// LocalNAT and RemoteNAT are the NAT detection results for the path.
+	LocalNAT, RemoteNAT bool
+}
+
 // Down reports the end of the IKE SA and of every Child SA: Err is nil
 // after a clean close by us, ErrDeleted when the peer deleted it, and one
 // of the package's typed errors when the negotiation failed or the peer
@@ -71,4 +80,5 @@ func (*ChildUp) event()      {}
 func (*ChildRekeyed) event() {}
 func (*ChildDown) event()    {}
 func (*IKERekeyed) event()   {}
+func (*Moved) event()        {}
 func (*Down) event()         {}

@@ -44,6 +44,10 @@ type pair struct {
 	cliCfg     ike.Config
 	gwCfg      ike.Config
 	withEngine bool
+	// engineOnNet puts the engines' port-4500 sockets on the network too,
+	// so that addresses can move (iketest.Network.Move); the network then
+	// waits rather than drops, as traffic tests count every packet.
+	engineOnNet bool
 	// gwPath, when set, is the gateway's data path (without an engine).
 	gwPath ike.DataPath
 }
@@ -79,15 +83,20 @@ func (p *pair) start(t testing.TB) {
 	if p.clock == nil {
 		p.clock = iketest.NewClock()
 	}
-	var cu, gu *memdev.Transport
-	if p.withEngine {
+	var cu, gu engineSocket
+	switch {
+	case p.engineOnNet:
+		p.net.SetWait(true)
+		cu = netSocket{p.net.Listen(netip.AddrPortFrom(clientAddr, 4500))}
+		gu = netSocket{p.net.Listen(netip.AddrPortFrom(gatewayAddr, 4500))}
+	case p.withEngine:
 		cu, gu = memdev.Pipe(netip.AddrPortFrom(clientAddr, 4500), netip.AddrPortFrom(gatewayAddr, 4500), 4096, 16)
 	}
 	p.gw = p.run(t, p.gwCfg, gatewayAddr, gu)
 	p.cli = p.run(t, p.cliCfg, clientAddr, cu)
 }
 
-func (p *pair) run(t testing.TB, cfg ike.Config, addr netip.Addr, udp *memdev.Transport) *peer {
+func (p *pair) run(t testing.TB, cfg ike.Config, addr netip.Addr, udp engineSocket) *peer {
 	t.Helper()
 	pr := &peer{events: make(chan ike.Event, 64)}
 	socks := ike.Sockets{IKE: p.net.Listen(netip.AddrPortFrom(addr, 500))}

@@ -44,6 +44,10 @@ func (d *Daemon) sendAuth(sa *ikeSA) {
 	}
 	// §2.4: we hold no other SA with this peer.
 	ps = append(ps, wire.NewNotify(wire.InitialContact, nil))
+	if !d.cfg.DisableMOBIKE {
+		// RFC 4555 §3.2: in the IKE_AUTH message with the SA payload.
+		ps = append(ps, wire.NewNotify(wire.MOBIKESupported, nil))
+	}
 	if cp := cfgRequest(&d.cfg); cp != nil {
 		ps = append(ps, cp)
 	}
@@ -94,6 +98,7 @@ func (d *Daemon) authAnswered(sa *ikeSA, co *childOffer, ps wire.Payloads) {
 func (d *Daemon) completeAuth(sa *ikeSA, co *childOffer, ps wire.Payloads, peer wire.Identity) {
 	sa.established = true
 	d.timers.lastSent = d.clock.Now()
+	d.mobike = !d.cfg.DisableMOBIKE && ps.Notify(wire.MOBIKESupported) != nil
 	// The IKE SA stands; the Child SA may still have failed (§1.2).
 	if n := ps.ErrorNotify(); n != nil {
 		d.sendDeleteIKE(sa)
@@ -144,6 +149,7 @@ func (d *Daemon) established(sa *ikeSA, peer wire.Identity, ch *child) {
 		d.timers.halfOpen.Stop()
 	}
 	sa.lastHeard = d.clock.Now()
+	d.peerKnows = d.localAddr().Addr()
 	d.startTimers()
 	d.log.Info("ike: established", "ike", sa.prop.String(), "esp", ch.prop.String(), "remote", d.remote)
 	d.emit(&Established{

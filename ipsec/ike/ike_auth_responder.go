@@ -72,6 +72,11 @@ func (d *Daemon) responderAuth(sa *ikeSA) (wire.Payloads, error) {
 func (d *Daemon) answerAuth(sa *ikeSA, h wire.Header, out, req wire.Payloads, peer wire.Identity) {
 	ps := req
 	sa.established = true
+	if !d.cfg.DisableMOBIKE && ps.Notify(wire.MOBIKESupported) != nil {
+		// RFC 4555 §3.2: in the response that carries the SA payload.
+		d.mobike = true
+		out = append(out, wire.NewNotify(wire.MOBIKESupported, nil))
+	}
 	cpReq, _ := wire.First[*wire.Configuration](ps)
 	cp, vips := answerCfg(&d.cfg, cpReq)
 	if cp != nil {

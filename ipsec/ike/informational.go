@@ -7,8 +7,8 @@ import (
 // informationalRequest answers every INFORMATIONAL request (§1.4): an empty
 // one is a liveness check, Delete payloads delete SAs, other notifies are
 // acknowledged.
-func (d *Daemon) informationalRequest(sa *ikeSA, h wire.Header, ps wire.Payloads) {
-	var out wire.Payloads
+func (d *Daemon) informationalRequest(sa *ikeSA, dg datagram, h wire.Header, ps wire.Payloads) {
+	out := d.mobikeRequest(sa, dg, ps)
 	var after func()
 	var ours []uint32
 	for _, p := range ps {
@@ -67,8 +67,7 @@ func (d *Daemon) childDeleted(c *child) {
 			d.log.Warn("ike: activating rekeyed Child SA", "err", err)
 		}
 	}
-	d.forget(c)
-	d.removeChild(c)
+	d.retire(c, repl != nil || c.state == childRedundant)
 	switch {
 	case c.state == childRedundant:
 	case repl != nil:
@@ -122,8 +121,7 @@ func (d *Daemon) deleteChild(c *child, done func()) {
 	d.whenIdle(sa, func() {
 		r := d.request(sa, wire.Informational, wire.Payloads{&wire.Delete{Protocol: wire.ProtocolESP, SPIs: []uint32{c.inSPI}}},
 			func(wire.Header, wire.Payloads, []byte) {
-				d.forget(c)
-				d.removeChild(c)
+				d.retire(c, c.replacement != nil || c.state == childRedundant)
 				if done != nil {
 					done()
 				}

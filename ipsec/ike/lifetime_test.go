@@ -60,33 +60,56 @@ func (m *moveRecorder) moved() []netip.AddrPort {
 	return append([]netip.AddrPort(nil), m.moves...)
 }
 
-// When the client's NAT rebinds its port-4500 mapping, the gateway follows
-// the client's next authenticated request and moves its Child SA's ESP to
-// the new port (RFC 7296 §2.23).
+// When the client's NAT rebinds its port-4500 mapping, the gateway moves
+// its Child SA's ESP to the new port. Without MOBIKE it follows the
+// client's next authenticated request (RFC 7296 §2.23). With MOBIKE it
+// makes no such implicit move (RFC 4555 §3.8): the client's liveness
+// checks carry NAT detection notifies, the gateway's answer shows the new
+// mapping, and the client sends UPDATE_SA_ADDRESSES.
 func TestNATRebindingMovesESP(t *testing.T) {
-	cli, gw := pskConfigs(t)
-	rec := &moveRecorder{}
-	p := &pair{cliCfg: cli, gwCfg: gw, gwPath: rec}
-	p.net = iketestNetworkWithNAT()
-	p.start(t)
-	next[*ike.Established](t, p.cli)
-	ge := next[*ike.Established](t, p.gw)
-	if ge.Remote != natOutside4500 || ge.Child.Encap != true {
-		t.Fatalf("gateway sees the client at %v (encap %v), want %v", ge.Remote, ge.Child.Encap, natOutside4500)
-	}
-	rebound := netip.AddrPortFrom(natOutside4500.Addr(), 45000)
-	p.net.SetNAT(netip.AddrPortFrom(clientAddr, 4500), rebound)
-	// The client's liveness check is its next request.
-	p.clock.Advance(ike.DefaultDPDDelay + time.Second)
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		if m := rec.moved(); len(m) > 0 {
-			if m[len(m)-1] != rebound {
-				t.Fatalf("ESP moved to %v, want %v", m, rebound)
-			}
-			return
+	for _, mobike := range []bool{false, true} {
+		name := "rfc7296"
+		if mobike {
+			name = "mobike"
 		}
-		time.Sleep(10 * time.Millisecond)
+		t.Run(name, func(t *testing.T) {
+			cli, gw := pskConfigs(t)
+			cli.DisableMOBIKE = !mobike
+			rec := &moveRecorder{}
+			p := &pair{cliCfg: cli, gwCfg: gw, gwPath: rec}
+			p.net = iketestNetworkWithNAT()
+			p.start(t)
+			next[*ike.Established](t, p.cli)
+			ge := next[*ike.Established](t, p.gw)
+			if ge.Remote != natOutside4500 || ge.Child.Encap != true {
+				t.Fatalf("gateway sees the client at %v (encap %v), want %v", ge.Remote, ge.Child.Encap, natOutside4500)
+			}
+			// A first liveness check, before the NAT changes: the
+			// client learns the gateway's view of it on port 4500.
+			p.clock.Advance(ike.DefaultDPDDelay + time.Second)
+			time.Sleep(100 * time.Millisecond)
+			if m := rec.moved(); len(m) != 0 {
+				t.Fatalf("ESP moved to %v before the NAT changed", m)
+			}
+			rebound := netip.AddrPortFrom(natOutside4500.Addr(), 45000)
+			p.net.SetNAT(netip.AddrPortFrom(clientAddr, 4500), rebound)
+			p.clock.Advance(ike.DefaultDPDDelay + time.Second)
+			deadline := time.Now().Add(5 * time.Second)
+			for time.Now().Before(deadline) {
+				if m := rec.moved(); len(m) > 0 {
+					if m[len(m)-1] != rebound {
+						t.Fatalf("ESP moved to %v, want %v", m, rebound)
+					}
+					if mobike {
+						if mv := next[*ike.Moved](t, p.gw); mv.Remote != rebound {
+							t.Fatalf("gateway moved to %v, want %v", mv.Remote, rebound)
+						}
+					}
+					return
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			t.Fatal("the gateway did not move its Child SA to the client's new port")
+		})
 	}
-	t.Fatal("the gateway did not move its Child SA to the client's new port")
 }

@@ -69,13 +69,15 @@ func (d *Daemon) handleRequest(sa *ikeSA, dg datagram, m *wire.Message) {
 		// fragment (RFC 7383 §2.6.1), after checking it is genuine.
 		o, err := sa.keys.open(dg.b, m)
 		if err == nil && o.frag <= 1 {
-			d.send(sa.lastResp.pkts)
+			d.reply(sa.lastResp.pkts, dg)
 		}
 		return
 	}
 	if h.MessageID != sa.recvID {
 		return
 	}
+	// RFC 7296 §2.11: the response goes where the request came from.
+	d.requester = &dg
 	ps, ok := d.openMessage(sa, dg, m, &sa.reqFrags)
 	if !ok {
 		return
@@ -88,7 +90,7 @@ func (d *Daemon) handleRequest(sa *ikeSA, dg datagram, m *wire.Message) {
 	case wire.CreateChildSA:
 		d.createChildRequest(sa, h, ps)
 	case wire.Informational:
-		d.informationalRequest(sa, h, ps)
+		d.informationalRequest(sa, dg, h, ps)
 	default:
 		// RFC 7296 §1.5: an unknown exchange type gets INVALID_SYNTAX.
 		d.respond(sa, h, wire.Payloads{wire.NewNotify(wire.InvalidSyntax, nil)})
@@ -136,6 +138,11 @@ func (d *Daemon) peerMoved(dg datagram) {
 	}
 	if dg.natt && !d.natt {
 		d.natt = true
+	}
+	// RFC 4555 §3.8: with MOBIKE, addresses change only by
+	// UPDATE_SA_ADDRESSES, as strongSwan does.
+	if d.mobike {
+		return
 	}
 	if d.natt && (d.localNAT || d.remoteNAT || d.cfg.Responder) {
 		d.log.Info("ike: peer moved", "from", d.remote, "to", dg.from)

@@ -85,7 +85,8 @@ func (d *Daemon) transmit(sa *ikeSA, r *request) {
 	r.timer = d.after(wait, func() { d.transmit(sa, r) })
 }
 
-// respond encrypts and sends the response to request h, and keeps it for
+// respond encrypts and sends the response to request h, to where the
+// peer's last request came from (RFC 7296 §2.11), and keeps it for
 // retransmissions of the request.
 func (d *Daemon) respond(sa *ikeSA, h wire.Header, ps wire.Payloads) {
 	rh := sa.header(h.ExchangeType, h.MessageID, true)
@@ -96,5 +97,9 @@ func (d *Daemon) respond(sa *ikeSA, h wire.Header, ps wire.Payloads) {
 	}
 	sa.lastResp = &response{id: h.MessageID, pkts: pkts}
 	sa.recvID = h.MessageID + 1
+	if dg := d.requester; dg != nil {
+		d.reply(pkts, *dg)
+		return
+	}
 	d.send(pkts)
 }

@@ -47,6 +47,9 @@ type ikeSA struct {
 	peerHashes []wire.HashAlgorithm
 
 	lastHeard time.Time
+	// natDst is the peer's last NAT_DETECTION_DESTINATION_IP hash, its
+	// view of our address, for MOBIKE's NAT mapping checks (RFC 4555 §3.8).
+	natDst []byte
 	// rekey is our rekey of this SA in flight, peerRekey the SA the peer
 	// created by rekeying it, for collisions (§2.8.2).
 	rekey     *ikeRekey

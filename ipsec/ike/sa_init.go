@@ -154,12 +154,18 @@ func (d *Daemon) initAnswered(sa *ikeSA, offer *wire.SecurityAssociation, h wire
 	localNAT, remoteNAT, _ := natCheck(ps, sa.spiI, sa.spiR, d.localAddr(), d.remote)
 	d.localNAT, d.remoteNAT = localNAT, remoteNAT
 	// §2.23: move to port 4500 when a NAT is detected; forced
-	// encapsulation moves regardless.
-	if d.socks.NATT != nil && (localNAT || remoteNAT || d.fakeNAT()) {
+	// encapsulation moves regardless, and so does MOBIKE (RFC 4555 §3.3),
+	// since a NAT may appear on a later path.
+	if d.socks.NATT != nil && (localNAT || remoteNAT || d.fakeNAT() || !d.cfg.DisableMOBIKE) {
 		d.natt = true
 		if d.remote.Port() == DefaultIKEPort {
 			d.remote = netip.AddrPortFrom(d.remote.Addr(), DefaultNATTPort)
 		}
+	}
+	if !d.natt {
+		// On port 4500 the NAT maps us anew: the first liveness check
+		// learns that mapping instead (RFC 4555 §3.8).
+		sa.natDst = natDestination(ps)
 	}
 	d.log.Info("ike: IKE_SA_INIT done", "proposal", c.String(), "local_nat", localNAT, "remote_nat", remoteNAT)
 	d.sendAuth(sa)

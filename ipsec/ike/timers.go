@@ -84,7 +84,9 @@ func (d *Daemon) scheduleDPD(wait time.Duration) {
 			return
 		}
 		d.whenIdle(sa, func() {
-			d.request(sa, wire.Informational, nil, func(wire.Header, wire.Payloads, []byte) {})
+			d.request(sa, wire.Informational, d.livenessNATD(sa), func(_ wire.Header, ps wire.Payloads, _ []byte) {
+				d.livenessAnswered(sa, ps)
+			})
 		})
 		d.scheduleDPD(d.cfg.DPDDelay)
 	})

@@ -63,7 +63,7 @@ func TestTrafficAndRekeys(t *testing.T) {
 	go flow{p.gw, p.cli, lanHost, vip}.run(t, 500, 0, &wg, &lostDown)
 	wg.Wait()
 	if lostUp+lostDown != 0 {
-		t.Fatalf("lost %d up, %d down before any rekey", lostUp, lostDown)
+		t.Fatalf("lost %d up, %d down before any rekey; drops: client %v, gateway %v", lostUp, lostDown, p.cli.engine.drops(), p.gw.engine.drops())
 	}
 
 	// Rekeys of both kinds, started by each side, under traffic.
@@ -86,7 +86,7 @@ func TestTrafficAndRekeys(t *testing.T) {
 	next[*ike.ChildRekeyed](t, p.cli)
 	wg.Wait()
 	if lostUp+lostDown != 0 {
-		t.Fatalf("lost %d up, %d down across rekeys", lostUp, lostDown)
+		t.Fatalf("lost %d up, %d down across rekeys; drops: client %v, gateway %v", lostUp, lostDown, p.cli.engine.drops(), p.gw.engine.drops())
 	}
 	if r1.New.InSPI == r1.Old.InSPI || r2.New.OutSPI == r1.New.OutSPI {
 		t.Fatalf("rekeys kept SPIs: %+v %+v", r1, r2)

@@ -17,11 +17,12 @@ type Filter func(from, to netip.AddrPort, b []byte) bool
 
 // Network connects Conns by address, like a switch: a datagram written to
 // an address reaches the Conn bound to it. Queues are bounded; a full one
-// drops, as a network would.
+// drops, as a network would, unless SetWait says otherwise.
 type Network struct {
 	mu     sync.Mutex
 	conns  map[netip.AddrPort]*Conn
 	filter Filter
+	wait   bool
 	// natOut maps an inside address to the outside one its datagrams
 	// leave as, natIn the other way.
 	natOut, natIn map[netip.AddrPort]netip.AddrPort
@@ -51,6 +52,31 @@ func (n *Network) SetNAT(inside, outside netip.AddrPort) {
 	n.natIn[outside] = inside
 }
 
+// SetWait makes writers wait for room in a full queue instead of dropping,
+// for tests that count on every datagram arriving.
+func (n *Network) SetWait(wait bool) {
+	n.mu.Lock()
+	n.wait = wait
+	n.mu.Unlock()
+}
+
+// Move rebinds the Conn bound to from to the address to, as when a host's
+// address changes under a socket bound to the unspecified address: its
+// datagrams leave from to from now on, and datagrams for from lead
+// nowhere. It reports false when no Conn is bound to from.
+func (n *Network) Move(from, to netip.AddrPort) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	c := n.conns[from]
+	if c == nil {
+		return false
+	}
+	delete(n.conns, from)
+	n.conns[to] = c
+	c.local = to
+	return true
+}
+
 // SetFilter installs f (nil: deliver everything).
 func (n *Network) SetFilter(f Filter) {
 	n.mu.Lock()
@@ -69,7 +95,8 @@ func (n *Network) Listen(addr netip.AddrPort) *Conn {
 
 // Conn is one bound socket of a Network; it implements platform.Transport.
 type Conn struct {
-	net   *Network
+	net *Network
+	// local is guarded by net.mu: Move changes it.
 	local netip.AddrPort
 	in    chan platform.Datagram
 	done  chan struct{}
@@ -120,13 +147,23 @@ func (c *Conn) WriteBatch(msgs []platform.Datagram) (int, error) {
 		if in, ok := c.net.natIn[to]; ok {
 			to = in
 		}
-		dst, f := c.net.conns[to], c.net.filter
+		dst, f, wait := c.net.conns[to], c.net.filter, c.net.wait
 		c.net.mu.Unlock()
 		if (f != nil && !f(src, m.Addr, m.Buf)) || dst == nil {
 			continue
 		}
+		d := platform.Datagram{Buf: append([]byte(nil), m.Buf...), Addr: src}
+		if wait {
+			select {
+			case dst.in <- d:
+			case <-dst.done:
+			case <-c.done:
+				return 0, ErrClosed
+			}
+			continue
+		}
 		select {
-		case dst.in <- platform.Datagram{Buf: append([]byte(nil), m.Buf...), Addr: src}:
+		case dst.in <- d:
 		default:
 		}
 	}
@@ -137,7 +174,11 @@ func (c *Conn) WriteBatch(msgs []platform.Datagram) (int, error) {
 func (c *Conn) BatchSize() int { return 8 }
 
 // LocalAddr returns the bound address.
-func (c *Conn) LocalAddr() netip.AddrPort { return c.local }
+func (c *Conn) LocalAddr() netip.AddrPort {
+	c.net.mu.Lock()
+	defer c.net.mu.Unlock()
+	return c.local
+}
 
 // Close unbinds the Conn and unblocks its reader.
 func (c *Conn) Close() error {
