@@ -25,6 +25,7 @@ func TestConnect(t *testing.T) {
 	}{
 		{"psk", false, api.AuthPSK},
 		{"cert", false, api.AuthCert},
+		{"cert-p12", false, "p12"},
 		{"eap-mschapv2", false, api.AuthEAPMSCHAPv2},
 		{"eap-tls", false, api.AuthEAPTLS},
 		{"psk-nat", true, api.AuthPSK},
@@ -35,6 +36,8 @@ func TestConnect(t *testing.T) {
 			switch tc.auth {
 			case api.AuthCert:
 				p = r.gw.CertProfile("work")
+			case "p12":
+				p = r.gw.P12Profile(t, "work", "p12-test-password")
 			case api.AuthEAPMSCHAPv2:
 				p = r.gw.EAPProfile("work")
 			case api.AuthEAPTLS:

@@ -1,12 +1,14 @@
 package session
 
 import (
+	"fmt"
 	"net/netip"
 	"slices"
 	"time"
 
 	"github.com/espressovpn/espresso/helper/api"
 	"github.com/espressovpn/espresso/helper/profile"
+	"github.com/espressovpn/espresso/ipsec/ike/creds"
 	"github.com/espressovpn/espresso/ipsec/suite"
 	"github.com/espressovpn/espresso/platform"
 )
@@ -35,8 +37,9 @@ type settings struct {
 }
 
 // readProfile checks p as the profile store does and converts it. Files
-// that the profile names by path (certificate, key, CA) are read now, so a
-// file changed since the import takes effect at the next connect.
+// that the profile names by path (certificate, key, PKCS#12, CA) are read
+// now, so a file changed since the import takes effect at the next
+// connect.
 func readProfile(p api.Profile) (*settings, error) {
 	if err := profile.Validate(&p); err != nil {
 		return nil, Permanent(err)
@@ -100,16 +103,11 @@ func (s *settings) readParams(p *api.Profile) error {
 	case api.AuthPSK:
 		pr.PSK = []byte(p.PSK)
 	case api.AuthCert, api.AuthEAPTLS:
-		if p.P12 != "" {
-			return &ProfileError{Field: "p12", Reason: "PKCS#12 bundles are not supported yet; give cert and key as PEM"}
-		}
-		var err error
-		if pr.Cert, err = loadCerts("cert", p.Cert); err != nil {
+		c, err := credential(p)
+		if err != nil {
 			return err
 		}
-		if pr.Key, err = loadKey(p.Key); err != nil {
-			return err
-		}
+		pr.Cert, pr.Key = c.Chain, c.Key
 		pr.Username = p.Username
 	case api.AuthEAPMSCHAPv2:
 		pr.Username, pr.Password = p.Username, p.Password
@@ -124,8 +122,8 @@ func (s *settings) readParams(p *api.Profile) error {
 	}
 	if p.CA != "" {
 		var err error
-		if pr.CAs, err = loadCerts("ca", p.CA); err != nil {
-			return err
+		if pr.CAs, err = creds.LoadCAs(p.CA); err != nil {
+			return Permanent(fmt.Errorf("profile ca: %w", err))
 		}
 	}
 	if p.Auth != api.AuthPSK && len(pr.CAs) == 0 {
@@ -151,6 +149,26 @@ func (s *settings) readParams(p *api.Profile) error {
 		return err
 	}
 	return nil
+}
+
+// credential loads the client's certificate chain and key: a PKCS#12 file
+// (base64 or a path) when the profile has one, else the cert and key PEM
+// (inline or paths). A file named by path is read now, so a file changed
+// since the import takes effect at the next connect. Its errors are
+// creds' typed ones, and permanent: the profile or the file must change.
+func credential(p *api.Profile) (*creds.Credential, error) {
+	if p.P12 != "" {
+		c, err := creds.LoadPKCS12(p.P12, p.P12Password)
+		if err != nil {
+			return nil, Permanent(fmt.Errorf("profile p12: %w", err))
+		}
+		return c, nil
+	}
+	c, err := creds.LoadPEM(p.Cert, p.Key)
+	if err != nil {
+		return nil, Permanent(fmt.Errorf("profile cert and key: %w", err))
+	}
+	return c, nil
 }
 
 // interval maps the profile's duration (empty: default, "0s": off) onto the

@@ -1,8 +1,11 @@
 package lab
 
 import (
+	"encoding/base64"
+
 	"github.com/espressovpn/espresso/helper/api"
 	"github.com/espressovpn/espresso/platform/linux/testnet"
+	"software.sslmate.com/src/go-pkcs12"
 )
 
 // Identities and the pre-shared key of the lab's gateway and clients.
@@ -165,5 +168,19 @@ func (g *Gateway) EAPProfile(name string) api.Profile {
 func (g *Gateway) EAPTLSProfile(name string) api.Profile {
 	p := g.CertProfile(name)
 	p.Auth, p.LocalID, p.Username = api.AuthEAPTLS, EAPTLSClientID, CertClientID
+	return p
+}
+
+// P12Profile is CertProfile with the client's certificate and key as a
+// base64 PKCS#12 file (modern AES encryption) sealed with password.
+func (g *Gateway) P12Profile(t testnet.T, name, password string) api.Profile {
+	t.Helper()
+	pfx, err := pkcs12.Modern.Encode(g.ClientCert.Key, g.ClientCert.Cert, nil, password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := g.CertProfile(name)
+	p.Cert, p.Key = "", ""
+	p.P12, p.P12Password = base64.StdEncoding.EncodeToString(pfx), password
 	return p
 }

@@ -1,10 +1,8 @@
 package ikev2
 
 import (
-	"crypto/tls"
-	"crypto/x509"
-
 	"github.com/espressovpn/espresso/helper/session"
+	"github.com/espressovpn/espresso/ipsec/ike/creds"
 	"github.com/espressovpn/espresso/ipsec/ike/eap"
 	"github.com/espressovpn/espresso/ipsec/ike/eap/eaptls"
 	"github.com/espressovpn/espresso/ipsec/ike/eap/mschapv2"
@@ -27,14 +25,8 @@ func tlsPeer(p session.Params, identity string, server wire.Identity) func() *ea
 	if p.Username != "" {
 		identity = p.Username
 	}
-	cert := tls.Certificate{PrivateKey: p.Key, Leaf: p.Cert[0]}
-	for _, c := range p.Cert {
-		cert.Certificate = append(cert.Certificate, c.Raw)
-	}
-	roots := x509.NewCertPool()
-	for _, c := range p.CAs {
-		roots.AddCert(c)
-	}
+	cert := (&creds.Credential{Chain: p.Cert, Key: p.Key}).TLSCertificate()
+	roots := creds.Pool(p.CAs)
 	return func() *eap.Peer {
 		return eap.NewPeer(identity, eaptls.NewPeer(eaptls.Config{Certificate: cert, Roots: roots, ServerID: server}))
 	}
