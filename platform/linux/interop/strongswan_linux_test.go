@@ -153,15 +153,7 @@ func clientConfig(t *testing.T) ike.Config {
 // exercise runs the whole life of a connection against the gateway:
 // establishment, traffic, rekeys by both sides, and a delete by one side.
 func exercise(t *testing.T, top *testnet.Topology, gw *testnet.Charon, cfg ike.Config, deleteByGateway bool) {
-	t.Cleanup(func() {
-		if t.Failed() {
-			// The harness shows the log's tail; keep all of it for a look.
-			f := filepath.Join(os.TempDir(), "espresso-interop-"+strings.ReplaceAll(t.Name(), "/", "-")+".log")
-			if os.WriteFile(f, []byte(gw.Log()), 0o600) == nil {
-				t.Logf("gateway log: %s", f)
-			}
-		}
-	})
+	keepLog(t, gw)
 	c := startClient(t, top, cfg)
 	est := next[*ike.Established](t, c, 30*time.Second)
 	if len(est.VirtualIPs) != 1 || !testnet.PoolV4.Contains(est.VirtualIPs[0]) {
@@ -225,6 +217,19 @@ func exercise(t *testing.T, top *testnet.Topology, gw *testnet.Charon, cfg ike.C
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Fatalf("the gateway still lists the SA after the delete:\n%s", gw.ListSAs())
+}
+
+// keepLog saves the gateway's whole log when the test fails: the harness
+// shows only its tail.
+func keepLog(t *testing.T, gw *testnet.Charon) {
+	t.Cleanup(func() {
+		if t.Failed() {
+			f := filepath.Join(os.TempDir(), "espresso-interop-"+strings.ReplaceAll(t.Name(), "/", "-")+".log")
+			if os.WriteFile(f, []byte(gw.Log()), 0o600) == nil {
+				t.Logf("gateway log: %s", f)
+			}
+		}
+	})
 }
 
 func TestPSK(t *testing.T) {
