@@ -1,18 +1,33 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/espressovpn/espresso/helper/api"
 	"github.com/espressovpn/espresso/helper/conn"
 	"github.com/espressovpn/espresso/helper/logring"
+	"github.com/espressovpn/espresso/helper/session"
+	"github.com/espressovpn/espresso/helper/session/ikev2"
 	"github.com/espressovpn/espresso/platform"
 )
 
-// recoverPlatform opens this OS's network platform and undoes every route,
-// rule, address, DNS change and device a crashed helper left behind, before
-// anything is served.
-func recoverPlatform(stateDir string, log *logring.Ring) (platform.Network, error) {
+// system is what the helper uses of the operating system.
+type system struct {
+	net platform.Network
+	// ks is nil where the OS has no kill switch; profiles that ask for one
+	// are then refused.
+	ks platform.KillSwitch
+	// monitor is nil when network changes cannot be followed; connections
+	// then notice a new path only through dead peer detection.
+	monitor platform.Monitor
+}
+
+// openSystem opens this OS's network platform and undoes every route,
+// rule, address, DNS change and device a crashed helper left behind,
+// before anything is served. A kill switch block the user still wants is
+// kept: the connection manager resumes its connection.
+func openSystem(stateDir string, log *logring.Ring) (*system, error) {
 	n, err := openPlatform(stateDir)
 	if err != nil {
 		return nil, fmt.Errorf("platform: %w", err)
@@ -21,10 +36,39 @@ func recoverPlatform(stateDir string, log *logring.Ring) (platform.Network, erro
 		return nil, fmt.Errorf("cleaning up after the previous helper: %w", err)
 	}
 	log.Logf(api.LevelInfo, "", "system state of any previous helper cleaned up")
-	return n, nil
+	s := &system{net: n}
+	switch ks, err := openKillSwitch(n); {
+	case errors.Is(err, platform.ErrUnsupported):
+	case err != nil:
+		log.Logf(api.LevelWarn, "", "kill switch unavailable: %v", err)
+	default:
+		s.ks = ks
+	}
+	switch mon, err := openMonitor(n); {
+	case errors.Is(err, platform.ErrUnsupported):
+	case err != nil:
+		log.Logf(api.LevelWarn, "", "not following network changes: %v", err)
+	default:
+		s.monitor = mon
+	}
+	return s, nil
 }
 
-// newDialer returns the Dialer that connects profiles over network. The
-// IKEv2 initiator is not wired in yet, so it is the honest stand-in; the
-// integration replaces this one function.
-func newDialer(platform.Network) conn.Dialer { return conn.UnavailableDialer{} }
+// close stops following the network and closes the kill switch; the
+// blocks it holds stay in place, as the connection manager decided.
+func (s *system) close() error {
+	var errs []error
+	if s.monitor != nil {
+		errs = append(errs, s.monitor.Close())
+	}
+	if c, ok := s.ks.(interface{ Close() error }); ok {
+		errs = append(errs, c.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// newDialer returns the Dialer that connects profiles over network with
+// the IKEv2 initiator and the userland ESP engine, logging to log.
+func newDialer(network platform.Network, log *logring.Ring) conn.Dialer {
+	return session.NewDialer(network, session.Options{Negotiator: ikev2.Initiator{}, Logger: log})
+}

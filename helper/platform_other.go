@@ -8,3 +8,13 @@ import "github.com/espressovpn/espresso/platform"
 func openPlatform(string) (platform.Network, error) {
 	return nil, platform.ErrUnsupported
 }
+
+// openKillSwitch fails likewise.
+func openKillSwitch(platform.Network) (platform.KillSwitch, error) {
+	return nil, platform.ErrUnsupported
+}
+
+// openMonitor fails likewise.
+func openMonitor(platform.Network) (platform.Monitor, error) {
+	return nil, platform.ErrUnsupported
+}

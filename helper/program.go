@@ -33,6 +33,7 @@ type program struct {
 	paths helpersvc.Paths
 	log   *logring.Ring
 
+	sys      *system
 	mgr      *conn.Manager
 	srv      *server.Server
 	ln       net.Listener
@@ -51,17 +52,30 @@ func (p *program) Start(service.Service) error {
 	if err != nil {
 		return err
 	}
-	network, err := recoverPlatform(filepath.Join(p.paths.StateDir, "platform"), p.log)
+	p.sys, err = openSystem(filepath.Join(p.paths.StateDir, "platform"), p.log)
 	if err != nil {
 		return err
 	}
-	p.mgr = conn.NewManager(newDialer(network), p.log, conn.DefaultRetryPolicy)
+	p.mgr = conn.NewManager(newDialer(p.sys.net, p.log), p.log, conn.DefaultRetryPolicy,
+		conn.WithKillSwitch(p.sys.ks))
+	if p.sys.monitor != nil {
+		p.mgr.Follow(p.sys.monitor.Changes())
+	}
 	ps, err := store.List()
 	if err != nil {
 		return err
 	}
 	for _, pr := range ps {
 		p.mgr.SetProfile(pr.Name, pr.Gateway)
+	}
+	// A kill switch block left by a crashed helper means the user wanted
+	// that connection up: bring it back under the block.
+	resumed, err := p.mgr.Resume(ps)
+	if err != nil {
+		p.log.Logf(api.LevelError, "", "resuming connections held by the kill switch: %v", err)
+	}
+	for _, name := range resumed {
+		p.log.Logf(api.LevelInfo, name, "reconnecting: the kill switch of an earlier helper still holds this connection")
 	}
 	p.ln, err = server.Listen(p.paths.Socket, api.GroupName)
 	if err != nil {
@@ -88,6 +102,9 @@ func (p *program) Stop(service.Service) error {
 	var errs []error
 	if p.mgr != nil {
 		errs = append(errs, p.mgr.Close(ctx))
+	}
+	if p.sys != nil {
+		errs = append(errs, p.sys.close())
 	}
 	if p.srv != nil {
 		errs = append(errs, p.srv.Shutdown(ctx))
