@@ -4,10 +4,12 @@ import (
 	"errors"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/espressovpn/espresso/ipsec/ike"
+	"github.com/espressovpn/espresso/ipsec/ike/wire"
 )
 
 // A soft expiry from the data path rekeys the Child SA at once; a hard one
@@ -60,6 +62,15 @@ func (m *moveRecorder) moved() []netip.AddrPort {
 	return append([]netip.AddrPort(nil), m.moves...)
 }
 
+// isInformationalResponse tells an INFORMATIONAL response, after the
+// non-ESP marker of port 4500 (RFC 3948 §2.2) if there is one.
+func isInformationalResponse(b []byte) bool {
+	if len(b) >= 4+wire.HeaderLen && b[0]|b[1]|b[2]|b[3] == 0 {
+		b = b[4:]
+	}
+	return len(b) >= wire.HeaderLen && wire.ExchangeType(b[18]) == wire.Informational && wire.Flags(b[19])&wire.FlagResponse != 0
+}
+
 // When the client's NAT rebinds its port-4500 mapping, the gateway moves
 // its Child SA's ESP to the new port. Without MOBIKE it follows the
 // client's next authenticated request (RFC 7296 §2.23). With MOBIKE it
@@ -75,6 +86,9 @@ func TestNATRebindingMovesESP(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			cli, gw := pskConfigs(t)
 			cli.DisableMOBIKE = !mobike
+			// Only the client checks liveness: a check of the gateway's
+			// would stand in for the client's (RFC 7296 §1.4).
+			gw.DPDDelay = -1
 			rec := &moveRecorder{}
 			p := &pair{cliCfg: cli, gwCfg: gw, gwPath: rec}
 			p.net = iketestNetworkWithNAT()
@@ -85,9 +99,22 @@ func TestNATRebindingMovesESP(t *testing.T) {
 				t.Fatalf("gateway sees the client at %v (encap %v), want %v", ge.Remote, ge.Child.Encap, natOutside4500)
 			}
 			// A first liveness check, before the NAT changes: the
-			// client learns the gateway's view of it on port 4500.
+			// client learns the gateway's view of it on port 4500 from
+			// the answer, which must be on its way before the NAT
+			// changes.
+			var answers atomic.Int32
+			p.net.SetFilter(func(from, _ netip.AddrPort, b []byte) bool {
+				if from.Addr() == gatewayAddr && isInformationalResponse(b) {
+					answers.Add(1)
+				}
+				return true
+			})
 			p.clock.Advance(ike.DefaultDPDDelay + time.Second)
-			time.Sleep(100 * time.Millisecond)
+			for deadline := time.Now().Add(10 * time.Second); answers.Load() == 0; time.Sleep(time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatal("the first liveness check was not answered")
+				}
+			}
 			if m := rec.moved(); len(m) != 0 {
 				t.Fatalf("ESP moved to %v before the NAT changed", m)
 			}
