@@ -71,7 +71,7 @@ func (d *Daemon) newChild(sa *ikeSA, c chosen, inSPI, outSPI uint32, weInitiated
 		Outbound: esp.Params{SPI: outSPI, Encr: cs.Encr, Integ: cs.Integ.ID, EncrKey: out.Encr, IntegKey: out.Integ, ESN: esn},
 		LocalTS:  prefixes(lts),
 		RemoteTS: prefixes(rts),
-		Encap:    d.natt,
+		Encap:    d.encapESP(),
 		Local:    d.localAddr(),
 		Remote:   d.remote,
 	}

@@ -163,7 +163,7 @@ func (d *Daemon) mobikeRequest(sa *ikeSA, dg datagram, ps wire.Payloads) wire.Pa
 // connection's current path, encapsulated when a NAT sits on it
 // (RFC 4555 §3.5, RFC 3948), and reports the move.
 func (d *Daemon) moveChildren() {
-	if (d.localNAT || d.remoteNAT) && d.socks.NATT != nil {
+	if d.encapESP() {
 		d.natt = true
 	}
 	local := d.localAddr()
@@ -174,7 +174,7 @@ func (d *Daemon) moveChildren() {
 			continue
 		}
 		c.sa.Local, c.sa.Remote = local, d.remote
-		c.sa.Encap = c.sa.Encap || d.natt
+		c.sa.Encap = c.sa.Encap || d.encapESP()
 		if mover != nil && c.installed {
 			if err := mover.MovePeer(c.sa); err != nil {
 				d.log.Warn("ike: moving Child SA to the new path", "spi", c.inSPI, "err", err)

@@ -125,3 +125,20 @@ func TestMOBIKEUnsupported(t *testing.T) {
 		t.Fatalf("client down: %v", err)
 	}
 }
+
+// RFC 4555 §3.3: with MOBIKE the IKE SA moves to port 4500 even without a
+// NAT, but ESP stays unencapsulated unless a NAT is detected or claimed.
+func TestMOBIKEPort4500WithoutEncap(t *testing.T) {
+	cli, gw := pskConfigs(t)
+	cli.RawESP, gw.RawESP = true, true
+	p := &pair{cliCfg: cli, gwCfg: gw}
+	p.start(t)
+	ce := next[*ike.Established](t, p.cli)
+	ge := next[*ike.Established](t, p.gw)
+	if ce.Remote.Port() != ike.DefaultNATTPort || ge.Remote.Port() != 4500 {
+		t.Fatalf("IKE not on port 4500: client talks to %v, gateway to %v", ce.Remote, ge.Remote)
+	}
+	if ce.Child.Encap || ge.Child.Encap || ce.LocalNAT || ce.RemoteNAT {
+		t.Fatalf("ESP encapsulated without a NAT: client %+v, gateway %+v", ce, ge)
+	}
+}

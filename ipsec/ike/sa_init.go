@@ -82,6 +82,13 @@ func (d *Daemon) sendInit(sa *ikeSA, group suite.TransformID) {
 // fakeNAT tells whether to force UDP encapsulation by claiming a NAT.
 func (d *Daemon) fakeNAT() bool { return !d.cfg.RawESP && d.socks.NATT != nil }
 
+// encapESP tells whether ESP goes in UDP (RFC 3948): when either side
+// detected a NAT, or claims one (RFC 7296 §2.23). IKE on port 4500 alone
+// does not decide it, as MOBIKE moves there without a NAT (RFC 4555 §3.3).
+func (d *Daemon) encapESP() bool {
+	return d.socks.NATT != nil && (d.localNAT || d.remoteNAT || d.fakeNAT())
+}
+
 // initResponse routes a cleartext IKE_SA_INIT response to our request.
 func (d *Daemon) initResponse(dg datagram, m *wire.Message) {
 	sa, h := d.sa, m.Header
