@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -15,45 +17,147 @@ import (
 	"github.com/espressovpn/espresso/app/ui"
 )
 
-// Files captureScreens writes.
+// Files captureScreens writes: the two pictures, and the words each
+// window showed when it was taken, one item a line.
 const (
-	shotMain   = "main-connected.png"
-	shotEditor = "editor.png"
-	shotState  = "main-connected.txt"
+	shotMain       = "main-connected.png"
+	shotEditor     = "editor.png"
+	shotMainText   = "main-connected.txt"
+	shotEditorText = "editor.txt"
 )
 
-// captureScreens waits until the main window shows a connection as
-// connected, saves it, then opens that profile's editor and saves it too.
-// It also writes what the window showed, for the test to check. It runs
-// in its own goroutine and touches the UI only through fyne.DoAndWait.
-func captureScreens(u *ui.UI, dir string) error {
+// How long captureScreens waits for each step. A real gateway answers
+// within a second or two; the limits only keep a broken run from hanging.
+const (
+	waitListed    = 30 * time.Second
+	waitConnected = 60 * time.Second
+	waitTraffic   = 30 * time.Second
+	waitDown      = 30 * time.Second
+	pollEvery     = 200 * time.Millisecond
+)
+
+// captureScreens drives the app as a user would and photographs it: it
+// selects profile name, presses Connect, waits until the window shows
+// the connection up with traffic counted both ways, saves the main
+// window, then the profile's editor, and finally presses Disconnect and
+// waits for the window to show it down. It runs in its own goroutine and
+// touches the UI only through fyne.DoAndWait.
+func captureScreens(u *ui.UI, dir, name string) error {
+	if name == "" {
+		return errors.New("no profile to connect: set " + screenshotProfileEnv)
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	var name, state string
-	deadline := time.Now().Add(60 * time.Second)
-	for state != "Connected" {
-		if time.Now().After(deadline) {
-			return fmt.Errorf("the window never showed a connection as connected (last: %q %q)", name, state)
-		}
-		time.Sleep(200 * time.Millisecond)
-		fyne.DoAndWait(func() { name, state = u.Shown() })
+	var shown, state string
+	show := func() (string, string) {
+		fyne.DoAndWait(func() { shown, state = u.Shown() })
+		return shown, state
+	}
+	err := waitFor(waitListed, func() bool {
+		fyne.DoAndWait(func() { u.Select(name) })
+		p, _ := show()
+		return p == name
+	})
+	if err != nil {
+		return fmt.Errorf("profile %q never appeared in the window", name)
+	}
+	if err := press(u.Window(), "Connect"); err != nil {
+		return err
+	}
+	if waitFor(waitConnected, func() bool { _, s := show(); return s == "Connected" }) != nil {
+		return fmt.Errorf("the window never showed %q connected (last: %q %q)", name, shown, state)
+	}
+	var lines []string
+	if waitFor(waitTraffic, func() bool {
+		lines = windowText(u.Window())
+		return packets(lines, "Received") > 0 && packets(lines, "Sent") > 0
+	}) != nil {
+		return fmt.Errorf("the window never counted traffic both ways:\n%s", strings.Join(lines, "\n"))
 	}
 	// Let a few ticks draw the uptime and the throughput graph.
-	time.Sleep(4 * time.Second)
+	time.Sleep(3 * time.Second)
 	fyne.DoAndWait(func() { u.Window().Content().Refresh() })
 	time.Sleep(500 * time.Millisecond)
 	if err := shoot(u.Window(), filepath.Join(dir, shotMain)); err != nil {
 		return err
 	}
-	fyne.DoAndWait(func() { name, state = u.Shown() })
-	if err := os.WriteFile(filepath.Join(dir, shotState), []byte(name+"\n"+state+"\n"), 0o644); err != nil {
+	if err := writeLines(filepath.Join(dir, shotMainText), windowText(u.Window())); err != nil {
 		return err
 	}
+
 	var ed fyne.Window
 	fyne.DoAndWait(func() { ed = u.OpenEditor(name) })
 	time.Sleep(time.Second)
-	return shoot(ed, filepath.Join(dir, shotEditor))
+	if err := shoot(ed, filepath.Join(dir, shotEditor)); err != nil {
+		return err
+	}
+	if err := writeLines(filepath.Join(dir, shotEditorText), windowText(ed)); err != nil {
+		return err
+	}
+	fyne.DoAndWait(ed.Close)
+
+	if err := press(u.Window(), "Disconnect"); err != nil {
+		return err
+	}
+	if waitFor(waitDown, func() bool { _, s := show(); return s == "Disconnected" }) != nil {
+		return fmt.Errorf("the window never showed %q disconnected (last: %q)", name, state)
+	}
+	return nil
+}
+
+// waitFor polls done until it holds, or fails after limit.
+func waitFor(limit time.Duration, done func() bool) error {
+	for deadline := time.Now().Add(limit); !done(); {
+		if time.Now().After(deadline) {
+			return errors.New("timed out")
+		}
+		time.Sleep(pollEvery)
+	}
+	return nil
+}
+
+// press taps the visible button labelled text in w, through the handler
+// a click runs.
+func press(w fyne.Window, text string) error {
+	found := false
+	fyne.DoAndWait(func() {
+		if b := findButton(w.Content(), text); b != nil && !b.Disabled() {
+			found = true
+			b.Tapped(&fyne.PointEvent{})
+		}
+	})
+	if !found {
+		return fmt.Errorf("no %s button in the window %q", text, w.Title())
+	}
+	return nil
+}
+
+// windowText is screenText of w's content, read on the UI goroutine.
+func windowText(w fyne.Window) []string {
+	var lines []string
+	fyne.DoAndWait(func() { lines = screenText(w.Content()) })
+	return lines
+}
+
+// packets reads the count of a traffic row ("1.2 KiB in 14 packets")
+// that follows the row's label, or 0.
+func packets(lines []string, row string) int {
+	for i := 0; i+1 < len(lines); i++ {
+		if lines[i] != row {
+			continue
+		}
+		f := strings.Fields(lines[i+1])
+		if len(f) >= 2 && f[len(f)-1] == "packets" {
+			n, _ := strconv.Atoi(f[len(f)-2])
+			return n
+		}
+	}
+	return 0
+}
+
+func writeLines(path string, lines []string) error {
+	return os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644)
 }
 
 // shoot saves what w shows as a PNG. With ImageMagick's import it grabs

@@ -27,8 +27,13 @@ const appID = "com.github.espressovpn.espresso"
 var version = "0.1.0"
 
 // screenshotEnv names the directory where the app saves screenshots of
-// its windows and then quits; the Xvfb test sets it.
-const screenshotEnv = "ESPRESSO_SCREENSHOTS"
+// its windows and then quits, and screenshotProfileEnv the profile it
+// connects and disconnects for them with the window's buttons; the Xvfb
+// tests set both.
+const (
+	screenshotEnv        = "ESPRESSO_SCREENSHOTS"
+	screenshotProfileEnv = "ESPRESSO_SCREENSHOTS_PROFILE"
+)
 
 func main() {
 	socket := flag.String("socket", api.DefaultSocket, "the helper's API socket")
@@ -57,7 +62,7 @@ func main() {
 	u.Start()
 	if dir := os.Getenv(screenshotEnv); dir != "" {
 		go func() {
-			if err := captureScreens(u, dir); err != nil {
+			if err := captureScreens(u, dir, os.Getenv(screenshotProfileEnv)); err != nil {
 				fmt.Fprintln(os.Stderr, "espresso: screenshots:", err)
 				os.Exit(1)
 			}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -17,22 +18,54 @@ import (
 	"github.com/espressovpn/espresso/helper/api"
 )
 
-// helperSocketEnv points the Xvfb test at a running helper whose profile
-// "work" connects to a real gateway; without it the test serves the API
-// from the in-process fake, already connected.
-const helperSocketEnv = "ESPRESSO_XVFB_HELPER_SOCKET"
-
 // appBinEnv names an already built espresso binary (make passes bin/espresso);
 // without it the test builds one.
 const appBinEnv = "ESPRESSO_BIN"
 
 // TestScreenshotsUnderXvfb runs the real app on a virtual X display
-// against the helper's API with "work" connected, and keeps screenshots of
-// the main window and the editor in build/screenshots/. It checks that
-// the window said "Connected" and that the state's green is on screen.
-// The session has no D-Bus, so this also checks the app runs without a
-// tray or notifications.
+// against an in-process fake of the helper's API: the app presses Connect
+// on "work", and the test checks the window said "Connected" with the
+// fake's virtual IP, that the state's green is on screen, that the
+// editor shows no secret, and that the app's Disconnect reached the
+// helper. The session has no D-Bus, so this also checks the app runs
+// without a tray or notifications. As root, TestScreenshotsAgainstGateway
+// does the same against a real connection and keeps its screenshots
+// instead.
 func TestScreenshotsUnderXvfb(t *testing.T) {
+	xvfb := requireX(t)
+	if gatewayLabAvailable() {
+		t.Skip("skipping: as root, TestScreenshotsAgainstGateway takes the screenshots against a real gateway")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	bin := appBinary(t, ctx)
+	fake := startFake(t)
+	display := startXvfb(t, ctx, xvfb)
+
+	outDir := screenshotDir(t)
+	runApp(t, ctx, display, outDir, []string{bin, "--socket", fake.Socket()})
+
+	text, editor := checkShots(t, outDir)
+	for _, want := range []string{"work", "Connected", fakehelper.DefaultConnected.VirtualIPs[0], "Disconnect"} {
+		if !slices.Contains(text, want) {
+			t.Errorf("the main window did not show %q:\n%s", want, strings.Join(text, "\n"))
+		}
+	}
+	if !slices.Contains(editor, "Stored; type to replace the key") {
+		t.Errorf("the editor does not say the key is stored:\n%s", strings.Join(editor, "\n"))
+	}
+	c := api.NewClient(fake.Socket())
+	defer c.CloseIdleConnections()
+	if st, err := c.StatusOf(ctx, "work"); err != nil || st.State != api.StateDisconnected {
+		t.Errorf("after the app pressed Disconnect the helper reports %s (%v)", st.State, err)
+	}
+	t.Logf("screenshots in %s", outDir)
+}
+
+// requireX skips the test without Xvfb or ImageMagick's import and
+// returns Xvfb's path.
+func requireX(t *testing.T) string {
+	t.Helper()
 	xvfb, err := exec.LookPath("Xvfb")
 	if err != nil {
 		t.Skip("Xvfb is not installed (Debian package xvfb; make deps installs it): no screenshots")
@@ -40,59 +73,69 @@ func TestScreenshotsUnderXvfb(t *testing.T) {
 	if _, err := exec.LookPath("import"); err != nil {
 		t.Skip("ImageMagick's import is not installed (Debian package imagemagick): fyne's own capture is blank under Xvfb, so no screenshots")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
+	return xvfb
+}
 
-	bin := os.Getenv(appBinEnv)
-	if bin == "" {
-		bin = filepath.Join(t.TempDir(), "espresso")
-		out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, ".").CombinedOutput()
-		if err != nil {
-			t.Fatalf("building the app: %v\n%s", err, out)
-		}
+// appBinary is $ESPRESSO_BIN, or the app built into a temporary directory.
+func appBinary(t *testing.T, ctx context.Context) string {
+	t.Helper()
+	if bin := os.Getenv(appBinEnv); bin != "" {
+		return bin
 	}
-	socket := os.Getenv(helperSocketEnv)
-	if socket == "" {
-		socket = startConnectedFake(t)
+	bin := filepath.Join(t.TempDir(), "espresso")
+	out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("building the app: %v\n%s", err, out)
 	}
-	display := startXvfb(t, ctx, xvfb)
+	return bin
+}
 
-	outDir, err := filepath.Abs(filepath.Join("..", "build", "screenshots"))
+// screenshotDir is build/screenshots/ at the module's root, emptied of
+// the files the app writes so that a stale one cannot pass.
+func screenshotDir(t *testing.T) string {
+	t.Helper()
+	dir, err := filepath.Abs(filepath.Join("..", "build", "screenshots"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{shotMain, shotEditor, shotState} {
-		os.Remove(filepath.Join(outDir, f))
+	for _, f := range []string{shotMain, shotEditor, shotMainText, shotEditorText} {
+		os.Remove(filepath.Join(dir, f))
 	}
-	cmd := exec.CommandContext(ctx, bin, "--socket", socket)
-	cmd.Env = append(cleanEnv(), "DISPLAY="+display, screenshotEnv+"="+outDir, "LANG=en_US.UTF-8",
-		"HOME="+t.TempDir(), "XDG_CONFIG_HOME="+t.TempDir())
+	return dir
+}
+
+// runApp runs the app command args on display in screenshot mode for the
+// profile "work", until it exits by itself.
+func runApp(t *testing.T, ctx context.Context, display, outDir string, args []string) {
+	t.Helper()
+	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
+	cmd.Env = append(cleanEnv(), "DISPLAY="+display, screenshotEnv+"="+outDir, screenshotProfileEnv+"=work",
+		"LANG=en_US.UTF-8", "HOME="+t.TempDir(), "XDG_CONFIG_HOME="+t.TempDir())
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("espresso: %v\n%s", err, out)
 	}
+}
 
-	state, err := os.ReadFile(filepath.Join(outDir, shotState))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if lines := strings.Split(strings.TrimSpace(string(state)), "\n"); len(lines) != 2 || lines[0] != "work" || lines[1] != "Connected" {
-		t.Errorf("the window showed %q, want work Connected", state)
-	}
-	main := readPNG(t, filepath.Join(outDir, shotMain))
+// checkShots checks the pictures the app saved in dir and returns the
+// words of the main window and of the editor.
+func checkShots(t *testing.T, dir string) (mainText, editorText []string) {
+	t.Helper()
+	main := readPNG(t, filepath.Join(dir, shotMain))
 	if n := countNear(main, 0x2e, 0x9e, 0x5b); n < 50 {
 		t.Errorf("main window: only %d pixels of the connected green", n)
 	}
-	ed := readPNG(t, filepath.Join(outDir, shotEditor))
+	ed := readPNG(t, filepath.Join(dir, shotEditor))
 	if b := ed.Bounds(); b.Dx() < 400 || b.Dy() < 400 {
 		t.Errorf("editor screenshot is %v", b)
 	}
-	t.Logf("screenshots in %s", outDir)
+	return readLines(t, filepath.Join(dir, shotMainText)), readLines(t, filepath.Join(dir, shotEditorText))
 }
 
-// startConnectedFake serves the API with profile "work" connected and
-// traffic flowing, until the test ends.
-func startConnectedFake(t *testing.T) string {
+// startFake serves the API with profiles "work", which connects when
+// asked, and "lab", until the test ends. Traffic counters move while
+// "work" is connected, for the graph.
+func startFake(t *testing.T) *fakehelper.Server {
 	dir, err := os.MkdirTemp("", "espresso-xvfb")
 	if err != nil {
 		t.Fatal(err)
@@ -115,14 +158,10 @@ func startConnectedFake(t *testing.T) string {
 		t.Fatal(err)
 	}
 	c := api.NewClient(fake.Socket())
-	if _, err := c.Connect(context.Background(), "work", api.ConnectRequest{}, true); err != nil {
-		t.Fatal(err)
-	}
-	c.CloseIdleConnections()
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
-	go func() { // traffic for the graph: bounded, and ends with the test
+	go func() { // bounded, and ends with the test
 		defer wg.Done()
 		var in, out uint64
 		for i := range 600 {
@@ -130,6 +169,9 @@ func startConnectedFake(t *testing.T) string {
 			case <-stop:
 				return
 			case <-time.After(250 * time.Millisecond):
+			}
+			if st, err := c.StatusOf(context.Background(), "work"); err != nil || st.State != api.StateConnected {
+				continue
 			}
 			in += 200_000 + uint64(i%7)*60_000
 			out += 40_000 + uint64(i%5)*15_000
@@ -139,13 +181,15 @@ func startConnectedFake(t *testing.T) string {
 	t.Cleanup(func() {
 		close(stop)
 		wg.Wait()
+		c.CloseIdleConnections()
 		fake.Stop()
 	})
-	return fake.Socket()
+	return fake
 }
 
 // startXvfb starts a virtual display and returns its name; it is killed
-// when the test ends.
+// when the test ends. Clients reach it through its socket in
+// /tmp/.X11-unix, from any network namespace.
 func startXvfb(t *testing.T, ctx context.Context, xvfb string) string {
 	r, w, err := os.Pipe()
 	if err != nil {
@@ -192,6 +236,15 @@ func cleanEnv() []string {
 		env = append(env, kv)
 	}
 	return env
+}
+
+func readLines(t *testing.T, path string) []string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
 }
 
 func readPNG(t *testing.T, path string) image.Image {
