@@ -116,7 +116,7 @@ func (d *Dialer) Dial(ctx context.Context, p api.Profile) (conn.Session, error) 
 }
 
 // open prepares everything a negotiation needs: the gateway's address and
-// path, the sockets, the TUN device and the engine between them.
+// path, the sockets, the TUN devices and the engine between them.
 func (s *Session) open(ctx context.Context) error {
 	st := s.st
 	addr, err := s.resolve(ctx)
@@ -162,15 +162,13 @@ func (s *Session) open(ctx context.Context) error {
 	} else {
 		first = &platform.Config{MTU: st.mtu}
 	}
-	if err := s.tunnel.Set(first); err != nil {
+	err = s.tunnel.Set(first)
+	s.mux = s.newMux()
+	if err != nil {
 		return configError(err)
 	}
-	links := s.tunnel.Links()
-	if len(links) != 1 {
-		return conn.WithCode(api.FailureSystemConfig, fmt.Errorf("tunnel: %d devices; the data path drives exactly one", len(links)))
-	}
 	cfg := datapath.Config{
-		Device:  links[0].Device,
+		Device:  s.mux,
 		UDP:     newEngineTransport(s.nattT),
 		MTU:     st.mtu,
 		Workers: s.d.opts.Workers,

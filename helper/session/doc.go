@@ -5,7 +5,9 @@
 // path to it, opens the IKE and NAT-T sockets (and a raw ESP socket when
 // the profile asks for one) through platform.Network, opens the
 // connection's Tunnel so that its TUN device exists, starts an
-// ipsec/datapath engine between that device and the sockets, and runs the
+// ipsec/datapath engine between the sockets and a datapath.Mux over the
+// Tunnel's devices (one per virtual IP on macOS and FreeBSD, so the Mux
+// follows them through every Set), and runs the
 // IKEv2 initiator through the Negotiator seam. Once the IKE SA and its
 // first Child SA are up, the Child SA is in the engine and the Tunnel's
 // Config (virtual IPs, routes for the remote selectors, the exclusion

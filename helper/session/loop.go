@@ -83,7 +83,7 @@ func (s *Session) established(ev *Established) {
 	s.children = 1
 	s.stopOrphan()
 	cfg := s.st.platformConfig(s.peer.Addr(), s.hop, ev)
-	if err := s.tunnel.Set(cfg); err != nil {
+	if err := s.setTunnel(cfg); err != nil {
 		err = configError(err)
 		s.logf(api.LevelError, "%v", err)
 		if s.st.onDemand {

@@ -63,7 +63,7 @@ func (s *Session) rearm(err error) {
 	s.mu.Lock()
 	s.info = conn.Info{Peer: s.peer}
 	s.mu.Unlock()
-	if serr := s.tunnel.Set(s.st.platformConfig(s.peer.Addr(), s.hop, nil)); serr != nil {
+	if serr := s.setTunnel(s.st.platformConfig(s.peer.Addr(), s.hop, nil)); serr != nil {
 		s.logf(api.LevelError, "on demand: restoring the routes: %v", serr)
 	}
 	if err == nil {

@@ -32,6 +32,7 @@ type Session struct {
 
 	ikeT, nattT, rawT platform.Transport
 	tunnel            platform.Tunnel
+	mux               *datapath.Mux // the tunnel's devices, for the engine
 	eng               *datapath.Engine
 	inst              *engineInstaller
 
@@ -179,6 +180,11 @@ func (s *Session) Close() error {
 		if err := s.tunnel.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("restoring the system: %w", err))
 		}
+	}
+	// The tunnel closed its devices, which ends the Mux's reads; the
+	// closed Mux ends the engine's.
+	if s.mux != nil {
+		s.mux.Close()
 	}
 	if s.eng != nil {
 		s.eng.Close()

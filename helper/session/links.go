@@ -1,0 +1,36 @@
+package session
+
+import (
+	"github.com/espressovpn/espresso/ipsec/datapath"
+	"github.com/espressovpn/espresso/platform"
+)
+
+// The engine drives one datapath.Device; a Tunnel has one device per
+// virtual IP on macOS and FreeBSD (one shared on Linux). The session's
+// datapath.Mux joins them and follows every change of the Tunnel's devices.
+
+// newMux returns the Mux over the tunnel's devices as they are now.
+func (s *Session) newMux() *datapath.Mux {
+	m := datapath.NewMux(datapath.MuxConfig{})
+	m.Set(muxLinks(s.tunnel.Links()))
+	return m
+}
+
+// setTunnel applies cfg to the system and hands the devices that result
+// to the engine. The devices are followed even when Set fails, since a
+// failed Set may have created or removed some.
+func (s *Session) setTunnel(cfg *platform.Config) error {
+	err := s.tunnel.Set(cfg)
+	if s.mux != nil {
+		s.mux.Set(muxLinks(s.tunnel.Links()))
+	}
+	return err
+}
+
+func muxLinks(links []platform.Link) []datapath.MuxLink {
+	out := make([]datapath.MuxLink, len(links))
+	for i, l := range links {
+		out[i] = datapath.MuxLink{Device: l.Device, Addrs: l.Addrs}
+	}
+	return out
+}
