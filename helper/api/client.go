@@ -165,6 +165,18 @@ func (c *Client) StatusOf(ctx context.Context, name string) (ConnectionStatus, e
 	return st, err
 }
 
+// AnswerPrompt answers the prompt id of the watch stream (see
+// PromptProtocol). It returns an *Error with CodeNotFound when the prompt
+// is no longer waiting: another client answered it, it expired, or the
+// connection ended.
+func (c *Client) AnswerPrompt(ctx context.Context, id string, a PromptAnswer) error {
+	body, err := json.Marshal(a)
+	if err != nil {
+		return err
+	}
+	return c.do(ctx, http.MethodPost, PromptPath(id), nil, body, nil)
+}
+
 // Watch opens the event stream: an EventSnapshot first, then every change.
 // The stream ends when ctx is done or the stream is closed.
 func (c *Client) Watch(ctx context.Context) (*Stream[Event], error) {

@@ -14,6 +14,13 @@ const (
 	EventStatus EventKind = "status"
 	// EventRemoved says the profile Name was removed.
 	EventRemoved EventKind = "removed"
+	// EventPrompt carries a new question to the user in Prompt (see
+	// PromptProtocol).
+	EventPrompt EventKind = "prompt"
+	// EventPromptClosed says the question in Prompt was answered,
+	// cancelled, expired or withdrawn (Prompt.Outcome); clients take it
+	// down.
+	EventPromptClosed EventKind = "prompt_closed"
 )
 
 // Event is one line of the PathWatch stream.
@@ -26,4 +33,9 @@ type Event struct {
 	Connection *ConnectionStatus `json:"connection,omitempty"`
 	// Name is the removed profile (EventRemoved).
 	Name string `json:"name,omitempty"`
+	// Prompts are the prompts waiting for an answer (EventSnapshot).
+	Prompts []Prompt `json:"prompts,omitempty"`
+	// Prompt is the prompt opened or closed (EventPrompt,
+	// EventPromptClosed).
+	Prompt *Prompt `json:"prompt,omitempty"`
 }

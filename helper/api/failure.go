@@ -58,6 +58,31 @@ const (
 	// FailureIdentityMismatch: the gateway proved an identity other than
 	// the profile's remote_id, or its certificate does not hold it.
 	FailureIdentityMismatch FailureCode = "identity_mismatch"
+	// FailureLocalCertExpired: this computer's own certificate (the
+	// profile's cert or PKCS#12 file) has expired.
+	FailureLocalCertExpired FailureCode = "local_cert_expired"
+	// FailureLocalCertNotYetValid: this computer's own certificate is not
+	// valid yet; often this computer's clock is wrong.
+	FailureLocalCertNotYetValid FailureCode = "local_cert_not_yet_valid"
+	// FailureLocalCertKeyUsage: this computer's own certificate may not
+	// sign for IKE (RFC 4945 §5.1.3.2, §5.1.3.12).
+	FailureLocalCertKeyUsage FailureCode = "local_cert_key_usage"
+	// FailureP12Password: the profile's PKCS#12 file does not open with
+	// its password.
+	FailureP12Password FailureCode = "p12_password"
+	// FailureKeyMismatch: the profile's private key does not belong to
+	// its certificate.
+	FailureKeyMismatch FailureCode = "key_mismatch"
+	// FailureCredentials: the profile's certificates (its own or the CA)
+	// or key cannot be used: unreadable, malformed, an encrypted PEM key,
+	// a key type IKE cannot sign with.
+	FailureCredentials FailureCode = "credentials_invalid"
+	// FailurePasswordTimeout: the helper asked for the EAP password and
+	// nobody answered in time (see PromptProtocol).
+	FailurePasswordTimeout FailureCode = "password_timeout"
+	// FailurePasswordCancelled: the helper asked for the EAP password and
+	// the user cancelled.
+	FailurePasswordCancelled FailureCode = "password_cancelled"
 	// FailureGatewayClosed: the gateway deleted the IKE SA.
 	FailureGatewayClosed FailureCode = "gateway_closed"
 	// FailureKillSwitch: the kill switch could not put its block in place,

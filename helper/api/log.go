@@ -42,4 +42,8 @@ type VersionInfo struct {
 	// OS and Arch are the platform the helper runs on.
 	OS   string `json:"os"`
 	Arch string `json:"arch"`
+	// PromptProtocol is the version of the prompt protocol the helper
+	// speaks (see the constant PromptProtocol); 0 for a helper that never
+	// prompts.
+	PromptProtocol int `json:"prompt_protocol,omitempty"`
 }

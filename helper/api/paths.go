@@ -33,6 +33,10 @@ const (
 	PathLogs = "/v1/logs"
 	// PathVersion returns VersionInfo (GET).
 	PathVersion = "/v1/version"
+	// PathPrompt answers a prompt of the watch stream (POST, a
+	// PromptAnswer body; 204 when taken, CodeNotFound when the prompt is
+	// no longer waiting).
+	PathPrompt = "/v1/prompts/{id}"
 )
 
 // Query parameters understood by the helper.
@@ -73,6 +77,9 @@ func ConnectPath(name string) string {
 func DisconnectPath(name string) string {
 	return "/v1/connections/" + url.PathEscape(name) + "/disconnect"
 }
+
+// PromptPath returns the concrete path of one prompt.
+func PromptPath(id string) string { return "/v1/prompts/" + url.PathEscape(id) }
 
 // StatusPath returns the concrete status path of one profile.
 func StatusPath(name string) string { return "/v1/status/" + url.PathEscape(name) }

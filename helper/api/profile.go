@@ -55,8 +55,9 @@ type Profile struct {
 	P12Password string `json:"p12_password,omitempty"`
 	// Username is the EAP identity.
 	Username string `json:"username,omitempty"`
-	// Password is the EAP password (write-only). Without one the client
-	// passes it in ConnectRequest at connect time.
+	// Password is the EAP password (write-only). Without one the helper
+	// asks its clients when it needs it (see PromptProtocol), or the
+	// client passes it in ConnectRequest.
 	Password string `json:"password,omitempty"`
 	// CA holds the certificate(s) that sign the gateway's certificate (PEM
 	// or path).
@@ -140,7 +141,8 @@ func cloneStrings(s []string) []string {
 
 // ConnectRequest is the optional body of POST PathConnect.
 type ConnectRequest struct {
-	// Password is the EAP password for a profile that stores none. It is
-	// used for this connection only and never stored.
+	// Password is the EAP password, for a profile that stores none or to
+	// use instead of the stored one. It is used for this connection only
+	// (through its reconnections) and never stored.
 	Password string `json:"password,omitempty"`
 }

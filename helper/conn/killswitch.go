@@ -216,7 +216,7 @@ func (m *Manager) Resume(profiles []api.Profile) ([]string, error) {
 			continue
 		}
 		m.log.Logf(api.LevelWarn, name, "the helper stopped unexpectedly while this connection was wanted; reconnecting, traffic stays blocked meanwhile")
-		if err := m.start(profiles[i], true); err != nil {
+		if err := m.start(profiles[i], "", true); err != nil {
 			errs = append(errs, err)
 			continue
 		}

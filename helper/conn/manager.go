@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/espressovpn/espresso/helper/api"
 	"github.com/espressovpn/espresso/platform"
@@ -23,6 +24,9 @@ var ErrUnknownProfile = errors.New("no such profile")
 
 // ErrBusy is returned by RemoveProfile while the connection is active.
 var ErrBusy = errors.New("the connection is active; disconnect it first")
+
+// errShuttingDown refuses work once Close has begun.
+var errShuttingDown = errors.New("the helper is shutting down")
 
 // ErrDisconnected is returned by Wait when the connection was ended (by a
 // Disconnect) before it came up.
@@ -59,10 +63,15 @@ type Manager struct {
 	// them.
 	followers sync.WaitGroup
 
+	// promptTimeout bounds the wait for a prompt's answer.
+	promptTimeout time.Duration
+
 	mu       sync.Mutex
 	conns    map[string]*conn
 	watchers map[*Watcher]struct{}
-	closed   bool
+	// prompts are the prompts waiting for an answer, by ID.
+	prompts map[string]*waiting
+	closed  bool
 }
 
 // conn is one profile's state. Fields are guarded by Manager.mu.
@@ -92,6 +101,12 @@ type conn struct {
 	peers []netip.Addr
 	// blocked reports that the kill switch holds a block for c.
 	blocked bool
+	// password is the EAP password the supervisor uses; empty when it
+	// must ask (see password.go).
+	password string
+	// refused reports that the gateway refused the password used last,
+	// so a stored one is not tried again until a connection comes up.
+	refused bool
 }
 
 // Option configures a Manager.
@@ -115,7 +130,10 @@ func NewManager(d Dialer, log Logger, policy RetryPolicy, opts ...Option) *Manag
 		cancel:   cancel,
 		conns:    make(map[string]*conn),
 		watchers: make(map[*Watcher]struct{}),
+		prompts:  make(map[string]*waiting),
 		resolver: platform.MarkedResolver(platform.KillSwitchMark),
+
+		promptTimeout: DefaultPromptTimeout,
 	}
 	for _, o := range opts {
 		o(m)
@@ -174,13 +192,24 @@ func (m *Manager) Active(name string) bool {
 }
 
 // Connect starts connecting p (whose name SetProfile made known). It
-// returns at once; an active connection is left as it is.
+// returns at once; an active connection is left as it is. p holds its
+// stored secrets; an EAP-MSCHAPv2 profile without a password (or whose
+// stored password the gateway refused last) has the user asked for one
+// when it is needed.
 func (m *Manager) Connect(p api.Profile) error {
-	return m.start(p, false)
+	return m.start(p, "", false)
 }
 
-// start launches p's supervisor; resumed starts it as a reconnection.
-func (m *Manager) start(p api.Profile, resumed bool) error {
+// ConnectWithPassword is Connect with the EAP password the user gave for
+// this connection, used instead of a stored one. It is kept in memory
+// for the connection's reconnections only.
+func (m *Manager) ConnectWithPassword(p api.Profile, password string) error {
+	return m.start(p, password, false)
+}
+
+// start launches p's supervisor with the password given for it, if any;
+// resumed starts it as a reconnection.
+func (m *Manager) start(p api.Profile, password string, resumed bool) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	c, ok := m.conns[p.Name]
@@ -188,11 +217,12 @@ func (m *Manager) start(p api.Profile, resumed bool) error {
 		return ErrUnknownProfile
 	}
 	if m.closed {
-		return errors.New("the helper is shutting down")
+		return errShuttingDown
 	}
 	if c.done != nil {
 		return nil
 	}
+	takePasswordLocked(c, p, password)
 	ctx, stop := context.WithCancel(m.ctx)
 	c.stop, c.done, c.kick = stop, make(chan struct{}), make(chan struct{}, 1)
 	c.lastErr, c.code = "", ""

@@ -7,6 +7,7 @@ import (
 	"github.com/espressovpn/espresso/helper/api"
 	"github.com/espressovpn/espresso/ipsec/ike"
 	"github.com/espressovpn/espresso/ipsec/ike/auth"
+	"github.com/espressovpn/espresso/ipsec/ike/creds"
 	"github.com/espressovpn/espresso/ipsec/ike/eap"
 	"github.com/espressovpn/espresso/platform"
 )
@@ -44,8 +45,10 @@ func (e *CodedError) Unwrap() error { return e.Err }
 func (e *CodedError) FailureCode() api.FailureCode { return e.Code }
 
 // Classify returns the failure code of err, empty for nil. An explicit
-// Coder wins; then the typed errors of ipsec/ike, its auth and eap
-// packages and platform decide, the more precise first: a certificate
+// Coder wins (CredentialError tells this computer's certificate problems
+// from the gateway's); then the typed errors of ipsec/ike, its creds,
+// auth and eap packages and platform decide, the more precise first: a
+// certificate
 // refused inside EAP-TLS is a certificate problem before it is an EAP
 // one, and a refused EAP password is an authentication failure that says
 // which credential was wrong.
@@ -63,6 +66,14 @@ func Classify(err error) api.FailureCode {
 	var peerTS *platform.PeerSelectorError
 	var cfgErr *platform.ConfigError
 	switch {
+	// This computer's own credentials, as the Session loaded them.
+	case errors.Is(err, creds.ErrWrongPassword):
+		return api.FailureP12Password
+	case errors.Is(err, creds.ErrKeyMismatch):
+		return api.FailureKeyMismatch
+	case errors.Is(err, creds.ErrNoCertificate), errors.Is(err, creds.ErrNoKey), errors.Is(err, creds.ErrEncryptedKey),
+		errors.Is(err, creds.ErrUnsupportedKey), errors.Is(err, creds.ErrMalformed):
+		return api.FailureCredentials
 	// The peer's certificate chain (RFC 7296 §3.6), also inside EAP-TLS.
 	case errors.Is(err, auth.ErrCertExpired):
 		return api.FailureCertExpired

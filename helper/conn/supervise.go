@@ -2,6 +2,7 @@ package conn
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/espressovpn/espresso/helper/api"
@@ -43,7 +44,7 @@ func (m *Manager) supervise(ctx context.Context, c *conn, p api.Profile, done ch
 			r.made++
 			m.attempting(c, r.made)
 		}
-		s, err := m.dialer.Dial(ctx, p)
+		s, err := m.dial(ctx, c, p, reconnecting)
 		if ctx.Err() != nil {
 			if s != nil {
 				m.closeSession(p.Name, s)
@@ -52,7 +53,10 @@ func (m *Manager) supervise(ctx context.Context, c *conn, p api.Profile, done ch
 		}
 		if err != nil {
 			m.log.Logf(api.LevelError, p.Name, "connection failed: %v", err)
-			if !reconnecting || isPermanent(err) || r.exhausted() {
+			// A refused password is asked for again at the next attempt
+			// of a reconnection, which a person must answer.
+			again := m.passwordRefused(c, p, err) && reconnecting
+			if !reconnecting || (isPermanent(err) && !again) || r.exhausted() {
 				m.fail(c, err)
 				return
 			}
@@ -82,6 +86,14 @@ func (m *Manager) supervise(ctx context.Context, c *conn, p api.Profile, done ch
 			m.log.Logf(api.LevelError, p.Name, "%v", kerr)
 		}
 		m.closeSession(p.Name, s)
+		m.passwordRefused(c, p, err)
+		if errors.Is(err, ErrPasswordCancelled) || errors.Is(err, ErrPasswordTimeout) {
+			// An on-demand session asked the user and got no password:
+			// trying again would only ask again.
+			m.log.Logf(api.LevelError, p.Name, "%v", err)
+			m.fail(c, err)
+			return
+		}
 		m.log.Logf(api.LevelWarn, p.Name, "connection lost: %v; reconnecting", err)
 		reconnecting = true
 		wait := time.Duration(0)
@@ -98,6 +110,19 @@ func (m *Manager) supervise(ctx context.Context, c *conn, p api.Profile, done ch
 			return
 		}
 	}
+}
+
+// dial makes one attempt: the profile's own credentials checked, the
+// password known or asked for, then the Dialer's.
+func (m *Manager) dial(ctx context.Context, c *conn, p api.Profile, reconnecting bool) (Session, error) {
+	if err := checkCredentials(p, time.Now()); err != nil {
+		return nil, err
+	}
+	dctx, dp, err := m.withPassword(ctx, c, p, reconnecting)
+	if err != nil {
+		return nil, err
+	}
+	return m.dialer.Dial(dctx, dp)
 }
 
 // pause shows the coming attempt in the status and waits d, until ctx is
@@ -134,6 +159,9 @@ func (m *Manager) connected(c *conn, s Session) {
 	defer m.mu.Unlock()
 	c.session = s
 	c.lastErr, c.code = "", ""
+	// Whatever password the gateway refused before, the one in use now
+	// passed (see password.go).
+	c.refused = false
 	c.retry = retryState{}
 	if a := info.Peer.Addr(); a.IsValid() && !containsAddr(c.peers, a.Unmap()) {
 		c.peers = append(c.peers, a.Unmap())

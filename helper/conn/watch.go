@@ -16,14 +16,15 @@ type Watcher struct {
 	m  *Manager
 }
 
-// Watch returns a snapshot of every profile's status and a Watcher that
-// receives every change after it, with nothing lost in between.
+// Watch returns a snapshot of every profile's status and of the prompts
+// waiting for an answer, and a Watcher that receives every change after
+// it, with nothing lost in between.
 func (m *Manager) Watch() (api.Event, *Watcher) {
 	ch := make(chan api.Event, WatchBuffer)
 	w := &Watcher{C: ch, ch: ch, m: m}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	snap := api.Event{Kind: api.EventSnapshot, Connections: m.statusAllLocked()}
+	snap := api.Event{Kind: api.EventSnapshot, Connections: m.statusAllLocked(), Prompts: m.promptsLocked()}
 	if m.closed {
 		close(ch)
 		return snap, w

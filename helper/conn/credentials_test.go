@@ -1,0 +1,149 @@
+package conn
+
+import (
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
+	"encoding/pem"
+	"errors"
+	"math/big"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"software.sslmate.com/src/go-pkcs12"
+
+	"github.com/espressovpn/espresso/helper/api"
+	"github.com/espressovpn/espresso/ipsec/ike/creds"
+)
+
+// clientCert issues a self-signed client certificate valid from
+// notBefore to notAfter, with usage, and returns it with its key.
+func clientCert(t *testing.T, notBefore, notAfter time.Time, usage x509.KeyUsage) (*x509.Certificate, *ecdsa.PrivateKey) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(7),
+		Subject:      pkix.Name{CommonName: "alice@example.com"},
+		NotBefore:    notBefore,
+		NotAfter:     notAfter,
+		KeyUsage:     usage,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, key
+}
+
+func pemProfile(t *testing.T, c *x509.Certificate, key crypto.Signer) api.Profile {
+	t.Helper()
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return api.Profile{
+		Name: "cert", Gateway: "192.0.2.1", Auth: api.AuthCert, CA: "ca.pem",
+		Cert: string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})),
+		Key:  string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})),
+	}
+}
+
+// Each problem with this computer's own certificate or key gets its own
+// code, told apart from the same problem with the gateway's certificate.
+func TestCheckCredentials(t *testing.T) {
+	now := time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC)
+	year := 365 * 24 * time.Hour
+	sign := x509.KeyUsageDigitalSignature
+	good, goodKey := clientCert(t, now.Add(-year), now.Add(year), sign)
+	expired, expiredKey := clientCert(t, now.Add(-2*year), now.Add(-year), sign)
+	future, futureKey := clientCert(t, now.Add(year), now.Add(2*year), sign)
+	encipher, encipherKey := clientCert(t, now.Add(-year), now.Add(year), x509.KeyUsageKeyEncipherment)
+
+	p12, err := pkcs12.Modern.Encode(goodKey, good, nil, "right")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p12Profile := func(password string) api.Profile {
+		return api.Profile{Name: "p12", Gateway: "192.0.2.1", Auth: api.AuthEAPTLS, CA: "ca.pem",
+			P12: base64.StdEncoding.EncodeToString(p12), P12Password: password}
+	}
+	garbled := pemProfile(t, good, goodKey)
+	garbled.Cert = "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n"
+
+	tests := []struct {
+		name string
+		p    api.Profile
+		want api.FailureCode
+	}{
+		{"valid PEM", pemProfile(t, good, goodKey), ""},
+		{"valid PKCS#12", p12Profile("right"), ""},
+		{"expired", pemProfile(t, expired, expiredKey), api.FailureLocalCertExpired},
+		{"not yet valid", pemProfile(t, future, futureKey), api.FailureLocalCertNotYetValid},
+		{"key usage", pemProfile(t, encipher, encipherKey), api.FailureLocalCertKeyUsage},
+		{"key of another certificate", pemProfile(t, good, expiredKey), api.FailureKeyMismatch},
+		{"wrong PKCS#12 password", p12Profile("wrong"), api.FailureP12Password},
+		{"not a certificate", garbled, api.FailureCredentials},
+		{"PSK needs none", api.Profile{Auth: api.AuthPSK, PSK: "k"}, ""},
+	}
+	for _, tc := range tests {
+		err := checkCredentials(tc.p, now)
+		if got := Classify(err); got != tc.want {
+			t.Errorf("%s: code %q (%v), want %q", tc.name, got, err, tc.want)
+		}
+		var p interface{ Permanent() bool }
+		if err != nil && (!errors.As(err, &p) || !p.Permanent()) {
+			t.Errorf("%s: not permanent", tc.name)
+		}
+	}
+}
+
+// The session's own loading errors (creds' sentinels) are classified
+// too, for a Dialer that reports them.
+func TestClassifyCredentialSentinels(t *testing.T) {
+	for err, want := range map[error]api.FailureCode{
+		wrapped{creds.ErrWrongPassword}: api.FailureP12Password,
+		wrapped{creds.ErrKeyMismatch}:   api.FailureKeyMismatch,
+		wrapped{creds.ErrEncryptedKey}:  api.FailureCredentials,
+		wrapped{creds.ErrMalformed}:     api.FailureCredentials,
+	} {
+		if got := Classify(err); got != want {
+			t.Errorf("Classify(%v) = %q, want %q", err, got, want)
+		}
+	}
+}
+
+// A profile whose certificate has expired fails before any dial, with
+// the code and words that say it is this computer's certificate.
+func TestExpiredOwnCertificateFailsBeforeDialling(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c, key := clientCert(t, time.Now().Add(-2*time.Hour), time.Now().Add(-time.Hour), x509.KeyUsageDigitalSignature)
+		d := &hookDialer{hook: script(dialResult{s: newFakeSession()})}
+		m := NewManager(d, nopLog{}, promptPolicy)
+		defer m.Close(context.Background())
+		m.SetProfile("cert", "192.0.2.1")
+		if err := m.Connect(pemProfile(t, c, key)); err != nil {
+			t.Fatal(err)
+		}
+		_, err := m.Wait(context.Background(), "cert")
+		var fe *FailedError
+		if !errors.As(err, &fe) || fe.Code != api.FailureLocalCertExpired {
+			t.Fatalf("Wait = %v", err)
+		}
+		if len(d.dialled()) != 0 {
+			t.Error("dialled with an expired certificate")
+		}
+	})
+}

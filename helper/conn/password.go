@@ -1,0 +1,86 @@
+package conn
+
+import (
+	"context"
+
+	"github.com/espressovpn/espresso/helper/api"
+)
+
+// The EAP password of a connection comes, in this order, from the
+// connect request, from the profile (unless the gateway refused that
+// password last time), or from the user through a prompt. Once known it
+// serves the connection's reconnections too; it is never written
+// anywhere by the Manager. A password the gateway refuses is dropped, so
+// the next attempt asks again instead of failing with it over and over:
+// the next reconnection, or the user's next Connect.
+
+// needsPassword reports whether p signs in with a password.
+func needsPassword(p api.Profile) bool { return p.Auth == api.AuthEAPMSCHAPv2 }
+
+// promptUser is the user name a prompt for p's password names: the EAP
+// identity, which is the user name or else the local identity.
+func promptUser(p api.Profile) string {
+	if p.Username != "" {
+		return p.Username
+	}
+	return p.LocalID
+}
+
+// takePasswordLocked chooses the password a new supervisor of c starts
+// with: given (from the connect request), else p's stored one unless the
+// gateway refused it last. The caller holds m.mu.
+func takePasswordLocked(c *conn, p api.Profile, given string) {
+	c.password = given
+	if c.password == "" && !c.refused {
+		c.password = p.Password
+	}
+}
+
+// withPassword returns what an attempt dials with: p with the password,
+// asking the user first when there is none (reconnecting picks the
+// prompt's reason). An on-demand profile is not asked here: its Session
+// asks when traffic starts a negotiation, through the PasswordPrompt the
+// returned context carries.
+func (m *Manager) withPassword(ctx context.Context, c *conn, p api.Profile, reconnecting bool) (context.Context, api.Profile, error) {
+	if !needsPassword(p) {
+		return ctx, p, nil
+	}
+	m.mu.Lock()
+	pw, retry := c.password, c.refused
+	m.mu.Unlock()
+	if pw == "" && p.OnDemand {
+		user := promptUser(p)
+		ctx = withPasswordPrompt(ctx, func(ctx context.Context, retry bool) (string, error) {
+			return m.ask(ctx, c, user, api.PromptOnDemand, retry)
+		})
+	}
+	if pw == "" && !p.OnDemand {
+		reason := api.PromptConnect
+		if reconnecting {
+			reason = api.PromptReconnect
+		}
+		var err error
+		if pw, err = m.ask(ctx, c, promptUser(p), reason, retry); err != nil {
+			return ctx, p, err
+		}
+		m.mu.Lock()
+		c.password = pw
+		m.mu.Unlock()
+	}
+	p.Password = pw
+	return ctx, p, nil
+}
+
+// passwordRefused drops c's password when err says the gateway refused
+// it, and reports whether it did. A profile whose password can be asked
+// for again (not on demand: its Session asks by itself) may then try
+// again with a new one.
+func (m *Manager) passwordRefused(c *conn, p api.Profile, err error) bool {
+	if !needsPassword(p) || Classify(err) != api.FailureEAPRejected {
+		return false
+	}
+	m.mu.Lock()
+	c.password, c.refused = "", true
+	m.mu.Unlock()
+	return !p.OnDemand
+}
