@@ -31,16 +31,10 @@ func (s *Server) connect(w http.ResponseWriter, r *http.Request) {
 		writeError(w, storeError(err, name))
 		return
 	}
-	if req.Password != "" {
-		p.Password = req.Password
-	}
-	if p.Auth == api.AuthEAPMSCHAPv2 && p.Password == "" {
-		s.mu.Unlock()
-		writeError(w, &api.Error{Code: api.CodeBadRequest, Field: "password", Message: "profile " + name + " stores no password; send one with the connect request"})
-		return
-	}
+	// A profile without the password it needs has the user asked for it
+	// on the watch stream (api.PromptProtocol).
 	s.cfg.Manager.SetProfile(p.Name, p.Gateway)
-	err = s.cfg.Manager.Connect(p)
+	err = s.cfg.Manager.ConnectWithPassword(p, req.Password)
 	s.mu.Unlock()
 	if err != nil {
 		writeError(w, api.Errorf(api.CodeUnavailable, "%v", err))

@@ -116,6 +116,7 @@ func (s *Server) routes() *http.ServeMux {
 	mux.HandleFunc("GET "+api.PathWatch, s.watch)
 	mux.HandleFunc("GET "+api.PathLogs, s.logs)
 	mux.HandleFunc("GET "+api.PathVersion, s.version)
+	mux.HandleFunc("POST "+api.PathPrompt, s.answerPrompt)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, api.Errorf(api.CodeNotFound, "no such API path: %s %s", r.Method, r.URL.Path))
 	})
@@ -123,7 +124,10 @@ func (s *Server) routes() *http.ServeMux {
 }
 
 func (s *Server) version(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, api.VersionInfo{API: api.Version, Helper: s.cfg.Version, OS: runtime.GOOS, Arch: runtime.GOARCH})
+	writeJSON(w, http.StatusOK, api.VersionInfo{
+		API: api.Version, Helper: s.cfg.Version, OS: runtime.GOOS, Arch: runtime.GOARCH,
+		PromptProtocol: api.PromptProtocol,
+	})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

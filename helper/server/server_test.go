@@ -260,30 +260,6 @@ func TestConnectFailureCode(t *testing.T) {
 	}
 }
 
-func TestEAPWithoutPasswordNeedsOne(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: the test client must pass the helper's peer check")
-	}
-	h := start(t, fakeDialer{}, Authorizer{}, "")
-	ctx := context.Background()
-	p := api.Profile{Name: "eap", Gateway: "192.0.2.1", Auth: api.AuthEAPMSCHAPv2, Username: "alice"}
-	if _, err := h.client.CreateProfile(ctx, p, false); err != nil {
-		t.Fatal(err)
-	}
-	_, err := h.client.Connect(ctx, "eap", api.ConnectRequest{}, true)
-	var e *api.Error
-	if !errors.As(err, &e) || e.Field != "password" {
-		t.Errorf("connect without password: %v", err)
-	}
-	if _, err := h.client.Connect(ctx, "eap", api.ConnectRequest{Password: "pw"}, true); err != nil {
-		t.Errorf("connect with password: %v", err)
-	}
-	stored, _ := h.store.Get("eap")
-	if stored.Password != "" {
-		t.Error("the connect-time password was stored")
-	}
-}
-
 func TestCheckPathsFromNonRoot(t *testing.T) {
 	p := api.Profile{Key: "/root/.ssh/id_ed25519"}
 	err := checkPaths(Peer{UID: 1000}, &p)
