@@ -10,6 +10,8 @@
 #   make clean   remove what the build made
 
 SHELL       := /bin/bash
+# Fyne complains at start-up about a locale without a language.
+export LANG ?= C.UTF-8
 GO          ?= go
 TOOLS       := $(CURDIR)/.tools
 STATICCHECK := $(TOOLS)/staticcheck
