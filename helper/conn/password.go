@@ -39,8 +39,9 @@ func takePasswordLocked(c *conn, p api.Profile, given string) {
 // withPassword returns what an attempt dials with: p with the password,
 // asking the user first when there is none (reconnecting picks the
 // prompt's reason). An on-demand profile is not asked here: its Session
-// asks when traffic starts a negotiation, through the PasswordPrompt the
-// returned context carries.
+// asks when traffic starts a negotiation without a password, or after
+// the gateway refused one, through the PasswordPrompt the returned
+// context carries.
 func (m *Manager) withPassword(ctx context.Context, c *conn, p api.Profile, reconnecting bool) (context.Context, api.Profile, error) {
 	if !needsPassword(p) {
 		return ctx, p, nil
@@ -48,9 +49,11 @@ func (m *Manager) withPassword(ctx context.Context, c *conn, p api.Profile, reco
 	m.mu.Lock()
 	pw, retry := c.password, c.refused
 	m.mu.Unlock()
-	if pw == "" && p.OnDemand {
+	if p.OnDemand {
+		// Also with a password: the Session asks for another when the
+		// gateway refuses it.
 		user := promptUser(p)
-		ctx = withPasswordPrompt(ctx, func(ctx context.Context, retry bool) (string, error) {
+		ctx = WithPasswordPrompt(ctx, func(ctx context.Context, retry bool) (string, error) {
 			return m.ask(ctx, c, user, api.PromptOnDemand, retry)
 		})
 	}

@@ -70,15 +70,16 @@ type PasswordPrompt func(ctx context.Context, retry bool) (string, error)
 
 type promptKey struct{}
 
-// withPasswordPrompt returns ctx carrying ask, for PasswordPromptFrom.
-func withPasswordPrompt(ctx context.Context, ask PasswordPrompt) context.Context {
+// WithPasswordPrompt returns ctx carrying ask, for PasswordPromptFrom:
+// what the Manager gives a Dial, and what a Dialer's tests give it.
+func WithPasswordPrompt(ctx context.Context, ask PasswordPrompt) context.Context {
 	return context.WithValue(ctx, promptKey{}, ask)
 }
 
 // PasswordPromptFrom returns the PasswordPrompt the Manager passes with
-// every Dial of an on-demand EAP-MSCHAPv2 profile that has no password,
-// whose Session asks once traffic starts a negotiation (with
-// api.PromptOnDemand). A Session may keep it for its lifetime and call
+// every Dial of an on-demand EAP-MSCHAPv2 profile, whose Session asks
+// (with api.PromptOnDemand) when traffic starts a negotiation without a
+// password, or after the gateway refused the one it had. A Session may keep it for its lifetime and call
 // it from its own goroutines, with a context it ends when it closes. It
 // reports false when ctx carries none.
 func PasswordPromptFrom(ctx context.Context) (PasswordPrompt, bool) {

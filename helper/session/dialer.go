@@ -99,6 +99,9 @@ func (d *Dialer) Dial(ctx context.Context, p api.Profile) (conn.Session, error) 
 		return nil, err
 	}
 	s := newSession(d, st)
+	if err := s.takePrompt(ctx); err != nil {
+		return nil, err
+	}
 	if err := s.open(ctx); err != nil {
 		s.Close()
 		return nil, err

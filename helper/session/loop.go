@@ -40,6 +40,8 @@ func (s *Session) loop() {
 			}
 		case ev := <-s.eng.Events():
 			s.engineEvent(ev)
+		case a := <-s.pw.answers:
+			s.answered(a)
 		case <-retry:
 			s.retry = nil
 			s.armTrap()

@@ -41,15 +41,20 @@ func (s *Session) armTrap() {
 }
 
 // acquire starts a negotiation for the first packet caught by the trap,
-// unless one runs or a failed one is still in its retry delay.
+// unless one runs, the user is being asked for the password, or a failed
+// one is still in its retry delay. Without the password it asks first.
 func (s *Session) acquire(ev datapath.Event) {
 	s.mu.Lock()
 	busy := s.neg != nil || s.closing
 	s.mu.Unlock()
-	if busy || s.retry != nil || !s.st.onDemand {
+	if busy || s.retry != nil || !s.st.onDemand || s.pw.asking {
 		return
 	}
 	s.logf(api.LevelInfo, "on demand: traffic to %s starts the negotiation", ev.Flow.Dst)
+	if s.st.needsPassword() {
+		s.askPassword()
+		return
+	}
 	if err := s.negotiate(); err != nil {
 		s.rearm(err)
 	}
@@ -59,6 +64,7 @@ func (s *Session) acquire(ev datapath.Event) {
 // ended: the virtual IPs and DNS go, the routes stay. After a failure the
 // trap waits RetryDelay before it is armed again.
 func (s *Session) rearm(err error) {
+	s.forgetRefused(err)
 	s.stopNegotiation()
 	s.mu.Lock()
 	s.info = conn.Info{Peer: s.peer}

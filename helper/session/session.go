@@ -51,6 +51,9 @@ type Session struct {
 	// while there is none; both are owned by the loop.
 	children int
 	orphan   *time.Timer
+	// pw is an on-demand session's password business, owned by the loop
+	// once Dial returns.
+	pw passwordState
 
 	mu      sync.Mutex
 	neg     Negotiation // nil while none runs (on demand)

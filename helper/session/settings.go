@@ -114,9 +114,8 @@ func (s *settings) readParams(p *api.Profile) error {
 		if pr.Username == "" {
 			pr.Username = p.LocalID
 		}
-		if pr.Password == "" {
-			return &ProfileError{Field: "password", Reason: "required: store one or give it when connecting"}
-		}
+		// Without a password, Dial decides whether the session can ask
+		// for it (takePrompt).
 	default:
 		return &ProfileError{Field: "auth", Reason: "authentication " + p.Auth + " is not supported"}
 	}
