@@ -45,6 +45,15 @@ func TestCodeSentences(t *testing.T) {
 		{api.FailureKillSwitch, eap, "The kill switch could not block traffic outside the tunnel, so Espresso did not connect", ActionShowLog},
 		{api.FailureSystemConfig, eap, "Espresso could not set up this computer for the tunnel", ActionShowLog},
 		{api.FailureUnavailable, eap, "The Espresso helper on this computer cannot make VPN connections", ActionNone},
+		{api.FailureLocalCertExpired, cert, "Your certificate has expired", ActionEdit},
+		{api.FailureLocalCertNotYetValid, tls, "Your certificate is not valid yet", ActionNone},
+		{api.FailureLocalCertKeyUsage, cert, "Your certificate is not meant for VPN connections", ActionEdit},
+		{api.FailureP12Password, tls, "The password of your certificate file (PKCS#12) is wrong", ActionEdit},
+		{api.FailureKeyMismatch, cert, "The private key does not belong to your certificate", ActionEdit},
+		{api.FailureCredentials, cert, "Your certificate, its key or the CA certificate could not be read", ActionEdit},
+		{api.FailurePasswordTimeout, eap, "Nobody entered the password for alice in time, so Espresso did not connect", ActionNone},
+		{api.FailurePasswordTimeout, nil, "Nobody entered the password in time, so Espresso did not connect", ActionNone},
+		{api.FailurePasswordCancelled, eap, "The password request was cancelled, so Espresso did not connect", ActionNone},
 	}
 	for _, tc := range tests {
 		// The text would classify as something else: the code must win.
@@ -77,6 +86,7 @@ func TestCodeFallsBackToText(t *testing.T) {
 	for text, want := range map[string]Reason{
 		"ike: peer certificate refused: certificate expired: x509": ReasonCertExpired,
 		"certificate not yet valid":                                ReasonCertNotYetValid,
+		"profile p12: creds: wrong password for the PKCS#12 file":  ReasonP12Password,
 		"the gateway did not complete the negotiation in time":     ReasonTimeout,
 	} {
 		if got := Classify(text); got != want {

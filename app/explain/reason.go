@@ -62,6 +62,29 @@ const (
 	ReasonSystemConfig
 	// ReasonUnavailable: the helper cannot connect at all.
 	ReasonUnavailable
+	// ReasonLocalCertExpired: this computer's own certificate has
+	// expired.
+	ReasonLocalCertExpired
+	// ReasonLocalCertNotYetValid: this computer's own certificate is not
+	// valid yet.
+	ReasonLocalCertNotYetValid
+	// ReasonLocalCertKeyUsage: this computer's own certificate may not
+	// sign for IKE.
+	ReasonLocalCertKeyUsage
+	// ReasonP12Password: the PKCS#12 file does not open with the
+	// profile's password for it.
+	ReasonP12Password
+	// ReasonKeyMismatch: the profile's private key is not its
+	// certificate's.
+	ReasonKeyMismatch
+	// ReasonCredentials: the profile's certificates or key cannot be
+	// read.
+	ReasonCredentials
+	// ReasonPasswordTimeout: the helper asked for the password and nobody
+	// answered in time.
+	ReasonPasswordTimeout
+	// ReasonPasswordCancelled: the user cancelled the password prompt.
+	ReasonPasswordCancelled
 )
 
 // codes maps the helper's failure codes to reasons. FailureInternal is
@@ -86,6 +109,15 @@ var codes = map[api.FailureCode]Reason{
 	api.FailureKillSwitch:       ReasonKillSwitch,
 	api.FailureSystemConfig:     ReasonSystemConfig,
 	api.FailureUnavailable:      ReasonUnavailable,
+
+	api.FailureLocalCertExpired:     ReasonLocalCertExpired,
+	api.FailureLocalCertNotYetValid: ReasonLocalCertNotYetValid,
+	api.FailureLocalCertKeyUsage:    ReasonLocalCertKeyUsage,
+	api.FailureP12Password:          ReasonP12Password,
+	api.FailureKeyMismatch:          ReasonKeyMismatch,
+	api.FailureCredentials:          ReasonCredentials,
+	api.FailurePasswordTimeout:      ReasonPasswordTimeout,
+	api.FailurePasswordCancelled:    ReasonPasswordCancelled,
 }
 
 // FromCode returns the reason of a helper's failure code, ReasonUnknown
@@ -112,6 +144,8 @@ var rules = []struct {
 	reason  Reason
 	phrases []string
 }{
+	{ReasonP12Password, []string{"wrong password for the pkcs#12"}},
+	{ReasonKeyMismatch, []string{"private key does not belong to the certificate"}},
 	{ReasonCertExpired, []string{"certificate expired", "certificate has expired"}},
 	{ReasonCertNotYetValid, []string{"not yet valid"}},
 	{ReasonCertUntrusted, []string{"not signed by", "untrusted", "not trusted", "unknown ca", "unknown authority",

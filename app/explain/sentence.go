@@ -144,12 +144,60 @@ func sentence(r Reason, text string, p *api.Profile) Sentence {
 	case ReasonUnavailable:
 		return Sentence{"The Espresso helper on this computer cannot make VPN connections",
 			"Install a complete release of Espresso.", ActionNone}
+	case ReasonLocalCertExpired, ReasonLocalCertNotYetValid, ReasonLocalCertKeyUsage,
+		ReasonP12Password, ReasonKeyMismatch, ReasonCredentials:
+		return ownCredentials(r)
+	case ReasonPasswordTimeout:
+		return Sentence{fmt.Sprintf("Nobody entered the password%s in time, so Espresso did not connect", forUser(p)),
+			"Connect again and enter the password when Espresso asks for it.", ActionNone}
+	case ReasonPasswordCancelled:
+		return Sentence{"The password request was cancelled, so Espresso did not connect",
+			"Connect again when you want to sign in.", ActionNone}
 	}
 	t := strings.TrimSuffix(strings.TrimSpace(text), ".")
 	if t == "" {
 		return Sentence{fmt.Sprintf("The connection to %s failed", gw), "Open the log for details, then try again.", ActionShowLog}
 	}
 	return Sentence{fmt.Sprintf("The connection to %s failed: %s", gw, t), "Open the log for details, then try again.", ActionShowLog}
+}
+
+// ownCredentials explains a problem with this computer's own
+// certificate or key, which the profile holds or names.
+func ownCredentials(r Reason) Sentence {
+	switch r {
+	case ReasonLocalCertExpired:
+		return Sentence{"Your certificate has expired",
+			"Check this computer's date and time; if they are right, ask your administrator for a new certificate and add it under Edit.", ActionEdit}
+	case ReasonLocalCertNotYetValid:
+		return Sentence{"Your certificate is not valid yet",
+			"Check this computer's date and time; if they are right, ask your administrator.", ActionNone}
+	case ReasonLocalCertKeyUsage:
+		return Sentence{"Your certificate is not meant for VPN connections",
+			"Ask your administrator for a certificate that may sign for IKE, and add it under Edit.", ActionEdit}
+	case ReasonP12Password:
+		return Sentence{"The password of your certificate file (PKCS#12) is wrong",
+			"Enter the file's password again under Edit.", ActionEdit}
+	case ReasonKeyMismatch:
+		return Sentence{"The private key does not belong to your certificate",
+			"Choose the key that came with the certificate under Edit.", ActionEdit}
+	}
+	return Sentence{"Your certificate, its key or the CA certificate could not be read",
+		"Check the certificate, key and CA under Edit.", ActionEdit}
+}
+
+// forUser names the user of p's password, as " for alice", or "".
+func forUser(p *api.Profile) string {
+	if p == nil {
+		return ""
+	}
+	user := p.Username
+	if user == "" {
+		user = p.LocalID
+	}
+	if user == "" {
+		return ""
+	}
+	return " for " + user
 }
 
 func authFailed(p *api.Profile) Sentence {
