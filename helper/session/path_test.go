@@ -1,0 +1,158 @@
+package session
+
+import (
+	"errors"
+	"net/netip"
+	"testing"
+
+	"github.com/espressovpn/espresso/platform"
+)
+
+// followingNegotiator starts fake negotiations that follow paths,
+// recording every address they are told.
+type followingNegotiator struct {
+	*fakeNegotiator
+	paths chan netip.Addr
+}
+
+func newFollowingNegotiator(script func(*fakeNegotiation)) followingNegotiator {
+	return followingNegotiator{newFakeNegotiator(script), make(chan netip.Addr, 8)}
+}
+
+func (f followingNegotiator) Start(p Params, io Plumbing) (Negotiation, error) {
+	n, err := f.fakeNegotiator.Start(p, io)
+	if err != nil {
+		return nil, err
+	}
+	return &followingNegotiation{n.(*fakeNegotiation), f.paths}, nil
+}
+
+type followingNegotiation struct {
+	*fakeNegotiation
+	paths chan netip.Addr
+}
+
+func (n *followingNegotiation) PathChanged(local netip.Addr) { n.paths <- local }
+
+// noPath asserts that the negotiation was told nothing.
+func (f followingNegotiator) noPath(t *testing.T) {
+	t.Helper()
+	select {
+	case a := <-f.paths:
+		t.Errorf("the negotiation was told of a path from %v", a)
+	default:
+	}
+}
+
+func ended(s *Session) bool {
+	select {
+	case <-s.Done():
+		return true
+	default:
+		return false
+	}
+}
+
+var movedAddr = netip.MustParseAddr("192.0.2.3")
+
+// TestPathChangedSameAddress: a change that leaves the path's source as
+// it was reaches the negotiation (a liveness check now, or MOBIKE's
+// update) and the session goes on.
+func TestPathChangedSameAddress(t *testing.T) {
+	n := newTestNet()
+	neg := newFollowingNegotiator(func(f *fakeNegotiation) { f.establish(t, []netip.Prefix{lanV4}) })
+	s, err := dial(t, n, neg, pskProfile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.PathChanged(platform.ChangeRoute)
+	if got := recv(t, neg.paths, "the path update"); got != cliAddr {
+		t.Errorf("the negotiation was told %v, want %v", got, cliAddr)
+	}
+	if ended(s) {
+		t.Errorf("the session ended: %v", s.Err())
+	}
+}
+
+// TestPathChangedBoundSocketsReconnect: sockets bound to an address the
+// path no longer uses cannot follow it; the session ends with a
+// PathError for the Manager to dial again, and the negotiation is not
+// asked to move.
+func TestPathChangedBoundSocketsReconnect(t *testing.T) {
+	n := newTestNet()
+	neg := newFollowingNegotiator(func(f *fakeNegotiation) { f.establish(t, []netip.Prefix{lanV4}) })
+	s, err := dial(t, n, neg, pskProfile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	hop := gwHop
+	hop.Source = movedAddr
+	n.SetRoute(gwAddr, hop)
+	s.PathChanged(platform.ChangeAddress)
+	recv(t, s.Done(), "the session's end")
+	var pe *PathError
+	if !errors.As(s.Err(), &pe) || pe.Bound != cliAddr || pe.Now != movedAddr {
+		t.Errorf("Err %v, want a PathError from %v to %v", s.Err(), cliAddr, movedAddr)
+	}
+	neg.noPath(t)
+}
+
+// TestPathChangedUnboundSocketsFollow: sockets bound to the unspecified
+// address work from any source, so the negotiation is told the new one
+// and the session goes on.
+func TestPathChangedUnboundSocketsFollow(t *testing.T) {
+	n := newTestNet()
+	hop := gwHop
+	hop.Source = netip.Addr{}
+	n.SetRoute(gwAddr, hop)
+	neg := newFollowingNegotiator(func(f *fakeNegotiation) { f.establish(t, []netip.Prefix{lanV4}) })
+	s, err := dial(t, n, neg, pskProfile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := s.ikeT.LocalAddr().Addr(); !b.IsUnspecified() {
+		t.Fatalf("the IKE socket is bound to %v; the test needs the unspecified address", b)
+	}
+	hop.Source = movedAddr
+	n.SetRoute(gwAddr, hop)
+	s.PathChanged(platform.ChangeAddress | platform.ChangeRoute)
+	if got := recv(t, neg.paths, "the path update"); got != movedAddr {
+		t.Errorf("the negotiation was told %v, want %v", got, movedAddr)
+	}
+	if ended(s) {
+		t.Errorf("the session ended: %v", s.Err())
+	}
+}
+
+// TestPathChangedNoRoute: while there is no path to the gateway the
+// session waits, neither ending nor bothering the negotiation.
+func TestPathChangedNoRoute(t *testing.T) {
+	n := newTestNet()
+	neg := newFollowingNegotiator(func(f *fakeNegotiation) { f.establish(t, []netip.Prefix{lanV4}) })
+	s, err := dial(t, n, neg, pskProfile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.SetRoute(gwAddr, platform.NextHop{})
+	s.PathChanged(platform.ChangeLink)
+	neg.noPath(t)
+	if ended(s) {
+		t.Errorf("the session ended: %v", s.Err())
+	}
+}
+
+// TestPathChangedAfterClose: a change reported after Close does nothing.
+func TestPathChangedAfterClose(t *testing.T) {
+	n := newTestNet()
+	neg := newFollowingNegotiator(func(f *fakeNegotiation) { f.establish(t, []netip.Prefix{lanV4}) })
+	s, err := dial(t, n, neg, pskProfile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s.PathChanged(platform.ChangeRoute)
+	neg.noPath(t)
+	if !errors.Is(s.Err(), ErrClosed) {
+		t.Errorf("Err %v, want ErrClosed", s.Err())
+	}
+}
