@@ -55,3 +55,16 @@ func RestartCharon(t testnet.T, ns *testnet.Namespace, c *testnet.Charon) *testn
 	}
 	return p
 }
+
+// StopCharon ends the charon of p with SIGTERM, as a gateway that is shut
+// down: strongSwan deletes its IKE SAs on the way (RFC 7296 §1.4.1), so
+// its clients know at once. It waits for the process to be gone.
+func StopCharon(t testnet.T, p *testnet.Process) {
+	t.Helper()
+	if err := p.Signal(syscall.SIGTERM); err != nil {
+		t.Fatalf("stopping charon (pid %d): %v", p.PID(), err)
+	}
+	if ok, _ := p.Wait(15 * time.Second); !ok {
+		t.Fatalf("charon (pid %d) did not stop within 15s of SIGTERM", p.PID())
+	}
+}
