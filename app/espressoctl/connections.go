@@ -33,9 +33,24 @@ func cmdUp(ctx context.Context, e *env, args []string) error {
 		}
 		req.Password = strings.TrimRight(line, "\r\n")
 	}
-	st, err := e.client.Connect(ctx, name, req, true)
+	var st api.ConnectionStatus
+	var err error
+	switch {
+	case req.Password == "" && e.term != nil:
+		st, err = e.upAnswering(ctx, name, req)
+	case req.Password == "":
+		if p, perr := e.client.Profile(ctx, name); perr == nil && p.Auth == api.AuthEAPMSCHAPv2 && !p.HasPassword {
+			// Nobody here could answer the helper's question.
+			return fmt.Errorf("%s stores no password and standard input is not a terminal to ask for it on; pass it with --password-stdin", name)
+		}
+		st, err = e.client.Connect(ctx, name, req, true)
+	default:
+		st, err = e.client.Connect(ctx, name, req, true)
+	}
 	var ae *api.Error
 	if errors.As(err, &ae) && ae.Field == "password" {
+		// A helper older than the prompt protocol refuses instead of
+		// asking.
 		return fmt.Errorf("%s has no stored password; pass one with --password-stdin", name)
 	}
 	if errors.As(err, &ae) && ae.Code == api.CodeConnectFailed {

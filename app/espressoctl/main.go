@@ -11,6 +11,10 @@
 //
 // up exits 0 only once the tunnel is established and the system
 // configured; otherwise it prints the reason in one line and exits 1.
+// When the helper asks for the profile's password (it stores none, or
+// the gateway refused the stored one), up asks on the terminal, without
+// echo, and offers to remember it; with standard input not a terminal,
+// give the password with --password-stdin.
 package main
 
 import (
@@ -21,6 +25,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 
 	"github.com/espressovpn/espresso/helper/api"
@@ -51,6 +56,13 @@ type env struct {
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
+	// term is the terminal `up` asks the helper's password prompts on;
+	// nil when standard input is not one.
+	term terminal
+
+	mu sync.Mutex
+	// answered are the prompts this process answered.
+	answered map[string]bool
 }
 
 func main() {
@@ -62,6 +74,11 @@ func main() {
 
 // run executes one command line and returns the exit status.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return runOn(ctx, args, stdin, terminalOf(stdin, stderr), stdout, stderr)
+}
+
+// runOn is run with the terminal to ask on, nil for none.
+func runOn(ctx context.Context, args []string, stdin io.Reader, tty terminal, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("espressoctl", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	socket := fs.String("socket", api.DefaultSocket, "`path` of the helper's socket")
@@ -76,7 +93,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fs.Usage()
 		return exitUsage
 	}
-	e := &env{client: api.NewClient(*socket), stdin: stdin, stdout: stdout, stderr: stderr}
+	e := &env{client: api.NewClient(*socket), stdin: stdin, stdout: stdout, stderr: stderr, term: tty, answered: map[string]bool{}}
 	defer e.client.CloseIdleConnections()
 	cmd, rest := fs.Arg(0), fs.Args()[1:]
 	commands := map[string]func(context.Context, *env, []string) error{

@@ -12,7 +12,9 @@ import (
 
 // answerPrompt takes a client's answer to a prompt of the watch stream
 // (api.PromptProtocol) and, when the user asked to remember the
-// password, stores it in the profile like a password sent with it.
+// password, first stores it in the profile like a password sent with it.
+// A password that cannot be stored is not used either, so the client
+// learns it was not remembered and may answer again without remember.
 func (s *Server) answerPrompt(w http.ResponseWriter, r *http.Request) {
 	var a api.PromptAnswer
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
@@ -24,7 +26,16 @@ func (s *Server) answerPrompt(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	uid := peerFrom(r).UID
-	pr, err := s.cfg.Manager.Answer(r.PathValue("id"), a)
+	id := r.PathValue("id")
+	if a.Remember && !a.Cancel && a.Password != "" {
+		// Stored before the connection goes on with it, so that a
+		// client that sees the connection up finds it stored.
+		if err := s.rememberPassword(id, a.Password); err != nil {
+			writeError(w, err)
+			return
+		}
+	}
+	pr, err := s.cfg.Manager.Answer(id, a)
 	switch {
 	case errors.Is(err, conn.ErrUnknownPrompt):
 		writeError(w, api.Errorf(api.CodeNotFound, "%v", err))
@@ -38,31 +49,35 @@ func (s *Server) answerPrompt(w http.ResponseWriter, r *http.Request) {
 	}
 	if a.Cancel {
 		s.cfg.Log.Logf(api.LevelInfo, pr.Profile, "password request cancelled (uid %d)", uid)
-		w.WriteHeader(http.StatusNoContent)
-		return
-	}
-	s.cfg.Log.Logf(api.LevelInfo, pr.Profile, "password given (uid %d)", uid)
-	if a.Remember {
-		if err := s.rememberPassword(pr.Profile, a.Password); err != nil {
-			s.cfg.Log.Logf(api.LevelError, pr.Profile, "storing the password: %v", err)
-			writeError(w, api.Errorf(api.CodeInternal, "the password is used for this connection, but storing it failed: %v", err))
-			return
-		}
-		s.cfg.Log.Logf(api.LevelInfo, pr.Profile, "password stored (uid %d)", uid)
+	} else {
+		s.cfg.Log.Logf(api.LevelInfo, pr.Profile, "password given (uid %d)", uid)
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// rememberPassword stores password in profile name, keeping its other
-// secrets.
-func (s *Server) rememberPassword(name, password string) error {
+// rememberPassword stores password in the profile prompt id asks for,
+// keeping its other secrets. A prompt no longer waiting stores nothing.
+func (s *Server) rememberPassword(id, password string) error {
+	var name string
+	for _, p := range s.cfg.Manager.Prompts() {
+		if p.ID == id {
+			name = p.Profile
+		}
+	}
+	if name == "" {
+		return api.Errorf(api.CodeNotFound, "%v", conn.ErrUnknownPrompt)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p, err := s.cfg.Store.Get(name)
-	if err != nil {
-		return storeError(err, name)
+	if err == nil {
+		p.Password = password
+		_, err = s.cfg.Store.Put(p, true)
 	}
-	p.Password = password
-	_, err = s.cfg.Store.Put(p, true)
-	return err
+	if err != nil {
+		s.cfg.Log.Logf(api.LevelError, name, "storing the password: %v", err)
+		return api.Errorf(api.CodeInternal, "storing the password failed: %v", storeError(err, name))
+	}
+	s.cfg.Log.Logf(api.LevelInfo, name, "password stored")
+	return nil
 }
