@@ -39,10 +39,12 @@ func (u *UI) Toggle(name string) {
 	u.Connect(name)
 }
 
-// Connect asks the helper to connect profile name. A profile that signs
-// in with a password it does not store asks for it first.
+// Connect asks the helper to connect profile name. A helper that
+// prompts asks for a password the profile does not store itself, on the
+// watch stream (see prompt.go); for one that does not, the app asks
+// before connecting.
 func (u *UI) Connect(name string) {
-	if p := u.profileOf(name); p != nil && p.Auth == api.AuthEAPMSCHAPv2 && !p.HasPassword {
+	if p := u.profileOf(name); p != nil && p.Auth == api.AuthEAPMSCHAPv2 && !p.HasPassword && u.prompts.protocol < 1 {
 		u.askPassword(*p)
 		return
 	}
@@ -58,6 +60,14 @@ func (u *UI) connect(name string, req api.ConnectRequest) {
 		_, err := u.cfg.Helper.Connect(ctx, name, req, false)
 		return err
 	}, func(err error) {
+		var ae *api.Error
+		if errors.As(err, &ae) && ae.Field == "password" && req.Password == "" {
+			// A helper that does not prompt wants the password now.
+			if p := u.profileOf(name); p != nil {
+				u.askPassword(*p)
+				return
+			}
+		}
 		if err != nil {
 			u.showError(name, err)
 		}
@@ -76,8 +86,9 @@ func (u *UI) Disconnect(name string) {
 	})
 }
 
-// askPassword asks for the EAP password of p for one connection; it is
-// sent with the connect request and not stored.
+// askPassword asks for the EAP password of p for one connection, for a
+// helper that does not prompt; it is sent with the connect request and
+// not stored.
 func (u *UI) askPassword(p api.Profile) {
 	pw := widget.NewPasswordEntry()
 	user := p.Username

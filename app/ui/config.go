@@ -25,6 +25,8 @@ type Helper interface {
 	Status(ctx context.Context) ([]api.ConnectionStatus, error)
 	Watch(ctx context.Context) (*api.Stream[api.Event], error)
 	Logs(ctx context.Context, follow bool) (*api.Stream[api.LogEntry], error)
+	Version(ctx context.Context) (api.VersionInfo, error)
+	AnswerPrompt(ctx context.Context, id string, a api.PromptAnswer) error
 }
 
 // Tray is the system tray; fyne's desktop.App implements it.

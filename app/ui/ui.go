@@ -38,6 +38,7 @@ type UI struct {
 	trayKey  string
 	editors  map[string]*editor
 	logs     *logView
+	prompts  promptState
 }
 
 // problem is what the banner explains: about one profile, or about the
@@ -90,6 +91,7 @@ func (u *UI) Start() {
 		u.cfg.Do(func() { u.apply(up) })
 	}, u.cfg.Watch)
 	u.goFunc(func() { w.Run(u.ctx) })
+	u.goFunc(func() { u.followPrompts(u.ctx) })
 
 	ticks := u.cfg.Ticks
 	var stop func()
