@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/espressovpn/espresso/platform"
+	"github.com/espressovpn/espresso/platform/internal/statefile"
 )
 
 // ErrAddressNotReported is returned when the kernel neither announced a
@@ -70,7 +71,7 @@ func (t *Tunnel) addLink(vip netip.Prefix, mtu int) (*link, error) {
 	}
 	t.rec.Devices = append(t.rec.Devices, deviceRecord{Name: dev.Name(), Addr: vip})
 	l := &link{vip: vip, dev: dev}
-	if err := t.rec.save(t.path); err != nil {
+	if err := statefile.Save(t.path, &t.rec); err != nil {
 		t.dropLink(l)
 		return nil, err
 	}
@@ -101,7 +102,7 @@ func (t *Tunnel) dropLink(l *link) error {
 		return fmt.Errorf("close %s: %w", name, err)
 	}
 	t.rec.Devices = slices.DeleteFunc(t.rec.Devices, func(d deviceRecord) bool { return d.Name == name })
-	return t.rec.save(t.path)
+	return statefile.Save(t.path, &t.rec)
 }
 
 // addAddress puts vip on dev and waits until the kernel reports it: the

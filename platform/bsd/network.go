@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/espressovpn/espresso/platform"
+	"github.com/espressovpn/espresso/platform/internal/statefile"
 )
 
 // Options configure a Network.
@@ -86,7 +87,7 @@ func (n *Network) Open(name string) (platform.Tunnel, error) {
 	if _, busy := n.open[name]; busy {
 		return nil, fmt.Errorf("tunnel %q already open", name)
 	}
-	t := &Tunnel{net: n, name: name, path: recordPath(n.opts.StateDir, name), foreign: map[routeSpec]bool{}}
+	t := &Tunnel{net: n, name: name, path: tunnelRecords.Path(n.opts.StateDir, name), foreign: map[routeSpec]bool{}}
 	t.rec.Tunnel = name
 	n.open[name] = t
 	return t, nil
@@ -103,7 +104,7 @@ func (n *Network) forget(name string) {
 // (where the OS keeps them) the devices, then the record. A record whose
 // undo fails stays for the next Recover.
 func (n *Network) Recover() error {
-	paths, err := listRecords(n.opts.StateDir)
+	paths, err := tunnelRecords.List(n.opts.StateDir)
 	if err != nil {
 		return fmt.Errorf("recover: %w", err)
 	}
@@ -124,7 +125,7 @@ func (n *Network) Recover() error {
 			errs = append(errs, fmt.Errorf("recover %q: %w", r.Tunnel, err))
 			continue
 		}
-		if err := removeRecord(p); err != nil {
+		if err := statefile.Remove(p); err != nil {
 			errs = append(errs, err)
 		}
 	}

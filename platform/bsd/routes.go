@@ -3,6 +3,8 @@ package bsd
 import (
 	"fmt"
 	"slices"
+
+	"github.com/espressovpn/espresso/platform/internal/statefile"
 )
 
 // replaceKernelRoute handles an exclusion route that already exists. One
@@ -45,7 +47,7 @@ func (t *Tunnel) syncRoutes(want []routeSpec) error {
 				return err
 			}
 			t.rec.Routes = slices.DeleteFunc(t.rec.Routes, func(o routeSpec) bool { return o == r })
-			if err := t.rec.save(t.path); err != nil {
+			if err := statefile.Save(t.path, &t.rec); err != nil {
 				return err
 			}
 		}
@@ -56,7 +58,7 @@ func (t *Tunnel) syncRoutes(want []routeSpec) error {
 				continue
 			}
 			t.rec.Routes = append(t.rec.Routes, r)
-			if err := t.rec.save(t.path); err != nil {
+			if err := statefile.Save(t.path, &t.rec); err != nil {
 				return err
 			}
 			err := t.net.writeRoute(rtmAdd, r)
@@ -64,7 +66,7 @@ func (t *Tunnel) syncRoutes(want []routeSpec) error {
 				continue
 			}
 			t.rec.Routes = slices.DeleteFunc(t.rec.Routes, func(o routeSpec) bool { return o == r })
-			if serr := t.rec.save(t.path); serr != nil {
+			if serr := statefile.Save(t.path, &t.rec); serr != nil {
 				return serr
 			}
 			if r.Exclusion && isExist(err) {
@@ -74,7 +76,7 @@ func (t *Tunnel) syncRoutes(want []routeSpec) error {
 				}
 				if replaced {
 					t.rec.Routes = append(t.rec.Routes, r)
-					if err := t.rec.save(t.path); err != nil {
+					if err := statefile.Save(t.path, &t.rec); err != nil {
 						return err
 					}
 					continue

@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/espressovpn/espresso/platform"
+	"github.com/espressovpn/espresso/platform/internal/statefile"
 )
 
 // Tunnel implements platform.Tunnel with one TUN device per virtual IP.
@@ -200,7 +201,7 @@ func (t *Tunnel) Close() error {
 	if len(errs) > 0 {
 		return errors.Join(errs...)
 	}
-	return removeRecord(t.path)
+	return statefile.Remove(t.path)
 }
 
 // syncDNS moves the DNS settings to want (nil: none).
@@ -215,7 +216,7 @@ func (t *Tunnel) syncDNS(want *DNSRequest) error {
 			return fmt.Errorf("dns: %w", err)
 		}
 		t.rec.DNS = nil
-		if err := t.rec.save(t.path); err != nil {
+		if err := statefile.Save(t.path, &t.rec); err != nil {
 			return err
 		}
 	}
@@ -223,7 +224,7 @@ func (t *Tunnel) syncDNS(want *DNSRequest) error {
 		return nil
 	}
 	t.rec.DNS = want
-	if err := t.rec.save(t.path); err != nil {
+	if err := statefile.Save(t.path, &t.rec); err != nil {
 		return err
 	}
 	if err := t.net.opts.DNS.Apply(ctx, want); err != nil {

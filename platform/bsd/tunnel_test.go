@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/espressovpn/espresso/platform"
+	"github.com/espressovpn/espresso/platform/internal/statefile"
 )
 
 func newTestNetwork(t *testing.T, g goldenOS, dir string) (*Network, *fakeKernel, *fakeDNS) {
@@ -158,7 +159,7 @@ func TestDevicePerVirtualIP(t *testing.T) {
 		if len(dns.removed) != 1 || dns.removed[0].Device != v4.name {
 			t.Fatalf("dns removed %+v", dns.removed)
 		}
-		if _, err := os.Stat(recordPath(dir, "work")); !errors.Is(err, os.ErrNotExist) {
+		if _, err := os.Stat(tunnelRecords.Path(dir, "work")); !errors.Is(err, os.ErrNotExist) {
 			t.Fatalf("record left after Close: %v", err)
 		}
 		if err := tun.Set(fullTunnel()); !errors.Is(err, platform.ErrClosed) {
@@ -217,7 +218,7 @@ func TestAddressWait(t *testing.T) {
 		if w := k.takeWrites(); len(w) != 0 {
 			t.Fatalf("%d routes written before the address was up", len(w))
 		}
-		r, err := loadRecord(recordPath(dir, "work"))
+		r, err := loadRecord(tunnelRecords.Path(dir, "work"))
 		if err != nil || len(r.Devices) != 0 {
 			t.Fatalf("record %+v, %v", r, err)
 		}
@@ -277,7 +278,7 @@ func TestRecoverAfterCrash(t *testing.T) {
 func TestRecoverSparesForeignDevice(t *testing.T) {
 	dir := t.TempDir()
 	rec := record{Tunnel: "work", Devices: []deviceRecord{{Name: "tun4", Addr: pfx("10.3.0.1/32")}}}
-	if err := rec.save(recordPath(dir, "work")); err != nil {
+	if err := statefile.Save(tunnelRecords.Path(dir, "work"), &rec); err != nil {
 		t.Fatal(err)
 	}
 	n, k, _ := newTestNetwork(t, goldenFreeBSD, dir)

@@ -1,15 +1,13 @@
 package linux
 
 import (
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"sync"
 
 	"github.com/espressovpn/espresso/platform"
+	"github.com/espressovpn/espresso/platform/internal/statefile"
 	"golang.org/x/sys/unix"
 )
 
@@ -60,11 +58,8 @@ type blockRecord struct {
 	Config platform.BlockConfig `json:"config"`
 }
 
-const blockPrefix = "linux-killswitch-"
-
-func blockPath(dir, name string) string {
-	return filepath.Join(dir, blockPrefix+hex.EncodeToString([]byte(name))+".json")
-}
+// blockRecords are the kill switch's records in the state directory.
+var blockRecords = statefile.Kind{Prefix: "linux-killswitch-", Noun: "kill switch record"}
 
 // tableName is the nf_tables table of connection name. Profile names are
 // short ASCII (helper/profile checks), well within the 256 bytes of a
@@ -82,7 +77,7 @@ func (k *KillSwitch) Engage(name string, cfg *platform.BlockConfig) error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	rec := blockRecord{Name: name, Table: tableName(name), Config: b}
-	if err := saveJSON(blockPath(k.dir, name), &rec); err != nil {
+	if err := statefile.Save(blockRecords.Path(k.dir, name), &rec); err != nil {
 		return err
 	}
 	if err := k.fw.replace(rec.Table, blockRules(&b, k.tun)); err != nil {
@@ -98,45 +93,25 @@ func (k *KillSwitch) Release(name string) error {
 	if err := k.fw.remove(tableName(name)); err != nil {
 		return fmt.Errorf("nftables table %s: %w", tableName(name), err)
 	}
-	return removeRecord(blockPath(k.dir, name))
+	return statefile.Remove(blockRecords.Path(k.dir, name))
 }
 
 // Engaged implements platform.KillSwitch from the records, so that a
 // block whose table a reboot emptied is still reported: the user wanted
 // that connection, and the helper engages it again when it reconnects.
 func (k *KillSwitch) Engaged() ([]string, error) {
-	paths, err := filepath.Glob(filepath.Join(k.dir, blockPrefix+"*.json"))
+	paths, err := blockRecords.List(k.dir)
 	if err != nil {
 		return nil, err
 	}
 	var names []string
 	for _, p := range paths {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return nil, err
-		}
 		var rec blockRecord
-		if err := json.Unmarshal(b, &rec); err != nil {
-			return nil, fmt.Errorf("kill switch record %s: %w", filepath.Base(p), err)
+		if err := blockRecords.Load(p, &rec); err != nil {
+			return nil, err
 		}
 		names = append(names, rec.Name)
 	}
 	slices.Sort(names)
 	return names, nil
-}
-
-// saveJSON writes v atomically, as the tunnel records are written.
-func saveJSON(path string, v any) error {
-	b, err := json.MarshalIndent(v, "", "\t")
-	if err != nil {
-		return err
-	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
-		return fmt.Errorf("write state record: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("write state record: %w", err)
-	}
-	return nil
 }

@@ -88,7 +88,7 @@ func (n *Network) Open(name string) (platform.Tunnel, error) {
 	if n.open[name] {
 		return nil, fmt.Errorf("tunnel %q is already open", name)
 	}
-	path := recordPath(n.opts.StateDir, name)
+	path := tunnelRecords.Path(n.opts.StateDir, name)
 	if _, err := os.Stat(path); err == nil {
 		if err := n.recoverOne(path); err != nil {
 			return nil, fmt.Errorf("clean up after earlier run of %q: %w", name, err)
@@ -151,7 +151,7 @@ type liveSet struct {
 // Recover implements platform.Network: it undoes every record in the state
 // directory that no open Tunnel owns.
 func (n *Network) Recover() error {
-	paths, err := listRecords(n.opts.StateDir)
+	paths, err := tunnelRecords.List(n.opts.StateDir)
 	if err != nil {
 		return err
 	}

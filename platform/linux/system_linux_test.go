@@ -250,7 +250,7 @@ func TestSystemRecoverAfterCrash(t *testing.T) {
 	if b, _ := os.ReadFile(resolv); string(b) != orig {
 		t.Errorf("resolv.conf not restored:\n%s", b)
 	}
-	if left, _ := listRecords(opts.StateDir); len(left) != 0 {
+	if left, _ := tunnelRecords.List(opts.StateDir); len(left) != 0 {
 		t.Errorf("state records left: %v", left)
 	}
 }

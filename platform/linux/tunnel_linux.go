@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/espressovpn/espresso/platform"
+	"github.com/espressovpn/espresso/platform/internal/statefile"
 	"github.com/vishvananda/netlink"
 )
 
@@ -34,7 +35,7 @@ func (t *Tunnel) save() error {
 	if t.live == nil {
 		t.net.publish(&t.rec)
 	}
-	return t.rec.save(t.path)
+	return statefile.Save(t.path, &t.rec)
 }
 
 // Set implements platform.Tunnel. Addresses go in before the routes that
@@ -298,7 +299,7 @@ func (t *Tunnel) teardown() error {
 	if err := errors.Join(errs...); err != nil {
 		return errors.Join(err, t.save())
 	}
-	return removeRecord(t.path)
+	return statefile.Remove(t.path)
 }
 
 // isLiveDev reports whether dev belongs to an open Tunnel while a stale

@@ -75,7 +75,7 @@ func (e *testEnv) newNetwork(t *testing.T, mode DNSMode) *Network {
 
 func (e *testEnv) records(t *testing.T) []string {
 	t.Helper()
-	paths, err := listRecords(e.dir)
+	paths, err := tunnelRecords.List(e.dir)
 	if err != nil {
 		t.Fatal(err)
 	}
