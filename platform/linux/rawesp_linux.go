@@ -186,6 +186,8 @@ func (t *rawESP) WriteBatch(msgs []platform.Datagram) (int, error) {
 		for i := range n {
 			t.wbufs[i][0] = nil
 		}
+		// sendmmsg reports -1 when it sent nothing at all.
+		k = max(k, 0)
 		sent += k
 		if err != nil {
 			return sent, fmt.Errorf("raw esp write: %w", err)
