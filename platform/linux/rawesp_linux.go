@@ -9,9 +9,7 @@ import (
 	"syscall"
 
 	"github.com/espressovpn/espresso/platform"
-	"golang.org/x/net/ipv4"
-	"golang.org/x/net/ipv6"
-	"golang.org/x/sys/unix"
+	"github.com/espressovpn/espresso/platform/internal/dgram"
 )
 
 // rawBatchSize is how many packets one recvmmsg or sendmmsg moves.
@@ -20,39 +18,21 @@ const rawBatchSize = 64
 // protoESP is ESP's IP protocol number (RFC 4303 §2).
 const protoESP = 50
 
-// batchConn is the batched I/O of ipv4.PacketConn and ipv6.PacketConn.
-type batchConn interface {
-	ReadBatch(ms []ipv4.Message, flags int) (int, error)
-	WriteBatch(ms []ipv4.Message, flags int) (int, error)
-}
-
-type ipv6Batch struct{ c *ipv6.PacketConn }
-
-func (b ipv6Batch) ReadBatch(ms []ipv4.Message, flags int) (int, error) {
-	return b.c.ReadBatch(ms, flags)
-}
-
-func (b ipv6Batch) WriteBatch(ms []ipv4.Message, flags int) (int, error) {
-	return b.c.WriteBatch(ms, flags)
-}
-
 // rawESP is a platform.Transport over a raw IP socket for protocol 50: ESP
 // without UDP encapsulation, for paths without NAT. Datagrams carry the ESP
 // packet from the SPI on; an IPv4 raw socket delivers the IP header too,
 // which ReadBatch strips.
 type rawESP struct {
 	conn  net.PacketConn
-	batch batchConn
+	batch dgram.Conn
 	local netip.Addr
 	is4   bool
 
-	rmu   sync.Mutex
-	rmsgs []ipv4.Message
-	rbufs [][1][]byte
+	rmu sync.Mutex
+	r   dgram.Messages
 
 	wmu    sync.Mutex
-	wmsgs  []ipv4.Message
-	wbufs  [][1][]byte
+	w      dgram.Messages
 	waddrs []net.IPAddr
 	wips   [][16]byte
 }
@@ -68,38 +48,25 @@ func listenRawESP(cfg platform.RawESPConfig) (platform.Transport, error) {
 	}
 	lc := net.ListenConfig{}
 	if cfg.FwMark != 0 {
-		mark := int(cfg.FwMark)
+		mark := cfg.FwMark
 		lc.Control = func(_, _ string, c syscall.RawConn) error {
-			var serr error
-			if err := c.Control(func(fd uintptr) {
-				serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_MARK, mark)
-			}); err != nil {
-				return err
-			}
-			return serr
+			return dgram.SetMark(c, mark)
 		}
 	}
 	pc, err := lc.ListenPacket(context.Background(), network, local.String())
 	if err != nil {
 		return nil, fmt.Errorf("raw esp socket on %s: %w", local, err)
 	}
-	t := &rawESP{conn: pc, local: local, is4: local.Is4()}
-	if t.is4 {
-		t.batch = ipv4.NewPacketConn(pc)
-	} else {
-		t.batch = ipv6Batch{ipv6.NewPacketConn(pc)}
-	}
-	t.rmsgs = make([]ipv4.Message, rawBatchSize)
-	t.rbufs = make([][1][]byte, rawBatchSize)
-	t.wmsgs = make([]ipv4.Message, rawBatchSize)
-	t.wbufs = make([][1][]byte, rawBatchSize)
-	t.waddrs = make([]net.IPAddr, rawBatchSize)
-	t.wips = make([][16]byte, rawBatchSize)
-	for i := range rawBatchSize {
-		t.rmsgs[i].Buffers = t.rbufs[i][:]
-		t.wmsgs[i].Buffers = t.wbufs[i][:]
-	}
-	return t, nil
+	return &rawESP{
+		conn:   pc,
+		batch:  dgram.New(pc, local.Is4()),
+		local:  local,
+		is4:    local.Is4(),
+		r:      dgram.NewMessages(rawBatchSize),
+		w:      dgram.NewMessages(rawBatchSize),
+		waddrs: make([]net.IPAddr, rawBatchSize),
+		wips:   make([][16]byte, rawBatchSize),
+	}, nil
 }
 
 func (t *rawESP) BatchSize() int { return rawBatchSize }
@@ -114,18 +81,18 @@ func (t *rawESP) ReadBatch(msgs []platform.Datagram) (int, error) {
 	t.rmu.Lock()
 	defer t.rmu.Unlock()
 	for {
-		n := min(len(msgs), len(t.rmsgs))
+		n := min(len(msgs), len(t.r.Msgs))
 		for i := range n {
-			t.rbufs[i][0] = msgs[i].Buf[:cap(msgs[i].Buf)]
+			t.r.SetBuf(i, msgs[i].Buf[:cap(msgs[i].Buf)])
 		}
-		got, err := t.batch.ReadBatch(t.rmsgs[:n], 0)
+		got, err := t.batch.ReadBatch(t.r.Msgs[:n], 0)
 		if err != nil && got == 0 {
 			return 0, err
 		}
 		kept := 0
 		for i := range got {
-			m := &t.rmsgs[i]
-			buf := t.rbufs[i][0][:m.N]
+			m := &t.r.Msgs[i]
+			buf := t.r.Buf(i)[:m.N]
 			if t.is4 {
 				// The kernel hands IPv4 raw sockets the whole datagram
 				// (raw(7)); the header length is in IHL (RFC 791 §3.1).
@@ -150,9 +117,7 @@ func (t *rawESP) ReadBatch(msgs []platform.Datagram) (int, error) {
 			msgs[kept].Addr = netip.AddrPortFrom(from, 0)
 			kept++
 		}
-		for i := range n {
-			t.rbufs[i][0] = nil
-		}
+		t.r.Release(n)
 		if kept > 0 {
 			return kept, nil
 		}
@@ -163,38 +128,17 @@ func (t *rawESP) ReadBatch(msgs []platform.Datagram) (int, error) {
 func (t *rawESP) WriteBatch(msgs []platform.Datagram) (int, error) {
 	t.wmu.Lock()
 	defer t.wmu.Unlock()
-	sent := 0
-	for sent < len(msgs) {
-		n := min(len(msgs)-sent, len(t.wmsgs))
-		for i := range n {
-			d := &msgs[sent+i]
-			t.wbufs[i][0] = d.Buf
-			a := d.Addr.Addr().Unmap()
-			ia := &t.waddrs[i]
-			if a.Is4() {
-				b := a.As4()
-				copy(t.wips[i][:4], b[:])
-				ia.IP = t.wips[i][:4]
-			} else {
-				t.wips[i] = a.As16()
-				ia.IP = t.wips[i][:16]
-			}
-			ia.Zone = a.Zone()
-			t.wmsgs[i].Addr = ia
-		}
-		k, err := t.batch.WriteBatch(t.wmsgs[:n], 0)
-		for i := range n {
-			t.wbufs[i][0] = nil
-		}
-		// sendmmsg reports -1 when it sent nothing at all.
-		k = max(k, 0)
-		sent += k
-		if err != nil {
-			return sent, fmt.Errorf("raw esp write: %w", err)
-		}
-		if k == 0 {
-			break
-		}
+	sent, err := t.w.Write(t.batch, len(msgs), func(j, i int) {
+		d := &msgs[i]
+		t.w.SetBuf(j, d.Buf)
+		a := d.Addr.Addr().Unmap()
+		ia := &t.waddrs[j]
+		ia.IP = dgram.PutIP(&t.wips[j], a, a.Is4())
+		ia.Zone = a.Zone()
+		t.w.Msgs[j].Addr = ia
+	})
+	if err != nil {
+		return sent, fmt.Errorf("raw esp write: %w", err)
 	}
 	return sent, nil
 }
