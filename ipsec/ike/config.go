@@ -59,9 +59,14 @@ const (
 	DefaultRetransmitBase    = 1.8
 	DefaultRetransmitTries   = 5
 	DefaultDPDDelay          = 30 * time.Second
-	DefaultNATKeepalive      = 20 * time.Second
-	DefaultIKERekeyTime      = 4 * time.Hour
-	DefaultChildRekeyTime    = time.Hour
+	// DefaultDPDTimeout is how long a liveness check may go unanswered.
+	// The full retransmission series above lasts about 165 s, far longer
+	// than a user waits for a dead tunnel to come back; strongSwan's own
+	// clients give up on a liveness check much sooner.
+	DefaultDPDTimeout     = 30 * time.Second
+	DefaultNATKeepalive   = 20 * time.Second
+	DefaultIKERekeyTime   = 4 * time.Hour
+	DefaultChildRekeyTime = time.Hour
 	// DefaultDeleteRekeyedDelay is strongSwan's charon.delete_rekeyed_delay.
 	DefaultDeleteRekeyedDelay = 5 * time.Second
 	// DefaultFragmentSize is the largest IKE datagram sent unfragmented
@@ -160,6 +165,14 @@ type Config struct {
 	// DPDDelay is how long the peer may stay silent before a liveness
 	// check (RFC 7296 §1.4); 0 means DefaultDPDDelay, negative none.
 	DPDDelay time.Duration
+	// DPDTimeout is how long a liveness check may go unanswered before
+	// the peer is given up with ErrPeerUnreachable (RFC 7296 §2.4 leaves
+	// the choice to the implementation): the check is retransmitted on the
+	// Retransmit back-off, the last wait cut short at the limit. A request
+	// of another exchange that is in flight when a check falls due serves
+	// as the check and gets the same limit. 0 means DefaultDPDTimeout;
+	// negative leaves checks the whole Retransmit series.
+	DPDTimeout time.Duration
 	// NATKeepalive is the interval of NAT keepalives (RFC 3948 §2.3) while
 	// we are behind a NAT.
 	NATKeepalive time.Duration
@@ -191,6 +204,7 @@ func (c Config) withDefaults() Config {
 	}
 	c.Remote = netip.AddrPortFrom(c.Remote.Addr().Unmap(), c.Remote.Port())
 	defaultDur(&c.DPDDelay, DefaultDPDDelay)
+	defaultDur(&c.DPDTimeout, DefaultDPDTimeout)
 	defaultDur(&c.NATKeepalive, DefaultNATKeepalive)
 	defaultDur(&c.IKERekeyTime, DefaultIKERekeyTime)
 	defaultDur(&c.ChildRekeyTime, DefaultChildRekeyTime)

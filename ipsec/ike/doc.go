@@ -19,7 +19,9 @@
 //     (§2.16), the MSK keying the closing AUTH payloads;
 //   - rekey_child.go, rekey_ike.go: CREATE_CHILD_SA (§1.3) both ways, with
 //     collisions (§2.8.1);
-//   - informational.go: liveness checks (§1.4), DELETE (§1.4.1);
+//   - informational.go: answers to INFORMATIONAL requests (§1.4), DELETE
+//     (§1.4.1); liveness.go: liveness checks (§1.4, §2.4), given up after
+//     Config.DPDTimeout, and INVALID_IKE_SPI taken as a hint (§2.21.4);
 //     retire.go: a rekeyed Child SA's inbound direction kept a little
 //     after its delete, for the packets still on their way;
 //   - mobike.go: MOBIKE (RFC 4555), moving the IKE and Child SAs to a new

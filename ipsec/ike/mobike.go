@@ -61,9 +61,7 @@ func (d *Daemon) pathChanged(local netip.Addr) {
 			d.down(ErrMOBIKEUnsupported)
 			return
 		}
-		d.whenIdle(sa, func() {
-			d.request(sa, wire.Informational, nil, func(wire.Header, wire.Payloads, []byte) {})
-		})
+		d.checkLiveness(sa)
 		return
 	}
 	d.log.Info("ike: path changed, updating the SAs' addresses", "local", d.localAddr())

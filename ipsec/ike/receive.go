@@ -34,6 +34,10 @@ func (d *Daemon) receive(dg datagram) {
 		d.log.Debug("ike: message for no known IKE SA dropped", "exchange", h.ExchangeType)
 		return
 	}
+	if unprotectedInvalidSPI(m) {
+		d.invalidSPI(sa, dg.from, h)
+		return
+	}
 	if h.IsResponse() {
 		d.handleResponse(sa, dg, m)
 	} else {

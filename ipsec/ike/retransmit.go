@@ -1,6 +1,8 @@
 package ike
 
 import (
+	"time"
+
 	"github.com/espressovpn/espresso/ipsec/ike/wire"
 )
 
@@ -13,6 +15,10 @@ type request struct {
 	pkts     [][]byte
 	sent     int
 	timer    Timer
+	// due is when timer fires; deadline, when set, is when the request is
+	// given up even with retransmissions left (a liveness check's limit,
+	// liveness.go).
+	due, deadline time.Time
 	// handle gets the response's header, payloads (decrypted) and raw
 	// bytes (for IKE_SA_INIT).
 	handle func(h wire.Header, ps wire.Payloads, raw []byte)
@@ -42,13 +48,23 @@ func (d *Daemon) next(sa *ikeSA) {
 
 // request encrypts and sends a request on sa, which must be idle.
 func (d *Daemon) request(sa *ikeSA, ex wire.ExchangeType, ps wire.Payloads, handle func(wire.Header, wire.Payloads, []byte)) *request {
+	r := d.prepare(sa, ex, ps, handle)
+	if r == nil {
+		return nil
+	}
+	return d.start(sa, r)
+}
+
+// prepare encrypts a request on sa without sending it; nil means the
+// connection went down.
+func (d *Daemon) prepare(sa *ikeSA, ex wire.ExchangeType, ps wire.Payloads, handle func(wire.Header, wire.Payloads, []byte)) *request {
 	h := sa.header(ex, sa.sendID, false)
 	pkts, err := sa.keys.seal(h, ps, d.fragSize(sa))
 	if err != nil {
 		d.down(err)
 		return nil
 	}
-	return d.start(sa, &request{exchange: ex, id: sa.sendID, pkts: pkts, handle: handle})
+	return &request{exchange: ex, id: sa.sendID, pkts: pkts, handle: handle}
 }
 
 // start sends a prepared request and arms its retransmission.
@@ -59,13 +75,15 @@ func (d *Daemon) start(sa *ikeSA, r *request) *request {
 	return r
 }
 
-// transmit sends r once more, or gives up after the configured tries.
+// transmit sends r once more, or gives up after the configured tries or
+// at its deadline.
 func (d *Daemon) transmit(sa *ikeSA, r *request) {
 	if sa.pending != r || d.ended {
 		return
 	}
 	rt := d.cfg.Retransmit
-	if r.sent > rt.Tries {
+	now := d.clock.Now()
+	if r.sent > rt.Tries || (!r.deadline.IsZero() && !now.Before(r.deadline)) {
 		sa.pending = nil
 		err := &PeerUnreachableError{Exchange: r.exchange, Tries: r.sent}
 		if r.failed != nil {
@@ -82,7 +100,26 @@ func (d *Daemon) transmit(sa *ikeSA, r *request) {
 	d.send(r.pkts)
 	wait := rt.delay(r.sent)
 	r.sent++
-	r.timer = d.after(wait, func() { d.transmit(sa, r) })
+	d.arm(sa, r, now, wait)
+}
+
+// arm schedules r's next transmission wait from now, or at its deadline
+// if that comes first. A timer replaced before it fired does nothing,
+// even if it had fired already and its call was on its way.
+func (d *Daemon) arm(sa *ikeSA, r *request, now time.Time, wait time.Duration) {
+	if !r.deadline.IsZero() {
+		wait = min(wait, r.deadline.Sub(now))
+	}
+	if r.timer != nil {
+		r.timer.Stop()
+	}
+	var t Timer
+	t = d.after(wait, func() {
+		if r.timer == t {
+			d.transmit(sa, r)
+		}
+	})
+	r.timer, r.due = t, now.Add(wait)
 }
 
 // respond encrypts and sends the response to request h, to where the

@@ -3,8 +3,6 @@ package ike
 import (
 	"math/rand/v2"
 	"time"
-
-	"github.com/espressovpn/espresso/ipsec/ike/wire"
 )
 
 // connTimers are the connection-wide timers: liveness checks, NAT
@@ -71,7 +69,8 @@ func (d *Daemon) scheduleChildRekey(c *child) {
 }
 
 // scheduleDPD checks liveness (RFC 7296 §1.4): when nothing came from the
-// peer for DPDDelay, an empty INFORMATIONAL request must be answered.
+// peer for DPDDelay, an empty INFORMATIONAL request must be answered
+// within DPDTimeout (liveness.go).
 func (d *Daemon) scheduleDPD(wait time.Duration) {
 	d.timers.dpd = d.after(wait, func() {
 		sa := d.sa
@@ -83,11 +82,7 @@ func (d *Daemon) scheduleDPD(wait time.Duration) {
 			d.scheduleDPD(d.cfg.DPDDelay - idle)
 			return
 		}
-		d.whenIdle(sa, func() {
-			d.request(sa, wire.Informational, d.livenessNATD(sa), func(_ wire.Header, ps wire.Payloads, _ []byte) {
-				d.livenessAnswered(sa, ps)
-			})
-		})
+		d.checkLiveness(sa)
 		d.scheduleDPD(d.cfg.DPDDelay)
 	})
 }

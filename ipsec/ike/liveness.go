@@ -1,0 +1,88 @@
+package ike
+
+import (
+	"net/netip"
+
+	"github.com/espressovpn/espresso/ipsec/ike/wire"
+)
+
+// Liveness checks (RFC 7296 §1.4, §2.4) find out whether the peer still
+// holds the IKE SA: an empty INFORMATIONAL request it must answer. They
+// run when the peer has been silent for Config.DPDDelay, when the network
+// under us changed without a new address, and when an unauthenticated
+// INVALID_IKE_SPI suggests the peer lost its state (§2.21.4). A check is
+// given up after Config.DPDTimeout, well before the full retransmission
+// series, so that a restarted gateway is noticed in a time a user accepts.
+
+// checkLiveness starts a liveness check on sa, or, when a request is in
+// flight, lets that request serve as one: its answer proves the peer as
+// well, and only one request may be outstanding (§2.3). Either way the
+// request is given up once the liveness limit has passed.
+func (d *Daemon) checkLiveness(sa *ikeSA) {
+	if r := sa.pending; r != nil {
+		d.limit(sa, r)
+		return
+	}
+	r := d.prepare(sa, wire.Informational, d.livenessNATD(sa), func(_ wire.Header, ps wire.Payloads, _ []byte) {
+		d.livenessAnswered(sa, ps)
+	})
+	if r == nil {
+		return
+	}
+	if d.cfg.DPDTimeout > 0 {
+		r.deadline = d.clock.Now().Add(d.cfg.DPDTimeout)
+	}
+	d.start(sa, r)
+}
+
+// limit gives r the liveness limit from now, unless it has an earlier
+// one, and brings its next transmission forward to the limit if that
+// comes first.
+func (d *Daemon) limit(sa *ikeSA, r *request) {
+	if d.cfg.DPDTimeout <= 0 {
+		return
+	}
+	now := d.clock.Now()
+	deadline := now.Add(d.cfg.DPDTimeout)
+	if !r.deadline.IsZero() && !r.deadline.After(deadline) {
+		return
+	}
+	r.deadline = deadline
+	if r.timer != nil && r.due.After(deadline) {
+		d.arm(sa, r, now, r.due.Sub(now))
+	}
+}
+
+// invalidSPI takes an unprotected INVALID_IKE_SPI answering one of our
+// requests on sa (RFC 7296 §1.5, §2.21.4) as a hint that the peer may have
+// lost the IKE SA, a restart for instance. Anyone can forge such a
+// message, so it changes no state (§1.5: the recipient MUST NOT change the
+// state of any SA): it only starts a liveness check at once, whose
+// authenticated answer, or its absence, decides.
+func (d *Daemon) invalidSPI(sa *ikeSA, from netip.AddrPort, h wire.Header) {
+	if sa != d.sa || !sa.established || sa.deleting || from.Addr() != d.remote.Addr() {
+		return
+	}
+	// Message IDs we have used on sa are below sendID (§2.3).
+	if h.MessageID >= sa.sendID {
+		return
+	}
+	d.log.Info("ike: the peer answered INVALID_IKE_SPI; checking whether it still holds the IKE SA")
+	d.checkLiveness(sa)
+}
+
+// unprotectedInvalidSPI reports whether m is an unprotected response
+// carrying INVALID_IKE_SPI (§1.5): a notify outside of any SA's
+// protection rather than a message of the SA.
+func unprotectedInvalidSPI(m *wire.Message) bool {
+	if !m.Header.IsResponse() {
+		return false
+	}
+	for _, p := range m.Payloads {
+		switch p.(type) {
+		case *wire.Encrypted, *wire.EncryptedFragment:
+			return false
+		}
+	}
+	return m.Payloads.Notify(wire.InvalidIKESPI) != nil
+}
