@@ -131,15 +131,20 @@ func (s *Session) open(ctx context.Context) error {
 	if s.hop, err = s.d.net.RouteTo(addr); err != nil {
 		return conn.WithCode(api.FailurePeerUnreachable, fmt.Errorf("no route to the gateway %s: %w", addr, err))
 	}
-	local := s.hop.Source
-	if !local.IsValid() || local.Is4() != addr.Is4() {
-		local = netip.IPv6Unspecified()
-		if addr.Is4() {
-			local = netip.IPv4Unspecified()
-		}
+	// The sockets are bound to the unspecified address of the gateway's
+	// family, so that they keep working from whatever address the path
+	// takes later: MOBIKE then moves the SAs to a new address without a
+	// new negotiation (RFC 4555 §3.5). The route's source is what the
+	// gateway sees of us without NAT, for NAT detection (RFC 7296 §2.23).
+	unspec := netip.IPv6Unspecified()
+	if addr.Is4() {
+		unspec = netip.IPv4Unspecified()
 	}
-	s.local = local
-	udp := platform.UDPConfig{Addr: netip.AddrPortFrom(local, 0), FwMark: st.fwmark}
+	s.local = unspec
+	if src := s.hop.Source; src.IsValid() && src.Is4() == addr.Is4() {
+		s.local = src
+	}
+	udp := platform.UDPConfig{Addr: netip.AddrPortFrom(unspec, 0), FwMark: st.fwmark}
 	if s.ikeT, err = s.d.net.ListenUDP(udp); err != nil {
 		return conn.WithCode(api.FailureSystemConfig, fmt.Errorf("IKE socket: %w", err))
 	}
@@ -147,7 +152,7 @@ func (s *Session) open(ctx context.Context) error {
 		return conn.WithCode(api.FailureSystemConfig, fmt.Errorf("NAT-T socket: %w", err))
 	}
 	if st.rawESP {
-		s.rawT, err = s.d.net.ListenRawESP(platform.RawESPConfig{Local: local, FwMark: st.fwmark})
+		s.rawT, err = s.d.net.ListenRawESP(platform.RawESPConfig{Local: unspec, FwMark: st.fwmark})
 		if err != nil {
 			// ESP in UDP always works; raw ESP is an optimisation.
 			s.logf(api.LevelWarn, "raw ESP unavailable, using UDP encapsulation: %v", err)

@@ -77,11 +77,12 @@ func TestPathChangedSameAddress(t *testing.T) {
 // TestPathChangedBoundSocketsReconnect: sockets bound to an address the
 // path no longer uses cannot follow it; the session ends with a
 // PathError for the Manager to dial again, and the negotiation is not
-// asked to move.
+// asked to move. (The session binds to the unspecified address; a system
+// that binds the sockets to the source address stands in for the case.)
 func TestPathChangedBoundSocketsReconnect(t *testing.T) {
 	n := newTestNet()
 	neg := newFollowingNegotiator(func(f *fakeNegotiation) { f.establish(t, []netip.Prefix{lanV4}) })
-	s, err := dial(t, n, neg, pskProfile())
+	s, err := dialOver(t, boundNet{n, cliAddr}, neg, pskProfile())
 	if err != nil {
 		t.Fatal(err)
 	}
