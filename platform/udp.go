@@ -2,6 +2,7 @@ package platform
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -101,9 +102,38 @@ func (t *udpTransport) ReadBatch(msgs []Datagram) (int, error) {
 	return got, nil
 }
 
+// errWrongFamily refuses a destination the socket's address family cannot
+// reach.
+var errWrongFamily = errors.New("destination is not of the socket's address family")
+
+// sendable is how many datagrams from the start of msgs the socket can
+// address: an IPv4 socket cannot reach an IPv6 destination, and no socket
+// an invalid one.
+func (t *udpTransport) sendable(msgs []Datagram) int {
+	for i := range msgs {
+		a := msgs[i].Addr.Addr()
+		if !a.IsValid() || t.is4 && !a.Unmap().Is4() {
+			return i
+		}
+	}
+	return len(msgs)
+}
+
 func (t *udpTransport) WriteBatch(msgs []Datagram) (int, error) {
 	t.wmu.Lock()
 	defer t.wmu.Unlock()
+	if n := t.sendable(msgs); n < len(msgs) {
+		sent, err := t.write(msgs[:n])
+		if err == nil {
+			err = fmt.Errorf("udp write to %s: %w", msgs[n].Addr, errWrongFamily)
+		}
+		return sent, err
+	}
+	return t.write(msgs)
+}
+
+// write sends msgs, whose destinations the socket can all address.
+func (t *udpTransport) write(msgs []Datagram) (int, error) {
 	sent, err := t.w.Write(t.batch, len(msgs), func(j, i int) {
 		d := &msgs[i]
 		t.w.SetBuf(j, d.Buf)

@@ -2,6 +2,7 @@ package platform
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"net/netip"
 	"testing"
@@ -89,5 +90,27 @@ func TestUDPWriteFailure(t *testing.T) {
 	n, err := a.WriteBatch([]Datagram{{Buf: []byte("x"), Addr: netip.MustParseAddrPort("127.0.0.1:0")}})
 	if err == nil || n != 0 {
 		t.Fatalf("WriteBatch to port 0 = %d, %v; want 0 and an error", n, err)
+	}
+}
+
+// TestUDPWrongFamily is a regression test: an IPv4 socket asked to send to an
+// IPv6 destination panicked; it sends what precedes it and says why it stops.
+func TestUDPWrongFamily(t *testing.T) {
+	a, err := ListenUDP(UDPConfig{Addr: netip.MustParseAddrPort("127.0.0.1:0")})
+	if err != nil {
+		t.Skipf("no IPv4 loopback socket here: %v", err)
+	}
+	defer a.Close()
+	msgs := []Datagram{
+		{Buf: []byte("x"), Addr: a.LocalAddr()},
+		{Buf: []byte("y"), Addr: netip.MustParseAddrPort("[2001:db8::1]:500")},
+		{Buf: []byte("z"), Addr: a.LocalAddr()},
+	}
+	n, err := a.WriteBatch(msgs)
+	if n != 1 || !errors.Is(err, errWrongFamily) {
+		t.Fatalf("WriteBatch = %d, %v; want 1 and a wrong-family error", n, err)
+	}
+	if n, err := a.WriteBatch([]Datagram{{Buf: []byte("x")}}); n != 0 || !errors.Is(err, errWrongFamily) {
+		t.Fatalf("WriteBatch to no address = %d, %v", n, err)
 	}
 }
