@@ -61,6 +61,8 @@ func (s *Session) handle(ev Event) {
 		s.stopOrphan()
 	case *ChildDown:
 		s.childDown(ev)
+	case *Moved:
+		s.moved(ev)
 	case *ChildRekeyed:
 		s.mu.Lock()
 		s.info.ESPProposal = ev.ESPProposal
@@ -68,6 +70,7 @@ func (s *Session) handle(ev Event) {
 		s.logf(api.LevelInfo, "Child SA rekeyed (%s)", ev.ESPProposal)
 	case *Down:
 		s.stopOrphan()
+		s.est = nil
 		if s.st.onDemand {
 			s.rearm(ev.Err)
 			return
@@ -84,6 +87,7 @@ func (s *Session) handle(ev Event) {
 func (s *Session) established(ev *Established) {
 	s.children = 1
 	s.stopOrphan()
+	s.est = ev
 	cfg := s.st.platformConfig(s.peer.Addr(), s.hop, ev)
 	if err := s.setTunnel(cfg); err != nil {
 		err = configError(err)

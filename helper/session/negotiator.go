@@ -41,8 +41,9 @@ type Negotiation interface {
 type Params struct {
 	// Remote is the gateway's address and IKE port.
 	Remote netip.AddrPort
-	// LocalAddr is the address the sockets are bound to, as the peer sees
-	// it without NAT (for NAT detection, RFC 7296 §2.23).
+	// LocalAddr is our address towards the gateway as the peer sees it
+	// without NAT (for NAT detection, RFC 7296 §2.23): the route's source,
+	// while the sockets are bound to the unspecified address.
 	LocalAddr netip.Addr
 	// LocalID and RemoteID are identities as strongSwan writes them; an
 	// empty RemoteID means the gateway's host as the profile names it.
@@ -78,6 +79,12 @@ type Params struct {
 	// DPD is the liveness check interval and NATKeepalive the keepalive
 	// interval; 0 means the default, negative disables.
 	DPD, NATKeepalive time.Duration
+	// DPDTimeout is how long a liveness check may go unanswered before
+	// the gateway is given up and the session ends, so that a restarted
+	// gateway is noticed within DPD plus DPDTimeout; 0 means the
+	// implementation's default (30 s for ikev2), negative the full
+	// retransmission series.
+	DPDTimeout time.Duration
 }
 
 // Plumbing is what the session lends the initiator.
@@ -118,8 +125,8 @@ type ChildSA struct {
 	Remote netip.AddrPort
 }
 
-// Event is one of *Established, *ChildUp, *ChildRekeyed, *ChildDown and
-// *Down.
+// Event is one of *Established, *ChildUp, *ChildRekeyed, *ChildDown,
+// *Moved and *Down.
 type Event interface{ sessionEvent() }
 
 // Established reports an authenticated IKE SA with its first Child SA.

@@ -51,6 +51,9 @@ type Session struct {
 	// while there is none; both are owned by the loop.
 	children int
 	orphan   *time.Timer
+	// est is the current negotiation's Established, owned by the loop: the
+	// configuration is computed from it again when the path changes.
+	est *Established
 	// pw is an on-demand session's password business, owned by the loop
 	// once Dial returns.
 	pw passwordState

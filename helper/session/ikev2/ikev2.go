@@ -63,6 +63,7 @@ func config(p session.Params) (ike.Config, error) {
 		VirtualIPv6:  p.VirtualIPv6,
 		RawESP:       p.RawESP,
 		DPDDelay:     p.DPD,
+		DPDTimeout:   p.DPDTimeout,
 		NATKeepalive: p.NATKeepalive,
 	}
 	switch p.Auth {
@@ -159,6 +160,8 @@ func forward(to func(session.Event), ev ike.Event) {
 		to(&session.ChildDown{ByPeer: ev.ByPeer})
 	case *ike.ChildRekeyed:
 		to(&session.ChildRekeyed{ESPProposal: ev.New.ESPProposal})
+	case *ike.Moved:
+		to(&session.Moved{Local: ev.Local, Remote: ev.Remote, NAT: ev.LocalNAT})
 	case *ike.Down:
 		to(&session.Down{Err: classify(ev.Err)})
 	}

@@ -1,0 +1,116 @@
+package session
+
+import (
+	"net/netip"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/espressovpn/espresso/platform"
+	"github.com/espressovpn/espresso/platform/fake"
+)
+
+// TestMovedFollowsPath: after MOBIKE moved the SAs to a new network (the
+// path to the gateway now leaves through wlan0 by another router), the
+// session applies its configuration again with the new next hop, so that
+// the route keeping the gateway's own traffic out of the full tunnel
+// follows the path; the tunnel stays as it was otherwise, and the session
+// goes on without a new negotiation.
+func TestMovedFollowsPath(t *testing.T) {
+	n := newTestNet()
+	neg := newFakeNegotiator(func(f *fakeNegotiation) { f.establish(t, []netip.Prefix{anyV4}) })
+	s, err := dial(t, n, neg, pskProfile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := neg.next(t)
+	before := s.Info()
+	sets := countOps(n, fake.OpSet)
+
+	newLocal := netip.MustParseAddr("198.51.100.7")
+	newHop := platform.NextHop{Gateway: netip.MustParseAddr("198.51.100.1"), Interface: "wlan0", Source: newLocal}
+	n.SetRoute(gwAddr, newHop)
+	f.io.OnEvent(&Moved{Local: netip.AddrPortFrom(newLocal, 4500), Remote: gwNATT, NAT: true})
+
+	var last *platform.Config
+	for range 500 {
+		if ops := opsOf(n, fake.OpSet); len(ops) > sets {
+			last = ops[len(ops)-1].Config
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if last == nil {
+		t.Fatal("the configuration was not applied again after the move")
+	}
+	if last.PeerNextHop != newHop || last.Peer != gwAddr || !last.NeedsPeerExclusion() {
+		t.Errorf("after the move the exclusion route for %v goes via %+v, want %+v", last.Peer, last.PeerNextHop, newHop)
+	}
+	if !slices.Equal(last.VirtualIPs, []netip.Prefix{vipNet}) || !slices.Equal(last.RemoteSelectors, []netip.Prefix{anyV4}) ||
+		!slices.Equal(last.DNS.Servers, []netip.Addr{lanDNS}) {
+		t.Errorf("the move changed the tunnel: virtual IPs %v, routes %v, DNS %v", last.VirtualIPs, last.RemoteSelectors, last.DNS.Servers)
+	}
+	if got := n.Installed()["work"].PeerNextHop; got != newHop {
+		t.Errorf("the system holds the exclusion route via %+v, want %+v", got, newHop)
+	}
+	if ended(s) {
+		t.Fatalf("the session ended: %v", s.Err())
+	}
+	after := s.Info()
+	if !after.EstablishedAt.Equal(before.EstablishedAt) || !after.NATDetected {
+		t.Errorf("info after the move %+v, want the same connection with a NAT detected", after)
+	}
+	select {
+	case <-neg.started:
+		t.Error("the move started a new negotiation")
+	default:
+	}
+}
+
+// TestMovedWithoutPathKeepsConfig: a move reported when the system has no
+// path to the gateway (the network went again meanwhile) leaves the
+// configuration as it was rather than remove the exclusion route.
+func TestMovedWithoutPathKeepsConfig(t *testing.T) {
+	n := newTestNet()
+	neg := newFakeNegotiator(func(f *fakeNegotiation) { f.establish(t, []netip.Prefix{anyV4}) })
+	s, err := dial(t, n, neg, pskProfile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := neg.next(t)
+	sets := countOps(n, fake.OpSet)
+	routes := countOps(n, fake.OpRouteTo)
+	n.SetRoute(gwAddr, platform.NextHop{})
+	f.io.OnEvent(&Moved{Local: netip.MustParseAddrPort("198.51.100.7:4500"), Remote: gwNATT})
+	for range 500 {
+		if countOps(n, fake.OpRouteTo) > routes {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if countOps(n, fake.OpRouteTo) == routes {
+		t.Fatal("the session did not look up the path after the move")
+	}
+	time.Sleep(20 * time.Millisecond)
+	if got := countOps(n, fake.OpSet); got != sets {
+		t.Errorf("%d configurations applied after a move without a path, want none", got-sets)
+	}
+	if got := n.Installed()["work"].PeerNextHop; got != gwHop {
+		t.Errorf("the exclusion route goes via %+v, want the old %+v", got, gwHop)
+	}
+	if ended(s) {
+		t.Errorf("the session ended: %v", s.Err())
+	}
+}
+
+func opsOf(n *testNet, kind string) []fake.Op {
+	var out []fake.Op
+	for _, op := range n.Ops() {
+		if op.Kind == kind {
+			out = append(out, op)
+		}
+	}
+	return out
+}
+
+func countOps(n *testNet, kind string) int { return len(opsOf(n, kind)) }
