@@ -212,9 +212,22 @@ func (m *Manager) ConnectWithPassword(p api.Profile, password string) error {
 func (m *Manager) start(p api.Profile, password string, resumed bool) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	c, ok := m.conns[p.Name]
-	if !ok {
-		return ErrUnknownProfile
+	var c *conn
+	for {
+		var ok bool
+		if c, ok = m.conns[p.Name]; !ok {
+			return ErrUnknownProfile
+		}
+		if c.done == nil || c.state != api.StateFailed {
+			break
+		}
+		// The supervisor failed and is on its way out (lifting the
+		// kill switch, say): a Connect right after the failure starts
+		// anew rather than being taken for a connection still active.
+		done := c.done
+		m.mu.Unlock()
+		<-done
+		m.mu.Lock()
 	}
 	if m.closed {
 		return errShuttingDown
