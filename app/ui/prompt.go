@@ -203,7 +203,11 @@ func (u *UI) answerPrompt(p api.Prompt, a api.PromptAnswer) {
 		return u.cfg.Helper.AnswerPrompt(ctx, p.ID, a)
 	}, func(err error) {
 		if err != nil && !errors.Is(err, &api.Error{Code: api.CodeNotFound}) {
+			// The helper did not take the answer (storing the password
+			// failed, say): the prompt waits on, so it shows again.
 			u.showError(p.Profile, err)
+			delete(u.prompts.answered, p.ID)
+			u.setPrompts(u.prompts.waiting)
 		}
 		if err == nil && a.Remember {
 			u.refreshProfiles() // it has a password now

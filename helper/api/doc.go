@@ -10,6 +10,9 @@
 // Secrets travel one way only: a client sends a PSK, password or private key
 // with a profile, and the helper never returns it. A profile read back carries
 // has_* booleans telling whether each secret is stored.
+//
+// A connection that needs a password the helper does not have asks for
+// it on the watch stream, and any client answers (see PromptProtocol).
 package api
 
 // Version is the API version this package speaks; it is the first element

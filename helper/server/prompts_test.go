@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -223,5 +224,45 @@ func TestPromptCancelledOverAPI(t *testing.T) {
 	}
 	if c := awaitClosed(t, w, p.ID); c.Outcome != api.PromptCancelled {
 		t.Errorf("closed = %+v", c)
+	}
+}
+
+// A password that cannot be stored is not used either: the answer fails
+// and the prompt waits on for another.
+func TestPromptRememberFailsKeepsPrompt(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: the test client must pass the helper's peer check")
+	}
+	d := &passwordDialer{}
+	h := start(t, d, Authorizer{}, "")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if _, err := h.client.CreateProfile(ctx, eapProfile("eap"), false); err != nil {
+		t.Fatal(err)
+	}
+	w, err := h.client.Watch(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if _, err := h.client.Connect(ctx, "eap", api.ConnectRequest{}, false); err != nil {
+		t.Fatal(err)
+	}
+	p := awaitPrompt(t, w)
+	// The profile changes under the prompt to one that takes no password.
+	psk := pskProfile("eap")
+	if _, err := h.client.UpdateProfile(ctx, psk); err != nil {
+		t.Fatal(err)
+	}
+	err = h.client.AnswerPrompt(ctx, p.ID, api.PromptAnswer{Password: "pw", Remember: true})
+	var e *api.Error
+	if !errors.As(err, &e) || e.Code != api.CodeInternal || !strings.Contains(e.Message, "storing the password failed") {
+		t.Errorf("answer = %v", err)
+	}
+	if _, n := d.last(); n != 0 {
+		t.Error("dialled with a password that could not be stored")
+	}
+	if err := h.client.AnswerPrompt(ctx, p.ID, api.PromptAnswer{Password: "pw"}); err != nil {
+		t.Errorf("the prompt did not wait on: %v", err)
 	}
 }
