@@ -162,3 +162,23 @@ func TestEAPPasswordPrompt(t *testing.T) {
 		t.Error("a prompt although the password is stored")
 	}
 }
+
+// TestWrongPKCS12Password: a PKCS#12 file that does not open with the
+// profile's password fails `up` with the reason in words, as this
+// computer's problem, before anything is sent to the gateway.
+func TestWrongPKCS12Password(t *testing.T) {
+	r := newRig(t, false)
+	p := r.gw.P12Profile(t, "work", "right")
+	p.P12Password = "wrong"
+	r.h.Import(p)
+	out, err := r.h.Ctl("up", "work")
+	if err == nil {
+		t.Fatalf("up with a wrong PKCS#12 password succeeded:\n%s", out)
+	}
+	if !strings.Contains(out, "the password of your certificate file (PKCS#12) is wrong") {
+		t.Errorf("up should say the PKCS#12 password is wrong, got:\n%s", out)
+	}
+	if st, err := r.h.Status("work"); err != nil || st.ErrorCode != api.FailureP12Password {
+		t.Errorf("status %+v, %v; want %q", st, err, api.FailureP12Password)
+	}
+}
