@@ -76,6 +76,45 @@ func helperSocketsBound(t *testing.T, r *rig) (netip.Addr, bool) {
 func TestMOBIKEAddressChange(t *testing.T) {
 	r := newRig(t, false)
 	r.h.Import(lab.PSKProfile("work"))
+	followMove(t, r)
+}
+
+// TestMOBIKEFullTunnel moves the client's address under a full tunnel,
+// whose remote traffic selector covers the gateway's own address: with
+// the exclusion route that keeps IKE and ESP out of the tunnel, and with
+// allow_peer_ts, where the sockets' fwmark takes them past the tunnel's
+// routing rule instead (the selector names the gateway exactly). Either
+// way the SAs follow the move through MOBIKE and the ping goes on.
+func TestMOBIKEFullTunnel(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		remoteTS []string
+		peerTS   bool
+	}{
+		{"exclusion-route", []string{"0.0.0.0/0"}, false},
+		{"allow-peer-ts", []string{testnet.GatewayV4.String() + "/32", testnet.LANV4.String()}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			bins := binaries(t)
+			top := testnet.NewTopology(t, testnet.Options{})
+			lab.IsolateLAN(t, top)
+			gw := lab.StartGatewayWith(t, top, func(c *testnet.CharonConfig) {
+				c.Conns[0].LocalTS = tc.remoteTS
+			})
+			r := &rig{top: top, gw: gw, h: lab.StartHelper(t, top.Client, bins)}
+			p := lab.PSKProfile("work")
+			p.RemoteTS = tc.remoteTS
+			p.AllowPeerTS = tc.peerTS
+			r.h.Import(p)
+			followMove(t, r)
+		})
+	}
+}
+
+// followMove brings "work" up, moves the client's address under a ping
+// and checks that the SAs followed through MOBIKE.
+func followMove(t *testing.T, r *rig) {
+	t.Helper()
 	w := watch(t, r.h, "work")
 	r.up(t, "work")
 	if a, bound := helperSocketsBound(t, r); bound {
@@ -85,7 +124,13 @@ func TestMOBIKEAddressChange(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	vip := checkStatus(t, st, false)
+	if st.State != api.StateConnected || len(st.VirtualIPs) != 1 {
+		t.Fatalf("status %+v", st)
+	}
+	vip, err := netip.ParseAddr(st.VirtualIPs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
 	spis, remote, ok := gatewayIKE(r.gw.ListSAs())
 	if !ok || remote.Addr() != testnet.ClientV4 {
 		t.Fatalf("the gateway lists no IKE SA with the client at %v:\n%s", testnet.ClientV4, r.gw.ListSAs())
@@ -107,7 +152,7 @@ func TestMOBIKEAddressChange(t *testing.T) {
 	}
 	sas := r.gw.ListSAs()
 	if now.Addr() != movedClientV4 {
-		t.Fatalf("the gateway does not see the client at %v within %v of the move:\n%s\nstates: %v", movedClientV4, followBound, sas, w.states(moved))
+		t.Fatalf("the gateway does not see the client at %v within %v of the move:\n%s\nstates: %v\n%s", movedClientV4, followBound, sas, w.states(moved), r.h.Log())
 	}
 	t.Logf("the gateway's IKE SA %s moved from %v to %v in %v", nowSPIs, remote, now, time.Since(moved).Round(time.Millisecond))
 	if nowSPIs != spis {
@@ -123,8 +168,9 @@ func TestMOBIKEAddressChange(t *testing.T) {
 	if err != nil || after.State != api.StateConnected || after.EstablishedAt == nil || !after.EstablishedAt.Equal(*st.EstablishedAt) {
 		t.Errorf("the connection was re-established or lost: before %+v, after %+v (%v)", st, after, err)
 	}
-	if !strings.Contains(r.h.Log(), "network change") {
-		t.Error("the helper's log says nothing of the network change")
+	log := r.h.Log()
+	if !strings.Contains(log, "network change") || !strings.Contains(log, "(MOBIKE)") {
+		t.Errorf("the helper's log tells neither the network change nor the move:\n%s", log)
 	}
 	r.h.MustCtl("down", "work")
 }
