@@ -14,9 +14,10 @@ import (
 // restartDPD is the liveness check interval of the test's profile.
 const restartDPD = 2 * time.Second
 
-// restartMargin is what the bound leaves for noticing the loss, the
-// helper's first attempt again (at once after a drop) and one negotiation
-// with the restarted gateway.
+// restartMargin is what the bound leaves for the helper's next attempt
+// (the session lasts under conn's Stable minute here, so it comes after
+// the 5 s back-off rather than at once) and one negotiation with the
+// restarted gateway.
 const restartMargin = 13 * time.Second
 
 // restartBound is how long after the gateway's restart the client must be
