@@ -42,59 +42,86 @@ func eapProfile(name string) api.Profile {
 // awaitPrompt reads the watch stream until a prompt opens.
 func awaitPrompt(t *testing.T, w *api.Stream[api.Event]) api.Prompt {
 	t.Helper()
-	for {
-		ev, err := w.Next()
-		if err != nil {
-			t.Fatalf("watch: %v", err)
-		}
-		if ev.Kind == api.EventPrompt {
-			return *ev.Prompt
-		}
-	}
+	return awaitPromptEvent(t, w, func(ev api.Event) bool { return ev.Kind == api.EventPrompt })
 }
 
 // awaitClosed reads the watch stream until prompt id closes.
 func awaitClosed(t *testing.T, w *api.Stream[api.Event], id string) api.Prompt {
+	t.Helper()
+	return awaitPromptEvent(t, w, func(ev api.Event) bool {
+		return ev.Kind == api.EventPromptClosed && ev.Prompt.ID == id
+	})
+}
+
+// awaitPromptEvent reads the watch stream until an event matches and
+// returns that event's prompt; the stream's context bounds the wait.
+func awaitPromptEvent(t *testing.T, w *api.Stream[api.Event], match func(api.Event) bool) api.Prompt {
 	t.Helper()
 	for {
 		ev, err := w.Next()
 		if err != nil {
 			t.Fatalf("watch: %v", err)
 		}
-		if ev.Kind == api.EventPromptClosed && ev.Prompt.ID == id {
+		if match(ev) {
 			return *ev.Prompt
 		}
 	}
 }
 
-// An EAP profile without a password connects through a prompt answered
-// over the API; remember stores the password, so the next connect asks
-// nothing.
-func TestPromptAnsweredOverAPI(t *testing.T) {
+// promptHarness is a running helper holding the EAP profile "eap" without
+// a stored password, watched from before any connect.
+type promptHarness struct {
+	*harness
+	dialer *passwordDialer
+	ctx    context.Context
+	watch  *api.Stream[api.Event]
+}
+
+// startPrompts starts a promptHarness; it skips when not root, because the
+// test client must pass the helper's peer check.
+func startPrompts(t *testing.T) *promptHarness {
+	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root: the test client must pass the helper's peer check")
 	}
 	d := &passwordDialer{}
 	h := start(t, d, Authorizer{}, "")
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
+	t.Cleanup(cancel)
 	if _, err := h.client.CreateProfile(ctx, eapProfile("eap"), false); err != nil {
 		t.Fatal(err)
-	}
-	if v, err := h.client.Version(ctx); err != nil || v.PromptProtocol != api.PromptProtocol {
-		t.Errorf("version = %+v, %v", v, err)
 	}
 	w, err := h.client.Watch(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer w.Close()
+	t.Cleanup(func() { w.Close() })
+	return &promptHarness{harness: h, dialer: d, ctx: ctx, watch: w}
+}
 
+// connectWaiting connects "eap" waiting for the result in a goroutine,
+// since the connect blocks on the prompt the test answers; the channel
+// yields the connect's error.
+func (h *promptHarness) connectWaiting() <-chan error {
 	done := make(chan error, 1)
 	go func() {
-		_, err := h.client.Connect(ctx, "eap", api.ConnectRequest{}, true)
+		_, err := h.client.Connect(h.ctx, "eap", api.ConnectRequest{}, true)
 		done <- err
 	}()
+	return done
+}
+
+// An EAP profile without a password connects through a prompt answered
+// over the API; remember stores the password, so the next connect asks
+// nothing.
+func TestPromptAnsweredOverAPI(t *testing.T) {
+	h := startPrompts(t)
+	ctx, w, d := h.ctx, h.watch, h.dialer
+	if v, err := h.client.Version(ctx); err != nil || v.PromptProtocol != api.PromptProtocol {
+		t.Errorf("version = %+v, %v", v, err)
+	}
+
+	done := h.connectWaiting()
 	p := awaitPrompt(t, w)
 	if p.Profile != "eap" || p.Username != "alice" || p.Reason != api.PromptConnect {
 		t.Errorf("prompt = %+v", p)
@@ -152,21 +179,8 @@ func TestPromptAnsweredOverAPI(t *testing.T) {
 // Without remember the password serves this connection only; a password
 // sent with the connect request needs no prompt and is not stored.
 func TestPromptWithoutRememberAndGivenPassword(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: the test client must pass the helper's peer check")
-	}
-	d := &passwordDialer{}
-	h := start(t, d, Authorizer{}, "")
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if _, err := h.client.CreateProfile(ctx, eapProfile("eap"), false); err != nil {
-		t.Fatal(err)
-	}
-	w, err := h.client.Watch(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
+	h := startPrompts(t)
+	ctx, w, d := h.ctx, h.watch, h.dialer
 	if _, err := h.client.Connect(ctx, "eap", api.ConnectRequest{}, false); err != nil {
 		t.Fatal(err)
 	}
@@ -194,30 +208,14 @@ func TestPromptWithoutRememberAndGivenPassword(t *testing.T) {
 
 // A cancelled prompt fails the waiting connect with password_cancelled.
 func TestPromptCancelledOverAPI(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: the test client must pass the helper's peer check")
-	}
-	h := start(t, &passwordDialer{}, Authorizer{}, "")
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if _, err := h.client.CreateProfile(ctx, eapProfile("eap"), false); err != nil {
-		t.Fatal(err)
-	}
-	w, err := h.client.Watch(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
-	done := make(chan error, 1)
-	go func() {
-		_, err := h.client.Connect(ctx, "eap", api.ConnectRequest{}, true)
-		done <- err
-	}()
+	h := startPrompts(t)
+	ctx, w := h.ctx, h.watch
+	done := h.connectWaiting()
 	p := awaitPrompt(t, w)
 	if err := h.client.AnswerPrompt(ctx, p.ID, api.PromptAnswer{Cancel: true}); err != nil {
 		t.Fatal(err)
 	}
-	err = <-done
+	err := <-done
 	var e *api.Error
 	if !errors.As(err, &e) || e.Code != api.CodeConnectFailed || e.ErrorCode != api.FailurePasswordCancelled {
 		t.Errorf("connect = %v", err)
@@ -230,21 +228,8 @@ func TestPromptCancelledOverAPI(t *testing.T) {
 // A password that cannot be stored is not used either: the answer fails
 // and the prompt waits on for another.
 func TestPromptRememberFailsKeepsPrompt(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: the test client must pass the helper's peer check")
-	}
-	d := &passwordDialer{}
-	h := start(t, d, Authorizer{}, "")
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if _, err := h.client.CreateProfile(ctx, eapProfile("eap"), false); err != nil {
-		t.Fatal(err)
-	}
-	w, err := h.client.Watch(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
+	h := startPrompts(t)
+	ctx, w, d := h.ctx, h.watch, h.dialer
 	if _, err := h.client.Connect(ctx, "eap", api.ConnectRequest{}, false); err != nil {
 		t.Fatal(err)
 	}
@@ -254,7 +239,7 @@ func TestPromptRememberFailsKeepsPrompt(t *testing.T) {
 	if _, err := h.client.UpdateProfile(ctx, psk); err != nil {
 		t.Fatal(err)
 	}
-	err = h.client.AnswerPrompt(ctx, p.ID, api.PromptAnswer{Password: "pw", Remember: true})
+	err := h.client.AnswerPrompt(ctx, p.ID, api.PromptAnswer{Password: "pw", Remember: true})
 	var e *api.Error
 	if !errors.As(err, &e) || e.Code != api.CodeInternal || !strings.Contains(e.Message, "storing the password failed") {
 		t.Errorf("answer = %v", err)
