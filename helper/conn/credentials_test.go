@@ -131,9 +131,7 @@ func TestExpiredOwnCertificateFailsBeforeDialling(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		c, key := clientCert(t, time.Now().Add(-2*time.Hour), time.Now().Add(-time.Hour), x509.KeyUsageDigitalSignature)
 		d := &hookDialer{hook: script(dialResult{s: newFakeSession()})}
-		m := NewManager(d, nopLog{}, promptPolicy)
-		defer m.Close(context.Background())
-		m.SetProfile("cert", "192.0.2.1")
+		m := newTestManager(t, d, promptPolicy, "cert")
 		if err := m.Connect(pemProfile(t, c, key)); err != nil {
 			t.Fatal(err)
 		}

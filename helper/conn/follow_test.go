@@ -66,9 +66,7 @@ func (s *observedSession) PathChanged(c platform.Change) {
 func TestNetworkChangeReachesSession(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		d := &observerDialer{s: &observedSession{fakeSession: newFakeSession()}}
-		m := NewManager(d, nopLog{}, DefaultRetryPolicy)
-		defer m.Close(context.Background())
-		m.SetProfile("work", "192.0.2.1")
+		m := newTestManager(t, d, DefaultRetryPolicy, "work")
 		m.Connect(profile("work"))
 		m.Wait(context.Background(), "work")
 		m.NetworkChanged(platform.ChangeRoute | platform.ChangeAddress)

@@ -37,9 +37,7 @@ func TestKillSwitchHoldsThroughReconnect(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		d := &fakeDialer{}
 		ks := fake.NewKillSwitch()
-		m := NewManager(d, nopLog{}, DefaultRetryPolicy, WithKillSwitch(ks))
-		defer m.Close(context.Background())
-		m.SetProfile("work", "192.0.2.1")
+		m := newTestManager(t, d, DefaultRetryPolicy, "work", WithKillSwitch(ks))
 		s1 := newFakeSession()
 		s1.peer = netip.MustParseAddrPort("203.0.113.9:4500")
 		d.push(dialResult{s: s1})
@@ -78,9 +76,7 @@ func TestKillSwitchFirstFailureReleases(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		d := &fakeDialer{}
 		ks := fake.NewKillSwitch()
-		m := NewManager(d, nopLog{}, DefaultRetryPolicy, WithKillSwitch(ks))
-		defer m.Close(context.Background())
-		m.SetProfile("work", "192.0.2.1")
+		m := newTestManager(t, d, DefaultRetryPolicy, "work", WithKillSwitch(ks))
 		d.push(dialResult{err: errors.New("authentication failed")})
 		m.Connect(guardedProfile("work"))
 		m.Wait(context.Background(), "work")
@@ -95,9 +91,7 @@ func TestKillSwitchBrokenKeepsBlock(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		d := &fakeDialer{}
 		ks := fake.NewKillSwitch()
-		m := NewManager(d, nopLog{}, DefaultRetryPolicy, WithKillSwitch(ks))
-		defer m.Close(context.Background())
-		m.SetProfile("work", "192.0.2.1")
+		m := newTestManager(t, d, DefaultRetryPolicy, "work", WithKillSwitch(ks))
 		s := newFakeSession()
 		d.push(dialResult{s: s}, dialResult{err: permanentErr{"authentication failed"}})
 		m.Connect(guardedProfile("work"))
@@ -155,9 +149,7 @@ func TestKillSwitchEngageFailureStopsConnect(t *testing.T) {
 		d := &fakeDialer{}
 		ks := fake.NewKillSwitch()
 		ks.Fail(errors.New("nf_tables is not available"))
-		m := NewManager(d, nopLog{}, DefaultRetryPolicy, WithKillSwitch(ks))
-		defer m.Close(context.Background())
-		m.SetProfile("work", "192.0.2.1")
+		m := newTestManager(t, d, DefaultRetryPolicy, "work", WithKillSwitch(ks))
 		m.Connect(guardedProfile("work"))
 		_, err := m.Wait(context.Background(), "work")
 		var ke *platform.KillSwitchError
@@ -175,9 +167,7 @@ func TestKillSwitchEngageFailureStopsConnect(t *testing.T) {
 func TestNoKillSwitchRefusesGuardedProfile(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		d := &fakeDialer{}
-		m := NewManager(d, nopLog{}, DefaultRetryPolicy)
-		defer m.Close(context.Background())
-		m.SetProfile("work", "192.0.2.1")
+		m := newTestManager(t, d, DefaultRetryPolicy, "work")
 		m.Connect(guardedProfile("work"))
 		_, err := m.Wait(context.Background(), "work")
 		var ke *platform.KillSwitchError
@@ -200,9 +190,7 @@ func TestResumeAfterCrash(t *testing.T) {
 		ks.Engage("gone", &platform.BlockConfig{BlockOutside: true})
 
 		d := &fakeDialer{}
-		m := NewManager(d, nopLog{}, DefaultRetryPolicy, WithKillSwitch(ks))
-		defer m.Close(context.Background())
-		m.SetProfile("work", "192.0.2.1")
+		m := newTestManager(t, d, DefaultRetryPolicy, "work", WithKillSwitch(ks))
 		unreachable := errors.New("gateway unreachable")
 		s := newFakeSession()
 		d.push(dialResult{err: unreachable}, dialResult{s: s})
@@ -255,9 +243,7 @@ func TestBlockOutsideImpliesKillSwitch(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		d := &fakeDialer{}
 		ks := fake.NewKillSwitch()
-		m := NewManager(d, nopLog{}, DefaultRetryPolicy, WithKillSwitch(ks))
-		defer m.Close(context.Background())
-		m.SetProfile("work", "192.0.2.1")
+		m := newTestManager(t, d, DefaultRetryPolicy, "work", WithKillSwitch(ks))
 		p := profile("work")
 		p.BlockOutside = true
 		d.push(dialResult{s: newFakeSession()})

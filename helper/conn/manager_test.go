@@ -95,6 +95,17 @@ func (d *fakeDialer) count() int {
 
 var policy = RetryPolicy{Attempts: 2, Backoff: time.Second, MaxBackoff: 4 * time.Second, Stable: time.Minute}
 
+// newTestManager is a Manager over d holding the profile name with its
+// gateway at 192.0.2.1; it is closed when the test ends, inside the
+// synctest bubble where there is one.
+func newTestManager(t *testing.T, d Dialer, policy RetryPolicy, name string, opts ...Option) *Manager {
+	t.Helper()
+	m := NewManager(d, nopLog{}, policy, opts...)
+	t.Cleanup(func() { m.Close(context.Background()) })
+	m.SetProfile(name, "192.0.2.1")
+	return m
+}
+
 func profile(name string) api.Profile {
 	return api.Profile{Name: name, Gateway: "192.0.2.1", Auth: api.AuthPSK, PSK: "k"}
 }
@@ -132,9 +143,7 @@ func equalStates(a []api.State, b ...api.State) bool {
 func TestConnectDropReconnectDisconnect(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		d := &fakeDialer{}
-		m := NewManager(d, nopLog{}, policy)
-		defer m.Close(context.Background())
-		m.SetProfile("work", "192.0.2.1")
+		m := newTestManager(t, d, policy, "work")
 		snap, w := m.Watch()
 		if len(snap.Connections) != 1 || snap.Connections[0].State != api.StateDisconnected {
 			t.Fatalf("snapshot = %+v", snap)
@@ -187,9 +196,7 @@ func TestConnectDropReconnectDisconnect(t *testing.T) {
 func TestFirstAttemptFailureIsNotRetried(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		d := &fakeDialer{}
-		m := NewManager(d, nopLog{}, policy)
-		defer m.Close(context.Background())
-		m.SetProfile("work", "192.0.2.1")
+		m := newTestManager(t, d, policy, "work")
 		d.push(dialResult{err: errors.New("authentication failed: wrong pre-shared key")})
 		m.Connect(profile("work"))
 		_, err := m.Wait(context.Background(), "work")
@@ -216,9 +223,7 @@ func TestFirstAttemptFailureIsNotRetried(t *testing.T) {
 func TestReconnectGivesUp(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		d := &fakeDialer{}
-		m := NewManager(d, nopLog{}, policy)
-		defer m.Close(context.Background())
-		m.SetProfile("work", "192.0.2.1")
+		m := newTestManager(t, d, policy, "work")
 		s := newFakeSession()
 		unreachable := errors.New("gateway unreachable")
 		d.push(dialResult{s: s}, dialResult{err: unreachable}, dialResult{err: unreachable}, dialResult{err: unreachable})
@@ -240,9 +245,7 @@ func TestReconnectGivesUp(t *testing.T) {
 func TestDisconnectDuringDial(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		d := &fakeDialer{} // no result: Dial blocks
-		m := NewManager(d, nopLog{}, policy)
-		defer m.Close(context.Background())
-		m.SetProfile("work", "192.0.2.1")
+		m := newTestManager(t, d, policy, "work")
 		m.Connect(profile("work"))
 		errc := make(chan error, 1)
 		go func() {
@@ -310,9 +313,7 @@ func TestSlowWatcherIsDropped(t *testing.T) {
 
 func TestUnavailableDialer(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		m := NewManager(UnavailableDialer{}, nopLog{}, policy)
-		defer m.Close(context.Background())
-		m.SetProfile("work", "192.0.2.1")
+		m := newTestManager(t, UnavailableDialer{}, policy, "work")
 		m.Connect(profile("work"))
 		_, err := m.Wait(context.Background(), "work")
 		if !errors.Is(err, ErrUnavailable) {

@@ -92,20 +92,25 @@ func nextPrompt(t *testing.T, w *Watcher, kind api.EventKind) api.Prompt {
 	}
 }
 
+// connectAsked connects p, lets its supervisor run until it waits, and
+// returns the prompt that opened on w.
+func connectAsked(t *testing.T, m *Manager, w *Watcher, p api.Profile) api.Prompt {
+	t.Helper()
+	if err := m.Connect(p); err != nil {
+		t.Fatal(err)
+	}
+	synctest.Wait()
+	return nextPrompt(t, w, api.EventPrompt)
+}
+
 // A profile without a password asks for it on the watch stream before
 // it dials, and dials with the answer; a second answer finds no prompt.
 func TestPromptAnsweredConnects(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		d := &hookDialer{hook: script(dialResult{s: newFakeSession()})}
-		m := NewManager(d, nopLog{}, promptPolicy)
-		defer m.Close(context.Background())
-		m.SetProfile("eap", "192.0.2.1")
+		m := newTestManager(t, d, promptPolicy, "eap")
 		_, w := m.Watch()
-		if err := m.Connect(eapProfile("eap")); err != nil {
-			t.Fatal(err)
-		}
-		synctest.Wait()
-		p := nextPrompt(t, w, api.EventPrompt)
+		p := connectAsked(t, m, w, eapProfile("eap"))
 		if p.Profile != "eap" || p.Username != "alice" || p.Reason != api.PromptConnect || p.Retry || p.ID == "" ||
 			!p.Expires.Equal(time.Now().Add(DefaultPromptTimeout)) {
 			t.Errorf("prompt = %+v", p)
@@ -152,9 +157,7 @@ func TestPromptAnsweredConnects(t *testing.T) {
 func TestPromptTimeout(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		d := &hookDialer{hook: script()}
-		m := NewManager(d, nopLog{}, policy, WithPromptTimeout(30*time.Second))
-		defer m.Close(context.Background())
-		m.SetProfile("eap", "192.0.2.1")
+		m := newTestManager(t, d, policy, "eap", WithPromptTimeout(30*time.Second))
 		_, w := m.Watch()
 		if err := m.Connect(eapProfile("eap")); err != nil {
 			t.Fatal(err)
@@ -185,15 +188,9 @@ func TestPromptTimeout(t *testing.T) {
 func TestPromptCancelled(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		d := &hookDialer{hook: script()}
-		m := NewManager(d, nopLog{}, promptPolicy)
-		defer m.Close(context.Background())
-		m.SetProfile("eap", "192.0.2.1")
+		m := newTestManager(t, d, promptPolicy, "eap")
 		_, w := m.Watch()
-		if err := m.Connect(eapProfile("eap")); err != nil {
-			t.Fatal(err)
-		}
-		synctest.Wait()
-		p := nextPrompt(t, w, api.EventPrompt)
+		p := connectAsked(t, m, w, eapProfile("eap"))
 		if _, err := m.Answer(p.ID, api.PromptAnswer{Cancel: true}); err != nil {
 			t.Fatal(err)
 		}
@@ -214,15 +211,9 @@ func TestPromptCancelled(t *testing.T) {
 // Disconnect while the prompt waits withdraws it.
 func TestDisconnectWithdrawsPrompt(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		m := NewManager(&hookDialer{hook: script()}, nopLog{}, policy)
-		defer m.Close(context.Background())
-		m.SetProfile("eap", "192.0.2.1")
+		m := newTestManager(t, &hookDialer{hook: script()}, policy, "eap")
 		_, w := m.Watch()
-		if err := m.Connect(eapProfile("eap")); err != nil {
-			t.Fatal(err)
-		}
-		synctest.Wait()
-		p := nextPrompt(t, w, api.EventPrompt)
+		p := connectAsked(t, m, w, eapProfile("eap"))
 		if err := m.Disconnect(context.Background(), "eap"); err != nil {
 			t.Fatal(err)
 		}
@@ -245,9 +236,7 @@ func TestRefusedStoredPasswordAsksAtNextConnect(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s1, s2 := newFakeSession(), newFakeSession()
 		d := &hookDialer{hook: script(dialResult{err: wrongPassword()}, dialResult{s: s1}, dialResult{s: s2})}
-		m := NewManager(d, nopLog{}, promptPolicy)
-		defer m.Close(context.Background())
-		m.SetProfile("eap", "192.0.2.1")
+		m := newTestManager(t, d, promptPolicy, "eap")
 		_, w := m.Watch()
 		stored := eapProfile("eap")
 		stored.Password = "old"
@@ -305,9 +294,7 @@ func TestRefusedStoredPasswordAsksAtNextConnect(t *testing.T) {
 func TestGivenPasswordAfterRefusal(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		d := &hookDialer{hook: script(dialResult{err: wrongPassword()}, dialResult{s: newFakeSession()})}
-		m := NewManager(d, nopLog{}, promptPolicy)
-		defer m.Close(context.Background())
-		m.SetProfile("eap", "192.0.2.1")
+		m := newTestManager(t, d, promptPolicy, "eap")
 		stored := eapProfile("eap")
 		stored.Password = "old"
 		if err := m.Connect(stored); err != nil {
@@ -336,9 +323,7 @@ func TestReconnectRefusedAsksAgain(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s1, s2 := newFakeSession(), newFakeSession()
 		d := &hookDialer{hook: script(dialResult{s: s1}, dialResult{err: wrongPassword()}, dialResult{s: s2})}
-		m := NewManager(d, nopLog{}, promptPolicy)
-		defer m.Close(context.Background())
-		m.SetProfile("eap", "192.0.2.1")
+		m := newTestManager(t, d, promptPolicy, "eap")
 		_, w := m.Watch()
 		if err := m.ConnectWithPassword(eapProfile("eap"), "first"); err != nil {
 			t.Fatal(err)
@@ -385,9 +370,7 @@ func TestOnDemandPromptThroughContext(t *testing.T) {
 			}
 			return s, nil
 		}}
-		m := NewManager(d, nopLog{}, promptPolicy)
-		defer m.Close(context.Background())
-		m.SetProfile("eap", "192.0.2.1")
+		m := newTestManager(t, d, promptPolicy, "eap")
 		_, w := m.Watch()
 		p := eapProfile("eap")
 		p.OnDemand = true
@@ -433,9 +416,7 @@ func TestOnDemandPromptThroughContext(t *testing.T) {
 func TestPSKNeverPrompts(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		d := &hookDialer{hook: script(dialResult{s: newFakeSession()})}
-		m := NewManager(d, nopLog{}, promptPolicy)
-		defer m.Close(context.Background())
-		m.SetProfile("work", "192.0.2.1")
+		m := newTestManager(t, d, promptPolicy, "work")
 		if err := m.Connect(profile("work")); err != nil {
 			t.Fatal(err)
 		}

@@ -103,9 +103,7 @@ func TestClassify(t *testing.T) {
 func TestStatusCarriesCodeAndProgress(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		d := &fakeDialer{}
-		m := NewManager(d, nopLog{}, RetryPolicy{Backoff: 5 * time.Second, MaxBackoff: time.Minute, Stable: time.Hour})
-		defer m.Close(context.Background())
-		m.SetProfile("work", "192.0.2.1")
+		m := newTestManager(t, d, RetryPolicy{Backoff: 5 * time.Second, MaxBackoff: time.Minute, Stable: time.Hour}, "work")
 
 		d.push(dialResult{err: wrapped{&ike.AuthError{Local: true, Reason: "AUTHENTICATION_FAILED"}}})
 		if err := m.Connect(profile("work")); err != nil {

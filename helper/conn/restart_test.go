@@ -29,9 +29,7 @@ func TestConnectRightAfterFailure(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		d := &hookDialer{hook: script(dialResult{err: errors.New("gateway unreachable")}, dialResult{s: newFakeSession()})}
 		ks := slowRelease{fake.NewKillSwitch(), make(chan struct{})}
-		m := NewManager(d, nopLog{}, promptPolicy, WithKillSwitch(ks))
-		defer m.Close(context.Background())
-		m.SetProfile("work", "192.0.2.1")
+		m := newTestManager(t, d, promptPolicy, "work", WithKillSwitch(ks))
 		if err := m.Connect(guardedProfile("work")); err != nil {
 			t.Fatal(err)
 		}

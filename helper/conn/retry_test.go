@@ -36,17 +36,26 @@ func connectStable(t *testing.T, m *Manager, d *fakeDialer, s *fakeSession) {
 	time.Sleep(2 * time.Minute)
 }
 
+// stableWork is a Manager with the default retry policy whose profile
+// "work" is up through s and stable (connectStable); it is closed when
+// the test ends.
+func stableWork(t *testing.T, s *fakeSession) (*Manager, *fakeDialer) {
+	t.Helper()
+	d := &fakeDialer{}
+	m := NewManager(d, nopLog{}, DefaultRetryPolicy)
+	t.Cleanup(func() { m.Close(context.Background()) })
+	connectStable(t, m, d, s)
+	return m, d
+}
+
 // TestBackoffDoublesToTwoMinutesUnbounded drops a stable session and lets
 // the gateway stay away: the helper dials at once, then after 5, 10, 20,
 // 40, 80 and 120 seconds, and keeps going every two minutes, well past any
 // attempt limit, while saying so in the status.
 func TestBackoffDoublesToTwoMinutesUnbounded(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		d := &fakeDialer{}
-		m := NewManager(d, nopLog{}, DefaultRetryPolicy)
-		defer m.Close(context.Background())
 		s := newFakeSession()
-		connectStable(t, m, d, s)
+		m, d := stableWork(t, s)
 		unreachable := errors.New("gateway unreachable")
 		for range 12 {
 			d.push(dialResult{err: unreachable})
@@ -84,11 +93,8 @@ func TestBackoffDoublesToTwoMinutesUnbounded(t *testing.T) {
 // back: connected, with the progress text gone.
 func TestReconnectSucceedsAfterFailures(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		d := &fakeDialer{}
-		m := NewManager(d, nopLog{}, DefaultRetryPolicy)
-		defer m.Close(context.Background())
 		s1, s2 := newFakeSession(), newFakeSession()
-		connectStable(t, m, d, s1)
+		m, d := stableWork(t, s1)
 		unreachable := errors.New("gateway unreachable")
 		d.push(dialResult{err: unreachable}, dialResult{err: unreachable}, dialResult{s: s2})
 		s1.drop(errors.New("network down"))
@@ -104,11 +110,8 @@ func TestReconnectSucceedsAfterFailures(t *testing.T) {
 // fix (wrong credentials) ends the series even without a limit.
 func TestPermanentErrorStopsReconnecting(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		d := &fakeDialer{}
-		m := NewManager(d, nopLog{}, DefaultRetryPolicy)
-		defer m.Close(context.Background())
 		s := newFakeSession()
-		connectStable(t, m, d, s)
+		m, d := stableWork(t, s)
 		d.push(dialResult{err: permanentErr{"authentication failed"}})
 		s.drop(errors.New("the gateway deleted the IKE SA"))
 		time.Sleep(time.Hour)
