@@ -16,13 +16,7 @@ import (
 // it so that conn.Manager connects again.
 func TestChildGrace(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		n := newTestNet()
-		neg := newFakeNegotiator(func(f *fakeNegotiation) { f.establish(t, []netip.Prefix{lanV4}) })
-		s, err := dial(t, n, neg, pskProfile())
-		if err != nil {
-			t.Fatal(err)
-		}
-		f := neg.next(t)
+		_, _, s, f := dialEstablished(t, []netip.Prefix{lanV4})
 		ended := func() bool {
 			synctest.Wait()
 			select {

@@ -241,8 +241,20 @@ func (n *fakeNegotiation) establish(t testing.TB, remote []netip.Prefix) {
 	})
 }
 
-// open decrypts an ESP packet the client sent.
+// open decrypts an IPv4 ESP packet the client sent.
 func (n *fakeNegotiation) open(t *testing.T, pkt []byte) []byte {
+	t.Helper()
+	inner, next, err := n.openAny(t, pkt)
+	if err != nil || next != esp.NextIPv4 {
+		t.Fatalf("the gateway cannot open the client's ESP packet: %v (next %d)", err, next)
+	}
+	return inner
+}
+
+// openAny decrypts an ESP packet the client sent with the gateway's
+// inbound SA, returning the inner packet and its Next Header (RFC 4303
+// §2.6) for the caller to check.
+func (n *fakeNegotiation) openAny(t *testing.T, pkt []byte) ([]byte, byte, error) {
 	t.Helper()
 	n.mu.Lock()
 	sa := n.gwIn
@@ -251,15 +263,18 @@ func (n *fakeNegotiation) open(t *testing.T, pkt []byte) []byte {
 	if !ok {
 		t.Fatal("not an ESP packet")
 	}
-	inner, next, err := sa.Open(new(esp.Scratch), append([]byte(nil), pkt...), uint64(seq))
-	if err != nil || next != esp.NextIPv4 {
-		t.Fatalf("the gateway cannot open the client's ESP packet: %v (next %d)", err, next)
-	}
-	return inner
+	return sa.Open(new(esp.Scratch), append([]byte(nil), pkt...), uint64(seq))
 }
 
-// seal encrypts an inner packet as the gateway sends it to the client.
+// seal encrypts an inner IPv4 packet as the gateway sends it to the client.
 func (n *fakeNegotiation) seal(t *testing.T, inner []byte) []byte {
+	t.Helper()
+	return n.sealNext(t, inner, esp.NextIPv4)
+}
+
+// sealNext encrypts an inner packet with Next Header next (RFC 4303 §2.6)
+// under the gateway's outbound SA and its next sequence number.
+func (n *fakeNegotiation) sealNext(t *testing.T, inner []byte, next byte) []byte {
 	t.Helper()
 	n.mu.Lock()
 	sa := n.gwOut
@@ -268,7 +283,7 @@ func (n *fakeNegotiation) seal(t *testing.T, inner []byte) []byte {
 	n.mu.Unlock()
 	buf := make([]byte, 64+len(inner)+64)
 	copy(buf[64:], inner)
-	start, end, err := sa.Seal(new(esp.Scratch), buf, 64, len(inner), seq, esp.NextIPv4)
+	start, end, err := sa.Seal(new(esp.Scratch), buf, 64, len(inner), seq, next)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,13 +17,7 @@ import (
 // follows the path; the tunnel stays as it was otherwise, and the session
 // goes on without a new negotiation.
 func TestMovedFollowsPath(t *testing.T) {
-	n := newTestNet()
-	neg := newFakeNegotiator(func(f *fakeNegotiation) { f.establish(t, []netip.Prefix{anyV4}) })
-	s, err := dial(t, n, neg, pskProfile())
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := neg.next(t)
+	n, neg, s, f := dialEstablished(t, []netip.Prefix{anyV4})
 	before := s.Info()
 	sets := countOps(n, fake.OpSet)
 
@@ -71,13 +65,7 @@ func TestMovedFollowsPath(t *testing.T) {
 // path to the gateway (the network went again meanwhile) leaves the
 // configuration as it was rather than remove the exclusion route.
 func TestMovedWithoutPathKeepsConfig(t *testing.T) {
-	n := newTestNet()
-	neg := newFakeNegotiator(func(f *fakeNegotiation) { f.establish(t, []netip.Prefix{anyV4}) })
-	s, err := dial(t, n, neg, pskProfile())
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := neg.next(t)
+	n, _, s, f := dialEstablished(t, []netip.Prefix{anyV4})
 	sets := countOps(n, fake.OpSet)
 	routes := countOps(n, fake.OpRouteTo)
 	n.SetRoute(gwAddr, platform.NextHop{})

@@ -55,16 +55,24 @@ func ended(s *Session) bool {
 
 var movedAddr = netip.MustParseAddr("192.0.2.3")
 
+// dialFollowing dials pskProfile over net to a gateway that establishes
+// the Child SA for lanV4 and reports the path updates it is given.
+func dialFollowing(t *testing.T, net platform.Network) (*Session, followingNegotiator) {
+	t.Helper()
+	neg := newFollowingNegotiator(func(f *fakeNegotiation) { f.establish(t, []netip.Prefix{lanV4}) })
+	s, err := dialOver(t, net, neg, pskProfile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, neg
+}
+
 // TestPathChangedSameAddress: a change that leaves the path's source as
 // it was reaches the negotiation (a liveness check now, or MOBIKE's
 // update) and the session goes on.
 func TestPathChangedSameAddress(t *testing.T) {
 	n := newTestNet()
-	neg := newFollowingNegotiator(func(f *fakeNegotiation) { f.establish(t, []netip.Prefix{lanV4}) })
-	s, err := dial(t, n, neg, pskProfile())
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, neg := dialFollowing(t, n)
 	s.PathChanged(platform.ChangeRoute)
 	if got := recv(t, neg.paths, "the path update"); got != cliAddr {
 		t.Errorf("the negotiation was told %v, want %v", got, cliAddr)
@@ -81,11 +89,7 @@ func TestPathChangedSameAddress(t *testing.T) {
 // that binds the sockets to the source address stands in for the case.)
 func TestPathChangedBoundSocketsReconnect(t *testing.T) {
 	n := newTestNet()
-	neg := newFollowingNegotiator(func(f *fakeNegotiation) { f.establish(t, []netip.Prefix{lanV4}) })
-	s, err := dialOver(t, boundNet{n, cliAddr}, neg, pskProfile())
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, neg := dialFollowing(t, boundNet{n, cliAddr})
 	hop := gwHop
 	hop.Source = movedAddr
 	n.SetRoute(gwAddr, hop)
@@ -106,11 +110,7 @@ func TestPathChangedUnboundSocketsFollow(t *testing.T) {
 	hop := gwHop
 	hop.Source = netip.Addr{}
 	n.SetRoute(gwAddr, hop)
-	neg := newFollowingNegotiator(func(f *fakeNegotiation) { f.establish(t, []netip.Prefix{lanV4}) })
-	s, err := dial(t, n, neg, pskProfile())
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, neg := dialFollowing(t, n)
 	if b := s.ikeT.LocalAddr().Addr(); !b.IsUnspecified() {
 		t.Fatalf("the IKE socket is bound to %v; the test needs the unspecified address", b)
 	}
@@ -129,11 +129,7 @@ func TestPathChangedUnboundSocketsFollow(t *testing.T) {
 // session waits, neither ending nor bothering the negotiation.
 func TestPathChangedNoRoute(t *testing.T) {
 	n := newTestNet()
-	neg := newFollowingNegotiator(func(f *fakeNegotiation) { f.establish(t, []netip.Prefix{lanV4}) })
-	s, err := dial(t, n, neg, pskProfile())
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, neg := dialFollowing(t, n)
 	n.SetRoute(gwAddr, platform.NextHop{})
 	s.PathChanged(platform.ChangeLink)
 	neg.noPath(t)
@@ -145,11 +141,7 @@ func TestPathChangedNoRoute(t *testing.T) {
 // TestPathChangedAfterClose: a change reported after Close does nothing.
 func TestPathChangedAfterClose(t *testing.T) {
 	n := newTestNet()
-	neg := newFollowingNegotiator(func(f *fakeNegotiation) { f.establish(t, []netip.Prefix{lanV4}) })
-	s, err := dial(t, n, neg, pskProfile())
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, neg := dialFollowing(t, n)
 	s.Close()
 	s.PathChanged(platform.ChangeRoute)
 	neg.noPath(t)

@@ -38,14 +38,7 @@ func ipv6UDP(src, dst netip.Addr, payload string) []byte {
 // gwOpen decrypts an ESP packet the client sent, of either family.
 func (n *fakeNegotiation) gwOpen(t *testing.T, pkt []byte) []byte {
 	t.Helper()
-	n.mu.Lock()
-	sa := n.gwIn
-	n.mu.Unlock()
-	_, seq, ok := esp.ParseHeader(pkt)
-	if !ok {
-		t.Fatal("not an ESP packet")
-	}
-	inner, _, err := sa.Open(new(esp.Scratch), append([]byte(nil), pkt...), uint64(seq))
+	inner, _, err := n.openAny(t, pkt)
 	if err != nil {
 		t.Fatal("the gateway cannot open the client's ESP packet")
 	}
@@ -55,22 +48,11 @@ func (n *fakeNegotiation) gwOpen(t *testing.T, pkt []byte) []byte {
 // gwSeal encrypts an inner packet of either family as the gateway sends it.
 func (n *fakeNegotiation) gwSeal(t *testing.T, inner []byte) []byte {
 	t.Helper()
-	n.mu.Lock()
-	sa := n.gwOut
-	n.gwSeq++
-	seq := n.gwSeq
-	n.mu.Unlock()
 	next := byte(esp.NextIPv4)
 	if inner[0]>>4 == 6 {
 		next = esp.NextIPv6
 	}
-	buf := make([]byte, 64+len(inner)+64)
-	copy(buf[64:], inner)
-	start, end, err := sa.Seal(new(esp.Scratch), buf, 64, len(inner), seq, next)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return buf[start:end]
+	return n.sealNext(t, inner, next)
 }
 
 // TestPerVIPDevices: where the platform keeps one TUN device per virtual

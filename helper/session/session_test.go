@@ -28,15 +28,21 @@ func pskProfile() api.Profile {
 
 func dial(t *testing.T, n *testNet, neg Negotiator, p api.Profile) (*Session, error) {
 	t.Helper()
-	d := NewDialer(n, Options{Negotiator: neg, Timeout: 5 * time.Second, Workers: 2})
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	s, err := d.Dial(ctx, p)
+	return dialOver(t, n, neg, p)
+}
+
+// dialEstablished dials pskProfile over a new testNet to a gateway that
+// establishes the Child SA with remote as its selectors, and returns the
+// net, the negotiator, the session and the negotiation it ran.
+func dialEstablished(t *testing.T, remote []netip.Prefix) (*testNet, *fakeNegotiator, *Session, *fakeNegotiation) {
+	t.Helper()
+	n := newTestNet()
+	neg := newFakeNegotiator(func(f *fakeNegotiation) { f.establish(t, remote) })
+	s, err := dial(t, n, neg, pskProfile())
 	if err != nil {
-		return nil, err
+		t.Fatal(err)
 	}
-	t.Cleanup(func() { s.Close() })
-	return s.(*Session), nil
+	return n, neg, s, neg.next(t)
 }
 
 func recv[T any](t *testing.T, c <-chan T, what string) T {
@@ -55,13 +61,7 @@ func recv[T any](t *testing.T, c <-chan T, what string) T {
 // traffic both ways through the engine, the status, and a clean system
 // after Close.
 func TestDialConfiguresAndCarriesTraffic(t *testing.T) {
-	n := newTestNet()
-	neg := newFakeNegotiator(func(f *fakeNegotiation) { f.establish(t, []netip.Prefix{anyV4}) })
-	s, err := dial(t, n, neg, pskProfile())
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := neg.next(t)
+	n, _, s, f := dialEstablished(t, []netip.Prefix{anyV4})
 
 	if f.p.Remote != netip.AddrPortFrom(gwAddr, 500) || f.p.LocalAddr != cliAddr {
 		t.Errorf("negotiation between %v and %v, want %v and %v:500", f.p.LocalAddr, f.p.Remote, cliAddr, gwAddr)
@@ -234,13 +234,7 @@ func TestDialCancelled(t *testing.T) {
 // TestSessionEndsWhenIKEGoesDown: the gateway deleting the IKE SA ends
 // the session, so conn.Manager reconnects.
 func TestSessionEndsWhenIKEGoesDown(t *testing.T) {
-	n := newTestNet()
-	neg := newFakeNegotiator(func(f *fakeNegotiation) { f.establish(t, []netip.Prefix{lanV4}) })
-	s, err := dial(t, n, neg, pskProfile())
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := neg.next(t)
+	n, _, s, f := dialEstablished(t, []netip.Prefix{lanV4})
 	deleted := errors.New("IKE SA deleted by the peer")
 	f.io.OnEvent(&Down{Err: deleted})
 	recv(t, s.Done(), "the session's end")
