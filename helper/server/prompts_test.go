@@ -68,27 +68,26 @@ func awaitPromptEvent(t *testing.T, w *api.Stream[api.Event], match func(api.Eve
 	}
 }
 
-// promptHarness is a running helper holding the EAP profile "eap" without
-// a stored password, watched from before any connect.
-type promptHarness struct {
+// watchedHarness is a running helper holding one profile, with a watch
+// stream opened before anything else happens.
+type watchedHarness struct {
 	*harness
-	dialer *passwordDialer
-	ctx    context.Context
-	watch  *api.Stream[api.Event]
+	ctx   context.Context
+	watch *api.Stream[api.Event]
 }
 
-// startPrompts starts a promptHarness; it skips when not root, because the
-// test client must pass the helper's peer check.
-func startPrompts(t *testing.T) *promptHarness {
+// startWatched starts a helper over d holding p and opens its watch
+// stream; it skips when not root, because the test client must pass the
+// helper's peer check.
+func startWatched(t *testing.T, d conn.Dialer, p api.Profile) *watchedHarness {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root: the test client must pass the helper's peer check")
 	}
-	d := &passwordDialer{}
 	h := start(t, d, Authorizer{}, "")
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	t.Cleanup(cancel)
-	if _, err := h.client.CreateProfile(ctx, eapProfile("eap"), false); err != nil {
+	if _, err := h.client.CreateProfile(ctx, p, false); err != nil {
 		t.Fatal(err)
 	}
 	w, err := h.client.Watch(ctx)
@@ -96,7 +95,21 @@ func startPrompts(t *testing.T) *promptHarness {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { w.Close() })
-	return &promptHarness{harness: h, dialer: d, ctx: ctx, watch: w}
+	return &watchedHarness{harness: h, ctx: ctx, watch: w}
+}
+
+// promptHarness is a watched helper holding the EAP profile "eap" without
+// a stored password, and the dialer that records the passwords it gets.
+type promptHarness struct {
+	*watchedHarness
+	dialer *passwordDialer
+}
+
+// startPrompts starts a promptHarness.
+func startPrompts(t *testing.T) *promptHarness {
+	t.Helper()
+	d := &passwordDialer{}
+	return &promptHarness{watchedHarness: startWatched(t, d, eapProfile("eap")), dialer: d}
 }
 
 // connectWaiting connects "eap" waiting for the result in a goroutine,

@@ -174,20 +174,8 @@ func TestProfilesLifecycle(t *testing.T) {
 }
 
 func TestConnectWatchDisconnect(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: the test client must pass the helper's peer check")
-	}
-	h := start(t, fakeDialer{}, Authorizer{}, "")
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if _, err := h.client.CreateProfile(ctx, pskProfile("work"), false); err != nil {
-		t.Fatal(err)
-	}
-	w, err := h.client.Watch(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
+	h := startWatched(t, fakeDialer{}, pskProfile("work"))
+	ctx, w := h.ctx, h.watch
 	ev, err := w.Next()
 	if err != nil || ev.Kind != api.EventSnapshot || len(ev.Connections) != 1 || ev.Connections[0].State != api.StateDisconnected {
 		t.Fatalf("snapshot = %+v, %v", ev, err)
