@@ -186,6 +186,14 @@ type Config struct {
 	// the peer's packets sealed before it switched that are still on their
 	// way (retire.go); negative removes it with the delete.
 	DeleteRekeyedDelay time.Duration
+	// ReauthTime is when an initiator reauthenticates: a new IKE SA from
+	// scratch replaces the current one (RFC 7296 §2.8.3), make-before-break;
+	// 0 means only when the peer's AUTH_LIFETIME (RFC 4478) asks.
+	ReauthTime time.Duration
+	// AuthLifetime is what a responder announces in AUTH_LIFETIME (RFC
+	// 4478): the time after which the initiator must reauthenticate; 0
+	// announces nothing.
+	AuthLifetime time.Duration
 }
 
 // withDefaults returns the configuration with every default applied.

@@ -7,21 +7,28 @@ import (
 )
 
 // cfgRequest is the CFG_REQUEST of an initiator asking for virtual
-// addresses and DNS servers (RFC 7296 §2.19, §3.15).
-func cfgRequest(cfg *Config) *wire.Configuration {
+// addresses and DNS servers (RFC 7296 §2.19, §3.15); the addresses in
+// want, those of a reauthenticated SA, are asked for by value, which
+// §3.15.1 allows as a hint.
+func cfgRequest(cfg *Config, want []netip.Addr) *wire.Configuration {
 	if !cfg.VirtualIPv4 && !cfg.VirtualIPv6 {
 		return nil
 	}
 	c := &wire.Configuration{ConfigType: wire.CFGRequest}
+	v4 := wire.ConfigAttribute{Type: wire.InternalIP4Address}
+	v6 := wire.ConfigAttribute{Type: wire.InternalIP6Address}
+	for _, a := range want {
+		if a.Is4() {
+			v4 = wire.AddrAttribute(wire.InternalIP4Address, a)
+		} else {
+			v6 = wire.PrefixAttribute(wire.InternalIP6Address, netip.PrefixFrom(a, a.BitLen()))
+		}
+	}
 	if cfg.VirtualIPv4 {
-		c.Attributes = append(c.Attributes,
-			wire.ConfigAttribute{Type: wire.InternalIP4Address},
-			wire.ConfigAttribute{Type: wire.InternalIP4DNS})
+		c.Attributes = append(c.Attributes, v4, wire.ConfigAttribute{Type: wire.InternalIP4DNS})
 	}
 	if cfg.VirtualIPv6 {
-		c.Attributes = append(c.Attributes,
-			wire.ConfigAttribute{Type: wire.InternalIP6Address},
-			wire.ConfigAttribute{Type: wire.InternalIP6DNS})
+		c.Attributes = append(c.Attributes, v6, wire.ConfigAttribute{Type: wire.InternalIP6DNS})
 	}
 	return c
 }

@@ -64,10 +64,13 @@ type Daemon struct {
 	wg    sync.WaitGroup
 
 	// State below is owned by the run goroutine.
-	remote   netip.AddrPort
-	natt     bool
-	sa       *ikeSA
-	old      []*ikeSA
+	remote netip.AddrPort
+	natt   bool
+	sa     *ikeSA
+	old    []*ikeSA
+	// reauth is the IKE SA negotiated from scratch beside sa to replace
+	// it, while a reauthentication runs (reauth.go).
+	reauth   *ikeSA
 	children []*child
 	// retired are Child SAs deleted after a rekey whose inbound direction
 	// stays in the data path a little longer (retire.go).
@@ -364,10 +367,10 @@ func (d *Daemon) down(err error) {
 		d.removeChild(c)
 	}
 	d.children, d.retired = nil, nil
-	for _, sa := range append(d.old, d.sa) {
+	for _, sa := range append(d.old, d.sa, d.reauth) {
 		sa.end()
 	}
-	d.old, d.sa = nil, nil
+	d.old, d.sa, d.reauth = nil, nil, nil
 	if err != nil {
 		d.log.Info("ike: connection down", "err", err)
 	} else {

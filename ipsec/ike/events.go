@@ -7,7 +7,7 @@ import (
 
 // Event is something the Daemon reports to its owner through
 // Options.OnEvent: one of *Established, *ChildUp, *ChildRekeyed,
-// *ChildDown, *IKERekeyed, *Moved, *Down.
+// *ChildDown, *IKERekeyed, *Reauthenticated, *ReauthFailed, *Moved, *Down.
 type Event interface{ event() }
 
 // Established reports an authenticated IKE SA with its first Child SA.
@@ -60,6 +60,32 @@ type IKERekeyed struct {
 	IKEProposal string
 }
 
+// Reauthenticated reports that a new IKE SA, authenticated from scratch
+// beside the old one, replaced it together with its Child SAs (RFC 7296
+// §2.8.3); the old IKE SA is being deleted.
+type Reauthenticated struct {
+	// IKEProposal and ESPProposal are the new SAs' proposals.
+	IKEProposal, ESPProposal string
+	// LocalID and RemoteID are the identities authenticated again.
+	LocalID, RemoteID string
+	// VirtualIPs and DNS came in the new CFG_REPLY (initiator) or were
+	// handed out again (responder).
+	VirtualIPs, DNS []netip.Addr
+	// PreviousVirtualIPs are the addresses of the old IKE SA, and
+	// VirtualIPsChanged tells that the gateway assigned others.
+	PreviousVirtualIPs []netip.Addr
+	VirtualIPsChanged  bool
+	// SPIi and SPIr name the new IKE SA, OldSPIi and OldSPIr the one it
+	// replaces (RFC 7296 §3.1).
+	SPIi, SPIr, OldSPIi, OldSPIr uint64
+	// Child is the new first Child SA, which now carries the traffic.
+	Child ChildInfo
+}
+
+// ReauthFailed reports a reauthentication that did not complete: the old
+// IKE SA and its Child SAs stay in use until they are deleted or expire.
+type ReauthFailed struct{ Err error }
+
 // Moved reports that the IKE SA and its Child SAs now use a new path
 // (MOBIKE, RFC 4555 §3.5), without a rekey: the same SPIs and keys.
 type Moved struct {
@@ -75,10 +101,12 @@ type Moved struct {
 // became unreachable. No event follows it.
 type Down struct{ Err error }
 
-func (*Established) event()  {}
-func (*ChildUp) event()      {}
-func (*ChildRekeyed) event() {}
-func (*ChildDown) event()    {}
-func (*IKERekeyed) event()   {}
-func (*Moved) event()        {}
-func (*Down) event()         {}
+func (*Established) event()     {}
+func (*ChildUp) event()         {}
+func (*ChildRekeyed) event()    {}
+func (*ChildDown) event()       {}
+func (*IKERekeyed) event()      {}
+func (*Moved) event()           {}
+func (*Reauthenticated) event() {}
+func (*ReauthFailed) event()    {}
+func (*Down) event()            {}

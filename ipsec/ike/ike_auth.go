@@ -1,6 +1,7 @@
 package ike
 
 import (
+	"net/netip"
 	"slices"
 
 	"github.com/espressovpn/espresso/ipsec/ike/wire"
@@ -37,23 +38,32 @@ func (d *Daemon) sendAuth(sa *ikeSA) {
 	} else {
 		auth, err := d.authPayload(sa, sa.initReq, sa.nr, id)
 		if err != nil {
-			d.down(err)
+			d.fail(sa, err)
 			return
 		}
 		ps = append(ps, auth)
 	}
-	// §2.4: we hold no other SA with this peer.
-	ps = append(ps, wire.NewNotify(wire.InitialContact, nil))
+	reauth := sa == d.reauth
+	if !reauth {
+		// §2.4: we hold no other SA with this peer. A reauthentication
+		// holds one, which the peer must keep until we delete it.
+		ps = append(ps, wire.NewNotify(wire.InitialContact, nil))
+	}
 	if !d.cfg.DisableMOBIKE {
 		// RFC 4555 §3.2: in the IKE_AUTH message with the SA payload.
 		ps = append(ps, wire.NewNotify(wire.MOBIKESupported, nil))
 	}
-	if cp := cfgRequest(&d.cfg); cp != nil {
+	var want []netip.Addr
+	if reauth {
+		// §2.8.3: the new SA asks for the addresses the old one has.
+		want = d.vips
+	}
+	if cp := cfgRequest(&d.cfg, want); cp != nil {
 		ps = append(ps, cp)
 	}
 	inSPI, err := randomSPI(d.rand, 4)
 	if err != nil {
-		d.down(err)
+		d.fail(sa, err)
 		return
 	}
 	co := &childOffer{
@@ -74,15 +84,15 @@ func (d *Daemon) authAnswered(sa *ikeSA, co *childOffer, ps wire.Payloads) {
 	idr, _ := wire.First[*wire.IDr](ps)
 	if idr == nil {
 		if n := ps.ErrorNotify(); n != nil {
-			d.down(errorFromNotify(wire.IKEAuth, n, false))
+			d.fail(sa, errorFromNotify(wire.IKEAuth, n, false))
 		} else {
-			d.down(&AuthError{Reason: "IKE_AUTH response without identity"})
+			d.fail(sa, &AuthError{Reason: "IKE_AUTH response without identity"})
 		}
 		return
 	}
 	if err := d.checkPeerAuth(sa, idr.Identity, ps, sa.initRsp, sa.ni); err != nil {
 		d.sendDeleteIKE(sa)
-		d.down(err)
+		d.fail(sa, err)
 		return
 	}
 	if sa.eap != nil {
@@ -102,7 +112,7 @@ func (d *Daemon) completeAuth(sa *ikeSA, co *childOffer, ps wire.Payloads, peer 
 	// The IKE SA stands; the Child SA may still have failed (§1.2).
 	if n := ps.ErrorNotify(); n != nil {
 		d.sendDeleteIKE(sa)
-		d.down(errorFromNotify(wire.IKEAuth, n, true))
+		d.fail(sa, errorFromNotify(wire.IKEAuth, n, true))
 		return
 	}
 	saPayload, _ := wire.First[*wire.SecurityAssociation](ps)
@@ -110,37 +120,48 @@ func (d *Daemon) completeAuth(sa *ikeSA, co *childOffer, ps wire.Payloads, peer 
 	outSPI, spiOK := spiOf(c.spi)
 	if !ok || !spiOK {
 		d.sendDeleteIKE(sa)
-		d.down(&NoProposalError{Child: true, Offers: proposalsString(d.cfg.ESPProposals)})
+		d.fail(sa, &NoProposalError{Child: true, Offers: proposalsString(d.cfg.ESPProposals)})
 		return
 	}
 	gotTSi, _ := wire.First[*wire.TSi](ps)
 	gotTSr, _ := wire.First[*wire.TSr](ps)
 	if gotTSi == nil || gotTSr == nil || !subsetOf(gotTSi.Selectors, co.tsi) || !subsetOf(gotTSr.Selectors, co.tsr) {
 		d.sendDeleteIKE(sa)
-		d.down(ErrTSUnacceptable)
+		d.fail(sa, ErrTSUnacceptable)
 		return
 	}
 	cp, _ := wire.First[*wire.Configuration](ps)
-	d.vips, d.dns = cfgReply(cp)
-	if (d.cfg.VirtualIPv4 || d.cfg.VirtualIPv6) && len(d.vips) == 0 {
+	vips, dns := cfgReply(cp)
+	if (d.cfg.VirtualIPv4 || d.cfg.VirtualIPv6) && len(vips) == 0 {
 		d.sendDeleteIKE(sa)
-		d.down(&NotifyError{Exchange: wire.IKEAuth, Type: wire.InternalAddressFailure})
+		d.fail(sa, &NotifyError{Exchange: wire.IKEAuth, Type: wire.InternalAddressFailure})
 		return
+	}
+	reauth, prevVIPs := sa == d.reauth, d.vips
+	var prevOut *child
+	if reauth {
+		prevOut = d.outboundChild()
 	}
 	ch, err := d.newChild(sa, c, co.inSPI, outSPI, true, nil, sa.ni, sa.nr, cloneTS(gotTSi.Selectors), cloneTS(gotTSr.Selectors))
 	if err == nil {
 		err = d.addInbound(ch)
 	}
 	if err == nil {
-		err = d.activate(ch, nil)
+		err = d.activate(ch, prevOut)
 	}
 	if err != nil {
 		d.sendDeleteIKE(sa)
-		d.down(err)
+		d.fail(sa, err)
+		return
+	}
+	d.vips, d.dns = vips, dns
+	if reauth {
+		d.reauthenticated(sa, peer, ch, prevVIPs, authLifetime(ps))
 		return
 	}
 	d.children = append(d.children, ch)
 	d.established(sa, peer, ch)
+	d.scheduleReauth(authLifetime(ps))
 }
 
 // established reports the connection up and starts its timers.

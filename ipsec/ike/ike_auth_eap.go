@@ -67,13 +67,13 @@ func (d *Daemon) eapAnswered(sa *ikeSA, co *childOffer, ps wire.Payloads) {
 	e, _ := wire.First[*wire.EAP](ps)
 	if e == nil {
 		d.sendDeleteIKE(sa)
-		d.down(d.eapMissing(sa, ps, "EAP"))
+		d.fail(sa, d.eapMissing(sa, ps, "EAP"))
 		return
 	}
 	out, err := st.peer.Handle(e.Packet)
 	if err != nil {
 		d.sendDeleteIKE(sa)
-		d.down(&EAPError{Method: st.peer.Method(), Err: err})
+		d.fail(sa, &EAPError{Method: st.peer.Method(), Err: err})
 		return
 	}
 	if out != nil {
@@ -85,7 +85,7 @@ func (d *Daemon) eapAnswered(sa *ikeSA, co *childOffer, ps wire.Payloads) {
 	ours, _, err := st.authKeys(sa)
 	if err != nil {
 		d.sendDeleteIKE(sa)
-		d.down(&EAPError{Method: st.peer.Method(), Err: err})
+		d.fail(sa, &EAPError{Method: st.peer.Method(), Err: err})
 		return
 	}
 	d.log.Info("ike: EAP succeeded", "method", st.peer.Method())
@@ -102,7 +102,7 @@ func (d *Daemon) eapAuthAnswered(sa *ikeSA, co *childOffer, ps wire.Payloads) {
 	a, _ := wire.First[*wire.Authentication](ps)
 	if a == nil {
 		d.sendDeleteIKE(sa)
-		d.down(d.eapMissing(sa, ps, "AUTH"))
+		d.fail(sa, d.eapMissing(sa, ps, "AUTH"))
 		return
 	}
 	_, theirs, err := st.authKeys(sa)
@@ -111,7 +111,7 @@ func (d *Daemon) eapAuthAnswered(sa *ikeSA, co *childOffer, ps wire.Payloads) {
 	}
 	if err != nil {
 		d.sendDeleteIKE(sa)
-		d.down(err)
+		d.fail(sa, err)
 		return
 	}
 	peer := st.peerID

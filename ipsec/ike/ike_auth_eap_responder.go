@@ -70,6 +70,6 @@ func (d *Daemon) eapRequest(sa *ikeSA, h wire.Header, ps wire.Payloads) {
 	}
 	d.respond(sa, h, wire.Payloads{&wire.EAP{Packet: next}})
 	if st.authn.State() == eap.Failed {
-		d.down(&AuthError{Reason: "the peer failed EAP authentication"})
+		d.fail(sa, &AuthError{Reason: "the peer failed EAP authentication"})
 	}
 }

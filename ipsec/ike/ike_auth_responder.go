@@ -2,6 +2,7 @@ package ike
 
 import (
 	"net/netip"
+	"time"
 
 	"github.com/espressovpn/espresso/ipsec/ike/wire"
 )
@@ -23,7 +24,7 @@ func (d *Daemon) authRequest(sa *ikeSA, h wire.Header, ps wire.Payloads) {
 	idi, _ := wire.First[*wire.IDi](ps)
 	if idi == nil {
 		d.respond(sa, h, wire.Payloads{wire.NewNotify(wire.AuthenticationFailed, nil)})
-		d.down(&AuthError{Reason: "IKE_AUTH request without identity"})
+		d.fail(sa, &AuthError{Reason: "IKE_AUTH request without identity"})
 		return
 	}
 	if d.cfg.RemoteAuth == AuthEAP {
@@ -46,7 +47,7 @@ func (d *Daemon) authRequest(sa *ikeSA, h wire.Header, ps wire.Payloads) {
 // (§2.21.2).
 func (d *Daemon) refuseAuth(sa *ikeSA, h wire.Header, err error) {
 	d.respond(sa, h, wire.Payloads{wire.NewNotify(wire.AuthenticationFailed, nil)})
-	d.down(err)
+	d.fail(sa, err)
 }
 
 // responderAuth returns our identity, certificates and AUTH payload.
@@ -72,6 +73,11 @@ func (d *Daemon) responderAuth(sa *ikeSA) (wire.Payloads, error) {
 func (d *Daemon) answerAuth(sa *ikeSA, h wire.Header, out, req wire.Payloads, peer wire.Identity) {
 	ps := req
 	sa.established = true
+	prevVIPs := d.vips
+	if d.cfg.AuthLifetime > 0 {
+		// RFC 4478 §3: the initiator reauthenticates before this.
+		out = append(out, wire.NewAuthLifetime(uint32(max(1, d.cfg.AuthLifetime/time.Second))))
+	}
 	if !d.cfg.DisableMOBIKE && ps.Notify(wire.MOBIKESupported) != nil {
 		// RFC 4555 §3.2: in the response that carries the SA payload.
 		d.mobike = true
@@ -96,14 +102,22 @@ func (d *Daemon) answerAuth(sa *ikeSA, h wire.Header, out, req wire.Payloads, pe
 	if errNotify != nil {
 		// The IKE SA stands without a Child SA (§1.2); the initiator decides.
 		d.respond(sa, h, append(out, errNotify))
+		if sa == d.reauth {
+			d.reauthFailed(&NotifyError{Exchange: wire.IKEAuth, Type: errNotify.NotifyType})
+			return
+		}
 		d.established(sa, peer, &child{sa: &ChildSA{}})
 		return
 	}
 	out = append(out, answerSA(ch.number, wire.ProtocolESP, spiBytes(ch.c.inSPI), ch.c.prop),
 		&wire.TSi{Selectors: ch.c.remoteTS}, &wire.TSr{Selectors: ch.c.localTS})
 	d.respond(sa, h, out)
+	if sa == d.reauth {
+		d.reauthAccepted(sa, peer, ch.c, prevVIPs)
+		return
+	}
 	if err := d.activate(ch.c, nil); err != nil {
-		d.down(err)
+		d.fail(sa, err)
 		return
 	}
 	d.children = append(d.children, ch.c)

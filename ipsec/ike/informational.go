@@ -82,6 +82,7 @@ func (d *Daemon) childDeleted(c *child) {
 // just goes; the current one takes the connection down.
 func (d *Daemon) ikeDeleted(sa *ikeSA) {
 	if sa != d.sa {
+		d.supersede(sa)
 		d.dropOld(sa)
 		return
 	}

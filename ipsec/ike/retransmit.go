@@ -61,7 +61,7 @@ func (d *Daemon) prepare(sa *ikeSA, ex wire.ExchangeType, ps wire.Payloads, hand
 	h := sa.header(ex, sa.sendID, false)
 	pkts, err := sa.keys.seal(h, ps, d.fragSize(sa))
 	if err != nil {
-		d.down(err)
+		d.fail(sa, err)
 		return nil
 	}
 	return &request{exchange: ex, id: sa.sendID, pkts: pkts, handle: handle}
@@ -91,7 +91,7 @@ func (d *Daemon) transmit(sa *ikeSA, r *request) {
 			d.next(sa)
 			return
 		}
-		d.down(err)
+		d.fail(sa, err)
 		return
 	}
 	if r.sent > 0 {

@@ -55,6 +55,11 @@ type ikeSA struct {
 	rekey     *ikeRekey
 	peerRekey *ikeSA
 	deleting  bool
+	// superseded are the Child SAs that go with this SA once the peer
+	// deletes it after reauthenticating, and successor the one that then
+	// takes over their outbound traffic (responder side, reauth.go).
+	superseded []*child
+	successor  *child
 }
 
 // response is the last response sent, for retransmitted requests (§2.1).
@@ -143,6 +148,9 @@ func (sa *ikeSA) end() {
 func (d *Daemon) findSA(spii, spir uint64) *ikeSA {
 	if d.sa != nil && d.sa.spiI == spii && d.sa.spiR == spir {
 		return d.sa
+	}
+	if r := d.reauth; r != nil && r.spiI == spii && r.spiR == spir {
+		return r
 	}
 	for _, sa := range d.old {
 		if sa.spiI == spii && sa.spiR == spir {

@@ -43,7 +43,7 @@ func (d *Daemon) sendInit(sa *ikeSA, group suite.TransformID) {
 		}
 		ke, err := dh.Generate(group, d.rand)
 		if err != nil {
-			d.down(err)
+			d.fail(sa, err)
 			return
 		}
 		sa.ke = ke
@@ -65,7 +65,7 @@ func (d *Daemon) sendInit(sa *ikeSA, group suite.TransformID) {
 	h := sa.header(wire.IKESAInit, 0, false)
 	raw, err := encodePlain(h, ps)
 	if err != nil {
-		d.down(err)
+		d.fail(sa, err)
 		return
 	}
 	sa.initReq = raw
@@ -92,6 +92,9 @@ func (d *Daemon) encapESP() bool {
 // initResponse routes a cleartext IKE_SA_INIT response to our request.
 func (d *Daemon) initResponse(dg datagram, m *wire.Message) {
 	sa, h := d.sa, m.Header
+	if r := d.reauth; r != nil && h.SPIi == r.spiI {
+		sa = r
+	}
 	if sa == nil || !sa.initiator || sa.keys != nil || sa.pending == nil ||
 		sa.pending.exchange != wire.IKESAInit || h.SPIi != sa.spiI || h.MessageID != 0 {
 		return
@@ -107,7 +110,7 @@ func (d *Daemon) initAnswered(sa *ikeSA, offer *wire.SecurityAssociation, h wire
 	if c := ps.Notify(wire.Cookie); c != nil {
 		sa.initTries++
 		if sa.initTries > maxInitTries || len(c.Data) == 0 || len(c.Data) > 64 {
-			d.down(&NotifyError{Exchange: wire.IKESAInit, Type: wire.Cookie})
+			d.fail(sa, &NotifyError{Exchange: wire.IKESAInit, Type: wire.Cookie})
 			return
 		}
 		sa.cookie = bytes.Clone(c.Data)
@@ -118,7 +121,7 @@ func (d *Daemon) initAnswered(sa *ikeSA, offer *wire.SecurityAssociation, h wire
 		g, err := n.Group()
 		sa.initTries++
 		if err != nil || sa.initTries > maxInitTries || g == sa.ke.Group() || !slices.Contains(keMethods(d.cfg.IKEProposals), g) {
-			d.down(&NoProposalError{Offers: proposalsString(d.cfg.IKEProposals)})
+			d.fail(sa, &NoProposalError{Offers: proposalsString(d.cfg.IKEProposals)})
 			return
 		}
 		d.log.Info("ike: peer asks for another key exchange method", "group", suite.Transform{Type: suite.TypeKE, ID: g})
@@ -127,9 +130,9 @@ func (d *Daemon) initAnswered(sa *ikeSA, offer *wire.SecurityAssociation, h wire
 	}
 	if n := ps.ErrorNotify(); n != nil {
 		if n.NotifyType == wire.NoProposalChosen {
-			d.down(&NoProposalError{Offers: proposalsString(d.cfg.IKEProposals)})
+			d.fail(sa, &NoProposalError{Offers: proposalsString(d.cfg.IKEProposals)})
 		} else {
-			d.down(errorFromNotify(wire.IKESAInit, n, false))
+			d.fail(sa, errorFromNotify(wire.IKESAInit, n, false))
 		}
 		return
 	}
@@ -138,19 +141,19 @@ func (d *Daemon) initAnswered(sa *ikeSA, offer *wire.SecurityAssociation, h wire
 	nr, _ := wire.First[*wire.Nonce](ps)
 	c, ok := accepted(offer, saPayload)
 	if !ok || ke == nil || nr == nil || h.SPIr == 0 || c.one(suite.TypeKE).ID != sa.ke.Group() || ke.Group != sa.ke.Group() {
-		d.down(&NoProposalError{Offers: proposalsString(d.cfg.IKEProposals)})
+		d.fail(sa, &NoProposalError{Offers: proposalsString(d.cfg.IKEProposals)})
 		return
 	}
 	gir, err := sa.ke.SharedSecret(ke.Data)
 	if err != nil {
-		d.down(err)
+		d.fail(sa, err)
 		return
 	}
 	sa.ke.Zero()
 	sa.ke = nil
 	sa.spiR, sa.nr, sa.prop, sa.initRsp = h.SPIr, bytes.Clone(nr.Data), c, raw
 	if err := d.deriveInit(sa, gir); err != nil {
-		d.down(err)
+		d.fail(sa, err)
 		return
 	}
 	sa.sendID = 1

@@ -20,11 +20,21 @@ func (d *Daemon) initRequest(dg datagram, m *wire.Message) {
 	if !d.cfg.Responder || h.SPIr != 0 || h.MessageID != 0 || !h.IsInitiator() {
 		return
 	}
-	if sa := d.sa; sa != nil {
-		if sa.spiI == h.SPIi && bytes.Equal(sa.initReq, dg.b) && sa.lastResp != nil && sa.lastResp.id == 0 {
-			d.reply(sa.lastResp.pkts, dg)
+	reauth := false
+	if cur := d.sa; cur != nil {
+		for _, sa := range []*ikeSA{cur, d.reauth} {
+			if sa != nil && sa.spiI == h.SPIi && bytes.Equal(sa.initReq, dg.b) && sa.lastResp != nil && sa.lastResp.id == 0 {
+				d.reply(sa.lastResp.pkts, dg)
+				return
+			}
 		}
-		return // one connection: the first initiator keeps it
+		// One connection: the first initiator keeps it, and a new
+		// IKE_SA_INIT beside its established SA is a reauthentication
+		// (§2.8.3), which IKE_AUTH authenticates as the configured peer.
+		if !cur.established || cur.deleting || d.reauth != nil || dg.from.Addr() != d.remote.Addr() {
+			return
+		}
+		reauth = true
 	}
 	ps := m.Payloads
 	reply := func(n *wire.Notify) {
@@ -81,9 +91,11 @@ func (d *Daemon) initRequest(dg datagram, m *wire.Message) {
 	if err := d.deriveInit(sa, gir); err != nil {
 		return
 	}
-	d.remote, d.natt = dg.from, dg.natt
-	localNAT, remoteNAT, _ := natCheck(ps, sa.spiI, 0, d.localAddr(), dg.from)
-	d.localNAT, d.remoteNAT = localNAT, remoteNAT
+	if !reauth {
+		d.remote, d.natt = dg.from, dg.natt
+		localNAT, remoteNAT, _ := natCheck(ps, sa.spiI, 0, d.localAddr(), dg.from)
+		d.localNAT, d.remoteNAT = localNAT, remoteNAT
+	}
 	sa.fragOK = d.cfg.FragmentSize > 0 && ps.Notify(wire.IKEv2FragmentationSupported) != nil
 	if n := ps.Notify(wire.SignatureHashAlgorithms); n != nil {
 		sa.peerHashes, _ = n.HashAlgorithms()
@@ -109,9 +121,18 @@ func (d *Daemon) initRequest(dg datagram, m *wire.Message) {
 	sa.initRsp = raw
 	sa.lastResp = &response{id: 0, pkts: [][]byte{raw}}
 	sa.recvID = 1
-	d.sa = sa
-	d.log.Info("ike: IKE_SA_INIT answered", "proposal", c.String(), "from", dg.from)
+	d.log.Info("ike: IKE_SA_INIT answered", "proposal", c.String(), "from", dg.from, "reauth", reauth)
 	d.reply(sa.lastResp.pkts, dg)
+	if reauth {
+		d.reauth = sa
+		d.timers.halfOpen = d.after(d.cfg.Retransmit.delay(0)*8, func() {
+			if d.reauth == sa && !sa.established {
+				d.reauthFailed(&PeerUnreachableError{Exchange: wire.IKEAuth})
+			}
+		})
+		return
+	}
+	d.sa = sa
 	// A responder that never sees IKE_AUTH gives the half-open SA up.
 	d.timers.halfOpen = d.after(d.cfg.Retransmit.delay(0)*8, func() {
 		if d.sa == sa && !sa.established {

@@ -8,13 +8,13 @@ import (
 // connTimers are the connection-wide timers: liveness checks, NAT
 // keepalives, the IKE SA's rekey, and the half-open guard of a responder.
 type connTimers struct {
-	dpd, keepalive, ikeRekey, halfOpen Timer
-	lastSent                           time.Time
-	cookieSecret                       []byte
+	dpd, keepalive, ikeRekey, halfOpen, reauth Timer
+	lastSent                                   time.Time
+	cookieSecret                               []byte
 }
 
 func (t *connTimers) stop() {
-	for _, x := range []Timer{t.dpd, t.keepalive, t.ikeRekey, t.halfOpen} {
+	for _, x := range []Timer{t.dpd, t.keepalive, t.ikeRekey, t.halfOpen, t.reauth} {
 		if x != nil {
 			x.Stop()
 		}

@@ -1,0 +1,201 @@
+package ike
+
+import (
+	"net/netip"
+	"slices"
+	"time"
+
+	"github.com/espressovpn/espresso/ipsec/ike/wire"
+)
+
+// Reauthentication (RFC 7296 §2.8.3) replaces the IKE SA by one created
+// from scratch, with IKE_SA_INIT and IKE_AUTH, so that both ends check
+// their credentials again; a rekey keeps the old authentication. The new
+// SA is negotiated beside the current one on the same sockets (messages
+// find their SA by SPI), asks for the same traffic selectors and virtual
+// addresses, and only once its first Child SA is installed does outbound
+// traffic move to it and the old IKE SA get deleted with its Child SAs:
+// make-before-break, as strongSwan's make_before_break option does.
+
+// reauthMargin is how long before the deadline a reauthentication
+// starts: a tenth of the lifetime, at most a minute, leaving time for
+// retransmissions.
+func reauthMargin(life time.Duration) time.Duration { return min(life/10, time.Minute) }
+
+// authLifetime reads the peer's AUTH_LIFETIME (RFC 4478 §3), 0 without.
+func authLifetime(ps wire.Payloads) time.Duration {
+	n := ps.Notify(wire.AuthLifetime)
+	if n == nil {
+		return 0
+	}
+	s, err := n.Lifetime()
+	if err != nil {
+		return 0
+	}
+	return time.Duration(s) * time.Second
+}
+
+// scheduleReauth arms an initiator's reauthentication for the smaller of
+// Config.ReauthTime and the peer's lifetime, less the margin.
+func (d *Daemon) scheduleReauth(peerLifetime time.Duration) {
+	if d.timers.reauth != nil {
+		d.timers.reauth.Stop()
+		d.timers.reauth = nil
+	}
+	if d.cfg.Responder {
+		return
+	}
+	life := d.cfg.ReauthTime
+	if peerLifetime > 0 && (life <= 0 || peerLifetime < life) {
+		life = peerLifetime
+	}
+	if life <= 0 {
+		return
+	}
+	d.log.Info("ike: reauthentication scheduled", "in", life-reauthMargin(life))
+	d.timers.reauth = d.after(life-reauthMargin(life), d.startReauth)
+}
+
+// Reauthenticate starts a reauthentication now, as the lifetime would; a
+// responder leaves it to the initiator.
+func (d *Daemon) Reauthenticate() {
+	d.post(func() { d.startReauth() })
+}
+
+// startReauth begins the new IKE SA with IKE_SA_INIT (§1.2) while the
+// current one goes on carrying traffic.
+func (d *Daemon) startReauth() {
+	cur := d.sa
+	if d.cfg.Responder || cur == nil || !cur.established || cur.deleting || d.reauth != nil {
+		return
+	}
+	spi, err := randomSPI(d.rand, 8)
+	var ni []byte
+	if err == nil {
+		ni, err = randomNonce(d.rand)
+	}
+	if err != nil {
+		d.log.Warn("ike: reauthentication failed", "err", err)
+		d.emit(&ReauthFailed{Err: err})
+		return
+	}
+	d.log.Info("ike: reauthenticating")
+	sa := &ikeSA{spiI: spi, initiator: true, ni: ni}
+	d.reauth = sa
+	d.sendInit(sa, keMethods(d.cfg.IKEProposals)[0])
+}
+
+// fail ends the negotiation of sa with err: a reauthentication is given
+// up, leaving the current SA in place; anything else ends the connection.
+func (d *Daemon) fail(sa *ikeSA, err error) {
+	if sa != nil && sa == d.reauth {
+		d.reauthFailed(err)
+		return
+	}
+	d.down(err)
+}
+
+// reauthFailed abandons the reauthentication in progress. The current SA
+// stays until it expires or the peer deletes it.
+func (d *Daemon) reauthFailed(err error) {
+	sa := d.reauth
+	d.reauth = nil
+	sa.end()
+	d.log.Warn("ike: reauthentication failed", "err", err)
+	d.emit(&ReauthFailed{Err: err})
+}
+
+// outboundChild is the Child SA carrying our outbound traffic, nil if none.
+func (d *Daemon) outboundChild() *child {
+	for _, c := range d.children {
+		if c.outbound && c.installed {
+			return c
+		}
+	}
+	return nil
+}
+
+// reauthenticated completes an initiator's reauthentication: ch, already
+// carrying outbound traffic, is the connection's Child SA now; the old
+// ones keep their inbound direction for the retire delay, for what the
+// peer sent before it learnt of the switch, and the old IKE SA is deleted,
+// which deletes its Child SAs at the peer (§1.4.1).
+func (d *Daemon) reauthenticated(sa *ikeSA, peer wire.Identity, ch *child, prev []netip.Addr, peerLifetime time.Duration) {
+	old, oldChildren := d.sa, d.children
+	d.reauth, d.sa, d.children = nil, sa, []*child{ch}
+	sa.lastHeard = d.clock.Now()
+	d.peerKnows = d.localAddr().Addr()
+	for _, c := range oldChildren {
+		d.retire(c, true)
+	}
+	d.restartTimers()
+	d.scheduleReauth(peerLifetime)
+	d.deleteOldIKE(old)
+	d.emitReauthenticated(old, sa, peer, ch, prev)
+}
+
+// reauthAccepted completes a reauthentication as responder: sa is current,
+// and ch carries inbound traffic at once but outbound only when the
+// initiator deletes the old IKE SA, as only then is it sure to have ch's
+// inbound direction installed.
+func (d *Daemon) reauthAccepted(sa *ikeSA, peer wire.Identity, ch *child, prev []netip.Addr) {
+	if d.timers.halfOpen != nil {
+		d.timers.halfOpen.Stop()
+	}
+	old := d.sa
+	old.superseded, old.successor = slices.Clone(d.children), ch
+	d.children = append(d.children, ch)
+	d.reauth, d.sa = nil, sa
+	d.old = append(d.old, old)
+	sa.lastHeard = d.clock.Now()
+	d.restartTimers()
+	d.emitReauthenticated(old, sa, peer, ch, prev)
+}
+
+// supersede runs when the peer deletes an IKE SA it reauthenticated: its
+// successor Child SA takes the outbound traffic, and its own Child SAs
+// linger inbound for the retire delay.
+func (d *Daemon) supersede(sa *ikeSA) {
+	repl := sa.successor
+	var out *child
+	for _, c := range sa.superseded {
+		if c.outbound {
+			out = c
+		}
+	}
+	if repl != nil && repl.installed && !repl.outbound {
+		if err := d.activate(repl, out); err != nil {
+			d.log.Warn("ike: activating reauthenticated Child SA", "err", err)
+		}
+	}
+	for _, c := range sa.superseded {
+		if slices.Contains(d.children, c) {
+			d.retire(c, true)
+		}
+	}
+	sa.superseded, sa.successor = nil, nil
+}
+
+// restartTimers rearms the connection's timers for a new IKE SA.
+func (d *Daemon) restartTimers() {
+	for _, t := range []Timer{d.timers.dpd, d.timers.keepalive} {
+		if t != nil {
+			t.Stop()
+		}
+	}
+	d.startTimers()
+}
+
+// emitReauthenticated reports a completed reauthentication.
+func (d *Daemon) emitReauthenticated(old, sa *ikeSA, peer wire.Identity, ch *child, prev []netip.Addr) {
+	changed := !slices.Equal(prev, d.vips)
+	d.log.Info("ike: reauthenticated", "ike", sa.prop.String(), "esp", ch.prop.String(), "vips_changed", changed)
+	d.emit(&Reauthenticated{
+		IKEProposal: sa.prop.String(), ESPProposal: ch.prop.String(),
+		LocalID: formatIdentity(sa.localID), RemoteID: formatIdentity(peer),
+		VirtualIPs: d.vips, DNS: d.dns,
+		PreviousVirtualIPs: prev, VirtualIPsChanged: changed,
+		SPIi: sa.spiI, SPIr: sa.spiR, OldSPIi: old.spiI, OldSPIr: old.spiR,
+		Child: ch.info(),
+	})
+}
