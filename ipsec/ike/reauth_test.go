@@ -1,12 +1,16 @@
 package ike_test
 
 import (
+	"errors"
+	"net/netip"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/espressovpn/espresso/ipsec/ike"
+	"github.com/espressovpn/espresso/ipsec/ike/wire"
 )
 
 // TestReauthUnderTraffic has the gateway announce an AUTH_LIFETIME: the
@@ -79,4 +83,52 @@ func TestReauthUnderTraffic(t *testing.T) {
 	if d := next[*ike.Down](t, p.gw); d.Err != ike.ErrDeleted {
 		t.Fatalf("gateway down: %v", d.Err)
 	}
+}
+
+// TestReauthFailureKeepsSA drops the client's new IKE_SA_INIT: the
+// reauthentication is given up after its retransmissions and reported,
+// and the old IKE SA stays in use.
+func TestReauthFailureKeepsSA(t *testing.T) {
+	cli, gw := pskConfigs(t)
+	cli.Retransmit = ike.Retransmit{Timeout: time.Second, Base: 1, Tries: 2}
+	p := &pair{cliCfg: cli, gwCfg: gw}
+	p.start(t)
+	next[*ike.Established](t, p.cli)
+	next[*ike.Established](t, p.gw)
+	var dropped atomic.Int32
+	p.net.SetFilter(func(from, _ netip.AddrPort, b []byte) bool {
+		if from.Addr() == clientAddr && len(b) >= 4+wire.HeaderLen && wire.ExchangeType(b[4+18]) == wire.IKESAInit {
+			dropped.Add(1)
+			return false
+		}
+		return true
+	})
+	p.cli.d.Reauthenticate()
+	var failed *ike.ReauthFailed
+	for i := 0; i < 50 && failed == nil; i++ {
+		p.clock.Advance(time.Second)
+		select {
+		case e := <-p.cli.events:
+			switch e := e.(type) {
+			case *ike.ReauthFailed:
+				failed = e
+			case *ike.Down:
+				t.Fatalf("connection down: %v", e.Err)
+			case *ike.Reauthenticated:
+				t.Fatal("reauthenticated without IKE_SA_INIT")
+			}
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	if failed == nil {
+		t.Fatal("no ReauthFailed")
+	}
+	var unreachable *ike.PeerUnreachableError
+	if !errors.As(failed.Err, &unreachable) || dropped.Load() != 3 {
+		t.Fatalf("reauthentication failed with %v after %d requests, want unreachable after 3", failed.Err, dropped.Load())
+	}
+	// The old IKE SA still works: a Child SA rekey goes through it.
+	p.cli.d.RekeyChild()
+	next[*ike.ChildRekeyed](t, p.cli)
+	next[*ike.ChildRekeyed](t, p.gw)
 }
