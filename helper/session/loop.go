@@ -63,6 +63,10 @@ func (s *Session) handle(ev Event) {
 		s.childDown(ev)
 	case *Moved:
 		s.moved(ev)
+	case *Reauthenticated:
+		s.reauthenticated(ev)
+	case *ReauthFailed:
+		s.logf(api.LevelWarn, "reauthentication failed; the current SAs stay in use: %v", ev.Err)
 	case *ChildRekeyed:
 		s.mu.Lock()
 		s.info.ESPProposal = ev.ESPProposal

@@ -162,6 +162,18 @@ func forward(to func(session.Event), ev ike.Event) {
 		to(&session.ChildRekeyed{ESPProposal: ev.New.ESPProposal})
 	case *ike.Moved:
 		to(&session.Moved{Local: ev.Local, Remote: ev.Remote, NAT: ev.LocalNAT})
+	case *ike.Reauthenticated:
+		to(&session.Reauthenticated{
+			Established: session.Established{
+				IKEProposal: ev.IKEProposal, ESPProposal: ev.ESPProposal,
+				VirtualIPs: ev.VirtualIPs, DNS: ev.DNS,
+				Encap:   ev.Child.Encap,
+				LocalTS: ev.Child.LocalTS, RemoteTS: ev.Child.RemoteTS,
+			},
+			VirtualIPsChanged: ev.VirtualIPsChanged,
+		})
+	case *ike.ReauthFailed:
+		to(&session.ReauthFailed{Err: ev.Err})
 	case *ike.Down:
 		to(&session.Down{Err: classify(ev.Err)})
 	}
