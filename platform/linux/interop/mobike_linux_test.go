@@ -52,19 +52,7 @@ func parseGatewaySA(sas string) (gatewaySA, error) {
 // with the client's new address, and pings still flow through the tunnel
 // (RFC 4555 §3.5). strongSwan announces MOBIKE by default.
 func TestMOBIKE(t *testing.T) {
-	top := testnet.NewTopology(t, testnet.Options{})
-	gw := testnet.StartCharon(t, top.Gateway, testnet.CharonConfig{
-		Conns:   []testnet.Conn{gatewayConn("psk")},
-		Secrets: []testnet.Secret{{Kind: "ike", IDs: []string{gwID, cliID}, Secret: psk}},
-		DNS:     []string{testnet.DNSV4.String()},
-	})
-	keepLog(t, gw)
-	cfg := clientConfig(t)
-	cfg.PSK = []byte(psk)
-	c := startClient(t, top, cfg)
-	est := next[*ike.Established](t, c, 30*time.Second)
-	c.vip = est.VirtualIPs[0]
-	c.ping(t, 1)
+	top, gw, c, est := pskTunnel(t, gatewayConn("psk"))
 	before, err := parseGatewaySA(gw.ListSAs())
 	if err != nil {
 		t.Fatalf("%v:\n%s", err, gw.ListSAs())
@@ -113,21 +101,9 @@ func TestMOBIKE(t *testing.T) {
 // new client address; the client reports ErrMOBIKEUnsupported, for its
 // owner to connect again.
 func TestMOBIKEDisabledAtGateway(t *testing.T) {
-	top := testnet.NewTopology(t, testnet.Options{})
 	conn := gatewayConn("psk")
 	conn.Extra = append(conn.Extra, "mobike = no")
-	gw := testnet.StartCharon(t, top.Gateway, testnet.CharonConfig{
-		Conns:   []testnet.Conn{conn},
-		Secrets: []testnet.Secret{{Kind: "ike", IDs: []string{gwID, cliID}, Secret: psk}},
-		DNS:     []string{testnet.DNSV4.String()},
-	})
-	keepLog(t, gw)
-	cfg := clientConfig(t)
-	cfg.PSK = []byte(psk)
-	c := startClient(t, top, cfg)
-	est := next[*ike.Established](t, c, 30*time.Second)
-	c.vip = est.VirtualIPs[0]
-	c.ping(t, 1)
+	top, _, c, _ := pskTunnel(t, conn)
 	top.Client.MustRun("sysctl", "-qw", "net.ipv4.conf.eth0.promote_secondaries=1")
 	top.Client.MustRun("ip", "addr", "add", clientV4Moved.String()+"/24", "dev", "eth0")
 	top.Client.MustRun("ip", "addr", "del", testnet.ClientV4.String()+"/24", "dev", "eth0")

@@ -101,21 +101,9 @@ func (s *pingStream) stop() (sent, lost, longestGap int) {
 // virtual IP handed out it does not reauthenticate itself but waits for the
 // client. rand_time = 0 makes the advertised lifetime exactly 20s.
 func TestReauthentication(t *testing.T) {
-	top := testnet.NewTopology(t, testnet.Options{})
 	conn := gatewayConn("psk")
 	conn.Extra = append(conn.Extra, "reauth_time = 20s", "over_time = 10s", "rand_time = 0s")
-	gw := testnet.StartCharon(t, top.Gateway, testnet.CharonConfig{
-		Conns:   []testnet.Conn{conn},
-		Secrets: []testnet.Secret{{Kind: "ike", IDs: []string{gwID, cliID}, Secret: psk}},
-		DNS:     []string{testnet.DNSV4.String()},
-	})
-	keepLog(t, gw)
-	cfg := clientConfig(t)
-	cfg.PSK = []byte(psk)
-	c := startClient(t, top, cfg)
-	est := next[*ike.Established](t, c, 30*time.Second)
-	c.vip = est.VirtualIPs[0]
-	c.ping(t, 1)
+	_, gw, c, _ := pskTunnel(t, conn)
 	before, err := parseGatewaySA(gw.ListSAs())
 	if err != nil {
 		t.Fatalf("%v:\n%s", err, gw.ListSAs())

@@ -221,6 +221,27 @@ func exercise(t *testing.T, top *testnet.Topology, gw *testnet.Charon, cfg ike.C
 
 // keepLog saves the gateway's whole log when the test fails: the harness
 // shows only its tail.
+// pskTunnel starts a gateway with conn and the PSK, and a client whose
+// tunnel is up, with its virtual IP known and one ping answered through it;
+// est is the client's Established event.
+func pskTunnel(t *testing.T, conn testnet.Conn) (*testnet.Topology, *testnet.Charon, *client, *ike.Established) {
+	t.Helper()
+	top := testnet.NewTopology(t, testnet.Options{})
+	gw := testnet.StartCharon(t, top.Gateway, testnet.CharonConfig{
+		Conns:   []testnet.Conn{conn},
+		Secrets: []testnet.Secret{{Kind: "ike", IDs: []string{gwID, cliID}, Secret: psk}},
+		DNS:     []string{testnet.DNSV4.String()},
+	})
+	keepLog(t, gw)
+	cfg := clientConfig(t)
+	cfg.PSK = []byte(psk)
+	c := startClient(t, top, cfg)
+	est := next[*ike.Established](t, c, 30*time.Second)
+	c.vip = est.VirtualIPs[0]
+	c.ping(t, 1)
+	return top, gw, c, est
+}
+
 func keepLog(t *testing.T, gw *testnet.Charon) {
 	t.Cleanup(func() {
 		if t.Failed() {
