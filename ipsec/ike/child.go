@@ -42,6 +42,9 @@ type child struct {
 	outbound          bool
 	installed         bool
 	rekeyTimer        Timer
+	// seenIn and seenOut are the packet counts the liveness timer last
+	// read from the data path (silence.go).
+	seenIn, seenOut uint64
 	// ni and nr of the exchange that created it, for collisions.
 	ni, nr []byte
 	// replacement is the SA that takes over once this one is deleted.

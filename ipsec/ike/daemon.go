@@ -92,6 +92,8 @@ type Daemon struct {
 	requester *datagram
 	ended     bool
 	timers    connTimers
+	// esp is what the liveness timer learnt of the Child SAs' traffic.
+	esp espActivity
 }
 
 // datagram is one received IKE message.

@@ -41,6 +41,17 @@ type PeerMover interface {
 	MovePeer(sa *ChildSA) error
 }
 
+// TrafficCounter is an optional interface of a DataPath: the packets a
+// Child SA carried so far in each direction. The Daemon reads them when its
+// liveness timer runs, so that ESP from the peer counts as a sign of life
+// (RFC 7296 §1.4) and ESP of ours that gets no answer is noticed; the data
+// path only keeps counting as it does anyway.
+type TrafficCounter interface {
+	// Traffic returns the packets received and sent on sa; ok is false
+	// when the data path does not hold it.
+	Traffic(sa *ChildSA) (in, out uint64, ok bool)
+}
+
 // ChildSA is a Child SA as the data path needs it: both directions' SPIs,
 // algorithms and keys, the selectors, and where to send UDP-encapsulated
 // ESP. The keys are the Daemon's; the data path copies what it keeps (as

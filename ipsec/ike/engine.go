@@ -18,8 +18,9 @@ type EngineDataPath struct {
 }
 
 var (
-	_ DataPath  = EngineDataPath{}
-	_ PeerMover = EngineDataPath{}
+	_ DataPath       = EngineDataPath{}
+	_ PeerMover      = EngineDataPath{}
+	_ TrafficCounter = EngineDataPath{}
 )
 
 // encapOf is the engine's name for a Child SA's encapsulation.
@@ -58,6 +59,12 @@ func (e EngineDataPath) SetOutbound(sa *ChildSA, replaces uint32) error {
 // says, from the next packet on.
 func (e EngineDataPath) MovePeer(sa *ChildSA) error {
 	return e.Engine.MovePeer(sa.Inbound.SPI, sa.Remote, encapOf(sa))
+}
+
+// Traffic returns the pair's packet counters.
+func (e EngineDataPath) Traffic(sa *ChildSA) (in, out uint64, ok bool) {
+	i, o, ok := e.Engine.SACounters(sa.Inbound.SPI)
+	return i.Packets, o.Packets, ok
 }
 
 // Remove deletes the pair.

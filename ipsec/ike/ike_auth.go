@@ -172,6 +172,7 @@ func (d *Daemon) established(sa *ikeSA, peer wire.Identity, ch *child) {
 	sa.lastHeard = d.clock.Now()
 	d.peerKnows = d.localAddr().Addr()
 	d.startTimers()
+	d.learnMapping(sa)
 	d.log.Info("ike: established", "ike", sa.prop.String(), "esp", ch.prop.String(), "remote", d.remote)
 	d.emit(&Established{
 		IKEProposal: sa.prop.String(), ESPProposal: ch.prop.String(),

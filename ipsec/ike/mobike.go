@@ -207,15 +207,27 @@ func (d *Daemon) livenessNATD(sa *ikeSA) wire.Payloads {
 
 // livenessAnswered compares the peer's view of our address in the answer
 // to a liveness check with the one it had; a NAT that changed our mapping
-// calls for an address update (§3.8).
+// calls for an address update (§3.8). So does our ESP getting no answer
+// behind a NAT while IKE does: the mapping the peer sends ESP to may be
+// one it learnt before the NAT changed it, which an address update from
+// the mapping that works replaces. Without MOBIKE the check itself does
+// that (RFC 7296 §2.23).
 func (d *Daemon) livenessAnswered(sa *ikeSA, ps wire.Payloads) {
 	dst := natDestination(ps)
 	if dst == nil || !d.mobike {
 		return
 	}
-	if sa.natDst != nil && !bytes.Equal(sa.natDst, dst) && sa == d.sa {
-		d.log.Info("ike: the NAT changed our mapping, updating the SAs' addresses")
-		d.queueUpdate()
-	}
+	changed := sa.natDst != nil && !bytes.Equal(sa.natDst, dst)
+	stale := d.esp.unanswered && !d.esp.refreshed && d.localNAT
 	sa.natDst = dst
+	if sa != d.sa || (!changed && !stale) {
+		return
+	}
+	if changed {
+		d.log.Info("ike: the NAT changed our mapping, updating the SAs' addresses")
+	} else {
+		d.log.Info("ike: our ESP gets no answer while IKE does, updating the SAs' addresses")
+	}
+	d.esp.refreshed = true
+	d.queueUpdate()
 }

@@ -129,6 +129,7 @@ func (d *Daemon) reauthenticated(sa *ikeSA, peer wire.Identity, ch *child, prev 
 		d.retire(c, true)
 	}
 	d.restartTimers()
+	d.learnMapping(sa)
 	d.scheduleReauth(peerLifetime)
 	d.deleteOldIKE(old)
 	d.emitReauthenticated(old, sa, peer, ch, prev)

@@ -154,6 +154,7 @@ func (d *Daemon) switchIKE(old, nsa *ikeSA) {
 	old.rekey, old.peerRekey = nil, nil
 	d.sa = nsa
 	d.scheduleIKERekey()
+	d.learnMapping(nsa)
 	d.log.Info("ike: IKE SA rekeyed", "proposal", nsa.prop.String())
 	d.emit(&IKERekeyed{IKEProposal: nsa.prop.String()})
 }

@@ -37,8 +37,9 @@ func (d *Daemon) jittered(dur time.Duration) time.Duration {
 
 // startTimers arms the timers of an established connection.
 func (d *Daemon) startTimers() {
+	d.esp = espActivity{heard: d.clock.Now()}
 	if d.cfg.DPDDelay > 0 {
-		d.scheduleDPD(d.cfg.DPDDelay)
+		d.scheduleDPD(d.firstDPD())
 	}
 	if d.cfg.NATKeepalive > 0 && d.localNAT && d.natt {
 		d.scheduleKeepalive(d.cfg.NATKeepalive)
@@ -68,23 +69,11 @@ func (d *Daemon) scheduleChildRekey(c *child) {
 	}
 }
 
-// scheduleDPD checks liveness (RFC 7296 §1.4): when nothing came from the
-// peer for DPDDelay, an empty INFORMATIONAL request must be answered
-// within DPDTimeout (liveness.go).
+// scheduleDPD arms the liveness timer (RFC 7296 §1.4): when nothing came
+// from the peer for DPDDelay, an empty INFORMATIONAL request must be
+// answered within DPDTimeout (liveness.go, silence.go).
 func (d *Daemon) scheduleDPD(wait time.Duration) {
-	d.timers.dpd = d.after(wait, func() {
-		sa := d.sa
-		if sa == nil || !sa.established {
-			return
-		}
-		idle := d.clock.Now().Sub(sa.lastHeard)
-		if idle < d.cfg.DPDDelay {
-			d.scheduleDPD(d.cfg.DPDDelay - idle)
-			return
-		}
-		d.checkLiveness(sa)
-		d.scheduleDPD(d.cfg.DPDDelay)
-	})
+	d.timers.dpd = d.after(wait, d.livenessTick)
 }
 
 // keepalive is the NAT keepalive datagram: one 0xFF octet (RFC 3948 §2.3).
