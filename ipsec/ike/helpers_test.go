@@ -48,8 +48,12 @@ type pair struct {
 	// so that addresses can move (iketest.Network.Move); the network then
 	// waits rather than drops, as traffic tests count every packet.
 	engineOnNet bool
-	// gwPath, when set, is the gateway's data path (without an engine).
-	gwPath ike.DataPath
+	// gwPath, when set, is the gateway's data path (without an engine),
+	// cliPath the client's.
+	gwPath, cliPath ike.DataPath
+	// sysClock runs the daemons on ike.SystemClock, for tests inside a
+	// synctest bubble, instead of clock.
+	sysClock bool
 }
 
 // pskConfigs returns matching initiator and responder configurations.
@@ -80,7 +84,7 @@ func (p *pair) start(t testing.TB) {
 	if p.net == nil {
 		p.net = iketest.NewNetwork()
 	}
-	if p.clock == nil {
+	if p.clock == nil && !p.sysClock {
 		p.clock = iketest.NewClock()
 	}
 	var cu, gu engineSocket
@@ -100,15 +104,21 @@ func (p *pair) run(t testing.TB, cfg ike.Config, addr netip.Addr, udp engineSock
 	t.Helper()
 	pr := &peer{events: make(chan ike.Event, 64)}
 	socks := ike.Sockets{IKE: p.net.Listen(netip.AddrPortFrom(addr, 500))}
-	opt := ike.Options{Clock: p.clock, OnEvent: func(e ike.Event) { pr.events <- e }}
+	opt := ike.Options{OnEvent: func(e ike.Event) { pr.events <- e }}
+	if p.clock != nil {
+		opt.Clock = p.clock
+	}
 	if udp != nil {
 		pr.engine = newMemEngine(t, udp)
 		opt.DataPath = ike.EngineDataPath{Engine: pr.engine.e}
 		socks.NATT = ike.EngineNATT(pr.engine.e, netip.AddrPortFrom(addr, 4500))
 	} else {
 		socks.NATT = p.net.Listen(netip.AddrPortFrom(addr, 4500))
-		if addr == gatewayAddr && p.gwPath != nil {
+		switch {
+		case addr == gatewayAddr && p.gwPath != nil:
 			opt.DataPath = p.gwPath
+		case addr == clientAddr && p.cliPath != nil:
+			opt.DataPath = p.cliPath
 		}
 	}
 	d, err := ike.New(cfg, socks, opt)
