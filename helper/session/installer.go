@@ -91,6 +91,13 @@ func (e *engineInstaller) Remove(sa *ChildSA) error {
 	return err
 }
 
+// Traffic returns the packets sa carried each way so far, from the
+// counters the engine keeps per SA anyway.
+func (e *engineInstaller) Traffic(sa *ChildSA) (in, out uint64, ok bool) {
+	i, o, ok := e.eng.SACounters(sa.Inbound.SPI)
+	return i.Packets, o.Packets, ok
+}
+
 // retire adds the counts of the SA with inbound SPI spi to retired; the
 // caller holds mu. Packets the engine counts between this and the SA's
 // removal are not counted: a rekey retires an SA that carries nothing

@@ -104,11 +104,15 @@ type Plumbing struct {
 
 // DataPath is where the initiator installs Child SAs, make-before-break
 // (RFC 7296 §2.8): a rekeyed SA's inbound direction is added first, then
-// outbound traffic moves to it, and the old SA is removed last.
+// outbound traffic moves to it, and the old SA is removed last. Traffic
+// tells the packets an SA carried each way so far, which the initiator
+// reads now and then to base its liveness checks on inbound silence; ok
+// is false for an SA the data path does not hold.
 type DataPath interface {
 	AddInbound(sa *ChildSA) error
 	SetOutbound(sa *ChildSA, replaces uint32) error
 	Remove(sa *ChildSA) error
+	Traffic(sa *ChildSA) (in, out uint64, ok bool)
 }
 
 // ChildSA is one negotiated Child SA with its keys; the data path copies

@@ -131,6 +131,12 @@ func TestPerVIPDevices(t *testing.T) {
 		if c := s.Counters(); c.PacketsIn != 2 || c.PacketsOut != 2 {
 			t.Errorf("counters %+v, want two packets each way", c)
 		}
+		f.mu.Lock()
+		c := f.child
+		f.mu.Unlock()
+		if in, out, ok := f.io.DataPath.Traffic(c); !ok || in != 2 || out != 2 {
+			t.Errorf("the Child SA's traffic: %d in, %d out (held %v), want two packets each way", in, out, ok)
+		}
 
 		if err := s.Close(); err != nil {
 			t.Fatal(err)

@@ -118,8 +118,11 @@ func (n negotiation) RekeyChild() { n.d.RekeyChild() }
 // Close implements session.Negotiation.
 func (n negotiation) Close() error { return n.d.Close() }
 
-// dataPath hands the Daemon's Child SAs to the session.
+// dataPath hands the Daemon's Child SAs to the session, and the session's
+// traffic counters to the Daemon.
 type dataPath struct{ dp session.DataPath }
+
+var _ ike.TrafficCounter = dataPath{}
 
 func (p dataPath) AddInbound(sa *ike.ChildSA) error { return p.dp.AddInbound(child(sa)) }
 
@@ -128,6 +131,10 @@ func (p dataPath) SetOutbound(sa *ike.ChildSA, replaces uint32) error {
 }
 
 func (p dataPath) Remove(sa *ike.ChildSA) error { return p.dp.Remove(child(sa)) }
+
+func (p dataPath) Traffic(sa *ike.ChildSA) (in, out uint64, ok bool) {
+	return p.dp.Traffic(child(sa))
+}
 
 func child(sa *ike.ChildSA) *session.ChildSA {
 	return &session.ChildSA{
