@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/espressovpn/espresso/ipsec/ike"
@@ -84,59 +85,59 @@ func TestNATRebindingMovesESP(t *testing.T) {
 			name = "mobike"
 		}
 		t.Run(name, func(t *testing.T) {
-			cli, gw := pskConfigs(t)
-			cli.DisableMOBIKE = !mobike
-			// Only the client checks liveness: a check of the gateway's
-			// would stand in for the client's (RFC 7296 §1.4).
-			gw.DPDDelay = -1
-			rec := &moveRecorder{}
-			p := &pair{cliCfg: cli, gwCfg: gw, gwPath: rec}
-			p.net = iketestNetworkWithNAT()
-			p.start(t)
-			next[*ike.Established](t, p.cli)
-			ge := next[*ike.Established](t, p.gw)
-			if ge.Remote != natOutside4500 || ge.Child.Encap != true {
-				t.Fatalf("gateway sees the client at %v (encap %v), want %v", ge.Remote, ge.Child.Encap, natOutside4500)
-			}
-			// A first liveness check, before the NAT changes: the
-			// client learns the gateway's view of it on port 4500 from
-			// the answer, which must be on its way before the NAT
-			// changes.
-			var answers atomic.Int32
-			p.net.SetFilter(func(from, _ netip.AddrPort, b []byte) bool {
-				if from.Addr() == gatewayAddr && isInformationalResponse(b) {
-					answers.Add(1)
-				}
-				return true
-			})
-			p.clock.Advance(ike.DefaultDPDDelay + time.Second)
-			for deadline := time.Now().Add(10 * time.Second); answers.Load() == 0; time.Sleep(time.Millisecond) {
-				if time.Now().After(deadline) {
-					t.Fatal("the first liveness check was not answered")
-				}
-			}
-			if m := rec.moved(); len(m) != 0 {
-				t.Fatalf("ESP moved to %v before the NAT changed", m)
-			}
-			rebound := netip.AddrPortFrom(natOutside4500.Addr(), 45000)
-			p.net.SetNAT(netip.AddrPortFrom(clientAddr, 4500), rebound)
-			p.clock.Advance(ike.DefaultDPDDelay + time.Second)
-			deadline := time.Now().Add(5 * time.Second)
-			for time.Now().Before(deadline) {
-				if m := rec.moved(); len(m) > 0 {
-					if m[len(m)-1] != rebound {
-						t.Fatalf("ESP moved to %v, want %v", m, rebound)
-					}
-					if mobike {
-						if mv := next[*ike.Moved](t, p.gw); mv.Remote != rebound {
-							t.Fatalf("gateway moved to %v, want %v", mv.Remote, rebound)
-						}
-					}
-					return
-				}
-				time.Sleep(10 * time.Millisecond)
-			}
-			t.Fatal("the gateway did not move its Child SA to the client's new port")
+			synctest.Test(t, func(t *testing.T) { natRebinding(t, mobike) })
 		})
+	}
+}
+
+// natRebinding runs TestNATRebindingMovesESP inside a synctest bubble,
+// where the daemons' timers run on the bubble's clock.
+func natRebinding(t *testing.T, mobike bool) {
+	cli, gw := pskConfigs(t)
+	cli.DisableMOBIKE = !mobike
+	// Only the client checks liveness: a check of the gateway's would
+	// stand in for the client's (RFC 7296 §1.4).
+	gw.DPDDelay = -1
+	rec := &moveRecorder{}
+	p := &pair{cliCfg: cli, gwCfg: gw, gwPath: rec, sysClock: true}
+	p.net = iketestNetworkWithNAT()
+	p.start(t)
+	next[*ike.Established](t, p.cli)
+	ge := next[*ike.Established](t, p.gw)
+	if ge.Remote != natOutside4500 || ge.Child.Encap != true {
+		t.Fatalf("gateway sees the client at %v (encap %v), want %v", ge.Remote, ge.Child.Encap, natOutside4500)
+	}
+	// A first periodic liveness check, before the NAT changes, is
+	// answered; ESP stays where it is.
+	var answers atomic.Int32
+	p.net.SetFilter(func(from, _ netip.AddrPort, b []byte) bool {
+		if from.Addr() == gatewayAddr && isInformationalResponse(b) {
+			answers.Add(1)
+		}
+		return true
+	})
+	time.Sleep(ike.DefaultDPDDelay + time.Second)
+	synctest.Wait()
+	if answers.Load() == 0 {
+		t.Fatal("the first liveness check was not answered")
+	}
+	if m := rec.moved(); len(m) != 0 {
+		t.Fatalf("ESP moved to %v before the NAT changed", m)
+	}
+	rebound := netip.AddrPortFrom(natOutside4500.Addr(), 45000)
+	p.net.SetNAT(netip.AddrPortFrom(clientAddr, 4500), rebound)
+	time.Sleep(ike.DefaultDPDDelay + time.Second)
+	synctest.Wait()
+	m := rec.moved()
+	if len(m) == 0 {
+		t.Fatal("the gateway did not move its Child SA to the client's new port")
+	}
+	if m[len(m)-1] != rebound {
+		t.Fatalf("ESP moved to %v, want %v", m, rebound)
+	}
+	if mobike {
+		if mv := next[*ike.Moved](t, p.gw); mv.Remote != rebound {
+			t.Fatalf("gateway moved to %v, want %v", mv.Remote, rebound)
+		}
 	}
 }
