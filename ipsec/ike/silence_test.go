@@ -182,3 +182,25 @@ func TestUnansweredESPRefreshesMapping(t *testing.T) {
 		noDown(t, p.cli, "after the update")
 	})
 }
+
+// A rekeyed IKE SA's NAT detection hashes cover its new SPIs (RFC 7296
+// §2.23), so the client learns the mapping again right after the rekey:
+// a remap that follows is still seen as one.
+func TestNATRemapAfterIKERekey(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		n := iketestNetworkWithNAT()
+		p, _, rec, _ := silencePair(t, n, -1)
+		time.Sleep(5 * time.Second)
+		p.cli.d.RekeyIKE()
+		next[*ike.IKERekeyed](t, p.cli)
+		next[*ike.IKERekeyed](t, p.gw)
+		synctest.Wait()
+		rebound := netip.AddrPortFrom(natOutside4500.Addr(), 45000)
+		n.SetNAT(netip.AddrPortFrom(clientAddr, 4500), rebound)
+		time.Sleep(30*time.Second + 4*time.Second)
+		synctest.Wait()
+		if m := rec.moved(); len(m) != 1 || m[0] != rebound {
+			t.Fatalf("gateway's ESP moved to %v, want %v once", m, rebound)
+		}
+	})
+}
