@@ -29,7 +29,7 @@ DEB_PACKAGES := gcc pkg-config libgl1-mesa-dev xorg-dev \
 	strongswan-charon strongswan-swanctl libcharon-extra-plugins \
 	libstrongswan-standard-plugins libstrongswan-extra-plugins \
 	libcharon-extauth-plugins iperf3 iproute2 iputils-ping nftables \
-	tcpdump xvfb imagemagick procps
+	tcpdump xvfb imagemagick procps conntrack
 
 .PHONY: all deps build test gotest lint cross bench demo clean
 
