@@ -283,7 +283,7 @@ func TestDescribeAndBytesize(t *testing.T) {
 	st = api.ConnectionStatus{Name: "w", State: api.StateReconnecting, LastError: reason, ErrorCode: api.FailurePeerUnreachable,
 		Reconnect: &api.Reconnect{Attempt: 3, NextAt: &next, Reason: reason, ErrorCode: api.FailurePeerUnreachable}}
 	p := &api.Profile{Name: "w", Gateway: "vpn.example.com", Auth: api.AuthPSK}
-	if got := describe(st, p, now); got != "w: reconnecting: attempt 3 in 8s: no answer from vpn.example.com on UDP 500" {
+	if got := describe(st, p, now); got != "w: reconnecting: attempt 3 in 8s: nothing answers IKE at vpn.example.com:500" {
 		t.Errorf("describe, reconnecting = %q", got)
 	}
 	st.Reconnect.NextAt = nil

@@ -22,6 +22,8 @@ func TestCodeSentences(t *testing.T) {
 	}{
 		{api.FailureAuthLocal, psk, "The gateway rejected the pre-shared key", ActionEdit},
 		{api.FailureAuthLocal, cert, "The gateway did not accept the certificate of laptop.example.com", ActionEdit},
+		{api.FailureAuthIdentities, cert, "The gateway refused the authentication as laptop.example.com to the gateway identity gw.example.com", ActionEdit},
+		{api.FailureAuthIdentities, psk, "The gateway refused the authentication to the gateway identity 192.0.2.1", ActionEdit},
 		{api.FailureEAPRejected, eap, "The gateway rejected the password for alice", ActionEdit},
 		{api.FailureEAPRejected, tls, "The gateway did not accept the certificate of laptop.example.com", ActionEdit},
 		{api.FailureEAPRejected, nil, "The gateway rejected the password", ActionEdit},
@@ -31,8 +33,8 @@ func TestCodeSentences(t *testing.T) {
 		{api.FailureNoProposal, eap, "The gateway accepts none of the algorithms this profile proposes", ActionEdit},
 		{api.FailureTSUnacceptable, eap, "The gateway refused the networks this profile asks to reach", ActionEdit},
 		{api.FailureConfigRefused, eap, "The gateway gave this computer no address in the VPN", ActionNone},
-		{api.FailurePeerUnreachable, eap, "No answer from vpn.example.com on UDP 500", ActionNone},
-		{api.FailurePeerUnreachable, psk, "No answer from 192.0.2.1 on UDP 4500", ActionNone},
+		{api.FailurePeerUnreachable, eap, "Nothing answers IKE at vpn.example.com:500", ActionNone},
+		{api.FailurePeerUnreachable, psk, "Nothing answers IKE at 192.0.2.1:4500", ActionNone},
 		{api.FailureTimeout, eap, "vpn.example.com did not finish setting up the connection in time", ActionNone},
 		{api.FailureDNS, eap, "The name vpn.example.com could not be found", ActionEdit},
 		{api.FailureCertUntrusted, eap, "The gateway's certificate is not signed by the CA in this profile", ActionEdit},
@@ -106,7 +108,7 @@ func TestStatusSentence(t *testing.T) {
 	next := time.Date(2026, 3, 4, 10, 0, 8, 0, time.UTC)
 	rec := api.ConnectionStatus{State: api.StateReconnecting, LastError: "ike: no answer to INFORMATIONAL after 5 transmissions", ErrorCode: api.FailurePeerUnreachable,
 		Reconnect: &api.Reconnect{Attempt: 3, NextAt: &next, Reason: "ike: no answer to INFORMATIONAL after 5 transmissions", ErrorCode: api.FailurePeerUnreachable}}
-	if s := Status(rec, p); s.Problem != "No answer from vpn.example.com on UDP 500" {
+	if s := Status(rec, p); s.Problem != "Nothing answers IKE at vpn.example.com:500" {
 		t.Errorf("reconnecting: %q", s.Problem)
 	}
 	// A connect_failed error carries the code too.

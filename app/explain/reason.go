@@ -85,12 +85,17 @@ const (
 	ReasonPasswordTimeout
 	// ReasonPasswordCancelled: the user cancelled the password prompt.
 	ReasonPasswordCancelled
+	// ReasonAuthIdentities: the gateway answered AUTHENTICATION_FAILED to
+	// a request that named the gateway's identity: that identity, ours or
+	// the credentials may be wrong.
+	ReasonAuthIdentities
 )
 
 // codes maps the helper's failure codes to reasons. FailureInternal is
 // absent on purpose: its text may still say more (Classify).
 var codes = map[api.FailureCode]Reason{
 	api.FailureAuthLocal:        ReasonAuthFailed,
+	api.FailureAuthIdentities:   ReasonAuthIdentities,
 	api.FailureAuthGateway:      ReasonGatewayAuth,
 	api.FailureEAPRejected:      ReasonEAPRejected,
 	api.FailureEAPMethod:        ReasonEAPMethod,
@@ -156,6 +161,7 @@ var rules = []struct {
 	{ReasonTSUnacceptable, []string{"ts_unacceptable", "traffic selectors unacceptable"}},
 	{ReasonNoVirtualIP, []string{"internal_address_failure", "no virtual ip", "no internal address"}},
 	{ReasonNameNotFound, []string{"no such host", "could not resolve", "cannot resolve", "name resolution", "lookup "}},
+	{ReasonAuthIdentities, []string{"(authentication_failed) as idi"}},
 	{ReasonAuthFailed, []string{"authentication_failed", "authentication failed", "auth failed", "eap_failure",
 		"eap failure", "wrong password", "bad password", "invalid password", "password rejected"}},
 	{ReasonTimeout, []string{"did not complete the negotiation in time"}},

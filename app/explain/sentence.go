@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"strconv"
 	"strings"
 
 	"github.com/espressovpn/espresso/helper/api"
@@ -84,6 +86,8 @@ func sentence(r Reason, text string, p *api.Profile) Sentence {
 	switch r {
 	case ReasonAuthFailed:
 		return authFailed(p)
+	case ReasonAuthIdentities:
+		return identitiesRejected(text, p)
 	case ReasonEAPRejected:
 		return eapRejected(p)
 	case ReasonGatewayAuth:
@@ -118,7 +122,7 @@ func sentence(r Reason, text string, p *api.Profile) Sentence {
 		return Sentence{"The gateway accepts none of the algorithms this profile proposes",
 			"Clear the proposals under Edit to offer the defaults, or ask your administrator which ones the gateway accepts.", ActionEdit}
 	case ReasonUnreachable:
-		return Sentence{fmt.Sprintf("No answer from %s on UDP %d", host, port),
+		return Sentence{fmt.Sprintf("Nothing answers IKE at %s", net.JoinHostPort(host, strconv.Itoa(int(port)))),
 			"Check your Internet connection and the gateway address; a firewall may block UDP ports 500 and 4500.", ActionNone}
 	case ReasonTimeout:
 		return Sentence{fmt.Sprintf("%s did not finish setting up the connection in time", host),

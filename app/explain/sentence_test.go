@@ -3,10 +3,12 @@ package explain
 import (
 	"context"
 	"fmt"
+	"strings"
 	"syscall"
 	"testing"
 
 	"github.com/espressovpn/espresso/helper/api"
+	"github.com/espressovpn/espresso/ipsec/ike"
 )
 
 func TestFailureSentences(t *testing.T) {
@@ -26,8 +28,8 @@ func TestFailureSentences(t *testing.T) {
 		{"authentication failed: gateway certificate not trusted", eap, "The gateway's certificate is not signed by the CA in this profile", ActionEdit},
 		{"x509: certificate signed by unknown authority", cert, "The gateway's certificate is not signed by a CA this profile trusts", ActionEdit},
 		{"received NO_PROPOSAL_CHOSEN", eap, "The gateway accepts none of the algorithms this profile proposes", ActionEdit},
-		{"no response from 192.0.2.1 after 5 retransmits", eap, "No answer from vpn.example.com on UDP 500", ActionNone},
-		{"IKE_SA_INIT timed out", psk, "No answer from 192.0.2.1 on UDP 4500", ActionNone},
+		{"no response from 192.0.2.1 after 5 retransmits", eap, "Nothing answers IKE at vpn.example.com:500", ActionNone},
+		{"IKE_SA_INIT timed out", psk, "Nothing answers IKE at 192.0.2.1:4500", ActionNone},
 		{"lookup vpn.example.com: no such host", eap, "The name vpn.example.com could not be found", ActionEdit},
 		{"TS_UNACCEPTABLE", eap, "The gateway refused the networks this profile asks to reach", ActionEdit},
 		{"INTERNAL_ADDRESS_FAILURE", eap, "The gateway gave this computer no address in the VPN", ActionNone},
@@ -86,8 +88,50 @@ func TestFieldLabel(t *testing.T) {
 }
 
 func TestSentenceString(t *testing.T) {
-	s := Sentence{Problem: "No answer from vpn.example.com on UDP 500", Next: "Check the network."}
-	if got := s.String(); got != "No answer from vpn.example.com on UDP 500. Check the network." {
+	s := Sentence{Problem: "Nothing answers IKE at vpn.example.com:500", Next: "Check the network."}
+	if got := s.String(); got != "Nothing answers IKE at vpn.example.com:500. Check the network." {
 		t.Errorf("String = %q", got)
+	}
+}
+
+// An AUTHENTICATION_FAILED answered to a request that named the gateway's
+// identity quotes the identities the helper says were sent, over the
+// profile's (whose local_id may be empty: the address or certificate
+// subject was sent), and names the credential of the profile's method.
+func TestIdentitiesRejectedSentence(t *testing.T) {
+	const text = `IKE: ike: the gateway refused our authentication (AUTHENTICATION_FAILED) as IDi "C=CH, O=strongSwan, CN=client \"x\"" for IDr "moon.example.test"`
+	tests := []struct {
+		p             *api.Profile
+		text, problem string
+		next          string
+	}{
+		{&api.Profile{Gateway: "192.0.2.1", Auth: api.AuthPSK, RemoteID: "vpn.example.test"}, text,
+			`The gateway refused the authentication as C=CH, O=strongSwan, CN=client "x" to the gateway identity moon.example.test`, "the pre-shared key"},
+		{&api.Profile{Gateway: "192.0.2.1", Auth: api.AuthCert, LocalID: "laptop.example.test"}, "AUTHENTICATION_FAILED",
+			"The gateway refused the authentication as laptop.example.test to the gateway identity 192.0.2.1", "your certificate"},
+		{&api.Profile{Gateway: "vpn.example.test", Auth: api.AuthEAPMSCHAPv2}, "",
+			"The gateway refused the authentication to the gateway identity vpn.example.test", "the user name and password"},
+		{nil, "", "The gateway refused the authentication", "the pre-shared key or certificate"},
+	}
+	for _, tc := range tests {
+		s := ForCode(api.FailureAuthIdentities, tc.text, tc.p)
+		if s.Problem != tc.problem || s.Action != ActionEdit {
+			t.Errorf("ForCode(%q) = %q (action %d), want %q", tc.text, s.Problem, s.Action, tc.problem)
+		}
+		if !strings.Contains(s.Next, "gateway identity (remote_id)") || !strings.Contains(s.Next, "your identity") || !strings.Contains(s.Next, tc.next) {
+			t.Errorf("ForCode(%q).Next = %q, want the identities and %q to check", tc.text, s.Next, tc.next)
+		}
+	}
+	// A helper that sends no code: the daemon's words still decide.
+	if r := Classify(text); r != ReasonAuthIdentities {
+		t.Errorf("Classify(%q) = %v", text, r)
+	}
+}
+
+// The identities are read from the IKE daemon's own words.
+func TestSentIdentitiesFromDaemon(t *testing.T) {
+	err := fmt.Errorf("IKE: %w", &ike.IdentitiesRejectedError{Local: `CN=a "b"`, Remote: "gw.example.test"})
+	if idi, idr := sentIdentities(err.Error()); idi != `CN=a "b"` || idr != "gw.example.test" {
+		t.Errorf("sentIdentities(%q) = %q, %q", err, idi, idr)
 	}
 }

@@ -184,7 +184,7 @@ func (d *details) Value(row string) string {
 }
 
 // reconnectText says where a reconnection stands and why it is needed:
-// "Attempt 3 in 8s: No answer from vpn.example.com on UDP 500". The
+// "Attempt 3 in 8s: Nothing answers IKE at vpn.example.com:500". The
 // wait counts down with the details' refresh.
 func reconnectText(c api.ConnectionStatus, p *api.Profile, now time.Time) string {
 	why := ""

@@ -88,7 +88,7 @@ func TestFailuresRenderedAsSentences(t *testing.T) {
 		// Helpers older than the codes: the words decide.
 		{"office", "", "received AUTHENTICATION_FAILED notify", "The gateway rejected the password for alice", "Edit profile"},
 		{"office", "", "gateway certificate not trusted: not signed by CA", "The gateway's certificate is not signed by the CA in this profile", "Edit profile"},
-		{"office", "", "no response after 5 retransmits", "No answer from 203.0.113.5 on UDP 500", ""},
+		{"office", "", "no response after 5 retransmits", "Nothing answers IKE at 203.0.113.5:500", ""},
 		{"work", "", "AUTHENTICATION_FAILED", "The gateway rejected the pre-shared key", "Edit profile"},
 		{"work", "", "received NO_PROPOSAL_CHOSEN", "The gateway accepts none of the algorithms this profile proposes", "Edit profile"},
 		{"work", "", "lookup vpn.example.com: no such host", "The name vpn.example.com could not be found", "Edit profile"},
@@ -99,7 +99,7 @@ func TestFailuresRenderedAsSentences(t *testing.T) {
 			"The gateway rejected the password for alice", "Edit profile"},
 		{"office", api.FailureCertUntrusted, "ike: peer certificate refused: certificate not trusted: x509: unknown authority",
 			"The gateway's certificate is not signed by the CA in this profile", "Edit profile"},
-		{"office", api.FailurePeerUnreachable, "ike: no answer to IKE_SA_INIT after 5 transmissions", "No answer from 203.0.113.5 on UDP 500", ""},
+		{"office", api.FailurePeerUnreachable, "ike: no answer to IKE_SA_INIT after 5 transmissions", "Nothing answers IKE at 203.0.113.5:500", ""},
 		{"work", api.FailureAuthLocal, "ike: the peer rejected our authentication: AUTHENTICATION_FAILED", "The gateway rejected the pre-shared key", "Edit profile"},
 		{"work", api.FailureAuthGateway, "ike: the peer's authentication failed: a pre-shared key mismatch",
 			"The gateway does not use the same pre-shared key as this profile", "Edit profile"},
@@ -294,19 +294,19 @@ func TestReconnectProgressShown(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.until("reconnecting", func() bool { return h.shownState() == "Reconnecting…" })
-	if got := d.Value(rowReconnect); got != "Attempt 3 in 8s: No answer from vpn.example.com on UDP 500" {
+	if got := d.Value(rowReconnect); got != "Attempt 3 in 8s: Nothing answers IKE at vpn.example.com:500" {
 		t.Errorf("details = %q", got)
 	}
-	if got := strings.Join(h.tray.labels(), "|"); got != "Disconnect work (reconnecting, attempt 3)|No answer from vpn.example.com on UDP 500||Show Espresso|Quit" {
+	if got := strings.Join(h.tray.labels(), "|"); got != "Disconnect work (reconnecting, attempt 3)|Nothing answers IKE at vpn.example.com:500||Show Espresso|Quit" {
 		t.Errorf("tray menu = %q", got)
 	}
-	if it := h.tray.item("No answer from vpn.example.com on UDP 500"); it == nil || !it.Disabled {
+	if it := h.tray.item("Nothing answers IKE at vpn.example.com:500"); it == nil || !it.Disabled {
 		t.Error("the reason in the tray menu can be clicked")
 	}
 	if h.tray.icon != icons.TrayConnecting {
 		t.Errorf("tray icon = %s", h.tray.icon.Name())
 	}
-	if n := h.app.lastNote(); n.Title != "Reconnecting work" || !strings.HasPrefix(n.Content, "No answer from vpn.example.com on UDP 500.") {
+	if n := h.app.lastNote(); n.Title != "Reconnecting work" || !strings.HasPrefix(n.Content, "Nothing answers IKE at vpn.example.com:500.") {
 		t.Errorf("notification = %+v", n)
 	}
 
@@ -316,7 +316,7 @@ func TestReconnectProgressShown(t *testing.T) {
 	h.advance(3 * time.Second)
 	h.tick()
 	h.until("countdown", func() bool {
-		return d.Value(rowReconnect) == "Attempt 3 in 5s: No answer from vpn.example.com on UDP 500"
+		return d.Value(rowReconnect) == "Attempt 3 in 5s: Nothing answers IKE at vpn.example.com:500"
 	})
 	if h.tray.menus != menus {
 		t.Error("the countdown rebuilt the tray menu")
@@ -327,7 +327,7 @@ func TestReconnectProgressShown(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.until("attempt 4", func() bool { return h.tray.item("Disconnect work (reconnecting, attempt 4)") != nil })
-	if got := d.Value(rowReconnect); got != "Attempt 4 under way: No answer from vpn.example.com on UDP 500" {
+	if got := d.Value(rowReconnect); got != "Attempt 4 under way: Nothing answers IKE at vpn.example.com:500" {
 		t.Errorf("details while dialing = %q", got)
 	}
 	later := h.clock().Add(20 * time.Second)
@@ -348,7 +348,7 @@ func TestReconnectProgressShown(t *testing.T) {
 	if n := h.app.lastNote(); n.Title != "Connection work lost" {
 		t.Errorf("notification = %+v", n)
 	}
-	if d.Value(rowReconnect) != "" || h.tray.item("No answer from vpn.example.com on UDP 500") != nil {
+	if d.Value(rowReconnect) != "" || h.tray.item("Nothing answers IKE at vpn.example.com:500") != nil {
 		t.Error("the reconnection's progress outlived it")
 	}
 }

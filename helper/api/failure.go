@@ -16,6 +16,12 @@ const (
 	// (AUTHENTICATION_FAILED): a wrong pre-shared key, or a client
 	// certificate it does not accept.
 	FailureAuthLocal FailureCode = "auth_failed_local"
+	// FailureAuthIdentities: the gateway answered AUTHENTICATION_FAILED
+	// to a request that named the gateway identity it should have (the
+	// profile's remote_id): it may know no configuration for that identity
+	// or ours, or refuse the key or certificate; the notify does not say
+	// which. The reason in words quotes both identities sent.
+	FailureAuthIdentities FailureCode = "auth_failed_identities"
 	// FailureAuthGateway: the gateway's own authentication did not verify:
 	// its AUTH payload does not match the pre-shared key or its
 	// certificate's key, or it failed to prove itself inside EAP.

@@ -92,6 +92,10 @@ func Classify(err error) api.FailureCode {
 		return api.FailureEAPMethod
 	case errors.Is(err, eap.ErrAuthenticatorUnproven):
 		return api.FailureAuthGateway
+	// AUTHENTICATION_FAILED from the gateway to a request that named the
+	// gateway's identity: its identity, ours or our credentials.
+	case errors.Is(err, ike.ErrIdentitiesRejected):
+		return api.FailureAuthIdentities
 	// AUTHENTICATION_FAILED from the gateway, or its AUTH failing ours.
 	case errors.As(err, &authErr):
 		if authErr.Local {

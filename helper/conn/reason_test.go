@@ -55,6 +55,7 @@ func TestClassify(t *testing.T) {
 	}{
 		{"nil", nil, ""},
 		{"gateway refused our PSK", &ike.AuthError{Local: true, Reason: "AUTHENTICATION_FAILED"}, api.FailureAuthLocal},
+		{"gateway refused our identities", fmt.Errorf("ike auth: %w", &ike.IdentitiesRejectedError{Local: "client@example.test", Remote: "gw.example.test"}), api.FailureAuthIdentities},
 		{"bare AUTHENTICATION_FAILED notify", &ike.NotifyError{Exchange: wire.CreateChildSA, Type: wire.AuthenticationFailed}, api.FailureAuthLocal},
 		{"gateway's PSK MAC wrong", &ike.AuthError{Reason: "a pre-shared key mismatch", Err: auth.ErrAuthFailed}, api.FailureAuthGateway},
 		{"wrong EAP password", &ike.EAPError{Method: eap.TypeMSCHAPv2, Err: &mschapv2.FailureError{Code: mschapv2.ErrorAuthenticationFailed}}, api.FailureEAPRejected},

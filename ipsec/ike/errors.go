@@ -43,6 +43,10 @@ var (
 	// wrong user name or password or a client certificate it does not
 	// accept. See *EAPError; it also matches ErrAuthFailed.
 	ErrCredentialsRejected = errors.New("ike: the gateway rejected our credentials")
+	// ErrIdentitiesRejected: the gateway answered AUTHENTICATION_FAILED to
+	// an IKE_AUTH request that named the identity we want it to have
+	// (IDr). See *IdentitiesRejectedError; it also matches ErrAuthFailed.
+	ErrIdentitiesRejected = errors.New("ike: the gateway rejected our identities or credentials")
 )
 
 // AuthError reports a failed authentication. Local is true when the peer
@@ -70,6 +74,27 @@ func (e *AuthError) Is(target error) bool { return target == ErrAuthFailed }
 // Unwrap returns the underlying failure, so that errors.Is also reaches
 // the auth and eap packages' sentinels.
 func (e *AuthError) Unwrap() error { return e.Err }
+
+// IdentitiesRejectedError reports AUTHENTICATION_FAILED in answer to an
+// IKE_AUTH request that carried IDr. A responder picks its configuration
+// by the identities of the request (RFC 7296 §3.5: IDr names which of its
+// identities the initiator wants to talk to), and answers a pair it has no
+// configuration for with the same notify as a wrong key or an untrusted
+// certificate (§2.21.2 gives no finer reason), so the gateway's identity is
+// as likely a cause as our credentials. Local and Remote are the IDi and
+// IDr we sent, as strongSwan writes identities.
+type IdentitiesRejectedError struct {
+	Local, Remote string
+}
+
+func (e *IdentitiesRejectedError) Error() string {
+	return fmt.Sprintf("ike: the gateway refused our authentication (AUTHENTICATION_FAILED) as IDi %q for IDr %q", e.Local, e.Remote)
+}
+
+// Is makes errors.Is match ErrIdentitiesRejected and ErrAuthFailed.
+func (e *IdentitiesRejectedError) Is(target error) bool {
+	return target == ErrIdentitiesRejected || target == ErrAuthFailed
+}
 
 // NoProposalError reports that no proposal was acceptable; Child tells
 // whether it was the Child SA's (ESP) proposals rather than the IKE SA's.

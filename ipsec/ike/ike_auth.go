@@ -84,7 +84,7 @@ func (d *Daemon) authAnswered(sa *ikeSA, co *childOffer, ps wire.Payloads) {
 	idr, _ := wire.First[*wire.IDr](ps)
 	if idr == nil {
 		if n := ps.ErrorNotify(); n != nil {
-			d.fail(sa, errorFromNotify(wire.IKEAuth, n, false))
+			d.fail(sa, d.authRefused(sa, n))
 		} else {
 			d.fail(sa, &AuthError{Reason: "IKE_AUTH response without identity"})
 		}
@@ -101,6 +101,17 @@ func (d *Daemon) authAnswered(sa *ikeSA, co *childOffer, ps wire.Payloads) {
 		return
 	}
 	d.completeAuth(sa, co, ps, idr.Identity)
+}
+
+// authRefused explains an error notify in the first IKE_AUTH response.
+// AUTHENTICATION_FAILED to a request that named the gateway's identity
+// may mean that identity is wrong as much as our key, so the error quotes
+// both identities we sent (IdentitiesRejectedError).
+func (d *Daemon) authRefused(sa *ikeSA, n *wire.Notify) error {
+	if n.NotifyType == wire.AuthenticationFailed && d.cfg.RemoteID.IDType != 0 {
+		return &IdentitiesRejectedError{Local: formatIdentity(sa.localID), Remote: formatIdentity(d.cfg.RemoteID)}
+	}
+	return errorFromNotify(wire.IKEAuth, n, false)
 }
 
 // completeAuth takes the first Child SA and the configuration from the

@@ -96,12 +96,27 @@ func TestFailures(t *testing.T) {
 		gw.PSK = []byte("a-different-secret-entirely")
 		p := &pair{cliCfg: cli, gwCfg: gw}
 		p.start(t)
-		var ae *ike.AuthError
-		if err := next[*ike.Down](t, p.cli).Err; !errors.As(err, &ae) || !ae.Local {
+		// We sent IDr, so the refusal may as well be about the
+		// gateway's identity as about the key: both identities are named.
+		var ir *ike.IdentitiesRejectedError
+		if err := next[*ike.Down](t, p.cli).Err; !errors.As(err, &ir) || !errors.Is(err, ike.ErrAuthFailed) ||
+			!errors.Is(err, ike.ErrIdentitiesRejected) || ir.Local != "client@example.test" || ir.Remote != "gw.example.test" {
 			t.Fatalf("client: %v", err)
 		}
+		var ae *ike.AuthError
 		if err := next[*ike.Down](t, p.gw).Err; !errors.As(err, &ae) || ae.Local {
 			t.Fatalf("gateway: %v", err)
+		}
+	})
+	t.Run("psk mismatch without IDr", func(t *testing.T) {
+		cli, gw := pskConfigs(t)
+		cli.RemoteID = wire.Identity{}
+		gw.PSK = []byte("a-different-secret-entirely")
+		p := &pair{cliCfg: cli, gwCfg: gw}
+		p.start(t)
+		var ae *ike.AuthError
+		if err := next[*ike.Down](t, p.cli).Err; !errors.As(err, &ae) || !ae.Local || errors.Is(err, ike.ErrIdentitiesRejected) {
+			t.Fatalf("client: %v", err)
 		}
 	})
 	t.Run("no ike proposal", func(t *testing.T) {
