@@ -63,7 +63,13 @@ const (
 	// The full retransmission series above lasts about 165 s, far longer
 	// than a user waits for a dead tunnel to come back; strongSwan's own
 	// clients give up on a liveness check much sooner.
-	DefaultDPDTimeout     = 30 * time.Second
+	DefaultDPDTimeout = 30 * time.Second
+	// DefaultSetupTimeout bounds each unanswered request that sets up an
+	// IKE SA, for the same reason: a user waiting for a connection is
+	// told that nothing answers long before the 165 s of the full series.
+	// It is half the helper's wait for a connection, so that IKE_SA_INIT
+	// and IKE_AUTH both fit in it.
+	DefaultSetupTimeout   = 30 * time.Second
 	DefaultNATKeepalive   = 20 * time.Second
 	DefaultIKERekeyTime   = 4 * time.Hour
 	DefaultChildRekeyTime = time.Hour
@@ -173,6 +179,13 @@ type Config struct {
 	// as the check and gets the same limit. 0 means DefaultDPDTimeout;
 	// negative leaves checks the whole Retransmit series.
 	DPDTimeout time.Duration
+	// SetupTimeout is how long each request that sets up an IKE SA
+	// (IKE_SA_INIT, IKE_AUTH, also of a reauthentication) may go
+	// unanswered before the peer is given up with ErrPeerUnreachable: it
+	// is retransmitted on the Retransmit back-off, the last wait cut short
+	// at the limit. 0 means DefaultSetupTimeout; negative leaves these
+	// requests the whole Retransmit series.
+	SetupTimeout time.Duration
 	// NATKeepalive is the interval of NAT keepalives (RFC 3948 §2.3) while
 	// we are behind a NAT.
 	NATKeepalive time.Duration
@@ -213,6 +226,7 @@ func (c Config) withDefaults() Config {
 	c.Remote = netip.AddrPortFrom(c.Remote.Addr().Unmap(), c.Remote.Port())
 	defaultDur(&c.DPDDelay, DefaultDPDDelay)
 	defaultDur(&c.DPDTimeout, DefaultDPDTimeout)
+	defaultDur(&c.SetupTimeout, DefaultSetupTimeout)
 	defaultDur(&c.NATKeepalive, DefaultNATKeepalive)
 	defaultDur(&c.IKERekeyTime, DefaultIKERekeyTime)
 	defaultDur(&c.ChildRekeyTime, DefaultChildRekeyTime)

@@ -3,6 +3,7 @@ package ike
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 
 	"github.com/espressovpn/espresso/ipsec/ike/auth"
 	"github.com/espressovpn/espresso/ipsec/ike/eap"
@@ -121,9 +122,21 @@ func (e *NoProposalError) Is(target error) bool { return target == ErrNoProposal
 type PeerUnreachableError struct {
 	Exchange wire.ExchangeType
 	Tries    int
+	// Peer is the address and port the request went to.
+	Peer netip.AddrPort
+	// Unreachable is how many of the transmissions an ICMP destination
+	// unreachable came back for (Daemon.Unreachable).
+	Unreachable int
 }
 
 func (e *PeerUnreachableError) Error() string {
+	if e.Unreachable > 0 {
+		return fmt.Sprintf("ike: nothing answers IKE at %v: %d of %d transmissions of %v answered with ICMP unreachable",
+			e.Peer, e.Unreachable, e.Tries, e.Exchange)
+	}
+	if e.Peer.IsValid() {
+		return fmt.Sprintf("ike: no answer from %v to %v after %d transmissions", e.Peer, e.Exchange, e.Tries)
+	}
 	return fmt.Sprintf("ike: no answer to %v after %d transmissions", e.Exchange, e.Tries)
 }
 

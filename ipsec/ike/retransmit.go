@@ -25,6 +25,9 @@ type request struct {
 	// failed, when set, replaces the default of giving up the connection
 	// after the last retransmission.
 	failed func(err error)
+	// unreachable counts the transmissions an ICMP unreachable came back
+	// for, and unreachableTry is the last of them (unreachable.go).
+	unreachable, unreachableTry int
 }
 
 // whenIdle runs f now if the SA has no request in flight, else once the
@@ -67,8 +70,13 @@ func (d *Daemon) prepare(sa *ikeSA, ex wire.ExchangeType, ps wire.Payloads, hand
 	return &request{exchange: ex, id: sa.sendID, pkts: pkts, handle: handle}
 }
 
-// start sends a prepared request and arms its retransmission.
+// start sends a prepared request and arms its retransmission. A request
+// that sets up an IKE SA gets the setup limit (Config.SetupTimeout).
 func (d *Daemon) start(sa *ikeSA, r *request) *request {
+	if !sa.established && (r.exchange == wire.IKESAInit || r.exchange == wire.IKEAuth) &&
+		d.cfg.SetupTimeout > 0 && r.deadline.IsZero() {
+		r.deadline = d.clock.Now().Add(d.cfg.SetupTimeout)
+	}
 	sa.pending = r
 	sa.sendID = r.id + 1
 	d.transmit(sa, r)
@@ -84,14 +92,7 @@ func (d *Daemon) transmit(sa *ikeSA, r *request) {
 	rt := d.cfg.Retransmit
 	now := d.clock.Now()
 	if r.sent > rt.Tries || (!r.deadline.IsZero() && !now.Before(r.deadline)) {
-		sa.pending = nil
-		err := &PeerUnreachableError{Exchange: r.exchange, Tries: r.sent}
-		if r.failed != nil {
-			r.failed(err)
-			d.next(sa)
-			return
-		}
-		d.fail(sa, err)
+		d.giveUp(sa, r)
 		return
 	}
 	if r.sent > 0 {
@@ -101,6 +102,21 @@ func (d *Daemon) transmit(sa *ikeSA, r *request) {
 	wait := rt.delay(r.sent)
 	r.sent++
 	d.arm(sa, r, now, wait)
+}
+
+// giveUp ends r unanswered: the peer is unreachable.
+func (d *Daemon) giveUp(sa *ikeSA, r *request) {
+	if r.timer != nil {
+		r.timer.Stop()
+	}
+	sa.pending = nil
+	err := &PeerUnreachableError{Exchange: r.exchange, Tries: r.sent, Peer: d.remote, Unreachable: r.unreachable}
+	if r.failed != nil {
+		r.failed(err)
+		d.next(sa)
+		return
+	}
+	d.fail(sa, err)
 }
 
 // arm schedules r's next transmission wait from now, or at its deadline

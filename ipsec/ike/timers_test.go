@@ -58,6 +58,7 @@ func (r *recorder) waitFor(t *testing.T, n int) {
 // back-off times of RFC 7296 §2.1 (4 s · 1.8^n) and the peer is then given up.
 func TestRetransmission(t *testing.T) {
 	cli, _ := pskConfigs(t)
+	cli.SetupTimeout = -1
 	clock := iketest.NewClock()
 	n := iketest.NewNetwork()
 	rec := &recorder{clock: clock}

@@ -1,0 +1,105 @@
+package ike_test
+
+import (
+	"errors"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/espressovpn/espresso/ipsec/ike"
+	"github.com/espressovpn/espresso/ipsec/ike/iketest"
+	"github.com/espressovpn/espresso/ipsec/ike/wire"
+)
+
+// silentStart runs a client whose gateway never answers and records its
+// IKE_SA_INIT transmissions.
+func silentStart(t *testing.T, cfg func(*ike.Config)) (*pair, *recorder) {
+	t.Helper()
+	cli, _ := pskConfigs(t)
+	if cfg != nil {
+		cfg(&cli)
+	}
+	clock := iketest.NewClock()
+	n := iketest.NewNetwork()
+	rec := &recorder{clock: clock}
+	n.SetFilter(rec.filter(clientAddr, wire.IKESAInit, nil))
+	p := &pair{net: n, clock: clock}
+	p.cli = p.run(t, cli, clientAddr, nil)
+	rec.waitFor(t, 1)
+	return p, rec
+}
+
+// TestSetupTimeout: an IKE_SA_INIT nobody answers is retransmitted on the
+// usual back-off and given up at the setup limit, 30 s by default, well
+// within the helper's 60 s wait for a connection, so that the user learns
+// the gateway is unreachable rather than that time ran out.
+func TestSetupTimeout(t *testing.T) {
+	p, rec := silentStart(t, nil)
+	start := p.clock.Now()
+	for i, d := range []time.Duration{4 * time.Second, 7200 * time.Millisecond, 12960 * time.Millisecond} {
+		p.clock.Advance(d)
+		rec.waitFor(t, i+2)
+	}
+	p.clock.Advance(start.Add(ike.DefaultSetupTimeout).Sub(p.clock.Now()) - time.Millisecond)
+	noDown(t, p.cli, "before the setup limit")
+	p.clock.Advance(time.Millisecond)
+	var pu *ike.PeerUnreachableError
+	if err := next[*ike.Down](t, p.cli).Err; !errors.As(err, &pu) || pu.Exchange != wire.IKESAInit || pu.Tries != 4 ||
+		pu.Peer != netip.AddrPortFrom(gatewayAddr, 500) || pu.Unreachable != 0 {
+		t.Fatalf("down: %v, want the peer unreachable after 4 transmissions", err)
+	}
+	sameOffsets(t, rec.offsets(), []time.Duration{0, 4 * time.Second, 11200 * time.Millisecond, 24160 * time.Millisecond})
+}
+
+// TestUnreachableEndsSetup: an ICMP unreachable from the gateway's
+// address:port brings the next IKE_SA_INIT forward to a second later, and
+// the third transmission that bounces gives the gateway up, about 2 s
+// after the first. Unreachables for another destination, or a second one
+// for the same transmission, count for nothing.
+func TestUnreachableEndsSetup(t *testing.T) {
+	p, rec := silentStart(t, nil)
+	gw := netip.AddrPortFrom(gatewayAddr, 500)
+	d := p.cli.d
+	d.Unreachable(netip.AddrPortFrom(gatewayAddr, 4500))
+	d.Unreachable(netip.AddrPortFrom(clientAddr, 500))
+	p.clock.Advance(time.Second)
+	noDown(t, p.cli, "after unreachables for other destinations")
+	if rec.count() != 1 {
+		t.Fatalf("%d transmissions after unreachables for other destinations, want 1", rec.count())
+	}
+	d.Unreachable(gw)
+	p.clock.Advance(time.Second - time.Millisecond)
+	if rec.count() != 1 {
+		t.Fatalf("retransmitted %v after the unreachable", time.Second-time.Millisecond)
+	}
+	p.clock.Advance(time.Millisecond)
+	rec.waitFor(t, 2)
+	// A burst for one transmission counts once.
+	d.Unreachable(gw)
+	d.Unreachable(gw)
+	d.Unreachable(netip.AddrPortFrom(netip.AddrFrom16(gatewayAddr.As16()), 500))
+	noDown(t, p.cli, "after a burst of unreachables for one transmission")
+	p.clock.Advance(time.Second)
+	rec.waitFor(t, 3)
+	d.Unreachable(gw)
+	var pu *ike.PeerUnreachableError
+	if err := next[*ike.Down](t, p.cli).Err; !errors.As(err, &pu) || pu.Unreachable != 3 || pu.Tries != 3 || pu.Peer != gw ||
+		!errors.Is(err, ike.ErrPeerUnreachable) {
+		t.Fatalf("down: %v, want the peer unreachable after 3 bounced transmissions", err)
+	}
+	sameOffsets(t, rec.offsets(), []time.Duration{0, 2 * time.Second, 3 * time.Second})
+}
+
+// TestUnreachableIgnoredWhenEstablished: once the IKE SA stands, an ICMP
+// message, which anyone can forge, changes nothing (RFC 7296 §2.4); only
+// the liveness checks decide.
+func TestUnreachableIgnoredWhenEstablished(t *testing.T) {
+	cli, gw := pskConfigs(t)
+	p := &pair{cliCfg: cli, gwCfg: gw}
+	p.start(t)
+	ce := next[*ike.Established](t, p.cli)
+	for range 5 {
+		p.cli.d.Unreachable(ce.Remote)
+	}
+	noDown(t, p.cli, "after unreachables on an established SA")
+}
