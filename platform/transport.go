@@ -43,6 +43,12 @@ type UDPConfig struct {
 	// FwMark, when non-zero, is set as SO_MARK so that the policy rule of
 	// an allow_peer_ts connection lets the packets out (Linux only).
 	FwMark uint32
+	// ReportUnreachable makes ReadBatch return an *UnreachableError for
+	// each ICMP destination unreachable that answers a datagram sent on
+	// the socket. Linux reads them from the socket's error queue
+	// (IP_RECVERR); the BSDs tell only connected sockets, so there nothing
+	// is reported and a caller relies on its own timeouts.
+	ReportUnreachable bool
 }
 
 // RawESPConfig describes a raw socket for IP protocol 50.

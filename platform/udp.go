@@ -28,7 +28,18 @@ type udpTransport struct {
 	w      dgram.Messages
 	waddrs []net.UDPAddr
 	wips   [][16]byte
+
+	// recverr is set when the socket queues ICMP errors
+	// (UDPConfig.ReportUnreachable); bounced holds those read from the
+	// queue and not yet returned by ReadBatch.
+	recverr bool
+	bmu     sync.Mutex
+	bounced []UnreachableError
 }
+
+// maxBounced bounds the ICMP errors kept for ReadBatch, and how many one
+// drain of the error queue reads: a flood of ICMP costs drops, not memory.
+const maxBounced = 16
 
 // ListenUDP opens the UDP socket cfg describes. Implementations of Network
 // use it for ListenUDP; it is portable, batching where the OS can.
@@ -67,6 +78,15 @@ func ListenUDP(cfg UDPConfig) (Transport, error) {
 	if is4 {
 		t.local = netip.AddrPortFrom(t.local.Addr().Unmap(), t.local.Port())
 	}
+	if cfg.ReportUnreachable {
+		rc, err := conn.SyscallConn()
+		if err == nil {
+			err = dgram.EnableRecvErr(rc, is4)
+		}
+		// Where the OS cannot tell (the BSDs), the socket works the same
+		// without the reports.
+		t.recverr = err == nil
+	}
 	return t, nil
 }
 
@@ -85,7 +105,12 @@ func (t *udpTransport) ReadBatch(msgs []Datagram) (int, error) {
 		t.r.Msgs[i].N = 0
 		t.r.Msgs[i].Addr = nil
 	}
+	if u := t.popBounced(); u != nil {
+		return 0, u
+	}
 	got, err := t.batch.ReadBatch(t.r.Msgs[:n], 0)
+	// recvmmsg reports -1 when it failed before any datagram.
+	got = max(got, 0)
 	for i := range got {
 		m := &t.r.Msgs[i]
 		msgs[i].Buf = msgs[i].Buf[:m.N]
@@ -97,9 +122,58 @@ func (t *udpTransport) ReadBatch(msgs []Datagram) (int, error) {
 	}
 	t.r.Release(n)
 	if err != nil && got == 0 {
+		if t.recverr && dgram.IsICMPErrno(err) {
+			// The errno only says an ICMP error is queued; the queue
+			// says for which destination.
+			t.drainBounced()
+			if u := t.popBounced(); u != nil {
+				return 0, u
+			}
+		}
 		return 0, err
 	}
 	return got, nil
+}
+
+// drainBounced moves the destination unreachables of the socket's error
+// queue to bounced; the queue's other errors (packet too big, time
+// exceeded) are dropped.
+func (t *udpTransport) drainBounced() {
+	rc, err := t.conn.SyscallConn()
+	if err != nil {
+		return
+	}
+	_ = dgram.DrainErrQueue(rc, maxBounced, func(dest netip.AddrPort, e dgram.ExtendedErr) {
+		var kind UnreachableKind
+		switch e.Unreachable() {
+		case dgram.PortUnreachable:
+			kind = PortUnreachable
+		case dgram.HostUnreachable:
+			kind = HostUnreachable
+		default:
+			return
+		}
+		t.bmu.Lock()
+		defer t.bmu.Unlock()
+		if len(t.bounced) < maxBounced {
+			t.bounced = append(t.bounced, UnreachableError{Dest: dest, From: e.Offender.Unmap(), Kind: kind})
+		}
+	})
+}
+
+// popBounced returns the oldest ICMP error not yet returned, nil if none.
+func (t *udpTransport) popBounced() *UnreachableError {
+	if !t.recverr {
+		return nil
+	}
+	t.bmu.Lock()
+	defer t.bmu.Unlock()
+	if len(t.bounced) == 0 {
+		return nil
+	}
+	u := t.bounced[0]
+	t.bounced = append(t.bounced[:0], t.bounced[1:]...)
+	return &u
 }
 
 // errWrongFamily refuses a destination the socket's address family cannot
@@ -132,9 +206,27 @@ func (t *udpTransport) WriteBatch(msgs []Datagram) (int, error) {
 	return t.write(msgs)
 }
 
-// write sends msgs, whose destinations the socket can all address.
+// write sends msgs, whose destinations the socket can all address. A
+// queued ICMP error fails the next write once with its errno although
+// nothing is wrong with this one: the error is moved to bounced, for
+// ReadBatch to report, and the rest of msgs sent again.
 func (t *udpTransport) write(msgs []Datagram) (int, error) {
-	sent, err := t.w.Write(t.batch, len(msgs), func(j, i int) {
+	sent, err := t.writeOnce(msgs)
+	if err != nil && t.recverr && dgram.IsICMPErrno(err) {
+		t.drainBounced()
+		var more int
+		more, err = t.writeOnce(msgs[sent:])
+		sent += more
+	}
+	if err != nil {
+		return sent, fmt.Errorf("udp write to %s: %w", msgs[min(sent, len(msgs)-1)].Addr, err)
+	}
+	return sent, nil
+}
+
+// writeOnce sends msgs with sendmmsg.
+func (t *udpTransport) writeOnce(msgs []Datagram) (int, error) {
+	return t.w.Write(t.batch, len(msgs), func(j, i int) {
 		d := &msgs[i]
 		t.w.SetBuf(j, d.Buf)
 		ua := &t.waddrs[j]
@@ -147,8 +239,4 @@ func (t *udpTransport) write(msgs []Datagram) (int, error) {
 		ua.Zone = a.Zone()
 		t.w.Msgs[j].Addr = ua
 	})
-	if err != nil {
-		return sent, fmt.Errorf("udp write to %s: %w", msgs[min(sent, len(msgs)-1)].Addr, err)
-	}
-	return sent, nil
 }

@@ -145,7 +145,12 @@ func (s *Session) open(ctx context.Context) error {
 		s.local = src
 	}
 	udp := platform.UDPConfig{Addr: netip.AddrPortFrom(unspec, 0), FwMark: st.fwmark}
-	if s.ikeT, err = s.d.net.ListenUDP(udp); err != nil {
+	// Only the IKE socket reports ICMP errors: it carries IKE_SA_INIT,
+	// where an unreachable gateway shows; ESP on the NAT-T socket has no
+	// use for them.
+	ike := udp
+	ike.ReportUnreachable = true
+	if s.ikeT, err = s.d.net.ListenUDP(ike); err != nil {
 		return conn.WithCode(api.FailureSystemConfig, fmt.Errorf("IKE socket: %w", err))
 	}
 	if s.nattT, err = s.d.net.ListenUDP(udp); err != nil {

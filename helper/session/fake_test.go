@@ -32,6 +32,7 @@ type testNet struct {
 	*fake.Network
 	mu      sync.Mutex
 	udp     []*fake.Transport
+	udpCfgs []platform.UDPConfig
 	raw     []*fake.Transport
 	tunnels []platform.Tunnel
 }
@@ -47,6 +48,7 @@ func (n *testNet) ListenUDP(cfg platform.UDPConfig) (platform.Transport, error) 
 	if err == nil {
 		n.mu.Lock()
 		n.udp = append(n.udp, t.(*fake.Transport))
+		n.udpCfgs = append(n.udpCfgs, cfg)
 		n.mu.Unlock()
 	}
 	return t, err
@@ -108,7 +110,8 @@ func newFakeNegotiator(script func(*fakeNegotiation)) *fakeNegotiator {
 }
 
 func (f *fakeNegotiator) Start(p Params, io Plumbing) (Negotiation, error) {
-	n := &fakeNegotiation{p: p, io: io, delivered: make(chan delivery, 8), closed: make(chan struct{})}
+	n := &fakeNegotiation{p: p, io: io, delivered: make(chan delivery, 8), unreachable: make(chan netip.AddrPort, 8),
+		closed: make(chan struct{})}
 	f.started <- n
 	if f.script != nil {
 		n.wg.Add(1)
@@ -143,9 +146,11 @@ type fakeNegotiation struct {
 	p         Params
 	io        Plumbing
 	delivered chan delivery
-	closed    chan struct{}
-	once      sync.Once
-	wg        sync.WaitGroup
+	// unreachable gets the destinations of the ICMP errors handed over.
+	unreachable chan netip.AddrPort
+	closed      chan struct{}
+	once        sync.Once
+	wg          sync.WaitGroup
 
 	mu       sync.Mutex
 	child    *ChildSA
@@ -158,6 +163,13 @@ type fakeNegotiation struct {
 func (n *fakeNegotiation) Deliver(b []byte, from netip.AddrPort, natt bool) {
 	select {
 	case n.delivered <- delivery{string(b), from, natt}:
+	default:
+	}
+}
+
+func (n *fakeNegotiation) Unreachable(dest netip.AddrPort) {
+	select {
+	case n.unreachable <- dest:
 	default:
 	}
 }

@@ -18,6 +18,7 @@ const ikeReadBatch = 4
 func (s *Session) negotiate() error {
 	p := s.st.params
 	p.Remote, p.LocalAddr = s.peer, s.local
+	p.SetupTimeout = s.d.opts.Timeout / 2
 	if s.rawT == nil {
 		p.RawESP = false
 	}
@@ -68,6 +69,16 @@ func (s *Session) deliver(b []byte, from netip.AddrPort, natt bool) {
 	}
 }
 
+// unreachable hands an ICMP error for the IKE socket to the negotiation.
+func (s *Session) unreachable(dest netip.AddrPort) {
+	s.mu.Lock()
+	neg := s.neg
+	s.mu.Unlock()
+	if neg != nil {
+		neg.Unreachable(dest)
+	}
+}
+
 // readIKE reads the port-500 socket until it is closed. (The NAT-T socket
 // is the engine's: it hands the IKE messages it finds there to deliver.)
 func (s *Session) readIKE() {
@@ -93,6 +104,11 @@ func (s *Session) readIKE() {
 			}
 			if errors.Is(err, platform.ErrClosed) || errors.Is(err, net.ErrClosed) {
 				return
+			}
+			var ue *platform.UnreachableError
+			if errors.As(err, &ue) {
+				s.unreachable(ue.Dest)
+				continue
 			}
 			// A transient error (an ICMP error queued on the socket)
 			// must not spin.

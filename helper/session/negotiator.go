@@ -28,6 +28,10 @@ type Negotiation interface {
 	// marker (RFC 3948 §2.2) has been removed. b is only valid during the
 	// call.
 	Deliver(b []byte, from netip.AddrPort, natt bool)
+	// Unreachable hands over an ICMP destination unreachable that came
+	// back for a datagram sent to dest on the IKE socket
+	// (platform.UnreachableError): unauthenticated, a hint at most.
+	Unreachable(dest netip.AddrPort)
 	// RekeyChild rekeys the Child SAs now, as when an SA's sequence
 	// numbers are nearly used up (RFC 4303 §3.3.3).
 	RekeyChild()
@@ -85,6 +89,12 @@ type Params struct {
 	// implementation's default (30 s for ikev2), negative the full
 	// retransmission series.
 	DPDTimeout time.Duration
+	// SetupTimeout is how long each request that sets up the IKE SA
+	// (IKE_SA_INIT, IKE_AUTH) may go unanswered before the gateway is
+	// given up as unreachable. The session sets half its wait for a
+	// negotiation, so that an unanswered gateway is reported as
+	// unreachable rather than as a negotiation out of time.
+	SetupTimeout time.Duration
 }
 
 // Plumbing is what the session lends the initiator.

@@ -163,6 +163,39 @@ func TestIKEDelivery(t *testing.T) {
 	}
 }
 
+// TestIKEUnreachable: only the IKE socket asks for ICMP errors, and one
+// it reports reaches the negotiation with the destination that bounced;
+// the negotiation may give up each setup request in half the session's
+// wait, so that an unanswered gateway is reported as unreachable.
+func TestIKEUnreachable(t *testing.T) {
+	n := newTestNet()
+	neg := newFakeNegotiator(func(f *fakeNegotiation) { f.establish(t, []netip.Prefix{lanV4}) })
+	if _, err := dial(t, n, neg, pskProfile()); err != nil {
+		t.Fatal(err)
+	}
+	f := neg.next(t)
+	// dial's Dialer waits 5 s for a negotiation.
+	if f.p.SetupTimeout != 5*time.Second/2 {
+		t.Errorf("SetupTimeout %v, want half the Dialer's wait", f.p.SetupTimeout)
+	}
+	n.mu.Lock()
+	ike, cfgs := n.udp[0], n.udpCfgs
+	n.mu.Unlock()
+	if len(cfgs) != 2 || !cfgs[0].ReportUnreachable || cfgs[1].ReportUnreachable {
+		t.Errorf("UDP sockets %+v, want ICMP reports on the IKE socket alone", cfgs)
+	}
+	gw := netip.AddrPortFrom(gwAddr, 500)
+	ike.Bounce(platform.UnreachableError{Dest: gw, Kind: platform.PortUnreachable})
+	if got := recv(t, f.unreachable, "the ICMP error"); got != gw {
+		t.Errorf("unreachable for %v, want %v", got, gw)
+	}
+	// The socket goes on carrying IKE.
+	ike.Deliver(platform.Datagram{Buf: []byte("sa_init"), Addr: gw})
+	if d := recv(t, f.delivered, "IKE after the ICMP error"); d.b != "sa_init" {
+		t.Errorf("delivered %+v", d)
+	}
+}
+
 // TestDialFailureLeavesNothing: a refused authentication fails the Dial
 // with a permanent error, and everything opened on the way is closed.
 func TestDialFailureLeavesNothing(t *testing.T) {

@@ -269,6 +269,11 @@ func (d *Daemon) read(t platform.Transport, natt bool) {
 			if errors.Is(err, platform.ErrClosed) || isClosed(err) {
 				return
 			}
+			var ue *platform.UnreachableError
+			if errors.As(err, &ue) {
+				d.Unreachable(ue.Dest)
+				continue
+			}
 			d.log.Debug("ike: read", "err", err)
 			time.Sleep(10 * time.Millisecond) // a transient error must not spin
 			continue

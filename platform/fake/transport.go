@@ -14,6 +14,7 @@ type Transport struct {
 	local   netip.AddrPort
 	in      chan platform.Datagram
 	out     chan platform.Datagram
+	bounced chan platform.UnreachableError
 	done    chan struct{}
 	closeMu sync.Once
 
@@ -26,10 +27,11 @@ var _ platform.Transport = (*Transport)(nil)
 // NewTransport returns an open transport bound to local.
 func NewTransport(local netip.AddrPort) *Transport {
 	return &Transport{
-		local: local,
-		in:    make(chan platform.Datagram, queueLen),
-		out:   make(chan platform.Datagram, queueLen),
-		done:  make(chan struct{}),
+		local:   local,
+		in:      make(chan platform.Datagram, queueLen),
+		out:     make(chan platform.Datagram, queueLen),
+		bounced: make(chan platform.UnreachableError, queueLen),
+		done:    make(chan struct{}),
 	}
 }
 
@@ -60,6 +62,20 @@ func (t *Transport) Deliver(d platform.Datagram) bool {
 	}
 }
 
+// Bounce makes ReadBatch return u, as when an ICMP destination
+// unreachable came back for a datagram sent to u.Dest; false if closed or
+// the queue is full.
+func (t *Transport) Bounce(u platform.UnreachableError) bool {
+	select {
+	case <-t.done:
+		return false
+	case t.bounced <- u:
+		return true
+	default:
+		return false
+	}
+}
+
 // Sent returns the channel of datagrams written while not connected to a
 // peer. Writes beyond its capacity are dropped.
 func (t *Transport) Sent() <-chan platform.Datagram { return t.out }
@@ -70,6 +86,8 @@ func (t *Transport) ReadBatch(msgs []platform.Datagram) (int, error) {
 	select {
 	case <-t.done:
 		return 0, platform.ErrClosed
+	case u := <-t.bounced:
+		return 0, &u
 	case d = <-t.in:
 	}
 	n := 0

@@ -64,6 +64,7 @@ func config(p session.Params) (ike.Config, error) {
 		RawESP:       p.RawESP,
 		DPDDelay:     p.DPD,
 		DPDTimeout:   p.DPDTimeout,
+		SetupTimeout: p.SetupTimeout,
 		NATKeepalive: p.NATKeepalive,
 	}
 	switch p.Auth {
@@ -111,6 +112,9 @@ func (n negotiation) Deliver(b []byte, from netip.AddrPort, natt bool) {
 	}
 	n.d.Deliver(b, from, natt)
 }
+
+// Unreachable implements session.Negotiation.
+func (n negotiation) Unreachable(dest netip.AddrPort) { n.d.Unreachable(dest) }
 
 // RekeyChild implements session.Negotiation.
 func (n negotiation) RekeyChild() { n.d.RekeyChild() }

@@ -217,8 +217,10 @@ func TestWrongKeyIsPermanent(t *testing.T) {
 	if !errors.Is(err, ike.ErrAuthFailed) {
 		t.Fatalf("Dial: %v, want an authentication failure", err)
 	}
-	if c := conn.Classify(err); c != api.FailureAuthLocal {
-		t.Errorf("failure code %q, want %q", c, api.FailureAuthLocal)
+	// The request named the gateway's identity (the profile's host), so
+	// the refusal is reported with the identities as well as the key.
+	if c := conn.Classify(err); c != api.FailureAuthIdentities {
+		t.Errorf("failure code %q, want %q", c, api.FailureAuthIdentities)
 	}
 	var p interface{ Permanent() bool }
 	if !errors.As(err, &p) || !p.Permanent() {
