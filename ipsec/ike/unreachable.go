@@ -47,26 +47,27 @@ func (d *Daemon) unreachable(dest netip.AddrPort) {
 	if dest != d.remote {
 		return
 	}
-	for _, sa := range []*ikeSA{d.sa, d.reauth} {
-		if sa == nil || sa.established || sa.pending == nil {
-			continue
-		}
-		r := sa.pending
-		if r.exchange != wire.IKESAInit || r.sent == 0 || r.unreachableTry == r.sent {
-			// One bounce counts per transmission: a burst of forged
-			// ICMP messages is worth one.
-			continue
-		}
-		r.unreachable++
-		r.unreachableTry = r.sent
-		d.log.Info("ike: ICMP unreachable from the peer's address", "peer", dest, "transmission", r.sent)
-		if r.unreachable >= unreachableConfirm {
-			d.giveUp(sa, r)
-			continue
-		}
-		now := d.clock.Now()
-		if r.timer != nil && r.due.After(now.Add(unreachableRetry)) {
-			d.arm(sa, r, now, unreachableRetry)
-		}
+	// A reauthentication's IKE_SA_INIT is left alone: an IKE SA stands
+	// beside it, and its liveness checks speak for the peer.
+	sa := d.sa
+	if sa == nil || sa.established || sa.pending == nil {
+		return
+	}
+	r := sa.pending
+	if r.exchange != wire.IKESAInit || r.sent == 0 || r.unreachableTry == r.sent {
+		// One bounce counts per transmission: a burst of forged ICMP
+		// messages is worth one.
+		return
+	}
+	r.unreachable++
+	r.unreachableTry = r.sent
+	d.log.Info("ike: ICMP unreachable from the peer's address", "peer", dest, "transmission", r.sent)
+	if r.unreachable >= unreachableConfirm {
+		d.giveUp(sa, r)
+		return
+	}
+	now := d.clock.Now()
+	if r.timer != nil && r.due.After(now.Add(unreachableRetry)) {
+		d.arm(sa, r, now, unreachableRetry)
 	}
 }
