@@ -86,6 +86,8 @@ func (t *rawESP) ReadBatch(msgs []platform.Datagram) (int, error) {
 			t.r.SetBuf(i, msgs[i].Buf[:cap(msgs[i].Buf)])
 		}
 		got, err := t.batch.ReadBatch(t.r.Msgs[:n], 0)
+		// recvmmsg reports -1 when it failed before any packet.
+		got = max(got, 0)
 		if err != nil && got == 0 {
 			return 0, err
 		}
