@@ -99,14 +99,14 @@ func (t *udpTransport) Close() error { return t.conn.Close() }
 func (t *udpTransport) ReadBatch(msgs []Datagram) (int, error) {
 	t.rmu.Lock()
 	defer t.rmu.Unlock()
+	if u := t.popBounced(); u != nil {
+		return 0, u
+	}
 	n := min(len(msgs), len(t.r.Msgs))
 	for i := range n {
 		t.r.SetBuf(i, msgs[i].Buf[:cap(msgs[i].Buf)])
 		t.r.Msgs[i].N = 0
 		t.r.Msgs[i].Addr = nil
-	}
-	if u := t.popBounced(); u != nil {
-		return 0, u
 	}
 	got, err := t.batch.ReadBatch(t.r.Msgs[:n], 0)
 	// recvmmsg reports -1 when it failed before any datagram.
