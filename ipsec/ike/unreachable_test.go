@@ -103,3 +103,39 @@ func TestUnreachableIgnoredWhenEstablished(t *testing.T) {
 	}
 	noDown(t, p.cli, "after unreachables on an established SA")
 }
+
+// TestUnreachableFromSocket: a Daemon that reads its own sockets takes the
+// ICMP errors they report: with nothing bound at the gateway's address,
+// each IKE_SA_INIT bounces, and the gateway is given up after three
+// transmissions, long before the first regular retransmission would
+// have been sent (4 s), let alone the setup limit.
+func TestUnreachableFromSocket(t *testing.T) {
+	cli, _ := pskConfigs(t)
+	clock := iketest.NewClock()
+	n := iketest.NewNetwork()
+	n.SetRefuse(true)
+	rec := &recorder{clock: clock}
+	n.SetFilter(rec.filter(clientAddr, wire.IKESAInit, nil))
+	p := &pair{net: n, clock: clock}
+	p.cli = p.run(t, cli, clientAddr, nil)
+	rec.waitFor(t, 1)
+	start := clock.Now()
+	// Fake time moves in small steps, with a pause for the reads of the
+	// bounces; the bound is generous, the point is the order of magnitude.
+	for range 100 {
+		select {
+		case e := <-p.cli.events:
+			var pu *ike.PeerUnreachableError
+			if dn, ok := e.(*ike.Down); !ok || !errors.As(dn.Err, &pu) || pu.Unreachable != 3 {
+				t.Fatalf("event %#v, want down with 3 bounced transmissions", e)
+			}
+			if took := clock.Now().Sub(start); took >= 4*time.Second {
+				t.Errorf("given up after %v of fake time, want under 4s", took)
+			}
+			return
+		case <-time.After(20 * time.Millisecond):
+		}
+		clock.Advance(100 * time.Millisecond)
+	}
+	t.Fatalf("not given up after %v of fake time and %d transmissions", clock.Now().Sub(start), rec.count())
+}

@@ -23,6 +23,7 @@ type Network struct {
 	conns  map[netip.AddrPort]*Conn
 	filter Filter
 	wait   bool
+	refuse bool
 	// natOut maps an inside address to the outside one its datagrams
 	// leave as, natIn the other way.
 	natOut, natIn map[netip.AddrPort]netip.AddrPort
@@ -77,6 +78,16 @@ func (n *Network) Move(from, to netip.AddrPort) bool {
 	return true
 }
 
+// SetRefuse makes a datagram for an address nobody is bound to come back
+// to its sender as an ICMP port unreachable, which the sender's ReadBatch
+// returns as a *platform.UnreachableError, as a host without the daemon
+// answers; otherwise such datagrams vanish.
+func (n *Network) SetRefuse(refuse bool) {
+	n.mu.Lock()
+	n.refuse = refuse
+	n.mu.Unlock()
+}
+
 // SetFilter installs f (nil: deliver everything).
 func (n *Network) SetFilter(f Filter) {
 	n.mu.Lock()
@@ -86,7 +97,8 @@ func (n *Network) SetFilter(f Filter) {
 
 // Listen binds a Conn to addr.
 func (n *Network) Listen(addr netip.AddrPort) *Conn {
-	c := &Conn{net: n, local: addr, in: make(chan platform.Datagram, 256), done: make(chan struct{})}
+	c := &Conn{net: n, local: addr, in: make(chan platform.Datagram, 256),
+		bounced: make(chan platform.UnreachableError, 16), done: make(chan struct{})}
 	n.mu.Lock()
 	n.conns[addr] = c
 	n.mu.Unlock()
@@ -97,10 +109,11 @@ func (n *Network) Listen(addr netip.AddrPort) *Conn {
 type Conn struct {
 	net *Network
 	// local is guarded by net.mu: Move changes it.
-	local netip.AddrPort
-	in    chan platform.Datagram
-	done  chan struct{}
-	once  sync.Once
+	local   netip.AddrPort
+	in      chan platform.Datagram
+	bounced chan platform.UnreachableError
+	done    chan struct{}
+	once    sync.Once
 }
 
 // ReadBatch waits for a datagram, then returns it and any others queued.
@@ -111,6 +124,8 @@ func (c *Conn) ReadBatch(msgs []platform.Datagram) (int, error) {
 	var d platform.Datagram
 	select {
 	case d = <-c.in:
+	case u := <-c.bounced:
+		return 0, &u
 	case <-c.done:
 		return 0, ErrClosed
 	}
@@ -147,9 +162,18 @@ func (c *Conn) WriteBatch(msgs []platform.Datagram) (int, error) {
 		if in, ok := c.net.natIn[to]; ok {
 			to = in
 		}
-		dst, f, wait := c.net.conns[to], c.net.filter, c.net.wait
+		dst, f, wait, refuse := c.net.conns[to], c.net.filter, c.net.wait, c.net.refuse
 		c.net.mu.Unlock()
-		if (f != nil && !f(src, m.Addr, m.Buf)) || dst == nil {
+		if f != nil && !f(src, m.Addr, m.Buf) {
+			continue
+		}
+		if dst == nil {
+			if refuse {
+				select {
+				case c.bounced <- platform.UnreachableError{Dest: m.Addr, From: m.Addr.Addr(), Kind: platform.PortUnreachable}:
+				default:
+				}
+			}
 			continue
 		}
 		d := platform.Datagram{Buf: append([]byte(nil), m.Buf...), Addr: src}
