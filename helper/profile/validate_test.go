@@ -176,13 +176,12 @@ func TestSplitGateway(t *testing.T) {
 }
 
 func TestInterval(t *testing.T) {
-	if d, err := Interval("dpd", ""); err != nil || d != -1 {
-		t.Errorf("empty: %v, %v", d, err)
-	}
-	if d, err := Interval("dpd", "0s"); err != nil || d != 0 {
-		t.Errorf("0s: %v, %v", d, err)
-	}
-	if d, err := Interval("dpd", "1m"); err != nil || d != time.Minute {
-		t.Errorf("1m: %v, %v", d, err)
+	for in, want := range map[string]Interval{"": IntervalDefault, "0s": IntervalOff, "1m": Interval(time.Minute)} {
+		p := validPSK()
+		p.DPD = in
+		tp, err := Parse(&p)
+		if err != nil || tp.DPD != want {
+			t.Errorf("dpd %q: %v, %v; want %v", in, tp, err, want)
+		}
 	}
 }

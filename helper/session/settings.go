@@ -41,13 +41,11 @@ type settings struct {
 // now, so a file changed since the import takes effect at the next
 // connect.
 func readProfile(p api.Profile) (*settings, error) {
-	if err := profile.Validate(&p); err != nil {
+	tp, err := profile.Parse(&p)
+	if err != nil {
 		return nil, Permanent(err)
 	}
-	host, port, err := profile.SplitGateway(p.Gateway)
-	if err != nil {
-		return nil, &ProfileError{Field: "gateway", Reason: err.Error()}
-	}
+	host, port := tp.Gateway.Host, tp.Gateway.Port
 	s := &settings{
 		name:        p.Name,
 		host:        host,
@@ -85,14 +83,14 @@ func readProfile(p api.Profile) (*settings, error) {
 	if s.allowPeerTS && s.fwmark == 0 {
 		s.fwmark = DefaultFwMark
 	}
-	if err := s.readParams(&p); err != nil {
+	if err := s.readParams(&p, tp); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
 // readParams fills the initiator's parameters.
-func (s *settings) readParams(p *api.Profile) error {
+func (s *settings) readParams(p *api.Profile, tp *profile.Profile) error {
 	pr := &s.params
 	pr.LocalID, pr.RemoteID = p.LocalID, p.RemoteID
 	if pr.RemoteID == "" {
@@ -141,12 +139,7 @@ func (s *settings) readParams(p *api.Profile) error {
 		pr.VirtualIPv6 = pr.VirtualIPv6 || ts.Addr().Is6()
 	}
 	pr.RawESP = s.rawESP
-	if pr.DPD, err = interval("dpd", p.DPD); err != nil {
-		return err
-	}
-	if pr.NATKeepalive, err = interval("nat_keepalive", p.NATKeepalive); err != nil {
-		return err
-	}
+	pr.DPD, pr.NATKeepalive = interval(tp.DPD), interval(tp.NATKeepalive)
 	return nil
 }
 
@@ -170,19 +163,16 @@ func credential(p *api.Profile) (*creds.Credential, error) {
 	return c, nil
 }
 
-// interval maps the profile's duration (empty: default, "0s": off) onto the
-// Params convention (0: default, negative: off).
-func interval(field, v string) (time.Duration, error) {
-	d, err := profile.Interval(field, v)
-	switch {
-	case err != nil:
-		return 0, Permanent(err)
-	case d < 0:
-		return 0, nil
-	case d == 0:
-		return -1, nil
+// interval maps the profile's setting onto the Params convention (0:
+// default, negative: off).
+func interval(i profile.Interval) time.Duration {
+	switch i {
+	case profile.IntervalDefault:
+		return 0
+	case profile.IntervalOff:
+		return -1
 	}
-	return d, nil
+	return time.Duration(i)
 }
 
 func prefixes(field string, in []string) ([]netip.Prefix, error) {

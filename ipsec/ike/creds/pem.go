@@ -14,16 +14,24 @@ func LoadPEM(cert, key string) (*Credential, error) {
 	if err != nil {
 		return nil, err
 	}
-	certs, k, err := ParsePEM(cb)
+	var kb []byte
+	if key != "" {
+		if kb, err = readPEMSource(key); err != nil {
+			return nil, err
+		}
+	}
+	return FromPEM(cb, kb)
+}
+
+// FromPEM is LoadPEM for the PEM content of the certificate and of the
+// key; key may be empty when cert holds the key too.
+func FromPEM(cert, key []byte) (*Credential, error) {
+	certs, k, err := ParsePEM(cert)
 	if err != nil {
 		return nil, err
 	}
-	if key != "" {
-		kb, err := readPEMSource(key)
-		if err != nil {
-			return nil, err
-		}
-		if _, k, err = ParsePEM(kb); err != nil {
+	if len(key) > 0 {
+		if _, k, err = ParsePEM(key); err != nil {
 			return nil, err
 		}
 	}
@@ -101,7 +109,12 @@ func LoadCAs(s string) ([]*x509.Certificate, error) {
 	if err != nil {
 		return nil, err
 	}
-	certs, _, err := parsePEM(b, false)
+	return ParseCAs(b)
+}
+
+// ParseCAs is LoadCAs for the PEM content.
+func ParseCAs(data []byte) ([]*x509.Certificate, error) {
+	certs, _, err := parsePEM(data, false)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,80 @@
+package profile
+
+import (
+	"encoding/base64"
+	"fmt"
+	"net/netip"
+
+	"github.com/espressovpn/espresso/helper/api"
+	"github.com/espressovpn/espresso/ipsec/suite"
+)
+
+// API returns p in the API's JSON shape, secrets included: Parse of the
+// result gives p back. Values come out in their canonical spelling (a
+// masked prefix, a proposal as suite writes it, a hex fwmark, base64
+// without line breaks), which may differ from the profile's original
+// text.
+func (p *Profile) API() api.Profile {
+	out := api.Profile{
+		Name:         p.Name,
+		Gateway:      p.Gateway.String(),
+		RemoteID:     p.RemoteID,
+		LocalID:      p.LocalID,
+		Auth:         p.Auth.String(),
+		PSK:          p.PSK,
+		Cert:         pemText(p.Cert),
+		Key:          pemText(p.Key),
+		CA:           pemText(p.CA),
+		P12Password:  p.P12Password,
+		Username:     p.Username,
+		Password:     p.Password,
+		IKEProposals: proposalTexts(p.IKEProposals),
+		ESPProposals: proposalTexts(p.ESPProposals),
+		RemoteTS:     prefixTexts(p.RemoteTS),
+		Exclude:      prefixTexts(p.Exclude),
+		MTU:          p.MTU,
+		OnDemand:     p.OnDemand,
+		RawESP:       p.RawESP,
+		AllowPeerTS:  p.AllowPeerTS,
+		KillSwitch:   p.KillSwitch,
+		BlockOutside: p.BlockOutside,
+		DPD:          p.DPD.String(),
+		NATKeepalive: p.NATKeepalive.String(),
+	}
+	switch {
+	case p.P12.IsFile():
+		out.P12 = p.P12.Path
+	case !p.P12.IsZero():
+		out.P12 = base64.StdEncoding.EncodeToString(p.P12.Data)
+	}
+	for _, a := range p.DNS {
+		out.DNS = append(out.DNS, a.String())
+	}
+	if p.FWMark != 0 {
+		out.FWMark = fmt.Sprintf("%#x", p.FWMark)
+	}
+	return out
+}
+
+func pemText(s Source) string {
+	if s.IsFile() {
+		return s.Path
+	}
+	return string(s.Data)
+}
+
+func proposalTexts(ps []suite.Proposal) []string {
+	var out []string
+	for _, p := range ps {
+		out = append(out, p.String())
+	}
+	return out
+}
+
+func prefixTexts(ps []netip.Prefix) []string {
+	var out []string
+	for _, p := range ps {
+		out = append(out, p.String())
+	}
+	return out
+}
