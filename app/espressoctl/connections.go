@@ -48,7 +48,7 @@ func cmdUp(ctx context.Context, e *env, args []string) error {
 		st, err = e.client.Connect(ctx, name, req, true)
 	}
 	var ae *api.Error
-	if errors.As(err, &ae) && ae.Field == "password" {
+	if errors.As(err, &ae) && ae.Field == api.FieldPassword {
 		// A helper older than the prompt protocol refuses instead of
 		// asking.
 		return fmt.Errorf("%s has no stored password; pass one with --password-stdin", name)

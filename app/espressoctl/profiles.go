@@ -75,7 +75,7 @@ func inlineFiles(data []byte, dir string) ([]byte, error) {
 		return data, nil // the helper reports the syntax error with context
 	}
 	changed := false
-	for _, key := range []string{"cert", "key", "ca", "p12"} {
+	for _, key := range []string{api.FieldCert, api.FieldKey, api.FieldCA, api.FieldP12} {
 		raw, ok := m[key]
 		if !ok {
 			continue
@@ -89,13 +89,13 @@ func inlineFiles(data []byte, dir string) ([]byte, error) {
 			path = filepath.Join(dir, path)
 		}
 		content, err := os.ReadFile(path)
-		if key == "p12" && err != nil {
+		if key == api.FieldP12 && err != nil {
 			continue // not a file: base64 data, which the helper checks
 		}
 		if err != nil {
 			return nil, fmt.Errorf("profile key %s: %w", key, err)
 		}
-		if key == "p12" {
+		if key == api.FieldP12 {
 			content = []byte(base64.StdEncoding.EncodeToString(content))
 		}
 		m[key], _ = json.Marshal(string(content))

@@ -3,35 +3,37 @@ package explain
 import (
 	"strconv"
 	"strings"
+
+	"github.com/espressovpn/espresso/helper/api"
 )
 
 // labels are the names the profile editor shows for profile keys.
 var labels = map[string]string{
-	"name":          "Name",
-	"gateway":       "Gateway",
-	"remote_id":     "Gateway identity",
-	"local_id":      "Your identity",
-	"auth":          "Authentication",
-	"psk":           "Pre-shared key",
-	"cert":          "Certificate",
-	"key":           "Private key",
-	"p12":           "PKCS#12 bundle",
-	"p12_password":  "PKCS#12 password",
-	"username":      "User name",
-	"password":      "Password",
-	"ca":            "Gateway CA",
-	"ike_proposals": "IKE proposals",
-	"esp_proposals": "ESP proposals",
-	"remote_ts":     "Networks through the tunnel",
-	"exclude":       "Networks outside the tunnel",
-	"dns":           "DNS servers",
-	"mtu":           "MTU",
-	"on_demand":     "Connect on demand",
-	"kill_switch":   "Kill switch",
-	"block_outside": "Block outside the tunnel",
-	"fwmark":        "Firewall mark",
-	"dpd":           "Dead peer detection",
-	"nat_keepalive": "NAT keepalive",
+	api.FieldName:         "Name",
+	api.FieldGateway:      "Gateway",
+	api.FieldRemoteID:     "Gateway identity",
+	api.FieldLocalID:      "Your identity",
+	api.FieldAuth:         "Authentication",
+	api.FieldPSK:          "Pre-shared key",
+	api.FieldCert:         "Certificate",
+	api.FieldKey:          "Private key",
+	api.FieldP12:          "PKCS#12 bundle",
+	api.FieldP12Password:  "PKCS#12 password",
+	api.FieldUsername:     "User name",
+	api.FieldPassword:     "Password",
+	api.FieldCA:           "Gateway CA",
+	api.FieldIKEProposals: "IKE proposals",
+	api.FieldESPProposals: "ESP proposals",
+	api.FieldRemoteTS:     "Networks through the tunnel",
+	api.FieldExclude:      "Networks outside the tunnel",
+	api.FieldDNS:          "DNS servers",
+	api.FieldMTU:          "MTU",
+	api.FieldOnDemand:     "Connect on demand",
+	api.FieldKillSwitch:   "Kill switch",
+	api.FieldBlockOutside: "Block outside the tunnel",
+	api.FieldFWMark:       "Firewall mark",
+	api.FieldDPD:          "Dead peer detection",
+	api.FieldNATKeepalive: "NAT keepalive",
 }
 
 // FieldLabel returns the editor's label for a profile key as the helper

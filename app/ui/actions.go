@@ -61,7 +61,7 @@ func (u *UI) connect(name string, req api.ConnectRequest) {
 		return err
 	}, func(err error) {
 		var ae *api.Error
-		if errors.As(err, &ae) && ae.Field == "password" && req.Password == "" {
+		if errors.As(err, &ae) && ae.Field == api.FieldPassword && req.Password == "" {
 			// A helper that does not prompt wants the password now.
 			if p := u.profileOf(name); p != nil {
 				u.askPassword(*p)

@@ -25,10 +25,10 @@ var authChoices = []struct{ label, auth string }{
 
 // authFields are the fields each method shows; the others are hidden.
 var authFields = map[string][]string{
-	api.AuthPSK:         {"psk"},
-	api.AuthCert:        {"cert", "key"},
-	api.AuthEAPTLS:      {"cert", "key"},
-	api.AuthEAPMSCHAPv2: {"username", "password"},
+	api.AuthPSK:         {api.FieldPSK},
+	api.AuthCert:        {api.FieldCert, api.FieldKey},
+	api.AuthEAPTLS:      {api.FieldCert, api.FieldKey},
+	api.AuthEAPMSCHAPv2: {api.FieldUsername, api.FieldPassword},
 }
 
 // editor is the window that creates or changes one profile. It checks the
@@ -123,44 +123,44 @@ func (e *editor) build() {
 	}
 
 	section("Connection")
-	entry("name", f.Name, "work", false, false)
+	entry(api.FieldName, f.Name, "work", false, false)
 	if e.stored.Editing() {
-		e.entries["name"].Disable()
+		e.entries[api.FieldName].Disable()
 	}
-	entry("gateway", f.Gateway, "vpn.example.com or 203.0.113.1", false, false)
-	entry("remote_id", f.RemoteID, "Same as the gateway", false, false)
-	entry("local_id", f.LocalID, "This computer's address", false, false)
+	entry(api.FieldGateway, f.Gateway, "vpn.example.com or 203.0.113.1", false, false)
+	entry(api.FieldRemoteID, f.RemoteID, "Same as the gateway", false, false)
+	entry(api.FieldLocalID, f.LocalID, "This computer's address", false, false)
 
 	section("Sign-in")
 	labels := make([]string, len(authChoices))
 	for i, c := range authChoices {
 		labels[i] = c.label
 	}
-	e.auth = widget.NewSelect(labels, func(string) { e.changed("auth") })
-	add("auth", e.auth)
-	entry("psk", "", keep(p.HasPSK, "key"), false, true)
-	entry("username", f.Username, "alice", false, false)
+	e.auth = widget.NewSelect(labels, func(string) { e.changed(api.FieldAuth) })
+	add(api.FieldAuth, e.auth)
+	entry(api.FieldPSK, "", keep(p.HasPSK, "key"), false, true)
+	entry(api.FieldUsername, f.Username, "alice", false, false)
 	pwHint := "Leave empty to be asked when connecting"
 	if p.HasPassword {
 		pwHint = keep(true, "password")
 	}
-	entry("password", "", pwHint, false, true)
-	entry("cert", f.Cert, "PEM text, or the path of the certificate file", true, false)
+	entry(api.FieldPassword, "", pwHint, false, true)
+	entry(api.FieldCert, f.Cert, "PEM text, or the path of the certificate file", true, false)
 	keyHint := "PEM text, or the path of the key file"
 	if p.HasKey {
 		keyHint = keep(true, "key")
 	}
-	entry("key", "", keyHint, true, false)
-	entry("ca", f.CA, "PEM text or path; empty trusts the system's CAs", true, false)
+	entry(api.FieldKey, "", keyHint, true, false)
+	entry(api.FieldCA, f.CA, "PEM text or path; empty trusts the system's CAs", true, false)
 
 	section("Routing")
-	entry("remote_ts", f.RemoteTS, "Everything (0.0.0.0/0 and ::/0); or one network a line", true, false)
-	entry("exclude", f.Exclude, "One network a line, e.g. 192.168.0.0/16", true, false)
-	entry("dns", f.DNS, "The gateway's", false, false)
-	entry("mtu", f.MTU, "1400", false, false)
-	e.onDemand = widget.NewCheck("Connect when traffic for the VPN appears", func(bool) { e.changed("on_demand") })
+	entry(api.FieldRemoteTS, f.RemoteTS, "Everything (0.0.0.0/0 and ::/0); or one network a line", true, false)
+	entry(api.FieldExclude, f.Exclude, "One network a line, e.g. 192.168.0.0/16", true, false)
+	entry(api.FieldDNS, f.DNS, "The gateway's", false, false)
+	entry(api.FieldMTU, f.MTU, "1400", false, false)
+	e.onDemand = widget.NewCheck("Connect when traffic for the VPN appears", func(bool) { e.changed(api.FieldOnDemand) })
 	e.onDemand.Checked = f.OnDemand
-	add("on_demand", e.onDemand)
+	add(api.FieldOnDemand, e.onDemand)
 
 	section("Kill switch")
 	hint := func(text string) *widget.Label {
@@ -169,16 +169,16 @@ func (e *editor) build() {
 		l.Importance = widget.LowImportance
 		return l
 	}
-	e.killSwitch = widget.NewCheck("Block traffic for the VPN while the tunnel is down", func(bool) { e.changed("kill_switch") })
+	e.killSwitch = widget.NewCheck("Block traffic for the VPN while the tunnel is down", func(bool) { e.changed(api.FieldKillSwitch) })
 	e.killSwitch.Checked = f.KillSwitch
-	add("kill_switch", container.NewVBox(e.killSwitch, hint(form.KillSwitchHint)))
-	e.blockOutside = widget.NewCheck("Block everything outside the tunnel", func(bool) { e.changed("block_outside") })
+	add(api.FieldKillSwitch, container.NewVBox(e.killSwitch, hint(form.KillSwitchHint)))
+	e.blockOutside = widget.NewCheck("Block everything outside the tunnel", func(bool) { e.changed(api.FieldBlockOutside) })
 	e.blockOutside.Checked = f.BlockOutside
-	add("block_outside", container.NewVBox(e.blockOutside, hint(form.BlockOutsideHint)))
+	add(api.FieldBlockOutside, container.NewVBox(e.blockOutside, hint(form.BlockOutsideHint)))
 
 	section("Proposals")
-	entry("ike_proposals", f.IKEProposals, form.DefaultProposals(false), true, false)
-	entry("esp_proposals", f.ESPProposals, form.DefaultProposals(true), true, false)
+	entry(api.FieldIKEProposals, f.IKEProposals, form.DefaultProposals(false), true, false)
+	entry(api.FieldESPProposals, f.ESPProposals, form.DefaultProposals(true), true, false)
 
 	for _, c := range authChoices {
 		if c.auth == f.Auth {
@@ -200,10 +200,10 @@ func (e *editor) build() {
 func (e *editor) values() form.Form {
 	t := func(k string) string { return e.entries[k].Text }
 	f := form.Form{
-		Name: t("name"), Gateway: t("gateway"), RemoteID: t("remote_id"), LocalID: t("local_id"),
-		PSK: t("psk"), Key: t("key"), Password: t("password"), Cert: t("cert"), CA: t("ca"), Username: t("username"),
-		IKEProposals: t("ike_proposals"), ESPProposals: t("esp_proposals"),
-		RemoteTS: t("remote_ts"), Exclude: t("exclude"), DNS: t("dns"), MTU: t("mtu"),
+		Name: t(api.FieldName), Gateway: t(api.FieldGateway), RemoteID: t(api.FieldRemoteID), LocalID: t(api.FieldLocalID),
+		PSK: t(api.FieldPSK), Key: t(api.FieldKey), Password: t(api.FieldPassword), Cert: t(api.FieldCert), CA: t(api.FieldCA), Username: t(api.FieldUsername),
+		IKEProposals: t(api.FieldIKEProposals), ESPProposals: t(api.FieldESPProposals),
+		RemoteTS: t(api.FieldRemoteTS), Exclude: t(api.FieldExclude), DNS: t(api.FieldDNS), MTU: t(api.FieldMTU),
 		OnDemand: e.onDemand.Checked, KillSwitch: e.killSwitch.Checked, BlockOutside: e.blockOutside.Checked,
 	}
 	for _, c := range authChoices {
@@ -231,7 +231,7 @@ func (e *editor) changed(key string) {
 	f := e.values()
 	for k, rows := range e.rows {
 		shown := true
-		if _, ok := map[string]bool{"psk": true, "username": true, "password": true, "cert": true, "key": true}[k]; ok {
+		if _, ok := map[string]bool{api.FieldPSK: true, api.FieldUsername: true, api.FieldPassword: true, api.FieldCert: true, api.FieldKey: true}[k]; ok {
 			shown = false
 			for _, fk := range authFields[f.Auth] {
 				shown = shown || fk == k
@@ -283,8 +283,8 @@ func (e *editor) linkChanged() {
 
 // firstProblem is the problem of the topmost field, for the status line.
 func (e *editor) firstProblem() string {
-	for _, k := range []string{"name", "gateway", "remote_id", "local_id", "auth", "psk", "username", "password", "cert", "key", "ca",
-		"remote_ts", "exclude", "dns", "mtu", "on_demand", "kill_switch", "block_outside", "ike_proposals", "esp_proposals"} {
+	for _, k := range []string{api.FieldName, api.FieldGateway, api.FieldRemoteID, api.FieldLocalID, api.FieldAuth, api.FieldPSK, api.FieldUsername, api.FieldPassword, api.FieldCert, api.FieldKey, api.FieldCA,
+		api.FieldRemoteTS, api.FieldExclude, api.FieldDNS, api.FieldMTU, api.FieldOnDemand, api.FieldKillSwitch, api.FieldBlockOutside, api.FieldIKEProposals, api.FieldESPProposals} {
 		if msg, ok := e.problems[k]; ok {
 			return msg
 		}

@@ -237,7 +237,8 @@ func (ps *parser) prefixes(field string, in []string) []netip.Prefix {
 		case err != nil:
 			ps.add(field, i, "%q is not a network such as 192.0.2.0/24", s)
 		case p != p.Masked():
-			ps.add(field, i, "did you mean %s? %q has host bits set", p.Masked(), s)
+			ps.add(field, i, "%q has host bits set; did you mean %s?", s, p.Masked())
+			ps.problems[len(ps.problems)-1].Suggest = p.Masked().String()
 		default:
 			out = append(out, p)
 		}

@@ -130,7 +130,7 @@ func TestParseRuleReasons(t *testing.T) {
 		reason string
 	}{
 		{func(p *api.Profile) { p.Name = "my vpn" }, "name", "use up to 64 letters"},
-		{func(p *api.Profile) { p.RemoteTS = []string{"10.1.2.3/16"} }, "remote_ts[0]", `did you mean 10.1.0.0/16? "10.1.2.3/16" has host bits set`},
+		{func(p *api.Profile) { p.RemoteTS = []string{"10.1.2.3/16"} }, "remote_ts[0]", `"10.1.2.3/16" has host bits set; did you mean 10.1.0.0/16?`},
 		{func(p *api.Profile) { p.Exclude = []string{"lan"} }, "exclude[0]", `"lan" is not a network such as 192.0.2.0/24`},
 		{func(p *api.Profile) { p.IKEProposals = []string{"aes256-foo-x25519"} }, "ike_proposals[0]", `"foo": unknown or unsupported algorithm`},
 		{func(p *api.Profile) { p.MTU = 100 }, "mtu", "100 is outside 576 to 9000"},
@@ -142,6 +142,9 @@ func TestParseRuleReasons(t *testing.T) {
 		ps := Check(&p)
 		if len(ps) != 1 || ps[0].Name() != tc.field || len(ps[0].Reason) < len(tc.reason) || ps[0].Reason[:len(tc.reason)] != tc.reason {
 			t.Errorf("%s: problems %v, want one starting %q", tc.field, ps, tc.reason)
+		}
+		if want := tc.field == "remote_ts[0]"; len(ps) == 1 && (ps[0].Suggest == "10.1.0.0/16") != want {
+			t.Errorf("%s: suggests %q", tc.field, ps[0].Suggest)
 		}
 	}
 }

@@ -79,6 +79,10 @@ type Problem struct {
 	// Reason says what is wrong, without the field's name. It never
 	// quotes a secret.
 	Reason string
+	// Suggest is the value the profile probably means, when the rule
+	// knows one (the network of a prefix with host bits set); empty
+	// otherwise.
+	Suggest string
 }
 
 // Name returns the field as api.Error.Field names it: "remote_ts[1]".

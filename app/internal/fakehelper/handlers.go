@@ -126,7 +126,7 @@ func (s *Server) putProfile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if p.Name != r.PathValue("name") {
-		writeError(w, api.FieldError("name", "does not match the path"))
+		writeError(w, api.FieldError(api.FieldName, "does not match the path"))
 		return
 	}
 	s.mu.Lock()

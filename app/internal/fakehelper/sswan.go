@@ -31,7 +31,7 @@ func convertSswan(data []byte) (api.Profile, error) {
 		return api.Profile{}, api.Errorf(api.CodeBadRequest, "the file is not a .sswan profile: %v", err)
 	}
 	if f.Remote.Addr == "" {
-		return api.Profile{}, api.FieldError("gateway", "missing (remote.addr)")
+		return api.Profile{}, api.FieldError(api.FieldGateway, "missing (remote.addr)")
 	}
 	if !strings.Contains(f.Type, "eap") {
 		return api.Profile{}, api.Errorf(api.CodeUnavailable, "the fake imports EAP .sswan profiles only, not %q", f.Type)
