@@ -24,8 +24,8 @@ import (
 // dialer connects every profile at once except those named in fail.
 type dialer struct{ fail map[string]error }
 
-func (d dialer) Dial(ctx context.Context, p api.Profile) (conn.Session, error) {
-	if err := d.fail[p.Name]; err != nil {
+func (d dialer) Dial(ctx context.Context, a conn.Attempt) (conn.Session, error) {
+	if err := d.fail[a.Profile.Name]; err != nil {
 		return nil, err
 	}
 	return &session{done: make(chan struct{})}, nil

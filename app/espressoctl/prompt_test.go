@@ -19,8 +19,8 @@ import (
 // any other as the gateway would (EAP-MSCHAPv2 error 691).
 type passwordDialer struct{ want string }
 
-func (d passwordDialer) Dial(ctx context.Context, p api.Profile) (conn.Session, error) {
-	if p.Password != d.want {
+func (d passwordDialer) Dial(ctx context.Context, a conn.Attempt) (conn.Session, error) {
+	if a.Profile.Password != d.want {
 		return nil, &ike.EAPError{Method: eap.TypeMSCHAPv2, Err: &mschapv2.FailureError{Code: mschapv2.ErrorAuthenticationFailed}}
 	}
 	return &session{done: make(chan struct{})}, nil

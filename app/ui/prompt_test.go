@@ -31,11 +31,11 @@ type gatewayDialer struct {
 	dials    int
 }
 
-func (d *gatewayDialer) Dial(ctx context.Context, p api.Profile) (conn.Session, error) {
+func (d *gatewayDialer) Dial(ctx context.Context, a conn.Attempt) (conn.Session, error) {
 	d.mu.Lock()
 	d.dials++
 	d.mu.Unlock()
-	if p.Password != d.password {
+	if a.Profile.Password != d.password {
 		return nil, &ike.EAPError{Method: eap.TypeMSCHAPv2, Err: &mschapv2.FailureError{Code: mschapv2.ErrorAuthenticationFailed}}
 	}
 	return &upSession{done: make(chan struct{})}, nil

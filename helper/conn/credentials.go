@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/espressovpn/espresso/helper/api"
+	prof "github.com/espressovpn/espresso/helper/profile"
 	"github.com/espressovpn/espresso/ipsec/ike/auth"
 	"github.com/espressovpn/espresso/ipsec/ike/creds"
 )
@@ -48,32 +49,28 @@ func (e *CredentialError) FailureCode() api.FailureCode {
 	return api.FailureCredentials
 }
 
-// checkCredentials loads a certificate profile's own certificate and key
-// as the Session will and checks them at now for what the gateway would
+// loadCredential loads a certificate profile's own certificate and key,
+// once per attempt, and checks them at now for what the gateway would
 // refuse, so that such a problem is told as this computer's (a wrong
 // PKCS#12 password, a key of another certificate, an expired
 // certificate) rather than as a refusal by the gateway, or not at all.
-// Files named by path are read at every attempt, so a renewed
-// certificate takes effect at the next one. Whether the gateway trusts
-// the certificate's issuer cannot be known here, so only its validity
-// and key usage are checked (RFC 4945 §5.1.3.2, §5.1.3.12).
-func checkCredentials(p api.Profile, now time.Time) error {
-	if p.Auth != api.AuthCert && p.Auth != api.AuthEAPTLS {
-		return nil
+// The credential goes on to the Dialer in the Attempt. Files named by
+// path are read at every attempt, so a renewed certificate takes effect
+// at the next one. Whether the gateway trusts the certificate's issuer
+// cannot be known here, so only its validity and key usage are checked
+// (RFC 4945 §5.1.3.2, §5.1.3.12). It returns nil for a profile that
+// authenticates otherwise.
+func loadCredential(p *prof.Profile, now time.Time) (*creds.Credential, error) {
+	if !p.Auth.UsesCert() {
+		return nil, nil
 	}
-	var c *creds.Credential
-	var err error
-	if p.P12 != "" {
-		c, err = creds.LoadPKCS12(p.P12, p.P12Password)
-	} else {
-		c, err = creds.LoadPEM(p.Cert, p.Key)
-	}
+	c, err := p.Credential()
 	if err != nil {
-		return &CredentialError{Err: err}
+		return nil, &CredentialError{Err: err}
 	}
 	err = c.Check(nil, now)
 	if errors.Is(err, auth.ErrCertExpired) || errors.Is(err, auth.ErrCertNotYetValid) || errors.Is(err, auth.ErrCertKeyUsage) {
-		return &CredentialError{Err: err}
+		return nil, &CredentialError{Err: err}
 	}
-	return nil
+	return c, nil
 }

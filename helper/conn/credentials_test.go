@@ -12,6 +12,9 @@ import (
 	"encoding/pem"
 	"errors"
 	"math/big"
+	"net/netip"
+	"os"
+	"path/filepath"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -19,6 +22,7 @@ import (
 	"software.sslmate.com/src/go-pkcs12"
 
 	"github.com/espressovpn/espresso/helper/api"
+	prof "github.com/espressovpn/espresso/helper/profile"
 	"github.com/espressovpn/espresso/ipsec/ike/creds"
 )
 
@@ -55,7 +59,7 @@ func pemProfile(t *testing.T, c *x509.Certificate, key crypto.Signer) api.Profil
 		t.Fatal(err)
 	}
 	return api.Profile{
-		Name: "cert", Gateway: "192.0.2.1", Auth: api.AuthCert, CA: "ca.pem",
+		Name: "cert", Gateway: "192.0.2.1", Auth: api.AuthCert, CA: "/etc/espresso/ca.pem",
 		Cert: string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})),
 		Key:  string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})),
 	}
@@ -77,11 +81,17 @@ func TestCheckCredentials(t *testing.T) {
 		t.Fatal(err)
 	}
 	p12Profile := func(password string) api.Profile {
-		return api.Profile{Name: "p12", Gateway: "192.0.2.1", Auth: api.AuthEAPTLS, CA: "ca.pem",
+		return api.Profile{Name: "p12", Gateway: "192.0.2.1", Auth: api.AuthEAPTLS, CA: "/etc/espresso/ca.pem",
 			P12: base64.StdEncoding.EncodeToString(p12), P12Password: password}
 	}
+	// Parse refuses a garbled inline certificate; one in a file is only
+	// read at connect time.
 	garbled := pemProfile(t, good, goodKey)
-	garbled.Cert = "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n"
+	garbledFile := filepath.Join(t.TempDir(), "garbled.pem")
+	if err := os.WriteFile(garbledFile, []byte("-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	garbled.Cert = garbledFile
 
 	tests := []struct {
 		name string
@@ -96,10 +106,17 @@ func TestCheckCredentials(t *testing.T) {
 		{"key of another certificate", pemProfile(t, good, expiredKey), api.FailureKeyMismatch},
 		{"wrong PKCS#12 password", p12Profile("wrong"), api.FailureP12Password},
 		{"not a certificate", garbled, api.FailureCredentials},
-		{"PSK needs none", api.Profile{Auth: api.AuthPSK, PSK: "k"}, ""},
+		{"PSK needs none", api.Profile{Name: "psk", Gateway: "192.0.2.1", Auth: api.AuthPSK, PSK: "k"}, ""},
 	}
 	for _, tc := range tests {
-		err := checkCredentials(tc.p, now)
+		tp, err := prof.Parse(&tc.p)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		c, err := loadCredential(tp, now)
+		if (c != nil) != (err == nil && tp.Auth.UsesCert()) {
+			t.Errorf("%s: credential %v with error %v", tc.name, c != nil, err)
+		}
 		if got := Classify(err); got != tc.want {
 			t.Errorf("%s: code %q (%v), want %q", tc.name, got, err, tc.want)
 		}
@@ -142,6 +159,41 @@ func TestExpiredOwnCertificateFailsBeforeDialling(t *testing.T) {
 		}
 		if len(d.dialled()) != 0 {
 			t.Error("dialled with an expired certificate")
+		}
+	})
+}
+
+// TestAttemptCarriesCredential: the certificate and key an attempt loaded
+// for its check go to the Dialer, which need not load them again; a PSK
+// profile's attempt carries none.
+func TestAttemptCarriesCredential(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c, key := clientCert(t, time.Now().Add(-time.Hour), time.Now().Add(time.Hour), x509.KeyUsageDigitalSignature)
+		var got []Attempt
+		d := &hookDialer{hook: func(_ context.Context, a Attempt) (Session, error) {
+			got = append(got, a)
+			return newFakeSession(), nil
+		}}
+		m := newTestManager(t, d, promptPolicy, "cert")
+		m.SetProfile("psk", "192.0.2.1")
+		if err := m.Connect(pemProfile(t, c, key)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.Wait(context.Background(), "cert"); err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Connect(profile("psk")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.Wait(context.Background(), "psk"); err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 2 || got[0].Credential == nil || !got[0].Credential.Leaf().Equal(c) || got[1].Credential != nil {
+			t.Fatalf("attempts %+v", got)
+		}
+		// The profile's own address needs no look-up.
+		if want := netip.MustParseAddr("192.0.2.1"); got[0].Gateway != want || got[0].Profile.Gateway.Addr != want {
+			t.Errorf("gateway %v", got[0].Gateway)
 		}
 	})
 }

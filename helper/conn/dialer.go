@@ -20,14 +20,32 @@ import (
 	"net/netip"
 	"time"
 
-	"github.com/espressovpn/espresso/helper/api"
+	prof "github.com/espressovpn/espresso/helper/profile"
+	"github.com/espressovpn/espresso/ipsec/ike/creds"
 )
 
 // Dialer establishes connections. Dial returns once the tunnel is
 // established and the system configured (traffic can flow), or with the
 // reason it could not be. It must return soon after ctx is done.
 type Dialer interface {
-	Dial(ctx context.Context, p api.Profile) (Session, error)
+	Dial(ctx context.Context, a Attempt) (Session, error)
+}
+
+// Attempt is what one dial works from: the profile, parsed once when the
+// connection started, and what this attempt already loaded or looked up,
+// so that the Dialer does not do it a second time.
+type Attempt struct {
+	// Profile is the connection's profile; its Password is the one this
+	// attempt uses (empty when an on-demand session is to ask).
+	Profile *prof.Profile
+	// Credential is the client's certificate chain and key, loaded and
+	// checked for this attempt, for a profile that authenticates with a
+	// certificate; nil otherwise, or to leave the loading to the Dialer.
+	Credential *creds.Credential
+	// Gateway is the gateway's address when it is known before the dial:
+	// the profile's own, or the one the kill switch looked up for this
+	// attempt. The zero Addr leaves the look-up to the Dialer.
+	Gateway netip.Addr
 }
 
 // Session is one established tunnel.
@@ -77,6 +95,6 @@ var ErrUnavailable = errors.New("IKEv2 negotiation is not available in this buil
 type UnavailableDialer struct{}
 
 // Dial implements Dialer.
-func (UnavailableDialer) Dial(context.Context, api.Profile) (Session, error) {
+func (UnavailableDialer) Dial(context.Context, Attempt) (Session, error) {
 	return nil, ErrUnavailable
 }

@@ -84,7 +84,7 @@ func TestNetworkChangeReachesSession(t *testing.T) {
 
 type observerDialer struct{ s *observedSession }
 
-func (d *observerDialer) Dial(context.Context, api.Profile) (Session, error) { return d.s, nil }
+func (d *observerDialer) Dial(context.Context, Attempt) (Session, error) { return d.s, nil }
 
 // TestFollowStopsWithManager checks that the goroutine Follow starts ends
 // with Close even though its channel stays open (synctest reports a

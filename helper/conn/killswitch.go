@@ -4,13 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/netip"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/espressovpn/espresso/helper/api"
+	prof "github.com/espressovpn/espresso/helper/profile"
 	"github.com/espressovpn/espresso/platform"
 )
 
@@ -23,36 +22,21 @@ import (
 // first attempt fails releases the block at once, since the user sees the
 // failure and nothing had been protected yet.
 
-// guarded reports whether p asks for a block: block_outside implies the
-// kill switch.
-func guarded(p api.Profile) bool {
-	return p.KillSwitch || p.BlockOutside
-}
-
 // blockConfig derives the kill switch's block for p. peers are the
 // gateway addresses known from earlier sessions; up reports an
 // established tunnel.
-func blockConfig(p api.Profile, peers []netip.Addr, up bool) (*platform.BlockConfig, error) {
-	b := &platform.BlockConfig{Up: up, BlockOutside: p.BlockOutside}
-	if p.FWMark != "" {
+func blockConfig(p *prof.Profile, peers []netip.Addr, up bool) *platform.BlockConfig {
+	b := &platform.BlockConfig{
+		Up:           up,
+		BlockOutside: p.BlockOutside,
 		// The profile's sockets carry its own mark (allow_peer_ts).
-		m, err := strconv.ParseUint(p.FWMark, 0, 32)
-		if err != nil || m == 0 {
-			return nil, fmt.Errorf("fwmark %q is not a non-zero 32-bit number", p.FWMark)
-		}
-		b.Mark = uint32(m)
+		Mark:      p.FWMark,
+		Protected: p.Selectors(),
+		Exclude:   slices.Clone(p.Exclude),
 	}
-	var err error
-	if b.Protected, err = parsePrefixes(p.RemoteTS); err != nil {
-		return nil, fmt.Errorf("remote_ts: %w", err)
-	}
-	if len(b.Protected) == 0 {
-		b.Protected = []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0"), netip.MustParsePrefix("::/0")}
-	}
-	if b.Exclude, err = parsePrefixes(p.Exclude); err != nil {
-		return nil, fmt.Errorf("exclude: %w", err)
-	}
-	if a, ok := gatewayAddr(p.Gateway); ok {
+	if a := p.Gateway.Addr; a.IsValid() {
+		// A host name is resolved by the session, which reports the
+		// address in Info.Peer, or by learnGateway.
 		b.Gateways = append(b.Gateways, a)
 	}
 	for _, a := range peers {
@@ -60,37 +44,17 @@ func blockConfig(p api.Profile, peers []netip.Addr, up bool) (*platform.BlockCon
 			b.Gateways = append(b.Gateways, a)
 		}
 	}
-	return b, nil
+	return b
 }
 
-func parsePrefixes(in []string) ([]netip.Prefix, error) {
-	var out []netip.Prefix
-	for _, s := range in {
-		p, err := netip.ParsePrefix(s)
-		if err != nil {
-			if a, aerr := netip.ParseAddr(s); aerr == nil {
-				p = netip.PrefixFrom(a, a.BitLen())
-			} else {
-				return nil, err
-			}
-		}
-		out = append(out, p.Masked())
+// guarded reports whether a stored profile asks for a kill switch. A
+// profile that does not parse counts as asking when it says so: its
+// connection then fails, and the block stays until the user acts.
+func guarded(p *api.Profile) bool {
+	if tp, err := prof.Parse(p); err == nil {
+		return tp.Guarded()
 	}
-	return out, nil
-}
-
-// gatewayAddr returns the gateway's address when the profile names it by
-// address ("203.0.113.1", "203.0.113.1:4500", "[2001:db8::1]:500"); a
-// host name is resolved by the session, which reports the address in
-// Info.Peer.
-func gatewayAddr(gw string) (netip.Addr, bool) {
-	if a, err := netip.ParseAddr(gw); err == nil {
-		return a.Unmap(), true
-	}
-	if ap, err := netip.ParseAddrPort(gw); err == nil {
-		return ap.Addr().Unmap(), true
-	}
-	return netip.Addr{}, false
+	return p.KillSwitch || p.BlockOutside
 }
 
 // Resolver looks up a gateway's addresses; *net.Resolver is one.
@@ -113,21 +77,17 @@ var errNoKillSwitch = errors.New("this system has no kill switch; turn kill_swit
 const resolveTimeout = 5 * time.Second
 
 // learnGateway resolves p's gateway name while c knows no address of it.
-// A failure only means IKE and ESP pass by their socket mark alone.
-func (m *Manager) learnGateway(c *conn, p api.Profile) {
+// A failure only means IKE and ESP pass by their socket mark alone. The
+// first address found is also the gateway of the next attempt
+// (gatewayFor), so the name is resolved once for both.
+func (m *Manager) learnGateway(c *conn, p *prof.Profile) {
 	m.mu.Lock()
 	known := len(c.peers) > 0
 	m.mu.Unlock()
-	if known {
+	if known || p.Gateway.Addr.IsValid() {
 		return
 	}
-	if _, ok := gatewayAddr(p.Gateway); ok {
-		return
-	}
-	host := p.Gateway
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
-	}
+	host := p.Gateway.Host
 	ctx, cancel := context.WithTimeout(context.Background(), resolveTimeout)
 	defer cancel()
 	addrs, err := m.resolver.LookupNetIP(ctx, "ip", host)
@@ -137,18 +97,38 @@ func (m *Manager) learnGateway(c *conn, p api.Profile) {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for _, a := range addrs {
-		if a = a.Unmap(); !slices.Contains(c.peers, a) {
+	for i, a := range addrs {
+		a = a.Unmap()
+		if i == 0 {
+			c.looked = a
+		}
+		if !slices.Contains(c.peers, a) {
 			c.peers = append(c.peers, a)
 		}
 	}
 }
 
+// gatewayFor returns the gateway address the next attempt of c dials: the
+// profile's own, or the one learnGateway found since the last attempt;
+// the zero Addr leaves the look-up to the Dialer. An address is used by
+// one attempt only: the next looks the name up again, as the gateway's
+// address may have changed.
+func (m *Manager) gatewayFor(c *conn, p *prof.Profile) netip.Addr {
+	if p.Gateway.Addr.IsValid() {
+		return p.Gateway.Addr
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	a := c.looked
+	c.looked = netip.Addr{}
+	return a
+}
+
 // engage puts c's block in place for p, or updates it. The caller is c's
 // supervisor. It returns a *platform.KillSwitchError when the block could
 // not be engaged.
-func (m *Manager) engage(c *conn, p api.Profile, up bool) error {
-	if !guarded(p) {
+func (m *Manager) engage(c *conn, p *prof.Profile, up bool) error {
+	if !p.Guarded() {
 		return nil
 	}
 	if m.ks == nil {
@@ -160,11 +140,7 @@ func (m *Manager) engage(c *conn, p api.Profile, up bool) error {
 	m.mu.Lock()
 	peers := slices.Clone(c.peers)
 	m.mu.Unlock()
-	b, err := blockConfig(p, peers, up)
-	if err == nil {
-		err = m.ks.Engage(c.name, b)
-	}
-	if err != nil {
+	if err := m.ks.Engage(c.name, blockConfig(p, peers, up)); err != nil {
 		return &platform.KillSwitchError{Err: err}
 	}
 	m.mu.Lock()
@@ -208,7 +184,7 @@ func (m *Manager) Resume(profiles []api.Profile) ([]string, error) {
 	var errs []error
 	for _, name := range names {
 		i := slices.IndexFunc(profiles, func(p api.Profile) bool { return p.Name == name })
-		if i < 0 || !guarded(profiles[i]) {
+		if i < 0 || !guarded(&profiles[i]) {
 			m.log.Logf(api.LevelInfo, name, "lifting the kill switch an earlier helper left: the profile no longer asks for it")
 			if err := m.ks.Release(name); err != nil {
 				errs = append(errs, err)

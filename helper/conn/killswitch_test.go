@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/espressovpn/espresso/helper/api"
+	prof "github.com/espressovpn/espresso/helper/profile"
 	"github.com/espressovpn/espresso/platform"
 	"github.com/espressovpn/espresso/platform/fake"
 )
@@ -219,22 +220,83 @@ func TestBlockConfigFromProfile(t *testing.T) {
 	p := profile("work")
 	p.Gateway = "[2001:db8::1]:4500"
 	p.FWMark = "0x2a"
-	b, err := blockConfig(p, nil, false)
-	if err != nil {
-		t.Fatal(err)
+	parse := func(p api.Profile) *prof.Profile {
+		t.Helper()
+		tp, err := prof.Parse(&p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tp
 	}
+	b := blockConfig(parse(p), nil, false)
 	if b.Mark != 0x2a || len(b.Protected) != 2 || b.Protected[0].Bits() != 0 || b.Gateways[0] != netip.MustParseAddr("2001:db8::1") {
 		t.Errorf("block %+v", b)
 	}
 	p.Gateway = "vpn.example.com"
 	p.FWMark = ""
-	if b, _ = blockConfig(p, nil, true); len(b.Gateways) != 0 || b.Mark != 0 || !b.Up {
+	if b = blockConfig(parse(p), nil, true); len(b.Gateways) != 0 || b.Mark != 0 || !b.Up {
 		t.Errorf("block for a named gateway %+v", b)
 	}
-	p.RemoteTS = []string{"not a prefix"}
-	if _, err := blockConfig(p, nil, false); err == nil {
-		t.Error("bad remote_ts accepted")
-	}
+}
+
+// TestUnparsableProfileFails: a profile that does not parse fails its
+// connection for good, naming the field, without dialling.
+func TestUnparsableProfileFails(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		d := &fakeDialer{}
+		m := newTestManager(t, d, policy, "work", WithKillSwitch(fake.NewKillSwitch()))
+		p := guardedProfile("work")
+		p.RemoteTS = []string{"not a prefix"}
+		if err := m.Connect(p); err != nil {
+			t.Fatal(err)
+		}
+		_, err := m.Wait(context.Background(), "work")
+		var ae *api.Error
+		if !errors.As(err, &ae) || ae.Field != "remote_ts[0]" {
+			t.Errorf("Wait = %v, want the field named", err)
+		}
+		if d.count() != 0 {
+			t.Errorf("%d dials", d.count())
+		}
+	})
+}
+
+// TestNamedGatewayResolvedOncePerAttempt: the address the kill switch
+// looked up is the gateway of the first attempt, which therefore needs no
+// look-up of its own; a later attempt looks the name up again, as the
+// gateway may have moved.
+func TestNamedGatewayResolvedOncePerAttempt(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		first, second := newFakeSession(), newFakeSession()
+		var got []netip.Addr
+		d := &hookDialer{hook: func(_ context.Context, a Attempt) (Session, error) {
+			got = append(got, a.Gateway)
+			if len(got) == 1 {
+				return first, nil
+			}
+			return second, nil
+		}}
+		ks := fake.NewKillSwitch()
+		r := &staticResolver{addrs: []netip.Addr{netip.MustParseAddr("203.0.113.7"), netip.MustParseAddr("2001:db8::7")}}
+		m := newTestManager(t, d, promptPolicy, "work", WithKillSwitch(ks), WithResolver(r))
+		p := guardedProfile("work")
+		p.Gateway = "vpn.example.com"
+		if err := m.Connect(p); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.Wait(context.Background(), "work"); err != nil {
+			t.Fatal(err)
+		}
+		first.drop(errors.New("gateway gone"))
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		if want := []netip.Addr{r.addrs[0], {}}; !slices.Equal(got, want) {
+			t.Errorf("attempts dialled %v, want %v", got, want)
+		}
+		if r.lookups != 1 {
+			t.Errorf("%d look-ups by the kill switch, want 1", r.lookups)
+		}
+	})
 }
 
 // TestBlockOutsideImpliesKillSwitch checks that block_outside alone

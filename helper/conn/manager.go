@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/espressovpn/espresso/helper/api"
+	prof "github.com/espressovpn/espresso/helper/profile"
 	"github.com/espressovpn/espresso/platform"
 )
 
@@ -99,6 +100,9 @@ type conn struct {
 	// peers are the gateway addresses sessions of this connection used,
 	// which the kill switch lets IKE and ESP reach.
 	peers []netip.Addr
+	// looked is the gateway address learnGateway found for the next
+	// attempt; the zero Addr once an attempt took it (gatewayFor).
+	looked netip.Addr
 	// blocked reports that the kill switch holds a block for c.
 	blocked bool
 	// password is the EAP password the supervisor uses; empty when it
@@ -235,7 +239,12 @@ func (m *Manager) start(p api.Profile, password string, resumed bool) error {
 	if c.done != nil {
 		return nil
 	}
-	takePasswordLocked(c, p, password)
+	// The profile is parsed once, for every attempt of this connection;
+	// one that does not parse fails the connection as a dial would.
+	tp, perr := prof.Parse(&p)
+	if perr == nil {
+		takePasswordLocked(c, tp, password)
+	}
 	ctx, stop := context.WithCancel(m.ctx)
 	c.stop, c.done, c.kick = stop, make(chan struct{}), make(chan struct{}, 1)
 	c.lastErr, c.code = "", ""
@@ -246,7 +255,7 @@ func (m *Manager) start(p api.Profile, password string, resumed bool) error {
 		m.setStateLocked(c, api.StateConnecting)
 	}
 	m.log.Logf(api.LevelInfo, p.Name, "connecting to %s", p.Gateway)
-	go m.supervise(ctx, c, p, c.done, resumed)
+	go m.supervise(ctx, c, tp, perr, c.done, resumed)
 	return nil
 }
 

@@ -69,7 +69,7 @@ func (d *fakeDialer) push(r ...dialResult) {
 	d.results = append(d.results, r...)
 }
 
-func (d *fakeDialer) Dial(ctx context.Context, p api.Profile) (Session, error) {
+func (d *fakeDialer) Dial(ctx context.Context, a Attempt) (Session, error) {
 	d.mu.Lock()
 	d.dials++
 	d.at = append(d.at, time.Now())

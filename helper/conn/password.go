@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/espressovpn/espresso/helper/api"
+	prof "github.com/espressovpn/espresso/helper/profile"
 )
 
 // The EAP password of a connection comes, in this order, from the
@@ -14,22 +15,10 @@ import (
 // the next attempt asks again instead of failing with it over and over:
 // the next reconnection, or the user's next Connect.
 
-// needsPassword reports whether p signs in with a password.
-func needsPassword(p api.Profile) bool { return p.Auth == api.AuthEAPMSCHAPv2 }
-
-// promptUser is the user name a prompt for p's password names: the EAP
-// identity, which is the user name or else the local identity.
-func promptUser(p api.Profile) string {
-	if p.Username != "" {
-		return p.Username
-	}
-	return p.LocalID
-}
-
 // takePasswordLocked chooses the password a new supervisor of c starts
 // with: given (from the connect request), else p's stored one unless the
 // gateway refused it last. The caller holds m.mu.
-func takePasswordLocked(c *conn, p api.Profile, given string) {
+func takePasswordLocked(c *conn, p *prof.Profile, given string) {
 	c.password = given
 	if c.password == "" && !c.refused {
 		c.password = p.Password
@@ -42,17 +31,17 @@ func takePasswordLocked(c *conn, p api.Profile, given string) {
 // asks when traffic starts a negotiation without a password, or after
 // the gateway refused one, through the PasswordPrompt the returned
 // context carries.
-func (m *Manager) withPassword(ctx context.Context, c *conn, p api.Profile, reconnecting bool) (context.Context, api.Profile, error) {
-	if !needsPassword(p) {
+func (m *Manager) withPassword(ctx context.Context, c *conn, p *prof.Profile, reconnecting bool) (context.Context, *prof.Profile, error) {
+	if !p.Auth.UsesPassword() {
 		return ctx, p, nil
 	}
 	m.mu.Lock()
 	pw, retry := c.password, c.refused
 	m.mu.Unlock()
+	user := p.EAPIdentity()
 	if p.OnDemand {
 		// Also with a password: the Session asks for another when the
 		// gateway refuses it.
-		user := promptUser(p)
 		ctx = WithPasswordPrompt(ctx, func(ctx context.Context, retry bool) (string, error) {
 			return m.ask(ctx, c, user, api.PromptOnDemand, retry)
 		})
@@ -63,23 +52,26 @@ func (m *Manager) withPassword(ctx context.Context, c *conn, p api.Profile, reco
 			reason = api.PromptReconnect
 		}
 		var err error
-		if pw, err = m.ask(ctx, c, promptUser(p), reason, retry); err != nil {
+		if pw, err = m.ask(ctx, c, user, reason, retry); err != nil {
 			return ctx, p, err
 		}
 		m.mu.Lock()
 		c.password = pw
 		m.mu.Unlock()
 	}
-	p.Password = pw
-	return ctx, p, nil
+	// The attempt's copy carries the password; the connection's profile
+	// keeps the stored one.
+	dp := *p
+	dp.Password = pw
+	return ctx, &dp, nil
 }
 
 // passwordRefused drops c's password when err says the gateway refused
 // it, and reports whether it did. A profile whose password can be asked
 // for again (not on demand: its Session asks by itself) may then try
 // again with a new one.
-func (m *Manager) passwordRefused(c *conn, p api.Profile, err error) bool {
-	if !needsPassword(p) || Classify(err) != api.FailureEAPRejected {
+func (m *Manager) passwordRefused(c *conn, p *prof.Profile, err error) bool {
+	if !p.Auth.UsesPassword() || Classify(err) != api.FailureEAPRejected {
 		return false
 	}
 	m.mu.Lock()

@@ -19,15 +19,15 @@ import (
 type hookDialer struct {
 	mu        sync.Mutex
 	passwords []string
-	hook      func(ctx context.Context, p api.Profile) (Session, error)
+	hook      func(ctx context.Context, a Attempt) (Session, error)
 }
 
-func (d *hookDialer) Dial(ctx context.Context, p api.Profile) (Session, error) {
+func (d *hookDialer) Dial(ctx context.Context, a Attempt) (Session, error) {
 	d.mu.Lock()
-	d.passwords = append(d.passwords, p.Password)
+	d.passwords = append(d.passwords, a.Profile.Password)
 	hook := d.hook
 	d.mu.Unlock()
-	return hook(ctx, p)
+	return hook(ctx, a)
 }
 
 func (d *hookDialer) dialled() []string {
@@ -37,9 +37,9 @@ func (d *hookDialer) dialled() []string {
 }
 
 // script answers Dials in turn: a session or an error each.
-func script(results ...dialResult) func(context.Context, api.Profile) (Session, error) {
+func script(results ...dialResult) func(context.Context, Attempt) (Session, error) {
 	var mu sync.Mutex
-	return func(ctx context.Context, _ api.Profile) (Session, error) {
+	return func(ctx context.Context, _ Attempt) (Session, error) {
 		mu.Lock()
 		if len(results) == 0 {
 			mu.Unlock()
@@ -61,7 +61,7 @@ func script(results ...dialResult) func(context.Context, api.Profile) (Session, 
 var promptPolicy = RetryPolicy{Backoff: time.Second, MaxBackoff: 4 * time.Second}
 
 func eapProfile(name string) api.Profile {
-	return api.Profile{Name: name, Gateway: "192.0.2.1", Auth: api.AuthEAPMSCHAPv2, Username: "alice", CA: "ca.pem"}
+	return api.Profile{Name: name, Gateway: "192.0.2.1", Auth: api.AuthEAPMSCHAPv2, Username: "alice", CA: "/etc/espresso/ca.pem"}
 }
 
 // wrongPassword is the error a Dial returns when the gateway refuses the
@@ -363,7 +363,7 @@ func TestOnDemandPromptThroughContext(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s := newFakeSession()
 		var ask PasswordPrompt
-		d := &hookDialer{hook: func(ctx context.Context, p api.Profile) (Session, error) {
+		d := &hookDialer{hook: func(ctx context.Context, _ Attempt) (Session, error) {
 			var ok bool
 			if ask, ok = PasswordPromptFrom(ctx); !ok {
 				t.Error("no PasswordPrompt in the dial's context")

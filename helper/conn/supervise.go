@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/espressovpn/espresso/helper/api"
+	prof "github.com/espressovpn/espresso/helper/profile"
 )
 
 // permanent is implemented by errors that retrying cannot fix (wrong
@@ -17,11 +18,25 @@ func isPermanent(err error) bool {
 	return ok && p.Permanent()
 }
 
+// invalidProfile is a profile that does not parse: it must be edited
+// first, so retrying cannot help.
+type invalidProfile struct{ err error }
+
+func (e *invalidProfile) Error() string { return e.err.Error() }
+
+// Unwrap returns the *api.Error naming the field.
+func (e *invalidProfile) Unwrap() error { return e.err }
+
+// Permanent reports true.
+func (e *invalidProfile) Permanent() bool { return true }
+
 // supervise is the goroutine that drives one connection until ctx is done
 // or the connection fails for good. It owns the Session it dials and
 // always closes it before returning; it closes done last. A resumed
 // connection (see Resume) counts as reconnecting from its first attempt.
-func (m *Manager) supervise(ctx context.Context, c *conn, p api.Profile, done chan struct{}, resumed bool) {
+// p is the profile parsed by start, nil when perr says why it did not
+// parse.
+func (m *Manager) supervise(ctx context.Context, c *conn, p *prof.Profile, perr error, done chan struct{}, resumed bool) {
 	everUp := resumed
 	defer func() {
 		// Only the user's intent lifts the kill switch: Disconnect and
@@ -32,6 +47,12 @@ func (m *Manager) supervise(ctx context.Context, c *conn, p api.Profile, done ch
 		}
 		m.finish(c, done)
 	}()
+	if perr != nil {
+		err := &invalidProfile{perr}
+		m.log.Logf(api.LevelError, c.name, "connection failed: %v", err)
+		m.fail(c, err)
+		return
+	}
 	if err := m.engage(c, p, false); err != nil {
 		m.log.Logf(api.LevelError, p.Name, "%v", err)
 		m.fail(c, err)
@@ -112,17 +133,19 @@ func (m *Manager) supervise(ctx context.Context, c *conn, p api.Profile, done ch
 	}
 }
 
-// dial makes one attempt: the profile's own credentials checked, the
-// password known or asked for, then the Dialer's.
-func (m *Manager) dial(ctx context.Context, c *conn, p api.Profile, reconnecting bool) (Session, error) {
-	if err := checkCredentials(p, time.Now()); err != nil {
+// dial makes one attempt: the profile's own credentials loaded and
+// checked, the password known or asked for, then the Dialer's with what
+// the attempt already has.
+func (m *Manager) dial(ctx context.Context, c *conn, p *prof.Profile, reconnecting bool) (Session, error) {
+	cred, err := loadCredential(p, time.Now())
+	if err != nil {
 		return nil, err
 	}
 	dctx, dp, err := m.withPassword(ctx, c, p, reconnecting)
 	if err != nil {
 		return nil, err
 	}
-	return m.dialer.Dial(dctx, dp)
+	return m.dialer.Dial(dctx, Attempt{Profile: dp, Credential: cred, Gateway: m.gatewayFor(c, p)})
 }
 
 // pause shows the coming attempt in the status and waits d, until ctx is

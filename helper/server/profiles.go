@@ -78,7 +78,7 @@ func (s *Server) putProfile(w http.ResponseWriter, r *http.Request) {
 		p.Name = name
 	}
 	if p.Name != name {
-		writeError(w, api.FieldError("name", "%q differs from the name in the path, %q; renaming is remove and create", p.Name, name))
+		writeError(w, api.FieldError(api.FieldName, "%q differs from the name in the path, %q; renaming is remove and create", p.Name, name))
 		return
 	}
 	s.store(w, r, p, true, http.StatusOK)
@@ -150,7 +150,7 @@ func checkPaths(peer Peer, p *api.Profile) error {
 	if peer.UID == 0 {
 		return nil
 	}
-	for _, f := range []struct{ name, v string }{{"cert", p.Cert}, {"key", p.Key}, {"ca", p.CA}, {"p12", p.P12}} {
+	for _, f := range []struct{ name, v string }{{api.FieldCert, p.Cert}, {api.FieldKey, p.Key}, {api.FieldCA, p.CA}, {api.FieldP12, p.P12}} {
 		if filepath.IsAbs(f.v) && !strings.Contains(f.v, "-----BEGIN ") {
 			return api.FieldError(f.name, "a file path is accepted from root only; send the file's content instead")
 		}

@@ -41,7 +41,7 @@ func (s *Server) answerPrompt(w http.ResponseWriter, r *http.Request) {
 		writeError(w, api.Errorf(api.CodeNotFound, "%v", err))
 		return
 	case errors.Is(err, conn.ErrEmptyPassword):
-		writeError(w, &api.Error{Code: api.CodeBadRequest, Field: "password", Message: err.Error()})
+		writeError(w, &api.Error{Code: api.CodeBadRequest, Field: api.FieldPassword, Message: err.Error()})
 		return
 	case err != nil:
 		writeError(w, err)

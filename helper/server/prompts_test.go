@@ -19,9 +19,9 @@ type passwordDialer struct {
 	passwords []string
 }
 
-func (d *passwordDialer) Dial(ctx context.Context, p api.Profile) (conn.Session, error) {
+func (d *passwordDialer) Dial(ctx context.Context, a conn.Attempt) (conn.Session, error) {
 	d.mu.Lock()
-	d.passwords = append(d.passwords, p.Password)
+	d.passwords = append(d.passwords, a.Profile.Password)
 	d.mu.Unlock()
 	return &fakeSession{done: make(chan struct{})}, nil
 }

@@ -22,7 +22,7 @@ import (
 // fakeDialer connects at once, or fails with err; sessions end on Close.
 type fakeDialer struct{ err error }
 
-func (d fakeDialer) Dial(ctx context.Context, p api.Profile) (conn.Session, error) {
+func (d fakeDialer) Dial(ctx context.Context, a conn.Attempt) (conn.Session, error) {
 	if d.err != nil {
 		return nil, d.err
 	}

@@ -90,11 +90,11 @@ func (discard) Logf(api.Level, string, string, ...any) {}
 // Dial implements conn.Dialer. It returns once the first Child SA is in
 // the engine and the system is configured; for an on-demand profile, once
 // the routes and the trap are in.
-func (d *Dialer) Dial(ctx context.Context, p api.Profile) (conn.Session, error) {
+func (d *Dialer) Dial(ctx context.Context, a conn.Attempt) (conn.Session, error) {
 	if d.net == nil || d.opts.Negotiator == nil {
 		return nil, conn.ErrUnavailable
 	}
-	st, err := readProfile(p)
+	st, err := newSettings(a)
 	if err != nil {
 		return nil, err
 	}
@@ -197,11 +197,11 @@ func (s *Session) open(ctx context.Context) error {
 	return nil
 }
 
-// resolve returns the gateway's address: the profile's own, or the first
-// the resolver gives.
+// resolve returns the gateway's address: the profile's own or the one
+// the attempt looked up already, or else the first the resolver gives.
 func (s *Session) resolve(ctx context.Context) (netip.Addr, error) {
-	if a, err := netip.ParseAddr(s.st.host); err == nil {
-		return a.Unmap(), nil
+	if s.st.gateway.IsValid() {
+		return s.st.gateway, nil
 	}
 	r := s.d.opts.Resolver
 	if r == nil {

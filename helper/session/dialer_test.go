@@ -17,7 +17,7 @@ func dialOver(t *testing.T, n platform.Network, neg Negotiator, p api.Profile) (
 	d := NewDialer(n, Options{Negotiator: neg, Timeout: 5 * time.Second, Workers: 2})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	s, err := d.Dial(ctx, p)
+	s, err := d.Dial(ctx, attempt(t, p))
 	if err != nil {
 		return nil, err
 	}

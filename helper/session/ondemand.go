@@ -23,10 +23,10 @@ func (s *Session) trapSelectors() []netip.Prefix {
 		v4, v6 = v4 || ts.Addr().Is4(), v6 || ts.Addr().Is6()
 	}
 	if v4 {
-		local = append(local, everything[0])
+		local = append(local, netip.PrefixFrom(netip.IPv4Unspecified(), 0))
 	}
 	if v6 {
-		local = append(local, everything[1])
+		local = append(local, netip.PrefixFrom(netip.IPv6Unspecified(), 0))
 	}
 	return local
 }

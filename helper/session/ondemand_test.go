@@ -67,7 +67,7 @@ func TestOnDemandRearms(t *testing.T) {
 		neg := newFakeNegotiator(func(f *fakeNegotiation) { f.establish(t, []netip.Prefix{lanV4}) })
 		const delay = 5 * time.Second
 		d := NewDialer(n, Options{Negotiator: neg, RetryDelay: delay, Workers: 1})
-		cs, err := d.Dial(t.Context(), onDemandProfile())
+		cs, err := d.Dial(t.Context(), attempt(t, onDemandProfile()))
 		if err != nil {
 			t.Fatal(err)
 		}

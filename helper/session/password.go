@@ -51,7 +51,7 @@ func (s *Session) takePrompt(ctx context.Context) error {
 		return nil
 	}
 	if s.st.needsPassword() {
-		return &ProfileError{Field: "password", Reason: "required: store one or give it when connecting"}
+		return &ProfileError{Field: api.FieldPassword, Reason: "required: store one or give it when connecting"}
 	}
 	return nil
 }

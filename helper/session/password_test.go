@@ -51,7 +51,7 @@ func asker() (conn.PasswordPrompt, chan question) {
 func dialAsking(t *testing.T, n *testNet, neg Negotiator, p api.Profile, ask conn.PasswordPrompt) *Session {
 	t.Helper()
 	d := NewDialer(n, Options{Negotiator: neg, RetryDelay: 5 * time.Second, Workers: 1})
-	cs, err := d.Dial(conn.WithPasswordPrompt(t.Context(), ask), p)
+	cs, err := d.Dial(conn.WithPasswordPrompt(t.Context(), ask), attempt(t, p))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +164,7 @@ func TestMissingPasswordWithoutPrompt(t *testing.T) {
 	d := NewDialer(newTestNet(), Options{Negotiator: newFakeNegotiator(nil), Workers: 1})
 	ask, _ := asker()
 	for _, ctx := range []context.Context{t.Context(), conn.WithPasswordPrompt(t.Context(), ask)} {
-		_, err := d.Dial(ctx, p)
+		_, err := d.Dial(ctx, attempt(t, p))
 		var pe *ProfileError
 		if !errors.As(err, &pe) || pe.Field != "password" {
 			t.Errorf("Dial = %v, want a password ProfileError", err)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/espressovpn/espresso/helper/api"
 	"github.com/espressovpn/espresso/helper/conn"
+	"github.com/espressovpn/espresso/helper/profile"
 	"github.com/espressovpn/espresso/platform"
 	"github.com/espressovpn/espresso/platform/fake"
 )
@@ -20,10 +21,23 @@ var (
 	anyV4  = netip.MustParsePrefix("0.0.0.0/0")
 	lanV4  = netip.MustParsePrefix("203.0.113.0/24")
 	vipNet = netip.PrefixFrom(vip, 32)
+	// everything is what a profile without remote_ts routes.
+	everything = []netip.Prefix{anyV4, netip.MustParsePrefix("::/0")}
 )
 
 func pskProfile() api.Profile {
 	return api.Profile{Name: "work", Gateway: gwAddr.String(), Auth: api.AuthPSK, PSK: "correct horse battery staple", LocalID: "client@example.test"}
+}
+
+// attempt is what the Manager dials p with: p parsed, nothing loaded or
+// looked up yet.
+func attempt(t testing.TB, p api.Profile) conn.Attempt {
+	t.Helper()
+	tp, err := profile.Parse(&p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return conn.Attempt{Profile: tp}
 }
 
 func dial(t *testing.T, n *testNet, neg Negotiator, p api.Profile) (*Session, error) {
@@ -226,7 +240,7 @@ func TestDialTimeout(t *testing.T) {
 		neg := newFakeNegotiator(nil)
 		d := NewDialer(n, Options{Negotiator: neg, Workers: 1})
 		start := time.Now()
-		_, err := d.Dial(context.Background(), pskProfile())
+		_, err := d.Dial(context.Background(), attempt(t, pskProfile()))
 		if !errors.Is(err, ErrTimeout) {
 			t.Fatalf("Dial: %v, want ErrTimeout", err)
 		}
@@ -256,7 +270,7 @@ func TestDialCancelled(t *testing.T) {
 		neg.next(t)
 		cancel()
 	}()
-	if _, err := d.Dial(ctx, pskProfile()); !errors.Is(err, context.Canceled) {
+	if _, err := d.Dial(ctx, attempt(t, pskProfile())); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Dial: %v, want context.Canceled", err)
 	}
 	if len(n.Installed()) != 0 {
@@ -328,15 +342,14 @@ func TestAllowPeerTSMarksSockets(t *testing.T) {
 }
 
 // TestProfileErrors: what the session cannot use fails before touching
-// the system, permanently.
+// the system, permanently. A profile that does not parse at all (an
+// unknown proposal) never reaches Dial: the Manager fails it.
 func TestProfileErrors(t *testing.T) {
 	eap := pskProfile()
 	eap.Auth, eap.PSK, eap.Username, eap.Password = api.AuthEAPMSCHAPv2, "", "alice", "secret" // no CA
 	noCA := pskProfile()
 	noCA.Auth, noCA.PSK, noCA.Cert, noCA.Key = api.AuthCert, "", "/nonexistent/cert.pem", "/nonexistent/key.pem"
-	bad := pskProfile()
-	bad.IKEProposals = []string{"aes256-md5-nothing"}
-	for name, p := range map[string]api.Profile{"eap without CA": eap, "cert file": noCA, "proposal": bad} {
+	for name, p := range map[string]api.Profile{"eap without CA": eap, "cert file": noCA} {
 		t.Run(name, func(t *testing.T) {
 			n := newTestNet()
 			_, err := dial(t, n, newFakeNegotiator(nil), p)
@@ -359,7 +372,7 @@ func TestResolvesGatewayName(t *testing.T) {
 	d := NewDialer(n, Options{Negotiator: neg, Resolver: fakeResolver{"vpn.example.test": gwAddr}, Workers: 1})
 	p := pskProfile()
 	p.Gateway = "vpn.example.test:4501"
-	s, err := d.Dial(context.Background(), p)
+	s, err := d.Dial(context.Background(), attempt(t, p))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -369,7 +382,7 @@ func TestResolvesGatewayName(t *testing.T) {
 		t.Errorf("remote %v id %q", f.p.Remote, f.p.RemoteID)
 	}
 	p.Gateway = "unknown.example.test"
-	_, err = d.Dial(context.Background(), p)
+	_, err = d.Dial(context.Background(), attempt(t, p))
 	if c := conn.Classify(err); err == nil || c != api.FailureDNS {
 		t.Errorf("an unresolvable gateway: %v, code %q", err, c)
 	}

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -9,7 +10,9 @@ import (
 	"encoding/base64"
 	"encoding/pem"
 	"errors"
+	"io/fs"
 	"math/big"
+	"net/netip"
 	"testing"
 	"time"
 
@@ -54,7 +57,7 @@ func TestPKCS12Profile(t *testing.T) {
 	p.Auth, p.PSK = api.AuthCert, ""
 	p.P12, p.P12Password = base64.StdEncoding.EncodeToString(pfx), "right"
 	p.CA = string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}))
-	st, err := readProfile(p)
+	st, err := newSettings(attempt(t, p))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,9 +66,38 @@ func TestPKCS12Profile(t *testing.T) {
 	}
 
 	p.P12Password = "wrong"
-	_, err = readProfile(p)
+	_, err = newSettings(attempt(t, p))
 	var perm interface{ Permanent() bool }
 	if !errors.Is(err, creds.ErrWrongPassword) || !errors.As(err, &perm) || !perm.Permanent() {
 		t.Errorf("wrong password: %v, want a permanent creds.ErrWrongPassword", err)
+	}
+}
+
+// TestAttemptLoadsOnce: a credential and a gateway address the attempt
+// brings are used as they are: the session neither reads the profile's
+// files again nor resolves the gateway's name.
+func TestAttemptLoadsOnce(t *testing.T) {
+	cert, key := selfSigned(t)
+	p := pskProfile()
+	p.Auth, p.PSK, p.Gateway = api.AuthCert, "", "vpn.example.test"
+	p.Cert, p.Key = "/nonexistent/cert.pem", "/nonexistent/key.pem"
+	p.CA = string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}))
+	a := attempt(t, p)
+	if _, err := newSettings(a); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("without the attempt's credential: %v, want the missing file", err)
+	}
+	a.Credential = &creds.Credential{Chain: []*x509.Certificate{cert}, Key: key}
+	a.Gateway = gwAddr
+	n := newTestNet()
+	neg := newFakeNegotiator(func(f *fakeNegotiation) { f.establish(t, []netip.Prefix{lanV4}) })
+	d := NewDialer(n, Options{Negotiator: neg, Resolver: fakeResolver{}, Workers: 1})
+	s, err := d.Dial(context.Background(), a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	f := neg.next(t)
+	if f.p.Remote != netip.AddrPortFrom(gwAddr, 500) || f.p.RemoteID != "vpn.example.test" || len(f.p.Cert) != 1 || !f.p.Cert[0].Equal(cert) {
+		t.Errorf("remote %v id %q, %d certificates", f.p.Remote, f.p.RemoteID, len(f.p.Cert))
 	}
 }

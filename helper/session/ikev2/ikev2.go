@@ -86,11 +86,11 @@ func config(p session.Params) (ike.Config, error) {
 	}
 	if localID != "" {
 		if cfg.LocalID, err = ike.ParseIdentity(localID); err != nil {
-			return cfg, &session.ProfileError{Field: "local_id", Reason: err.Error()}
+			return cfg, &session.ProfileError{Field: api.FieldLocalID, Reason: err.Error()}
 		}
 	}
 	if cfg.RemoteID, err = ike.ParseIdentity(p.RemoteID); err != nil {
-		return cfg, &session.ProfileError{Field: "remote_id", Reason: err.Error()}
+		return cfg, &session.ProfileError{Field: api.FieldRemoteID, Reason: err.Error()}
 	}
 	switch p.Auth {
 	case api.AuthEAPMSCHAPv2:

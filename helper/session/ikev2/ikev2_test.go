@@ -14,6 +14,7 @@ import (
 
 	"github.com/espressovpn/espresso/helper/api"
 	"github.com/espressovpn/espresso/helper/conn"
+	prof "github.com/espressovpn/espresso/helper/profile"
 	"github.com/espressovpn/espresso/helper/session"
 	"github.com/espressovpn/espresso/ipsec/datapath"
 	"github.com/espressovpn/espresso/ipsec/ike"
@@ -142,6 +143,16 @@ func startGateway(t *testing.T, n *iketest.Network) *gateway {
 	return &gateway{dev: dev, d: d}
 }
 
+// attempt is what the Manager dials p with.
+func attempt(t *testing.T, p api.Profile) conn.Attempt {
+	t.Helper()
+	tp, err := prof.Parse(&p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return conn.Attempt{Profile: tp}
+}
+
 func profile(key string) api.Profile {
 	return api.Profile{
 		Name: "work", Gateway: gwAddr.String(), RemoteID: "gw.example.test", LocalID: "client@example.test",
@@ -166,7 +177,7 @@ func TestConnectsToIKEResponder(t *testing.T) {
 	d := session.NewDialer(n, session.Options{Negotiator: Initiator{}, Logger: log, Timeout: 20 * time.Second, Workers: 1})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	s, err := d.Dial(ctx, profile(psk))
+	s, err := d.Dial(ctx, attempt(t, profile(psk)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +224,7 @@ func TestWrongKeyIsPermanent(t *testing.T) {
 	n := newNetwork()
 	startGateway(t, n.net)
 	d := session.NewDialer(n, session.Options{Negotiator: Initiator{}, Timeout: 20 * time.Second, Workers: 1})
-	_, err := d.Dial(context.Background(), profile("not-the-key-0123456789"))
+	_, err := d.Dial(context.Background(), attempt(t, profile("not-the-key-0123456789")))
 	if !errors.Is(err, ike.ErrAuthFailed) {
 		t.Fatalf("Dial: %v, want an authentication failure", err)
 	}
