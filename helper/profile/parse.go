@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"path/filepath"
 	"strings"
 	"time"
 	"unicode"
@@ -176,7 +175,7 @@ func (ps *parser) pemSource(field, v string, check func([]byte) error) Source {
 			ps.add(field, -1, "%v", err)
 		}
 		return Source{Data: []byte(v)}
-	case filepath.IsAbs(v):
+	case IsPath(v):
 		return Source{Path: v}
 	}
 	ps.add(field, -1, "neither PEM text nor an absolute path")
@@ -189,7 +188,7 @@ func (ps *parser) p12Source(v string) Source {
 	if v == "" {
 		return Source{}
 	}
-	if filepath.IsAbs(v) {
+	if IsPath(v) {
 		return Source{Path: v}
 	}
 	d, err := base64.StdEncoding.DecodeString(strings.TrimSpace(v))

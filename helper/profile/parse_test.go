@@ -256,3 +256,18 @@ func TestSourcesLoad(t *testing.T) {
 		t.Errorf("no CA: %v, %v", cas, err)
 	}
 }
+
+func TestIsPath(t *testing.T) {
+	certPEM, _ := testCertKey(t)
+	for v, want := range map[string]bool{
+		"/etc/espresso/c.pem": true,
+		"c.pem":               false,
+		certPEM:               false,
+		"MIIB":                false,
+		"":                    false,
+	} {
+		if IsPath(v) != want {
+			t.Errorf("IsPath(%.20q) = %v", v, !want)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"path/filepath"
 	"strconv"
 	"strings"
 )
@@ -13,6 +14,14 @@ import (
 // pemMarker starts every PEM block: a value holding it is inline PEM,
 // otherwise a path.
 const pemMarker = "-----BEGIN "
+
+// IsPath reports whether the value of cert, key, ca or p12 names a file
+// the helper reads rather than holding the data: an absolute path, not
+// PEM text. (Base64 PKCS#12 data never starts with '/': the DER
+// SEQUENCE it encodes starts with 'M'.)
+func IsPath(v string) bool {
+	return filepath.IsAbs(v) && !strings.Contains(v, pemMarker)
+}
 
 // SplitGateway splits a gateway into host and port (DefaultPort when not
 // given). The host is a DNS name or an IP address; an IPv6 address with a

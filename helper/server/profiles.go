@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"path/filepath"
 	"strings"
 
 	"github.com/espressovpn/espresso/helper/api"
@@ -151,7 +150,7 @@ func checkPaths(peer Peer, p *api.Profile) error {
 		return nil
 	}
 	for _, f := range []struct{ name, v string }{{api.FieldCert, p.Cert}, {api.FieldKey, p.Key}, {api.FieldCA, p.CA}, {api.FieldP12, p.P12}} {
-		if filepath.IsAbs(f.v) && !strings.Contains(f.v, "-----BEGIN ") {
+		if profile.IsPath(f.v) {
 			return api.FieldError(f.name, "a file path is accepted from root only; send the file's content instead")
 		}
 	}
