@@ -45,8 +45,11 @@ func (e *ProposalError) Is(target error) bool { return target == ErrInvalidPropo
 // each integrity algorithm. AEAD and non-AEAD ciphers cannot be mixed; with
 // AEAD ciphers the integrity algorithms are dropped (RFC 5282 §8, RFC 4106 §8.1)
 // after serving for the PRF. Non-AEAD ciphers need an integrity algorithm. An
-// ESP proposal may name a key exchange method for PFS; it always carries an
-// ESN transform (RFC 7296 §3.3.2), "noesn" when none is named. The result is
+// ESP proposal may name key exchange methods for PFS, and "modpnone" (or
+// "none") among them to make PFS optional (RFC 7296 §3.3.3); in an IKE
+// proposal "modpnone" is dropped, as strongSwan does, since the IKE SA
+// always needs a key exchange. An ESP proposal always carries an ESN
+// transform (RFC 7296 §3.3.2), "noesn" when none is named. The result is
 // ordered by transform type (ENCR, INTEG, PRF, KE, ESN), keeping the order of
 // preference within a type.
 func ParseProposal(s string, esp bool) (Proposal, error) {
@@ -106,6 +109,9 @@ func ParseProposal(s string, esp bool) (Proposal, error) {
 		p.Transforms = slices.DeleteFunc(p.Transforms, func(t Transform) bool { return t.Type == TypeInteg })
 	} else if len(p.ofType(TypeInteg)) == 0 {
 		return Proposal{}, perr("", "an integrity algorithm is needed with a non-AEAD cipher")
+	}
+	if !esp {
+		p.Transforms = slices.DeleteFunc(p.Transforms, func(t Transform) bool { return t.Type == TypeKE && t.ID == KENone })
 	}
 	if !esp && len(p.ofType(TypeKE)) == 0 {
 		return Proposal{}, perr("", "a key exchange method is needed in an IKE proposal")
@@ -179,19 +185,27 @@ func prfForInteg(id TransformID) TransformID {
 // strongSwan 5.9 also accepts by default.
 func DefaultIKE() []Proposal {
 	return mustParse(false,
-		"aes256gcm16-aes128gcm16-chacha20poly1305-prfsha384-prfsha256-prfsha512-x25519-ecp256-ecp384-modp3072-modp2048",
-		"aes256-aes128-sha256-sha384-sha512-x25519-ecp256-ecp384-modp3072-modp2048",
+		"aes256gcm16-aes128gcm16-chacha20poly1305-prfsha384-prfsha256-prfsha512-"+defaultKE,
+		"aes256-aes128-sha256-sha384-sha512-"+defaultKE,
 	)
 }
 
 // DefaultESP returns the ESP proposals offered when a profile names none. They
-// offer ESN and 32-bit sequence numbers so the gateway's choice decides.
+// offer ESN and 32-bit sequence numbers so the gateway's choice decides, and
+// PFS with the key exchange methods of DefaultIKE followed by NONE: a rekey
+// then works with a gateway that wants no PFS, optional PFS or PFS with one
+// of those methods, whichever side starts it (RFC 7296 §1.3, §3.3.3). The
+// Child SA of IKE_AUTH never carries a key exchange (§1.2).
 func DefaultESP() []Proposal {
 	return mustParse(true,
-		"aes256gcm16-aes128gcm16-chacha20poly1305-esn-noesn",
-		"aes256-aes128-sha256-sha384-sha512-esn-noesn",
+		"aes256gcm16-aes128gcm16-chacha20poly1305-"+defaultKE+"-modpnone-esn-noesn",
+		"aes256-aes128-sha256-sha384-sha512-"+defaultKE+"-modpnone-esn-noesn",
 	)
 }
+
+// defaultKE lists the key exchange methods of the default proposals, in
+// order of preference.
+const defaultKE = "x25519-ecp256-ecp384-modp3072-modp2048"
 
 func mustParse(esp bool, ss ...string) []Proposal {
 	out := make([]Proposal, len(ss))

@@ -2,6 +2,7 @@ package suite
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -23,6 +24,12 @@ func TestParseProposal(t *testing.T) {
 		{"esn-aes128-sha256-noesn", true, "aes128-sha256-esn-noesn"},
 		{"aes192-sha512", true, "aes192-sha512-noesn"},
 		{"aes128gcm16-sha256", true, "aes128gcm16-noesn"},
+		// strongSwan's spellings of NONE: PFS optional in ESP, dropped
+		// from IKE proposals (proposal.c check_proposal).
+		{"aes128gcm16-x25519-ecp256-modp2048-modpnone", true, "aes128gcm16-x25519-ecp256-modp2048-modpnone-noesn"},
+		{"aes256gcm16-none-ecp384", true, "aes256gcm16-modpnone-ecp384-noesn"},
+		{"aes128gcm16-MODPNONE", true, "aes128gcm16-modpnone-noesn"},
+		{"aes256gcm16-prfsha384-x25519-modpnone", false, "aes256gcm16-prfsha384-x25519"},
 	}
 	for _, tt := range tests {
 		p, err := ParseProposal(tt.in, tt.esp)
@@ -78,6 +85,7 @@ func TestParseProposalErrors(t *testing.T) {
 		{"aes128-aes128gcm16-sha256", true, "mixed"},
 		{"sha256-x25519", true, "no encryption"},
 		{"aes128gcm16-prfsha256", true, "prfsha256"},
+		{"aes128gcm16-prfsha256-modpnone", false, "key exchange"},
 		{"aes128gcm16-prfsha256-x25519-esn", false, "esn"},
 		{"", true, "empty"},
 		{"aes128gcm16--x25519", true, "empty algorithm"},
@@ -108,9 +116,15 @@ func TestDefaults(t *testing.T) {
 			}
 		}
 	}
+	// PFS with the IKE default's key exchange methods, NONE last: the
+	// gateway's rekeys work whether it wants PFS or not.
+	wantKE := append(DefaultIKE()[0].Of(TypeKE), Transform{Type: TypeKE, ID: KENone})
 	for _, p := range DefaultESP() {
 		if len(p.Of(TypeEncr)) == 0 || len(p.Of(TypeESN)) != 2 || len(p.Of(TypePRF)) != 0 {
 			t.Errorf("ESP default %v incomplete", p)
+		}
+		if got := p.Of(TypeKE); !slices.Equal(got, wantKE) {
+			t.Errorf("ESP default %v: key exchange methods %v, want %v", p, got, wantKE)
 		}
 	}
 }
@@ -121,6 +135,7 @@ func TestTransformString(t *testing.T) {
 		{TypeEncr, EncrAESCBC, 128}:           "aes128",
 		{TypePRF, PRFHMACSHA2_384, 0}:         "prfsha384",
 		{TypeKE, GroupCurve25519, 0}:          "x25519",
+		{TypeKE, KENone, 0}:                   "modpnone",
 		{TypeInteg, IntegHMACSHA2_256_128, 0}: "sha256",
 		{TypeESN, ESNYes, 0}:                  "esn",
 		{TypeEncr, 3, 0}:                      "ENCR(3)",

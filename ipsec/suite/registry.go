@@ -28,6 +28,7 @@ var algs = []alg{
 	{"ecp256", Transform{TypeKE, GroupECP256, 0}},
 	{"ecp384", Transform{TypeKE, GroupECP384, 0}},
 	{"x25519", Transform{TypeKE, GroupCurve25519, 0}},
+	{"modpnone", Transform{TypeKE, KENone, 0}},
 	{"esn", Transform{TypeESN, ESNYes, 0}},
 	{"noesn", Transform{TypeESN, ESNNo, 0}},
 }
@@ -45,6 +46,7 @@ var aliases = map[string]Transform{
 	"prfsha2_384":  {TypePRF, PRFHMACSHA2_384, 0},
 	"prfsha2_512":  {TypePRF, PRFHMACSHA2_512, 0},
 	"curve25519":   {TypeKE, GroupCurve25519, 0},
+	"none":         {TypeKE, KENone, 0},
 }
 
 // weak lists keywords strongSwan accepts that Espresso refuses, with the reason

@@ -63,8 +63,11 @@ const (
 	IntegHMACSHA2_512_256 TransformID = 14
 )
 
-// Key exchange method IDs (transform type 4).
+// Key exchange method IDs (transform type 4). KENone offered in an ESP
+// proposal's list makes PFS optional: the responder may choose it and
+// skip the key exchange of a CREATE_CHILD_SA (RFC 7296 §3.3.2, §3.3.3).
 const (
+	KENone          TransformID = 0
 	GroupMODP2048   TransformID = 14 // RFC 3526 §3
 	GroupMODP3072   TransformID = 15 // RFC 3526 §4
 	GroupECP256     TransformID = 19 // RFC 5903
