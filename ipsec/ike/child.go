@@ -45,6 +45,9 @@ type child struct {
 	// seenIn and seenOut are the packet counts the liveness timer last
 	// read from the data path (silence.go).
 	seenIn, seenOut uint64
+	// rekeyFailures counts our failed attempts to rekey it, for the
+	// back-off between them (rekey_failed.go).
+	rekeyFailures int
 	// ni and nr of the exchange that created it, for collisions.
 	ni, nr []byte
 	// replacement is the SA that takes over once this one is deleted.
@@ -170,8 +173,11 @@ func spiOf(b []byte) (uint32, bool) {
 	return binary.BigEndian.Uint32(b), true
 }
 
-// pfsGroup is the key exchange method for CREATE_CHILD_SA: the first one
-// of our ESP proposals, 0 without PFS.
+// pfsGroup is the key exchange method for our CREATE_CHILD_SA: the first
+// one of our ESP proposals, suite.KENone when that is NONE or there is
+// none. Without one the request carries no KE payload but still offers
+// the methods, so a peer that wants PFS names its choice in
+// INVALID_KE_PAYLOAD (RFC 7296 §1.3).
 func (d *Daemon) pfsGroup() suite.TransformID {
 	if ks := keMethods(d.cfg.ESPProposals); len(ks) > 0 {
 		return ks[0]

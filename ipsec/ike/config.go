@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/espressovpn/espresso/ipsec/ike/eap"
@@ -131,7 +132,8 @@ type Config struct {
 	// IKEProposals and ESPProposals are offered (initiator) or accepted
 	// (responder), in order of preference; nil means suite.DefaultIKE and
 	// suite.DefaultESP. A key exchange method in an ESP proposal asks for
-	// PFS in CREATE_CHILD_SA; IKE_AUTH never carries one (RFC 7296 §1.2).
+	// PFS in CREATE_CHILD_SA, optional when NONE (suite.KENone) is in the
+	// list too; IKE_AUTH never carries one (RFC 7296 §1.2).
 	IKEProposals, ESPProposals []suite.Proposal
 
 	// LocalTS and RemoteTS are our and the peer's side of the traffic. An
@@ -307,6 +309,10 @@ func (c *Config) Validate() error {
 	for _, p := range c.IKEProposals {
 		if len(p.Of(suite.TypeKE)) == 0 || len(p.Of(suite.TypePRF)) == 0 || len(p.Of(suite.TypeEncr)) == 0 {
 			return fmt.Errorf("ike config: IKE proposal %v incomplete", p)
+		}
+		if slices.Contains(p.Of(suite.TypeKE), keNone) {
+			// The IKE SA always needs a key exchange (RFC 7296 §1.2).
+			return fmt.Errorf("ike config: IKE proposal %v offers no key exchange (NONE)", p)
 		}
 	}
 	for _, p := range c.ESPProposals {

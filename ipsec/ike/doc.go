@@ -18,7 +18,9 @@
 //   - ike_auth_eap.go, ike_auth_eap_responder.go: EAP inside IKE_AUTH
 //     (§2.16), the MSK keying the closing AUTH payloads;
 //   - rekey_child.go, rekey_ike.go: CREATE_CHILD_SA (§1.3) both ways, with
-//     collisions (§2.8.1);
+//     collisions (§2.8.1); rekey_failed.go: a refused Child SA rekey kept
+//     and retried with back-off; proposal.go: proposal selection with
+//     optional PFS (NONE in a key exchange list, §3.3.3, §3.3.6);
 //   - informational.go: answers to INFORMATIONAL requests (§1.4), DELETE
 //     (§1.4.1); liveness.go: liveness checks (§1.4, §2.4), given up after
 //     Config.DPDTimeout, and INVALID_IKE_SPI taken as a hint (§2.21.4);

@@ -7,7 +7,8 @@ import (
 
 // Event is something the Daemon reports to its owner through
 // Options.OnEvent: one of *Established, *ChildUp, *ChildRekeyed,
-// *ChildDown, *IKERekeyed, *Reauthenticated, *ReauthFailed, *Moved, *Down.
+// *ChildDown, *ChildRekeyFailed, *IKERekeyed, *Reauthenticated,
+// *ReauthFailed, *Moved, *Down.
 type Event interface{ event() }
 
 // Established reports an authenticated IKE SA with its first Child SA.
@@ -53,6 +54,17 @@ type ChildDown struct {
 	Child ChildInfo
 	// ByPeer is true when the peer deleted it.
 	ByPeer bool
+}
+
+// ChildRekeyFailed reports a rekey of a Child SA that did not complete:
+// the peer refused ours or answered it unusably, or we refused the
+// peer's. Child stays in use until it expires; when we started the rekey
+// we try again after Retry (zero when it is the peer's to retry). Err is a
+// *RekeyError.
+type ChildRekeyFailed struct {
+	Child ChildInfo
+	Err   error
+	Retry time.Duration
 }
 
 // IKERekeyed reports that the IKE SA was replaced (RFC 7296 §2.18).
@@ -101,12 +113,13 @@ type Moved struct {
 // became unreachable. No event follows it.
 type Down struct{ Err error }
 
-func (*Established) event()     {}
-func (*ChildUp) event()         {}
-func (*ChildRekeyed) event()    {}
-func (*ChildDown) event()       {}
-func (*IKERekeyed) event()      {}
-func (*Moved) event()           {}
-func (*Reauthenticated) event() {}
-func (*ReauthFailed) event()    {}
-func (*Down) event()            {}
+func (*Established) event()      {}
+func (*ChildUp) event()          {}
+func (*ChildRekeyed) event()     {}
+func (*ChildDown) event()        {}
+func (*ChildRekeyFailed) event() {}
+func (*IKERekeyed) event()       {}
+func (*Moved) event()            {}
+func (*Reauthenticated) event()  {}
+func (*ReauthFailed) event()     {}
+func (*Down) event()             {}

@@ -75,48 +75,65 @@ func choose(ours []suite.Proposal, theirs []wire.Proposal, proto wire.ProtocolID
 	return 0, chosen{}, false
 }
 
-// match selects, for every type of ours, our first transform the peer
-// offers; the peer's proposal must not need a type we lack (other than KE
-// when withKE is false).
+// match selects, for every transform type either side lists, our first
+// transform the peer also offers (RFC 7296 §3.3.6). The peer's proposal
+// must not need a type we lack, except that key exchange is optional in an
+// ESP proposal (§3.3.3): NONE in a key exchange list is a choice like any
+// other, and a side that lists no method accepts a list with NONE, as
+// strongSwan's proposal selection does. NONE chosen leaves the selection
+// without a key exchange method. withKE false ignores key exchange on both
+// sides (IKE_AUTH, §1.2).
 func match(ours suite.Proposal, theirs wire.Proposal, withKE bool) (suite.Proposal, bool) {
 	offered := map[suite.TransformType][]suite.Transform{}
+	var types []suite.TransformType
+	for _, t := range ours.Transforms {
+		if !slices.Contains(types, t.Type) {
+			types = append(types, t.Type)
+		}
+	}
 	for i := range theirs.Transforms {
 		t := &theirs.Transforms[i]
+		if !slices.Contains(types, t.Type) {
+			types = append(types, t.Type)
+		}
 		if t.HasUnknownAttributes() {
 			continue // RFC 7296 §3.3.6: such a transform is unacceptable
 		}
 		offered[t.Type] = append(offered[t.Type], t.Suite())
 	}
+	optionalKE := theirs.Protocol == wire.ProtocolESP
 	var sel suite.Proposal
-	types := map[suite.TransformType]bool{}
-	for _, t := range ours.Transforms {
-		if t.Type == suite.TypeKE && !withKE {
+	for _, typ := range types {
+		if typ == suite.TypeKE && !withKE {
 			continue
 		}
-		types[t.Type] = true
-		if len(sel.Of(t.Type)) > 0 {
+		mine, peers := ours.Of(typ), offered[typ]
+		if typ == suite.TypeKE && optionalKE && (len(mine) == 0 || len(peers) == 0) {
+			if !slices.Contains(mine, keNone) && !slices.Contains(peers, keNone) {
+				return suite.Proposal{}, false
+			}
 			continue
 		}
-		if slices.Contains(offered[t.Type], t) {
-			sel.Transforms = append(sel.Transforms, t)
-		}
-	}
-	for typ := range types {
-		if len(sel.Of(typ)) == 0 {
+		i := slices.IndexFunc(mine, func(t suite.Transform) bool { return slices.Contains(peers, t) })
+		if i < 0 {
 			return suite.Proposal{}, false
 		}
-	}
-	for typ := range offered {
-		if !types[typ] && !(typ == suite.TypeKE && !withKE) {
-			return suite.Proposal{}, false
+		if mine[i] != keNone {
+			sel.Transforms = append(sel.Transforms, mine[i])
 		}
 	}
 	return sel, true
 }
 
+// keNone is the key exchange transform NONE (RFC 7296 §3.3.2).
+var keNone = suite.Transform{Type: suite.TypeKE, ID: suite.KENone}
+
 // accepted checks, initiator side, the peer's answer to our offer: a single
 // proposal whose number we sent, with exactly one of our transforms of each
-// type we offered (RFC 7296 §2.7, §3.3.6).
+// type we offered (RFC 7296 §2.7, §3.3.6). When our key exchange list holds
+// NONE the answer may leave the type out, as strongSwan does when it
+// chooses NONE; NONE named in the answer is dropped from the result, which
+// then has no key exchange method.
 func accepted(offer *wire.SecurityAssociation, answer *wire.SecurityAssociation) (chosen, bool) {
 	if answer == nil || len(answer.Proposals) != 1 {
 		return chosen{}, false
@@ -127,27 +144,26 @@ func accepted(offer *wire.SecurityAssociation, answer *wire.SecurityAssociation)
 			continue
 		}
 		types := map[suite.TransformType]int{}
+		var mine suite.Proposal
 		for i := range o.Transforms {
 			types[o.Transforms[i].Type]++
+			mine.Transforms = append(mine.Transforms, o.Transforms[i].Suite())
 		}
 		var c chosen
 		c.spi = a.SPI
+		seen := map[suite.TransformType]bool{}
 		for i := range a.Transforms {
 			t := a.Transforms[i].Suite()
-			if types[t.Type] == 0 || len(c.Of(t.Type)) > 0 || a.Transforms[i].HasUnknownAttributes() {
+			if types[t.Type] == 0 || seen[t.Type] || a.Transforms[i].HasUnknownAttributes() || !slices.Contains(mine.Transforms, t) {
 				return chosen{}, false
 			}
-			found := false
-			for j := range o.Transforms {
-				found = found || o.Transforms[j].Suite() == t
+			seen[t.Type] = true
+			if t != keNone {
+				c.Transforms = append(c.Transforms, t)
 			}
-			if !found {
-				return chosen{}, false
-			}
-			c.Transforms = append(c.Transforms, t)
 		}
 		for typ := range types {
-			if len(c.Of(typ)) == 0 {
+			if !seen[typ] && !(typ == suite.TypeKE && slices.Contains(mine.Of(typ), keNone)) {
 				return chosen{}, false
 			}
 		}

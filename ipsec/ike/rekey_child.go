@@ -41,7 +41,9 @@ func (d *Daemon) sendRekeyChild(sa *ikeSA, old *child, group suite.TransformID, 
 			return
 		}
 	}
-	offer := offerSA(d.cfg.ESPProposals, wire.ProtocolESP, spiBytes(uint32(inSPI)), group != 0, group)
+	// The key exchange methods are offered even without a KE payload, so
+	// that a peer requiring PFS can name its choice (§1.3).
+	offer := offerSA(d.cfg.ESPProposals, wire.ProtocolESP, spiBytes(uint32(inSPI)), true, group)
 	ps := wire.Payloads{wire.NewRekeySA(wire.ProtocolESP, spiBytes(old.inSPI)), offer, &wire.Nonce{Data: ni}}
 	if ke != nil {
 		ps = append(ps, &wire.KeyExchange{Group: group, Data: ke.PublicKey()})
@@ -66,29 +68,40 @@ func (d *Daemon) sendRekeyChild(sa *ikeSA, old *child, group suite.TransformID, 
 // rekeyChildAnswered installs the new Child SA, resolves a collision with
 // the peer's own rekey of the same SA (§2.8.1), and deletes the loser.
 func (d *Daemon) rekeyChildAnswered(sa *ikeSA, old *child, offer *wire.SecurityAssociation, inSPI uint32, ni []byte, ke dh.KeyExchange, ps wire.Payloads, tries int) {
-	if n := ps.Notify(wire.InvalidKEPayload); n != nil && ke != nil && tries < maxInitTries {
-		if g, err := n.Group(); err == nil && slices.Contains(keMethods(d.cfg.ESPProposals), g) {
+	if n := ps.Notify(wire.InvalidKEPayload); n != nil && tries < maxInitTries {
+		g, err := n.Group()
+		sent := suite.KENone
+		if ke != nil {
+			sent = ke.Group()
+		}
+		if err == nil && g != suite.KENone && g != sent && slices.Contains(keMethods(d.cfg.ESPProposals), g) {
 			d.whenIdle(sa, func() { d.sendRekeyChild(sa, old, g, tries+1) })
 			return
 		}
 	}
 	if n := ps.ErrorNotify(); n != nil {
 		d.log.Info("ike: Child SA rekey refused", "notify", n.NotifyType)
-		if old.state == childRekeying {
+		if old.state != childRekeying {
+			return
+		}
+		switch n.NotifyType {
+		case wire.ChildSANotFound:
 			old.state = childInstalled
-			if n.NotifyType == wire.ChildSANotFound {
-				d.forget(old)
-				d.removeChild(old)
-				d.emit(&ChildDown{Child: old.info(), ByPeer: true})
-				return
-			}
-			// TEMPORARY_FAILURE and the like: try again later (§2.25).
+			d.forget(old)
+			d.removeChild(old)
+			d.emit(&ChildDown{Child: old.info(), ByPeer: true})
+		case wire.TemporaryFailure:
+			// The peer is busy with this SA, a collision: try again
+			// shortly (§2.25).
+			old.state = childInstalled
 			c := old
 			c.rekeyTimer = d.after(d.cfg.Retransmit.delay(1), func() {
 				if c.state == childInstalled {
 					d.rekeyChild(c)
 				}
 			})
+		default:
+			d.rekeyChildFailed(old, &RekeyError{SPI: old.inSPI, Notify: n.NotifyType})
 		}
 		return
 	}
@@ -96,25 +109,38 @@ func (d *Daemon) rekeyChildAnswered(sa *ikeSA, old *child, offer *wire.SecurityA
 	nr, _ := wire.First[*wire.Nonce](ps)
 	c, ok := accepted(offer, saPayload)
 	outSPI, spiOK := spiOf(c.spi)
+	why := "no acceptable proposal"
 	var gir []byte
-	if ok && spiOK && nr != nil && ke != nil {
+	if ok && spiOK && nr != nil {
 		peerKE, _ := wire.First[*wire.KeyExchange](ps)
-		if peerKE == nil || peerKE.Group != ke.Group() || c.one(suite.TypeKE).ID != ke.Group() {
-			ok = false
-		} else if g, err := ke.SharedSecret(peerKE.Data); err != nil {
-			ok = false
-		} else {
-			gir = g
-			defer clear(gir)
+		switch g := c.one(suite.TypeKE).ID; {
+		case g == suite.KENone:
+			// The peer chose NONE from our list: no PFS, and our KE
+			// payload, if any, goes unused (§3.3.3).
+		case ke == nil || peerKE == nil || peerKE.Group != g || ke.Group() != g:
+			ok, why = false, "key exchange method not the one we sent"
+		default:
+			secret, err := ke.SharedSecret(peerKE.Data)
+			if err != nil {
+				ok, why = false, "invalid key exchange data"
+			} else {
+				gir = secret
+				defer clear(gir)
+			}
 		}
 	}
 	tsi, _ := wire.First[*wire.TSi](ps)
 	tsr, _ := wire.First[*wire.TSr](ps)
 	if !ok || !spiOK || nr == nil || tsi == nil || tsr == nil ||
 		!subsetOf(tsi.Selectors, old.localTS) || !subsetOf(tsr.Selectors, old.remoteTS) {
-		d.log.Warn("ike: unusable CREATE_CHILD_SA response")
+		if ok && (!spiOK || nr == nil || tsi == nil || tsr == nil) {
+			why = "payloads missing"
+		} else if ok {
+			why = "traffic selectors changed"
+		}
+		d.log.Warn("ike: unusable CREATE_CHILD_SA response", "reason", why)
 		if old.state == childRekeying {
-			old.state = childInstalled
+			d.rekeyChildFailed(old, &RekeyError{SPI: old.inSPI, Reason: why})
 		}
 		return
 	}
@@ -208,8 +234,10 @@ func (d *Daemon) rekeyChildRequest(sa *ikeSA, h wire.Header, ps wire.Payloads, n
 	var gir []byte
 	var kePayload *wire.KeyExchange
 	// The proposal we choose decides PFS: with a key exchange method the
-	// KE payload must use it (§1.3), without one a KE payload is ignored.
-	if group := d.pfsGroupFor(ps); group != 0 {
+	// KE payload must use it (§1.3); without one, or with NONE chosen from
+	// the peer's list (§3.3.3), a KE payload is ignored, as strongSwan
+	// does ("agreed on a non-PFS proposal").
+	if group := d.pfsGroupFor(ps); group != suite.KENone {
 		ke, _ := wire.First[*wire.KeyExchange](ps)
 		if ke == nil || ke.Group != group {
 			d.respond(sa, h, wire.Payloads{wire.NewInvalidKEPayload(group)})
@@ -231,6 +259,10 @@ func (d *Daemon) rekeyChildRequest(sa *ikeSA, h wire.Header, ps wire.Payloads, n
 	ac, errNotify := d.acceptChild(sa, ps, true, gir, old.remoteTS, old.localTS, bytes.Clone(ni.Data), nr)
 	if errNotify != nil {
 		d.respond(sa, h, wire.Payloads{errNotify})
+		// The old SA stays; the peer decides what follows, so the
+		// owner learns why its tunnel may end.
+		d.log.Warn("ike: refused the peer's Child SA rekey", "spi", old.inSPI, "notify", errNotify.NotifyType)
+		d.emit(&ChildRekeyFailed{Child: old.info(), Err: &RekeyError{SPI: old.inSPI, ByPeer: true, Notify: errNotify.NotifyType}})
 		return
 	}
 	nc := ac.c
