@@ -44,6 +44,7 @@ func TestCodeSentences(t *testing.T) {
 		{api.FailureCertKeyUsage, eap, "The gateway's certificate is not meant for VPN connections", ActionNone},
 		{api.FailureIdentityMismatch, cert, "The gateway did not prove the identity gw.example.com", ActionEdit},
 		{api.FailureGatewayClosed, eap, "The gateway ended the connection", ActionNone},
+		{api.FailureRekeyFailed, eap, "Renewing the tunnel's keys failed (NO_PROPOSAL_CHOSEN)", ActionEdit},
 		{api.FailureKillSwitch, eap, "The kill switch could not block traffic outside the tunnel, so Espresso did not connect", ActionShowLog},
 		{api.FailureSystemConfig, eap, "Espresso could not set up this computer for the tunnel", ActionShowLog},
 		{api.FailureUnavailable, eap, "The Espresso helper on this computer cannot make VPN connections", ActionNone},
@@ -86,10 +87,11 @@ func TestCodeFallsBackToText(t *testing.T) {
 	}
 	// Phrases of helpers that predate the codes.
 	for text, want := range map[string]Reason{
-		"ike: peer certificate refused: certificate expired: x509": ReasonCertExpired,
-		"certificate not yet valid":                                ReasonCertNotYetValid,
-		"profile p12: creds: wrong password for the PKCS#12 file":  ReasonP12Password,
-		"the gateway did not complete the negotiation in time":     ReasonTimeout,
+		"ike: peer certificate refused: certificate expired: x509":                         ReasonCertExpired,
+		"certificate not yet valid":                                                        ReasonCertNotYetValid,
+		"profile p12: creds: wrong password for the PKCS#12 file":                          ReasonP12Password,
+		"the gateway did not complete the negotiation in time":                             ReasonTimeout,
+		"ike: we refused the gateway's rekey of Child SA c1a2b3c4 with NO_PROPOSAL_CHOSEN": ReasonRekeyFailed,
 	} {
 		if got := Classify(text); got != want {
 			t.Errorf("Classify(%q) = %d, want %d", text, got, want)

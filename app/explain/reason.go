@@ -89,6 +89,9 @@ const (
 	// a request that named the gateway's identity: that identity, ours or
 	// the credentials may be wrong.
 	ReasonAuthIdentities
+	// ReasonRekeyFailed: renewing the tunnel's keys (a Child SA rekey)
+	// failed; the text names the notify.
+	ReasonRekeyFailed
 )
 
 // codes maps the helper's failure codes to reasons. FailureInternal is
@@ -111,6 +114,7 @@ var codes = map[api.FailureCode]Reason{
 	api.FailureCertKeyUsage:     ReasonCertKeyUsage,
 	api.FailureIdentityMismatch: ReasonIdentityMismatch,
 	api.FailureGatewayClosed:    ReasonGatewayClosed,
+	api.FailureRekeyFailed:      ReasonRekeyFailed,
 	api.FailureKillSwitch:       ReasonKillSwitch,
 	api.FailureSystemConfig:     ReasonSystemConfig,
 	api.FailureUnavailable:      ReasonUnavailable,
@@ -157,6 +161,7 @@ var rules = []struct {
 		"no trusted", "certificate verif", "no issuer", "trust chain"}},
 	{ReasonIdentityMismatch, []string{"identity mismatch", "id mismatch", "does not match the remote id",
 		"remote identity", "unexpected identity"}},
+	{ReasonRekeyFailed, []string{"rekey of child sa", "after a failed rekey"}},
 	{ReasonNoProposal, []string{"no_proposal_chosen", "no proposal chosen", "no acceptable proposal"}},
 	{ReasonTSUnacceptable, []string{"ts_unacceptable", "traffic selectors unacceptable"}},
 	{ReasonNoVirtualIP, []string{"internal_address_failure", "no virtual ip", "no internal address"}},

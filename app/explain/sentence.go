@@ -136,6 +136,8 @@ func sentence(r Reason, text string, p *api.Profile) Sentence {
 	case ReasonNoVirtualIP:
 		return Sentence{"The gateway gave this computer no address in the VPN",
 			"Ask your administrator to check the gateway's address pool.", ActionNone}
+	case ReasonRekeyFailed:
+		return rekeyFailed(text)
 	case ReasonGatewayClosed:
 		return Sentence{"The gateway ended the connection",
 			"Connect again; if it keeps happening, ask your administrator.", ActionNone}
@@ -163,6 +165,29 @@ func sentence(r Reason, text string, p *api.Profile) Sentence {
 		return Sentence{fmt.Sprintf("The connection to %s failed", gw), "Open the log for details, then try again.", ActionShowLog}
 	}
 	return Sentence{fmt.Sprintf("The connection to %s failed: %s", gw, t), "Open the log for details, then try again.", ActionShowLog}
+}
+
+// rekeyFailed explains a failed renewal of the tunnel's keys, naming the
+// notify (RFC 7296 §3.10.1) the helper's text holds, if any.
+func rekeyFailed(text string) Sentence {
+	problem := "Renewing the tunnel's keys failed"
+	if n := notifyName(text); n != "" {
+		problem += " (" + n + ")"
+	}
+	return Sentence{problem,
+		"The tunnel works until the current keys expire, and Espresso keeps trying. If the gateway wants other algorithms, clear the ESP proposals under Edit to offer the defaults, or ask your administrator which ones it accepts.",
+		ActionEdit}
+}
+
+// notifyName returns the first IKE notify name in text, such as
+// NO_PROPOSAL_CHOSEN, or "".
+func notifyName(text string) string {
+	for _, w := range strings.FieldsFunc(text, func(r rune) bool { return !(r == '_' || r >= 'A' && r <= 'Z') }) {
+		if strings.Contains(w, "_") && strings.Trim(w, "_") == w {
+			return w
+		}
+	}
+	return ""
 }
 
 // ownCredentials explains a problem with this computer's own

@@ -89,6 +89,12 @@ const (
 	// FailurePasswordCancelled: the helper asked for the EAP password and
 	// the user cancelled.
 	FailurePasswordCancelled FailureCode = "password_cancelled"
+	// FailureRekeyFailed: a rekey of the tunnel's Child SA failed, refused
+	// by the gateway or by us (the reason names the notify). The tunnel
+	// stays up on the old keys until they expire, and our own rekey is
+	// tried again; when the connection ends for lack of a Child SA after
+	// such a failure, this is its code rather than FailureGatewayClosed.
+	FailureRekeyFailed FailureCode = "rekey_failed"
 	// FailureGatewayClosed: the gateway deleted the IKE SA.
 	FailureGatewayClosed FailureCode = "gateway_closed"
 	// FailureKillSwitch: the kill switch could not put its block in place,

@@ -79,6 +79,10 @@ type Info struct {
 	NATDetected   bool
 	Encapsulation string // api.EncapsulationUDP or api.EncapsulationRaw
 	EstablishedAt time.Time
+	// Problem is a failure that left the tunnel up, such as a refused
+	// rekey (ike.ErrRekeyFailed); nil when there is none. The status
+	// shows it as LastError and ErrorCode while connected.
+	Problem error
 }
 
 // Counters are a session's traffic counters.

@@ -24,6 +24,8 @@ type fakeSession struct {
 	closeOnce sync.Once
 	closed    chan struct{}
 	err       error
+	// problem is Info's Problem, set before the session is dialled.
+	problem error
 }
 
 func newFakeSession() *fakeSession {
@@ -38,6 +40,7 @@ func (s *fakeSession) Info() Info {
 		Encapsulation: api.EncapsulationUDP,
 		EstablishedAt: time.Unix(1000, 0),
 		Peer:          s.peer,
+		Problem:       s.problem,
 	}
 }
 func (s *fakeSession) Counters() Counters    { return Counters{BytesIn: 10, PacketsOut: 2} }

@@ -106,6 +106,10 @@ func Classify(err error) api.FailureCode {
 		// A bare AUTHENTICATION_FAILED notify (RFC 7296 §3.10.1): the
 		// gateway refused us.
 		return api.FailureAuthLocal
+	// A refused rekey, before the proposal and selector errors it may
+	// name: the tunnel came up, only its new keys did not.
+	case errors.Is(err, ike.ErrRekeyFailed):
+		return api.FailureRekeyFailed
 	case errors.Is(err, ike.ErrNoProposalChosen):
 		return api.FailureNoProposal
 	case errors.Is(err, ike.ErrTSUnacceptable):

@@ -75,6 +75,8 @@ func TestClassify(t *testing.T) {
 		{"identity", &ike.IdentityMismatchError{Want: "vpn.example.com", Got: "other.example.com", Err: auth.ErrIdentityMismatch}, api.FailureIdentityMismatch},
 		{"identity not in cert", &ike.IdentityMismatchError{Got: "vpn.example.com", InCert: true, Err: auth.ErrIdentityMismatch}, api.FailureIdentityMismatch},
 		{"gateway deleted the SA", ike.ErrDeleted, api.FailureGatewayClosed},
+		{"rekey refused by the gateway", &ike.RekeyError{SPI: 0xc1a2b3c4, Notify: wire.NoProposalChosen}, api.FailureRekeyFailed},
+		{"gateway's rekey refused by us", &ike.RekeyError{SPI: 0xc1a2b3c4, ByPeer: true, Notify: wire.NoProposalChosen}, api.FailureRekeyFailed},
 		{"name lookup", fmt.Errorf("cannot resolve the gateway vpn.example.com: %w", &net.DNSError{Err: "no such host", Name: "vpn.example.com", IsNotFound: true}), api.FailureDNS},
 		{"kill switch", &platform.KillSwitchError{Err: errors.New("nft: no such file")}, api.FailureKillSwitch},
 		{"kill switch config", &platform.KillSwitchError{Err: &platform.ConfigError{Field: "kill switch", Reason: "nothing to protect"}}, api.FailureKillSwitch},
@@ -159,6 +161,29 @@ func TestStatusCarriesCodeAndProgress(t *testing.T) {
 		}
 		if st, _ = m.StatusOf("work"); st.Reconnect != nil {
 			t.Errorf("after disconnect: %+v", st.Reconnect)
+		}
+	})
+}
+
+// A failed rekey leaves the tunnel up: the status stays connected and
+// shows the failure with its code.
+func TestStatusShowsProblemWhileConnected(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		d := &fakeDialer{}
+		m := newTestManager(t, d, RetryPolicy{Backoff: 5 * time.Second, MaxBackoff: time.Minute, Stable: time.Hour}, "work")
+		s := newFakeSession()
+		s.problem = &ike.RekeyError{SPI: 0xc1a2b3c4, ByPeer: true, Notify: wire.NoProposalChosen}
+		d.push(dialResult{s: s})
+		if err := m.Connect(profile("work")); err != nil {
+			t.Fatal(err)
+		}
+		st, err := m.Wait(context.Background(), "work")
+		if err != nil || st.State != api.StateConnected || st.ErrorCode != api.FailureRekeyFailed ||
+			st.LastError != "ike: we refused the gateway's rekey of Child SA c1a2b3c4 with NO_PROPOSAL_CHOSEN" {
+			t.Fatalf("status %s %q %q, %v", st.State, st.ErrorCode, st.LastError, err)
+		}
+		if err := m.Disconnect(context.Background(), "work"); err != nil {
+			t.Fatal(err)
 		}
 	})
 }

@@ -40,6 +40,9 @@ func (m *Manager) statusLocked(c *conn) api.ConnectionStatus {
 	st.ESPProposal = info.ESPProposal
 	st.NATDetected = info.NATDetected
 	st.Encapsulation = info.Encapsulation
+	if info.Problem != nil {
+		st.LastError, st.ErrorCode = describe(info.Problem), Classify(info.Problem)
+	}
 	if !info.EstablishedAt.IsZero() {
 		t := info.EstablishedAt.UTC()
 		st.EstablishedAt = &t

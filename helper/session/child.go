@@ -29,6 +29,15 @@ func (s *Session) stopOrphan() {
 	}
 }
 
+// rekeyFailed shows a failed rekey in the status while the tunnel stays
+// up on the old Child SA; a later rekey that succeeds clears it.
+func (s *Session) rekeyFailed(ev *ChildRekeyFailed) {
+	s.logf(api.LevelWarn, "Child SA rekey failed; the current Child SA stays in use until it expires: %v", ev.Err)
+	s.mu.Lock()
+	s.info.Problem = ev.Err
+	s.mu.Unlock()
+}
+
 // orphaned ends an IKE SA that has carried no Child SA for ChildGrace: an
 // always-on session ends (and conn.Manager connects again), an on-demand
 // one returns to its trap.
@@ -38,6 +47,15 @@ func (s *Session) orphaned() {
 	}
 	err := conn.WithCode(api.FailureGatewayClosed,
 		fmt.Errorf("no Child SA for %s: the gateway deleted the tunnel and made no new one", s.d.opts.ChildGrace))
+	s.mu.Lock()
+	problem := s.info.Problem
+	s.mu.Unlock()
+	if problem != nil {
+		// The gateway gave up the tunnel after a rekey failed: that
+		// failure is the cause, not the gateway's delete.
+		err = conn.WithCode(api.FailureRekeyFailed,
+			fmt.Errorf("no Child SA for %s after a failed rekey: %w", s.d.opts.ChildGrace, problem))
+	}
 	s.logf(api.LevelWarn, "%v", err)
 	if s.st.onDemand {
 		s.rearm(err)

@@ -9,6 +9,8 @@ import (
 
 	"github.com/espressovpn/espresso/helper/api"
 	"github.com/espressovpn/espresso/helper/conn"
+	"github.com/espressovpn/espresso/ipsec/ike"
+	"github.com/espressovpn/espresso/ipsec/ike/wire"
 )
 
 // TestChildGrace: an IKE SA whose last Child SA the gateway deleted gets
@@ -45,6 +47,41 @@ func TestChildGrace(t *testing.T) {
 		}
 		if err := s.Err(); err == nil || !strings.Contains(err.Error(), "no Child SA") || conn.Classify(err) != api.FailureGatewayClosed {
 			t.Errorf("Err %v (code %q)", err, conn.Classify(err))
+		}
+		s.Close()
+	})
+}
+
+// TestRekeyFailedInStatus: a failed rekey shows in the session's Info
+// while the tunnel stays up, a later rekey clears it, and an IKE SA left
+// without a Child SA after one ends with rekey_failed, not as deleted by
+// the gateway.
+func TestRekeyFailedInStatus(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		_, _, s, f := dialEstablished(t, []netip.Prefix{lanV4})
+		refused := &ike.RekeyError{SPI: 0xc1a2b3c4, ByPeer: true, Notify: wire.NoProposalChosen}
+		f.io.OnEvent(&ChildRekeyFailed{Err: refused})
+		synctest.Wait()
+		if p := s.Info().Problem; p != refused || conn.Classify(p) != api.FailureRekeyFailed {
+			t.Fatalf("Info().Problem = %v, want the refused rekey", p)
+		}
+		f.io.OnEvent(&ChildRekeyed{ESPProposal: "aes128gcm16-x25519-noesn"})
+		synctest.Wait()
+		if p := s.Info().Problem; p != nil {
+			t.Fatalf("Info().Problem = %v after a rekey that went through", p)
+		}
+
+		f.io.OnEvent(&ChildRekeyFailed{Err: refused})
+		f.io.OnEvent(&ChildDown{ByPeer: true})
+		time.Sleep(DefaultChildGrace + time.Second)
+		synctest.Wait()
+		select {
+		case <-s.Done():
+		default:
+			t.Fatal("an IKE SA without Child SA kept the session")
+		}
+		if err := s.Err(); conn.Classify(err) != api.FailureRekeyFailed || !strings.Contains(err.Error(), "NO_PROPOSAL_CHOSEN") {
+			t.Errorf("Err %v (code %q), want rekey_failed naming the notify", err, conn.Classify(err))
 		}
 		s.Close()
 	})

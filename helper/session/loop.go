@@ -67,9 +67,12 @@ func (s *Session) handle(ev Event) {
 		s.reauthenticated(ev)
 	case *ReauthFailed:
 		s.logf(api.LevelWarn, "reauthentication failed; the current SAs stay in use: %v", ev.Err)
+	case *ChildRekeyFailed:
+		s.rekeyFailed(ev)
 	case *ChildRekeyed:
 		s.mu.Lock()
 		s.info.ESPProposal = ev.ESPProposal
+		s.info.Problem = nil
 		s.mu.Unlock()
 		s.logf(api.LevelInfo, "Child SA rekeyed (%s)", ev.ESPProposal)
 	case *Down:

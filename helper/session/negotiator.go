@@ -139,8 +139,8 @@ type ChildSA struct {
 	Remote netip.AddrPort
 }
 
-// Event is one of *Established, *ChildUp, *ChildRekeyed, *ChildDown,
-// *Moved and *Down.
+// Event is one of *Established, *ChildUp, *ChildRekeyed,
+// *ChildRekeyFailed, *ChildDown, *Moved and *Down.
 type Event interface{ sessionEvent() }
 
 // Established reports an authenticated IKE SA with its first Child SA.
@@ -159,6 +159,11 @@ type ChildRekeyed struct {
 	ESPProposal string
 }
 
+// ChildRekeyFailed reports a rekey of the Child SA that did not complete,
+// refused by the gateway or by us; the old SA stays in use until it
+// expires. Err names the notify (an *ike.RekeyError, ike.ErrRekeyFailed).
+type ChildRekeyFailed struct{ Err error }
+
 // ChildUp reports a further Child SA, created by CREATE_CHILD_SA and not
 // replacing one (RFC 7296 §1.3.1).
 type ChildUp struct{}
@@ -172,8 +177,9 @@ type ChildDown struct {
 // Down reports the end of the IKE SA; Err is nil after Close.
 type Down struct{ Err error }
 
-func (*Established) sessionEvent()  {}
-func (*ChildUp) sessionEvent()      {}
-func (*ChildRekeyed) sessionEvent() {}
-func (*ChildDown) sessionEvent()    {}
-func (*Down) sessionEvent()         {}
+func (*Established) sessionEvent()      {}
+func (*ChildUp) sessionEvent()          {}
+func (*ChildRekeyed) sessionEvent()     {}
+func (*ChildRekeyFailed) sessionEvent() {}
+func (*ChildDown) sessionEvent()        {}
+func (*Down) sessionEvent()             {}

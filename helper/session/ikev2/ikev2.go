@@ -171,6 +171,8 @@ func forward(to func(session.Event), ev ike.Event) {
 		to(&session.ChildDown{ByPeer: ev.ByPeer})
 	case *ike.ChildRekeyed:
 		to(&session.ChildRekeyed{ESPProposal: ev.New.ESPProposal})
+	case *ike.ChildRekeyFailed:
+		to(&session.ChildRekeyFailed{Err: ev.Err})
 	case *ike.Moved:
 		to(&session.Moved{Local: ev.Local, Remote: ev.Remote, NAT: ev.LocalNAT})
 	case *ike.Reauthenticated:
