@@ -77,7 +77,9 @@ type Profile struct {
 	// IKEProposals are IKE proposals in strongSwan syntax
 	// ("aes256gcm16-prfsha384-x25519"); empty means the helper's defaults.
 	IKEProposals []string `json:"ike_proposals,omitempty"`
-	// ESPProposals are ESP proposals in strongSwan syntax ("aes256gcm16").
+	// ESPProposals are ESP proposals in strongSwan syntax ("aes256gcm16",
+	// "aes128gcm16-x25519-modpnone" for optional PFS); empty means the
+	// helper's defaults, which offer PFS with NONE among the methods.
 	ESPProposals []string `json:"esp_proposals,omitempty"`
 	// RemoteTS are the prefixes sent through the tunnel; empty means
 	// everything (0.0.0.0/0 and ::/0).
