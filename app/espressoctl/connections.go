@@ -197,6 +197,10 @@ func describe(st api.ConnectionStatus, p *api.Profile, now time.Time) string {
 		}
 		b.WriteString(addrsNote(st))
 		fmt.Fprintf(&b, ", in %s / out %s", bytesize(st.BytesIn), bytesize(st.BytesOut))
+		if st.LastError != "" {
+			// A problem that left the tunnel up, such as a failed rekey.
+			fmt.Fprintf(&b, "; %s", reason(st.ErrorCode, st.LastError, p))
+		}
 	case api.StateReconnecting:
 		if r := st.Reconnect; r != nil {
 			fmt.Fprintf(&b, ": %s", explain.Progress(r, now))

@@ -295,6 +295,11 @@ func TestDescribeAndBytesize(t *testing.T) {
 	if got := describe(st, p, now); got != "w: failed: the gateway's certificate has expired" {
 		t.Errorf("describe, failed = %q", got)
 	}
+	st = api.ConnectionStatus{Name: "w", State: api.StateConnected, Gateway: "vpn.example.com", BytesIn: 2_500_000, BytesOut: 999,
+		LastError: "ike: we refused the gateway's rekey of Child SA c1a2b3c4 with NO_PROPOSAL_CHOSEN", ErrorCode: api.FailureRekeyFailed}
+	if got := describe(st, p, now); got != "w: connected to vpn.example.com, in 2.5 MB / out 999 B; renewing the tunnel's keys failed (NO_PROPOSAL_CHOSEN)" {
+		t.Errorf("describe, connected after a failed rekey = %q", got)
+	}
 	if got := lowerFirst("IKE is down"); got != "IKE is down" {
 		t.Errorf("lowerFirst kept no capitals: %q", got)
 	}

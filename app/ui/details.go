@@ -148,7 +148,9 @@ func (d *details) refresh() {
 	d.set(rowIKE, c.IKEProposal, up)
 	d.set(rowESP, c.ESPProposal, up)
 	d.set(rowNAT, natText(c), up)
-	d.set(rowLastError, c.LastError, c.State == api.StateFailed)
+	// While connected it is a problem that left the tunnel up, such as a
+	// failed rekey.
+	d.set(rowLastError, c.LastError, c.State == api.StateFailed || up)
 
 	if up {
 		var samples []traffic.Sample

@@ -77,6 +77,7 @@ func TestClassify(t *testing.T) {
 		{"gateway deleted the SA", ike.ErrDeleted, api.FailureGatewayClosed},
 		{"rekey refused by the gateway", &ike.RekeyError{SPI: 0xc1a2b3c4, Notify: wire.NoProposalChosen}, api.FailureRekeyFailed},
 		{"gateway's rekey refused by us", &ike.RekeyError{SPI: 0xc1a2b3c4, ByPeer: true, Notify: wire.NoProposalChosen}, api.FailureRekeyFailed},
+		{"expired after a refused rekey", fmt.Errorf("%w: %w", ike.ErrChildExpired, &ike.RekeyError{SPI: 0xc1a2b3c4, Notify: wire.NoProposalChosen}), api.FailureRekeyFailed},
 		{"name lookup", fmt.Errorf("cannot resolve the gateway vpn.example.com: %w", &net.DNSError{Err: "no such host", Name: "vpn.example.com", IsNotFound: true}), api.FailureDNS},
 		{"kill switch", &platform.KillSwitchError{Err: errors.New("nft: no such file")}, api.FailureKillSwitch},
 		{"kill switch config", &platform.KillSwitchError{Err: &platform.ConfigError{Field: "kill switch", Reason: "nothing to protect"}}, api.FailureKillSwitch},

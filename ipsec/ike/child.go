@@ -48,6 +48,9 @@ type child struct {
 	// rekeyFailures counts our failed attempts to rekey it, for the
 	// back-off between them (rekey_failed.go).
 	rekeyFailures int
+	// rekeyErr is why its last rekey failed, nil if none did; an expiry
+	// without a rekey then names it.
+	rekeyErr *RekeyError
 	// ni and nr of the exchange that created it, for collisions.
 	ni, nr []byte
 	// replacement is the SA that takes over once this one is deleted.

@@ -1,6 +1,9 @@
 package ike
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // ErrChildExpired: the connection's Child SA reached its hard lifetime in
 // the data path before a rekey replaced it, which leaves the connection
@@ -24,7 +27,8 @@ type Expiry struct {
 // its rekey timer: the sequence numbers may be running out. A hard one
 // deletes the SA (§1.4.1); when nothing had replaced it the connection is
 // left without a Child SA and goes down with ErrChildExpired, the IKE SA
-// deleted too, so that its owner connects again.
+// deleted too, so that its owner connects again; the error wraps the
+// *RekeyError of a rekey that failed before.
 func (d *Daemon) Expire(e Expiry) {
 	d.post(func() { d.expire(e) })
 }
@@ -62,6 +66,11 @@ func (d *Daemon) expire(e Expiry) {
 	default:
 		d.log.Warn("ike: Child SA hard lifetime reached without a rekey", "spi", c.inSPI)
 		d.sendDeleteIKE(sa)
+		if c.rekeyErr != nil {
+			// The rekey that failed is the cause to report.
+			d.down(fmt.Errorf("%w: %w", ErrChildExpired, c.rekeyErr))
+			return
+		}
 		d.down(ErrChildExpired)
 	}
 }

@@ -2,6 +2,7 @@ package ike_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -130,4 +131,12 @@ func TestRefusedChildRekeyKeepsSAAndRetries(t *testing.T) {
 	}
 	noEvent[*ike.Down](t, p.cli)
 	noEvent[*ike.ChildDown](t, p.cli)
+
+	// The old SA is used until it expires; the connection then ends
+	// naming the failed rekey as the cause.
+	p.cli.d.Expire(ike.Expiry{SPI: est.Child.InSPI, Hard: true})
+	err := next[*ike.Down](t, p.cli).Err
+	if !errors.Is(err, ike.ErrChildExpired) || !errors.Is(err, ike.ErrRekeyFailed) || !strings.Contains(err.Error(), "NO_PROPOSAL_CHOSEN") {
+		t.Fatalf("down with %v, want the expiry after the refused rekey", err)
+	}
 }

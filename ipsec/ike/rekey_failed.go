@@ -72,6 +72,7 @@ func (d *Daemon) rekeyChildFailed(old *child, err *RekeyError) {
 	}
 	old.state = childInstalled
 	old.rekeyFailures++
+	old.rekeyErr = err
 	wait := d.rekeyRetryDelay(old.rekeyFailures)
 	d.log.Warn("ike: Child SA rekey failed, keeping the old SA", "spi", old.inSPI, "err", err, "retry", wait)
 	if old.rekeyTimer != nil {
