@@ -178,3 +178,48 @@ func TestGatewayRequiresPFS(t *testing.T) {
 	}
 	r.h.MustCtl("down", "work")
 }
+
+// TestRefusedGatewayRekeyInStatus: a profile without PFS against a
+// gateway that requires it cannot accept the gateway's rekeys. The helper
+// refuses them but stays connected on the current Child SA, and the status
+// says why: error_code rekey_failed, last_error naming NO_PROPOSAL_CHOSEN,
+// instead of waiting for the gateway to give up and blaming it.
+func TestRefusedGatewayRekeyInStatus(t *testing.T) {
+	bins := binaries(t)
+	top := testnet.NewTopology(t, testnet.Options{})
+	lab.IsolateLAN(t, top)
+	gw := lab.StartGatewayWith(t, top, func(c *testnet.CharonConfig) {
+		c.Conns[0].ESPProposals = []string{"aes256gcm16-ecp384"}
+		c.Conns[0].ChildRekeyTime = "5s"
+		c.Conns[0].ChildExtra = []string{"life_time = 120s", "rand_time = 1s"}
+	})
+	r := &rig{top: top, gw: gw, h: lab.StartHelper(t, top.Client, bins)}
+	p := lab.PSKProfile("work")
+	p.ESPProposals = []string{"aes256gcm16"}
+	r.h.Import(p)
+	r.up(t, "work")
+
+	var st api.ConnectionStatus
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		var err error
+		st, err = r.h.Status("work")
+		if err == nil && st.ErrorCode != "" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no failed rekey in the status 30s after connecting (%v): %+v\n%s", err, st, gw.Log())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Logf("status after the refused rekey: %s, %s: %s", st.State, st.ErrorCode, st.LastError)
+	if st.State != api.StateConnected || st.ErrorCode != api.FailureRekeyFailed || !strings.Contains(st.LastError, "NO_PROPOSAL_CHOSEN") {
+		t.Errorf("status %s %q %q, want connected with rekey_failed naming NO_PROPOSAL_CHOSEN", st.State, st.ErrorCode, st.LastError)
+	}
+	if out, err := r.h.Ctl("status"); err != nil || !strings.Contains(out, "renewing the tunnel's keys failed (NO_PROPOSAL_CHOSEN)") {
+		t.Errorf("espressoctl status does not explain the failed rekey (%v):\n%s", err, out)
+	}
+	if out, err := top.Client.Run("ping", "-c", "2", "-i", "0.2", "-W", "2", testnet.LANHostV4.String()); err != nil {
+		t.Errorf("no ping on the current Child SA after the refused rekey: %v\n%s", err, out)
+	}
+	r.h.MustCtl("down", "work")
+}
