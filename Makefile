@@ -3,7 +3,7 @@
 #   make deps    install the Debian packages and Go tools the build and tests need
 #   make build   bin/espresso (desktop app), bin/espresso-helper, bin/espressoctl
 #   make test    lint, cross-builds and every test (root-only tests need root)
-#   make lint    gofmt, go vet, staticcheck
+#   make lint    gofmt, go mod tidy -diff, go vet, staticcheck
 #   make cross   build and vet the non-GUI code for macOS and FreeBSD
 #   make bench   benchmarks with ratios against baselines measured in the same run
 #   make demo    a local strongSwan gateway in a namespace, Espresso connected to it
@@ -75,6 +75,10 @@ gotest:
 lint: $(STATICCHECK)
 	@bad=$$(gofmt -l $$(git ls-files '*.go')); \
 	if [ -n "$$bad" ]; then echo "gofmt: these files need formatting:"; echo "$$bad"; exit 1; fi
+	@# go.mod must list what the code imports, direct requirements unmarked.
+	@if ! diff=$$($(GO) mod tidy -diff 2>&1); then \
+		echo "go.mod/go.sum are not tidy: run 'go mod tidy' and commit the result:"; \
+		echo "$$diff"; exit 1; fi
 	$(GO) vet ./...
 	$(STATICCHECK) ./...
 
