@@ -171,8 +171,10 @@ func (d *Daemon) completeAuth(sa *ikeSA, co *childOffer, ps wire.Payloads, peer 
 		return
 	}
 	d.children = append(d.children, ch)
-	d.established(sa, peer, ch)
+	// Arm the reauthentication before reporting the connection up: whoever
+	// acts on the event (a test advancing a fake clock) finds it armed.
 	d.scheduleReauth(authLifetime(ps))
+	d.established(sa, peer, ch)
 }
 
 // established reports the connection up and starts its timers.
