@@ -2,6 +2,7 @@
 #
 #   make deps    install the Debian packages and Go tools the build and tests need
 #   make build   bin/espresso (desktop app), bin/espresso-helper, bin/espressoctl
+#   make build-helper  bin/espresso-helper and bin/espressoctl alone
 #   make test    lint, cross-builds and every test (root-only tests need root)
 #   make lint    gofmt, go mod tidy -diff, go vet, staticcheck
 #   make cross   build and vet the non-GUI code for macOS and FreeBSD
@@ -31,7 +32,7 @@ DEB_PACKAGES := gcc pkg-config libgl1-mesa-dev xorg-dev \
 	libcharon-extauth-plugins iperf3 iproute2 iputils-ping nftables \
 	tcpdump xvfb imagemagick procps conntrack
 
-.PHONY: all deps build test gotest lint cross bench demo clean
+.PHONY: all deps build build-helper test gotest lint cross bench demo clean
 
 all: build
 
@@ -57,8 +58,11 @@ deps:
 $(STATICCHECK):
 	GOBIN=$(TOOLS) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 
-build:
+build: build-helper
 	$(GO) build -o bin/espresso ./app
+
+# The helper and the CLI alone: what the end-to-end tests run.
+build-helper:
 	CGO_ENABLED=0 $(GO) build -o bin/espresso-helper ./helper
 	CGO_ENABLED=0 $(GO) build -o bin/espressoctl ./app/espressoctl
 
@@ -66,10 +70,12 @@ test: deps lint cross gotest
 
 # Root-only tests (network namespaces, TUN, strongSwan) skip with a message
 # when not root; -v is off, so the skips are listed by the summary below.
-gotest:
+# The end-to-end packages run the helper and the CLI built once into bin/
+# (ESPRESSO_E2E_BIN, see helper/e2e/lab.Build) rather than each its own.
+gotest: build-helper
 	@if [ "$$(id -u)" != 0 ]; then echo "test: not root: tests that need network namespaces, TUN and strongSwan will be skipped"; fi
 	@mkdir -p build
-	$(GO) test -race -count=1 -timeout 20m ./... 2>&1 | tee build/test.log; exit $${PIPESTATUS[0]}
+	ESPRESSO_E2E_BIN=$(CURDIR)/bin $(GO) test -race -count=1 -timeout 20m ./... 2>&1 | tee build/test.log; exit $${PIPESTATUS[0]}
 	@grep -h -- '--- SKIP' build/test.log || true
 
 lint: $(STATICCHECK)

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -27,17 +26,11 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// binEnv names a directory with espresso-helper and espressoctl already
-// built, to test those instead of building the working tree's.
-const binEnv = "ESPRESSO_E2E_BIN"
-
-// binaries builds the helper and espressoctl once for all tests.
+// binaries builds the helper and espressoctl once for all tests (or
+// copies those of $ESPRESSO_E2E_BIN, see lab.Build).
 func binaries(t *testing.T) lab.Binaries {
 	t.Helper()
 	testnet.RequireRoot(t, "iperf3", "swanctl", "nft", "ss", "ping")
-	if dir := os.Getenv(binEnv); dir != "" {
-		return lab.Binaries{Helper: filepath.Join(dir, "espresso-helper"), Ctl: filepath.Join(dir, "espressoctl")}
-	}
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "espresso-e2e-bin-")
 		if err != nil {

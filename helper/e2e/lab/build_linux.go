@@ -1,6 +1,8 @@
 package lab
 
 import (
+	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,18 +16,34 @@ type Binaries struct {
 	Helper, Ctl string
 }
 
-// Build compiles espresso-helper and espressoctl into dir, which it makes
-// readable by everyone so that an unprivileged user can run espressoctl.
+// BinDirEnv names a directory holding espresso-helper and espressoctl
+// already built (make test passes bin/, built once for every end-to-end
+// package); Build then copies them rather than compiling its own.
+const BinDirEnv = "ESPRESSO_E2E_BIN"
+
+// Build puts espresso-helper and espressoctl into dir, which it makes
+// readable by everyone so that an unprivileged user can run espressoctl:
+// copied from $ESPRESSO_E2E_BIN when set, else compiled from the working
+// tree.
 func Build(t testnet.T, dir string) Binaries {
 	t.Helper()
-	root, err := moduleRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	b := Binaries{Helper: filepath.Join(dir, "espresso-helper"), Ctl: filepath.Join(dir, "espressoctl")}
+	if from := os.Getenv(BinDirEnv); from != "" {
+		for _, out := range []string{b.Helper, b.Ctl} {
+			src := filepath.Join(from, filepath.Base(out))
+			if err := copyExecutable(src, out); err != nil {
+				t.Fatalf("%s=%s: %v (run make build, or unset it to build here)", BinDirEnv, from, err)
+			}
+		}
+		return b
+	}
+	root, err := moduleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
 	for pkg, out := range map[string]string{"./helper": b.Helper, "./app/espressoctl": b.Ctl} {
 		cmd := exec.Command(goTool(), "build", "-o", out, pkg)
 		cmd.Dir = root
@@ -35,6 +53,24 @@ func Build(t testnet.T, dir string) Binaries {
 		}
 	}
 	return b
+}
+
+// copyExecutable copies the program src to dst, executable by everyone.
+func copyExecutable(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o755)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return fmt.Errorf("copying %s: %w", src, err)
+	}
+	return out.Close()
 }
 
 // goTool is the go command: $GO as the Makefile sets it, else the one on
