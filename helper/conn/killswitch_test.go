@@ -46,6 +46,9 @@ func TestKillSwitchHoldsThroughReconnect(t *testing.T) {
 		if _, err := m.Wait(context.Background(), "work"); err != nil {
 			t.Fatal(err)
 		}
+		// The supervisor lifts the block to its connected form just after
+		// it reports the state: let it get there.
+		synctest.Wait()
 		b := ks.Blocks()["work"]
 		if !b.Up || len(b.Protected) != 2 || b.Exclude[0] != netip.MustParsePrefix("198.51.100.128/25") {
 			t.Errorf("block while connected: %+v", b)
@@ -311,6 +314,7 @@ func TestBlockOutsideImpliesKillSwitch(t *testing.T) {
 		d.push(dialResult{s: newFakeSession()})
 		m.Connect(p)
 		m.Wait(context.Background(), "work")
+		synctest.Wait()
 		if b, ok := ks.Blocks()["work"]; !ok || !b.BlockOutside {
 			t.Errorf("block %+v, engaged %v", b, ok)
 		}
@@ -348,6 +352,7 @@ func TestKillSwitchResolvesNamedGateway(t *testing.T) {
 		d.push(dialResult{s: s})
 		m.Connect(p)
 		m.Wait(context.Background(), "work")
+		synctest.Wait()
 		if b := ks.Blocks()["work"]; !slices.Equal(b.Gateways, r.addrs) {
 			t.Errorf("gateways %v, want %v", b.Gateways, r.addrs)
 		}
