@@ -1,17 +1,22 @@
 package esp
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/hex"
-	"os"
 	"regexp"
-	"strings"
 	"testing"
 
+	"github.com/espressovpn/espresso/ipsec/internal/charonlog"
 	"github.com/espressovpn/espresso/ipsec/internal/pcap"
 	"github.com/espressovpn/espresso/ipsec/replay"
 	"github.com/espressovpn/espresso/ipsec/suite"
+)
+
+// The strongSwan exchange this test replays, kept once with the
+// known-answer material of the IKE packages.
+const (
+	pskCapture = "../ike/internal/kat/testdata/psk.pcap"
+	pskLog     = "../ike/internal/kat/testdata/psk-client-charon.log"
 )
 
 // charonLog is what the test needs from strongSwan's level-4 log: the Child
@@ -20,62 +25,37 @@ import (
 type charonLog struct {
 	initKeys, respKeys [][]byte // "encryption initiator/responder key"
 	inSPIs, outSPIs    []string // "established with SPIs <in>_i <out>_o"
-	decrypted          [][]byte // "ESP payload:" dumps of inbound packets
-	encrypted          [][]byte // "ESP before encryption:" dumps of outbound packets
+	decrypted          [][]byte // "payload =>" dumps of inbound packets
+	encrypted          [][]byte // "payload = =>" dumps of outbound packets
 }
 
-var (
-	dumpLine = regexp.MustCompile(`^\S+ \d+\[\w+\] (?:<[^>]*> )?\s+\d+: ((?:[0-9A-F]{2} )+)`)
-	spiLine  = regexp.MustCompile(`established with SPIs ([0-9a-f]{8})_i ([0-9a-f]{8})_o`)
-)
+var spiLine = regexp.MustCompile(`established with SPIs ([0-9a-f]{8})_i ([0-9a-f]{8})_o`)
 
 func readCharonLog(t *testing.T, path string) *charonLog {
 	t.Helper()
-	f, err := os.Open(path)
+	lines, err := charonlog.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	var lines []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		lines = append(lines, sc.Text())
-	}
-	// dump returns the hex dump that starts on the line after i.
-	dump := func(i int) []byte {
-		var b []byte
-		for j := i + 1; j < len(lines); j++ {
-			m := dumpLine.FindStringSubmatch(lines[j])
-			if m == nil {
-				break
-			}
-			h, err := hex.DecodeString(strings.ReplaceAll(m[1], " ", ""))
-			if err != nil {
-				t.Fatal(err)
-			}
-			b = append(b, h...)
+	dumps := func(label string) [][]byte {
+		d, err := charonlog.Hex(lines, label)
+		if err != nil {
+			t.Fatal(err)
 		}
-		return b
+		return d
 	}
-	l := &charonLog{}
+	l := &charonLog{
+		initKeys:  dumps("encryption initiator key"),
+		respKeys:  dumps("encryption responder key"),
+		decrypted: dumps("payload"),
+		encrypted: dumps("payload ="),
+	}
 	seen := map[string]bool{}
-	for i, s := range lines {
-		switch {
-		case strings.Contains(s, "encryption initiator key =>"):
-			l.initKeys = append(l.initKeys, dump(i))
-		case strings.Contains(s, "encryption responder key =>"):
-			l.respKeys = append(l.respKeys, dump(i))
-		case spiLine.MatchString(s):
-			m := spiLine.FindStringSubmatch(s)
-			if !seen[m[1]] {
-				seen[m[1]] = true
-				l.inSPIs = append(l.inSPIs, m[1])
-				l.outSPIs = append(l.outSPIs, m[2])
-			}
-		case strings.HasSuffix(s, "ESP payload:"):
-			l.decrypted = append(l.decrypted, dump(i+1))
-		case strings.HasSuffix(s, "ESP before encryption:"):
-			l.encrypted = append(l.encrypted, dump(i+1))
+	for _, s := range lines {
+		if m := spiLine.FindStringSubmatch(s); m != nil && !seen[m[1]] {
+			seen[m[1]] = true
+			l.inSPIs = append(l.inSPIs, m[1])
+			l.outSPIs = append(l.outSPIs, m[2])
 		}
 	}
 	return l
@@ -88,11 +68,11 @@ func readCharonLog(t *testing.T, path string) *charonLog {
 // decrypting. The client was the IKE initiator, so its outbound SA uses the
 // initiator key (RFC 7296 §2.17).
 func TestStrongSwanCapture(t *testing.T) {
-	l := readCharonLog(t, "testdata/psk-client-charon.log")
+	l := readCharonLog(t, pskLog)
 	if len(l.initKeys) != 2 || len(l.respKeys) != 2 || len(l.inSPIs) != 2 {
 		t.Fatalf("log: %d/%d keys, %d SA pairs; want 2 Child SAs", len(l.initKeys), len(l.respKeys), len(l.inSPIs))
 	}
-	grams, err := pcap.ReadUDPFile("testdata/psk.pcap")
+	grams, err := pcap.ReadFile(pskCapture)
 	if err != nil {
 		t.Fatal(err)
 	}

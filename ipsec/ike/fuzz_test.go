@@ -7,7 +7,7 @@ import (
 
 	"time"
 
-	"github.com/espressovpn/espresso/ipsec/ike/internal/pcap"
+	"github.com/espressovpn/espresso/ipsec/internal/pcap"
 	"github.com/espressovpn/espresso/platform"
 )
 
@@ -61,7 +61,7 @@ func (zeroReader) Read(b []byte) (int, error) {
 }
 
 func seedCaptures(f *testing.F) {
-	for _, name := range []string{"testdata/psk.pcap", "testdata/cert.pcap"} {
+	for _, name := range []string{"internal/kat/testdata/psk.pcap", "internal/kat/testdata/cert.pcap"} {
 		ds, err := pcap.ReadFile(name)
 		if err != nil {
 			f.Fatal(err)

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/espressovpn/espresso/ipsec/ike/internal/pcap"
+	"github.com/espressovpn/espresso/ipsec/internal/pcap"
 )
 
 // Payload type numbers (RFC 7296 §3.2, RFC 7383 §2.5) in the RFC's own

@@ -2,22 +2,20 @@ package pcap_test
 
 import (
 	"net/netip"
-	"os"
 	"path/filepath"
 	"testing"
 
-	"github.com/espressovpn/espresso/ipsec/ike/internal/kat"
-	"github.com/espressovpn/espresso/ipsec/ike/internal/pcap"
+	"github.com/espressovpn/espresso/ipsec/internal/pcap"
 )
 
-// The PSK capture of the strongSwan exchange, read from a file as the
+// pskCapture is the PSK capture of the strongSwan exchange, kept once
+// with the known-answer material of ipsec/ike/internal/kat.
+const pskCapture = "../../ike/internal/kat/testdata/psk.pcap"
+
+// TestReadStrongSwanCapture reads the PSK capture from its file, as the
 // helpers of other tests do.
 func TestReadStrongSwanCapture(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "psk.pcap")
-	if err := os.WriteFile(path, kat.File(t, "psk.pcap"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	ds, err := pcap.ReadFile(path)
+	ds, err := pcap.ReadFile(pskCapture)
 	if err != nil {
 		t.Fatal(err)
 	}
