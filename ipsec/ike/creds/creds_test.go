@@ -4,7 +4,6 @@ import (
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -12,7 +11,6 @@ import (
 	"encoding/base64"
 	"encoding/pem"
 	"errors"
-	"math/big"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,47 +18,27 @@ import (
 	"testing"
 	"time"
 
+	"github.com/espressovpn/espresso/internal/pkitest"
 	"github.com/espressovpn/espresso/ipsec/ike/auth"
 	gopkcs12 "software.sslmate.com/src/go-pkcs12"
 )
 
 var testNow = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 
-type issued struct {
-	cert *x509.Certificate
-	key  crypto.Signer
-}
+// issued is a certificate with its key.
+type issued = pkitest.Issued
 
+// issue makes a certificate from tmpl, valid around testNow unless tmpl
+// says otherwise.
 func issue(t testing.TB, tmpl *x509.Certificate, key crypto.Signer, parent *issued) issued {
 	t.Helper()
-	if tmpl.SerialNumber == nil {
-		tmpl.SerialNumber = big.NewInt(time.Now().UnixNano())
-	}
 	if tmpl.NotBefore.IsZero() {
 		tmpl.NotBefore, tmpl.NotAfter = testNow.Add(-time.Hour), testNow.Add(time.Hour)
 	}
-	signer, parentCert := key, tmpl
-	if parent != nil {
-		signer, parentCert = parent.key, parent.cert
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, parentCert, key.Public(), signer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return issued{c, key}
+	return pkitest.Issue(t, tmpl, key, parent)
 }
 
-func ecKey(t testing.TB) *ecdsa.PrivateKey {
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
+func ecKey(t testing.TB) *ecdsa.PrivateKey { return pkitest.ECKey(t) }
 
 func newCA(t testing.TB, name string) issued {
 	return issue(t, &x509.Certificate{Subject: pkix.Name{CommonName: name}, IsCA: true, BasicConstraintsValid: true,
@@ -80,13 +58,7 @@ func pemOf(typ string, der []byte) string {
 	return string(pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}))
 }
 
-func certPEM(cs ...*x509.Certificate) string {
-	var b strings.Builder
-	for _, c := range cs {
-		b.WriteString(pemOf("CERTIFICATE", c.Raw))
-	}
-	return b.String()
-}
+func certPEM(cs ...*x509.Certificate) string { return pkitest.CertPEM(cs...) }
 
 func writeFile(t *testing.T, name, content string) string {
 	p := filepath.Join(t.TempDir(), name)
@@ -119,22 +91,22 @@ func TestLoadPEMKeyFormats(t *testing.T) {
 		leaf := newLeaf(t, ca, tc.key, nil)
 		// Inline PEM, the key in its own file, and both in one file.
 		for how, load := range map[string]func() (*Credential, error){
-			"inline": func() (*Credential, error) { return LoadPEM(certPEM(leaf.cert, ca.cert), tc.pem) },
+			"inline": func() (*Credential, error) { return LoadPEM(certPEM(leaf.Cert, ca.Cert), tc.pem) },
 			"files": func() (*Credential, error) {
-				return LoadPEM(writeFile(t, "c.pem", certPEM(leaf.cert, ca.cert)), writeFile(t, "k.pem", tc.pem))
+				return LoadPEM(writeFile(t, "c.pem", certPEM(leaf.Cert, ca.Cert)), writeFile(t, "k.pem", tc.pem))
 			},
 			"one file": func() (*Credential, error) {
-				return LoadPEM(writeFile(t, "ck.pem", tc.pem+certPEM(ca.cert, leaf.cert)), "")
+				return LoadPEM(writeFile(t, "ck.pem", tc.pem+certPEM(ca.Cert, leaf.Cert)), "")
 			},
 		} {
 			c, err := load()
 			if err != nil {
 				t.Fatalf("%s, %s: %v", name, how, err)
 			}
-			if !c.Leaf().Equal(leaf.cert) || len(c.Chain) != 2 || !c.Chain[1].Equal(ca.cert) {
+			if !c.Leaf().Equal(leaf.Cert) || len(c.Chain) != 2 || !c.Chain[1].Equal(ca.Cert) {
 				t.Errorf("%s, %s: chain not leaf first", name, how)
 			}
-			if err := c.Check(Pool([]*x509.Certificate{ca.cert}), testNow); err != nil {
+			if err := c.Check(Pool([]*x509.Certificate{ca.Cert}), testNow); err != nil {
 				t.Errorf("%s, %s: Check: %v", name, how, err)
 			}
 			if tc := c.TLSCertificate(); len(tc.Certificate) != 2 || tc.PrivateKey == nil {
@@ -152,13 +124,13 @@ func TestLoadPEMErrors(t *testing.T) {
 		cert, key string
 		want      error
 	}{
-		"key mismatch": {certPEM(leaf.cert), pemOf("PRIVATE KEY", other), ErrKeyMismatch},
-		"no key":       {certPEM(leaf.cert), "", ErrNoKey},
+		"key mismatch": {certPEM(leaf.Cert), pemOf("PRIVATE KEY", other), ErrKeyMismatch},
+		"no key":       {certPEM(leaf.Cert), "", ErrNoKey},
 		"no cert":      {pemOf("PRIVATE KEY", other), "", ErrNoCertificate},
-		"encrypted":    {certPEM(leaf.cert), pemOf("ENCRYPTED PRIVATE KEY", []byte{1}), ErrEncryptedKey},
-		"legacy enc":   {certPEM(leaf.cert), "-----BEGIN EC PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00000000000000000000000000000000\n\nAAAA\n-----END EC PRIVATE KEY-----\n", ErrEncryptedKey},
+		"encrypted":    {certPEM(leaf.Cert), pemOf("ENCRYPTED PRIVATE KEY", []byte{1}), ErrEncryptedKey},
+		"legacy enc":   {certPEM(leaf.Cert), "-----BEGIN EC PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00000000000000000000000000000000\n\nAAAA\n-----END EC PRIVATE KEY-----\n", ErrEncryptedKey},
 		"bad cert":     {pemOf("CERTIFICATE", []byte{1, 2}), "", ErrMalformed},
-		"bad key":      {certPEM(leaf.cert), pemOf("EC PRIVATE KEY", []byte{1, 2}), ErrMalformed},
+		"bad key":      {certPEM(leaf.Cert), pemOf("EC PRIVATE KEY", []byte{1, 2}), ErrMalformed},
 		"not PEM":      {"-----BEGIN nothing", "", ErrMalformed},
 	} {
 		if _, err := LoadPEM(tc.cert, tc.key); !errors.Is(err, tc.want) {
@@ -185,13 +157,13 @@ func TestCheck(t *testing.T) {
 		"not yet valid":      {func(c *x509.Certificate) { c.NotBefore, c.NotAfter = testNow.Add(time.Hour), testNow.Add(48*time.Hour) }, nil, auth.ErrCertNotYetValid},
 		"key usage":          {func(c *x509.Certificate) { c.KeyUsage = x509.KeyUsageKeyEncipherment }, nil, auth.ErrCertKeyUsage},
 		"extended key usage": {func(c *x509.Certificate) { c.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageCodeSigning} }, nil, auth.ErrCertKeyUsage},
-		"untrusted":          {nil, Pool([]*x509.Certificate{other.cert}), auth.ErrCertUntrusted},
+		"untrusted":          {nil, Pool([]*x509.Certificate{other.Cert}), auth.ErrCertUntrusted},
 		"expired with roots": {func(c *x509.Certificate) {
 			c.NotBefore, c.NotAfter = testNow.Add(-48*time.Hour), testNow.Add(-time.Hour)
-		}, Pool([]*x509.Certificate{ca.cert}), auth.ErrCertExpired},
+		}, Pool([]*x509.Certificate{ca.Cert}), auth.ErrCertExpired},
 	} {
 		leaf := newLeaf(t, ca, key, tc.edit)
-		c, err := newCredential([]*x509.Certificate{leaf.cert}, key)
+		c, err := newCredential([]*x509.Certificate{leaf.Cert}, key)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -203,9 +175,9 @@ func TestCheck(t *testing.T) {
 
 func TestLoadCAs(t *testing.T) {
 	a, b := newCA(t, "A"), newCA(t, "B")
-	for how, s := range map[string]string{"inline": certPEM(a.cert, b.cert), "path": writeFile(t, "ca.pem", certPEM(a.cert, b.cert))} {
+	for how, s := range map[string]string{"inline": certPEM(a.Cert, b.Cert), "path": writeFile(t, "ca.pem", certPEM(a.Cert, b.Cert))} {
 		cas, err := LoadCAs(s)
-		if err != nil || len(cas) != 2 || !cas[1].Equal(b.cert) {
+		if err != nil || len(cas) != 2 || !cas[1].Equal(b.Cert) {
 			t.Errorf("%s: %d CAs, %v", how, len(cas), err)
 		}
 	}
@@ -223,7 +195,7 @@ func TestPKCS12(t *testing.T) {
 		"legacy (3DES)":            gopkcs12.LegacyDES,
 		"legacy (RC2)":             gopkcs12.LegacyRC2,
 	} {
-		pfx, err := enc.Encode(key, leaf.cert, []*x509.Certificate{ca.cert}, "s3cret")
+		pfx, err := enc.Encode(key, leaf.Cert, []*x509.Certificate{ca.Cert}, "s3cret")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -232,7 +204,7 @@ func TestPKCS12(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s, %s: %v", name, how, err)
 			}
-			if !c.Leaf().Equal(leaf.cert) || len(c.Chain) != 2 || c.Check(Pool(c.Chain[1:]), testNow) != nil {
+			if !c.Leaf().Equal(leaf.Cert) || len(c.Chain) != 2 || c.Check(Pool(c.Chain[1:]), testNow) != nil {
 				t.Errorf("%s, %s: wrong credential", name, how)
 			}
 		}
@@ -241,7 +213,7 @@ func TestPKCS12(t *testing.T) {
 		}
 	}
 	// A certificate whose key is not in the file.
-	pfx, _ := gopkcs12.Modern2023.Encode(ecKey(t), leaf.cert, nil, "x")
+	pfx, _ := gopkcs12.Modern2023.Encode(ecKey(t), leaf.Cert, nil, "x")
 	if _, err := ParsePKCS12(pfx, "x"); !errors.Is(err, ErrKeyMismatch) {
 		t.Errorf("foreign key: %v", err)
 	}
@@ -270,8 +242,8 @@ func TestOpenSSL3PKCS12(t *testing.T) {
 	p8, _ := x509.MarshalPKCS8PrivateKey(key)
 	dir := t.TempDir()
 	keyFile := writeFile(t, "k.pem", pemOf("PRIVATE KEY", p8))
-	certFile := writeFile(t, "c.pem", certPEM(leaf.cert))
-	caFile := writeFile(t, "ca.pem", certPEM(ca.cert))
+	certFile := writeFile(t, "c.pem", certPEM(leaf.Cert))
+	caFile := writeFile(t, "ca.pem", certPEM(ca.Cert))
 	out := filepath.Join(dir, "c.p12")
 	cmd := exec.Command(openssl, "pkcs12", "-export", "-inkey", keyFile, "-in", certFile, "-certfile", caFile, "-out", out, "-passout", "pass:open sesame")
 	if b, err := cmd.CombinedOutput(); err != nil {
@@ -285,7 +257,7 @@ func TestOpenSSL3PKCS12(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !c.Leaf().Equal(leaf.cert) || len(c.Chain) != 2 {
+	if !c.Leaf().Equal(leaf.Cert) || len(c.Chain) != 2 {
 		t.Error("wrong credential from the OpenSSL file")
 	}
 	if _, err := LoadPKCS12(out, "open sesam"); !errors.Is(err, ErrWrongPassword) {

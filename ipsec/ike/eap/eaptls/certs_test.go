@@ -1,63 +1,44 @@
 package eaptls
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"math/big"
 	"testing"
 	"time"
+
+	"github.com/espressovpn/espresso/internal/pkitest"
 )
 
 // testNow is the clock of every test: all certificates are valid then.
 var testNow = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 
 // issued is a certificate with its key.
-type issued struct {
-	cert *x509.Certificate
-	key  *ecdsa.PrivateKey
-}
+type issued struct{ pkitest.Issued }
 
 func (i issued) tls() tls.Certificate {
-	return tls.Certificate{Certificate: [][]byte{i.cert.Raw}, PrivateKey: i.key, Leaf: i.cert}
+	return tls.Certificate{Certificate: [][]byte{i.Cert.Raw}, PrivateKey: i.Key, Leaf: i.Cert}
 }
 
 func (i issued) pool() *x509.CertPool {
 	p := x509.NewCertPool()
-	p.AddCert(i.cert)
+	p.AddCert(i.Cert)
 	return p
 }
 
-// issue makes a certificate from tmpl, signed by parent (self-signed when
-// parent is nil).
+// issue makes a certificate from tmpl with a new key, signed by parent
+// (self-signed when parent is nil), valid around testNow unless tmpl
+// says otherwise.
 func issue(t testing.TB, tmpl *x509.Certificate, parent *issued) issued {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if tmpl.SerialNumber == nil {
-		tmpl.SerialNumber = big.NewInt(time.Now().UnixNano())
-	}
 	if tmpl.NotBefore.IsZero() {
 		tmpl.NotBefore, tmpl.NotAfter = testNow.Add(-time.Hour), testNow.Add(24*time.Hour)
 	}
-	signer, signerCert := key, tmpl
+	var p *pkitest.Issued
 	if parent != nil {
-		signer, signerCert = parent.key, parent.cert
+		p = &parent.Issued
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, signerCert, &key.PublicKey, signer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return issued{cert: c, key: key}
+	return issued{pkitest.Issue(t, tmpl, pkitest.ECKey(t), p)}
 }
 
 func newCA(t testing.TB, name string) issued {
