@@ -130,11 +130,16 @@ func (p *pair) run(t testing.TB, cfg ike.Config, addr netip.Addr, udp engineSock
 	return pr
 }
 
+// eventWait bounds every wait for a daemon to act in real time: long
+// enough for a loaded machine running the race detector, and only ever
+// reached by a failing test.
+const eventWait = 30 * time.Second
+
 // next waits for the next event of type E, failing on Down unless E is
 // *ike.Down, and skipping others.
 func next[E ike.Event](t testing.TB, p *peer) E {
 	t.Helper()
-	deadline := time.After(10 * time.Second)
+	deadline := time.After(eventWait)
 	for {
 		select {
 		case e := <-p.events:
@@ -146,7 +151,7 @@ func next[E ike.Event](t testing.TB, p *peer) E {
 			}
 		case <-deadline:
 			var zero E
-			t.Fatalf("no %T event", zero)
+			t.Fatalf("no %T event within %v", zero, eventWait)
 			return zero
 		}
 	}
