@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"image"
 	"image/png"
@@ -10,12 +11,45 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"testing"
 	"time"
 
 	"fyne.io/fyne/v2"
 
 	"github.com/espressovpn/espresso/app/ui"
+	"github.com/espressovpn/espresso/helper/api"
 )
+
+// screenshotEnv names the directory where the app, run by runApp as the
+// test binary itself, saves screenshots of its windows and then quits,
+// and screenshotProfileEnv the profile it connects and disconnects for
+// them with the window's buttons. TestMain runs the app instead of the
+// tests when the first is set.
+const (
+	screenshotEnv        = "ESPRESSO_SCREENSHOTS"
+	screenshotProfileEnv = "ESPRESSO_SCREENSHOTS_PROFILE"
+)
+
+// TestMain runs the app with the screenshot driver when runApp started
+// this test binary as the app (screenshotEnv set), and the tests
+// otherwise. The harness so lives in test files only: the shipped binary
+// has no way to be driven.
+func TestMain(m *testing.M) {
+	dir := os.Getenv(screenshotEnv)
+	if dir == "" {
+		os.Exit(m.Run())
+	}
+	fs := flag.NewFlagSet("espresso", flag.ExitOnError)
+	socket := fs.String("socket", api.DefaultSocket, "the helper's API socket")
+	_ = fs.Parse(os.Args[1:])
+	run(*socket, func(u *ui.UI) error {
+		if err := captureScreens(u, dir, os.Getenv(screenshotProfileEnv)); err != nil {
+			return fmt.Errorf("screenshots: %w", err)
+		}
+		return nil
+	})
+	os.Exit(0)
+}
 
 // Files captureScreens writes: the two pictures, and the words each
 // window showed when it was taken, one item a line.

@@ -26,19 +26,17 @@ const appID = "com.github.espressovpn.espresso"
 // version is the release, set at link time with -X main.version=...
 var version = "0.1.0"
 
-// screenshotEnv names the directory where the app saves screenshots of
-// its windows and then quits, and screenshotProfileEnv the profile it
-// connects and disconnects for them with the window's buttons; the Xvfb
-// tests set both.
-const (
-	screenshotEnv        = "ESPRESSO_SCREENSHOTS"
-	screenshotProfileEnv = "ESPRESSO_SCREENSHOTS_PROFILE"
-)
-
 func main() {
 	socket := flag.String("socket", api.DefaultSocket, "the helper's API socket")
 	flag.Parse()
+	run(*socket, nil)
+}
 
+// run shows the app against the helper at socket until it quits. drive,
+// when not nil, runs in its own goroutine once the window is up and then
+// quits the app, which exits 1 if it fails: the screenshot tests drive
+// the real window with it (capture_test.go), and the shipped app has none.
+func run(socket string, drive func(*ui.UI) error) {
 	app.SetMetadata(fyne.AppMetadata{ID: appID, Name: "Espresso", Version: version, Icon: icons.App})
 	a := app.NewWithID(appID)
 	a.SetIcon(icons.App)
@@ -49,7 +47,7 @@ func main() {
 	if desk, ok := a.(desktop.App); ok && d.tray {
 		tray = desk
 	}
-	client := api.NewClient(*socket)
+	client := api.NewClient(socket)
 	exe, _ := os.Executable()
 	install := setup.Locate(setup.System{GOOS: runtime.GOOS, Executable: exe, LookPath: exec.LookPath, IsFile: isFile})
 	u := ui.New(ui.Config{
@@ -60,10 +58,10 @@ func main() {
 		Quit:   func() { quit(a) },
 	})
 	u.Start()
-	if dir := os.Getenv(screenshotEnv); dir != "" {
+	if drive != nil {
 		go func() {
-			if err := captureScreens(u, dir, os.Getenv(screenshotProfileEnv)); err != nil {
-				fmt.Fprintln(os.Stderr, "espresso: screenshots:", err)
+			if err := drive(u); err != nil {
+				fmt.Fprintln(os.Stderr, "espresso:", err)
 				os.Exit(1)
 			}
 			fyne.Do(func() { quit(a) })

@@ -49,7 +49,7 @@ func TestScreenshotsAgainstGateway(t *testing.T) {
 	testnet.RequireRoot(t, labTools...)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	bin := appBinary(t, ctx)
+	bin := appBinary(t)
 	bins := lab.Build(t, t.TempDir())
 
 	top := testnet.NewTopology(t, testnet.Options{})

@@ -18,10 +18,6 @@ import (
 	"github.com/espressovpn/espresso/helper/api"
 )
 
-// appBinEnv names an already built espresso binary (make passes bin/espresso);
-// without it the test builds one.
-const appBinEnv = "ESPRESSO_BIN"
-
 // TestScreenshotsUnderXvfb runs the real app on a virtual X display
 // against an in-process fake of the helper's API: the app presses Connect
 // on "work", and the test checks the window said "Connected" with the
@@ -38,7 +34,7 @@ func TestScreenshotsUnderXvfb(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	bin := appBinary(t, ctx)
+	bin := appBinary(t)
 	fake := startFake(t)
 	display := startXvfb(t, ctx, xvfb)
 
@@ -76,16 +72,13 @@ func requireX(t *testing.T) string {
 	return xvfb
 }
 
-// appBinary is $ESPRESSO_BIN, or the app built into a temporary directory.
-func appBinary(t *testing.T, ctx context.Context) string {
+// appBinary is this test binary, which runs as the app with the
+// screenshot driver when started with screenshotEnv (see TestMain).
+func appBinary(t *testing.T) string {
 	t.Helper()
-	if bin := os.Getenv(appBinEnv); bin != "" {
-		return bin
-	}
-	bin := filepath.Join(t.TempDir(), "espresso")
-	out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, ".").CombinedOutput()
+	bin, err := os.Executable()
 	if err != nil {
-		t.Fatalf("building the app: %v\n%s", err, out)
+		t.Fatal(err)
 	}
 	return bin
 }
