@@ -4,12 +4,9 @@ import (
 	"context"
 	"crypto"
 	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/base64"
-	"encoding/pem"
 	"errors"
 	"math/big"
 	"net/netip"
@@ -23,6 +20,7 @@ import (
 
 	"github.com/espressovpn/espresso/helper/api"
 	prof "github.com/espressovpn/espresso/helper/profile"
+	"github.com/espressovpn/espresso/internal/pkitest"
 	"github.com/espressovpn/espresso/ipsec/ike/creds"
 )
 
@@ -30,38 +28,23 @@ import (
 // notBefore to notAfter, with usage, and returns it with its key.
 func clientCert(t *testing.T, notBefore, notAfter time.Time, usage x509.KeyUsage) (*x509.Certificate, *ecdsa.PrivateKey) {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
+	key := pkitest.ECKey(t)
+	c := pkitest.Issue(t, &x509.Certificate{
 		SerialNumber: big.NewInt(7),
 		Subject:      pkix.Name{CommonName: "alice@example.com"},
 		NotBefore:    notBefore,
 		NotAfter:     notAfter,
 		KeyUsage:     usage,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c, key
+	}, key, nil)
+	return c.Cert, key
 }
 
 func pemProfile(t *testing.T, c *x509.Certificate, key crypto.Signer) api.Profile {
 	t.Helper()
-	der, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
 	return api.Profile{
 		Name: "cert", Gateway: "192.0.2.1", Auth: api.AuthCert, CA: "/etc/espresso/ca.pem",
-		Cert: string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})),
-		Key:  string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})),
+		Cert: pkitest.CertPEM(c),
+		Key:  pkitest.KeyPEM(t, key),
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/espressovpn/espresso/internal/pkitest"
 	"github.com/espressovpn/espresso/ipsec/ike"
 	"github.com/espressovpn/espresso/ipsec/ike/auth"
 	"github.com/espressovpn/espresso/ipsec/ike/iketest"
@@ -56,12 +57,7 @@ func newPKI(t testing.TB, kind string) *testPKI {
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
 		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ca, _ := x509.ParseCertificate(der)
-	return &testPKI{ca: ca, key: key}
+	return &testPKI{ca: pkitest.Issue(t, tmpl, key, nil).Cert, key: key}
 }
 
 // issue makes a certificate for a DNS name or an e-mail address; edit,
@@ -82,12 +78,7 @@ func (p *testPKI) issue(t testing.TB, name, kind string, edit ...func(*x509.Cert
 	} else {
 		tmpl.DNSNames = []string{name}
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, p.ca, key.Public(), p.key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, _ := x509.ParseCertificate(der)
-	return c, key
+	return pkitest.Issue(t, tmpl, key, &pkitest.Issued{Cert: p.ca, Key: p.key}).Cert, key
 }
 
 func certConfigs(t testing.TB, pki *testPKI, kind string) (ike.Config, ike.Config) {
