@@ -47,7 +47,6 @@ var exceptions = []edge{
 var testSupport = []string{
 	"helper/e2e/...",
 	"app/internal/fakehelper",
-	"ipsec/internal/memdev",
 	"platform/fake",
 	"platform/linux/testnet",
 }

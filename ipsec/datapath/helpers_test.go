@@ -6,8 +6,8 @@ import (
 	"testing"
 
 	"github.com/espressovpn/espresso/ipsec/datapath"
+	"github.com/espressovpn/espresso/ipsec/datapath/datapathtest"
 	"github.com/espressovpn/espresso/ipsec/esp"
-	"github.com/espressovpn/espresso/ipsec/internal/memdev"
 	"github.com/espressovpn/espresso/ipsec/sad"
 	"github.com/espressovpn/espresso/ipsec/spd"
 	"github.com/espressovpn/espresso/ipsec/suite"
@@ -26,17 +26,17 @@ var (
 // side is one engine with its in-memory device and transport end.
 type side struct {
 	e   *datapath.Engine
-	dev *memdev.Device
-	tr  *memdev.Transport
+	dev *datapathtest.Device
+	tr  *datapathtest.Transport
 }
 
 // pairUp starts two engines connected by an in-memory link and stops them
 // when the test ends.
 func pairUp(t testing.TB, cfg datapath.Config) (a, b *side) {
 	t.Helper()
-	ta, tb := memdev.Pipe(addrA, addrB, 1024, 32)
-	a = &side{dev: memdev.NewDevice(32, 4096), tr: ta}
-	b = &side{dev: memdev.NewDevice(32, 4096), tr: tb}
+	ta, tb := datapathtest.Pipe(addrA, addrB, 1024, 32)
+	a = &side{dev: datapathtest.NewDevice(32, 4096), tr: ta}
+	b = &side{dev: datapathtest.NewDevice(32, 4096), tr: tb}
 	for _, s := range []*side{a, b} {
 		c := cfg
 		c.Device, c.UDP = s.dev, s.tr

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/espressovpn/espresso/ipsec/datapath"
-	"github.com/espressovpn/espresso/ipsec/internal/memdev"
+	"github.com/espressovpn/espresso/ipsec/datapath/datapathtest"
 	"github.com/espressovpn/espresso/ipsec/sad"
 )
 
@@ -16,8 +16,8 @@ import (
 // after it the SA carries nothing (RFC 4301 §4.4.2.1).
 func TestTimeLifetimes(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		ta, tb := memdev.Pipe(addrA, addrB, 64, 8)
-		dev := memdev.NewDevice(8, 64)
+		ta, tb := datapathtest.Pipe(addrA, addrB, 64, 8)
+		dev := datapathtest.NewDevice(8, 64)
 		e, err := datapath.New(datapath.Config{Device: dev, UDP: ta, Workers: 1})
 		if err != nil {
 			t.Fatal(err)

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/espressovpn/espresso/ipsec/datapath"
-	"github.com/espressovpn/espresso/ipsec/internal/memdev"
+	"github.com/espressovpn/espresso/ipsec/datapath/datapathtest"
 	"github.com/espressovpn/espresso/ipsec/sad"
 )
 
@@ -37,7 +37,7 @@ func (r *recorder) WriteBatch(msgs []datapath.Datagram) (int, error) {
 
 func (r *recorder) ReadBatch([]datapath.Datagram) (int, error) {
 	<-r.done
-	return 0, memdev.ErrClosed
+	return 0, datapathtest.ErrClosed
 }
 
 func (r *recorder) BatchSize() int { return 8 }
@@ -54,7 +54,7 @@ func (r *recorder) snapshot() []sentESP {
 // leaves whole, to one of the two addresses, with the SA's sequence numbers
 // unbroken; once MovePeer returns, later packets go to the new address.
 func TestMovePeerWhileSending(t *testing.T) {
-	dev := memdev.NewDevice(8, 4096)
+	dev := datapathtest.NewDevice(8, 4096)
 	tr := &recorder{done: make(chan struct{})}
 	e, err := datapath.New(datapath.Config{Device: dev, UDP: tr, Workers: 2, Backpressure: true})
 	if err != nil {

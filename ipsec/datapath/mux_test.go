@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/espressovpn/espresso/ipsec/datapath"
-	"github.com/espressovpn/espresso/ipsec/internal/memdev"
+	"github.com/espressovpn/espresso/ipsec/datapath/datapathtest"
 	"github.com/espressovpn/espresso/ipsec/sad"
 )
 
@@ -53,7 +53,7 @@ func writePacket(t *testing.T, m *datapath.Mux, pkts ...[]byte) {
 	}
 }
 
-func received(t *testing.T, d *memdev.Device) []byte {
+func received(t *testing.T, d *datapathtest.Device) []byte {
 	t.Helper()
 	select {
 	case p := <-d.Received():
@@ -64,7 +64,7 @@ func received(t *testing.T, d *memdev.Device) []byte {
 	}
 }
 
-func nothingReceived(t *testing.T, d *memdev.Device, what string) {
+func nothingReceived(t *testing.T, d *datapathtest.Device, what string) {
 	t.Helper()
 	select {
 	case <-d.Received():
@@ -78,7 +78,7 @@ func nothingReceived(t *testing.T, d *memdev.Device, what string) {
 // device holding its destination, IPv4 and IPv6 alike.
 func TestMuxRoutesByVirtualIP(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		d4, d6 := memdev.NewDevice(4, 64), memdev.NewDevice(1, 64)
+		d4, d6 := datapathtest.NewDevice(4, 64), datapathtest.NewDevice(1, 64)
 		m := datapath.NewMux(datapath.MuxConfig{BatchSize: 8})
 		m.Set([]datapath.MuxLink{{Device: d4, Addrs: []netip.Prefix{vip4}}, {Device: d6, Addrs: []netip.Prefix{vip6}}})
 
@@ -119,7 +119,7 @@ func TestMuxRoutesByVirtualIP(t *testing.T) {
 // waiting Read. synctest.Test fails if a reader outlives Close.
 func TestMuxFollowsSet(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		bare := memdev.NewDevice(4, 64)
+		bare := datapathtest.NewDevice(4, 64)
 		m := datapath.NewMux(datapath.MuxConfig{})
 		// An on-demand connection's device has no address yet: it gets
 		// every packet.
@@ -127,7 +127,7 @@ func TestMuxFollowsSet(t *testing.T) {
 		writePacket(t, m, udpPacket(innerB4, innerA4, 1, 100))
 		received(t, bare)
 
-		d4, d6 := memdev.NewDevice(4, 64), memdev.NewDevice(4, 64)
+		d4, d6 := datapathtest.NewDevice(4, 64), datapathtest.NewDevice(4, 64)
 		bare.Close() // the platform closes a device it removes
 		m.Set([]datapath.MuxLink{{Device: d4, Addrs: []netip.Prefix{vip4}}, {Device: d6, Addrs: []netip.Prefix{vip6}}})
 		if n := len(m.Links()); n != 2 {
@@ -169,7 +169,7 @@ func TestMuxFollowsSet(t *testing.T) {
 // buffers comes out over several Reads, in order.
 func TestMuxSplitsLargeBatches(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		d := memdev.NewDevice(16, 64)
+		d := datapathtest.NewDevice(16, 64)
 		m := datapath.NewMux(datapath.MuxConfig{BatchSize: 3})
 		m.Set([]datapath.MuxLink{{Device: d, Addrs: []netip.Prefix{vip4}}})
 		var want [][]byte
@@ -192,7 +192,7 @@ func TestMuxSplitsLargeBatches(t *testing.T) {
 // flakyDevice fails its first Read, as a TUN device does on a transient
 // error (Linux: a super-packet with too many segments).
 type flakyDevice struct {
-	*memdev.Device
+	*datapathtest.Device
 	failed atomic.Bool
 }
 
@@ -207,7 +207,7 @@ func (f *flakyDevice) Read(bufs [][]byte, sizes []int, offset int) (int, error) 
 // counted and retried after RetryDelay; the device keeps working.
 func TestMuxSurvivesReadError(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		d := &flakyDevice{Device: memdev.NewDevice(1, 8)}
+		d := &flakyDevice{Device: datapathtest.NewDevice(1, 8)}
 		m := datapath.NewMux(datapath.MuxConfig{RetryDelay: time.Second})
 		m.Set([]datapath.MuxLink{{Device: d, Addrs: []netip.Prefix{vip4}}})
 		p := udpPacket(innerA4, innerB4, 1, 100)
@@ -231,15 +231,15 @@ func TestMuxSurvivesReadError(t *testing.T) {
 // virtual IP behind a Mux, as on macOS and FreeBSD: IPv4 and IPv6 traffic
 // flows both ways, each through its own device.
 func TestEngineOverMux(t *testing.T) {
-	ta, tb := memdev.Pipe(addrA, addrB, 1024, 32)
-	d4, d6 := memdev.NewDevice(1, 1024), memdev.NewDevice(1, 1024)
+	ta, tb := datapathtest.Pipe(addrA, addrB, 1024, 32)
+	d4, d6 := datapathtest.NewDevice(1, 1024), datapathtest.NewDevice(1, 1024)
 	m := datapath.NewMux(datapath.MuxConfig{BatchSize: 32})
 	m.Set([]datapath.MuxLink{{Device: d4, Addrs: []netip.Prefix{vip4}}, {Device: d6, Addrs: []netip.Prefix{vip6}}})
 	a, err := datapath.New(datapath.Config{Device: m, UDP: ta, Workers: 2, Backpressure: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := &side{dev: memdev.NewDevice(32, 1024), tr: tb}
+	b := &side{dev: datapathtest.NewDevice(32, 1024), tr: tb}
 	if b.e, err = datapath.New(datapath.Config{Device: b.dev, UDP: tb, Workers: 2, Backpressure: true}); err != nil {
 		t.Fatal(err)
 	}
@@ -264,7 +264,7 @@ func TestEngineOverMux(t *testing.T) {
 	const n = 300
 	var wg sync.WaitGroup
 	for _, f := range []struct {
-		dev      *memdev.Device
+		dev      *datapathtest.Device
 		src, dst netip.Addr
 	}{{d4, innerA4, innerB4}, {d6, innerA6, innerB6}} {
 		wg.Go(func() {
@@ -294,7 +294,7 @@ func TestEngineOverMux(t *testing.T) {
 	}
 	// A's replies come out of the device holding their destination.
 	for _, f := range []struct {
-		dev  *memdev.Device
+		dev  *datapathtest.Device
 		want byte
 	}{{d4, 4}, {d6, 6}} {
 		for i := range n {
@@ -325,7 +325,7 @@ func TestEngineOverMux(t *testing.T) {
 // TestMuxNoAllocations: once running, carrying packets through the Mux
 // allocates nothing, either way.
 func TestMuxNoAllocations(t *testing.T) {
-	d4, d6 := memdev.NewDevice(8, 8), memdev.NewDevice(8, 8)
+	d4, d6 := datapathtest.NewDevice(8, 8), datapathtest.NewDevice(8, 8)
 	out := udpPacket(innerA4, innerB4, 1, 1400)
 	d4.SetSource(func(buf []byte) int { return copy(buf, out) })
 	d6.SetSink(func([]byte) {})

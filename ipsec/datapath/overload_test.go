@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/espressovpn/espresso/ipsec/datapath"
-	"github.com/espressovpn/espresso/ipsec/internal/memdev"
+	"github.com/espressovpn/espresso/ipsec/datapath/datapathtest"
 	"github.com/espressovpn/espresso/ipsec/sad"
 )
 
@@ -20,9 +20,9 @@ func TestOverload(t *testing.T) {
 	if testing.Short() {
 		t.Skip("overload test runs for seconds")
 	}
-	ta, tb := memdev.Pipe(addrA, addrB, 1024, 32)
+	ta, tb := datapathtest.Pipe(addrA, addrB, 1024, 32)
 	ta.Lossy, ta.Delay = true, 2*time.Millisecond
-	dev := memdev.NewDevice(32, 16)
+	dev := datapathtest.NewDevice(32, 16)
 	var stop atomic.Bool
 	var offered atomic.Uint64
 	proto := udpPacket(innerA4, innerB4, 0, 1400)

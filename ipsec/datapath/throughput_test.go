@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/espressovpn/espresso/ipsec/datapath"
-	"github.com/espressovpn/espresso/ipsec/internal/memdev"
+	"github.com/espressovpn/espresso/ipsec/datapath/datapathtest"
 	"github.com/espressovpn/espresso/ipsec/spd"
 )
 
@@ -111,8 +111,8 @@ type benchLink struct {
 
 func newBenchLink(b *testing.B, nSA, train int) *benchLink {
 	l := &benchLink{nSA: nSA, next: make(chan struct{}, 1), arrived: make(chan struct{}, 1)}
-	ta, tb := memdev.Pipe(addrA, addrB, 1024, benchBatch)
-	devA, devB := memdev.NewDevice(benchBatch, 16), memdev.NewDevice(benchBatch, 16)
+	ta, tb := datapathtest.Pipe(addrA, addrB, 1024, benchBatch)
+	devA, devB := datapathtest.NewDevice(benchBatch, 16), datapathtest.NewDevice(benchBatch, 16)
 	done := make(chan struct{})
 	proto := udpPacket(innerA4, innerB4, 0, 1400)
 	pending, count := 0, 0 // used by A's reading goroutine only
@@ -151,8 +151,8 @@ func newBenchLink(b *testing.B, nSA, train int) *benchLink {
 		}
 	})
 	for _, s := range []struct {
-		d *memdev.Device
-		t *memdev.Transport
+		d *datapathtest.Device
+		t *datapathtest.Transport
 	}{{devA, ta}, {devB, tb}} {
 		e, err := datapath.New(datapath.Config{Device: s.d, UDP: s.t, Backpressure: true})
 		if err != nil {

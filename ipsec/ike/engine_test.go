@@ -6,8 +6,8 @@ import (
 	"testing"
 
 	"github.com/espressovpn/espresso/ipsec/datapath"
+	"github.com/espressovpn/espresso/ipsec/datapath/datapathtest"
 	"github.com/espressovpn/espresso/ipsec/ike/iketest"
-	"github.com/espressovpn/espresso/ipsec/internal/memdev"
 	"github.com/espressovpn/espresso/ipsec/sad"
 	"github.com/espressovpn/espresso/platform"
 )
@@ -15,11 +15,11 @@ import (
 // memEngine is a real ESP engine on an in-memory TUN device.
 type memEngine struct {
 	e   *datapath.Engine
-	dev *memdev.Device
+	dev *datapathtest.Device
 }
 
 // engineSocket is the port-4500 socket of an engine in these tests: one
-// end of a memdev pipe, or a netSocket.
+// end of a datapathtest pipe, or a netSocket.
 type engineSocket interface {
 	datapath.Transport
 	Close()
@@ -53,7 +53,7 @@ func (s netSocket) Close()         { s.c.Close() }
 
 func newMemEngine(t testing.TB, udp engineSocket) *memEngine {
 	t.Helper()
-	dev := memdev.NewDevice(16, 4096)
+	dev := datapathtest.NewDevice(16, 4096)
 	e, err := datapath.New(datapath.Config{Device: dev, UDP: udp, Workers: 2, Backpressure: true})
 	if err != nil {
 		t.Fatal(err)

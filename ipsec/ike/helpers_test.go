@@ -5,10 +5,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/espressovpn/espresso/ipsec/datapath/datapathtest"
 	"github.com/espressovpn/espresso/ipsec/ike"
 	"github.com/espressovpn/espresso/ipsec/ike/iketest"
 	"github.com/espressovpn/espresso/ipsec/ike/wire"
-	"github.com/espressovpn/espresso/ipsec/internal/memdev"
 )
 
 // Addresses of the in-memory network: the client and the gateway.
@@ -94,7 +94,7 @@ func (p *pair) start(t testing.TB) {
 		cu = netSocket{p.net.Listen(netip.AddrPortFrom(clientAddr, 4500))}
 		gu = netSocket{p.net.Listen(netip.AddrPortFrom(gatewayAddr, 4500))}
 	case p.withEngine:
-		cu, gu = memdev.Pipe(netip.AddrPortFrom(clientAddr, 4500), netip.AddrPortFrom(gatewayAddr, 4500), 4096, 16)
+		cu, gu = datapathtest.Pipe(netip.AddrPortFrom(clientAddr, 4500), netip.AddrPortFrom(gatewayAddr, 4500), 4096, 16)
 	}
 	p.gw = p.run(t, p.gwCfg, gatewayAddr, gu)
 	p.cli = p.run(t, p.cliCfg, clientAddr, cu)

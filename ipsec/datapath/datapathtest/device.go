@@ -1,7 +1,7 @@
-// Package memdev provides in-memory stand-ins for a TUN device and a UDP
+// Package datapathtest provides in-memory stand-ins for a TUN device and a UDP
 // socket, so that whole engines run and talk to each other inside one test
 // process. Both are bounded: queues and buffers have fixed sizes.
-package memdev
+package datapathtest
 
 import (
 	"errors"
@@ -9,7 +9,7 @@ import (
 )
 
 // ErrClosed is returned by reads and writes after Close.
-var ErrClosed = errors.New("memdev: closed")
+var ErrClosed = errors.New("datapathtest: closed")
 
 // Device is an in-memory TUN device. Packets given to Inject are what the
 // engine reads ("sent by applications into the tunnel"); packets the engine

@@ -1,4 +1,4 @@
-package memdev
+package datapathtest
 
 import "github.com/espressovpn/espresso/ipsec/datapath"
 

@@ -1,4 +1,4 @@
-package memdev
+package datapathtest
 
 import (
 	"net/netip"
