@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/espressovpn/espresso/app/internal/fakehelper"
+	"github.com/espressovpn/espresso/app/internal/apitest"
 	"github.com/espressovpn/espresso/helper/api"
 )
 
@@ -42,7 +42,7 @@ func TestScreenshotsUnderXvfb(t *testing.T) {
 	runApp(t, ctx, display, outDir, []string{bin, "--socket", fake.Socket()})
 
 	text, editor := checkShots(t, outDir)
-	for _, want := range []string{"work", "Connected", fakehelper.DefaultConnected.VirtualIPs[0], "Disconnect"} {
+	for _, want := range []string{"work", "Connected", apitest.DefaultConnected.VirtualIPs[0], "Disconnect"} {
 		if !slices.Contains(text, want) {
 			t.Errorf("the main window did not show %q:\n%s", want, strings.Join(text, "\n"))
 		}
@@ -128,13 +128,13 @@ func checkShots(t *testing.T, dir string) (mainText, editorText []string) {
 // startFake serves the API with profiles "work", which connects when
 // asked, and "lab", until the test ends. Traffic counters move while
 // "work" is connected, for the graph.
-func startFake(t *testing.T) *fakehelper.Server {
+func startFake(t *testing.T) *apitest.Server {
 	dir, err := os.MkdirTemp("", "espresso-xvfb")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	fake := fakehelper.New(filepath.Join(dir, "helper.sock"), fakehelper.Options{})
+	fake := apitest.New(filepath.Join(dir, "helper.sock"), apitest.Options{})
 	for _, p := range []api.Profile{
 		{Name: "work", Gateway: "vpn.example.com", Auth: api.AuthPSK, PSK: "screenshot key", RemoteTS: []string{"198.51.100.0/24", "203.0.113.0/24"}},
 		{Name: "lab", Gateway: "192.0.2.1", Auth: api.AuthEAPMSCHAPv2, Username: "alice", Password: "pw"},
@@ -143,10 +143,10 @@ func startFake(t *testing.T) *fakehelper.Server {
 			t.Fatal(err)
 		}
 	}
-	connected := fakehelper.DefaultConnected
+	connected := apitest.DefaultConnected
 	connected.RemoteTS = []string{"198.51.100.0/24", "203.0.113.0/24"}
 	connected.NATDetected = true
-	fake.SetOutcome("work", fakehelper.Outcome{Connected: connected})
+	fake.SetOutcome("work", apitest.Outcome{Connected: connected})
 	if err := fake.Start(); err != nil {
 		t.Fatal(err)
 	}

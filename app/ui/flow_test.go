@@ -7,7 +7,7 @@ import (
 
 	"fyne.io/fyne/v2/test"
 
-	"github.com/espressovpn/espresso/app/internal/fakehelper"
+	"github.com/espressovpn/espresso/app/internal/apitest"
 	"github.com/espressovpn/espresso/app/internal/icons"
 	"github.com/espressovpn/espresso/app/setup"
 	"github.com/espressovpn/espresso/app/watch"
@@ -123,7 +123,7 @@ func TestFailuresRenderedAsSentences(t *testing.T) {
 	h := newHarness(t, options{profiles: []api.Profile{workProfile, officeProfile}})
 	h.until("profiles read", func() bool { return len(h.u.profiles) == 2 })
 	for _, tc := range tests {
-		h.fake.SetOutcome(tc.profile, fakehelper.Outcome{Fail: tc.fail, Code: tc.code})
+		h.fake.SetOutcome(tc.profile, apitest.Outcome{Fail: tc.fail, Code: tc.code})
 		h.u.Select(tc.profile)
 		test.Tap(h.u.main.details.connectBtn)
 		h.until(tc.fail+" shown", func() bool { return h.u.Problem().Problem == tc.problem })
@@ -145,7 +145,7 @@ func TestFailuresRenderedAsSentences(t *testing.T) {
 		}
 	}
 	// The Edit button of a failure opens that profile's editor.
-	h.fake.SetOutcome("office", fakehelper.Outcome{Fail: "AUTHENTICATION_FAILED"})
+	h.fake.SetOutcome("office", apitest.Outcome{Fail: "AUTHENTICATION_FAILED"})
 	h.u.Select("office")
 	test.Tap(h.u.main.details.connectBtn)
 	h.until("auth failure", func() bool { return h.u.Problem().Problem == "The gateway rejected the password for alice" })
@@ -154,7 +154,7 @@ func TestFailuresRenderedAsSentences(t *testing.T) {
 		t.Error("Edit profile did not open the editor")
 	}
 	// Connecting again clears the failure once it succeeds.
-	h.fake.SetOutcome("office", fakehelper.Outcome{Connected: fakehelper.DefaultConnected})
+	h.fake.SetOutcome("office", apitest.Outcome{Connected: apitest.DefaultConnected})
 	test.Tap(h.u.main.details.connectBtn)
 	h.until("connected", func() bool { return h.state("office") == api.StateConnected })
 	if h.u.main.banner.root.Visible() {
@@ -196,7 +196,7 @@ func TestTrayFollowsStates(t *testing.T) {
 		t.Error("Quit is not the quit item")
 	}
 
-	h.fake.SetOutcome("work", fakehelper.Outcome{Hold: true, Connected: fakehelper.DefaultConnected})
+	h.fake.SetOutcome("work", apitest.Outcome{Hold: true, Connected: apitest.DefaultConnected})
 	h.tray.item("Connect work").Action()
 	h.until("connecting icon", func() bool { return h.tray.icon == icons.TrayConnecting })
 	if h.tray.item("Disconnect work (connecting)") == nil {
@@ -248,7 +248,7 @@ func TestHelperRestartsUnderTheApp(t *testing.T) {
 	h.until("connected", func() bool {
 		if h.state("work") == api.StateDisconnected {
 			test.Tap(h.u.main.details.connectBtn)
-			h.fake.SetOutcome("work", fakehelper.Outcome{Connected: fakehelper.DefaultConnected})
+			h.fake.SetOutcome("work", apitest.Outcome{Connected: apitest.DefaultConnected})
 		}
 		return h.state("work") == api.StateConnected
 	})

@@ -12,7 +12,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/espressovpn/espresso/app/internal/fakehelper"
+	"github.com/espressovpn/espresso/app/internal/apitest"
 	"github.com/espressovpn/espresso/app/watch"
 	"github.com/espressovpn/espresso/helper/api"
 )
@@ -23,7 +23,7 @@ import (
 // goroutine as they would share fyne's.
 type harness struct {
 	t      *testing.T
-	fake   *fakehelper.Server
+	fake   *apitest.Server
 	client *api.Client
 	helper *switchHelper
 	app    *recordingApp
@@ -62,7 +62,7 @@ func newHarness(t *testing.T, o options) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.fake = fakehelper.New(filepath.Join(dir, "helper.sock"), fakehelper.Options{Now: h.clock})
+	h.fake = apitest.New(filepath.Join(dir, "helper.sock"), apitest.Options{Now: h.clock})
 	if o.profiles == nil {
 		o.profiles = []api.Profile{workProfile}
 	}

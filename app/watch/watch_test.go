@@ -8,12 +8,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/espressovpn/espresso/app/internal/fakehelper"
+	"github.com/espressovpn/espresso/app/internal/apitest"
 	"github.com/espressovpn/espresso/helper/api"
 )
 
 // run starts a Watcher on a fake helper and returns its updates.
-func run(t *testing.T, fake *fakehelper.Server) <-chan Update {
+func run(t *testing.T, fake *apitest.Server) <-chan Update {
 	t.Helper()
 	c := api.NewClient(fake.Socket())
 	updates := make(chan Update, 64)
@@ -59,7 +59,7 @@ func stateOf(u Update, name string) api.State {
 }
 
 func TestWatcherFollowsChangesAndHelperRestarts(t *testing.T) {
-	fake := fakehelper.New(filepath.Join(t.TempDir(), "helper.sock"), fakehelper.Options{})
+	fake := apitest.New(filepath.Join(t.TempDir(), "helper.sock"), apitest.Options{})
 	if err := fake.AddProfile(api.Profile{Name: "work", Gateway: "192.0.2.1", Auth: api.AuthPSK, PSK: "k"}); err != nil {
 		t.Fatal(err)
 	}

@@ -46,7 +46,6 @@ var exceptions = []edge{
 // lab. Production code imports none of them.
 var testSupport = []string{
 	"helper/e2e/...",
-	"app/internal/fakehelper",
 	"platform/fake",
 	"platform/linux/testnet",
 }

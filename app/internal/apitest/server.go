@@ -1,4 +1,4 @@
-package fakehelper
+package apitest
 
 import (
 	"errors"
@@ -82,14 +82,14 @@ func (s *Server) Start() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.srv != nil {
-		return errors.New("fakehelper: already started")
+		return errors.New("apitest: already started")
 	}
 	if err := os.Remove(s.socket); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("fakehelper: %w", err)
+		return fmt.Errorf("apitest: %w", err)
 	}
 	ln, err := net.Listen("unix", s.socket)
 	if err != nil {
-		return fmt.Errorf("fakehelper: %w", err)
+		return fmt.Errorf("apitest: %w", err)
 	}
 	s.srv = &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second}
 	s.served = make(chan struct{})

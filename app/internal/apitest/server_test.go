@@ -1,4 +1,4 @@
-package fakehelper
+package apitest
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package fakehelper
+package apitest
 
 import (
 	"fmt"
@@ -63,7 +63,7 @@ func (s *Server) Complete(name string) error {
 	defer s.mu.Unlock()
 	o, ok := s.pending[name]
 	if !ok {
-		return fmt.Errorf("fakehelper: no held attempt for %q", name)
+		return fmt.Errorf("apitest: no held attempt for %q", name)
 	}
 	delete(s.pending, name)
 	s.finish(name, o)
@@ -77,7 +77,7 @@ func (s *Server) SetTraffic(name string, bytesIn, bytesOut uint64) error {
 	defer s.mu.Unlock()
 	st, ok := s.status[name]
 	if !ok {
-		return fmt.Errorf("fakehelper: no profile %q", name)
+		return fmt.Errorf("apitest: no profile %q", name)
 	}
 	st.BytesIn, st.BytesOut = bytesIn, bytesOut
 	st.PacketsIn, st.PacketsOut = bytesIn/1000, bytesOut/1000
@@ -102,7 +102,7 @@ func (s *Server) Reconnecting(name string, r api.Reconnect) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.status[name]; !ok {
-		return fmt.Errorf("fakehelper: no profile %q", name)
+		return fmt.Errorf("apitest: no profile %q", name)
 	}
 	st := api.ConnectionStatus{Name: name, State: api.StateReconnecting, Gateway: s.profiles[name].Gateway,
 		LastError: r.Reason, ErrorCode: r.ErrorCode, Reconnect: &r}
