@@ -1,8 +1,9 @@
 package archtest
 
-// The layering of DESIGN.md, "Shape": app → helper → ipsec → platform,
-// with the API between app and helper. Patterns are import paths relative
-// to the module; "x/..." is x and everything below it.
+// The layering (README, "Architecture"): the app reaches the helper only
+// through its API; the helper drives ipsec and platform; ipsec is pure Go
+// beside platform. Patterns are import paths relative to the module;
+// "x/..." is x and everything below it.
 //
 // To add a rule, append to rules: deny lists what a package must not
 // import; only, when set, lists everything of the module it may import.
