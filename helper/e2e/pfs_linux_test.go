@@ -58,6 +58,43 @@ func childSPIs(listSAs string) []string {
 	return out
 }
 
+// pfsRig starts a gateway whose first connection takes the ESP proposals
+// and Child SA timing edit sets, and a helper connected to it with p.
+func pfsRig(t *testing.T, p api.Profile, edit func(*testnet.Conn)) (*rig, api.ConnectionStatus) {
+	t.Helper()
+	bins := binaries(t)
+	top := testnet.NewTopology(t, testnet.Options{})
+	lab.IsolateLAN(t, top)
+	gw := lab.StartGatewayWith(t, top, func(c *testnet.CharonConfig) { edit(&c.Conns[0]) })
+	r := &rig{top: top, gw: gw, h: lab.StartHelper(t, top.Client, bins)}
+	r.h.Import(p)
+	r.up(t, p.Name)
+	st, err := r.h.Status(p.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, st
+}
+
+// checkRekeyedInPlace fails the test when the gateway was answered
+// NO_PROPOSAL_CHOSEN, or when the connection is no longer the one before
+// the rekeys (st), connected with no error and an ESP proposal naming the
+// key exchange method ke.
+func checkRekeyedInPlace(t *testing.T, r *rig, st api.ConnectionStatus, ke string) {
+	t.Helper()
+	if strings.Contains(r.gw.Log(), "NO_PROPOSAL_CHOSEN") {
+		t.Errorf("the gateway got NO_PROPOSAL_CHOSEN:\n%s", r.gw.Log())
+	}
+	after, err := r.h.Status(st.Name)
+	if err != nil || after.State != api.StateConnected || after.LastError != "" ||
+		after.EstablishedAt == nil || !after.EstablishedAt.Equal(*st.EstablishedAt) {
+		t.Errorf("after the rekeys: %+v (%v); before: established %v", after, err, st.EstablishedAt)
+	}
+	if !strings.Contains(after.ESPProposal, ke) {
+		t.Errorf("ESP proposal after the rekeys %q, want %s for PFS", after.ESPProposal, ke)
+	}
+}
+
 // TestGatewayRekeyWithOptionalPFS: a gateway whose ESP proposals make PFS
 // optional (modpnone among its key exchange methods, a common strongSwan
 // configuration) rekeys the Child SA under a ping. A profile that names no
@@ -65,19 +102,10 @@ func childSPIs(listSAs string) []string {
 // Child SA, the helper stays connected with the same uptime and no error,
 // and the gateway was never answered NO_PROPOSAL_CHOSEN.
 func TestGatewayRekeyWithOptionalPFS(t *testing.T) {
-	bins := binaries(t)
-	top := testnet.NewTopology(t, testnet.Options{})
-	lab.IsolateLAN(t, top)
-	gw := lab.StartGatewayWith(t, top, func(c *testnet.CharonConfig) {
-		c.Conns[0].ESPProposals = []string{"aes128gcm16-x25519-ecp256-modp2048-modpnone"}
+	r, st := pfsRig(t, lab.PSKProfile("work"), func(c *testnet.Conn) {
+		c.ESPProposals = []string{"aes128gcm16-x25519-ecp256-modp2048-modpnone"}
 	})
-	r := &rig{top: top, gw: gw, h: lab.StartHelper(t, top.Client, bins)}
-	r.h.Import(lab.PSKProfile("work"))
-	r.up(t, "work")
-	st, err := r.h.Status("work")
-	if err != nil {
-		t.Fatal(err)
-	}
+	top, gw := r.top, r.gw
 	vip := checkStatus(t, st, false)
 	first := spi(t, gw.ListSAs())
 
@@ -104,18 +132,8 @@ func TestGatewayRekeyWithOptionalPFS(t *testing.T) {
 	if sent < 200 || received != sent {
 		t.Errorf("%d of %d pings answered across the rekey, want all", received, sent)
 	}
-	if strings.Contains(gw.Log(), "NO_PROPOSAL_CHOSEN") {
-		t.Errorf("the gateway got NO_PROPOSAL_CHOSEN:\n%s", gw.Log())
-	}
-	after, err := r.h.Status("work")
-	if err != nil || after.State != api.StateConnected || after.LastError != "" ||
-		after.EstablishedAt == nil || !after.EstablishedAt.Equal(*st.EstablishedAt) {
-		t.Errorf("after the rekey: %+v (%v); before: established %v", after, err, st.EstablishedAt)
-	}
 	// Both prefer x25519 of the methods they share: the rekey has PFS.
-	if !strings.Contains(after.ESPProposal, "x25519") {
-		t.Errorf("ESP proposal after the rekey %q, want x25519 for PFS", after.ESPProposal)
-	}
+	checkRekeyedInPlace(t, r, st, "x25519")
 	r.h.MustCtl("down", "work")
 }
 
@@ -124,23 +142,14 @@ func TestGatewayRekeyWithOptionalPFS(t *testing.T) {
 // profile that names no proposals keeps a ping at 20 Hz going for 70 s with
 // under 1% loss across the rekeys, and stays connected without an error.
 func TestGatewayRequiresPFS(t *testing.T) {
-	bins := binaries(t)
-	top := testnet.NewTopology(t, testnet.Options{})
-	lab.IsolateLAN(t, top)
-	gw := lab.StartGatewayWith(t, top, func(c *testnet.CharonConfig) {
-		c.Conns[0].ESPProposals = []string{"aes256gcm16-ecp384"}
+	r, st := pfsRig(t, lab.PSKProfile("work"), func(c *testnet.Conn) {
+		c.ESPProposals = []string{"aes256gcm16-ecp384"}
 		// Rekeys 18 to 20 s apart; a missed one would expire the SA
 		// 5 s later.
-		c.Conns[0].ChildRekeyTime = "20s"
-		c.Conns[0].ChildExtra = []string{"life_time = 25s", "rand_time = 2s"}
+		c.ChildRekeyTime = "20s"
+		c.ChildExtra = []string{"life_time = 25s", "rand_time = 2s"}
 	})
-	r := &rig{top: top, gw: gw, h: lab.StartHelper(t, top.Client, bins)}
-	r.h.Import(lab.PSKProfile("work"))
-	r.up(t, "work")
-	st, err := r.h.Status("work")
-	if err != nil {
-		t.Fatal(err)
-	}
+	top, gw := r.top, r.gw
 	vip := checkStatus(t, st, false)
 
 	const count = 1400 // 70 s at 20 Hz
@@ -165,17 +174,7 @@ func TestGatewayRequiresPFS(t *testing.T) {
 	if len(seen) < 4 {
 		t.Errorf("only %d Child SAs seen at the gateway in 70 s, want the first and at least 3 rekeys:\n%s", len(seen), gw.Log())
 	}
-	if strings.Contains(gw.Log(), "NO_PROPOSAL_CHOSEN") {
-		t.Errorf("the gateway got NO_PROPOSAL_CHOSEN:\n%s", gw.Log())
-	}
-	after, err := r.h.Status("work")
-	if err != nil || after.State != api.StateConnected || after.LastError != "" ||
-		after.EstablishedAt == nil || !after.EstablishedAt.Equal(*st.EstablishedAt) {
-		t.Errorf("after the rekeys: %+v (%v); before: established %v", after, err, st.EstablishedAt)
-	}
-	if !strings.Contains(after.ESPProposal, "ecp384") {
-		t.Errorf("ESP proposal after the rekeys %q, want ecp384 for PFS", after.ESPProposal)
-	}
+	checkRekeyedInPlace(t, r, st, "ecp384")
 	r.h.MustCtl("down", "work")
 }
 
@@ -185,19 +184,14 @@ func TestGatewayRequiresPFS(t *testing.T) {
 // says why: error_code rekey_failed, last_error naming NO_PROPOSAL_CHOSEN,
 // instead of waiting for the gateway to give up and blaming it.
 func TestRefusedGatewayRekeyInStatus(t *testing.T) {
-	bins := binaries(t)
-	top := testnet.NewTopology(t, testnet.Options{})
-	lab.IsolateLAN(t, top)
-	gw := lab.StartGatewayWith(t, top, func(c *testnet.CharonConfig) {
-		c.Conns[0].ESPProposals = []string{"aes256gcm16-ecp384"}
-		c.Conns[0].ChildRekeyTime = "5s"
-		c.Conns[0].ChildExtra = []string{"life_time = 120s", "rand_time = 1s"}
-	})
-	r := &rig{top: top, gw: gw, h: lab.StartHelper(t, top.Client, bins)}
 	p := lab.PSKProfile("work")
 	p.ESPProposals = []string{"aes256gcm16"}
-	r.h.Import(p)
-	r.up(t, "work")
+	r, _ := pfsRig(t, p, func(c *testnet.Conn) {
+		c.ESPProposals = []string{"aes256gcm16-ecp384"}
+		c.ChildRekeyTime = "5s"
+		c.ChildExtra = []string{"life_time = 120s", "rand_time = 1s"}
+	})
+	top, gw := r.top, r.gw
 
 	var st api.ConnectionStatus
 	for deadline := time.Now().Add(30 * time.Second); ; {
