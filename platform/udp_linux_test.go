@@ -20,6 +20,27 @@ func closedPort(t *testing.T, ip netip.Addr) netip.AddrPort {
 	return a
 }
 
+// socketPair opens two UDP sockets on ip, a with reportUnreachable as
+// given, both closed when the test ends. a is also closed after 5 s, so
+// that a read waiting for a datagram that never comes ends the test
+// instead of hanging it.
+func socketPair(t *testing.T, ip netip.Addr, reportUnreachable bool) (a, b Transport) {
+	t.Helper()
+	a, err := ListenUDP(UDPConfig{Addr: netip.AddrPortFrom(ip, 0), ReportUnreachable: reportUnreachable})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	b, err = ListenUDP(UDPConfig{Addr: netip.AddrPortFrom(ip, 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	stop := time.AfterFunc(5*time.Second, func() { a.Close() })
+	t.Cleanup(func() { stop.Stop() })
+	return a, b
+}
+
 // TestUDPReportsUnreachable: a datagram to a closed port on loopback comes
 // back as an ICMP port unreachable, which ReadBatch returns once as an
 // *UnreachableError for that address and port; the socket then carries
@@ -29,18 +50,7 @@ func TestUDPReportsUnreachable(t *testing.T) {
 		t.Run(loop, func(t *testing.T) {
 			ip := netip.MustParseAddr(loop)
 			dead := closedPort(t, ip)
-			a, err := ListenUDP(UDPConfig{Addr: netip.AddrPortFrom(ip, 0), ReportUnreachable: true})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer a.Close()
-			b, err := ListenUDP(UDPConfig{Addr: netip.AddrPortFrom(ip, 0)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer b.Close()
-			stop := time.AfterFunc(5*time.Second, func() { a.Close() })
-			defer stop.Stop()
+			a, b := socketPair(t, ip, true)
 
 			if _, err := a.WriteBatch([]Datagram{{Buf: []byte("to nobody"), Addr: dead}}); err != nil {
 				t.Fatalf("first write: %v", err)
@@ -51,7 +61,7 @@ func TestUDPReportsUnreachable(t *testing.T) {
 			}
 			in := []Datagram{{Buf: make([]byte, 0, 1500)}}
 			for i := range 2 {
-				_, err = a.ReadBatch(in)
+				_, err := a.ReadBatch(in)
 				var ue *UnreachableError
 				if !errors.As(err, &ue) || ue.Dest != dead || ue.Kind != PortUnreachable {
 					t.Fatalf("read %d: %v, want a port unreachable for %v", i, err, dead)
@@ -73,18 +83,7 @@ func TestUDPReportsUnreachable(t *testing.T) {
 func TestUDPWithoutReports(t *testing.T) {
 	ip := netip.MustParseAddr("127.0.0.1")
 	dead := closedPort(t, ip)
-	a, err := ListenUDP(UDPConfig{Addr: netip.AddrPortFrom(ip, 0)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	b, err := ListenUDP(UDPConfig{Addr: netip.AddrPortFrom(ip, 0)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	stop := time.AfterFunc(5*time.Second, func() { a.Close() })
-	defer stop.Stop()
+	a, b := socketPair(t, ip, false)
 	if _, err := a.WriteBatch([]Datagram{{Buf: []byte("to nobody"), Addr: dead}}); err != nil {
 		t.Fatal(err)
 	}
