@@ -45,11 +45,7 @@ func TestGatewayRestart(t *testing.T) {
 	r.h.Import(p)
 	w := watch(t, r.h, "work")
 	r.up(t, "work")
-	st, err := r.h.Status("work")
-	if err != nil {
-		t.Fatal(err)
-	}
-	vip := checkStatus(t, st, false)
+	st, vip := r.connected(t, "work", false)
 	ping := startPinger(t, r.top.Client, vip, testnet.LANHostV4, restartBound()+30*time.Second)
 	defer ping.stop()
 	if _, ok := ping.waitReplyAfter(time.Time{}, 5*time.Second); !ok {

@@ -1,11 +1,13 @@
 package e2e
 
 import (
+	"net/netip"
 	"os"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/espressovpn/espresso/helper/api"
 	"github.com/espressovpn/espresso/helper/conn"
 	"github.com/espressovpn/espresso/helper/e2e/lab"
 	"github.com/espressovpn/espresso/platform/linux/testnet"
@@ -67,6 +69,17 @@ func newRig(t *testing.T, nat bool) *rig {
 func (r *rig) state(t *testing.T) lab.State {
 	t.Helper()
 	return lab.ReadState(t, r.top.Client, r.h.ResolvConf)
+}
+
+// connected returns the status of the connected profile name and its
+// virtual IPv4 address, checked by checkStatus (nat: behind the NAT).
+func (r *rig) connected(t *testing.T, name string, nat bool) (api.ConnectionStatus, netip.Addr) {
+	t.Helper()
+	st, err := r.h.Status(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, checkStatus(t, st, nat)
 }
 
 // up connects the profile with `espressoctl up`. A helper built without

@@ -190,11 +190,7 @@ func TestAddressChangeWithoutMOBIKE(t *testing.T) {
 	r.h.Import(lab.PSKProfile("work"))
 	w := watch(t, r.h, "work")
 	r.up(t, "work")
-	st, err := r.h.Status("work")
-	if err != nil {
-		t.Fatal(err)
-	}
-	vip := checkStatus(t, st, false)
+	_, vip := r.connected(t, "work", false)
 	ping := startPinger(t, top.Client, netip.Addr{}, testnet.LANHostV4, 40*time.Second)
 	defer ping.stop()
 	if _, ok := ping.waitReplyAfter(time.Time{}, 5*time.Second); !ok {

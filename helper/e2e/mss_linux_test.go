@@ -25,11 +25,7 @@ func TestMSSClamp(t *testing.T) {
 	r.h.Import(lab.PSKProfile("work"))
 	before := r.state(t)
 	r.up(t, "work")
-	st, err := r.h.Status("work")
-	if err != nil {
-		t.Fatal(err)
-	}
-	vip := checkStatus(t, st, false)
+	_, vip := r.connected(t, "work", false)
 	const maxMSS = platform.DefaultMTU - 40
 
 	// Make the client's stack advertise a 1460-byte MSS into the tunnel,

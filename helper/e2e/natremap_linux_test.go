@@ -48,11 +48,7 @@ func TestNATRemap(t *testing.T) {
 	r.h.Import(p)
 	w := watch(t, r.h, "work")
 	r.up(t, "work")
-	st, err := r.h.Status("work")
-	if err != nil {
-		t.Fatal(err)
-	}
-	vip := checkStatus(t, st, true)
+	st, vip := r.connected(t, "work", true)
 	spis, remote, ok := gatewayIKE(r.gw.ListSAs())
 	if !ok || remote.Addr() != testnet.NATOutsideV4 {
 		t.Fatalf("the gateway lists no IKE SA with the client behind %v:\n%s", testnet.NATOutsideV4, r.gw.ListSAs())
