@@ -8,7 +8,6 @@ import (
 
 	"github.com/espressovpn/espresso/ipsec/ike"
 	"github.com/espressovpn/espresso/ipsec/ike/wire"
-	"github.com/espressovpn/espresso/platform/linux/testnet"
 )
 
 // TestPFSProposalMatching rekeys the Child SA from both sides against
@@ -44,13 +43,7 @@ func TestPFSProposalMatching(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			conn := gatewayConn("psk")
 			conn.ESPProposals = []string{tc.gwESP}
-			top := testnet.NewTopology(t, testnet.Options{})
-			gw := testnet.StartCharon(t, top.Gateway, testnet.CharonConfig{
-				Conns:   []testnet.Conn{conn},
-				Secrets: []testnet.Secret{{Kind: "ike", IDs: []string{gwID, cliID}, Secret: psk}},
-				DNS:     []string{testnet.DNSV4.String()},
-			})
-			keepLog(t, gw)
+			top, gw := pskGateway(t, conn)
 			cfg := clientConfig(t)
 			cfg.PSK = []byte(psk)
 			cfg.ESPProposals = nil

@@ -219,12 +219,9 @@ func exercise(t *testing.T, top *testnet.Topology, gw *testnet.Charon, cfg ike.C
 	t.Fatalf("the gateway still lists the SA after the delete:\n%s", gw.ListSAs())
 }
 
-// keepLog saves the gateway's whole log when the test fails: the harness
-// shows only its tail.
-// pskTunnel starts a gateway with conn and the PSK, and a client whose
-// tunnel is up, with its virtual IP known and one ping answered through it;
-// est is the client's Established event.
-func pskTunnel(t *testing.T, conn testnet.Conn) (*testnet.Topology, *testnet.Charon, *client, *ike.Established) {
+// pskGateway starts a topology and a gateway with conn and the PSK, whose
+// log is kept when the test fails.
+func pskGateway(t *testing.T, conn testnet.Conn) (*testnet.Topology, *testnet.Charon) {
 	t.Helper()
 	top := testnet.NewTopology(t, testnet.Options{})
 	gw := testnet.StartCharon(t, top.Gateway, testnet.CharonConfig{
@@ -233,6 +230,15 @@ func pskTunnel(t *testing.T, conn testnet.Conn) (*testnet.Topology, *testnet.Cha
 		DNS:     []string{testnet.DNSV4.String()},
 	})
 	keepLog(t, gw)
+	return top, gw
+}
+
+// pskTunnel starts a gateway with conn and the PSK, and a client whose
+// tunnel is up, with its virtual IP known and one ping answered through it;
+// est is the client's Established event.
+func pskTunnel(t *testing.T, conn testnet.Conn) (*testnet.Topology, *testnet.Charon, *client, *ike.Established) {
+	t.Helper()
+	top, gw := pskGateway(t, conn)
 	cfg := clientConfig(t)
 	cfg.PSK = []byte(psk)
 	c := startClient(t, top, cfg)
@@ -242,6 +248,8 @@ func pskTunnel(t *testing.T, conn testnet.Conn) (*testnet.Topology, *testnet.Cha
 	return top, gw, c, est
 }
 
+// keepLog saves the gateway's whole log when the test fails: the harness
+// shows only its tail.
 func keepLog(t *testing.T, gw *testnet.Charon) {
 	t.Cleanup(func() {
 		if t.Failed() {
