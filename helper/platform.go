@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/espressovpn/espresso/helper/api"
-	"github.com/espressovpn/espresso/helper/conn"
 	"github.com/espressovpn/espresso/helper/logring"
 	"github.com/espressovpn/espresso/helper/session"
 	"github.com/espressovpn/espresso/helper/session/ikev2"
@@ -67,8 +66,14 @@ func (s *system) close() error {
 	return errors.Join(errs...)
 }
 
+// killSwitch returns the kill switch as the connection manager drives
+// it; nil where the OS has none.
+func (s *system) killSwitch() *session.KillSwitch {
+	return session.NewKillSwitch(s.ks)
+}
+
 // newDialer returns the Dialer that connects profiles over network with
 // the IKEv2 initiator and the userland ESP engine, logging to log.
-func newDialer(network platform.Network, log *logring.Ring) conn.Dialer {
-	return session.NewDialer(network, session.Options{Negotiator: ikev2.Initiator{}, Logger: log})
+func newDialer(network platform.Network, log *logring.Ring) session.Dialer {
+	return session.NewConnector(network, session.Options{Negotiator: ikev2.Initiator{}, Logger: log})
 }

@@ -57,7 +57,7 @@ func (p *program) Start(service.Service) error {
 		return err
 	}
 	p.mgr = conn.NewManager(newDialer(p.sys.net, p.log), p.log, conn.DefaultRetryPolicy,
-		conn.WithKillSwitch(p.sys.ks))
+		conn.WithKillSwitch(p.sys.killSwitch()))
 	if p.sys.monitor != nil {
 		p.mgr.Follow(p.sys.monitor.Changes())
 	}

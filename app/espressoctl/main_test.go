@@ -18,25 +18,26 @@ import (
 	"github.com/espressovpn/espresso/helper/logring"
 	"github.com/espressovpn/espresso/helper/profile"
 	"github.com/espressovpn/espresso/helper/server"
+	"github.com/espressovpn/espresso/helper/session"
 	"github.com/espressovpn/espresso/ipsec/ike"
 )
 
 // dialer connects every profile at once except those named in fail.
 type dialer struct{ fail map[string]error }
 
-func (d dialer) Dial(ctx context.Context, a conn.Attempt) (conn.Session, error) {
+func (d dialer) Dial(ctx context.Context, a session.Attempt) (session.Conn, error) {
 	if err := d.fail[a.Profile.Name]; err != nil {
 		return nil, err
 	}
-	return &session{done: make(chan struct{})}, nil
+	return &fakeConn{done: make(chan struct{})}, nil
 }
 
-type session struct {
+type fakeConn struct {
 	done chan struct{}
 }
 
-func (s *session) Info() conn.Info {
-	return conn.Info{
+func (s *fakeConn) Info() session.Info {
+	return session.Info{
 		VirtualIPs:    []netip.Addr{netip.MustParseAddr("198.18.0.2")},
 		RemoteTS:      []netip.Prefix{netip.MustParsePrefix("198.51.100.0/24")},
 		IKEProposal:   "aes256gcm16-prfsha384-x25519",
@@ -45,14 +46,14 @@ func (s *session) Info() conn.Info {
 		EstablishedAt: time.Now(),
 	}
 }
-func (s *session) Counters() conn.Counters { return conn.Counters{BytesIn: 1500, BytesOut: 42} }
-func (s *session) Done() <-chan struct{}   { return s.done }
-func (s *session) Err() error              { return nil }
-func (s *session) Close() error            { return nil }
+func (s *fakeConn) Counters() session.Counters { return session.Counters{BytesIn: 1500, BytesOut: 42} }
+func (s *fakeConn) Done() <-chan struct{}      { return s.done }
+func (s *fakeConn) Err() error                 { return nil }
+func (s *fakeConn) Close() error               { return nil }
 
 // helper runs an in-process helper and returns its socket. Its group is
 // the test user's own, so the test passes the peer check as any user.
-func helper(t *testing.T, d conn.Dialer) string {
+func helper(t *testing.T, d session.Dialer) string {
 	t.Helper()
 	dir := t.TempDir()
 	store, err := profile.Open(filepath.Join(dir, "profiles"))
@@ -199,7 +200,7 @@ func TestUpFailureWithCode(t *testing.T) {
 }
 
 func TestUpUnavailableBuild(t *testing.T) {
-	sock := helper(t, conn.UnavailableDialer{})
+	sock := helper(t, session.UnavailableDialer{})
 	f := writeFile(t, t.TempDir(), "w.json", `{"name": "w", "gateway": "192.0.2.1", "auth": "psk", "psk": "k"}`)
 	ctl(t, sock, "", "import", f)
 	code, _, errOut := ctl(t, sock, "", "up", "w")

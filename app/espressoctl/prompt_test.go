@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/espressovpn/espresso/helper/api"
-	"github.com/espressovpn/espresso/helper/conn"
+	"github.com/espressovpn/espresso/helper/session"
 	"github.com/espressovpn/espresso/ipsec/ike"
 	"github.com/espressovpn/espresso/ipsec/ike/eap"
 	"github.com/espressovpn/espresso/ipsec/ike/eap/mschapv2"
@@ -19,11 +19,11 @@ import (
 // any other as the gateway would (EAP-MSCHAPv2 error 691).
 type passwordDialer struct{ want string }
 
-func (d passwordDialer) Dial(ctx context.Context, a conn.Attempt) (conn.Session, error) {
+func (d passwordDialer) Dial(ctx context.Context, a session.Attempt) (session.Conn, error) {
 	if a.Profile.Password != d.want {
 		return nil, &ike.EAPError{Method: eap.TypeMSCHAPv2, Err: &mschapv2.FailureError{Code: mschapv2.ErrorAuthenticationFailed}}
 	}
-	return &session{done: make(chan struct{})}, nil
+	return &fakeConn{done: make(chan struct{})}, nil
 }
 
 // typing is a terminal whose user types the replies in turn; with none

@@ -18,6 +18,7 @@ import (
 	"github.com/espressovpn/espresso/helper/logring"
 	"github.com/espressovpn/espresso/helper/profile"
 	"github.com/espressovpn/espresso/helper/server"
+	"github.com/espressovpn/espresso/helper/session"
 	"github.com/espressovpn/espresso/ipsec/ike"
 	"github.com/espressovpn/espresso/ipsec/ike/eap"
 	"github.com/espressovpn/espresso/ipsec/ike/eap/mschapv2"
@@ -31,7 +32,7 @@ type gatewayDialer struct {
 	dials    int
 }
 
-func (d *gatewayDialer) Dial(ctx context.Context, a conn.Attempt) (conn.Session, error) {
+func (d *gatewayDialer) Dial(ctx context.Context, a session.Attempt) (session.Conn, error) {
 	d.mu.Lock()
 	d.dials++
 	d.mu.Unlock()
@@ -43,13 +44,13 @@ func (d *gatewayDialer) Dial(ctx context.Context, a conn.Attempt) (conn.Session,
 
 type upSession struct{ done chan struct{} }
 
-func (s *upSession) Info() conn.Info {
-	return conn.Info{IKEProposal: "aes256gcm16-prfsha384-x25519", Encapsulation: api.EncapsulationUDP, EstablishedAt: time.Now()}
+func (s *upSession) Info() session.Info {
+	return session.Info{IKEProposal: "aes256gcm16-prfsha384-x25519", Encapsulation: api.EncapsulationUDP, EstablishedAt: time.Now()}
 }
-func (s *upSession) Counters() conn.Counters { return conn.Counters{} }
-func (s *upSession) Done() <-chan struct{}   { return s.done }
-func (s *upSession) Err() error              { return nil }
-func (s *upSession) Close() error            { return nil }
+func (s *upSession) Counters() session.Counters { return session.Counters{} }
+func (s *upSession) Done() <-chan struct{}      { return s.done }
+func (s *upSession) Err() error                 { return nil }
+func (s *upSession) Close() error               { return nil }
 
 // promptRig is the UI against an in-process helper that prompts: the
 // real store, connection manager and API server, with a fake dialer.
@@ -61,7 +62,7 @@ type promptRig struct {
 
 var noPasswordProfile = api.Profile{Name: "office", Gateway: "203.0.113.5", Auth: api.AuthEAPMSCHAPv2, Username: "alice"}
 
-func newPromptRig(t *testing.T, d conn.Dialer) *promptRig {
+func newPromptRig(t *testing.T, d session.Dialer) *promptRig {
 	t.Helper()
 	dir, err := os.MkdirTemp("", "espresso-ui") // short: Unix socket paths are limited
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/espressovpn/espresso/helper/api"
+	"github.com/espressovpn/espresso/helper/session"
 	"github.com/espressovpn/espresso/platform"
 	"github.com/espressovpn/espresso/platform/fake"
 )
@@ -62,7 +63,7 @@ func (s *observedSession) PathChanged(c platform.Change) {
 }
 
 // TestNetworkChangeReachesSession checks that an established session that
-// implements PathObserver is told, and is not torn down for it.
+// implements session.PathObserver is told, and is not torn down for it.
 func TestNetworkChangeReachesSession(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		d := &observerDialer{s: &observedSession{fakeSession: newFakeSession()}}
@@ -84,7 +85,9 @@ func TestNetworkChangeReachesSession(t *testing.T) {
 
 type observerDialer struct{ s *observedSession }
 
-func (d *observerDialer) Dial(context.Context, Attempt) (Session, error) { return d.s, nil }
+func (d *observerDialer) Dial(context.Context, session.Attempt) (session.Conn, error) {
+	return d.s, nil
+}
 
 // TestFollowStopsWithManager checks that the goroutine Follow starts ends
 // with Close even though its channel stays open (synctest reports a

@@ -10,7 +10,7 @@ import (
 
 	"github.com/espressovpn/espresso/helper/api"
 	prof "github.com/espressovpn/espresso/helper/profile"
-	"github.com/espressovpn/espresso/platform"
+	"github.com/espressovpn/espresso/helper/session"
 )
 
 // The kill switch of a profile with kill_switch on is engaged when its
@@ -21,31 +21,6 @@ import (
 // not start leaving in the clear because of it. A connection whose very
 // first attempt fails releases the block at once, since the user sees the
 // failure and nothing had been protected yet.
-
-// blockConfig derives the kill switch's block for p. peers are the
-// gateway addresses known from earlier sessions; up reports an
-// established tunnel.
-func blockConfig(p *prof.Profile, peers []netip.Addr, up bool) *platform.BlockConfig {
-	b := &platform.BlockConfig{
-		Up:           up,
-		BlockOutside: p.BlockOutside,
-		// The profile's sockets carry its own mark (allow_peer_ts).
-		Mark:      p.FWMark,
-		Protected: p.Selectors(),
-		Exclude:   slices.Clone(p.Exclude),
-	}
-	if a := p.Gateway.Addr; a.IsValid() {
-		// A host name is resolved by the session, which reports the
-		// address in Info.Peer, or by learnGateway.
-		b.Gateways = append(b.Gateways, a)
-	}
-	for _, a := range peers {
-		if !slices.Contains(b.Gateways, a) {
-			b.Gateways = append(b.Gateways, a)
-		}
-	}
-	return b
-}
 
 // guarded reports whether a stored profile asks for a kill switch. A
 // profile that does not parse counts as asking when it says so: its
@@ -64,14 +39,11 @@ type Resolver interface {
 
 // WithResolver sets how the kill switch learns the addresses of a gateway
 // given by name, so that IKE and ESP to it pass before a session has
-// reported its address. The default, platform.MarkedResolver, queries
+// reported its address. The default, session.KillSwitchResolver, queries
 // from sockets the kill switch lets through.
 func WithResolver(r Resolver) Option {
 	return func(m *Manager) { m.resolver = r }
 }
-
-// errNoKillSwitch refuses a kill_switch profile on a system without one.
-var errNoKillSwitch = errors.New("this system has no kill switch; turn kill_switch off in the profile to connect without one")
 
 // resolveTimeout bounds the kill switch's look-up of a gateway name.
 const resolveTimeout = 5 * time.Second
@@ -80,7 +52,7 @@ const resolveTimeout = 5 * time.Second
 // A failure only means IKE and ESP pass by their socket mark alone. The
 // first address found is also the gateway of the next attempt
 // (gatewayFor), so the name is resolved once for both.
-func (m *Manager) learnGateway(c *conn, p *prof.Profile) {
+func (m *Manager) learnGateway(c *profileConn, p *prof.Profile) {
 	m.mu.Lock()
 	known := len(c.peers) > 0
 	m.mu.Unlock()
@@ -113,7 +85,7 @@ func (m *Manager) learnGateway(c *conn, p *prof.Profile) {
 // the zero Addr leaves the look-up to the Dialer. An address is used by
 // one attempt only: the next looks the name up again, as the gateway's
 // address may have changed.
-func (m *Manager) gatewayFor(c *conn, p *prof.Profile) netip.Addr {
+func (m *Manager) gatewayFor(c *profileConn, p *prof.Profile) netip.Addr {
 	if p.Gateway.Addr.IsValid() {
 		return p.Gateway.Addr
 	}
@@ -125,23 +97,23 @@ func (m *Manager) gatewayFor(c *conn, p *prof.Profile) netip.Addr {
 }
 
 // engage puts c's block in place for p, or updates it. The caller is c's
-// supervisor. It returns a *platform.KillSwitchError when the block could
-// not be engaged.
-func (m *Manager) engage(c *conn, p *prof.Profile, up bool) error {
+// supervisor. It returns the kill switch's error, coded for the status,
+// when the block could not be engaged.
+func (m *Manager) engage(c *profileConn, p *prof.Profile, up bool) error {
 	if !p.Guarded() {
 		return nil
 	}
 	if m.ks == nil {
 		// Connecting without the block the profile asks for would let its
 		// traffic leave in the clear whenever the tunnel drops: refuse.
-		return &platform.KillSwitchError{Err: errNoKillSwitch}
+		return session.ErrNoKillSwitch
 	}
 	m.learnGateway(c, p)
 	m.mu.Lock()
 	peers := slices.Clone(c.peers)
 	m.mu.Unlock()
-	if err := m.ks.Engage(c.name, blockConfig(p, peers, up)); err != nil {
-		return &platform.KillSwitchError{Err: err}
+	if err := m.ks.Engage(c.name, p, peers, up); err != nil {
+		return err
 	}
 	m.mu.Lock()
 	c.blocked = true

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/espressovpn/espresso/helper/api"
+	"github.com/espressovpn/espresso/helper/session"
 	"github.com/espressovpn/espresso/platform/linux"
 	"github.com/espressovpn/espresso/platform/linux/testnet"
 )
@@ -97,7 +98,7 @@ func TestSystemManagerKillSwitch(t *testing.T) {
 	p.KillSwitch = true
 	p.RemoteTS = []string{"198.51.100.0/24"}
 	d := &fakeDialer{}
-	m := NewManager(d, nopLog{}, DefaultRetryPolicy, WithKillSwitch(ks))
+	m := NewManager(d, nopLog{}, DefaultRetryPolicy, WithKillSwitch(session.NewKillSwitch(ks)))
 	defer m.Close(context.Background())
 	m.SetProfile("work", p.Gateway)
 	s := newFakeSession()
@@ -130,7 +131,7 @@ func TestSystemManagerKillSwitch(t *testing.T) {
 	// its backoff, touching nothing, as a killed process would): the new
 	// Manager finds the block and resumes the connection under it.
 	ks2 := newKillSwitch()
-	m2 := NewManager(&fakeDialer{}, nopLog{}, DefaultRetryPolicy, WithKillSwitch(ks2))
+	m2 := NewManager(&fakeDialer{}, nopLog{}, DefaultRetryPolicy, WithKillSwitch(session.NewKillSwitch(ks2)))
 	defer m2.Close(context.Background())
 	m2.SetProfile("work", p.Gateway)
 	if got, err := m2.Resume([]api.Profile{p}); err != nil || len(got) != 1 {

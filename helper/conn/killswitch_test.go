@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/espressovpn/espresso/helper/api"
-	prof "github.com/espressovpn/espresso/helper/profile"
+	"github.com/espressovpn/espresso/helper/session"
 	"github.com/espressovpn/espresso/platform"
 	"github.com/espressovpn/espresso/platform/fake"
 )
@@ -38,7 +38,7 @@ func TestKillSwitchHoldsThroughReconnect(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		d := &fakeDialer{}
 		ks := fake.NewKillSwitch()
-		m := newTestManager(t, d, DefaultRetryPolicy, "work", WithKillSwitch(ks))
+		m := newTestManager(t, d, DefaultRetryPolicy, "work", WithKillSwitch(session.NewKillSwitch(ks)))
 		s1 := newFakeSession()
 		s1.peer = netip.MustParseAddrPort("203.0.113.9:4500")
 		d.push(dialResult{s: s1})
@@ -80,7 +80,7 @@ func TestKillSwitchFirstFailureReleases(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		d := &fakeDialer{}
 		ks := fake.NewKillSwitch()
-		m := newTestManager(t, d, DefaultRetryPolicy, "work", WithKillSwitch(ks))
+		m := newTestManager(t, d, DefaultRetryPolicy, "work", WithKillSwitch(session.NewKillSwitch(ks)))
 		d.push(dialResult{err: errors.New("authentication failed")})
 		m.Connect(guardedProfile("work"))
 		m.Wait(context.Background(), "work")
@@ -95,7 +95,7 @@ func TestKillSwitchBrokenKeepsBlock(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		d := &fakeDialer{}
 		ks := fake.NewKillSwitch()
-		m := newTestManager(t, d, DefaultRetryPolicy, "work", WithKillSwitch(ks))
+		m := newTestManager(t, d, DefaultRetryPolicy, "work", WithKillSwitch(session.NewKillSwitch(ks)))
 		s := newFakeSession()
 		d.push(dialResult{s: s}, dialResult{err: permanentErr{"authentication failed"}})
 		m.Connect(guardedProfile("work"))
@@ -122,7 +122,7 @@ func TestKillSwitchCloseReleasesAll(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		d := &fakeDialer{}
 		ks := fake.NewKillSwitch()
-		m := NewManager(d, nopLog{}, DefaultRetryPolicy, WithKillSwitch(ks))
+		m := NewManager(d, nopLog{}, DefaultRetryPolicy, WithKillSwitch(session.NewKillSwitch(ks)))
 		m.SetProfile("a", "192.0.2.1")
 		m.SetProfile("b", "192.0.2.2")
 		sa, sb := newFakeSession(), newFakeSession()
@@ -153,7 +153,7 @@ func TestKillSwitchEngageFailureStopsConnect(t *testing.T) {
 		d := &fakeDialer{}
 		ks := fake.NewKillSwitch()
 		ks.Fail(errors.New("nf_tables is not available"))
-		m := newTestManager(t, d, DefaultRetryPolicy, "work", WithKillSwitch(ks))
+		m := newTestManager(t, d, DefaultRetryPolicy, "work", WithKillSwitch(session.NewKillSwitch(ks)))
 		m.Connect(guardedProfile("work"))
 		_, err := m.Wait(context.Background(), "work")
 		var ke *platform.KillSwitchError
@@ -175,7 +175,7 @@ func TestNoKillSwitchRefusesGuardedProfile(t *testing.T) {
 		m.Connect(guardedProfile("work"))
 		_, err := m.Wait(context.Background(), "work")
 		var ke *platform.KillSwitchError
-		if !errors.As(err, &ke) || !errors.Is(err, errNoKillSwitch) {
+		if !errors.As(err, &ke) || !errors.Is(err, session.ErrNoKillSwitch) {
 			t.Fatalf("Wait = %v", err)
 		}
 		if d.count() != 0 {
@@ -194,7 +194,7 @@ func TestResumeAfterCrash(t *testing.T) {
 		ks.Engage("gone", &platform.BlockConfig{BlockOutside: true})
 
 		d := &fakeDialer{}
-		m := newTestManager(t, d, DefaultRetryPolicy, "work", WithKillSwitch(ks))
+		m := newTestManager(t, d, DefaultRetryPolicy, "work", WithKillSwitch(session.NewKillSwitch(ks)))
 		unreachable := errors.New("gateway unreachable")
 		s := newFakeSession()
 		d.push(dialResult{err: unreachable}, dialResult{s: s})
@@ -219,35 +219,12 @@ func TestResumeAfterCrash(t *testing.T) {
 	})
 }
 
-func TestBlockConfigFromProfile(t *testing.T) {
-	p := profile("work")
-	p.Gateway = "[2001:db8::1]:4500"
-	p.FWMark = "0x2a"
-	parse := func(p api.Profile) *prof.Profile {
-		t.Helper()
-		tp, err := prof.Parse(&p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tp
-	}
-	b := blockConfig(parse(p), nil, false)
-	if b.Mark != 0x2a || len(b.Protected) != 2 || b.Protected[0].Bits() != 0 || b.Gateways[0] != netip.MustParseAddr("2001:db8::1") {
-		t.Errorf("block %+v", b)
-	}
-	p.Gateway = "vpn.example.com"
-	p.FWMark = ""
-	if b = blockConfig(parse(p), nil, true); len(b.Gateways) != 0 || b.Mark != 0 || !b.Up {
-		t.Errorf("block for a named gateway %+v", b)
-	}
-}
-
 // TestUnparsableProfileFails: a profile that does not parse fails its
 // connection for good, naming the field, without dialling.
 func TestUnparsableProfileFails(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		d := &fakeDialer{}
-		m := newTestManager(t, d, policy, "work", WithKillSwitch(fake.NewKillSwitch()))
+		m := newTestManager(t, d, policy, "work", WithKillSwitch(session.NewKillSwitch(fake.NewKillSwitch())))
 		p := guardedProfile("work")
 		p.RemoteTS = []string{"not a prefix"}
 		if err := m.Connect(p); err != nil {
@@ -272,7 +249,7 @@ func TestNamedGatewayResolvedOncePerAttempt(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		first, second := newFakeSession(), newFakeSession()
 		var got []netip.Addr
-		d := &hookDialer{hook: func(_ context.Context, a Attempt) (Session, error) {
+		d := &hookDialer{hook: func(_ context.Context, a session.Attempt) (session.Conn, error) {
 			got = append(got, a.Gateway)
 			if len(got) == 1 {
 				return first, nil
@@ -281,7 +258,7 @@ func TestNamedGatewayResolvedOncePerAttempt(t *testing.T) {
 		}}
 		ks := fake.NewKillSwitch()
 		r := &staticResolver{addrs: []netip.Addr{netip.MustParseAddr("203.0.113.7"), netip.MustParseAddr("2001:db8::7")}}
-		m := newTestManager(t, d, promptPolicy, "work", WithKillSwitch(ks), WithResolver(r))
+		m := newTestManager(t, d, promptPolicy, "work", WithKillSwitch(session.NewKillSwitch(ks)), WithResolver(r))
 		p := guardedProfile("work")
 		p.Gateway = "vpn.example.com"
 		if err := m.Connect(p); err != nil {
@@ -308,7 +285,7 @@ func TestBlockOutsideImpliesKillSwitch(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		d := &fakeDialer{}
 		ks := fake.NewKillSwitch()
-		m := newTestManager(t, d, DefaultRetryPolicy, "work", WithKillSwitch(ks))
+		m := newTestManager(t, d, DefaultRetryPolicy, "work", WithKillSwitch(session.NewKillSwitch(ks)))
 		p := profile("work")
 		p.BlockOutside = true
 		d.push(dialResult{s: newFakeSession()})
@@ -343,7 +320,7 @@ func TestKillSwitchResolvesNamedGateway(t *testing.T) {
 		d := &fakeDialer{}
 		ks := fake.NewKillSwitch()
 		r := &staticResolver{addrs: []netip.Addr{netip.MustParseAddr("203.0.113.7"), netip.MustParseAddr("2001:db8::7")}}
-		m := NewManager(d, nopLog{}, DefaultRetryPolicy, WithKillSwitch(ks), WithResolver(r))
+		m := NewManager(d, nopLog{}, DefaultRetryPolicy, WithKillSwitch(session.NewKillSwitch(ks)), WithResolver(r))
 		defer m.Close(context.Background())
 		p := guardedProfile("work")
 		p.Gateway = "vpn.example.com:4500"

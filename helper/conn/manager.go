@@ -12,13 +12,8 @@ import (
 
 	"github.com/espressovpn/espresso/helper/api"
 	prof "github.com/espressovpn/espresso/helper/profile"
-	"github.com/espressovpn/espresso/platform"
+	"github.com/espressovpn/espresso/helper/session"
 )
-
-// Logger records log entries; *logring.Ring implements it.
-type Logger interface {
-	Logf(level api.Level, connection, format string, args ...any)
-}
 
 // ErrUnknownProfile is returned for a name the Manager was not told about.
 var ErrUnknownProfile = errors.New("no such profile")
@@ -51,10 +46,10 @@ func (e *FailedError) Unwrap() error { return e.Err }
 // for concurrent use. Each active connection has one supervising goroutine,
 // owned by the Manager: Disconnect and Close stop it and wait for it.
 type Manager struct {
-	dialer Dialer
-	log    Logger
+	dialer session.Dialer
+	log    session.Logger
 	policy RetryPolicy
-	ks     platform.KillSwitch // nil: kill_switch is not available
+	ks     *session.KillSwitch // nil: kill_switch is not available
 	// resolver finds the gateway's addresses for the kill switch.
 	resolver Resolver
 
@@ -68,24 +63,25 @@ type Manager struct {
 	promptTimeout time.Duration
 
 	mu       sync.Mutex
-	conns    map[string]*conn
+	conns    map[string]*profileConn
 	watchers map[*Watcher]struct{}
 	// prompts are the prompts waiting for an answer, by ID.
 	prompts map[string]*waiting
 	closed  bool
 }
 
-// conn is one profile's state. Fields are guarded by Manager.mu.
-type conn struct {
+// profileConn is one profile's connection: its state and the
+// supervisor's. Fields are guarded by Manager.mu.
+type profileConn struct {
 	name    string
 	gateway string
 	state   api.State
 	lastErr string
-	// code classifies lastErr (Classify).
+	// code classifies lastErr (session.Code).
 	code api.FailureCode
 	// failure is the error behind a StateFailed, for Wait.
 	failure error
-	session Session
+	session session.Conn
 	// changed is closed and replaced at every state change, for Wait.
 	changed chan struct{}
 	// stop ends the supervisor; done is closed when it has returned.
@@ -119,12 +115,12 @@ type Option func(*Manager)
 // WithKillSwitch makes the Manager block the traffic of profiles with
 // kill_switch on through ks, from Connect until the user disconnects.
 // Without it such profiles connect without a block.
-func WithKillSwitch(ks platform.KillSwitch) Option {
+func WithKillSwitch(ks *session.KillSwitch) Option {
 	return func(m *Manager) { m.ks = ks }
 }
 
 // NewManager returns a Manager that connects through d and logs to log.
-func NewManager(d Dialer, log Logger, policy RetryPolicy, opts ...Option) *Manager {
+func NewManager(d session.Dialer, log session.Logger, policy RetryPolicy, opts ...Option) *Manager {
 	ctx, cancel := context.WithCancel(context.Background())
 	m := &Manager{
 		dialer:   d,
@@ -132,10 +128,10 @@ func NewManager(d Dialer, log Logger, policy RetryPolicy, opts ...Option) *Manag
 		policy:   policy,
 		ctx:      ctx,
 		cancel:   cancel,
-		conns:    make(map[string]*conn),
+		conns:    make(map[string]*profileConn),
 		watchers: make(map[*Watcher]struct{}),
 		prompts:  make(map[string]*waiting),
-		resolver: platform.MarkedResolver(platform.KillSwitchMark),
+		resolver: session.KillSwitchResolver(),
 
 		promptTimeout: DefaultPromptTimeout,
 	}
@@ -156,7 +152,7 @@ func (m *Manager) SetProfile(name, gateway string) {
 		return
 	}
 	if !ok {
-		c = &conn{name: name, state: api.StateDisconnected, changed: make(chan struct{})}
+		c = &profileConn{name: name, state: api.StateDisconnected, changed: make(chan struct{})}
 		m.conns[name] = c
 	}
 	c.gateway = gateway
@@ -216,7 +212,7 @@ func (m *Manager) ConnectWithPassword(p api.Profile, password string) error {
 func (m *Manager) start(p api.Profile, password string, resumed bool) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	var c *conn
+	var c *profileConn
 	for {
 		var ok bool
 		if c, ok = m.conns[p.Name]; !ok {
@@ -385,7 +381,7 @@ func (m *Manager) statusAllLocked() []api.ConnectionStatus {
 }
 
 // setStateLocked moves c to state, wakes waiters and tells watchers.
-func (m *Manager) setStateLocked(c *conn, state api.State) {
+func (m *Manager) setStateLocked(c *profileConn, state api.State) {
 	c.state = state
 	close(c.changed)
 	c.changed = make(chan struct{})

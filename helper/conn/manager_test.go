@@ -11,13 +11,14 @@ import (
 	"time"
 
 	"github.com/espressovpn/espresso/helper/api"
+	"github.com/espressovpn/espresso/helper/session"
 )
 
 type nopLog struct{}
 
 func (nopLog) Logf(api.Level, string, string, ...any) {}
 
-// fakeSession is a Session the test ends with drop.
+// fakeSession is a session.Conn the test ends with drop.
 type fakeSession struct {
 	peer      netip.AddrPort
 	done      chan struct{}
@@ -32,8 +33,8 @@ func newFakeSession() *fakeSession {
 	return &fakeSession{done: make(chan struct{}), closed: make(chan struct{})}
 }
 
-func (s *fakeSession) Info() Info {
-	return Info{
+func (s *fakeSession) Info() session.Info {
+	return session.Info{
 		VirtualIPs:    []netip.Addr{netip.MustParseAddr("198.18.0.5")},
 		RemoteTS:      []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0")},
 		IKEProposal:   "aes256gcm16-prfsha384-x25519",
@@ -43,7 +44,9 @@ func (s *fakeSession) Info() Info {
 		Problem:       s.problem,
 	}
 }
-func (s *fakeSession) Counters() Counters    { return Counters{BytesIn: 10, PacketsOut: 2} }
+func (s *fakeSession) Counters() session.Counters {
+	return session.Counters{BytesIn: 10, PacketsOut: 2}
+}
 func (s *fakeSession) Done() <-chan struct{} { return s.done }
 func (s *fakeSession) Err() error            { return s.err }
 func (s *fakeSession) Close() error {
@@ -72,7 +75,7 @@ func (d *fakeDialer) push(r ...dialResult) {
 	d.results = append(d.results, r...)
 }
 
-func (d *fakeDialer) Dial(ctx context.Context, a Attempt) (Session, error) {
+func (d *fakeDialer) Dial(ctx context.Context, a session.Attempt) (session.Conn, error) {
 	d.mu.Lock()
 	d.dials++
 	d.at = append(d.at, time.Now())
@@ -101,7 +104,7 @@ var policy = RetryPolicy{Attempts: 2, Backoff: time.Second, MaxBackoff: 4 * time
 // newTestManager is a Manager over d holding the profile name with its
 // gateway at 192.0.2.1; it is closed when the test ends, inside the
 // synctest bubble where there is one.
-func newTestManager(t *testing.T, d Dialer, policy RetryPolicy, name string, opts ...Option) *Manager {
+func newTestManager(t *testing.T, d session.Dialer, policy RetryPolicy, name string, opts ...Option) *Manager {
 	t.Helper()
 	m := NewManager(d, nopLog{}, policy, opts...)
 	t.Cleanup(func() { m.Close(context.Background()) })
@@ -316,11 +319,35 @@ func TestSlowWatcherIsDropped(t *testing.T) {
 
 func TestUnavailableDialer(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		m := newTestManager(t, UnavailableDialer{}, policy, "work")
+		m := newTestManager(t, session.UnavailableDialer{}, policy, "work")
 		m.Connect(profile("work"))
 		_, err := m.Wait(context.Background(), "work")
-		if !errors.Is(err, ErrUnavailable) {
+		if !errors.Is(err, session.ErrUnavailable) {
 			t.Errorf("Wait = %v", err)
+		}
+	})
+}
+
+// TestAttemptCarriesGateway: the profile's own gateway address goes to
+// the Dialer with the attempt, which needs no look-up then; only an
+// on-demand profile's attempt carries a prompt.
+func TestAttemptCarriesGateway(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var got []session.Attempt
+		d := &hookDialer{hook: func(_ context.Context, a session.Attempt) (session.Conn, error) {
+			got = append(got, a)
+			return newFakeSession(), nil
+		}}
+		m := newTestManager(t, d, policy, "work")
+		if err := m.Connect(profile("work")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.Wait(context.Background(), "work"); err != nil {
+			t.Fatal(err)
+		}
+		want := netip.MustParseAddr("192.0.2.1")
+		if len(got) != 1 || got[0].Gateway != want || got[0].Profile.Gateway.Addr != want || got[0].Prompt != nil {
+			t.Fatalf("attempts %+v", got)
 		}
 	})
 }

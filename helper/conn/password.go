@@ -5,6 +5,7 @@ import (
 
 	"github.com/espressovpn/espresso/helper/api"
 	prof "github.com/espressovpn/espresso/helper/profile"
+	"github.com/espressovpn/espresso/helper/session"
 )
 
 // The EAP password of a connection comes, in this order, from the
@@ -18,7 +19,7 @@ import (
 // takePasswordLocked chooses the password a new supervisor of c starts
 // with: given (from the connect request), else p's stored one unless the
 // gateway refused it last. The caller holds m.mu.
-func takePasswordLocked(c *conn, p *prof.Profile, given string) {
+func takePasswordLocked(c *profileConn, p *prof.Profile, given string) {
 	c.password = given
 	if c.password == "" && !c.refused {
 		c.password = p.Password
@@ -27,24 +28,25 @@ func takePasswordLocked(c *conn, p *prof.Profile, given string) {
 
 // withPassword returns what an attempt dials with: p with the password,
 // asking the user first when there is none (reconnecting picks the
-// prompt's reason). An on-demand profile is not asked here: its Session
-// asks when traffic starts a negotiation without a password, or after
-// the gateway refused one, through the PasswordPrompt the returned
-// context carries.
-func (m *Manager) withPassword(ctx context.Context, c *conn, p *prof.Profile, reconnecting bool) (context.Context, *prof.Profile, error) {
+// prompt's reason). An on-demand profile is not asked here: its
+// session.Conn asks when traffic starts a negotiation without a
+// password, or after the gateway refused one, through the returned
+// prompt (nil for every other profile), which the attempt carries.
+func (m *Manager) withPassword(ctx context.Context, c *profileConn, p *prof.Profile, reconnecting bool) (*prof.Profile, session.PasswordPrompt, error) {
 	if !p.Auth.UsesPassword() {
-		return ctx, p, nil
+		return p, nil, nil
 	}
 	m.mu.Lock()
 	pw, retry := c.password, c.refused
 	m.mu.Unlock()
 	user := p.EAPIdentity()
+	var prompt session.PasswordPrompt
 	if p.OnDemand {
-		// Also with a password: the Session asks for another when the
+		// Also with a password: the session asks for another when the
 		// gateway refuses it.
-		ctx = WithPasswordPrompt(ctx, func(ctx context.Context, retry bool) (string, error) {
+		prompt = func(ctx context.Context, retry bool) (string, error) {
 			return m.ask(ctx, c, user, api.PromptOnDemand, retry)
-		})
+		}
 	}
 	if pw == "" && !p.OnDemand {
 		reason := api.PromptConnect
@@ -53,7 +55,7 @@ func (m *Manager) withPassword(ctx context.Context, c *conn, p *prof.Profile, re
 		}
 		var err error
 		if pw, err = m.ask(ctx, c, user, reason, retry); err != nil {
-			return ctx, p, err
+			return p, nil, err
 		}
 		m.mu.Lock()
 		c.password = pw
@@ -63,15 +65,15 @@ func (m *Manager) withPassword(ctx context.Context, c *conn, p *prof.Profile, re
 	// keeps the stored one.
 	dp := *p
 	dp.Password = pw
-	return ctx, &dp, nil
+	return &dp, prompt, nil
 }
 
 // passwordRefused drops c's password when err says the gateway refused
 // it, and reports whether it did. A profile whose password can be asked
-// for again (not on demand: its Session asks by itself) may then try
+// for again (not on demand: its session asks by itself) may then try
 // again with a new one.
-func (m *Manager) passwordRefused(c *conn, p *prof.Profile, err error) bool {
-	if !p.Auth.UsesPassword() || Classify(err) != api.FailureEAPRejected {
+func (m *Manager) passwordRefused(c *profileConn, p *prof.Profile, err error) bool {
+	if !p.Auth.UsesPassword() || code(err) != api.FailureEAPRejected {
 		return false
 	}
 	m.mu.Lock()

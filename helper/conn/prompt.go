@@ -30,7 +30,8 @@ func WithPromptTimeout(d time.Duration) Option {
 
 // PromptError is why a prompt gave no password: ErrPasswordTimeout or
 // ErrPasswordCancelled. Dialling again cannot help without the user, so
-// it is permanent.
+// it is permanent. An on-demand session ends with it as its prompt
+// (session.PasswordPrompt) returned it.
 type PromptError struct {
 	code api.FailureCode
 	msg  string
@@ -38,7 +39,7 @@ type PromptError struct {
 
 func (e *PromptError) Error() string { return e.msg }
 
-// FailureCode implements Coder.
+// FailureCode implements session.Coder.
 func (e *PromptError) FailureCode() api.FailureCode { return e.code }
 
 // Permanent reports true: without an answer there is nothing to retry
@@ -61,32 +62,6 @@ var ErrUnknownPrompt = errors.New("no such prompt is waiting for an answer: it w
 // a password nor cancels.
 var ErrEmptyPassword = errors.New("the answer gives no password; send one, or cancel")
 
-// PasswordPrompt asks the user for the EAP password of the connection
-// being dialled and waits for the answer, as long as ctx allows. retry
-// tells the user that the gateway refused the password used last. It
-// returns ErrPasswordCancelled or ErrPasswordTimeout when it got no
-// password.
-type PasswordPrompt func(ctx context.Context, retry bool) (string, error)
-
-type promptKey struct{}
-
-// WithPasswordPrompt returns ctx carrying ask, for PasswordPromptFrom:
-// what the Manager gives a Dial, and what a Dialer's tests give it.
-func WithPasswordPrompt(ctx context.Context, ask PasswordPrompt) context.Context {
-	return context.WithValue(ctx, promptKey{}, ask)
-}
-
-// PasswordPromptFrom returns the PasswordPrompt the Manager passes with
-// every Dial of an on-demand EAP-MSCHAPv2 profile, whose Session asks
-// (with api.PromptOnDemand) when traffic starts a negotiation without a
-// password, or after the gateway refused the one it had. A Session may keep it for its lifetime and call
-// it from its own goroutines, with a context it ends when it closes. It
-// reports false when ctx carries none.
-func PasswordPromptFrom(ctx context.Context) (PasswordPrompt, bool) {
-	ask, ok := ctx.Value(promptKey{}).(PasswordPrompt)
-	return ask, ok
-}
-
 // waiting is a prompt waiting for its answer.
 type waiting struct {
 	prompt api.Prompt
@@ -98,7 +73,7 @@ type waiting struct {
 // ask publishes a prompt for c's password and waits for the answer, the
 // timeout or ctx. The answer of a prompt that lost the race against its
 // timeout still counts.
-func (m *Manager) ask(ctx context.Context, c *conn, username string, reason api.PromptReason, retry bool) (string, error) {
+func (m *Manager) ask(ctx context.Context, c *profileConn, username string, reason api.PromptReason, retry bool) (string, error) {
 	timer := time.NewTimer(m.promptTimeout)
 	defer timer.Stop()
 	w := &waiting{

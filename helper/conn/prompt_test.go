@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/espressovpn/espresso/helper/api"
+	"github.com/espressovpn/espresso/helper/session"
 	"github.com/espressovpn/espresso/ipsec/ike"
 	"github.com/espressovpn/espresso/ipsec/ike/eap"
 	"github.com/espressovpn/espresso/ipsec/ike/eap/mschapv2"
@@ -19,10 +20,10 @@ import (
 type hookDialer struct {
 	mu        sync.Mutex
 	passwords []string
-	hook      func(ctx context.Context, a Attempt) (Session, error)
+	hook      func(ctx context.Context, a session.Attempt) (session.Conn, error)
 }
 
-func (d *hookDialer) Dial(ctx context.Context, a Attempt) (Session, error) {
+func (d *hookDialer) Dial(ctx context.Context, a session.Attempt) (session.Conn, error) {
 	d.mu.Lock()
 	d.passwords = append(d.passwords, a.Profile.Password)
 	hook := d.hook
@@ -37,9 +38,9 @@ func (d *hookDialer) dialled() []string {
 }
 
 // script answers Dials in turn: a session or an error each.
-func script(results ...dialResult) func(context.Context, Attempt) (Session, error) {
+func script(results ...dialResult) func(context.Context, session.Attempt) (session.Conn, error) {
 	var mu sync.Mutex
-	return func(ctx context.Context, _ Attempt) (Session, error) {
+	return func(ctx context.Context, _ session.Attempt) (session.Conn, error) {
 		mu.Lock()
 		if len(results) == 0 {
 			mu.Unlock()
@@ -355,18 +356,17 @@ func TestReconnectRefusedAsksAgain(t *testing.T) {
 	})
 }
 
-// An on-demand profile is not asked before its Dial: the Dial gets a
-// PasswordPrompt that asks with reason "on demand" when the Session
+// An on-demand profile is not asked before its Dial: the attempt carries
+// a PasswordPrompt that asks with reason "on demand" when the session
 // calls it; a session that ends because nobody answered fails the
 // connection rather than reconnecting.
-func TestOnDemandPromptThroughContext(t *testing.T) {
+func TestOnDemandPromptInAttempt(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s := newFakeSession()
-		var ask PasswordPrompt
-		d := &hookDialer{hook: func(ctx context.Context, _ Attempt) (Session, error) {
-			var ok bool
-			if ask, ok = PasswordPromptFrom(ctx); !ok {
-				t.Error("no PasswordPrompt in the dial's context")
+		var ask session.PasswordPrompt
+		d := &hookDialer{hook: func(_ context.Context, a session.Attempt) (session.Conn, error) {
+			if ask = a.Prompt; ask == nil {
+				t.Error("no PasswordPrompt in the attempt")
 			}
 			return s, nil
 		}}

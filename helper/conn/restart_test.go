@@ -7,6 +7,7 @@ import (
 	"testing/synctest"
 
 	"github.com/espressovpn/espresso/helper/api"
+	"github.com/espressovpn/espresso/helper/session"
 	"github.com/espressovpn/espresso/platform/fake"
 )
 
@@ -29,7 +30,7 @@ func TestConnectRightAfterFailure(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		d := &hookDialer{hook: script(dialResult{err: errors.New("gateway unreachable")}, dialResult{s: newFakeSession()})}
 		ks := slowRelease{fake.NewKillSwitch(), make(chan struct{})}
-		m := newTestManager(t, d, promptPolicy, "work", WithKillSwitch(ks))
+		m := newTestManager(t, d, promptPolicy, "work", WithKillSwitch(session.NewKillSwitch(ks)))
 		if err := m.Connect(guardedProfile("work")); err != nil {
 			t.Fatal(err)
 		}

@@ -9,7 +9,7 @@ import (
 // statusLocked builds the API status of c, with the session's live
 // counters while connected. Lists are never nil, so every field of the
 // JSON status is present.
-func (m *Manager) statusLocked(c *conn) api.ConnectionStatus {
+func (m *Manager) statusLocked(c *profileConn) api.ConnectionStatus {
 	st := api.ConnectionStatus{
 		Name:       c.name,
 		State:      c.state,
@@ -41,7 +41,7 @@ func (m *Manager) statusLocked(c *conn) api.ConnectionStatus {
 	st.NATDetected = info.NATDetected
 	st.Encapsulation = info.Encapsulation
 	if info.Problem != nil {
-		st.LastError, st.ErrorCode = describe(info.Problem), Classify(info.Problem)
+		st.LastError, st.ErrorCode = describe(info.Problem), code(info.Problem)
 	}
 	if !info.EstablishedAt.IsZero() {
 		t := info.EstablishedAt.UTC()

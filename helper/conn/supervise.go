@@ -7,15 +7,20 @@ import (
 
 	"github.com/espressovpn/espresso/helper/api"
 	prof "github.com/espressovpn/espresso/helper/profile"
+	"github.com/espressovpn/espresso/helper/session"
 )
 
-// permanent is implemented by errors that retrying cannot fix (wrong
-// credentials, no acceptable proposal).
-type permanent interface{ Permanent() bool }
+// code returns the failure code of err (session.Code), empty for nil.
+func code(err error) api.FailureCode {
+	c, _ := session.Code(err)
+	return c
+}
 
+// isPermanent reports whether dialling again cannot fix err (wrong
+// credentials, no acceptable proposal, a prompt nobody answered).
 func isPermanent(err error) bool {
-	p, ok := err.(permanent)
-	return ok && p.Permanent()
+	_, permanent := session.Code(err)
+	return permanent
 }
 
 // invalidProfile is a profile that does not parse: it must be edited
@@ -31,12 +36,12 @@ func (e *invalidProfile) Unwrap() error { return e.err }
 func (e *invalidProfile) Permanent() bool { return true }
 
 // supervise is the goroutine that drives one connection until ctx is done
-// or the connection fails for good. It owns the Session it dials and
+// or the connection fails for good. It owns the session.Conn it dials and
 // always closes it before returning; it closes done last. A resumed
 // connection (see Resume) counts as reconnecting from its first attempt.
 // p is the profile parsed by start, nil when perr says why it did not
 // parse.
-func (m *Manager) supervise(ctx context.Context, c *conn, p *prof.Profile, perr error, done chan struct{}, resumed bool) {
+func (m *Manager) supervise(ctx context.Context, c *profileConn, p *prof.Profile, perr error, done chan struct{}, resumed bool) {
 	everUp := resumed
 	defer func() {
 		// Only the user's intent lifts the kill switch: Disconnect and
@@ -133,25 +138,21 @@ func (m *Manager) supervise(ctx context.Context, c *conn, p *prof.Profile, perr 
 	}
 }
 
-// dial makes one attempt: the profile's own credentials loaded and
-// checked, the password known or asked for, then the Dialer's with what
-// the attempt already has.
-func (m *Manager) dial(ctx context.Context, c *conn, p *prof.Profile, reconnecting bool) (Session, error) {
-	cred, err := loadCredential(p, time.Now())
+// dial makes one attempt: the password known or asked for, then the
+// Dialer's with what the attempt already has (the Dialer loads the
+// profile's own certificate and key).
+func (m *Manager) dial(ctx context.Context, c *profileConn, p *prof.Profile, reconnecting bool) (session.Conn, error) {
+	dp, ask, err := m.withPassword(ctx, c, p, reconnecting)
 	if err != nil {
 		return nil, err
 	}
-	dctx, dp, err := m.withPassword(ctx, c, p, reconnecting)
-	if err != nil {
-		return nil, err
-	}
-	return m.dialer.Dial(dctx, Attempt{Profile: dp, Credential: cred, Gateway: m.gatewayFor(c, p)})
+	return m.dialer.Dial(ctx, session.Attempt{Profile: dp, Gateway: m.gatewayFor(c, p), Prompt: ask})
 }
 
 // pause shows the coming attempt in the status and waits d, until ctx is
 // done, or until a network change or wake asks for an attempt now (which
 // also starts the doubling over). It reports whether to go on.
-func (m *Manager) pause(ctx context.Context, c *conn, r *retrier, d time.Duration, err error) bool {
+func (m *Manager) pause(ctx context.Context, c *profileConn, r *retrier, d time.Duration, err error) bool {
 	m.waiting(c, err, r.made+1, time.Now().Add(d))
 	if d <= 0 {
 		return true
@@ -170,13 +171,13 @@ func (m *Manager) pause(ctx context.Context, c *conn, r *retrier, d time.Duratio
 	}
 }
 
-func (m *Manager) closeSession(name string, s Session) {
+func (m *Manager) closeSession(name string, s session.Conn) {
 	if err := s.Close(); err != nil {
 		m.log.Logf(api.LevelError, name, "closing the tunnel: %v", err)
 	}
 }
 
-func (m *Manager) connected(c *conn, s Session) {
+func (m *Manager) connected(c *profileConn, s session.Conn) {
 	info := s.Info()
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -194,18 +195,18 @@ func (m *Manager) connected(c *conn, s Session) {
 }
 
 // waiting records the failure and when attempt comes.
-func (m *Manager) waiting(c *conn, err error, attempt int, next time.Time) {
+func (m *Manager) waiting(c *profileConn, err error, attempt int, next time.Time) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	c.session = nil
-	c.lastErr, c.code = describe(err), Classify(err)
+	c.lastErr, c.code = describe(err), code(err)
 	c.retry = retryState{attempt: attempt, next: next}
 	m.log.Logf(api.LevelInfo, c.name, "%s", c.retry.describe(time.Now()))
 	m.setStateLocked(c, api.StateReconnecting)
 }
 
 // attempting records that attempt is under way.
-func (m *Manager) attempting(c *conn, attempt int) {
+func (m *Manager) attempting(c *profileConn, attempt int) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	c.session = nil
@@ -213,11 +214,11 @@ func (m *Manager) attempting(c *conn, attempt int) {
 	m.setStateLocked(c, api.StateReconnecting)
 }
 
-func (m *Manager) fail(c *conn, err error) {
+func (m *Manager) fail(c *profileConn, err error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	c.session = nil
-	c.lastErr, c.code = describe(err), Classify(err)
+	c.lastErr, c.code = describe(err), code(err)
 	c.failure = err
 	c.retry = retryState{}
 	m.setStateLocked(c, api.StateFailed)
@@ -225,7 +226,7 @@ func (m *Manager) fail(c *conn, err error) {
 
 // finish marks the supervisor gone; a connection that did not fail ends
 // disconnected.
-func (m *Manager) finish(c *conn, done chan struct{}) {
+func (m *Manager) finish(c *profileConn, done chan struct{}) {
 	m.mu.Lock()
 	c.session = nil
 	c.stop, c.done, c.kick = nil, nil, nil

@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"github.com/espressovpn/espresso/helper/api"
-	"github.com/espressovpn/espresso/helper/conn"
 	"github.com/espressovpn/espresso/helper/e2e/lab"
+	"github.com/espressovpn/espresso/helper/session"
 	"github.com/espressovpn/espresso/platform/linux/testnet"
 )
 
@@ -87,7 +87,7 @@ func (r *rig) connected(t *testing.T, name string, nat bool) (api.ConnectionStat
 func (r *rig) up(t *testing.T, name string) string {
 	t.Helper()
 	out, err := r.h.Ctl("up", name)
-	if err != nil && strings.Contains(err.Error(), conn.ErrUnavailable.Error()) {
+	if err != nil && strings.Contains(err.Error(), session.ErrUnavailable.Error()) {
 		t.Skipf("skipping: this espresso-helper has no IKEv2 initiator: %v", err)
 	}
 	if err != nil {

@@ -59,7 +59,8 @@ func (s *Server) connect(w http.ResponseWriter, r *http.Request) {
 func waitError(err error) error {
 	var fe *conn.FailedError
 	switch {
-	case errors.Is(err, conn.ErrUnavailable):
+	case errors.As(err, &fe) && fe.Code == api.FailureUnavailable:
+		// This helper cannot negotiate at all (session.ErrUnavailable).
 		return api.Errorf(api.CodeUnavailable, "%v", err)
 	case errors.As(err, &fe):
 		return &api.Error{Code: api.CodeConnectFailed, Message: err.Error(), ErrorCode: fe.Code}

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/espressovpn/espresso/helper/api"
-	"github.com/espressovpn/espresso/helper/conn"
+	"github.com/espressovpn/espresso/helper/session"
 )
 
 // passwordDialer connects at once and records the password of each dial.
@@ -19,7 +19,7 @@ type passwordDialer struct {
 	passwords []string
 }
 
-func (d *passwordDialer) Dial(ctx context.Context, a conn.Attempt) (conn.Session, error) {
+func (d *passwordDialer) Dial(ctx context.Context, a session.Attempt) (session.Conn, error) {
 	d.mu.Lock()
 	d.passwords = append(d.passwords, a.Profile.Password)
 	d.mu.Unlock()
@@ -79,7 +79,7 @@ type watchedHarness struct {
 // startWatched starts a helper over d holding p and opens its watch
 // stream; it skips when not root, because the test client must pass the
 // helper's peer check.
-func startWatched(t *testing.T, d conn.Dialer, p api.Profile) *watchedHarness {
+func startWatched(t *testing.T, d session.Dialer, p api.Profile) *watchedHarness {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root: the test client must pass the helper's peer check")

@@ -16,13 +16,14 @@ import (
 	"github.com/espressovpn/espresso/helper/conn"
 	"github.com/espressovpn/espresso/helper/logring"
 	"github.com/espressovpn/espresso/helper/profile"
+	"github.com/espressovpn/espresso/helper/session"
 	"github.com/espressovpn/espresso/ipsec/ike"
 )
 
 // fakeDialer connects at once, or fails with err; sessions end on Close.
 type fakeDialer struct{ err error }
 
-func (d fakeDialer) Dial(ctx context.Context, a conn.Attempt) (conn.Session, error) {
+func (d fakeDialer) Dial(ctx context.Context, a session.Attempt) (session.Conn, error) {
 	if d.err != nil {
 		return nil, d.err
 	}
@@ -33,13 +34,13 @@ type fakeSession struct {
 	done chan struct{}
 }
 
-func (s *fakeSession) Info() conn.Info {
-	return conn.Info{IKEProposal: "aes256gcm16-prfsha384-x25519", Encapsulation: api.EncapsulationUDP, EstablishedAt: time.Now()}
+func (s *fakeSession) Info() session.Info {
+	return session.Info{IKEProposal: "aes256gcm16-prfsha384-x25519", Encapsulation: api.EncapsulationUDP, EstablishedAt: time.Now()}
 }
-func (s *fakeSession) Counters() conn.Counters { return conn.Counters{} }
-func (s *fakeSession) Done() <-chan struct{}   { return s.done }
-func (s *fakeSession) Err() error              { return nil }
-func (s *fakeSession) Close() error            { return nil }
+func (s *fakeSession) Counters() session.Counters { return session.Counters{} }
+func (s *fakeSession) Done() <-chan struct{}      { return s.done }
+func (s *fakeSession) Err() error                 { return nil }
+func (s *fakeSession) Close() error               { return nil }
 
 type harness struct {
 	client *api.Client
@@ -49,7 +50,7 @@ type harness struct {
 }
 
 // start runs a full server (store, manager, log) on a fresh socket.
-func start(t *testing.T, d conn.Dialer, auth Authorizer, dir string) *harness {
+func start(t *testing.T, d session.Dialer, auth Authorizer, dir string) *harness {
 	t.Helper()
 	if dir == "" {
 		dir = t.TempDir()
@@ -210,18 +211,18 @@ func TestConnectUnavailable(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root: the test client must pass the helper's peer check")
 	}
-	h := start(t, conn.UnavailableDialer{}, Authorizer{}, "")
+	h := start(t, session.UnavailableDialer{}, Authorizer{}, "")
 	ctx := context.Background()
 	if _, err := h.client.CreateProfile(ctx, pskProfile("work"), false); err != nil {
 		t.Fatal(err)
 	}
 	_, err := h.client.Connect(ctx, "work", api.ConnectRequest{}, true)
 	var e *api.Error
-	if !errors.As(err, &e) || e.Code != api.CodeUnavailable || e.Message != conn.ErrUnavailable.Error() {
+	if !errors.As(err, &e) || e.Code != api.CodeUnavailable || e.Message != session.ErrUnavailable.Error() {
 		t.Errorf("connect = %v", err)
 	}
 	st, _ := h.client.StatusOf(ctx, "work")
-	if st.State != api.StateFailed || st.LastError != conn.ErrUnavailable.Error() || st.ErrorCode != api.FailureUnavailable {
+	if st.State != api.StateFailed || st.LastError != session.ErrUnavailable.Error() || st.ErrorCode != api.FailureUnavailable {
 		t.Errorf("status = %s %q %q", st.State, st.LastError, st.ErrorCode)
 	}
 }

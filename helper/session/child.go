@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/espressovpn/espresso/helper/api"
-	"github.com/espressovpn/espresso/helper/conn"
 )
 
 // childDown counts a Child SA gone; when it was the last, the IKE SA gets
@@ -39,13 +38,13 @@ func (s *Session) rekeyFailed(ev *ChildRekeyFailed) {
 }
 
 // orphaned ends an IKE SA that has carried no Child SA for ChildGrace: an
-// always-on session ends (and conn.Manager connects again), an on-demand
+// always-on session ends (and the manager connects again), an on-demand
 // one returns to its trap.
 func (s *Session) orphaned() {
 	if s.children > 0 {
 		return
 	}
-	err := conn.WithCode(api.FailureGatewayClosed,
+	err := WithCode(api.FailureGatewayClosed,
 		fmt.Errorf("no Child SA for %s: the gateway deleted the tunnel and made no new one", s.d.opts.ChildGrace))
 	s.mu.Lock()
 	problem := s.info.Problem
@@ -53,7 +52,7 @@ func (s *Session) orphaned() {
 	if problem != nil {
 		// The gateway gave up the tunnel after a rekey failed: that
 		// failure is the cause, not the gateway's delete.
-		err = conn.WithCode(api.FailureRekeyFailed,
+		err = WithCode(api.FailureRekeyFailed,
 			fmt.Errorf("no Child SA for %s after a failed rekey: %w", s.d.opts.ChildGrace, problem))
 	}
 	s.logf(api.LevelWarn, "%v", err)

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/espressovpn/espresso/helper/api"
-	"github.com/espressovpn/espresso/helper/conn"
 	"github.com/espressovpn/espresso/ipsec/ike"
 	"github.com/espressovpn/espresso/ipsec/ike/wire"
 )
@@ -45,8 +44,8 @@ func TestChildGrace(t *testing.T) {
 		if !ended() {
 			t.Fatal("an IKE SA without Child SA kept the session")
 		}
-		if err := s.Err(); err == nil || !strings.Contains(err.Error(), "no Child SA") || conn.Classify(err) != api.FailureGatewayClosed {
-			t.Errorf("Err %v (code %q)", err, conn.Classify(err))
+		if err := s.Err(); err == nil || !strings.Contains(err.Error(), "no Child SA") || failureCode(err) != api.FailureGatewayClosed {
+			t.Errorf("Err %v (code %q)", err, failureCode(err))
 		}
 		s.Close()
 	})
@@ -62,7 +61,7 @@ func TestRekeyFailedInStatus(t *testing.T) {
 		refused := &ike.RekeyError{SPI: 0xc1a2b3c4, ByPeer: true, Notify: wire.NoProposalChosen}
 		f.io.OnEvent(&ChildRekeyFailed{Err: refused})
 		synctest.Wait()
-		if p := s.Info().Problem; p != refused || conn.Classify(p) != api.FailureRekeyFailed {
+		if p := s.Info().Problem; p != refused || failureCode(p) != api.FailureRekeyFailed {
 			t.Fatalf("Info().Problem = %v, want the refused rekey", p)
 		}
 		f.io.OnEvent(&ChildRekeyed{ESPProposal: "aes128gcm16-x25519-noesn"})
@@ -80,8 +79,8 @@ func TestRekeyFailedInStatus(t *testing.T) {
 		default:
 			t.Fatal("an IKE SA without Child SA kept the session")
 		}
-		if err := s.Err(); conn.Classify(err) != api.FailureRekeyFailed || !strings.Contains(err.Error(), "NO_PROPOSAL_CHOSEN") {
-			t.Errorf("Err %v (code %q), want rekey_failed naming the notify", err, conn.Classify(err))
+		if err := s.Err(); failureCode(err) != api.FailureRekeyFailed || !strings.Contains(err.Error(), "NO_PROPOSAL_CHOSEN") {
+			t.Errorf("Err %v (code %q), want rekey_failed naming the notify", err, failureCode(err))
 		}
 		s.Close()
 	})

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/espressovpn/espresso/helper/api"
-	"github.com/espressovpn/espresso/helper/conn"
 	"github.com/espressovpn/espresso/ipsec/datapath"
 	"github.com/espressovpn/espresso/platform"
 )
@@ -35,12 +34,12 @@ type Resolver interface {
 	LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error)
 }
 
-// Options configure a Dialer.
+// Options configure a Connector.
 type Options struct {
 	// Negotiator runs IKEv2. Required.
 	Negotiator Negotiator
 	// Logger receives the session's progress; nil discards it.
-	Logger conn.Logger
+	Logger Logger
 	// Resolver resolves gateway host names; nil means
 	// platform.MarkedResolver with the profile's fwmark, or
 	// platform.KillSwitchMark, so that the look-up passes a kill switch
@@ -57,17 +56,17 @@ type Options struct {
 	Workers int
 }
 
-// Dialer is the helper's conn.Dialer: it connects profiles over a
+// Connector is the helper's Dialer: it connects profiles over a
 // platform.Network.
-type Dialer struct {
+type Connector struct {
 	net  platform.Network
 	opts Options
 }
 
-var _ conn.Dialer = (*Dialer)(nil)
+var _ Dialer = (*Connector)(nil)
 
-// NewDialer returns a Dialer that configures the system through n.
-func NewDialer(n platform.Network, opts Options) *Dialer {
+// NewConnector returns a Connector that configures the system through n.
+func NewConnector(n platform.Network, opts Options) *Connector {
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultTimeout
 	}
@@ -80,26 +79,26 @@ func NewDialer(n platform.Network, opts Options) *Dialer {
 	if opts.Logger == nil {
 		opts.Logger = discard{}
 	}
-	return &Dialer{net: n, opts: opts}
+	return &Connector{net: n, opts: opts}
 }
 
 type discard struct{}
 
 func (discard) Logf(api.Level, string, string, ...any) {}
 
-// Dial implements conn.Dialer. It returns once the first Child SA is in
+// Dial implements Dialer. It returns once the first Child SA is in
 // the engine and the system is configured; for an on-demand profile, once
 // the routes and the trap are in.
-func (d *Dialer) Dial(ctx context.Context, a conn.Attempt) (conn.Session, error) {
+func (d *Connector) Dial(ctx context.Context, a Attempt) (Conn, error) {
 	if d.net == nil || d.opts.Negotiator == nil {
-		return nil, conn.ErrUnavailable
+		return nil, ErrUnavailable
 	}
-	st, err := newSettings(a)
+	st, err := newSettings(a, time.Now())
 	if err != nil {
 		return nil, err
 	}
 	s := newSession(d, st)
-	if err := s.takePrompt(ctx); err != nil {
+	if err := s.takePrompt(a.Prompt); err != nil {
 		return nil, err
 	}
 	if err := s.open(ctx); err != nil {
@@ -129,7 +128,7 @@ func (s *Session) open(ctx context.Context) error {
 	s.peer = netip.AddrPortFrom(addr, st.port)
 	s.info.Peer = s.peer // for the kill switch, also while on demand
 	if s.hop, err = s.d.net.RouteTo(addr); err != nil {
-		return conn.WithCode(api.FailurePeerUnreachable, fmt.Errorf("no route to the gateway %s: %w", addr, err))
+		return WithCode(api.FailurePeerUnreachable, fmt.Errorf("no route to the gateway %s: %w", addr, err))
 	}
 	// The sockets are bound to the unspecified address of the gateway's
 	// family, so that they keep working from whatever address the path
@@ -151,10 +150,10 @@ func (s *Session) open(ctx context.Context) error {
 	ike := udp
 	ike.ReportUnreachable = true
 	if s.ikeT, err = s.d.net.ListenUDP(ike); err != nil {
-		return conn.WithCode(api.FailureSystemConfig, fmt.Errorf("IKE socket: %w", err))
+		return WithCode(api.FailureSystemConfig, fmt.Errorf("IKE socket: %w", err))
 	}
 	if s.nattT, err = s.d.net.ListenUDP(udp); err != nil {
-		return conn.WithCode(api.FailureSystemConfig, fmt.Errorf("NAT-T socket: %w", err))
+		return WithCode(api.FailureSystemConfig, fmt.Errorf("NAT-T socket: %w", err))
 	}
 	if st.rawESP {
 		s.rawT, err = s.d.net.ListenRawESP(platform.RawESPConfig{Local: unspec, FwMark: st.fwmark})
@@ -165,7 +164,7 @@ func (s *Session) open(ctx context.Context) error {
 		}
 	}
 	if s.tunnel, err = s.d.net.Open(st.name); err != nil {
-		return conn.WithCode(api.FailureSystemConfig, fmt.Errorf("tunnel: %w", err))
+		return WithCode(api.FailureSystemConfig, fmt.Errorf("tunnel: %w", err))
 	}
 	// The device must exist before the engine starts; the first Set
 	// creates it. On demand, the routes go in with it.
@@ -190,7 +189,7 @@ func (s *Session) open(ctx context.Context) error {
 		cfg.Raw = newEngineTransport(s.rawT)
 	}
 	if s.eng, err = datapath.New(cfg); err != nil {
-		return conn.WithCode(api.FailureSystemConfig, fmt.Errorf("data path: %w", err))
+		return WithCode(api.FailureSystemConfig, fmt.Errorf("data path: %w", err))
 	}
 	s.inst = newEngineInstaller(s.eng)
 	s.eng.SetIKEHandler(func(msg []byte, from netip.AddrPort) { s.deliver(msg, from, true) })
@@ -213,10 +212,10 @@ func (s *Session) resolve(ctx context.Context) (netip.Addr, error) {
 	}
 	addrs, err := r.LookupNetIP(ctx, "ip", s.st.host)
 	if err != nil {
-		return netip.Addr{}, conn.WithCode(api.FailureDNS, fmt.Errorf("cannot resolve the gateway %s: %w", s.st.host, err))
+		return netip.Addr{}, WithCode(api.FailureDNS, fmt.Errorf("cannot resolve the gateway %s: %w", s.st.host, err))
 	}
 	if len(addrs) == 0 {
-		return netip.Addr{}, conn.WithCode(api.FailureDNS, fmt.Errorf("cannot resolve the gateway %s: no address", s.st.host))
+		return netip.Addr{}, WithCode(api.FailureDNS, fmt.Errorf("cannot resolve the gateway %s: no address", s.st.host))
 	}
 	return addrs[0].Unmap(), nil
 }
@@ -230,5 +229,5 @@ func configError(err error) error {
 	if errors.As(err, &pe) || errors.As(err, &ce) {
 		return Permanent(fmt.Errorf("system configuration: %w", err))
 	}
-	return conn.WithCode(api.FailureSystemConfig, fmt.Errorf("system configuration: %w", err))
+	return WithCode(api.FailureSystemConfig, fmt.Errorf("system configuration: %w", err))
 }

@@ -14,7 +14,7 @@ import (
 // dialOver dials p over any platform.Network.
 func dialOver(t *testing.T, n platform.Network, neg Negotiator, p api.Profile) (*Session, error) {
 	t.Helper()
-	d := NewDialer(n, Options{Negotiator: neg, Timeout: 5 * time.Second, Workers: 2})
+	d := NewConnector(n, Options{Negotiator: neg, Timeout: 5 * time.Second, Workers: 2})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	s, err := d.Dial(ctx, attempt(t, p))

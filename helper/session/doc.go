@@ -1,5 +1,9 @@
-// Package session is the helper's real connection: it implements
-// helper/conn's Dialer by joining a profile to the system and the protocol.
+// Package session is the helper's real connection: its Connector is the
+// Dialer helper/conn's manager dials through, joining a profile to the
+// system and the protocol. The types the two share (Attempt, Conn, Info,
+// Counters) are defined here, and every error a Dial or a Conn returns
+// carries its failure code (Code), so that the manager classifies
+// failures without knowing ipsec/ike or platform.
 //
 // For one profile a Dial resolves the gateway, asks the platform for the
 // path to it, opens the IKE and NAT-T sockets (and a raw ESP socket when
@@ -20,7 +24,8 @@
 // the negotiation, and the engine sends the held packet once the Child SA
 // is installed. When that IKE SA ends, the trap is armed again.
 //
-// The package knows the IKEv2 implementation only through Negotiator, so
+// The package runs the IKEv2 implementation only through Negotiator, so
 // that it is tested with a fake one; ikev2.Initiator binds it to
-// ipsec/ike.
+// ipsec/ike. Of ipsec/ike it knows the typed errors, which Code turns
+// into failure codes.
 package session

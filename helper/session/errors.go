@@ -5,12 +5,11 @@ import (
 	"fmt"
 
 	"github.com/espressovpn/espresso/helper/api"
-	"github.com/espressovpn/espresso/helper/conn"
 )
 
 // PermanentError is a failure that dialling again cannot fix: a wrong key,
 // a certificate the gateway does not trust, no common proposal, a profile
-// the helper cannot use. conn.Manager does not retry it.
+// the helper cannot use. The manager (helper/conn) does not retry it.
 type PermanentError struct{ Err error }
 
 // Permanent wraps err as a PermanentError; nil stays nil.
@@ -26,7 +25,7 @@ func (e *PermanentError) Error() string { return e.Err.Error() }
 // Unwrap returns the failure.
 func (e *PermanentError) Unwrap() error { return e.Err }
 
-// Permanent tells conn.Manager not to retry.
+// Permanent tells the manager not to retry.
 func (e *PermanentError) Permanent() bool { return true }
 
 // ProfileError reports a profile field the session cannot use as given.
@@ -44,7 +43,7 @@ func (e *ProfileError) Permanent() bool { return true }
 
 // ErrTimeout is returned by Dial when the negotiation did not finish within
 // Options.Timeout.
-var ErrTimeout = conn.WithCode(api.FailureTimeout, errors.New("the gateway did not complete the negotiation in time"))
+var ErrTimeout = WithCode(api.FailureTimeout, errors.New("the gateway did not complete the negotiation in time"))
 
 // ErrClosed is the Err of a Session ended by Close.
 var ErrClosed = errors.New("session closed")

@@ -6,7 +6,6 @@ import (
 	"net/netip"
 	"sync"
 
-	"github.com/espressovpn/espresso/helper/conn"
 	"github.com/espressovpn/espresso/ipsec/datapath"
 	"github.com/espressovpn/espresso/ipsec/sad"
 	"github.com/espressovpn/espresso/ipsec/spd"
@@ -31,7 +30,7 @@ type engineInstaller struct {
 
 	mu      sync.Mutex
 	live    map[uint32]bool // inbound SPIs installed
-	retired conn.Counters
+	retired Counters
 }
 
 var _ DataPath = (*engineInstaller)(nil)
@@ -109,7 +108,7 @@ func (e *engineInstaller) retire(spi uint32) {
 }
 
 // Counters returns the payload bytes and packets of every Child SA so far.
-func (e *engineInstaller) Counters() conn.Counters {
+func (e *engineInstaller) Counters() Counters {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	c := e.retired
@@ -121,7 +120,7 @@ func (e *engineInstaller) Counters() conn.Counters {
 	return c
 }
 
-func addCounters(c conn.Counters, in, out sad.Counters) conn.Counters {
+func addCounters(c Counters, in, out sad.Counters) Counters {
 	c.BytesIn += in.Bytes
 	c.PacketsIn += in.Packets
 	c.BytesOut += out.Bytes

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/espressovpn/espresso/helper/api"
-	"github.com/espressovpn/espresso/helper/conn"
 	"github.com/espressovpn/espresso/ipsec/datapath"
 	"github.com/espressovpn/espresso/ipsec/sad"
 )
@@ -111,7 +110,7 @@ func (s *Session) established(ev *Established) {
 		encap = api.EncapsulationUDP
 	}
 	s.mu.Lock()
-	s.info = conn.Info{
+	s.info = Info{
 		Peer:          s.peer,
 		VirtualIPs:    ev.VirtualIPs,
 		DNS:           cfg.DNS.Servers,

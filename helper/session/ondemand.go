@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/espressovpn/espresso/helper/api"
-	"github.com/espressovpn/espresso/helper/conn"
 	"github.com/espressovpn/espresso/ipsec/datapath"
 )
 
@@ -67,7 +66,7 @@ func (s *Session) rearm(err error) {
 	s.forgetRefused(err)
 	s.stopNegotiation()
 	s.mu.Lock()
-	s.info = conn.Info{Peer: s.peer}
+	s.info = Info{Peer: s.peer}
 	s.mu.Unlock()
 	if serr := s.setTunnel(s.st.platformConfig(s.peer.Addr(), s.hop, nil)); serr != nil {
 		s.logf(api.LevelError, "on demand: restoring the routes: %v", serr)

@@ -66,7 +66,7 @@ func TestOnDemandRearms(t *testing.T) {
 		n := newTestNet()
 		neg := newFakeNegotiator(func(f *fakeNegotiation) { f.establish(t, []netip.Prefix{lanV4}) })
 		const delay = 5 * time.Second
-		d := NewDialer(n, Options{Negotiator: neg, RetryDelay: delay, Workers: 1})
+		d := NewConnector(n, Options{Negotiator: neg, RetryDelay: delay, Workers: 1})
 		cs, err := d.Dial(t.Context(), attempt(t, onDemandProfile()))
 		if err != nil {
 			t.Fatal(err)

@@ -4,22 +4,21 @@ import (
 	"context"
 
 	"github.com/espressovpn/espresso/helper/api"
-	"github.com/espressovpn/espresso/helper/conn"
 )
 
 // The EAP-MSCHAPv2 password of an always-on profile is known before Dial:
-// conn.Manager asks the user first when the profile stores none. An
-// on-demand session lives long and negotiates when traffic starts it, so
-// it asks by itself, then: through the conn.PasswordPrompt the Manager
-// lends with the Dial, when a negotiation is due without a password or
+// the manager (helper/conn) asks the user first when the profile stores
+// none. An on-demand session lives long and negotiates when traffic
+// starts it, so it asks by itself, then: through the Attempt's Prompt,
+// when a negotiation is due without a password or
 // after the gateway refused the one it had (which is then dropped rather
 // than tried again at every packet).
 
 // passwordState is the on-demand session's password business; the loop
 // owns it after Dial.
 type passwordState struct {
-	// ask asks the user; nil when the Manager lent none.
-	ask conn.PasswordPrompt
+	// ask asks the user; nil when the attempt brought none.
+	ask PasswordPrompt
 	// answers carries the outcome of a question to the loop; nil without
 	// ask.
 	answers chan passwordAnswer
@@ -41,11 +40,11 @@ func (st *settings) needsPassword() bool {
 	return st.params.Auth == api.AuthEAPMSCHAPv2 && st.params.Password == ""
 }
 
-// takePrompt keeps the Manager's PasswordPrompt of an on-demand session.
-// A session that needs a password and cannot ask for it cannot work.
-func (s *Session) takePrompt(ctx context.Context) error {
-	ask, ok := conn.PasswordPromptFrom(ctx)
-	if ok && s.st.onDemand {
+// takePrompt keeps the attempt's PasswordPrompt for an on-demand
+// session. A session that needs a password and cannot ask for it cannot
+// work.
+func (s *Session) takePrompt(ask PasswordPrompt) error {
+	if ask != nil && s.st.onDemand {
 		s.pw.ask = ask
 		s.pw.answers = make(chan passwordAnswer, 1)
 		return nil
@@ -89,7 +88,7 @@ func (s *Session) askPassword() {
 
 // answered starts the negotiation with the user's password. Without one
 // (cancelled, or nobody answered in time) the session ends, and the
-// Manager fails the connection: asking again at the next packet would
+// manager fails the connection: asking again at the next packet would
 // only pester a user who said no or is away.
 func (s *Session) answered(a passwordAnswer) {
 	s.pw.asking = false
@@ -108,7 +107,7 @@ func (s *Session) answered(a passwordAnswer) {
 // next negotiation asks for another; the loop calls it when an on-demand
 // negotiation ends.
 func (s *Session) forgetRefused(err error) {
-	if s.pw.ask == nil || s.st.params.Auth != api.AuthEAPMSCHAPv2 || conn.Classify(err) != api.FailureEAPRejected {
+	if s.pw.ask == nil || s.st.params.Auth != api.AuthEAPMSCHAPv2 || failureCode(err) != api.FailureEAPRejected {
 		return
 	}
 	s.st.params.Password = ""

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/espressovpn/espresso/helper/api"
-	"github.com/espressovpn/espresso/helper/conn"
 	"github.com/espressovpn/espresso/ipsec/ike"
 	"github.com/espressovpn/espresso/ipsec/ike/eap"
 	"github.com/espressovpn/espresso/ipsec/ike/eap/mschapv2"
@@ -33,8 +32,11 @@ type question struct {
 	reply chan passwordAnswer
 }
 
+// errCancelled stands for the manager's error of a cancelled prompt.
+var errCancelled = WithCode(api.FailurePasswordCancelled, errors.New("the password request was cancelled"))
+
 // asker is a PasswordPrompt whose questions the test answers.
-func asker() (conn.PasswordPrompt, chan question) {
+func asker() (PasswordPrompt, chan question) {
 	qs := make(chan question, 4)
 	return func(ctx context.Context, retry bool) (string, error) {
 		q := question{retry: retry, ctx: ctx, reply: make(chan passwordAnswer, 1)}
@@ -48,10 +50,12 @@ func asker() (conn.PasswordPrompt, chan question) {
 	}, qs
 }
 
-func dialAsking(t *testing.T, n *testNet, neg Negotiator, p api.Profile, ask conn.PasswordPrompt) *Session {
+func dialAsking(t *testing.T, n *testNet, neg Negotiator, p api.Profile, ask PasswordPrompt) *Session {
 	t.Helper()
-	d := NewDialer(n, Options{Negotiator: neg, RetryDelay: 5 * time.Second, Workers: 1})
-	cs, err := d.Dial(conn.WithPasswordPrompt(t.Context(), ask), attempt(t, p))
+	d := NewConnector(n, Options{Negotiator: neg, RetryDelay: 5 * time.Second, Workers: 1})
+	a := attempt(t, p)
+	a.Prompt = ask
+	cs, err := d.Dial(t.Context(), a)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,14 +145,14 @@ func TestOnDemandCancelEndsSession(t *testing.T) {
 		n.device(t).Inject(ipv4UDP(cliAddr, lanHost, "wake"))
 		synctest.Wait()
 		q := <-qs
-		q.reply <- passwordAnswer{err: conn.ErrPasswordCancelled}
+		q.reply <- passwordAnswer{err: errCancelled}
 		synctest.Wait()
 		select {
 		case <-s.Done():
 		default:
 			t.Fatal("the session goes on after the cancel")
 		}
-		if !errors.Is(s.Err(), conn.ErrPasswordCancelled) {
+		if !errors.Is(s.Err(), errCancelled) {
 			t.Errorf("Err = %v", s.Err())
 		}
 	})
@@ -161,10 +165,12 @@ func TestMissingPasswordWithoutPrompt(t *testing.T) {
 	p := onDemandEAP(t)
 	p.OnDemand = false
 	p.RemoteTS = []string{netip.MustParsePrefix("0.0.0.0/0").String()}
-	d := NewDialer(newTestNet(), Options{Negotiator: newFakeNegotiator(nil), Workers: 1})
+	d := NewConnector(newTestNet(), Options{Negotiator: newFakeNegotiator(nil), Workers: 1})
 	ask, _ := asker()
-	for _, ctx := range []context.Context{t.Context(), conn.WithPasswordPrompt(t.Context(), ask)} {
-		_, err := d.Dial(ctx, attempt(t, p))
+	for _, prompt := range []PasswordPrompt{nil, ask} {
+		a := attempt(t, p)
+		a.Prompt = prompt
+		_, err := d.Dial(t.Context(), a)
 		var pe *ProfileError
 		if !errors.As(err, &pe) || pe.Field != "password" {
 			t.Errorf("Dial = %v, want a password ProfileError", err)

@@ -5,11 +5,9 @@ import (
 	"net/netip"
 
 	"github.com/espressovpn/espresso/helper/api"
-	"github.com/espressovpn/espresso/helper/conn"
-	"github.com/espressovpn/espresso/platform"
 )
 
-// What a session does when the network under it changes (conn.PathObserver):
+// What a session does when the network under it changes (PathObserver):
 //
 //   - It asks the system for the path to the gateway now. Without one (the
 //     network went away) it waits: the negotiation's own liveness checks
@@ -17,8 +15,8 @@ import (
 //     back here.
 //   - When its sockets are bound to an address the path no longer uses,
 //     they cannot carry IKE or ESP any more, MOBIKE or not: the session
-//     ends with a PathError, and conn.Manager connects again at once over
-//     the new path.
+//     ends with a PathError, and the manager (helper/conn) connects
+//     again at once over the new path.
 //   - Otherwise a negotiation that can follow the path (PathFollower) is
 //     told the new local address: with MOBIKE the IKE SA and its Child SAs
 //     move to it without a rekey (RFC 4555 §3.5); without MOBIKE a new
@@ -50,11 +48,11 @@ func (e *PathError) Error() string {
 	return fmt.Sprintf("the local address changed from %s to %s; connecting again over the new path", e.Bound, e.Now)
 }
 
-var _ conn.PathObserver = (*Session)(nil)
+var _ PathObserver = (*Session)(nil)
 
-// PathChanged implements conn.PathObserver. It takes one route look-up and
+// PathChanged implements PathObserver. It takes one route look-up and
 // hands the rest to the negotiation's goroutine, so it returns at once.
-func (s *Session) PathChanged(c platform.Change) {
+func (s *Session) PathChanged(c Change) {
 	s.mu.Lock()
 	neg, gone := s.neg, s.closing || s.ended
 	s.mu.Unlock()
@@ -76,7 +74,7 @@ func (s *Session) PathChanged(c platform.Change) {
 	if bound := s.ikeT.LocalAddr().Addr(); local.IsValid() && !bound.IsUnspecified() && bound != local {
 		err := &PathError{Bound: bound, Now: local}
 		s.logf(api.LevelWarn, "network change (%v): %v", c, err)
-		s.end(conn.WithCode(api.FailurePeerUnreachable, err))
+		s.end(WithCode(api.FailurePeerUnreachable, err))
 		return
 	}
 	f, ok := neg.(PathFollower)

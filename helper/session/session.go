@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/espressovpn/espresso/helper/api"
-	"github.com/espressovpn/espresso/helper/conn"
 	"github.com/espressovpn/espresso/ipsec/datapath"
 	"github.com/espressovpn/espresso/platform"
 )
@@ -19,11 +18,11 @@ import (
 const eventQueue = 8
 
 // Session is one profile's connection: sockets, TUN device, ESP engine,
-// negotiation and system configuration. It implements conn.Session. Its
+// negotiation and system configuration. It implements Conn. Its
 // goroutines (the session loop and the IKE socket reader) are owned by it
 // and stopped by Close.
 type Session struct {
-	d  *Dialer
+	d  *Connector
 	st *settings
 
 	peer  netip.AddrPort
@@ -61,16 +60,16 @@ type Session struct {
 	mu      sync.Mutex
 	neg     Negotiation // nil while none runs (on demand)
 	gen     int         // counts negotiations, to tell their events apart
-	info    conn.Info
+	info    Info
 	err     error
 	ended   bool
 	closing bool
 	started bool // start ran: the loop must be waited for
 }
 
-var _ conn.Session = (*Session)(nil)
+var _ Conn = (*Session)(nil)
 
-func newSession(d *Dialer, st *settings) *Session {
+func newSession(d *Connector, st *settings) *Session {
 	return &Session{
 		d:      d,
 		st:     st,
@@ -121,8 +120,8 @@ func (s *Session) waitUp(ctx context.Context, timeout time.Duration) error {
 	}
 }
 
-// end records why the session ended and tells conn.Manager, which closes
-// it. The first reason wins.
+// end records why the session ended and tells the manager (helper/conn),
+// which closes it. The first reason wins.
 func (s *Session) end(err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -133,33 +132,33 @@ func (s *Session) end(err error) {
 	close(s.done)
 }
 
-// Info implements conn.Session.
-func (s *Session) Info() conn.Info {
+// Info implements Conn.
+func (s *Session) Info() Info {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.info
 }
 
-// Counters implements conn.Session: the payload bytes and packets of the
+// Counters implements Conn: the payload bytes and packets of the
 // session's Child SAs.
-func (s *Session) Counters() conn.Counters {
+func (s *Session) Counters() Counters {
 	if s.inst == nil {
-		return conn.Counters{}
+		return Counters{}
 	}
 	return s.inst.Counters()
 }
 
-// Done implements conn.Session.
+// Done implements Conn.
 func (s *Session) Done() <-chan struct{} { return s.done }
 
-// Err implements conn.Session.
+// Err implements Conn.
 func (s *Session) Err() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.err
 }
 
-// Close implements conn.Session: it deletes the IKE SA, then undoes the
+// Close implements Conn: it deletes the IKE SA, then undoes the
 // rest in the reverse order of Dial. Only the first call does anything.
 func (s *Session) Close() error {
 	s.mu.Lock()

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/espressovpn/espresso/helper/api"
-	"github.com/espressovpn/espresso/helper/conn"
 	"github.com/espressovpn/espresso/helper/profile"
 	"github.com/espressovpn/espresso/platform"
 	"github.com/espressovpn/espresso/platform/fake"
@@ -31,13 +30,13 @@ func pskProfile() api.Profile {
 
 // attempt is what the Manager dials p with: p parsed, nothing loaded or
 // looked up yet.
-func attempt(t testing.TB, p api.Profile) conn.Attempt {
+func attempt(t testing.TB, p api.Profile) Attempt {
 	t.Helper()
 	tp, err := profile.Parse(&p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return conn.Attempt{Profile: tp}
+	return Attempt{Profile: tp}
 }
 
 func dial(t *testing.T, n *testNet, neg Negotiator, p api.Profile) (*Session, error) {
@@ -238,13 +237,13 @@ func TestDialTimeout(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		n := newTestNet()
 		neg := newFakeNegotiator(nil)
-		d := NewDialer(n, Options{Negotiator: neg, Workers: 1})
+		d := NewConnector(n, Options{Negotiator: neg, Workers: 1})
 		start := time.Now()
 		_, err := d.Dial(context.Background(), attempt(t, pskProfile()))
 		if !errors.Is(err, ErrTimeout) {
 			t.Fatalf("Dial: %v, want ErrTimeout", err)
 		}
-		if c := conn.Classify(err); c != api.FailureTimeout {
+		if c := failureCode(err); c != api.FailureTimeout {
 			t.Errorf("failure code %q, want %q", c, api.FailureTimeout)
 		}
 		if waited := time.Since(start); waited != DefaultTimeout {
@@ -264,7 +263,7 @@ func TestDialTimeout(t *testing.T) {
 func TestDialCancelled(t *testing.T) {
 	n := newTestNet()
 	neg := newFakeNegotiator(nil)
-	d := NewDialer(n, Options{Negotiator: neg, Workers: 1})
+	d := NewConnector(n, Options{Negotiator: neg, Workers: 1})
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
 		neg.next(t)
@@ -312,7 +311,7 @@ func TestSystemRefusalIsPermanent(t *testing.T) {
 	if !errors.As(err, &perm) || !perm.Permanent() {
 		t.Error("the refusal must be permanent")
 	}
-	if c := conn.Classify(err); c != api.FailureSystemConfig {
+	if c := failureCode(err); c != api.FailureSystemConfig {
 		t.Errorf("failure code %q, want %q", c, api.FailureSystemConfig)
 	}
 	if len(n.Installed()) != 0 {
@@ -369,7 +368,7 @@ func TestProfileErrors(t *testing.T) {
 func TestResolvesGatewayName(t *testing.T) {
 	n := newTestNet()
 	neg := newFakeNegotiator(func(f *fakeNegotiation) { f.establish(t, []netip.Prefix{lanV4}) })
-	d := NewDialer(n, Options{Negotiator: neg, Resolver: fakeResolver{"vpn.example.test": gwAddr}, Workers: 1})
+	d := NewConnector(n, Options{Negotiator: neg, Resolver: fakeResolver{"vpn.example.test": gwAddr}, Workers: 1})
 	p := pskProfile()
 	p.Gateway = "vpn.example.test:4501"
 	s, err := d.Dial(context.Background(), attempt(t, p))
@@ -383,7 +382,7 @@ func TestResolvesGatewayName(t *testing.T) {
 	}
 	p.Gateway = "unknown.example.test"
 	_, err = d.Dial(context.Background(), attempt(t, p))
-	if c := conn.Classify(err); err == nil || c != api.FailureDNS {
+	if c := failureCode(err); err == nil || c != api.FailureDNS {
 		t.Errorf("an unresolvable gateway: %v, code %q", err, c)
 	}
 }
@@ -395,33 +394,4 @@ func (r fakeResolver) LookupNetIP(_ context.Context, _, host string) ([]netip.Ad
 		return []netip.Addr{a}, nil
 	}
 	return nil, errors.New("no such host")
-}
-
-// TestManagerDrivesSession joins the Dialer to helper/conn's Manager:
-// connect, status, disconnect.
-func TestManagerDrivesSession(t *testing.T) {
-	n := newTestNet()
-	neg := newFakeNegotiator(func(f *fakeNegotiation) { f.establish(t, []netip.Prefix{lanV4}) })
-	m := conn.NewManager(NewDialer(n, Options{Negotiator: neg, Workers: 1}), discard{}, conn.DefaultRetryPolicy)
-	defer m.Close(context.Background())
-	p := pskProfile()
-	m.SetProfile(p.Name, p.Gateway)
-	if err := m.Connect(p); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	st, err := m.Wait(ctx, p.Name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st.State != api.StateConnected || !slices.Equal(st.VirtualIPs, []string{vip.String()}) || st.Encapsulation != api.EncapsulationUDP {
-		t.Errorf("status %+v", st)
-	}
-	if err := m.Disconnect(ctx, p.Name); err != nil {
-		t.Fatal(err)
-	}
-	if len(n.Installed()) != 0 {
-		t.Errorf("installed %v after disconnect", n.Installed())
-	}
 }

@@ -6,9 +6,7 @@ import (
 	"time"
 
 	"github.com/espressovpn/espresso/helper/api"
-	"github.com/espressovpn/espresso/helper/conn"
 	"github.com/espressovpn/espresso/helper/profile"
-	"github.com/espressovpn/espresso/ipsec/ike/creds"
 	"github.com/espressovpn/espresso/platform"
 )
 
@@ -35,12 +33,12 @@ type settings struct {
 	onDemand, rawESP, allowPeerTS, killSwitch bool
 }
 
-// newSettings takes the attempt's profile, parsed once by the Manager,
-// and the credential it loaded. Files the profile names by path (a
-// certificate, key or PKCS#12 bundle the attempt did not load, the CA)
-// are read now, so a file changed since the import takes effect at the
-// next connect.
-func newSettings(a conn.Attempt) (*settings, error) {
+// newSettings takes the attempt's profile, parsed once by the manager,
+// and loads its own certificate and key, checked at now. Files the
+// profile names by path (a certificate, key or PKCS#12 bundle, the CA)
+// are read now, once per attempt, so a file changed since the import
+// takes effect at the next connect.
+func newSettings(a Attempt, now time.Time) (*settings, error) {
 	p := a.Profile
 	if p == nil {
 		return nil, &ProfileError{Field: api.FieldName, Reason: "no profile to dial"}
@@ -66,15 +64,15 @@ func newSettings(a conn.Attempt) (*settings, error) {
 	if s.allowPeerTS && s.fwmark == 0 {
 		s.fwmark = DefaultFwMark
 	}
-	if err := s.readParams(p, a.Credential); err != nil {
+	if err := s.readParams(p, now); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
-// readParams fills the initiator's parameters; cred is the client's
-// credential when the attempt loaded it already.
-func (s *settings) readParams(p *profile.Profile, cred *creds.Credential) error {
+// readParams fills the initiator's parameters, with the client's
+// credential loaded and checked at now.
+func (s *settings) readParams(p *profile.Profile, now time.Time) error {
 	pr := &s.params
 	pr.LocalID, pr.RemoteID = p.LocalID, p.RemoteIdentity()
 	pr.Auth = p.Auth.String()
@@ -82,11 +80,9 @@ func (s *settings) readParams(p *profile.Profile, cred *creds.Credential) error 
 	case profile.AuthPSK:
 		pr.PSK = []byte(p.PSK)
 	case profile.AuthCert, profile.AuthEAPTLS:
-		if cred == nil {
-			var err error
-			if cred, err = credential(p); err != nil {
-				return err
-			}
+		cred, err := loadCredential(p, now)
+		if err != nil {
+			return err
 		}
 		pr.Cert, pr.Key = cred.Chain, cred.Key
 		pr.Username = p.Username
@@ -113,21 +109,6 @@ func (s *settings) readParams(p *profile.Profile, cred *creds.Credential) error 
 	pr.RawESP = s.rawESP
 	pr.DPD, pr.NATKeepalive = interval(p.DPD), interval(p.NATKeepalive)
 	return nil
-}
-
-// credential loads the client's certificate chain and key for a Dial
-// whose attempt brought none: a PKCS#12 bundle when the profile has
-// one, else the cert and key PEM. Its errors are creds' typed ones, and
-// permanent: the profile or the file must change.
-func credential(p *profile.Profile) (*creds.Credential, error) {
-	c, err := p.Credential()
-	switch {
-	case err == nil:
-		return c, nil
-	case !p.P12.IsZero():
-		return nil, Permanent(fmt.Errorf("profile p12: %w", err))
-	}
-	return nil, Permanent(fmt.Errorf("profile cert and key: %w", err))
 }
 
 // interval maps the profile's setting onto the Params convention (0:

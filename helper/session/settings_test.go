@@ -13,6 +13,8 @@ import (
 	"io/fs"
 	"math/big"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -57,7 +59,7 @@ func TestPKCS12Profile(t *testing.T) {
 	p.Auth, p.PSK = api.AuthCert, ""
 	p.P12, p.P12Password = base64.StdEncoding.EncodeToString(pfx), "right"
 	p.CA = string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}))
-	st, err := newSettings(attempt(t, p))
+	st, err := newSettings(attempt(t, p), time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,31 +68,41 @@ func TestPKCS12Profile(t *testing.T) {
 	}
 
 	p.P12Password = "wrong"
-	_, err = newSettings(attempt(t, p))
+	_, err = newSettings(attempt(t, p), time.Now())
 	var perm interface{ Permanent() bool }
 	if !errors.Is(err, creds.ErrWrongPassword) || !errors.As(err, &perm) || !perm.Permanent() {
 		t.Errorf("wrong password: %v, want a permanent creds.ErrWrongPassword", err)
 	}
 }
 
-// TestAttemptLoadsOnce: a credential and a gateway address the attempt
-// brings are used as they are: the session neither reads the profile's
-// files again nor resolves the gateway's name.
+// TestAttemptLoadsOnce: the Dial of an attempt reads the profile's
+// certificate and key files, and the next attempt reads them again; a
+// gateway address the attempt brings is used as it is: the session does
+// not resolve the gateway's name again.
 func TestAttemptLoadsOnce(t *testing.T) {
 	cert, key := selfSigned(t)
+	dir := t.TempDir()
+	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	p := pskProfile()
 	p.Auth, p.PSK, p.Gateway = api.AuthCert, "", "vpn.example.test"
-	p.Cert, p.Key = "/nonexistent/cert.pem", "/nonexistent/key.pem"
+	p.Cert, p.Key = certFile, keyFile
 	p.CA = string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}))
 	a := attempt(t, p)
-	if _, err := newSettings(a); !errors.Is(err, fs.ErrNotExist) {
-		t.Fatalf("without the attempt's credential: %v, want the missing file", err)
-	}
-	a.Credential = &creds.Credential{Chain: []*x509.Certificate{cert}, Key: key}
 	a.Gateway = gwAddr
 	n := newTestNet()
 	neg := newFakeNegotiator(func(f *fakeNegotiation) { f.establish(t, []netip.Prefix{lanV4}) })
-	d := NewDialer(n, Options{Negotiator: neg, Resolver: fakeResolver{}, Workers: 1})
+	// fakeResolver{} knows no name: a look-up would fail the Dial.
+	d := NewConnector(n, Options{Negotiator: neg, Resolver: fakeResolver{}, Workers: 1})
 	s, err := d.Dial(context.Background(), a)
 	if err != nil {
 		t.Fatal(err)
@@ -99,5 +111,13 @@ func TestAttemptLoadsOnce(t *testing.T) {
 	f := neg.next(t)
 	if f.p.Remote != netip.AddrPortFrom(gwAddr, 500) || f.p.RemoteID != "vpn.example.test" || len(f.p.Cert) != 1 || !f.p.Cert[0].Equal(cert) {
 		t.Errorf("remote %v id %q, %d certificates", f.p.Remote, f.p.RemoteID, len(f.p.Cert))
+	}
+	// The next attempt reads the files again: a renewed (here: removed)
+	// certificate counts.
+	if err := os.Remove(certFile); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := newSettings(attempt(t, p), time.Now()); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the next attempt: %v, want the missing file", err)
 	}
 }

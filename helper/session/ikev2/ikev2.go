@@ -198,7 +198,7 @@ var permanentErrs = []error{
 	ike.ErrCertNotTrusted, ike.ErrIdentityMismatch, ike.ErrConfigRefused,
 }
 
-// classify marks the failures conn.Manager must not retry.
+// classify marks the failures the connection manager must not retry.
 func classify(err error) error {
 	for _, p := range permanentErrs {
 		if errors.Is(err, p) {

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/espressovpn/espresso/helper/api"
-	"github.com/espressovpn/espresso/helper/conn"
 	prof "github.com/espressovpn/espresso/helper/profile"
 	"github.com/espressovpn/espresso/helper/session"
 	"github.com/espressovpn/espresso/ipsec/datapath"
@@ -144,13 +143,13 @@ func startGateway(t *testing.T, n *iketest.Network) *gateway {
 }
 
 // attempt is what the Manager dials p with.
-func attempt(t *testing.T, p api.Profile) conn.Attempt {
+func attempt(t *testing.T, p api.Profile) session.Attempt {
 	t.Helper()
 	tp, err := prof.Parse(&p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return conn.Attempt{Profile: tp}
+	return session.Attempt{Profile: tp}
 }
 
 func profile(key string) api.Profile {
@@ -174,7 +173,7 @@ func TestConnectsToIKEResponder(t *testing.T) {
 	n := newNetwork()
 	gw := startGateway(t, n.net)
 	log := &logRecorder{}
-	d := session.NewDialer(n, session.Options{Negotiator: Initiator{}, Logger: log, Timeout: 20 * time.Second, Workers: 1})
+	d := session.NewConnector(n, session.Options{Negotiator: Initiator{}, Logger: log, Timeout: 20 * time.Second, Workers: 1})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	s, err := d.Dial(ctx, attempt(t, profile(psk)))
@@ -223,14 +222,14 @@ func TestConnectsToIKEResponder(t *testing.T) {
 func TestWrongKeyIsPermanent(t *testing.T) {
 	n := newNetwork()
 	startGateway(t, n.net)
-	d := session.NewDialer(n, session.Options{Negotiator: Initiator{}, Timeout: 20 * time.Second, Workers: 1})
+	d := session.NewConnector(n, session.Options{Negotiator: Initiator{}, Timeout: 20 * time.Second, Workers: 1})
 	_, err := d.Dial(context.Background(), attempt(t, profile("not-the-key-0123456789")))
 	if !errors.Is(err, ike.ErrAuthFailed) {
 		t.Fatalf("Dial: %v, want an authentication failure", err)
 	}
 	// The request named the gateway's identity (the profile's host), so
 	// the refusal is reported with the identities as well as the key.
-	if c := conn.Classify(err); c != api.FailureAuthIdentities {
+	if c, _ := session.Code(err); c != api.FailureAuthIdentities {
 		t.Errorf("failure code %q, want %q", c, api.FailureAuthIdentities)
 	}
 	var p interface{ Permanent() bool }

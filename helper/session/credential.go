@@ -1,11 +1,11 @@
-package conn
+package session
 
 import (
 	"errors"
 	"time"
 
 	"github.com/espressovpn/espresso/helper/api"
-	prof "github.com/espressovpn/espresso/helper/profile"
+	"github.com/espressovpn/espresso/helper/profile"
 	"github.com/espressovpn/espresso/ipsec/ike/auth"
 	"github.com/espressovpn/espresso/ipsec/ike/creds"
 )
@@ -49,18 +49,18 @@ func (e *CredentialError) FailureCode() api.FailureCode {
 	return api.FailureCredentials
 }
 
-// loadCredential loads a certificate profile's own certificate and key,
+// loadCredential loads a certificate profile's own certificate and key
+// (a PKCS#12 bundle when the profile has one, else the cert and key PEM)
 // once per attempt, and checks them at now for what the gateway would
 // refuse, so that such a problem is told as this computer's (a wrong
 // PKCS#12 password, a key of another certificate, an expired
-// certificate) rather than as a refusal by the gateway, or not at all.
-// The credential goes on to the Dialer in the Attempt. Files named by
-// path are read at every attempt, so a renewed certificate takes effect
-// at the next one. Whether the gateway trusts the certificate's issuer
-// cannot be known here, so only its validity and key usage are checked
-// (RFC 4945 §5.1.3.2, §5.1.3.12). It returns nil for a profile that
-// authenticates otherwise.
-func loadCredential(p *prof.Profile, now time.Time) (*creds.Credential, error) {
+// certificate) before anything is sent, rather than as a refusal by the
+// gateway, or not at all. Files named by path are read at every attempt,
+// so a renewed certificate takes effect at the next one. Whether the
+// gateway trusts the certificate's issuer cannot be known here, so only
+// its validity and key usage are checked (RFC 4945 §5.1.3.2,
+// §5.1.3.12). It returns nil for a profile that authenticates otherwise.
+func loadCredential(p *profile.Profile, now time.Time) (*creds.Credential, error) {
 	if !p.Auth.UsesCert() {
 		return nil, nil
 	}

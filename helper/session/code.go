@@ -1,4 +1,4 @@
-package conn
+package session
 
 import (
 	"errors"
@@ -12,11 +12,14 @@ import (
 	"github.com/espressovpn/espresso/platform"
 )
 
-// Coder is implemented by an error that knows its failure code. A Dialer
-// or Session whose failures the typed errors of ipsec/ike and platform do
-// not describe (a negotiation that ran out of time, a profile the session
-// cannot use) returns one, or wraps one, so that the status classifies
-// it; CodedError is a ready-made Coder.
+// Every error a Dial or a Conn returns is coded here, below the seam:
+// the manager asks Code for its failure code and whether dialling again
+// can help, and never looks at the errors of ipsec/ike or platform.
+
+// Coder is implemented by an error that knows its failure code. An error
+// whose code the typed errors of ipsec/ike and platform do not say (a
+// negotiation that ran out of time, a prompt nobody answered) is one, or
+// wraps one; CodedError is a ready-made Coder.
 type Coder interface {
 	FailureCode() api.FailureCode
 }
@@ -44,15 +47,25 @@ func (e *CodedError) Unwrap() error { return e.Err }
 // FailureCode implements Coder.
 func (e *CodedError) FailureCode() api.FailureCode { return e.Code }
 
-// Classify returns the failure code of err, empty for nil. An explicit
-// Coder wins (CredentialError tells this computer's certificate problems
-// from the gateway's); then the typed errors of ipsec/ike, its creds,
-// auth and eap packages and platform decide, the more precise first: a
-// certificate
-// refused inside EAP-TLS is a certificate problem before it is an EAP
-// one, and a refused EAP password is an authentication failure that says
-// which credential was wrong.
-func Classify(err error) api.FailureCode {
+// Code returns the failure code of err, empty for nil, and whether
+// dialling again cannot fix it: permanent is err's own Permanent method
+// (PermanentError, ProfileError, CredentialError), not that of an error
+// it wraps, so that a wrapper decides for what it wraps.
+func Code(err error) (code api.FailureCode, permanent bool) {
+	if p, ok := err.(interface{ Permanent() bool }); ok {
+		permanent = p.Permanent()
+	}
+	return failureCode(err), permanent
+}
+
+// failureCode classifies err. An explicit Coder wins (CredentialError
+// tells this computer's certificate problems from the gateway's); then
+// the typed errors of ipsec/ike, its creds, auth and eap packages and
+// platform decide, the more precise first: a certificate refused inside
+// EAP-TLS is a certificate problem before it is an EAP one, and a refused
+// EAP password is an authentication failure that says which credential
+// was wrong.
+func failureCode(err error) api.FailureCode {
 	if err == nil {
 		return ""
 	}
@@ -66,7 +79,7 @@ func Classify(err error) api.FailureCode {
 	var peerTS *platform.PeerSelectorError
 	var cfgErr *platform.ConfigError
 	switch {
-	// This computer's own credentials, as the Session loaded them.
+	// This computer's own credentials, as the session loaded them.
 	case errors.Is(err, creds.ErrWrongPassword):
 		return api.FailureP12Password
 	case errors.Is(err, creds.ErrKeyMismatch):

@@ -1,25 +1,21 @@
-package conn
+package session
 
 import (
-	"context"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/base64"
-	"errors"
 	"math/big"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"testing"
-	"testing/synctest"
 	"time"
 
 	"software.sslmate.com/src/go-pkcs12"
 
 	"github.com/espressovpn/espresso/helper/api"
-	prof "github.com/espressovpn/espresso/helper/profile"
+	"github.com/espressovpn/espresso/helper/profile"
 	"github.com/espressovpn/espresso/internal/pkitest"
 	"github.com/espressovpn/espresso/ipsec/ike/creds"
 )
@@ -92,7 +88,7 @@ func TestCheckCredentials(t *testing.T) {
 		{"PSK needs none", api.Profile{Name: "psk", Gateway: "192.0.2.1", Auth: api.AuthPSK, PSK: "k"}, ""},
 	}
 	for _, tc := range tests {
-		tp, err := prof.Parse(&tc.p)
+		tp, err := profile.Parse(&tc.p)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
@@ -100,18 +96,17 @@ func TestCheckCredentials(t *testing.T) {
 		if (c != nil) != (err == nil && tp.Auth.UsesCert()) {
 			t.Errorf("%s: credential %v with error %v", tc.name, c != nil, err)
 		}
-		if got := Classify(err); got != tc.want {
+		if got, _ := Code(err); got != tc.want {
 			t.Errorf("%s: code %q (%v), want %q", tc.name, got, err, tc.want)
 		}
-		var p interface{ Permanent() bool }
-		if err != nil && (!errors.As(err, &p) || !p.Permanent()) {
+		if _, permanent := Code(err); err != nil && !permanent {
 			t.Errorf("%s: not permanent", tc.name)
 		}
 	}
 }
 
-// The session's own loading errors (creds' sentinels) are classified
-// too, for a Dialer that reports them.
+// creds' sentinels are classified without a CredentialError around
+// them too.
 func TestClassifyCredentialSentinels(t *testing.T) {
 	for err, want := range map[error]api.FailureCode{
 		wrapped{creds.ErrWrongPassword}: api.FailureP12Password,
@@ -119,64 +114,27 @@ func TestClassifyCredentialSentinels(t *testing.T) {
 		wrapped{creds.ErrEncryptedKey}:  api.FailureCredentials,
 		wrapped{creds.ErrMalformed}:     api.FailureCredentials,
 	} {
-		if got := Classify(err); got != want {
-			t.Errorf("Classify(%v) = %q, want %q", err, got, want)
+		if got, _ := Code(err); got != want {
+			t.Errorf("Code(%v) = %q, want %q", err, got, want)
 		}
 	}
 }
 
-// A profile whose certificate has expired fails before any dial, with
-// the code and words that say it is this computer's certificate.
+// A profile whose certificate has expired fails before anything is
+// opened or sent, with the code and words that say it is this computer's
+// certificate.
 func TestExpiredOwnCertificateFailsBeforeDialling(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		c, key := clientCert(t, time.Now().Add(-2*time.Hour), time.Now().Add(-time.Hour), x509.KeyUsageDigitalSignature)
-		d := &hookDialer{hook: script(dialResult{s: newFakeSession()})}
-		m := newTestManager(t, d, promptPolicy, "cert")
-		if err := m.Connect(pemProfile(t, c, key)); err != nil {
-			t.Fatal(err)
-		}
-		_, err := m.Wait(context.Background(), "cert")
-		var fe *FailedError
-		if !errors.As(err, &fe) || fe.Code != api.FailureLocalCertExpired {
-			t.Fatalf("Wait = %v", err)
-		}
-		if len(d.dialled()) != 0 {
-			t.Error("dialled with an expired certificate")
-		}
-	})
-}
-
-// TestAttemptCarriesCredential: the certificate and key an attempt loaded
-// for its check go to the Dialer, which need not load them again; a PSK
-// profile's attempt carries none.
-func TestAttemptCarriesCredential(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		c, key := clientCert(t, time.Now().Add(-time.Hour), time.Now().Add(time.Hour), x509.KeyUsageDigitalSignature)
-		var got []Attempt
-		d := &hookDialer{hook: func(_ context.Context, a Attempt) (Session, error) {
-			got = append(got, a)
-			return newFakeSession(), nil
-		}}
-		m := newTestManager(t, d, promptPolicy, "cert")
-		m.SetProfile("psk", "192.0.2.1")
-		if err := m.Connect(pemProfile(t, c, key)); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := m.Wait(context.Background(), "cert"); err != nil {
-			t.Fatal(err)
-		}
-		if err := m.Connect(profile("psk")); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := m.Wait(context.Background(), "psk"); err != nil {
-			t.Fatal(err)
-		}
-		if len(got) != 2 || got[0].Credential == nil || !got[0].Credential.Leaf().Equal(c) || got[1].Credential != nil {
-			t.Fatalf("attempts %+v", got)
-		}
-		// The profile's own address needs no look-up.
-		if want := netip.MustParseAddr("192.0.2.1"); got[0].Gateway != want || got[0].Profile.Gateway.Addr != want {
-			t.Errorf("gateway %v", got[0].Gateway)
-		}
-	})
+	c, key := clientCert(t, time.Now().Add(-2*time.Hour), time.Now().Add(-time.Hour), x509.KeyUsageDigitalSignature)
+	p := pemProfile(t, c, key)
+	p.CA = pkitest.CertPEM(c)
+	n := newTestNet()
+	d := NewConnector(n, Options{Negotiator: newFakeNegotiator(nil), Workers: 1})
+	_, err := d.Dial(t.Context(), attempt(t, p))
+	code, permanent := Code(err)
+	if code != api.FailureLocalCertExpired || !permanent {
+		t.Fatalf("Dial = %v (code %q, permanent %v)", err, code, permanent)
+	}
+	if len(n.udp) != 0 || len(n.tunnels) != 0 {
+		t.Error("opened sockets or a tunnel with an expired certificate")
+	}
 }
