@@ -1,8 +1,8 @@
 package archtest
 
 // The layering (README, "Architecture"): the app reaches the helper only
-// through its API; the helper drives ipsec and platform; ipsec is pure Go
-// beside platform. Patterns are import paths relative to the module;
+// through its API; the helper drives ipsec and platform, its connection
+// manager only through helper/session; ipsec is pure Go beside platform. Patterns are import paths relative to the module;
 // "x/..." is x and everything below it.
 //
 // To add a rule, append to rules: deny lists what a package must not
@@ -22,6 +22,11 @@ var rules = []rule{
 		from: "helper/...",
 		deny: []string{"app/..."},
 		why:  "the helper serves the app through its API and never calls it",
+	},
+	{
+		from: "helper/conn",
+		only: []string{"helper/session", "helper/api", "helper/profile"},
+		why:  "the connection manager dials and watches through helper/session, whose errors carry their failure codes; it knows neither ipsec nor platform",
 	},
 	{
 		from: "platform/...",
