@@ -32,16 +32,11 @@ func guarded(p *api.Profile) bool {
 	return p.KillSwitch || p.BlockOutside
 }
 
-// Resolver looks up a gateway's addresses; *net.Resolver is one.
-type Resolver interface {
-	LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error)
-}
-
 // WithResolver sets how the kill switch learns the addresses of a gateway
 // given by name, so that IKE and ESP to it pass before a session has
 // reported its address. The default, session.KillSwitchResolver, queries
 // from sockets the kill switch lets through.
-func WithResolver(r Resolver) Option {
+func WithResolver(r session.Resolver) Option {
 	return func(m *Manager) { m.resolver = r }
 }
 

@@ -51,7 +51,7 @@ type Manager struct {
 	policy RetryPolicy
 	ks     *session.KillSwitch // nil: kill_switch is not available
 	// resolver finds the gateway's addresses for the kill switch.
-	resolver Resolver
+	resolver session.Resolver
 
 	ctx    context.Context // parent of every supervisor; cancelled by Close
 	cancel context.CancelFunc
