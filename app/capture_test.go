@@ -42,7 +42,7 @@ func TestMain(m *testing.M) {
 	fs := flag.NewFlagSet("espresso", flag.ExitOnError)
 	socket := fs.String("socket", api.DefaultSocket, "the helper's API socket")
 	_ = fs.Parse(os.Args[1:])
-	run(*socket, func(u *ui.UI) error {
+	run(launch{socket: *socket}, func(u *ui.UI) error {
 		if err := captureScreens(u, dir, os.Getenv(screenshotProfileEnv)); err != nil {
 			return fmt.Errorf("screenshots: %w", err)
 		}

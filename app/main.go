@@ -18,26 +18,48 @@ import (
 	"github.com/espressovpn/espresso/app/setup"
 	"github.com/espressovpn/espresso/app/ui"
 	"github.com/espressovpn/espresso/helper/api"
+	"github.com/espressovpn/espresso/internal/version"
 )
 
 // appID is the application's reverse-DNS identity, as in FyneApp.toml.
 const appID = "com.github.espressovpn.espresso"
 
-// version is the release, set at link time with -X main.version=...
-var version = "0.1.0"
-
 func main() {
-	socket := flag.String("socket", api.DefaultSocket, "the helper's API socket")
+	var l launch
+	flag.StringVar(&l.socket, "socket", api.DefaultSocket, "the helper's API socket")
+	flag.BoolVar(&l.hidden, "hidden", false, "start in the tray without opening the window (as at login)")
+	showVersion := flag.Bool("version", false, "print the version and exit")
+	flag.Usage = func() {
+		fmt.Fprintf(flag.CommandLine.Output(), "usage: espresso [--hidden] [--socket PATH] [PROFILE-FILE...]\n")
+		flag.PrintDefaults()
+	}
 	flag.Parse()
-	run(*socket, nil)
+	if *showVersion {
+		fmt.Println("espresso", version.String())
+		return
+	}
+	l.open = flag.Args()
+	run(l, nil)
 }
 
-// run shows the app against the helper at socket until it quits. drive,
-// when not nil, runs in its own goroutine once the window is up and then
-// quits the app, which exits 1 if it fails: the screenshot tests drive
-// the real window with it (capture_test.go), and the shipped app has none.
-func run(socket string, drive func(*ui.UI) error) {
-	app.SetMetadata(fyne.AppMetadata{ID: appID, Name: "Espresso", Version: version, Icon: icons.App})
+// launch is how the app was started.
+type launch struct {
+	// socket is the helper's API socket.
+	socket string
+	// hidden starts the app in the tray, its window closed; without a
+	// tray the window opens anyway, or there would be no app to see.
+	hidden bool
+	// open are profile files to import (the desktop passes the file a
+	// user double-clicked).
+	open []string
+}
+
+// run shows the app against the helper until it quits. drive, when not
+// nil, runs in its own goroutine once the window is up and then quits
+// the app, which exits 1 if it fails: the screenshot tests drive the
+// real window with it (capture_test.go), and the shipped app has none.
+func run(l launch, drive func(*ui.UI) error) {
+	app.SetMetadata(fyne.AppMetadata{ID: appID, Name: "Espresso", Version: version.String(), Icon: icons.App})
 	a := app.NewWithID(appID)
 	a.SetIcon(icons.App)
 	a.Settings().SetTheme(ui.Theme())
@@ -47,7 +69,7 @@ func run(socket string, drive func(*ui.UI) error) {
 	if desk, ok := a.(desktop.App); ok && d.tray {
 		tray = desk
 	}
-	client := api.NewClient(socket)
+	client := api.NewClient(l.socket)
 	exe, _ := os.Executable()
 	install := setup.Locate(setup.System{GOOS: runtime.GOOS, Executable: exe, LookPath: exec.LookPath, IsFile: isFile})
 	u := ui.New(ui.Config{
@@ -58,6 +80,9 @@ func run(socket string, drive func(*ui.UI) error) {
 		Quit:   func() { quit(a) },
 	})
 	u.Start()
+	for _, f := range l.open {
+		u.ImportFile(f)
+	}
 	if drive != nil {
 		go func() {
 			if err := drive(u); err != nil {
@@ -67,7 +92,11 @@ func run(socket string, drive func(*ui.UI) error) {
 			fyne.Do(func() { quit(a) })
 		}()
 	}
-	u.Window().ShowAndRun()
+	if l.hidden && tray != nil && len(l.open) == 0 {
+		a.Run()
+	} else {
+		u.Window().ShowAndRun()
+	}
 	u.Close()
 	client.CloseIdleConnections()
 }

@@ -3,6 +3,7 @@
 // the local API that the app and espressoctl use.
 //
 //	espresso-helper [--socket PATH] [--state-dir DIR] run|install|uninstall|start|stop|status
+//	espresso-helper --version
 package main
 
 import (
@@ -19,11 +20,8 @@ import (
 
 	"github.com/espressovpn/espresso/helper/api"
 	helpersvc "github.com/espressovpn/espresso/helper/service"
+	"github.com/espressovpn/espresso/internal/version"
 )
-
-// version is the release version, set at build time with
-// -ldflags "-X main.version=...".
-var version = "dev"
 
 const usage = `usage: espresso-helper [--socket PATH] [--state-dir DIR] COMMAND
 
@@ -49,6 +47,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	paths := helpersvc.Default
 	fs.StringVar(&paths.Socket, "socket", paths.Socket, "`path` of the API socket")
 	fs.StringVar(&paths.StateDir, "state-dir", paths.StateDir, "`directory` for profiles and crash records")
+	showVersion := fs.Bool("version", false, "print the version and exit")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, usage, api.GroupName)
 		fs.PrintDefaults()
@@ -67,6 +66,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if err := fs.Parse(args); err != nil {
 			return 2
 		}
+	}
+	if *showVersion {
+		fmt.Fprintln(stdout, "espresso-helper", version.String())
+		return 0
 	}
 	if fs.NArg() > 0 || cmd == "" {
 		fs.Usage()

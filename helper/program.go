@@ -18,6 +18,7 @@ import (
 	"github.com/espressovpn/espresso/helper/profile"
 	"github.com/espressovpn/espresso/helper/server"
 	helpersvc "github.com/espressovpn/espresso/helper/service"
+	"github.com/espressovpn/espresso/internal/version"
 )
 
 // logCapacity is how many log entries the helper keeps for clients.
@@ -86,11 +87,11 @@ func (p *program) Start(service.Service) error {
 		Manager: p.mgr,
 		Log:     p.log,
 		Auth:    server.Authorizer{Group: api.GroupName},
-		Version: version,
+		Version: version.String(),
 	})
 	p.serveErr = make(chan error, 1)
 	go func() { p.serveErr <- p.srv.Serve(p.ln) }()
-	p.log.Logf(api.LevelInfo, "", "espresso-helper %s listening on %s, %d profiles", version, p.paths.Socket, len(ps))
+	p.log.Logf(api.LevelInfo, "", "espresso-helper %s listening on %s, %d profiles", version.String(), p.paths.Socket, len(ps))
 	return nil
 }
 

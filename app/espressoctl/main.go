@@ -8,6 +8,8 @@
 //	espressoctl [--socket PATH] down NAME
 //	espressoctl [--socket PATH] status [--json] [NAME]
 //	espressoctl [--socket PATH] logs [-f]
+//	espressoctl [--socket PATH] version
+//	espressoctl --version
 //
 // up exits 0 only once the tunnel is established and the system
 // configured; otherwise it prints the reason in one line and exits 1.
@@ -29,6 +31,7 @@ import (
 	"syscall"
 
 	"github.com/espressovpn/espresso/helper/api"
+	"github.com/espressovpn/espresso/internal/version"
 )
 
 const usage = `usage: espressoctl [--socket PATH] COMMAND [ARGS]
@@ -41,6 +44,7 @@ Commands:
   down NAME                     disconnect
   status [--json] [NAME]        show connections
   logs [-f]                     show the helper's log; -f follows it
+  version                       show espressoctl's and the helper's versions
 `
 
 // Exit statuses.
@@ -82,12 +86,17 @@ func runOn(ctx context.Context, args []string, stdin io.Reader, tty terminal, st
 	fs := flag.NewFlagSet("espressoctl", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	socket := fs.String("socket", api.DefaultSocket, "`path` of the helper's socket")
+	showVersion := fs.Bool("version", false, "print espressoctl's version and exit")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usage, "\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
+	}
+	if *showVersion {
+		fmt.Fprintln(stdout, "espressoctl", version.String())
+		return exitOK
 	}
 	if fs.NArg() == 0 {
 		fs.Usage()
@@ -97,13 +106,14 @@ func runOn(ctx context.Context, args []string, stdin io.Reader, tty terminal, st
 	defer e.client.CloseIdleConnections()
 	cmd, rest := fs.Arg(0), fs.Args()[1:]
 	commands := map[string]func(context.Context, *env, []string) error{
-		"list":   cmdList,
-		"import": cmdImport,
-		"remove": cmdRemove,
-		"up":     cmdUp,
-		"down":   cmdDown,
-		"status": cmdStatus,
-		"logs":   cmdLogs,
+		"list":    cmdList,
+		"import":  cmdImport,
+		"remove":  cmdRemove,
+		"up":      cmdUp,
+		"down":    cmdDown,
+		"status":  cmdStatus,
+		"logs":    cmdLogs,
+		"version": cmdVersion,
 	}
 	f, ok := commands[cmd]
 	if !ok {

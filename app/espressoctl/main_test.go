@@ -19,6 +19,7 @@ import (
 	"github.com/espressovpn/espresso/helper/profile"
 	"github.com/espressovpn/espresso/helper/server"
 	"github.com/espressovpn/espresso/helper/session"
+	"github.com/espressovpn/espresso/internal/version"
 	"github.com/espressovpn/espresso/ipsec/ike"
 )
 
@@ -314,5 +315,24 @@ func TestExplainAccessDenied(t *testing.T) {
 		if got := errorLine(err, "/s"); !strings.Contains(got, `join the "espresso" group`) {
 			t.Errorf("errorLine(%v) = %q", err, got)
 		}
+	}
+}
+
+func TestVersion(t *testing.T) {
+	mine := version.String()
+	code, out, errOut := ctl(t, "/nonexistent/helper.sock", "", "--version")
+	if code != 0 || out != "espressoctl "+mine+"\n" {
+		t.Errorf("--version: %d %q %q", code, out, errOut)
+	}
+	// The test helper reports "test", which differs from any real version.
+	sock := helper(t, dialer{})
+	code, out, errOut = ctl(t, sock, "", "version")
+	if code != 0 || !strings.HasPrefix(out, "espressoctl "+mine+"\nespresso-helper test (API v1, ") ||
+		!strings.Contains(out, "the versions differ: the helper runs test and espressoctl is "+mine) {
+		t.Errorf("version: %d %q %q", code, out, errOut)
+	}
+	code, out, errOut = ctl(t, "/nonexistent/helper.sock", "", "version")
+	if code != 1 || out != "espressoctl "+mine+"\n" || !strings.Contains(errOut, "not running") {
+		t.Errorf("version without a helper: %d %q %q", code, out, errOut)
 	}
 }

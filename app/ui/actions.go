@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -146,23 +147,46 @@ func (u *UI) showImportDialog() {
 			return // cancelled
 		}
 		defer r.Close()
-		data, err := io.ReadAll(io.LimitReader(r, maxImport+1))
-		if err == nil && len(data) > maxImport {
-			err = errors.New("the file is larger than a profile can be")
-		}
-		if err != nil {
-			u.problem = &problem{sentence: explain.Sentence{
-				Problem: fmt.Sprintf("Could not read %s: %v", r.URI().Name(), err),
-				Next:    "Choose the profile file your administrator gave you.",
-			}}
-			u.main.banner.refresh()
-			return
-		}
-		u.Import(r.URI().Name(), data, false)
+		u.importFrom(r.URI().Name(), r)
 	}, u.win)
 	d.SetFilter(storage.NewExtensionFileFilter([]string{".json", ".sswan"}))
 	d.Resize(fyne.NewSize(720, 480))
 	d.Show()
+}
+
+// ImportFile imports the profile file at path as the import dialog does:
+// the app imports the files it is started with, which is how a
+// double-clicked .sswan file reaches it.
+func (u *UI) ImportFile(path string) {
+	f, err := os.Open(path)
+	if err != nil {
+		u.cannotRead(filepath.Base(path), err)
+		return
+	}
+	defer f.Close()
+	u.importFrom(filepath.Base(path), f)
+}
+
+// importFrom reads a profile file named name from r and imports it.
+func (u *UI) importFrom(name string, r io.Reader) {
+	data, err := io.ReadAll(io.LimitReader(r, maxImport+1))
+	if err == nil && len(data) > maxImport {
+		err = errors.New("the file is larger than a profile can be")
+	}
+	if err != nil {
+		u.cannotRead(name, err)
+		return
+	}
+	u.Import(name, data, false)
+}
+
+// cannotRead shows that the profile file name could not be read.
+func (u *UI) cannotRead(name string, err error) {
+	u.problem = &problem{sentence: explain.Sentence{
+		Problem: fmt.Sprintf("Could not read %s: %v", name, err),
+		Next:    "Choose the profile file your administrator gave you.",
+	}}
+	u.main.banner.refresh()
 }
 
 // ImportFormat returns the import format for a file name: strongSwan's
