@@ -3,6 +3,7 @@
 #   make deps    install the Debian packages and Go tools the build and tests need
 #   make build   bin/espresso (desktop app), bin/espresso-helper, bin/espressoctl
 #   make build-helper  bin/espresso-helper and bin/espressoctl alone
+#   make package dist/espresso_VERSION_amd64.deb and dist/espresso-VERSION.x86_64.rpm
 #   make test    lint, cross-builds and every test (root-only tests need root)
 #   make lint    gofmt, go mod tidy -diff, go vet, staticcheck
 #   make cross   build and vet the non-GUI code for macOS and FreeBSD
@@ -17,6 +18,14 @@ GO          ?= go
 TOOLS       := $(CURDIR)/.tools
 STATICCHECK := $(TOOLS)/staticcheck
 STATICCHECK_VERSION := v0.8.2
+NFPM        := $(TOOLS)/nfpm
+NFPM_VERSION := v2.48.0
+
+# One version for the binaries and the packages, from git describe
+# (packaging/version.sh); internal/version falls back to the Go build
+# information when a build does not stamp it.
+VERSION     := $(shell packaging/version.sh)
+LDFLAGS     := -X github.com/espressovpn/espresso/internal/version.stamp=$(VERSION)
 
 # Everything but the GUI main builds without cgo on every OS we support.
 PORTABLE := ./helper/... ./ipsec/... ./platform/... ./app/espressoctl/...
@@ -30,9 +39,10 @@ DEB_PACKAGES := gcc pkg-config libgl1-mesa-dev xorg-dev \
 	strongswan-charon strongswan-swanctl libcharon-extra-plugins \
 	libstrongswan-standard-plugins libstrongswan-extra-plugins \
 	libcharon-extauth-plugins iperf3 iproute2 iputils-ping nftables \
-	tcpdump xvfb imagemagick procps conntrack
+	tcpdump xvfb imagemagick procps conntrack \
+	lintian rpm systemd
 
-.PHONY: all deps build build-helper test gotest lint cross bench demo clean
+.PHONY: all deps build build-helper package test gotest lint cross bench demo clean
 
 all: build
 
@@ -53,18 +63,43 @@ deps:
 		rm -f /usr/sbin/policy-rc.d; \
 		exit $$rc; \
 	fi
-	@$(MAKE) --no-print-directory $(STATICCHECK)
+	@$(MAKE) --no-print-directory $(STATICCHECK) $(NFPM)
 
 $(STATICCHECK):
 	GOBIN=$(TOOLS) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 
+# nfpm builds the .deb and .rpm; a tool of its own rather than a module
+# requirement, so the module's dependency graph stays the program's.
+$(NFPM):
+	GOBIN=$(TOOLS) $(GO) install github.com/goreleaser/nfpm/v2/cmd/nfpm@$(NFPM_VERSION)
+
 build: build-helper
-	$(GO) build -o bin/espresso ./app
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/espresso ./app
 
 # The helper and the CLI alone: what the end-to-end tests run.
 build-helper:
-	CGO_ENABLED=0 $(GO) build -o bin/espresso-helper ./helper
-	CGO_ENABLED=0 $(GO) build -o bin/espressoctl ./app/espressoctl
+	CGO_ENABLED=0 $(GO) build -ldflags "$(LDFLAGS)" -o bin/espresso-helper ./helper
+	CGO_ENABLED=0 $(GO) build -ldflags "$(LDFLAGS)" -o bin/espressoctl ./app/espressoctl
+
+# The Linux packages (packaging/linux, README "Installing"): the binaries
+# built again without symbol tables (the helper and the CLI as static
+# PIEs), a changelog for the version, then nfpm. The macOS and FreeBSD packages are built on those systems by
+# packaging/darwin/build-pkg.sh and packaging/freebsd/build-pkg.sh.
+# build/package is where packaging/linux/nfpm.yaml takes them from.
+PKG_BUILD := $(CURDIR)/build/package
+package: $(NFPM)
+	@mkdir -p $(PKG_BUILD)/bin dist
+	$(GO) build -ldflags "-s -w $(LDFLAGS)" -o $(PKG_BUILD)/bin/espresso ./app
+	CGO_ENABLED=0 $(GO) build -buildmode=pie -ldflags "-s -w $(LDFLAGS)" -o $(PKG_BUILD)/bin/espresso-helper ./helper
+	CGO_ENABLED=0 $(GO) build -buildmode=pie -ldflags "-s -w $(LDFLAGS)" -o $(PKG_BUILD)/bin/espressoctl ./app/espressoctl
+	@printf 'espresso (%s) unstable; urgency=medium\n\n  * Built from %s; the changes are in the history of\n    https://github.com/espressovpn/espresso\n\n -- Espresso developers <espressovpn@users.noreply.github.com>  %s\n' \
+		'$(VERSION)' "$$(git rev-parse --short=12 HEAD 2>/dev/null || echo a source tree)" \
+		"$$(git log -1 --format=%aD 2>/dev/null || date -R)" | gzip -9n > $(PKG_BUILD)/changelog.gz
+	rm -f dist/espresso_*_amd64.deb dist/espresso-*.x86_64.rpm
+	ESPRESSO_VERSION='$(VERSION)' \
+		$(NFPM) package --config packaging/linux/nfpm.yaml --packager deb --target 'dist/espresso_$(VERSION)_amd64.deb'
+	ESPRESSO_VERSION='$(VERSION)' \
+		$(NFPM) package --config packaging/linux/nfpm.yaml --packager rpm --target 'dist/espresso-$(VERSION).x86_64.rpm'
 
 test: deps lint cross gotest
 
@@ -110,4 +145,4 @@ demo: deps
 	$(GO) run ./helper/e2e/demo
 
 clean:
-	rm -rf bin build
+	rm -rf bin build dist
