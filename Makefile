@@ -101,16 +101,17 @@ package: $(NFPM)
 	ESPRESSO_VERSION='$(VERSION)' \
 		$(NFPM) package --config packaging/linux/nfpm.yaml --packager rpm --target 'dist/espresso-$(VERSION).x86_64.rpm'
 
-test: deps lint cross gotest
+test: deps lint cross package gotest
 
 # Root-only tests (network namespaces, TUN, strongSwan) skip with a message
 # when not root; -v is off, so the skips are listed by the summary below.
 # The end-to-end packages run the helper and the CLI built once into bin/
-# (ESPRESSO_E2E_BIN, see helper/e2e/lab.Build) rather than each its own.
+# (ESPRESSO_E2E_BIN, see helper/e2e/lab.Build) rather than each its own;
+# helper/e2e/install installs, runs and purges the packages in dist/.
 gotest: build-helper
 	@if [ "$$(id -u)" != 0 ]; then echo "test: not root: tests that need network namespaces, TUN and strongSwan will be skipped"; fi
 	@mkdir -p build
-	ESPRESSO_E2E_BIN=$(CURDIR)/bin $(GO) test -race -count=1 -timeout 20m ./... 2>&1 | tee build/test.log; exit $${PIPESTATUS[0]}
+	ESPRESSO_E2E_BIN=$(CURDIR)/bin ESPRESSO_DIST=$(CURDIR)/dist $(GO) test -race -count=1 -timeout 20m ./... 2>&1 | tee build/test.log; exit $${PIPESTATUS[0]}
 	@grep -h -- '--- SKIP' build/test.log || true
 
 lint: $(STATICCHECK)
