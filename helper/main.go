@@ -3,6 +3,7 @@
 // the local API that the app and espressoctl use.
 //
 //	espresso-helper [--socket PATH] [--state-dir DIR] run|install|uninstall|start|stop|status
+//	espresso-helper [--user NAME] setup
 //	espresso-helper --version
 package main
 
@@ -13,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/user"
 	"path/filepath"
 	"time"
 
@@ -28,7 +30,10 @@ const usage = `usage: espresso-helper [--socket PATH] [--state-dir DIR] COMMAND
 Commands:
   run        run the helper in the foreground (what the service manager runs)
   install    install the system service (and create the %[1]q group)
-  uninstall  remove the system service
+  uninstall  remove the system service (and the group if install created it)
+  setup      what the app asks for: the group, the user (--user, else the
+             one who ran sudo or pkexec) in it, the service installed
+             unless a package installed it, and started
   start      start the installed service
   stop       stop the service
   status     print whether the service is running
@@ -48,6 +53,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&paths.Socket, "socket", paths.Socket, "`path` of the API socket")
 	fs.StringVar(&paths.StateDir, "state-dir", paths.StateDir, "`directory` for profiles and crash records")
 	showVersion := fs.Bool("version", false, "print the version and exit")
+	userName := fs.String("user", "", "setup, install: the `user` to add to the group")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, usage, api.GroupName)
 		fs.PrintDefaults()
@@ -99,9 +105,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "run":
 		err = svc.Run()
 	case "install":
-		err = install(svc, stdout)
+		err = install(svc, paths, *userName, stdout)
+	case "setup":
+		err = setup(svc, paths, *userName, stdout)
 	case "uninstall":
-		err = svc.Uninstall()
+		err = uninstall(svc, paths, stdout)
 	case "start":
 		err = svc.Start()
 	case "stop":
@@ -120,20 +128,97 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func install(svc service.Service, stdout io.Writer) error {
+// install creates the group, adds the asking user to it and installs the
+// service definition.
+func install(svc service.Service, paths helpersvc.Paths, userName string, stdout io.Writer) error {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	created, err := helpersvc.EnsureGroup(ctx, helpersvc.ExecRunner{}, api.GroupName)
-	if err != nil {
+	if err := groupAndMember(ctx, paths, userName, stdout); err != nil {
 		return err
-	}
-	if created {
-		fmt.Fprintf(stdout, "created group %q; add users who may control Espresso to it\n", api.GroupName)
 	}
 	if err := svc.Install(); err != nil {
 		return err
 	}
 	fmt.Fprintln(stdout, "installed; start it with: espresso-helper start")
+	return nil
+}
+
+// setup is install and start in one step, for the app's "start the
+// helper" offer: one administrator prompt, naming the helper. A service
+// an OS package installed is started rather than installed again.
+func setup(svc service.Service, paths helpersvc.Paths, userName string, stdout io.Writer) error {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := groupAndMember(ctx, paths, userName, stdout); err != nil {
+		return err
+	}
+	if helpersvc.Packaged() {
+		return helpersvc.StartPackaged(ctx, helpersvc.ExecRunner{})
+	}
+	if _, err := svc.Status(); errors.Is(err, service.ErrNotInstalled) {
+		if err := svc.Install(); err != nil {
+			return err
+		}
+	}
+	return svc.Start()
+}
+
+// groupAndMember creates the group unless it exists, recording that it did
+// for uninstall, and adds userName to it: by default the user who asked
+// through sudo or pkexec.
+func groupAndMember(ctx context.Context, paths helpersvc.Paths, userName string, stdout io.Writer) error {
+	created, err := helpersvc.EnsureGroup(ctx, helpersvc.ExecRunner{}, api.GroupName)
+	if err != nil {
+		return err
+	}
+	if created {
+		if err := helpersvc.RecordGroupCreated(paths.StateDir); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "created group %q; its members may control Espresso\n", api.GroupName)
+	}
+	if userName == "" {
+		userName = invokingUser()
+	}
+	if userName == "" || userName == "root" {
+		return nil
+	}
+	added, err := helpersvc.AddMember(ctx, helpersvc.ExecRunner{}, api.GroupName, userName)
+	if err != nil {
+		return err
+	}
+	if added {
+		fmt.Fprintf(stdout, "added %s to the %q group; log out and in again for it to take effect\n", userName, api.GroupName)
+	}
+	return nil
+}
+
+// invokingUser is the user who ran the helper through pkexec or sudo, or
+// "" when neither says.
+func invokingUser() string {
+	if uid := os.Getenv("PKEXEC_UID"); uid != "" {
+		if u, err := user.LookupId(uid); err == nil {
+			return u.Username
+		}
+	}
+	return os.Getenv("SUDO_USER")
+}
+
+// uninstall removes the service definition and the group, if install
+// created it.
+func uninstall(svc service.Service, paths helpersvc.Paths, stdout io.Writer) error {
+	if err := svc.Uninstall(); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	removed, err := helpersvc.RemoveCreatedGroup(ctx, helpersvc.ExecRunner{}, paths.StateDir, api.GroupName)
+	if err != nil {
+		return err
+	}
+	if removed {
+		fmt.Fprintf(stdout, "removed the %q group, which install had created\n", api.GroupName)
+	}
 	return nil
 }
 

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"errors"
+	"os/user"
 	"slices"
 	"strings"
 	"testing"
@@ -65,5 +66,46 @@ func TestEnsureGroup(t *testing.T) {
 	r = &recordRunner{err: errors.New("exit status 9")}
 	if _, err := EnsureGroup(context.Background(), r, "espresso-test-no-such-group"); err == nil || !strings.Contains(err.Error(), "exit status 9") {
 		t.Errorf("failure: %v", err)
+	}
+}
+
+func TestUninstallRemovesOnlyTheGroupInstallCreated(t *testing.T) {
+	dir := t.TempDir()
+	r := &recordRunner{}
+	// Not recorded: the group was there before install and stays.
+	if removed, err := RemoveCreatedGroup(context.Background(), r, dir, "root"); err != nil || removed || len(r.calls) != 0 {
+		t.Fatalf("without the record: removed %v, err %v, calls %v", removed, err, r.calls)
+	}
+	if err := RecordGroupCreated(dir); err != nil {
+		t.Fatal(err)
+	}
+	// "root" stands in for a group install created; the runner only
+	// records the command.
+	removed, err := RemoveCreatedGroup(context.Background(), r, dir, "root")
+	if err != nil || !removed {
+		t.Fatalf("with the record: removed %v, err %v", removed, err)
+	}
+	if len(r.calls) != 1 || !slices.Equal(r.calls[0], groupDeleteCommand("root")) {
+		t.Errorf("calls = %v", r.calls)
+	}
+	if removed, _ := RemoveCreatedGroup(context.Background(), r, dir, "root"); removed {
+		t.Error("the record outlived the removal")
+	}
+}
+
+func TestAddMember(t *testing.T) {
+	r := &recordRunner{}
+	if added, err := AddMember(context.Background(), r, "root", "root"); err != nil || added || len(r.calls) != 0 {
+		t.Errorf("a member already: added %v, err %v, calls %v", added, err, r.calls)
+	}
+	if _, err := user.Lookup("nobody"); err != nil {
+		t.Skip("no user nobody")
+	}
+	added, err := AddMember(context.Background(), r, "root", "nobody")
+	if err != nil || !added || len(r.calls) != 1 || !slices.Equal(r.calls[0], addMemberCommand("root", "nobody")) {
+		t.Errorf("added %v, err %v, calls %v", added, err, r.calls)
+	}
+	if _, err := AddMember(context.Background(), r, "root", "espresso-no-such-user"); err == nil {
+		t.Error("an unknown user was added")
 	}
 }

@@ -1,0 +1,8 @@
+//go:build !linux && !darwin && !freebsd
+
+package service
+
+var (
+	packagedDefinitions []string
+	packagedStart       [][]string
+)
