@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/user"
+	"path/filepath"
 	"runtime"
 
 	"fyne.io/fyne/v2"
@@ -71,7 +73,12 @@ func run(l launch, drive func(*ui.UI) error) {
 	}
 	client := api.NewClient(l.socket)
 	exe, _ := os.Executable()
-	install := setup.Locate(setup.System{GOOS: runtime.GOOS, Executable: exe, LookPath: exec.LookPath, IsFile: isFile})
+	var userName string
+	if me, err := user.Current(); err == nil {
+		userName = me.Username
+	}
+	install := setup.Locate(setup.System{GOOS: runtime.GOOS, Executable: exe, LookPath: exec.LookPath, IsFile: isFile,
+		Lstat: setup.Lstat, EvalSymlinks: filepath.EvalSymlinks, User: userName})
 	u := ui.New(ui.Config{
 		App:    desktopApp{App: a, notify: d.notifications},
 		Helper: client,

@@ -28,34 +28,39 @@ type Command struct {
 	Install bool
 }
 
-// StartCommand returns the command that installs the helper as a service
-// if it is not installed, then starts it, on goos.
+// StartCommand returns the command that sets the helper up on goos and
+// starts it: "espresso-helper setup" as root creates the group, adds the
+// user to it, installs the service unless it is installed (a package
+// installs it), and starts it. It refuses a helper that is not safe to
+// run as root (Install.Unsafe).
 func StartCommand(goos string, in Install) (Command, error) {
 	if in.HelperPath == "" {
 		return Command{}, ErrNoHelper
 	}
-	h := shellQuote(in.HelperPath)
-	script := h + " start"
-	if !in.Installed {
-		script = h + " install && " + h + " start"
+	if in.Unsafe != nil {
+		return Command{}, in.Unsafe
+	}
+	args := []string{"setup"}
+	if in.User != "" {
+		args = append(args, "--user", in.User)
+	}
+	script := shellQuote(in.HelperPath)
+	for _, a := range args {
+		script += " " + shellQuote(a)
 	}
 	cmd := Command{Install: !in.Installed}
 	switch goos {
 	case "linux":
-		// pkexec asks through the desktop's polkit agent. One pkexec for
-		// both steps, so the password is asked once; the path goes in as
-		// $0 rather than into the script.
-		if in.Installed {
-			cmd.Argv = []string{"pkexec", in.HelperPath, "start"}
-		} else {
-			cmd.Argv = []string{"pkexec", "/bin/sh", "-c", `"$0" install && "$0" start`, in.HelperPath}
-		}
-		cmd.Manual = "sudo sh -c " + shellQuote(script)
+		// pkexec asks through the desktop's polkit agent; the package's
+		// policy (org.espressovpn.helper.setup) names the helper, so the
+		// dialog says what it is for.
+		cmd.Argv = append([]string{"pkexec", in.HelperPath}, args...)
+		cmd.Manual = "sudo " + script
 	case "darwin":
 		// "with administrator privileges" shows the system's password
 		// dialog and runs the script as root.
 		cmd.Argv = []string{"osascript", "-e", "do shell script " + appleScriptString(script) + " with administrator privileges"}
-		cmd.Manual = "sudo sh -c " + shellQuote(script)
+		cmd.Manual = "sudo " + script
 	case "freebsd":
 		cmd.Manual = "su root -c " + shellQuote(script)
 	default:

@@ -18,6 +18,13 @@ type Install struct {
 	// Installed reports that a service definition for the helper exists,
 	// so starting it is enough.
 	Installed bool
+	// Unsafe, when not nil, says why the helper must not be registered as
+	// a service: someone other than root could change it
+	// (*UnsafeHelperError).
+	Unsafe error
+	// User is the desktop user, whom the command adds to the helper's
+	// group; empty to let the helper take the one who asked.
+	User string
 }
 
 // System is what Locate may look at; tests give a fake one.
@@ -30,14 +37,25 @@ type System struct {
 	LookPath func(file string) (string, error)
 	// IsFile reports whether a regular file exists at path.
 	IsFile func(path string) bool
+	// Lstat and EvalSymlinks check the helper's owners (CheckHelper); the
+	// check is skipped when Lstat is nil.
+	Lstat        func(path string) (Owner, error)
+	EvalSymlinks func(path string) (string, error)
+	// User is the desktop user's name.
+	User string
 }
 
-// Locate finds the helper: beside the app first (the way both are
-// packaged, and inside a macOS bundle), then on $PATH, then in the usual
-// system directories. It also looks for the service definition.
+// Locate finds the helper: on macOS where the package installs it for
+// launchd first, then beside the app (the way both are packaged, and
+// inside a macOS bundle), then on $PATH, then in the usual system
+// directories. It also looks for the service definition, and checks that
+// only root can change the helper.
 func Locate(sys System) Install {
-	var in Install
+	in := Install{User: sys.User}
 	candidates := []string{}
+	if sys.GOOS == "darwin" {
+		candidates = append(candidates, "/Library/PrivilegedHelperTools/"+HelperName)
+	}
 	if sys.Executable != "" {
 		candidates = append(candidates, filepath.Join(filepath.Dir(sys.Executable), HelperName))
 	}
@@ -59,11 +77,15 @@ func Locate(sys System) Install {
 			break
 		}
 	}
+	if in.HelperPath != "" && sys.Lstat != nil {
+		in.Unsafe = CheckHelper(in.HelperPath, sys.Lstat, sys.EvalSymlinks)
+	}
 	return in
 }
 
 // ServiceFiles returns where goos's service manager keeps the helper's
-// service definition, as github.com/kardianos/service writes it.
+// service definition, as the packages (packaging/) install it or
+// github.com/kardianos/service writes it.
 func ServiceFiles(goos string) []string {
 	switch goos {
 	case "linux":
@@ -74,9 +96,9 @@ func ServiceFiles(goos string) []string {
 			"/etc/init.d/" + ServiceName,
 		}
 	case "darwin":
-		return []string{"/Library/LaunchDaemons/" + ServiceName + ".plist"}
+		return []string{"/Library/LaunchDaemons/org.espressovpn.helper.plist", "/Library/LaunchDaemons/" + ServiceName + ".plist"}
 	case "freebsd":
-		return []string{"/usr/local/etc/rc.d/" + ServiceName, "/etc/rc.d/" + ServiceName}
+		return []string{"/usr/local/etc/rc.d/espresso_helper", "/usr/local/etc/rc.d/" + ServiceName, "/etc/rc.d/" + ServiceName}
 	}
 	return nil
 }

@@ -5,13 +5,14 @@ import (
 	"errors"
 	"os/exec"
 	"reflect"
+	"strings"
 	"testing"
 )
 
 func TestStartCommands(t *testing.T) {
-	fresh := Install{HelperPath: "/usr/local/bin/espresso-helper"}
-	installed := Install{HelperPath: "/usr/local/bin/espresso-helper", Installed: true}
-	bundle := Install{HelperPath: "/Applications/Espresso VPN.app/Contents/MacOS/espresso-helper"}
+	fresh := Install{HelperPath: "/usr/local/bin/espresso-helper", User: "alice"}
+	installed := Install{HelperPath: "/usr/bin/espresso-helper", Installed: true, User: "alice"}
+	bundle := Install{HelperPath: "/Applications/Espresso VPN.app/Contents/MacOS/espresso-helper", User: "bob"}
 	tests := []struct {
 		goos   string
 		in     Install
@@ -19,15 +20,18 @@ func TestStartCommands(t *testing.T) {
 		manual string
 	}{
 		{"linux", fresh,
-			[]string{"pkexec", "/bin/sh", "-c", `"$0" install && "$0" start`, "/usr/local/bin/espresso-helper"},
-			`sudo sh -c '/usr/local/bin/espresso-helper install && /usr/local/bin/espresso-helper start'`},
+			[]string{"pkexec", "/usr/local/bin/espresso-helper", "setup", "--user", "alice"},
+			`sudo /usr/local/bin/espresso-helper setup --user alice`},
 		{"linux", installed,
-			[]string{"pkexec", "/usr/local/bin/espresso-helper", "start"},
-			`sudo sh -c '/usr/local/bin/espresso-helper start'`},
+			[]string{"pkexec", "/usr/bin/espresso-helper", "setup", "--user", "alice"},
+			`sudo /usr/bin/espresso-helper setup --user alice`},
+		{"linux", Install{HelperPath: "/usr/bin/espresso-helper"},
+			[]string{"pkexec", "/usr/bin/espresso-helper", "setup"},
+			`sudo /usr/bin/espresso-helper setup`},
 		{"darwin", bundle,
-			[]string{"osascript", "-e", `do shell script "'/Applications/Espresso VPN.app/Contents/MacOS/espresso-helper' install && '/Applications/Espresso VPN.app/Contents/MacOS/espresso-helper' start" with administrator privileges`},
-			`sudo sh -c ''\''/Applications/Espresso VPN.app/Contents/MacOS/espresso-helper'\'' install && '\''/Applications/Espresso VPN.app/Contents/MacOS/espresso-helper'\'' start'`},
-		{"freebsd", installed, nil, `su root -c '/usr/local/bin/espresso-helper start'`},
+			[]string{"osascript", "-e", `do shell script "'/Applications/Espresso VPN.app/Contents/MacOS/espresso-helper' setup --user bob" with administrator privileges`},
+			`sudo '/Applications/Espresso VPN.app/Contents/MacOS/espresso-helper' setup --user bob`},
+		{"freebsd", installed, nil, `su root -c '/usr/bin/espresso-helper setup --user alice'`},
 	}
 	for _, tc := range tests {
 		cmd, err := StartCommand(tc.goos, tc.in)
@@ -50,6 +54,10 @@ func TestStartCommands(t *testing.T) {
 	if _, err := StartCommand("plan9", fresh); !errors.Is(err, ErrUnsupported) {
 		t.Errorf("plan9: %v", err)
 	}
+	unsafe := &UnsafeHelperError{Helper: "/home/a/espresso-helper", Path: "/home/a", Reason: "is owned by user id 1000, not by root"}
+	if _, err := StartCommand("linux", Install{HelperPath: "/home/a/espresso-helper", Unsafe: unsafe}); err != unsafe {
+		t.Errorf("unsafe helper: %v", err)
+	}
 }
 
 // The AppleScript literal survives a path with quotes and backslashes.
@@ -58,25 +66,25 @@ func TestAppleScriptQuoting(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `do shell script "'/tmp/a\"b\\c/espresso-helper' start" with administrator privileges`
+	want := `do shell script "'/tmp/a\"b\\c/espresso-helper' setup" with administrator privileges`
 	if cmd.Argv[2] != want {
 		t.Errorf("script = %s\nwant %s", cmd.Argv[2], want)
 	}
 }
 
-// The Linux script really runs both steps with the path as $0, whatever
-// the path holds.
-func TestLinuxScriptRunsBothSteps(t *testing.T) {
+// The manual command, run by a shell, passes the path as one argument
+// whatever it holds.
+func TestManualCommandQuoting(t *testing.T) {
 	if _, err := exec.LookPath("sh"); err != nil {
 		t.Skip("no sh on this system")
 	}
-	cmd, _ := StartCommand("linux", Install{HelperPath: "/x/it's here/espresso-helper"})
-	argv := append([]string{"sh", "-c", `echo "$0" install && echo "$0" start`}, cmd.Argv[4:]...)
-	out, err := Exec{}.Run(context.Background(), argv)
+	cmd, _ := StartCommand("linux", Install{HelperPath: "/x/it's here/espresso-helper", User: "alice"})
+	script := "printf '%s|' " + strings.TrimPrefix(cmd.Manual, "sudo ")
+	out, err := Exec{}.Run(context.Background(), []string{"sh", "-c", script})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if string(out) != "/x/it's here/espresso-helper install\n/x/it's here/espresso-helper start\n" {
+	if string(out) != "/x/it's here/espresso-helper|setup|--user|alice|" {
 		t.Errorf("output = %q", out)
 	}
 	if _, err := (Exec{}).Run(context.Background(), []string{"sh", "-c", "exit 3"}); err == nil {

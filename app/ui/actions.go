@@ -233,6 +233,15 @@ func (u *UI) Import(file string, data []byte, replace bool) {
 // shows it where the user must run it.
 func (u *UI) startHelper() {
 	cmd, err := setup.StartCommand(u.cfg.Setup.GOOS, u.cfg.Setup.Install)
+	var unsafe *setup.UnsafeHelperError
+	if errors.As(err, &unsafe) {
+		u.problem = &problem{helper: true, sentence: explain.Sentence{
+			Problem: "Espresso will not run its helper as an administrator: " + unsafe.Error() + ", so another user could change what runs",
+			Next:    "Install Espresso from its package, which puts the helper where only an administrator can change it.",
+		}}
+		u.main.banner.refresh()
+		return
+	}
 	if err != nil {
 		u.problem = &problem{helper: true, sentence: explain.Sentence{
 			Problem: "The Espresso helper cannot be started from here",

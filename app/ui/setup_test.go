@@ -14,7 +14,7 @@ import (
 // and started; the command runs through the runner and the app picks the
 // helper up once it listens.
 func TestOfferToInstallAndStartHelper(t *testing.T) {
-	fresh := setup.Install{HelperPath: "/usr/bin/espresso-helper"}
+	fresh := setup.Install{HelperPath: "/usr/bin/espresso-helper", User: "alice"}
 	h := newHarness(t, options{stopped: true, setup: Setup{GOOS: "linux", Install: fresh}})
 	h.until("helper down shown", func() bool { return h.u.Problem().Problem == "The Espresso helper is not running" })
 	b := h.u.main.banner
@@ -25,7 +25,7 @@ func TestOfferToInstallAndStartHelper(t *testing.T) {
 	test.Tap(b.action)
 	h.until("helper up", func() bool { return h.u.link == watch.LinkUp && h.shownState() == "Disconnected" })
 	calls := h.runner.calls()
-	if len(calls) != 1 || strings.Join(calls[0], " ") != `pkexec /bin/sh -c "$0" install && "$0" start /usr/bin/espresso-helper` {
+	if len(calls) != 1 || strings.Join(calls[0], " ") != `pkexec /usr/bin/espresso-helper setup --user alice` {
 		t.Errorf("commands run = %q", calls)
 	}
 	if b.root.Visible() {
@@ -38,7 +38,7 @@ func TestFreeBSDShowsTheCommand(t *testing.T) {
 	h := newHarness(t, options{stopped: true, setup: Setup{GOOS: "freebsd", Install: installedHelper}})
 	h.until("helper down shown", func() bool { return h.u.main.banner.action.Text == "Show the command" })
 	test.Tap(h.u.main.banner.action)
-	if !hasText(h.overlay(h.u.win), "su root -c '/usr/bin/espresso-helper start'") {
+	if !hasText(h.overlay(h.u.win), "su root -c '/usr/bin/espresso-helper setup'") {
 		t.Error("the dialog does not show the command")
 	}
 	if len(h.runner.calls()) != 0 {
@@ -97,5 +97,21 @@ func TestImport(t *testing.T) {
 	}
 	if ImportFormat("work.JSON") != "espresso" || ImportFormat("x.SSWAN") != "sswan" {
 		t.Error("format by extension")
+	}
+}
+
+// A helper that a user could change is not offered to the administrator
+// prompt: the banner names the unsafe path and nothing runs.
+func TestUnsafeHelperRefused(t *testing.T) {
+	unsafe := setup.Install{HelperPath: "/home/alice/bin/espresso-helper",
+		Unsafe: &setup.UnsafeHelperError{Helper: "/home/alice/bin/espresso-helper", Path: "/home/alice", Reason: "is owned by user id 1000, not by root"}}
+	h := newHarness(t, options{stopped: true, setup: Setup{GOOS: "linux", Install: unsafe}})
+	h.until("helper down shown", func() bool { return h.u.Problem().Problem == "The Espresso helper is not running" })
+	test.Tap(h.u.main.banner.action)
+	h.until("refusal shown", func() bool {
+		return strings.Contains(h.u.Problem().Problem, "is in /home/alice, which is owned by user id 1000")
+	})
+	if calls := h.runner.calls(); len(calls) != 0 {
+		t.Errorf("commands run = %q", calls)
 	}
 }

@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/espressovpn/espresso/app/setup"
 )
 
 // Names the package and the test use.
@@ -127,6 +129,11 @@ func TestDebInstallRunPurge(t *testing.T) {
 		t.Errorf("the unit is not enabled: %v", err)
 	}
 	checkUnit(t)
+	// The app registers the installed helper without complaint: only
+	// root can change it and the directories above it.
+	if err := setup.CheckHelper("/usr/bin/espresso-helper", setup.Lstat, filepath.EvalSymlinks); err != nil {
+		t.Errorf("the app would refuse the installed helper: %v", err)
+	}
 
 	// The helper as the unit starts it, answering the installed CLI.
 	argv := execStart(t)
