@@ -16,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/driver/desktop"
 
+	"github.com/espressovpn/espresso/app/autostart"
 	"github.com/espressovpn/espresso/app/internal/icons"
 	"github.com/espressovpn/espresso/app/setup"
 	"github.com/espressovpn/espresso/app/ui"
@@ -84,7 +85,9 @@ func run(l launch, drive func(*ui.UI) error) {
 		Helper: client,
 		Tray:   tray,
 		Setup:  ui.Setup{GOOS: runtime.GOOS, Install: install},
-		Quit:   func() { quit(a) },
+		// Starting at login needs the tray to start into.
+		Autostart: loginItem(exe, tray != nil),
+		Quit:      func() { quit(a) },
 	})
 	u.Start()
 	for _, f := range l.open {
@@ -118,6 +121,19 @@ func quit(a fyne.App) {
 		}
 	}()
 	a.Quit()
+}
+
+// loginItem is the user's switch for starting the app at login, where
+// the desktop has XDG autostart and a tray; nil elsewhere.
+func loginItem(exe string, tray bool) ui.Autostart {
+	if !tray || exe == "" || (runtime.GOOS != "linux" && runtime.GOOS != "freebsd") {
+		return nil
+	}
+	dir, err := autostart.UserConfigHome()
+	if err != nil {
+		return nil
+	}
+	return autostart.XDG(dir, appID, exe)
 }
 
 func isFile(p string) bool {

@@ -35,6 +35,12 @@ type Tray interface {
 	SetSystemTrayIcon(icon fyne.Resource)
 }
 
+// Autostart turns starting the app at login on and off (app/autostart).
+type Autostart interface {
+	Enabled() bool
+	SetEnabled(on bool) error
+}
+
 // Setup is what the app knows about installing and starting the helper.
 type Setup struct {
 	// GOOS selects the command (setup.StartCommand).
@@ -58,6 +64,9 @@ type Config struct {
 	Tray Tray
 	// Setup describes the helper installation for the "start it" offer.
 	Setup Setup
+	// Autostart, when not nil, is offered in the tray menu as "Start at
+	// login" (off until the user turns it on).
+	Autostart Autostart
 	// Now returns the time (uptime, graph); nil means time.Now.
 	Now func() time.Time
 	// Ticks drive the refresh of counters, uptime and graph; nil means a

@@ -40,10 +40,11 @@ type harness struct {
 }
 
 type options struct {
-	noTray   bool
-	stopped  bool // the helper is not running at start
-	setup    Setup
-	profiles []api.Profile
+	noTray    bool
+	stopped   bool // the helper is not running at start
+	setup     Setup
+	profiles  []api.Profile
+	autostart Autostart
 }
 
 var (
@@ -91,6 +92,7 @@ func newHarness(t *testing.T, o options) *harness {
 		Watch:  watch.Options{MinBackoff: 5 * time.Millisecond, MaxBackoff: 20 * time.Millisecond},
 		Quit:   func() { h.quits++ },
 	}
+	cfg.Autostart = o.autostart
 	if !o.noTray {
 		cfg.Tray = h.tray
 	}

@@ -115,3 +115,28 @@ func TestUnsafeHelperRefused(t *testing.T) {
 		t.Errorf("commands run = %q", calls)
 	}
 }
+
+// fakeAutostart is an autostart switch in memory.
+type fakeAutostart struct{ on bool }
+
+func (a *fakeAutostart) Enabled() bool            { return a.on }
+func (a *fakeAutostart) SetEnabled(on bool) error { a.on = on; return nil }
+
+// "Start at login" is in the tray menu, off until the user turns it on,
+// and its check mark follows.
+func TestStartAtLoginInTheTray(t *testing.T) {
+	a := &fakeAutostart{}
+	h := newHarness(t, options{autostart: a})
+	h.until("tray lists work", func() bool { return h.tray.item("Connect work") != nil })
+	if got := strings.Join(h.tray.labels(), "|"); got != "Connect work||Show Espresso|Start at login|Quit" {
+		t.Errorf("tray menu = %q", got)
+	}
+	it := h.tray.item("Start at login")
+	if it.Checked {
+		t.Error("start at login is on before the user turned it on")
+	}
+	it.Action()
+	if !a.on || !h.tray.item("Start at login").Checked {
+		t.Errorf("after the click: on %v, checked %v", a.on, h.tray.item("Start at login").Checked)
+	}
+}

@@ -85,6 +85,11 @@ func (u *UI) trayMenu() *fyne.Menu {
 		items = append(items, fyne.NewMenuItemSeparator())
 	}
 	items = append(items, fyne.NewMenuItem("Show Espresso", u.Show))
+	if a := u.cfg.Autostart; a != nil {
+		it := fyne.NewMenuItem("Start at login", func() { u.toggleAutostart() })
+		it.Checked = a.Enabled()
+		items = append(items, it)
+	}
 	quit := fyne.NewMenuItem("Quit", u.cfg.Quit)
 	quit.IsQuit = true
 	items = append(items, quit)
@@ -102,6 +107,9 @@ func (u *UI) refreshTray() {
 	key.WriteByte(byte('0' + trayState(u.conns)))
 	for _, it := range m.Items {
 		key.WriteString("|" + it.Label)
+		if it.Checked {
+			key.WriteString("✓")
+		}
 	}
 	if key.String() == u.trayKey {
 		return
@@ -109,4 +117,18 @@ func (u *UI) refreshTray() {
 	u.trayKey = key.String()
 	u.cfg.Tray.SetSystemTrayMenu(m)
 	u.cfg.Tray.SetSystemTrayIcon(trayIcon(trayState(u.conns)))
+}
+
+// toggleAutostart turns starting at login on or off and shows the menu's
+// new state; a failure shows in the banner.
+func (u *UI) toggleAutostart() {
+	a := u.cfg.Autostart
+	if err := a.SetEnabled(!a.Enabled()); err != nil {
+		u.problem = &problem{sentence: explain.Sentence{
+			Problem: fmt.Sprintf("Could not change starting at login: %v", err),
+			Next:    "Check that your configuration directory can be written.",
+		}}
+		u.main.banner.refresh()
+	}
+	u.refreshTray()
 }
