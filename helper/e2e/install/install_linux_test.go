@@ -112,6 +112,12 @@ func TestDebInstallRunPurge(t *testing.T) {
 		t.Errorf("the install did not say it added %s to the group:\n%s", testUser, out)
 	}
 
+	// Installing again runs the upgrade path of the scripts, which must
+	// leave everything as it was.
+	if out, err := exec.Command("dpkg", "-i", deb).CombinedOutput(); err != nil {
+		t.Fatalf("dpkg -i again (the upgrade path): %v\n%s", err, out)
+	}
+
 	checkFiles(t)
 	g, err := user.LookupGroup(group)
 	if err != nil {
