@@ -115,7 +115,7 @@ func startResponder(t *testing.T, top *testnet.Topology) *responder {
 		Pool4:   testnet.PoolV4,
 		RawESP:  true,
 	}, ike.Sockets{IKE: ikeT, NATT: ike.EngineNATT(eng, natt)}, ike.Options{
-		DataPath:  ike.EngineDataPath{Engine: eng},
+		DataPath:  ike.NewEngineDataPath(eng),
 		LocalAddr: testnet.GatewayV4,
 		Logger:    slog.New(slog.NewTextHandler(testWriter{t}, nil)),
 		OnEvent: func(ev ike.Event) {

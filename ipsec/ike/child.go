@@ -193,5 +193,5 @@ func (d *Daemon) reqID() uint32 {
 	if d.opt.ReqID != 0 {
 		return d.opt.ReqID
 	}
-	return 1
+	return DefaultReqID
 }

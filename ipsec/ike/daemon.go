@@ -27,7 +27,8 @@ type Options struct {
 	// Logger gets protocol progress; nil discards it. No key material is
 	// ever logged.
 	Logger *slog.Logger
-	// ReqID names the connection's Child SAs in the data path; 0 means 1.
+	// ReqID names the connection's Child SAs in the data path; 0 means
+	// DefaultReqID.
 	ReqID uint32
 	// LocalAddr is our address as the peer should see it without NAT, for
 	// NAT detection, when the sockets are bound to an unspecified address.
@@ -42,8 +43,9 @@ type Sockets struct {
 	IKE, NATT platform.Transport
 	// External means the owner reads the sockets and hands the IKE
 	// datagrams to Deliver; the Daemon then only writes to them and does not
-	// close them. Otherwise the Daemon reads them, passes ESP found on NATT
-	// to the DataPath if it is an ESPReceiver, and closes them in Close.
+	// close them. Otherwise the Daemon reads them, drops ESP found on NATT
+	// (an engine that shares the socket reads that itself: EngineNATT),
+	// and closes them in Close.
 	External bool
 }
 
@@ -257,7 +259,6 @@ func (d *Daemon) read(t platform.Transport, natt bool) {
 	for i := range msgs {
 		msgs[i].Buf = make([]byte, 0, 65536)
 	}
-	espRecv, _ := d.opt.DataPath.(ESPReceiver)
 	for {
 		got, err := t.ReadBatch(msgs)
 		if err != nil {
@@ -282,11 +283,6 @@ func (d *Daemon) read(t platform.Transport, natt bool) {
 			b := msgs[i].Buf
 			if natt {
 				switch esp.Classify(b) {
-				case esp.KindESP:
-					if espRecv != nil {
-						espRecv.HandleESP(b, msgs[i].Addr)
-					}
-					continue
 				case esp.KindIKE:
 					b = b[esp.NonESPMarkerLen:]
 				default:

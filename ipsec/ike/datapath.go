@@ -6,6 +6,11 @@ import (
 	"github.com/espressovpn/espresso/ipsec/esp"
 )
 
+// DefaultReqID is the ReqID of a Daemon's Child SAs when Options.ReqID is
+// 0: the ReqID under which a data path holds the connection's policies,
+// and an on-demand trap waits for the first Child SA.
+const DefaultReqID = 1
+
 // DataPath is the ESP engine a Daemon installs its Child SAs into. The
 // Daemon calls it from its own goroutine, one call at a time.
 //
@@ -22,13 +27,6 @@ type DataPath interface {
 	// Remove deletes both directions of the SA; its keys are no longer
 	// needed.
 	Remove(sa *ChildSA) error
-}
-
-// ESPReceiver is an optional interface of a DataPath: a Daemon that reads
-// the port-4500 socket itself passes the ESP packets it finds there
-// (RFC 3948 §2.2) to HandleESP. pkt is only valid during the call.
-type ESPReceiver interface {
-	HandleESP(pkt []byte, from netip.AddrPort)
 }
 
 // PeerMover is an optional interface of a DataPath: when the peer's
@@ -57,7 +55,8 @@ type TrafficCounter interface {
 // ESP. The keys are the Daemon's; the data path copies what it keeps (as
 // esp.New does) and must not retain the slices.
 type ChildSA struct {
-	// ReqID names the connection's policies; a rekeyed SA keeps it.
+	// ReqID names the connection's policies; a rekeyed SA keeps it. 0
+	// means DefaultReqID.
 	ReqID             uint32
 	Inbound, Outbound esp.Params
 	LocalTS, RemoteTS []netip.Prefix

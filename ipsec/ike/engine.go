@@ -2,6 +2,7 @@ package ike
 
 import (
 	"errors"
+	"fmt"
 	"net/netip"
 	"sync"
 
@@ -12,68 +13,149 @@ import (
 	"github.com/espressovpn/espresso/platform"
 )
 
-// EngineDataPath installs a Daemon's Child SAs into a datapath.Engine.
+// EngineDataPath is the DataPath of a datapath.Engine, for the helper's
+// sessions and for tests alike. It installs Child SAs make-before-break:
+// AddInbound installs the pair with its outbound direction held back, so
+// the engine keeps sending on the current SA of the ReqID while the peer
+// may not have the new one yet, and SetOutbound moves the traffic over
+// (RFC 7296 §2.8).
+//
+// It also keeps the traffic of the SAs it removed: the engine counts each
+// SA's payload until the SA is removed, so Counters adds a removed SA's
+// counts to those of the live ones, and a connection's totals survive its
+// rekeys.
 type EngineDataPath struct {
-	Engine *datapath.Engine
+	eng *datapath.Engine
+
+	mu      sync.Mutex
+	live    map[uint32]bool // inbound SPIs installed
+	retired Counters
 }
 
 var (
-	_ DataPath       = EngineDataPath{}
-	_ PeerMover      = EngineDataPath{}
-	_ TrafficCounter = EngineDataPath{}
+	_ DataPath       = (*EngineDataPath)(nil)
+	_ PeerMover      = (*EngineDataPath)(nil)
+	_ TrafficCounter = (*EngineDataPath)(nil)
 )
 
-// encapOf is the engine's name for a Child SA's encapsulation.
-func encapOf(sa *ChildSA) sad.Encap {
+// NewEngineDataPath returns the DataPath of eng.
+func NewEngineDataPath(eng *datapath.Engine) *EngineDataPath {
+	return &EngineDataPath{eng: eng, live: map[uint32]bool{}}
+}
+
+// Counters are the payload bytes and packets of Child SAs, each way.
+type Counters struct {
+	In, Out sad.Counters
+}
+
+func (c *Counters) add(in, out sad.Counters) {
+	c.In.Bytes += in.Bytes
+	c.In.Packets += in.Packets
+	c.Out.Bytes += out.Bytes
+	c.Out.Packets += out.Packets
+}
+
+// espRoute is where the engine sends sa's ESP: in UDP to the peer's port
+// (RFC 3948), or as IP protocol 50 to its address, which has no port.
+func espRoute(sa *ChildSA) (netip.AddrPort, sad.Encap) {
 	if sa.Encap {
-		return sad.EncapUDP
+		return sa.Remote, sad.EncapUDP
 	}
-	return sad.EncapRaw
+	return netip.AddrPortFrom(sa.Remote.Addr(), 0), sad.EncapRaw
 }
 
-// AddInbound installs the pair with its outbound direction held back: the
-// engine keeps sending on the current SA of the ReqID until SetOutbound (or,
-// when there is none, uses the new one at once).
-func (e EngineDataPath) AddInbound(sa *ChildSA) error {
-	encap := encapOf(sa)
-	var sels []spd.Selector
-	for _, l := range sa.LocalTS {
-		for _, r := range sa.RemoteTS {
-			if l.Addr().Is4() == r.Addr().Is4() {
-				sels = append(sels, spd.Selector{Local: l, Remote: r})
-			}
-		}
+// AddInbound installs sa, its outbound direction held back unless no SA of
+// its ReqID carries traffic yet. A ReqID of 0 is the Daemon's default.
+func (e *EngineDataPath) AddInbound(sa *ChildSA) error {
+	reqID := sa.ReqID
+	if reqID == 0 {
+		reqID = DefaultReqID
 	}
-	return e.Engine.Install(datapath.ChildSA{
-		ReqID: sa.ReqID, In: sa.Inbound, Out: sa.Outbound,
-		Peer: sa.Remote, Encap: encap, Selectors: sels, HoldOutbound: true,
+	peer, encap := espRoute(sa)
+	err := e.eng.Install(datapath.ChildSA{
+		ReqID:        reqID,
+		In:           sa.Inbound,
+		Out:          sa.Outbound,
+		Peer:         peer,
+		Encap:        encap,
+		Selectors:    Selectors(sa.LocalTS, sa.RemoteTS),
+		HoldOutbound: true,
 	})
+	if err != nil {
+		return fmt.Errorf("install child SA: %w", err)
+	}
+	e.mu.Lock()
+	e.live[sa.Inbound.SPI] = true
+	e.mu.Unlock()
+	return nil
 }
 
-// SetOutbound switches the ReqID's outbound traffic to sa.
-func (e EngineDataPath) SetOutbound(sa *ChildSA, replaces uint32) error {
-	return e.Engine.SwitchOutbound(sa.Inbound.SPI)
+// SetOutbound moves the ReqID's outbound traffic to sa.
+func (e *EngineDataPath) SetOutbound(sa *ChildSA, _ uint32) error {
+	return e.eng.SwitchOutbound(sa.Inbound.SPI)
 }
 
 // MovePeer sends the pair's ESP to sa.Remote, encapsulated as sa.Encap
 // says, from the next packet on.
-func (e EngineDataPath) MovePeer(sa *ChildSA) error {
-	return e.Engine.MovePeer(sa.Inbound.SPI, sa.Remote, encapOf(sa))
+func (e *EngineDataPath) MovePeer(sa *ChildSA) error {
+	peer, encap := espRoute(sa)
+	return e.eng.MovePeer(sa.Inbound.SPI, peer, encap)
 }
 
-// Traffic returns the pair's packet counters.
-func (e EngineDataPath) Traffic(sa *ChildSA) (in, out uint64, ok bool) {
-	i, o, ok := e.Engine.SACounters(sa.Inbound.SPI)
+// Traffic returns the packets sa carried each way so far, from the
+// counters the engine keeps per SA anyway.
+func (e *EngineDataPath) Traffic(sa *ChildSA) (in, out uint64, ok bool) {
+	i, o, ok := e.eng.SACounters(sa.Inbound.SPI)
 	return i.Packets, o.Packets, ok
 }
 
-// Remove deletes the pair.
-func (e EngineDataPath) Remove(sa *ChildSA) error {
-	err := e.Engine.Remove(sa.Inbound.SPI)
+// Remove deletes both directions of sa, keeping its counts; an SA the
+// engine does not hold is already gone.
+func (e *EngineDataPath) Remove(sa *ChildSA) error {
+	e.mu.Lock()
+	if e.live[sa.Inbound.SPI] {
+		delete(e.live, sa.Inbound.SPI)
+		// Packets the engine counts between this and the removal are
+		// not kept: a rekey removes an SA that carries nothing any more.
+		if in, out, ok := e.eng.SACounters(sa.Inbound.SPI); ok {
+			e.retired.add(in, out)
+		}
+	}
+	e.mu.Unlock()
+	err := e.eng.Remove(sa.Inbound.SPI)
 	if errors.Is(err, datapath.ErrNoSuchSA) {
 		return nil
 	}
 	return err
+}
+
+// Counters returns the payload bytes and packets of every Child SA
+// installed so far, removed or not.
+func (e *EngineDataPath) Counters() Counters {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	c := e.retired
+	for spi := range e.live {
+		if in, out, ok := e.eng.SACounters(spi); ok {
+			c.add(in, out)
+		}
+	}
+	return c
+}
+
+// Selectors pairs every local prefix with every remote prefix of the same
+// family: the SPD entries of a Child SA whose selectors cover any protocol
+// and port. The prefixes are masked, as the policy lookup compares them.
+func Selectors(local, remote []netip.Prefix) []spd.Selector {
+	var out []spd.Selector
+	for _, l := range local {
+		for _, r := range remote {
+			if l.Addr().Is4() == r.Addr().Is4() {
+				out = append(out, spd.Selector{Local: l.Masked(), Remote: r.Masked()})
+			}
+		}
+	}
+	return out
 }
 
 // engineNATT is the port-4500 socket of an Engine seen as a Transport: IKE

@@ -110,7 +110,7 @@ func (p *pair) run(t testing.TB, cfg ike.Config, addr netip.Addr, udp engineSock
 	}
 	if udp != nil {
 		pr.engine = newMemEngine(t, udp)
-		opt.DataPath = ike.EngineDataPath{Engine: pr.engine.e}
+		opt.DataPath = ike.NewEngineDataPath(pr.engine.e)
 		socks.NATT = ike.EngineNATT(pr.engine.e, netip.AddrPortFrom(addr, 4500))
 	} else {
 		socks.NATT = p.net.Listen(netip.AddrPortFrom(addr, 4500))

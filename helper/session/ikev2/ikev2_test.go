@@ -129,7 +129,7 @@ func startGateway(t *testing.T, n *iketest.Network) *gateway {
 		DNS:       []netip.Addr{dns},
 	}
 	d, err := ike.New(cfg, ike.Sockets{IKE: ikeConn, NATT: ike.EngineNATT(eng, nattConn.LocalAddr())},
-		ike.Options{DataPath: ike.EngineDataPath{Engine: eng}})
+		ike.Options{DataPath: ike.NewEngineDataPath(eng)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -58,7 +58,7 @@ func startClient(t *testing.T, top *testnet.Topology, cfg ike.Config) *client {
 	})
 	cfg.Remote = netip.AddrPortFrom(testnet.GatewayV4, 500)
 	c.d, err = ike.New(cfg, ike.Sockets{IKE: ikeSock, NATT: ike.EngineNATT(e, nattSock.LocalAddr())}, ike.Options{
-		DataPath:  ike.EngineDataPath{Engine: e},
+		DataPath:  ike.NewEngineDataPath(e),
 		LocalAddr: top.ClientAddr,
 		OnEvent:   func(ev ike.Event) { c.events <- ev },
 	})
