@@ -7,7 +7,6 @@ import (
 	"github.com/espressovpn/espresso/helper/api"
 	"github.com/espressovpn/espresso/helper/logring"
 	"github.com/espressovpn/espresso/helper/session"
-	"github.com/espressovpn/espresso/helper/session/ikev2"
 	"github.com/espressovpn/espresso/platform"
 )
 
@@ -75,5 +74,5 @@ func (s *system) killSwitch() *session.KillSwitch {
 // newDialer returns the Dialer that connects profiles over network with
 // the IKEv2 initiator and the userland ESP engine, logging to log.
 func newDialer(network platform.Network, log *logring.Ring) session.Dialer {
-	return session.NewConnector(network, session.Options{Negotiator: ikev2.Initiator{}, Logger: log})
+	return session.NewConnector(network, session.Options{Negotiator: session.IKE{}, Logger: log})
 }

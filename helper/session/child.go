@@ -5,11 +5,12 @@ import (
 	"time"
 
 	"github.com/espressovpn/espresso/helper/api"
+	"github.com/espressovpn/espresso/ipsec/ike"
 )
 
 // childDown counts a Child SA gone; when it was the last, the IKE SA gets
 // ChildGrace for a new one before the session gives it up.
-func (s *Session) childDown(ev *ChildDown) {
+func (s *Session) childDown(ev *ike.ChildDown) {
 	s.children = max(s.children-1, 0)
 	by := "we"
 	if ev.ByPeer {
@@ -30,7 +31,7 @@ func (s *Session) stopOrphan() {
 
 // rekeyFailed shows a failed rekey in the status while the tunnel stays
 // up on the old Child SA; a later rekey that succeeds clears it.
-func (s *Session) rekeyFailed(ev *ChildRekeyFailed) {
+func (s *Session) rekeyFailed(ev *ike.ChildRekeyFailed) {
 	s.logf(api.LevelWarn, "Child SA rekey failed; the current Child SA stays in use until it expires: %v", ev.Err)
 	s.mu.Lock()
 	s.info.Problem = ev.Err

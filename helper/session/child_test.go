@@ -28,18 +28,18 @@ func TestChildGrace(t *testing.T) {
 			}
 		}
 
-		f.io.OnEvent(&ChildDown{ByPeer: true})
+		f.opts.OnEvent(&ike.ChildDown{ByPeer: true})
 		time.Sleep(DefaultChildGrace - time.Second)
 		if ended() {
 			t.Fatal("the session ended within the grace period")
 		}
-		f.io.OnEvent(&ChildUp{})
+		f.opts.OnEvent(&ike.ChildUp{})
 		time.Sleep(2 * DefaultChildGrace)
 		if ended() {
 			t.Fatal("the session ended although a new Child SA came")
 		}
 
-		f.io.OnEvent(&ChildDown{ByPeer: true})
+		f.opts.OnEvent(&ike.ChildDown{ByPeer: true})
 		time.Sleep(DefaultChildGrace + time.Second)
 		if !ended() {
 			t.Fatal("an IKE SA without Child SA kept the session")
@@ -59,19 +59,19 @@ func TestRekeyFailedInStatus(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		_, _, s, f := dialEstablished(t, []netip.Prefix{lanV4})
 		refused := &ike.RekeyError{SPI: 0xc1a2b3c4, ByPeer: true, Notify: wire.NoProposalChosen}
-		f.io.OnEvent(&ChildRekeyFailed{Err: refused})
+		f.opts.OnEvent(&ike.ChildRekeyFailed{Err: refused})
 		synctest.Wait()
 		if p := s.Info().Problem; p != refused || failureCode(p) != api.FailureRekeyFailed {
 			t.Fatalf("Info().Problem = %v, want the refused rekey", p)
 		}
-		f.io.OnEvent(&ChildRekeyed{ESPProposal: "aes128gcm16-x25519-noesn"})
+		f.opts.OnEvent(&ike.ChildRekeyed{New: ike.ChildInfo{ESPProposal: "aes128gcm16-x25519-noesn"}})
 		synctest.Wait()
 		if p := s.Info().Problem; p != nil {
 			t.Fatalf("Info().Problem = %v after a rekey that went through", p)
 		}
 
-		f.io.OnEvent(&ChildRekeyFailed{Err: refused})
-		f.io.OnEvent(&ChildDown{ByPeer: true})
+		f.opts.OnEvent(&ike.ChildRekeyFailed{Err: refused})
+		f.opts.OnEvent(&ike.ChildDown{ByPeer: true})
 		time.Sleep(DefaultChildGrace + time.Second)
 		synctest.Wait()
 		select {

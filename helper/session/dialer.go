@@ -9,6 +9,7 @@ import (
 
 	"github.com/espressovpn/espresso/helper/api"
 	"github.com/espressovpn/espresso/ipsec/datapath"
+	"github.com/espressovpn/espresso/ipsec/ike"
 	"github.com/espressovpn/espresso/platform"
 )
 
@@ -147,9 +148,9 @@ func (s *Session) open(ctx context.Context) error {
 	// Only the IKE socket reports ICMP errors: it carries IKE_SA_INIT,
 	// where an unreachable gateway shows; ESP on the NAT-T socket has no
 	// use for them.
-	ike := udp
-	ike.ReportUnreachable = true
-	if s.ikeT, err = s.d.net.ListenUDP(ike); err != nil {
+	ikeUDP := udp
+	ikeUDP.ReportUnreachable = true
+	if s.ikeT, err = s.d.net.ListenUDP(ikeUDP); err != nil {
 		return WithCode(api.FailureSystemConfig, fmt.Errorf("IKE socket: %w", err))
 	}
 	if s.nattT, err = s.d.net.ListenUDP(udp); err != nil {
@@ -191,8 +192,8 @@ func (s *Session) open(ctx context.Context) error {
 	if s.eng, err = datapath.New(cfg); err != nil {
 		return WithCode(api.FailureSystemConfig, fmt.Errorf("data path: %w", err))
 	}
-	s.inst = newEngineInstaller(s.eng)
-	s.eng.SetIKEHandler(func(msg []byte, from netip.AddrPort) { s.deliver(msg, from, true) })
+	s.dp = ike.NewEngineDataPath(s.eng)
+	s.eng.SetIKEHandler(s.deliverNATT)
 	return nil
 }
 

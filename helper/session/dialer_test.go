@@ -50,8 +50,8 @@ func TestSocketsBoundToUnspecified(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := neg.next(t)
-	if f.p.LocalAddr != cliAddr {
-		t.Errorf("the negotiation's local address is %v, want the route's source %v", f.p.LocalAddr, cliAddr)
+	if f.opts.LocalAddr != cliAddr {
+		t.Errorf("the negotiation's local address is %v, want the route's source %v", f.opts.LocalAddr, cliAddr)
 	}
 	listens := 0
 	for _, op := range n.Ops() {

@@ -24,8 +24,10 @@
 // the negotiation, and the engine sends the held packet once the Child SA
 // is installed. When that IKE SA ends, the trap is armed again.
 //
-// The package runs the IKEv2 implementation only through Negotiator, so
-// that it is tested with a fake one; ikev2.Initiator binds it to
-// ipsec/ike. Of ipsec/ike it knows the typed errors, which Code turns
-// into failure codes.
+// The package reaches ipsec/ike through Negotiator, in ike's own types
+// (ike.Config, ike.Options, ike.Event, ike.ChildSA), so that it is tested
+// with a fake one; IKE binds it to ike.New. The Child SAs go into the
+// engine through ike.EngineDataPath, the same DataPath ike's tests use. Of
+// ipsec/ike it also knows the typed errors, which Code turns into failure
+// codes.
 package session

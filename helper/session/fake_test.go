@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/espressovpn/espresso/ipsec/esp"
+	"github.com/espressovpn/espresso/ipsec/ike"
+	"github.com/espressovpn/espresso/ipsec/ike/wire"
 	"github.com/espressovpn/espresso/ipsec/suite"
 	"github.com/espressovpn/espresso/platform"
 	"github.com/espressovpn/espresso/platform/fake"
@@ -109,8 +111,8 @@ func newFakeNegotiator(script func(*fakeNegotiation)) *fakeNegotiator {
 	return &fakeNegotiator{script: script, started: make(chan *fakeNegotiation, 8)}
 }
 
-func (f *fakeNegotiator) Start(p Params, io Plumbing) (Negotiation, error) {
-	n := &fakeNegotiation{p: p, io: io, delivered: make(chan delivery, 8), unreachable: make(chan netip.AddrPort, 8),
+func (f *fakeNegotiator) Start(cfg ike.Config, socks ike.Sockets, opts ike.Options) (Negotiation, error) {
+	n := &fakeNegotiation{cfg: cfg, socks: socks, opts: opts, delivered: make(chan delivery, 8), unreachable: make(chan netip.AddrPort, 8),
 		closed: make(chan struct{})}
 	f.started <- n
 	if f.script != nil {
@@ -143,8 +145,9 @@ type delivery struct {
 
 // fakeNegotiation keeps the gateway's ends of the Child SA it installs.
 type fakeNegotiation struct {
-	p         Params
-	io        Plumbing
+	cfg       ike.Config
+	socks     ike.Sockets
+	opts      ike.Options
 	delivered chan delivery
 	// unreachable gets the destinations of the ICMP errors handed over.
 	unreachable chan netip.AddrPort
@@ -153,14 +156,23 @@ type fakeNegotiation struct {
 	wg          sync.WaitGroup
 
 	mu       sync.Mutex
-	child    *ChildSA
+	child    *ike.ChildSA
 	gwIn     *esp.SA // the gateway's inbound SA: what the client sends
 	gwOut    *esp.SA // the gateway's outbound SA
 	gwSeq    uint64
 	rekeyReq int
 }
 
+// Deliver records an IKE message, without the non-ESP marker that comes
+// with it from the NAT-T socket.
 func (n *fakeNegotiation) Deliver(b []byte, from netip.AddrPort, natt bool) {
+	if natt {
+		if esp.Classify(b) != esp.KindIKE {
+			b = []byte("no non-ESP marker")
+		} else {
+			b = b[esp.NonESPMarkerLen:]
+		}
+	}
 	select {
 	case n.delivered <- delivery{string(b), from, natt}:
 	default:
@@ -190,9 +202,9 @@ func (n *fakeNegotiation) Close() error {
 		n.child = nil
 		n.mu.Unlock()
 		if c != nil {
-			n.io.DataPath.Remove(c)
+			n.opts.DataPath.Remove(c)
 		}
-		n.io.OnEvent(&Down{})
+		n.opts.OnEvent(&ike.Down{})
 	})
 	return nil
 }
@@ -217,7 +229,7 @@ func aesGCM(t testing.TB, spi uint32) esp.Params {
 // installChild installs a Child SA from vip to remote as the real
 // initiator would, keeping the gateway's SAs.
 func (n *fakeNegotiation) installChild(t testing.TB, local, remote []netip.Prefix) {
-	c := &ChildSA{
+	c := &ike.ChildSA{
 		Inbound: aesGCM(t, 0xc0010001), Outbound: aesGCM(t, 0x9a7e0001),
 		LocalTS: local, RemoteTS: remote, Encap: true, Remote: gwNATT,
 	}
@@ -231,10 +243,10 @@ func (n *fakeNegotiation) installChild(t testing.TB, local, remote []netip.Prefi
 		t.Error(err)
 		return
 	}
-	if err := n.io.DataPath.AddInbound(c); err != nil {
+	if err := n.opts.DataPath.AddInbound(c); err != nil {
 		t.Errorf("AddInbound: %v", err)
 	}
-	if err := n.io.DataPath.SetOutbound(c, 0); err != nil {
+	if err := n.opts.DataPath.SetOutbound(c, 0); err != nil {
 		t.Errorf("SetOutbound: %v", err)
 	}
 	n.mu.Lock()
@@ -246,10 +258,10 @@ func (n *fakeNegotiation) installChild(t testing.TB, local, remote []netip.Prefi
 func (n *fakeNegotiation) establish(t testing.TB, remote []netip.Prefix) {
 	local := []netip.Prefix{netip.PrefixFrom(vip, 32)}
 	n.installChild(t, local, remote)
-	n.io.OnEvent(&Established{
+	n.opts.OnEvent(&ike.Established{
 		IKEProposal: "aes256gcm16-prfsha384-x25519", ESPProposal: "aes256gcm16",
 		VirtualIPs: []netip.Addr{vip}, DNS: []netip.Addr{lanDNS},
-		Encap: true, LocalTS: local, RemoteTS: remote,
+		Child: ike.ChildInfo{Encap: true, LocalTS: local, RemoteTS: remote},
 	})
 }
 
@@ -316,4 +328,10 @@ func ipv4UDP(src, dst netip.Addr, payload string) []byte {
 	binary.BigEndian.PutUint16(p[24:], uint16(8+len(payload)))
 	copy(p[28:], payload)
 	return p
+}
+
+// isID reports whether id is the identity s names, as a profile writes it.
+func isID(id wire.Identity, s string) bool {
+	want, err := ike.ParseIdentity(s)
+	return err == nil && id.Equal(want)
 }

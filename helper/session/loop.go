@@ -6,6 +6,7 @@ import (
 
 	"github.com/espressovpn/espresso/helper/api"
 	"github.com/espressovpn/espresso/ipsec/datapath"
+	"github.com/espressovpn/espresso/ipsec/ike"
 	"github.com/espressovpn/espresso/ipsec/sad"
 )
 
@@ -51,46 +52,53 @@ func (s *Session) loop() {
 	}
 }
 
-func (s *Session) handle(ev Event) {
+// handle applies one of the negotiation's events.
+func (s *Session) handle(ev ike.Event) {
 	switch ev := ev.(type) {
-	case *Established:
+	case *ike.Established:
 		s.established(ev)
-	case *ChildUp:
+	case *ike.ChildUp:
 		s.children++
 		s.stopOrphan()
-	case *ChildDown:
+	case *ike.ChildDown:
 		s.childDown(ev)
-	case *Moved:
+	case *ike.Moved:
 		s.moved(ev)
-	case *Reauthenticated:
+	case *ike.Reauthenticated:
 		s.reauthenticated(ev)
-	case *ReauthFailed:
+	case *ike.ReauthFailed:
 		s.logf(api.LevelWarn, "reauthentication failed; the current SAs stay in use: %v", ev.Err)
-	case *ChildRekeyFailed:
+	case *ike.ChildRekeyFailed:
 		s.rekeyFailed(ev)
-	case *ChildRekeyed:
+	case *ike.ChildRekeyed:
 		s.mu.Lock()
-		s.info.ESPProposal = ev.ESPProposal
+		s.info.ESPProposal = ev.New.ESPProposal
 		s.info.Problem = nil
 		s.mu.Unlock()
-		s.logf(api.LevelInfo, "Child SA rekeyed (%s)", ev.ESPProposal)
-	case *Down:
+		s.logf(api.LevelInfo, "Child SA rekeyed (%s)", ev.New.ESPProposal)
+	case *ike.Down:
 		s.stopOrphan()
 		s.est = nil
+		err := classify(ev.Err)
 		if s.st.onDemand {
-			s.rearm(ev.Err)
+			s.rearm(err)
 			return
 		}
-		err := ev.Err
 		if err == nil {
 			err = errors.New("the IKE SA ended")
 		}
 		s.end(err)
 	}
+	// IKERekeyed changes nothing the session shows.
 }
 
 // established configures the system for a new IKE SA and its Child SA.
-func (s *Session) established(ev *Established) {
+//
+// A NAT is shown only when our own address is translated (LocalNAT): a
+// gateway that forces UDP encapsulation (strongSwan's kernel-libipsec
+// does) claims a NAT of its own side with a NAT detection hash that cannot
+// match (RFC 7296 §2.23), which says nothing about the path.
+func (s *Session) established(ev *ike.Established) {
 	s.children = 1
 	s.stopOrphan()
 	s.est = ev
@@ -106,7 +114,7 @@ func (s *Session) established(ev *Established) {
 		return
 	}
 	encap := api.EncapsulationRaw
-	if ev.Encap {
+	if ev.Child.Encap {
 		encap = api.EncapsulationUDP
 	}
 	s.mu.Lock()
@@ -114,11 +122,11 @@ func (s *Session) established(ev *Established) {
 		Peer:          s.peer,
 		VirtualIPs:    ev.VirtualIPs,
 		DNS:           cfg.DNS.Servers,
-		LocalTS:       ev.LocalTS,
+		LocalTS:       ev.Child.LocalTS,
 		RemoteTS:      cfg.RemoteSelectors,
 		IKEProposal:   ev.IKEProposal,
 		ESPProposal:   ev.ESPProposal,
-		NATDetected:   ev.NAT,
+		NATDetected:   ev.LocalNAT,
 		Encapsulation: encap,
 		EstablishedAt: time.Now(),
 	}

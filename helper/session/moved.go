@@ -1,32 +1,19 @@
 package session
 
 import (
-	"net/netip"
-
 	"github.com/espressovpn/espresso/helper/api"
+	"github.com/espressovpn/espresso/ipsec/ike"
 	"github.com/espressovpn/espresso/platform"
 )
-
-// Moved reports that the IKE SA and its Child SAs now use another path,
-// moved by MOBIKE (RFC 4555 §3.5) with the same SPIs and keys: after our
-// address update, or the gateway's.
-type Moved struct {
-	// Local and Remote are the IKE endpoints now in use.
-	Local, Remote netip.AddrPort
-	// NAT is true when a NAT translates our address on the new path.
-	NAT bool
-}
-
-func (*Moved) sessionEvent() {}
 
 // moved re-applies the tunnel's configuration for the path the SAs moved
 // to. The exclusion route that keeps the gateway's own traffic (IKE and
 // ESP) out of the tunnel names the next hop of the path it was made for;
 // left alone it would pin that traffic to the old path, or to none once
 // that is gone, so it follows the path the system takes now.
-func (s *Session) moved(ev *Moved) {
+func (s *Session) moved(ev *ike.Moved) {
 	s.mu.Lock()
-	s.info.NATDetected = ev.NAT
+	s.info.NATDetected = ev.LocalNAT
 	s.mu.Unlock()
 	if l := ev.Local.Addr().Unmap(); l.IsValid() && !l.IsUnspecified() {
 		// What the gateway now knows of us, for the NAT detection of a

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/espressovpn/espresso/ipsec/ike"
 	"github.com/espressovpn/espresso/platform"
 	"github.com/espressovpn/espresso/platform/fake"
 )
@@ -24,7 +25,7 @@ func TestMovedFollowsPath(t *testing.T) {
 	newLocal := netip.MustParseAddr("198.51.100.7")
 	newHop := platform.NextHop{Gateway: netip.MustParseAddr("198.51.100.1"), Interface: "wlan0", Source: newLocal}
 	n.SetRoute(gwAddr, newHop)
-	f.io.OnEvent(&Moved{Local: netip.AddrPortFrom(newLocal, 4500), Remote: gwNATT, NAT: true})
+	f.opts.OnEvent(&ike.Moved{Local: netip.AddrPortFrom(newLocal, 4500), Remote: gwNATT, LocalNAT: true})
 
 	var last *platform.Config
 	for range 500 {
@@ -69,7 +70,7 @@ func TestMovedWithoutPathKeepsConfig(t *testing.T) {
 	sets := countOps(n, fake.OpSet)
 	routes := countOps(n, fake.OpRouteTo)
 	n.SetRoute(gwAddr, platform.NextHop{})
-	f.io.OnEvent(&Moved{Local: netip.MustParseAddrPort("198.51.100.7:4500"), Remote: gwNATT})
+	f.opts.OnEvent(&ike.Moved{Local: netip.MustParseAddrPort("198.51.100.7:4500"), Remote: gwNATT})
 	for range 500 {
 		if countOps(n, fake.OpRouteTo) > routes {
 			break

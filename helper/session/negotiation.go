@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/espressovpn/espresso/helper/api"
+	"github.com/espressovpn/espresso/ipsec/esp"
+	"github.com/espressovpn/espresso/ipsec/ike"
 	"github.com/espressovpn/espresso/platform"
 )
 
@@ -16,11 +18,10 @@ const ikeReadBatch = 4
 
 // negotiate starts a negotiation.
 func (s *Session) negotiate() error {
-	p := s.st.params
-	p.Remote, p.LocalAddr = s.peer, s.local
-	p.SetupTimeout = s.d.opts.Timeout / 2
+	cfg := s.st.ikeConfig(s.peer)
+	cfg.SetupTimeout = s.d.opts.Timeout / 2
 	if s.rawT == nil {
-		p.RawESP = false
+		cfg.RawESP = false
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -29,12 +30,11 @@ func (s *Session) negotiate() error {
 	}
 	s.gen++
 	gen := s.gen
-	neg, err := s.d.opts.Negotiator.Start(p, Plumbing{
-		IKE:      s.ikeT,
-		NATT:     s.nattT,
-		DataPath: s.inst,
-		OnEvent:  func(ev Event) { s.onEvent(genEvent{gen, ev}) },
-		Logf:     s.logf,
+	neg, err := s.d.opts.Negotiator.Start(cfg, ike.Sockets{IKE: s.ikeT, NATT: s.nattT, External: true}, ike.Options{
+		DataPath:  s.dp,
+		OnEvent:   func(ev ike.Event) { s.onEvent(genEvent{gen, ev}) },
+		Logger:    s.ikeLogger(),
+		LocalAddr: s.local,
 	})
 	if err != nil {
 		return Permanent(fmt.Errorf("IKE: %w", err))
@@ -47,7 +47,7 @@ func (s *Session) negotiate() error {
 // genEvent is an event with the number of the negotiation it came from.
 type genEvent struct {
 	gen int
-	ev  Event
+	ev  ike.Event
 }
 
 // onEvent queues a negotiation's event for the loop; during Close nobody
@@ -57,6 +57,14 @@ func (s *Session) onEvent(ev genEvent) {
 	case s.events <- ev:
 	case <-s.quit:
 	}
+}
+
+// deliverNATT hands an IKE message the engine found on the NAT-T socket to
+// the negotiation, with the non-ESP marker the engine took off put back
+// (RFC 3948 §2.2).
+func (s *Session) deliverNATT(msg []byte, from netip.AddrPort) {
+	b := make([]byte, esp.NonESPMarkerLen, esp.NonESPMarkerLen+len(msg))
+	s.deliver(append(b, msg...), from, true)
 }
 
 // deliver hands an IKE message read from a socket to the negotiation.

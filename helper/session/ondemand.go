@@ -6,7 +6,13 @@ import (
 
 	"github.com/espressovpn/espresso/helper/api"
 	"github.com/espressovpn/espresso/ipsec/datapath"
+	"github.com/espressovpn/espresso/ipsec/ike"
 )
+
+// mainReqID is the ReqID of the session's Child SAs, the Daemon's default,
+// and of an on-demand profile's trap policy, so that the first Child SA
+// releases the packets the trap holds.
+const mainReqID = ike.DefaultReqID
 
 // An on-demand session (a trap policy in RFC 4301 §4.4.1 terms) lives
 // through any number of negotiations: the routes stay in, the engine holds
@@ -34,7 +40,7 @@ func (s *Session) trapSelectors() []netip.Prefix {
 // first drops what it held and lets the next packet raise an acquire.
 func (s *Session) armTrap() {
 	s.eng.RemoveTrap(mainReqID)
-	if err := s.eng.InstallTrap(mainReqID, selectors(s.trapSelectors(), s.st.remoteTS)); err != nil {
+	if err := s.eng.InstallTrap(mainReqID, ike.Selectors(s.trapSelectors(), s.st.remoteTS)); err != nil {
 		s.logf(api.LevelError, "on demand: installing the trap: %v", err)
 	}
 }

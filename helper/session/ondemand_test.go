@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/espressovpn/espresso/helper/api"
+	"github.com/espressovpn/espresso/ipsec/ike"
 )
 
 func onDemandProfile() api.Profile {
@@ -24,7 +25,8 @@ func hostToHost(t testing.TB) func(*fakeNegotiation) {
 	return func(f *fakeNegotiation) {
 		local := []netip.Prefix{netip.PrefixFrom(cliAddr, 32)}
 		f.installChild(t, local, []netip.Prefix{lanV4})
-		f.io.OnEvent(&Established{IKEProposal: "aes256gcm16-prfsha384-x25519", ESPProposal: "aes256gcm16", Encap: true, LocalTS: local, RemoteTS: []netip.Prefix{lanV4}})
+		f.opts.OnEvent(&ike.Established{IKEProposal: "aes256gcm16-prfsha384-x25519", ESPProposal: "aes256gcm16",
+			Child: ike.ChildInfo{Encap: true, LocalTS: local, RemoteTS: []netip.Prefix{lanV4}}})
 	}
 }
 
@@ -82,7 +84,7 @@ func TestOnDemandRearms(t *testing.T) {
 			t.Fatalf("no virtual IP after the negotiation: %+v", n.Installed()["work"])
 		}
 
-		f.io.OnEvent(&Down{Err: errors.New("dead peer")})
+		f.opts.OnEvent(&ike.Down{Err: errors.New("dead peer")})
 		failed := time.Now()
 		synctest.Wait()
 		if c := n.Installed()["work"]; len(c.VirtualIPs) != 0 || len(c.RemoteSelectors) != 1 {

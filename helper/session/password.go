@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/espressovpn/espresso/helper/api"
+	"github.com/espressovpn/espresso/helper/profile"
 )
 
 // The EAP-MSCHAPv2 password of an always-on profile is known before Dial:
@@ -37,7 +38,7 @@ type passwordAnswer struct {
 
 // needsPassword reports whether a negotiation would lack the password.
 func (st *settings) needsPassword() bool {
-	return st.params.Auth == api.AuthEAPMSCHAPv2 && st.params.Password == ""
+	return st.auth == profile.AuthEAPMSCHAPv2 && st.password == ""
 }
 
 // takePrompt keeps the attempt's PasswordPrompt for an on-demand
@@ -97,7 +98,7 @@ func (s *Session) answered(a passwordAnswer) {
 		s.end(a.err)
 		return
 	}
-	s.st.params.Password = a.password
+	s.st.password = a.password
 	if err := s.negotiate(); err != nil {
 		s.rearm(err)
 	}
@@ -107,9 +108,9 @@ func (s *Session) answered(a passwordAnswer) {
 // next negotiation asks for another; the loop calls it when an on-demand
 // negotiation ends.
 func (s *Session) forgetRefused(err error) {
-	if s.pw.ask == nil || s.st.params.Auth != api.AuthEAPMSCHAPv2 || failureCode(err) != api.FailureEAPRejected {
+	if s.pw.ask == nil || s.st.auth != profile.AuthEAPMSCHAPv2 || failureCode(err) != api.FailureEAPRejected {
 		return
 	}
-	s.st.params.Password = ""
+	s.st.password = ""
 	s.pw.refused = true
 }

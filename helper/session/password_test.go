@@ -104,11 +104,11 @@ func TestOnDemandAsksForPassword(t *testing.T) {
 		default:
 			t.Fatal("the answer started no negotiation")
 		}
-		if f.p.Password != "first" || f.p.Username != "alice" {
+		if s.st.password != "first" || eapIdentity(t, f.cfg) != "alice" {
 			t.Error("the negotiation did not get the answered password (mismatch)")
 		}
 
-		f.io.OnEvent(&Down{Err: Permanent(&ike.EAPError{Method: eap.TypeMSCHAPv2, Err: &mschapv2.FailureError{Code: mschapv2.ErrorAuthenticationFailed}})})
+		f.opts.OnEvent(&ike.Down{Err: Permanent(&ike.EAPError{Method: eap.TypeMSCHAPv2, Err: &mschapv2.FailureError{Code: mschapv2.ErrorAuthenticationFailed}})})
 		synctest.Wait()
 		time.Sleep(5 * time.Second)
 		synctest.Wait() // the trap is armed again
@@ -176,4 +176,18 @@ func TestMissingPasswordWithoutPrompt(t *testing.T) {
 			t.Errorf("Dial = %v, want a password ProfileError", err)
 		}
 	}
+}
+
+// eapIdentity is the identity cfg's EAP peer answers an EAP
+// Request/Identity (RFC 3748 §5.1) with.
+func eapIdentity(t *testing.T, cfg ike.Config) string {
+	t.Helper()
+	if cfg.EAP == nil {
+		t.Fatal("no EAP peer")
+	}
+	resp, err := cfg.EAP().Handle([]byte{1, 1, 0, 5, byte(eap.TypeIdentity)})
+	if err != nil || len(resp) < 5 {
+		t.Fatalf("EAP Request/Identity answered %x, %v", resp, err)
+	}
+	return string(resp[5:])
 }

@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"testing"
 
+	"github.com/espressovpn/espresso/ipsec/ike"
 	"github.com/espressovpn/espresso/platform"
 )
 
@@ -19,8 +20,8 @@ func newFollowingNegotiator(script func(*fakeNegotiation)) followingNegotiator {
 	return followingNegotiator{newFakeNegotiator(script), make(chan netip.Addr, 8)}
 }
 
-func (f followingNegotiator) Start(p Params, io Plumbing) (Negotiation, error) {
-	n, err := f.fakeNegotiator.Start(p, io)
+func (f followingNegotiator) Start(cfg ike.Config, socks ike.Sockets, opts ike.Options) (Negotiation, error) {
+	n, err := f.fakeNegotiator.Start(cfg, socks, opts)
 	if err != nil {
 		return nil, err
 	}

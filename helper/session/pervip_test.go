@@ -9,6 +9,7 @@ import (
 	"testing/synctest"
 
 	"github.com/espressovpn/espresso/ipsec/esp"
+	"github.com/espressovpn/espresso/ipsec/ike"
 	"github.com/espressovpn/espresso/platform"
 	"github.com/espressovpn/espresso/platform/fake"
 )
@@ -74,9 +75,9 @@ func TestPerVIPDevices(t *testing.T) {
 			local := []netip.Prefix{vipNet, netip.PrefixFrom(vip6, 128)}
 			remote := []netip.Prefix{anyV4, anyV6}
 			f.installChild(t, local, remote)
-			f.io.OnEvent(&Established{
+			f.opts.OnEvent(&ike.Established{
 				IKEProposal: "aes256gcm16-prfsha384-x25519", ESPProposal: "aes256gcm16",
-				VirtualIPs: []netip.Addr{vip, vip6}, Encap: true, LocalTS: local, RemoteTS: remote,
+				VirtualIPs: []netip.Addr{vip, vip6}, Child: ike.ChildInfo{Encap: true, LocalTS: local, RemoteTS: remote},
 			})
 		})
 		s, err := dial(t, n, neg, pskProfile())
@@ -134,7 +135,7 @@ func TestPerVIPDevices(t *testing.T) {
 		f.mu.Lock()
 		c := f.child
 		f.mu.Unlock()
-		if in, out, ok := f.io.DataPath.Traffic(c); !ok || in != 2 || out != 2 {
+		if in, out, ok := f.opts.DataPath.(ike.TrafficCounter).Traffic(c); !ok || in != 2 || out != 2 {
 			t.Errorf("the Child SA's traffic: %d in, %d out (held %v), want two packets each way", in, out, ok)
 		}
 

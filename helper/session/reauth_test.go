@@ -6,19 +6,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/espressovpn/espresso/ipsec/ike"
 	"github.com/espressovpn/espresso/platform/fake"
 )
 
 // reauthEvent is the event of a reauthentication that keeps or changes
 // the virtual IP.
-func reauthEvent(v netip.Addr, changed bool) *Reauthenticated {
+func reauthEvent(v netip.Addr, changed bool) *ike.Reauthenticated {
 	local := []netip.Prefix{netip.PrefixFrom(v, 32)}
-	return &Reauthenticated{
-		Established: Established{
-			IKEProposal: "aes128gcm16-prfsha256-ecp256", ESPProposal: "aes128gcm16",
-			VirtualIPs: []netip.Addr{v}, DNS: []netip.Addr{lanDNS},
-			Encap: true, LocalTS: local, RemoteTS: []netip.Prefix{anyV4},
-		},
+	return &ike.Reauthenticated{
+		IKEProposal: "aes128gcm16-prfsha256-ecp256", ESPProposal: "aes128gcm16",
+		VirtualIPs: []netip.Addr{v}, DNS: []netip.Addr{lanDNS},
+		Child:             ike.ChildInfo{Encap: true, LocalTS: local, RemoteTS: []netip.Prefix{anyV4}},
 		VirtualIPsChanged: changed,
 	}
 }
@@ -30,7 +29,7 @@ func TestReauthenticatedKeepsTunnel(t *testing.T) {
 	n, neg, s, f := dialEstablished(t, []netip.Prefix{anyV4})
 	before := s.Info()
 	sets := countOps(n, fake.OpSet)
-	f.io.OnEvent(reauthEvent(vip, false))
+	f.opts.OnEvent(reauthEvent(vip, false))
 	after := s.Info()
 	for range 500 {
 		if after = s.Info(); after.IKEProposal == "aes128gcm16-prfsha256-ecp256" {
@@ -64,7 +63,7 @@ func TestReauthenticatedNewVirtualIP(t *testing.T) {
 	n, _, s, f := dialEstablished(t, []netip.Prefix{anyV4})
 	sets := countOps(n, fake.OpSet)
 	other := netip.MustParseAddr("198.18.0.9")
-	f.io.OnEvent(reauthEvent(other, true))
+	f.opts.OnEvent(reauthEvent(other, true))
 	for range 500 {
 		if countOps(n, fake.OpSet) > sets {
 			break

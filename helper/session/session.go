@@ -10,6 +10,7 @@ import (
 
 	"github.com/espressovpn/espresso/helper/api"
 	"github.com/espressovpn/espresso/ipsec/datapath"
+	"github.com/espressovpn/espresso/ipsec/ike"
 	"github.com/espressovpn/espresso/platform"
 )
 
@@ -33,7 +34,7 @@ type Session struct {
 	tunnel            platform.Tunnel
 	mux               *datapath.Mux // the tunnel's devices, for the engine
 	eng               *datapath.Engine
-	inst              *engineInstaller
+	dp                *ike.EngineDataPath
 
 	events chan genEvent
 	up     chan struct{} // closed at the first configured Child SA
@@ -52,7 +53,7 @@ type Session struct {
 	orphan   *time.Timer
 	// est is the current negotiation's Established, owned by the loop: the
 	// configuration is computed from it again when the path changes.
-	est *Established
+	est *ike.Established
 	// pw is an on-demand session's password business, owned by the loop
 	// once Dial returns.
 	pw passwordState
@@ -142,10 +143,14 @@ func (s *Session) Info() Info {
 // Counters implements Conn: the payload bytes and packets of the
 // session's Child SAs.
 func (s *Session) Counters() Counters {
-	if s.inst == nil {
+	if s.dp == nil {
 		return Counters{}
 	}
-	return s.inst.Counters()
+	c := s.dp.Counters()
+	return Counters{
+		BytesIn: c.In.Bytes, PacketsIn: c.In.Packets,
+		BytesOut: c.Out.Bytes, PacketsOut: c.Out.Packets,
+	}
 }
 
 // Done implements Conn.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/espressovpn/espresso/helper/api"
 	"github.com/espressovpn/espresso/helper/profile"
+	"github.com/espressovpn/espresso/ipsec/ike"
 	"github.com/espressovpn/espresso/platform"
 	"github.com/espressovpn/espresso/platform/fake"
 )
@@ -76,14 +77,22 @@ func recv[T any](t *testing.T, c <-chan T, what string) T {
 func TestDialConfiguresAndCarriesTraffic(t *testing.T) {
 	n, _, s, f := dialEstablished(t, []netip.Prefix{anyV4})
 
-	if f.p.Remote != netip.AddrPortFrom(gwAddr, 500) || f.p.LocalAddr != cliAddr {
-		t.Errorf("negotiation between %v and %v, want %v and %v:500", f.p.LocalAddr, f.p.Remote, cliAddr, gwAddr)
+	if f.cfg.Remote != netip.AddrPortFrom(gwAddr, 500) || f.opts.LocalAddr != cliAddr {
+		t.Errorf("negotiation between %v and %v, want %v and %v:500", f.opts.LocalAddr, f.cfg.Remote, cliAddr, gwAddr)
 	}
-	if f.p.RemoteID != gwAddr.String() || f.p.Auth != api.AuthPSK || string(f.p.PSK) != pskProfile().PSK {
+	if !isID(f.cfg.RemoteID, gwAddr.String()) || f.cfg.LocalAuth != ike.AuthPSK || string(f.cfg.PSK) != pskProfile().PSK {
 		t.Error("the negotiation did not get the profile's identities and key")
 	}
-	if !f.p.VirtualIPv4 || !f.p.VirtualIPv6 || !slices.Equal(f.p.RemoteTS, everything) {
-		t.Errorf("asked for v4 %v v6 %v, remote %v; want both and everything", f.p.VirtualIPv4, f.p.VirtualIPv6, f.p.RemoteTS)
+	if !f.cfg.VirtualIPv4 || !f.cfg.VirtualIPv6 || !slices.Equal(f.cfg.RemoteTS, everything) {
+		t.Errorf("asked for v4 %v v6 %v, remote %v; want both and everything", f.cfg.VirtualIPv4, f.cfg.VirtualIPv6, f.cfg.RemoteTS)
+	}
+	// The Daemon's data path follows a NAT's remapping of the gateway's
+	// port and counts the SAs' traffic for liveness checks.
+	if _, ok := f.opts.DataPath.(ike.PeerMover); !ok {
+		t.Error("the negotiation's data path does not move the peer (ike.PeerMover)")
+	}
+	if _, ok := f.opts.DataPath.(ike.TrafficCounter); !ok {
+		t.Error("the negotiation's data path does not count traffic (ike.TrafficCounter)")
 	}
 
 	want := []string{fake.OpRouteTo, fake.OpListenUDP, fake.OpListenUDP, fake.OpOpen, fake.OpSet, fake.OpSet}
@@ -188,8 +197,8 @@ func TestIKEUnreachable(t *testing.T) {
 	}
 	f := neg.next(t)
 	// dial's Dialer waits 5 s for a negotiation.
-	if f.p.SetupTimeout != 5*time.Second/2 {
-		t.Errorf("SetupTimeout %v, want half the Dialer's wait", f.p.SetupTimeout)
+	if f.cfg.SetupTimeout != 5*time.Second/2 {
+		t.Errorf("SetupTimeout %v, want half the Dialer's wait", f.cfg.SetupTimeout)
 	}
 	n.mu.Lock()
 	ike, cfgs := n.udp[0], n.udpCfgs
@@ -214,7 +223,7 @@ func TestIKEUnreachable(t *testing.T) {
 func TestDialFailureLeavesNothing(t *testing.T) {
 	n := newTestNet()
 	authErr := errors.New("the peer rejected our authentication")
-	neg := newFakeNegotiator(func(f *fakeNegotiation) { f.io.OnEvent(&Down{Err: Permanent(authErr)}) })
+	neg := newFakeNegotiator(func(f *fakeNegotiation) { f.opts.OnEvent(&ike.Down{Err: Permanent(authErr)}) })
 	_, err := dial(t, n, neg, pskProfile())
 	if !errors.Is(err, authErr) {
 		t.Fatalf("Dial: %v, want the authentication failure", err)
@@ -282,7 +291,7 @@ func TestDialCancelled(t *testing.T) {
 func TestSessionEndsWhenIKEGoesDown(t *testing.T) {
 	n, _, s, f := dialEstablished(t, []netip.Prefix{lanV4})
 	deleted := errors.New("IKE SA deleted by the peer")
-	f.io.OnEvent(&Down{Err: deleted})
+	f.opts.OnEvent(&ike.Down{Err: deleted})
 	recv(t, s.Done(), "the session's end")
 	if !errors.Is(s.Err(), deleted) {
 		t.Errorf("Err %v", s.Err())
@@ -377,8 +386,8 @@ func TestResolvesGatewayName(t *testing.T) {
 	}
 	defer s.Close()
 	f := neg.next(t)
-	if f.p.Remote != netip.AddrPortFrom(gwAddr, 4501) || f.p.RemoteID != "vpn.example.test" {
-		t.Errorf("remote %v id %q", f.p.Remote, f.p.RemoteID)
+	if f.cfg.Remote != netip.AddrPortFrom(gwAddr, 4501) || !isID(f.cfg.RemoteID, "vpn.example.test") {
+		t.Errorf("remote %v id %v", f.cfg.Remote, f.cfg.RemoteID)
 	}
 	p.Gateway = "unknown.example.test"
 	_, err = d.Dial(context.Background(), attempt(t, p))

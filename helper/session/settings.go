@@ -7,6 +7,7 @@ import (
 
 	"github.com/espressovpn/espresso/helper/api"
 	"github.com/espressovpn/espresso/helper/profile"
+	"github.com/espressovpn/espresso/ipsec/ike"
 	"github.com/espressovpn/espresso/platform"
 )
 
@@ -22,13 +23,20 @@ type settings struct {
 	// gateway is the gateway's address when known before the dial (the
 	// profile's own, or the attempt's look-up); the zero Addr when the
 	// session resolves host.
-	gateway  netip.Addr
-	params   Params // without Remote and LocalAddr, known after resolving
-	remoteTS []netip.Prefix
-	exclude  []netip.Prefix
-	dns      []netip.Addr // the profile's own servers, which replace the gateway's
-	mtu      int
-	fwmark   uint32
+	gateway netip.Addr
+	// ike is the initiator's configuration without Remote, known after
+	// resolving, and without the EAP-MSCHAPv2 peer, whose password may
+	// come later (ikeConfig).
+	ike ike.Config
+	// auth is the profile's method; username and password are the
+	// EAP-MSCHAPv2 credentials.
+	auth               profile.Auth
+	username, password string
+	remoteTS           []netip.Prefix
+	exclude            []netip.Prefix
+	dns                []netip.Addr // the profile's own servers, which replace the gateway's
+	mtu                int
+	fwmark             uint32
 
 	onDemand, rawESP, allowPeerTS, killSwitch bool
 }
@@ -64,54 +72,86 @@ func newSettings(a Attempt, now time.Time) (*settings, error) {
 	if s.allowPeerTS && s.fwmark == 0 {
 		s.fwmark = DefaultFwMark
 	}
-	if err := s.readParams(p, now); err != nil {
+	if err := s.readIKE(p, now); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
-// readParams fills the initiator's parameters, with the client's
+// readIKE fills the initiator's configuration, with the client's
 // credential loaded and checked at now.
-func (s *settings) readParams(p *profile.Profile, now time.Time) error {
-	pr := &s.params
-	pr.LocalID, pr.RemoteID = p.LocalID, p.RemoteIdentity()
-	pr.Auth = p.Auth.String()
+func (s *settings) readIKE(p *profile.Profile, now time.Time) error {
+	c := &s.ike
+	s.auth = p.Auth
+	localID := p.LocalID
 	switch p.Auth {
 	case profile.AuthPSK:
-		pr.PSK = []byte(p.PSK)
+		c.LocalAuth, c.RemoteAuth = ike.AuthPSK, ike.AuthPSK
+		c.PSK = []byte(p.PSK)
 	case profile.AuthCert, profile.AuthEAPTLS:
 		cred, err := loadCredential(p, now)
 		if err != nil {
 			return err
 		}
-		pr.Cert, pr.Key = cred.Chain, cred.Key
-		pr.Username = p.Username
+		c.Cert, c.Key = cred.Chain, cred.Key
+		c.LocalAuth, c.RemoteAuth = ike.AuthCert, ike.AuthCert
+		if p.Auth == profile.AuthEAPTLS {
+			// The gateway proves itself with a certificate first (RFC
+			// 7296 §2.16); the EAP method's MSK then keys our AUTH.
+			c.LocalAuth = ike.AuthEAP
+		}
 	case profile.AuthEAPMSCHAPv2:
-		pr.Username, pr.Password = p.EAPIdentity(), p.Password
+		c.LocalAuth, c.RemoteAuth = ike.AuthEAP, ike.AuthCert
+		s.username, s.password = p.EAPIdentity(), p.Password
 		// Without a password, Dial decides whether the session can ask
 		// for it (takePrompt).
 	default:
 		return &ProfileError{Field: api.FieldAuth, Reason: "authentication " + p.Auth.String() + " is not supported"}
 	}
+	if localID == "" && p.Auth != profile.AuthPSK {
+		localID = p.Username
+	}
 	var err error
-	if pr.CAs, err = p.CAs(); err != nil {
+	if localID != "" {
+		if c.LocalID, err = ike.ParseIdentity(localID); err != nil {
+			return &ProfileError{Field: api.FieldLocalID, Reason: err.Error()}
+		}
+	}
+	if c.RemoteID, err = ike.ParseIdentity(p.RemoteIdentity()); err != nil {
+		return &ProfileError{Field: api.FieldRemoteID, Reason: err.Error()}
+	}
+	if c.CAs, err = p.CAs(); err != nil {
 		return Permanent(fmt.Errorf("profile ca: %w", err))
 	}
-	if p.Auth != profile.AuthPSK && len(pr.CAs) == 0 {
+	if p.Auth != profile.AuthPSK && len(c.CAs) == 0 {
 		return &ProfileError{Field: api.FieldCA, Reason: "required to check the gateway's certificate"}
 	}
-	pr.IKEProposals, pr.ESPProposals = p.IKEProposals, p.ESPProposals
-	pr.RemoteTS = s.remoteTS
-	for _, ts := range s.remoteTS {
-		pr.VirtualIPv4 = pr.VirtualIPv4 || ts.Addr().Is4()
-		pr.VirtualIPv6 = pr.VirtualIPv6 || ts.Addr().Is6()
+	if p.Auth == profile.AuthEAPTLS {
+		c.EAP = tlsPeer(c, p.Username, localID)
 	}
-	pr.RawESP = s.rawESP
-	pr.DPD, pr.NATKeepalive = interval(p.DPD), interval(p.NATKeepalive)
+	c.IKEProposals, c.ESPProposals = p.IKEProposals, p.ESPProposals
+	c.RemoteTS = s.remoteTS
+	for _, ts := range s.remoteTS {
+		c.VirtualIPv4 = c.VirtualIPv4 || ts.Addr().Is4()
+		c.VirtualIPv6 = c.VirtualIPv6 || ts.Addr().Is6()
+	}
+	c.RawESP = s.rawESP
+	c.DPDDelay, c.NATKeepalive = interval(p.DPD), interval(p.NATKeepalive)
 	return nil
 }
 
-// interval maps the profile's setting onto the Params convention (0:
+// ikeConfig is the initiator's configuration for a negotiation with the
+// gateway at remote, with the password known now.
+func (s *settings) ikeConfig(remote netip.AddrPort) ike.Config {
+	c := s.ike
+	c.Remote = remote
+	if s.auth == profile.AuthEAPMSCHAPv2 {
+		c.EAP = mschapv2Peer(s.username, s.password)
+	}
+	return c
+}
+
+// interval maps the profile's setting onto ike.Config's convention (0:
 // default, negative: off).
 func interval(i profile.Interval) time.Duration {
 	switch i {
@@ -126,7 +166,7 @@ func interval(i profile.Interval) time.Duration {
 // platformConfig is the OS state of the session: with est nil the state
 // before any IKE SA (an on-demand trap: routes without source address),
 // otherwise the negotiated one.
-func (s *settings) platformConfig(peer netip.Addr, hop platform.NextHop, est *Established) *platform.Config {
+func (s *settings) platformConfig(peer netip.Addr, hop platform.NextHop, est *ike.Established) *platform.Config {
 	c := &platform.Config{
 		RemoteSelectors: s.remoteTS,
 		Exclude:         s.exclude,
@@ -142,8 +182,8 @@ func (s *settings) platformConfig(peer netip.Addr, hop platform.NextHop, est *Es
 	if est == nil {
 		return c
 	}
-	if len(est.RemoteTS) > 0 {
-		c.RemoteSelectors = est.RemoteTS
+	if len(est.Child.RemoteTS) > 0 {
+		c.RemoteSelectors = est.Child.RemoteTS
 	}
 	for _, v := range est.VirtualIPs {
 		c.VirtualIPs = append(c.VirtualIPs, netip.PrefixFrom(v, v.BitLen()))

@@ -63,8 +63,8 @@ func TestPKCS12Profile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(st.params.Cert) != 1 || !st.params.Cert[0].Equal(cert) || st.params.Key == nil || len(st.params.CAs) != 1 {
-		t.Errorf("loaded %d certificates, key %v, %d CAs", len(st.params.Cert), st.params.Key != nil, len(st.params.CAs))
+	if len(st.ike.Cert) != 1 || !st.ike.Cert[0].Equal(cert) || st.ike.Key == nil || len(st.ike.CAs) != 1 {
+		t.Errorf("loaded %d certificates, key %v, %d CAs", len(st.ike.Cert), st.ike.Key != nil, len(st.ike.CAs))
 	}
 
 	p.P12Password = "wrong"
@@ -109,8 +109,8 @@ func TestAttemptLoadsOnce(t *testing.T) {
 	}
 	defer s.Close()
 	f := neg.next(t)
-	if f.p.Remote != netip.AddrPortFrom(gwAddr, 500) || f.p.RemoteID != "vpn.example.test" || len(f.p.Cert) != 1 || !f.p.Cert[0].Equal(cert) {
-		t.Errorf("remote %v id %q, %d certificates", f.p.Remote, f.p.RemoteID, len(f.p.Cert))
+	if f.cfg.Remote != netip.AddrPortFrom(gwAddr, 500) || !isID(f.cfg.RemoteID, "vpn.example.test") || len(f.cfg.Cert) != 1 || !f.cfg.Cert[0].Equal(cert) {
+		t.Errorf("remote %v id %v, %d certificates", f.cfg.Remote, f.cfg.RemoteID, len(f.cfg.Cert))
 	}
 	// The next attempt reads the files again: a renewed (here: removed)
 	// certificate counts.
@@ -119,5 +119,19 @@ func TestAttemptLoadsOnce(t *testing.T) {
 	}
 	if _, err := newSettings(attempt(t, p), time.Now()); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("the next attempt: %v, want the missing file", err)
+	}
+}
+
+// TestSettingsIntervalsReachIKE: the profile's liveness and keepalive
+// intervals reach the initiator's configuration, "0s" (off) as negative.
+func TestSettingsIntervalsReachIKE(t *testing.T) {
+	p := pskProfile()
+	p.DPD, p.NATKeepalive = "2s", "0s"
+	st, err := newSettings(attempt(t, p), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.ike.DPDDelay != 2*time.Second || st.ike.NATKeepalive >= 0 {
+		t.Errorf("DPD %v, keepalive %v; want 2s and off", st.ike.DPDDelay, st.ike.NATKeepalive)
 	}
 }

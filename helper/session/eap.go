@@ -1,12 +1,11 @@
-package ikev2
+package session
 
 import (
-	"github.com/espressovpn/espresso/helper/session"
+	"github.com/espressovpn/espresso/ipsec/ike"
 	"github.com/espressovpn/espresso/ipsec/ike/creds"
 	"github.com/espressovpn/espresso/ipsec/ike/eap"
 	"github.com/espressovpn/espresso/ipsec/ike/eap/eaptls"
 	"github.com/espressovpn/espresso/ipsec/ike/eap/mschapv2"
-	"github.com/espressovpn/espresso/ipsec/ike/wire"
 )
 
 // mschapv2Peer returns the EAP peer of an EAP-MSCHAPv2 profile: the user
@@ -18,15 +17,16 @@ func mschapv2Peer(user, password string) func() *eap.Peer {
 }
 
 // tlsPeer returns the EAP peer of an EAP-TLS profile (RFC 5216): the
-// client certificate inside TLS, the gateway's certificate checked against
-// the profile's CAs and remote_id. The EAP identity is the user name, else
-// the IKE identity.
-func tlsPeer(p session.Params, identity string, server wire.Identity) func() *eap.Peer {
-	if p.Username != "" {
-		identity = p.Username
+// client certificate of c inside TLS, the gateway's certificate checked
+// against c's CAs and remote identity. The EAP identity is the user name,
+// else the IKE identity.
+func tlsPeer(c *ike.Config, username, identity string) func() *eap.Peer {
+	if username != "" {
+		identity = username
 	}
-	cert := (&creds.Credential{Chain: p.Cert, Key: p.Key}).TLSCertificate()
-	roots := creds.Pool(p.CAs)
+	cert := (&creds.Credential{Chain: c.Cert, Key: c.Key}).TLSCertificate()
+	roots := creds.Pool(c.CAs)
+	server := c.RemoteID
 	return func() *eap.Peer {
 		return eap.NewPeer(identity, eaptls.NewPeer(eaptls.Config{Certificate: cert, Roots: roots, ServerID: server}))
 	}

@@ -1,4 +1,4 @@
-package ikev2
+package session_test
 
 import (
 	"bytes"
@@ -165,15 +165,15 @@ func newNetwork() *network {
 	return n
 }
 
-// TestConnectsToIKEResponder runs the helper's Dialer with this package's
-// Initiator against ipsec/ike's responder in one process: the session
+// TestConnectsToIKEResponder runs the helper's Dialer with its IKE
+// Negotiator against ipsec/ike's responder in one process: the session
 // comes up with a virtual IP from the gateway's pool and carries traffic
 // both ways through the two ESP engines.
 func TestConnectsToIKEResponder(t *testing.T) {
 	n := newNetwork()
 	gw := startGateway(t, n.net)
 	log := &logRecorder{}
-	d := session.NewConnector(n, session.Options{Negotiator: Initiator{}, Logger: log, Timeout: 20 * time.Second, Workers: 1})
+	d := session.NewConnector(n, session.Options{Negotiator: session.IKE{}, Logger: log, Timeout: 20 * time.Second, Workers: 1})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	s, err := d.Dial(ctx, attempt(t, profile(psk)))
@@ -222,7 +222,7 @@ func TestConnectsToIKEResponder(t *testing.T) {
 func TestWrongKeyIsPermanent(t *testing.T) {
 	n := newNetwork()
 	startGateway(t, n.net)
-	d := session.NewConnector(n, session.Options{Negotiator: Initiator{}, Timeout: 20 * time.Second, Workers: 1})
+	d := session.NewConnector(n, session.Options{Negotiator: session.IKE{}, Timeout: 20 * time.Second, Workers: 1})
 	_, err := d.Dial(context.Background(), attempt(t, profile("not-the-key-0123456789")))
 	if !errors.Is(err, ike.ErrAuthFailed) {
 		t.Fatalf("Dial: %v, want an authentication failure", err)

@@ -1,4 +1,4 @@
-package ikev2
+package session
 
 import (
 	"context"
@@ -8,6 +8,12 @@ import (
 
 	"github.com/espressovpn/espresso/helper/api"
 )
+
+// ikeLogger is the negotiation's logger: the session's log, under the
+// profile's name.
+func (s *Session) ikeLogger() *slog.Logger {
+	return slog.New(logHandler{logf: s.logf})
+}
 
 // logHandler writes ipsec/ike's records of level Info and above to the
 // helper's log, the attributes as key=value after the message. ipsec/ike
