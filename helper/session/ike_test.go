@@ -105,6 +105,13 @@ type gateway struct {
 
 func startGateway(t *testing.T, n *iketest.Network) *gateway {
 	t.Helper()
+	return startGatewayAt(t, n, netip.AddrPortFrom(gwAddr, 4500), false)
+}
+
+// startGatewayAt starts the gateway with its port-4500 socket bound to
+// natt, announcing MOBIKE unless noMOBIKE.
+func startGatewayAt(t *testing.T, n *iketest.Network, natt netip.AddrPort, noMOBIKE bool) *gateway {
+	t.Helper()
 	mustID := func(s string) wire.Identity {
 		id, err := ike.ParseIdentity(s)
 		if err != nil {
@@ -113,7 +120,7 @@ func startGateway(t *testing.T, n *iketest.Network) *gateway {
 		return id
 	}
 	ikeConn := n.Listen(netip.AddrPortFrom(gwAddr, 500))
-	nattConn := n.Listen(netip.AddrPortFrom(gwAddr, 4500))
+	nattConn := n.Listen(natt)
 	dev := fake.NewDevice("gw0")
 	eng, err := datapath.New(datapath.Config{Device: dev, UDP: engineUDP{nattConn}, Workers: 1})
 	if err != nil {
@@ -127,6 +134,8 @@ func startGateway(t *testing.T, n *iketest.Network) *gateway {
 		LocalTS:   []netip.Prefix{lan},
 		Pool4:     pool,
 		DNS:       []netip.Addr{dns},
+
+		DisableMOBIKE: noMOBIKE,
 	}
 	d, err := ike.New(cfg, ike.Sockets{IKE: ikeConn, NATT: ike.EngineNATT(eng, nattConn.LocalAddr())},
 		ike.Options{DataPath: ike.NewEngineDataPath(eng)})
@@ -214,6 +223,60 @@ func TestConnectsToIKEResponder(t *testing.T) {
 	}
 	if len(n.Installed()) != 0 {
 		t.Errorf("installed %v after Close", n.Installed())
+	}
+}
+
+// TestFollowsGatewayNATRemap: with both ends behind NATs and no MOBIKE,
+// the gateway's NAT maps its port 4500 to another port; the client
+// follows the gateway's next authenticated request there (RFC 7296
+// §2.23), and so does its ESP (ike.PeerMover), as nothing reaches the
+// gateway through the old port any more.
+func TestFollowsGatewayNATRemap(t *testing.T) {
+	n := newNetwork()
+	// The client's IKE and NAT-T sockets (the first and second it opens)
+	// leave through its NAT.
+	n.net.SetNAT(netip.AddrPortFrom(cliAddr, 40001), netip.MustParseAddrPort("198.51.100.7:1500"))
+	n.net.SetNAT(netip.AddrPortFrom(cliAddr, 40002), netip.MustParseAddrPort("198.51.100.7:1501"))
+	// The gateway's port 4500 is behind its NAT.
+	gwInside := netip.MustParseAddrPort("198.18.1.1:4500")
+	n.net.SetNAT(gwInside, netip.AddrPortFrom(gwAddr, 4500))
+	gw := startGatewayAt(t, n.net, gwInside, true)
+	d := session.NewConnector(n, session.Options{Negotiator: session.IKE{}, Timeout: 20 * time.Second, Workers: 1})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s, err := d.Dial(ctx, attempt(t, profile(psk)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	vip := s.Info().VirtualIPs[0]
+	if !s.Info().NATDetected {
+		t.Fatal("the client does not see its NAT")
+	}
+	up := udp4(vip, lanHost, "up")
+	n.device().Inject(up)
+	if got := recv(t, gw.dev.Written()); !bytes.Equal(got, up) {
+		t.Fatal("the gateway received another packet than the client sent")
+	}
+
+	n.net.SetNAT(gwInside, netip.AddrPortFrom(gwAddr, 31000))
+	gw.d.RekeyIKE()
+	// Until the client has followed, its ESP is lost on the old port:
+	// send until one packet arrives, for a bounded time.
+	deadline := time.After(10 * time.Second)
+	for i := 0; ; i++ {
+		p := udp4(vip, lanHost, fmt.Sprintf("after the remap %d", i))
+		n.device().Inject(p)
+		select {
+		case got := <-gw.dev.Written():
+			if !bytes.HasPrefix(got[28:], []byte("after the remap")) {
+				t.Fatalf("the gateway received %q", got[28:])
+			}
+			return
+		case <-time.After(100 * time.Millisecond):
+		case <-deadline:
+			t.Fatal("no ESP reached the gateway through its new port: the client's ESP did not follow it")
+		}
 	}
 }
 
