@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"runtime/pprof"
 	"time"
 
 	"github.com/kardianos/service"
@@ -54,6 +55,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&paths.StateDir, "state-dir", paths.StateDir, "`directory` for profiles and crash records")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	userName := fs.String("user", "", "setup, install: the `user` to add to the group")
+	cpuProfile := fs.String("cpuprofile", "", "run, for debugging: write a CPU profile to `path` until the helper stops (off unless given)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, usage, api.GroupName)
 		fs.PrintDefaults()
@@ -103,7 +105,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	switch cmd {
 	case "run":
-		err = svc.Run()
+		err = runProfiled(svc, *cpuProfile)
 	case "install":
 		err = install(svc, paths, *userName, stdout)
 	case "setup":
@@ -126,6 +128,25 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// runProfiled runs the service, with the CPU profiled into path from
+// start to stop when path is not empty (`go tool pprof -top` reads it).
+func runProfiled(svc service.Service, path string) error {
+	if path == "" {
+		return svc.Run()
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return err
+	}
+	err = svc.Run()
+	pprof.StopCPUProfile()
+	return errors.Join(err, f.Close())
 }
 
 // install creates the group, adds the asking user to it and installs the
