@@ -33,14 +33,22 @@ type Helper struct {
 	NS         *testnet.Namespace
 	Bins       Binaries
 
-	t    testnet.T
-	proc *testnet.Process
-	runs int
+	t     testnet.T
+	proc  *testnet.Process
+	runs  int
+	extra []string
 }
 
 // StartHelper starts the helper in ns. The namespace gets a resolver file
 // of its own first, so DNS changes stay inside it.
 func StartHelper(t testnet.T, ns *testnet.Namespace, bins Binaries) *Helper {
+	t.Helper()
+	return StartHelperArgs(t, ns, bins)
+}
+
+// StartHelperArgs is StartHelper with more arguments for `run` (such as
+// --cpuprofile).
+func StartHelperArgs(t testnet.T, ns *testnet.Namespace, bins Binaries, extra ...string) *Helper {
 	t.Helper()
 	dir, err := os.MkdirTemp("", "espresso-helper-")
 	if err != nil {
@@ -53,7 +61,7 @@ func StartHelper(t testnet.T, ns *testnet.Namespace, bins Binaries) *Helper {
 	}
 	h := &Helper{
 		Dir: dir, Socket: filepath.Join(dir, "helper.sock"), StateDir: filepath.Join(dir, "state"),
-		NS: ns, Bins: bins, t: t,
+		NS: ns, Bins: bins, t: t, extra: extra,
 	}
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -71,7 +79,7 @@ func StartHelper(t testnet.T, ns *testnet.Namespace, bins Binaries) *Helper {
 func (h *Helper) Start() {
 	h.t.Helper()
 	h.runs++
-	cmd := h.NS.Command(h.Bins.Helper, "run", "--socket", h.Socket, "--state-dir", h.StateDir)
+	cmd := h.NS.Command(append([]string{h.Bins.Helper, "run", "--socket", h.Socket, "--state-dir", h.StateDir}, h.extra...)...)
 	h.proc = testnet.Start(h.t, cmd, filepath.Join(h.Dir, fmt.Sprintf("helper-%d.log", h.runs)))
 	for deadline := time.Now().Add(15 * time.Second); ; {
 		if c, err := net.Dial("unix", h.Socket); err == nil {

@@ -39,6 +39,8 @@ type Transfer struct {
 	BitsPerSecond float64
 	// LostPercent is the UDP loss; 0 for TCP.
 	LostPercent float64
+	// Bytes is what the receiver got.
+	Bytes float64
 }
 
 // IPerf runs an iperf3 client in ns towards server for d: TCP from the
@@ -78,10 +80,12 @@ func IPerf(ns *testnet.Namespace, server, bind netip.Addr, d time.Duration, reve
 		End   struct {
 			SumReceived struct {
 				BitsPerSecond float64 `json:"bits_per_second"`
+				Bytes         float64 `json:"bytes"`
 			} `json:"sum_received"`
 			Sum struct {
 				BitsPerSecond float64 `json:"bits_per_second"`
 				LostPercent   float64 `json:"lost_percent"`
+				Bytes         float64 `json:"bytes"`
 			} `json:"sum"`
 		} `json:"end"`
 	}
@@ -94,10 +98,11 @@ func IPerf(ns *testnet.Namespace, server, bind netip.Addr, d time.Duration, reve
 	if res.Error != "" {
 		return tr, fmt.Errorf("iperf3 %s: %s", tr.Kind, res.Error)
 	}
-	tr.BitsPerSecond = res.End.SumReceived.BitsPerSecond
+	tr.BitsPerSecond, tr.Bytes = res.End.SumReceived.BitsPerSecond, res.End.SumReceived.Bytes
 	if udpRate > 0 {
 		tr.BitsPerSecond = res.End.Sum.BitsPerSecond * (1 - res.End.Sum.LostPercent/100)
 		tr.LostPercent = res.End.Sum.LostPercent
+		tr.Bytes = res.End.Sum.Bytes * (1 - res.End.Sum.LostPercent/100)
 	}
 	return tr, nil
 }
