@@ -20,6 +20,12 @@ STATICCHECK := $(TOOLS)/staticcheck
 STATICCHECK_VERSION := v0.8.2
 NFPM        := $(TOOLS)/nfpm
 NFPM_VERSION := v2.48.0
+# wireguard-go, the userland tunnel make bench compares with, at the
+# version go.mod requires (the module's root package is the command).
+WIREGUARD_VERSION := $(shell awk '$$1 == "golang.zx2c4.com/wireguard" { print $$2 }' go.mod)
+WIREGUARD_GO := $(TOOLS)/wireguard-go-$(WIREGUARD_VERSION)/wireguard
+# More flags for the system benchmark: make bench BENCH_FLAGS='-rounds 5 -profile build/helper.pprof'
+BENCH_FLAGS ?=
 
 # One version for the binaries and the packages, from git describe
 # (packaging/version.sh); internal/version falls back to the Go build
@@ -39,7 +45,7 @@ DEB_PACKAGES := gcc pkg-config libgl1-mesa-dev xorg-dev \
 	strongswan-charon strongswan-swanctl libcharon-extra-plugins \
 	libstrongswan-standard-plugins libstrongswan-extra-plugins \
 	libcharon-extauth-plugins iperf3 iproute2 iputils-ping nftables \
-	tcpdump xvfb imagemagick procps conntrack \
+	tcpdump xvfb imagemagick procps conntrack wireguard-tools \
 	lintian rpm systemd
 
 .PHONY: all deps build build-helper package test gotest lint cross bench demo clean
@@ -63,7 +69,7 @@ deps:
 		rm -f /usr/sbin/policy-rc.d; \
 		exit $$rc; \
 	fi
-	@$(MAKE) --no-print-directory $(STATICCHECK) $(NFPM)
+	@$(MAKE) --no-print-directory $(STATICCHECK) $(NFPM) $(WIREGUARD_GO)
 
 $(STATICCHECK):
 	GOBIN=$(TOOLS) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
@@ -72,6 +78,9 @@ $(STATICCHECK):
 # requirement, so the module's dependency graph stays the program's.
 $(NFPM):
 	GOBIN=$(TOOLS) $(GO) install github.com/goreleaser/nfpm/v2/cmd/nfpm@$(NFPM_VERSION)
+
+$(WIREGUARD_GO):
+	GOBIN=$(dir $@) $(GO) install golang.zx2c4.com/wireguard@$(WIREGUARD_VERSION)
 
 build: build-helper
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/espresso ./app
@@ -136,9 +145,10 @@ bench: deps
 	@mkdir -p build
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./ipsec/... | tee build/bench.txt
 	$(GO) run ./ipsec/internal/benchreport < build/bench.txt
-	@# The system benchmark: iperf3 through Espresso, through a strongSwan
-	@# client and without a tunnel, and the helper's memory under a flood.
-	@if [ "$$(id -u)" = 0 ]; then $(GO) run ./helper/e2e/sysbench; \
+	@# The system benchmark (README "Performance"): iperf3 through Espresso
+	@# against its own responder, wireguard-go against itself, Espresso and
+	@# a strongSwan client against strongSwan, and without a tunnel.
+	@if [ "$$(id -u)" = 0 ]; then $(GO) run ./helper/e2e/sysbench -wireguard-go $(WIREGUARD_GO) $(BENCH_FLAGS); \
 	else echo "bench: skipping the system benchmark: it needs root for network namespaces"; fi
 
 # The demo needs root for its network namespaces; it builds what it runs.
