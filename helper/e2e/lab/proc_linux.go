@@ -23,23 +23,32 @@ func CPUTime(pid int) (time.Duration, error) {
 	if err != nil {
 		return 0, err
 	}
-	// The command name, in parentheses, may hold spaces: count fields
-	// after its closing parenthesis, where field 3 (the state) begins.
-	s := string(b)
+	d, err := parseCPUTime(string(b))
+	if err != nil {
+		return 0, fmt.Errorf("/proc/%d/stat: %w", pid, err)
+	}
+	return d, nil
+}
+
+// parseCPUTime reads utime + stime from the text of /proc/<pid>/stat.
+func parseCPUTime(s string) (time.Duration, error) {
+	// The command name, in parentheses, may hold spaces and parentheses:
+	// count fields after its last closing parenthesis, where field 3 (the
+	// state) begins.
 	i := strings.LastIndexByte(s, ')')
 	if i < 0 {
-		return 0, fmt.Errorf("/proc/%d/stat: no command name", pid)
+		return 0, fmt.Errorf("no command name")
 	}
 	f := strings.Fields(s[i+1:])
 	// utime and stime are fields 14 and 15, here 11 and 12 from 0.
 	if len(f) < 13 {
-		return 0, fmt.Errorf("/proc/%d/stat: %d fields", pid, len(f)+2)
+		return 0, fmt.Errorf("%d fields", len(f)+2)
 	}
 	var ticks int64
 	for _, v := range f[11:13] {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
-			return 0, fmt.Errorf("/proc/%d/stat: %w", pid, err)
+			return 0, err
 		}
 		ticks += n
 	}
