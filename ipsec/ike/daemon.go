@@ -66,6 +66,7 @@ type Daemon struct {
 	wg    sync.WaitGroup
 
 	// State below is owned by the run goroutine.
+	xchg   exchanges
 	remote netip.AddrPort
 	natt   bool
 	sa     *ikeSA
@@ -89,11 +90,8 @@ type Daemon struct {
 	// updateQueued while an UPDATE_SA_ADDRESSES waits for the window.
 	mobike, updateQueued bool
 	vips, dns            []netip.Addr
-	// requester is the datagram of the peer's last request, whose source
-	// gets our response.
-	requester *datagram
-	ended     bool
-	timers    connTimers
+	ended                bool
+	timers               connTimers
 	// esp is what the liveness timer learnt of the Child SAs' traffic.
 	esp espActivity
 }
@@ -118,6 +116,22 @@ func New(cfg Config, socks Sockets, opt Options) (*Daemon, error) {
 	if socks.IKE == nil {
 		return nil, errors.New("ike: no IKE socket")
 	}
+	d := newDaemon(cfg, socks, opt)
+	if !socks.External {
+		d.wg.Add(1)
+		go d.read(socks.IKE, false)
+		if socks.NATT != nil {
+			d.wg.Add(1)
+			go d.read(socks.NATT, true)
+		}
+	}
+	d.wg.Add(1)
+	go d.run()
+	return d, nil
+}
+
+// newDaemon builds a Daemon of a valid cfg without starting its goroutines.
+func newDaemon(cfg Config, socks Sockets, opt Options) *Daemon {
 	cfg = cfg.withDefaults()
 	d := &Daemon{
 		cfg:     cfg,
@@ -133,6 +147,7 @@ func New(cfg Config, socks Sockets, opt Options) (*Daemon, error) {
 		remote:  cfg.Remote,
 		localIP: opt.LocalAddr.Unmap(),
 	}
+	d.xchg = exchanges{Daemon: d}
 	if d.clock == nil {
 		d.clock = SystemClock{}
 	}
@@ -142,17 +157,7 @@ func New(cfg Config, socks Sockets, opt Options) (*Daemon, error) {
 	if d.log == nil {
 		d.log = slog.New(slog.DiscardHandler)
 	}
-	if !socks.External {
-		d.wg.Add(1)
-		go d.read(socks.IKE, false)
-		if socks.NATT != nil {
-			d.wg.Add(1)
-			go d.read(socks.NATT, true)
-		}
-	}
-	d.wg.Add(1)
-	go d.run()
-	return d, nil
+	return d
 }
 
 // Close deletes the IKE SA with a single unacknowledged INFORMATIONAL (use
@@ -332,32 +337,6 @@ func (d *Daemon) localAddr() netip.AddrPort {
 	return a
 }
 
-// send writes the datagrams of one message to the peer.
-func (d *Daemon) send(pkts [][]byte) {
-	d.sendTo(pkts, d.remote, d.natt)
-	d.timers.lastSent = d.clock.Now()
-}
-
-// sendTo writes datagrams to an address, on the port-4500 socket with the
-// non-ESP marker (RFC 3948 §2.2) when natt is set and there is one.
-func (d *Daemon) sendTo(pkts [][]byte, to netip.AddrPort, natt bool) {
-	s := d.socks.IKE
-	natt = natt && d.socks.NATT != nil
-	if natt {
-		s = d.socks.NATT
-	}
-	dgs := make([]platform.Datagram, len(pkts))
-	for i, p := range pkts {
-		if natt {
-			p = append(make([]byte, esp.NonESPMarkerLen, esp.NonESPMarkerLen+len(p)), p...)
-		}
-		dgs[i] = platform.Datagram{Buf: p, Addr: to}
-	}
-	if _, err := s.WriteBatch(dgs); err != nil {
-		d.log.Debug("ike: send", "err", err)
-	}
-}
-
 // down ends the connection: Child SAs leave the data path, keys are wiped,
 // Down is reported and the run goroutine stops.
 func (d *Daemon) down(err error) {
@@ -398,5 +377,5 @@ func (d *Daemon) sendKeepalive() {
 	if _, err := d.socks.NATT.WriteBatch([]platform.Datagram{{Buf: keepalive, Addr: d.remote}}); err != nil {
 		d.log.Debug("ike: keepalive", "err", err)
 	}
-	d.timers.lastSent = d.clock.Now()
+	d.xchg.lastSent = d.clock.Now()
 }

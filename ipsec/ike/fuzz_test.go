@@ -1,7 +1,6 @@
 package ike
 
 import (
-	"log/slog"
 	"net/netip"
 	"testing"
 
@@ -42,11 +41,9 @@ func fuzzDaemon(t testing.TB, cfg Config) *Daemon {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	return &Daemon{
-		cfg: cfg.withDefaults(), clock: stillClock{}, rand: zeroReader{}, log: slog.New(slog.DiscardHandler),
-		socks: socks, inbox: make(chan datagram, 1), cmds: make(chan func(), 1),
-		quit: make(chan struct{}), done: make(chan struct{}), remote: cfg.Remote,
-	}
+	d := newDaemon(cfg, socks, Options{Clock: stillClock{}, Rand: zeroReader{}})
+	d.inbox, d.cmds = make(chan datagram, 1), make(chan func(), 1)
+	return d
 }
 
 // zeroReader is a deterministic source of "randomness" for fuzzing: the

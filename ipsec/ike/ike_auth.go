@@ -72,7 +72,7 @@ func (d *Daemon) sendAuth(sa *ikeSA) {
 		tsi:   selectors(d.cfg.LocalTS), tsr: selectors(d.cfg.RemoteTS),
 	}
 	ps = append(ps, co.sa, &wire.TSi{Selectors: co.tsi}, &wire.TSr{Selectors: co.tsr})
-	d.request(sa, wire.IKEAuth, ps, func(h wire.Header, ps wire.Payloads, _ []byte) {
+	d.xchg.request(sa, wire.IKEAuth, ps, func(h wire.Header, ps wire.Payloads, _ []byte) {
 		d.authAnswered(sa, co, ps)
 	})
 }
@@ -118,7 +118,7 @@ func (d *Daemon) authRefused(sa *ikeSA, n *wire.Notify) error {
 // last IKE_AUTH response, the gateway being authenticated.
 func (d *Daemon) completeAuth(sa *ikeSA, co *childOffer, ps wire.Payloads, peer wire.Identity) {
 	sa.established = true
-	d.timers.lastSent = d.clock.Now()
+	d.xchg.lastSent = d.clock.Now()
 	d.mobike = !d.cfg.DisableMOBIKE && ps.Notify(wire.MOBIKESupported) != nil
 	// The IKE SA stands; the Child SA may still have failed (§1.2).
 	if n := ps.ErrorNotify(); n != nil {

@@ -77,7 +77,7 @@ func (d *Daemon) eapAnswered(sa *ikeSA, co *childOffer, ps wire.Payloads) {
 		return
 	}
 	if out != nil {
-		d.request(sa, wire.IKEAuth, wire.Payloads{&wire.EAP{Packet: out}}, func(_ wire.Header, ps wire.Payloads, _ []byte) {
+		d.xchg.request(sa, wire.IKEAuth, wire.Payloads{&wire.EAP{Packet: out}}, func(_ wire.Header, ps wire.Payloads, _ []byte) {
 			d.eapAnswered(sa, co, ps)
 		})
 		return
@@ -90,7 +90,7 @@ func (d *Daemon) eapAnswered(sa *ikeSA, co *childOffer, ps wire.Payloads) {
 	}
 	d.log.Info("ike: EAP succeeded", "method", st.peer.Method())
 	a := d.sharedKeyAuth(sa, sa.initReq, sa.nr, sa.localID, ours)
-	d.request(sa, wire.IKEAuth, wire.Payloads{a}, func(_ wire.Header, ps wire.Payloads, _ []byte) {
+	d.xchg.request(sa, wire.IKEAuth, wire.Payloads{a}, func(_ wire.Header, ps wire.Payloads, _ []byte) {
 		d.eapAuthAnswered(sa, co, ps)
 	})
 }

@@ -33,7 +33,7 @@ func (d *Daemon) startEAP(sa *ikeSA, h wire.Header, idi wire.Identity, ps wire.P
 		d.refuseAuth(sa, h, err)
 		return
 	}
-	d.respond(sa, h, append(out, &wire.EAP{Packet: first}))
+	d.xchg.respond(sa, h, append(out, &wire.EAP{Packet: first}))
 }
 
 // eapRequest answers the initiator's IKE_AUTH requests during EAP: its
@@ -68,7 +68,7 @@ func (d *Daemon) eapRequest(sa *ikeSA, h wire.Header, ps wire.Payloads) {
 		d.refuseAuth(sa, h, &AuthError{Reason: "EAP: " + err.Error(), Err: err})
 		return
 	}
-	d.respond(sa, h, wire.Payloads{&wire.EAP{Packet: next}})
+	d.xchg.respond(sa, h, wire.Payloads{&wire.EAP{Packet: next}})
 	if st.authn.State() == eap.Failed {
 		d.fail(sa, &AuthError{Reason: "the peer failed EAP authentication"})
 	}

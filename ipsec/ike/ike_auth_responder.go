@@ -14,7 +14,7 @@ import (
 // the exchange goes on in eapRequest.
 func (d *Daemon) authRequest(sa *ikeSA, h wire.Header, ps wire.Payloads) {
 	if sa.initiator || sa.established {
-		d.respond(sa, h, wire.Payloads{wire.NewNotify(wire.InvalidSyntax, nil)})
+		d.xchg.respond(sa, h, wire.Payloads{wire.NewNotify(wire.InvalidSyntax, nil)})
 		return
 	}
 	if sa.eap != nil {
@@ -23,7 +23,7 @@ func (d *Daemon) authRequest(sa *ikeSA, h wire.Header, ps wire.Payloads) {
 	}
 	idi, _ := wire.First[*wire.IDi](ps)
 	if idi == nil {
-		d.respond(sa, h, wire.Payloads{wire.NewNotify(wire.AuthenticationFailed, nil)})
+		d.xchg.respond(sa, h, wire.Payloads{wire.NewNotify(wire.AuthenticationFailed, nil)})
 		d.fail(sa, &AuthError{Reason: "IKE_AUTH request without identity"})
 		return
 	}
@@ -46,7 +46,7 @@ func (d *Daemon) authRequest(sa *ikeSA, h wire.Header, ps wire.Payloads) {
 // refuseAuth answers AUTHENTICATION_FAILED; the half-open SA is then gone
 // (§2.21.2).
 func (d *Daemon) refuseAuth(sa *ikeSA, h wire.Header, err error) {
-	d.respond(sa, h, wire.Payloads{wire.NewNotify(wire.AuthenticationFailed, nil)})
+	d.xchg.respond(sa, h, wire.Payloads{wire.NewNotify(wire.AuthenticationFailed, nil)})
 	d.fail(sa, err)
 }
 
@@ -101,7 +101,7 @@ func (d *Daemon) answerAuth(sa *ikeSA, h wire.Header, out, req wire.Payloads, pe
 	ch, errNotify := d.acceptChild(sa, ps, false, nil, peerSide, selectors(d.cfg.LocalTS), sa.ni, sa.nr)
 	if errNotify != nil {
 		// The IKE SA stands without a Child SA (§1.2); the initiator decides.
-		d.respond(sa, h, append(out, errNotify))
+		d.xchg.respond(sa, h, append(out, errNotify))
 		if sa == d.reauth {
 			d.reauthFailed(&NotifyError{Exchange: wire.IKEAuth, Type: errNotify.NotifyType})
 			return
@@ -111,7 +111,7 @@ func (d *Daemon) answerAuth(sa *ikeSA, h wire.Header, out, req wire.Payloads, pe
 	}
 	out = append(out, answerSA(ch.number, wire.ProtocolESP, spiBytes(ch.c.inSPI), ch.c.prop),
 		&wire.TSi{Selectors: ch.c.remoteTS}, &wire.TSr{Selectors: ch.c.localTS})
-	d.respond(sa, h, out)
+	d.xchg.respond(sa, h, out)
 	if sa == d.reauth {
 		d.reauthAccepted(sa, peer, ch.c, prevVIPs)
 		return

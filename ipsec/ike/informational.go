@@ -20,7 +20,7 @@ func (d *Daemon) informationalRequest(sa *ikeSA, dg datagram, h wire.Header, ps 
 		case wire.ProtocolIKE:
 			// §1.4.1: the IKE SA goes, with every Child SA of it; the
 			// answer is empty.
-			d.respond(sa, h, nil)
+			d.xchg.respond(sa, h, nil)
 			d.ikeDeleted(sa)
 			return
 		case wire.ProtocolESP:
@@ -49,7 +49,7 @@ func (d *Daemon) informationalRequest(sa *ikeSA, dg datagram, h wire.Header, ps 
 	if len(ours) > 0 {
 		out = append(out, &wire.Delete{Protocol: wire.ProtocolESP, SPIs: ours})
 	}
-	d.respond(sa, h, out)
+	d.xchg.respond(sa, h, out)
 	if after != nil {
 		after()
 	}
@@ -119,8 +119,8 @@ func (d *Daemon) deleteChild(c *child, done func()) {
 		c.state = childRedundant
 	}
 	sa := d.sa
-	d.whenIdle(sa, func() {
-		r := d.request(sa, wire.Informational, wire.Payloads{&wire.Delete{Protocol: wire.ProtocolESP, SPIs: []uint32{c.inSPI}}},
+	d.xchg.whenIdle(sa, func() {
+		r := d.xchg.request(sa, wire.Informational, wire.Payloads{&wire.Delete{Protocol: wire.ProtocolESP, SPIs: []uint32{c.inSPI}}},
 			func(wire.Header, wire.Payloads, []byte) {
 				d.retire(c, c.replacement != nil || c.state == childRedundant)
 				if done != nil {
@@ -137,10 +137,10 @@ func (d *Daemon) deleteChild(c *child, done func()) {
 // answer, as when we give up or close (§1.4.1).
 func (d *Daemon) sendDeleteIKE(sa *ikeSA) {
 	h := sa.header(wire.Informational, sa.sendID, false)
-	pkts, err := sa.keys.seal(h, wire.Payloads{&wire.Delete{Protocol: wire.ProtocolIKE}}, d.fragSize(sa))
+	pkts, err := sa.keys.seal(h, wire.Payloads{&wire.Delete{Protocol: wire.ProtocolIKE}}, d.xchg.fragSize(sa))
 	if err == nil {
 		sa.sendID++
-		d.send(pkts)
+		d.xchg.send(pkts)
 	}
 }
 
@@ -155,8 +155,8 @@ func (d *Daemon) terminate() {
 	}
 	sa.deleting = true
 	d.timers.stop()
-	d.whenIdle(sa, func() {
-		r := d.request(sa, wire.Informational, wire.Payloads{&wire.Delete{Protocol: wire.ProtocolIKE}},
+	d.xchg.whenIdle(sa, func() {
+		r := d.xchg.request(sa, wire.Informational, wire.Payloads{&wire.Delete{Protocol: wire.ProtocolIKE}},
 			func(wire.Header, wire.Payloads, []byte) { d.down(nil) })
 		if r != nil {
 			r.failed = func(error) { d.down(nil) }
@@ -168,8 +168,8 @@ func (d *Daemon) terminate() {
 func (d *Daemon) deleteOldIKE(sa *ikeSA) {
 	d.old = append(d.old, sa)
 	sa.deleting = true
-	d.whenIdle(sa, func() {
-		r := d.request(sa, wire.Informational, wire.Payloads{&wire.Delete{Protocol: wire.ProtocolIKE}},
+	d.xchg.whenIdle(sa, func() {
+		r := d.xchg.request(sa, wire.Informational, wire.Payloads{&wire.Delete{Protocol: wire.ProtocolIKE}},
 			func(wire.Header, wire.Payloads, []byte) { d.dropOld(sa) })
 		if r != nil {
 			r.failed = func(error) { d.dropOld(sa) }

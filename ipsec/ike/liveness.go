@@ -23,7 +23,7 @@ func (d *Daemon) checkLiveness(sa *ikeSA) {
 		d.limit(sa, r)
 		return
 	}
-	r := d.prepare(sa, wire.Informational, d.livenessNATD(sa), func(_ wire.Header, ps wire.Payloads, _ []byte) {
+	r := d.xchg.prepare(sa, wire.Informational, d.livenessNATD(sa), func(_ wire.Header, ps wire.Payloads, _ []byte) {
 		d.livenessAnswered(sa, ps)
 	})
 	if r == nil {
@@ -32,7 +32,7 @@ func (d *Daemon) checkLiveness(sa *ikeSA) {
 	if d.cfg.DPDTimeout > 0 {
 		r.deadline = d.clock.Now().Add(d.cfg.DPDTimeout)
 	}
-	d.start(sa, r)
+	d.xchg.start(sa, r)
 }
 
 // limit gives r the liveness limit from now, unless it has an earlier
@@ -49,7 +49,7 @@ func (d *Daemon) limit(sa *ikeSA, r *request) {
 	}
 	r.deadline = deadline
 	if r.timer != nil && r.due.After(deadline) {
-		d.arm(sa, r, now, r.due.Sub(now))
+		d.xchg.arm(sa, r, now, r.due.Sub(now))
 	}
 }
 

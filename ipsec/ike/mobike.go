@@ -68,7 +68,7 @@ func (d *Daemon) pathChanged(local netip.Addr) {
 	// §3.5: requests in flight go on being retransmitted from the new
 	// address; one copy goes now rather than after the back-off.
 	if r := sa.pending; r != nil && r.sent > 0 {
-		d.send(r.pkts)
+		d.xchg.send(r.pkts)
 	}
 	d.queueUpdate()
 }
@@ -81,7 +81,7 @@ func (d *Daemon) queueUpdate() {
 	}
 	d.updateQueued = true
 	sa := d.sa
-	d.whenIdle(sa, func() {
+	d.xchg.whenIdle(sa, func() {
 		d.updateQueued = false
 		if sa != d.sa || sa.deleting {
 			// The IKE SA was rekeyed meanwhile: its successor moves.
@@ -106,7 +106,7 @@ func (d *Daemon) sendUpdate(sa *ikeSA) {
 	ps := wire.Payloads{wire.NewNotify(wire.UpdateSAAddresses, nil)}
 	ps = append(ps, natNotifies(sa.spiI, sa.spiR, local, d.remote, d.fakeNAT(), d.rand)...)
 	ps = append(ps, wire.NewNotify(wire.Cookie2, cookie))
-	d.request(sa, wire.Informational, ps, func(_ wire.Header, ps wire.Payloads, _ []byte) {
+	d.xchg.request(sa, wire.Informational, ps, func(_ wire.Header, ps wire.Payloads, _ []byte) {
 		d.updateAnswered(sa, cookie, local, ps)
 	})
 }

@@ -39,28 +39,9 @@ func (d *Daemon) receive(dg datagram) {
 		return
 	}
 	if h.IsResponse() {
-		d.handleResponse(sa, dg, m)
+		d.xchg.handleResponse(sa, dg, m)
 	} else {
 		d.handleRequest(sa, dg, m)
-	}
-}
-
-// handleResponse matches a response to our outstanding request (§2.3).
-func (d *Daemon) handleResponse(sa *ikeSA, dg datagram, m *wire.Message) {
-	r, h := sa.pending, m.Header
-	if r == nil || h.MessageID != r.id || h.ExchangeType != r.exchange {
-		return
-	}
-	ps, ok := d.openMessage(sa, dg, m, &sa.rspFrags)
-	if !ok {
-		return
-	}
-	r.timer.Stop()
-	sa.pending = nil
-	sa.lastHeard = d.clock.Now()
-	r.handle(h, ps, dg.b)
-	if !d.ended {
-		d.next(sa)
 	}
 }
 
@@ -73,7 +54,7 @@ func (d *Daemon) handleRequest(sa *ikeSA, dg datagram, m *wire.Message) {
 		// fragment (RFC 7383 §2.6.1), after checking it is genuine.
 		o, err := sa.keys.open(dg.b, m)
 		if err == nil && o.frag <= 1 {
-			d.reply(sa.lastResp.pkts, dg)
+			d.xchg.reply(sa.lastResp.pkts, dg)
 		}
 		return
 	}
@@ -81,8 +62,8 @@ func (d *Daemon) handleRequest(sa *ikeSA, dg datagram, m *wire.Message) {
 		return
 	}
 	// RFC 7296 §2.11: the response goes where the request came from.
-	d.requester = &dg
-	ps, ok := d.openMessage(sa, dg, m, &sa.reqFrags)
+	d.xchg.requester = &dg
+	ps, ok := d.xchg.openMessage(sa, dg, m, &sa.reqFrags)
 	if !ok {
 		return
 	}
@@ -97,40 +78,8 @@ func (d *Daemon) handleRequest(sa *ikeSA, dg datagram, m *wire.Message) {
 		d.informationalRequest(sa, dg, h, ps)
 	default:
 		// RFC 7296 §1.5: an unknown exchange type gets INVALID_SYNTAX.
-		d.respond(sa, h, wire.Payloads{wire.NewNotify(wire.InvalidSyntax, nil)})
+		d.xchg.respond(sa, h, wire.Payloads{wire.NewNotify(wire.InvalidSyntax, nil)})
 	}
-}
-
-// openMessage checks and decrypts a protected message, reassembling
-// fragments, and parses its inner payloads. A message that fails its
-// integrity check is dropped silently (§2.21.1).
-func (d *Daemon) openMessage(sa *ikeSA, dg datagram, m *wire.Message, frags *reassembly) (wire.Payloads, bool) {
-	o, err := sa.keys.open(dg.b, m)
-	if err != nil {
-		d.log.Debug("ike: protected message dropped", "exchange", m.Header.ExchangeType, "err", err)
-		return nil, false
-	}
-	first, plain := o.first, o.plain
-	if o.total != 0 {
-		var done bool
-		if first, plain, done = frags.add(m.Header.MessageID, o); !done {
-			return nil, false
-		}
-	}
-	ps, err := wire.ParsePayloads(first, plain)
-	if err != nil {
-		d.log.Debug("ike: bad inner payloads", "exchange", m.Header.ExchangeType, "err", err)
-		if !m.Header.IsResponse() {
-			n := wire.NewNotify(wire.InvalidSyntax, nil)
-			var uc *wire.UnsupportedCriticalPayloadError
-			if errors.As(err, &uc) {
-				n = wire.NewNotify(wire.UnsupportedCriticalPayload, []byte{byte(uc.Type)})
-			}
-			d.respond(sa, m.Header, wire.Payloads{n})
-		}
-		return nil, false
-	}
-	return ps, true
 }
 
 // peerMoved follows the peer to the address an authenticated request came

@@ -17,7 +17,7 @@ func (d *Daemon) rekeyChild(old *child) {
 		return
 	}
 	old.state = childRekeying
-	d.whenIdle(sa, func() { d.sendRekeyChild(sa, old, d.pfsGroup(), 0) })
+	d.xchg.whenIdle(sa, func() { d.sendRekeyChild(sa, old, d.pfsGroup(), 0) })
 }
 
 func (d *Daemon) sendRekeyChild(sa *ikeSA, old *child, group suite.TransformID, tries int) {
@@ -49,7 +49,7 @@ func (d *Daemon) sendRekeyChild(sa *ikeSA, old *child, group suite.TransformID, 
 		ps = append(ps, &wire.KeyExchange{Group: group, Data: ke.PublicKey()})
 	}
 	ps = append(ps, &wire.TSi{Selectors: old.localTS}, &wire.TSr{Selectors: old.remoteTS})
-	r := d.request(sa, wire.CreateChildSA, ps, func(_ wire.Header, ps wire.Payloads, _ []byte) {
+	r := d.xchg.request(sa, wire.CreateChildSA, ps, func(_ wire.Header, ps wire.Payloads, _ []byte) {
 		if ke != nil {
 			defer ke.Zero()
 		}
@@ -75,7 +75,7 @@ func (d *Daemon) rekeyChildAnswered(sa *ikeSA, old *child, offer *wire.SecurityA
 			sent = ke.Group()
 		}
 		if err == nil && g != suite.KENone && g != sent && slices.Contains(keMethods(d.cfg.ESPProposals), g) {
-			d.whenIdle(sa, func() { d.sendRekeyChild(sa, old, g, tries+1) })
+			d.xchg.whenIdle(sa, func() { d.sendRekeyChild(sa, old, g, tries+1) })
 			return
 		}
 	}
@@ -192,7 +192,7 @@ func minBytes(a, b []byte) []byte {
 // Child SA, which a remote-access client does not take (§1.3).
 func (d *Daemon) createChildRequest(sa *ikeSA, h wire.Header, ps wire.Payloads) {
 	if !sa.established || sa != d.sa || sa.deleting {
-		d.respond(sa, h, wire.Payloads{wire.NewNotify(wire.TemporaryFailure, nil)})
+		d.xchg.respond(sa, h, wire.Payloads{wire.NewNotify(wire.TemporaryFailure, nil)})
 		return
 	}
 	if n := ps.Notify(wire.RekeySA); n != nil {
@@ -203,7 +203,7 @@ func (d *Daemon) createChildRequest(sa *ikeSA, h wire.Header, ps wire.Payloads) 
 		d.rekeyIKERequest(sa, h, ps)
 		return
 	}
-	d.respond(sa, h, wire.Payloads{wire.NewNotify(wire.NoAdditionalSAs, nil)})
+	d.xchg.respond(sa, h, wire.Payloads{wire.NewNotify(wire.NoAdditionalSAs, nil)})
 }
 
 // rekeyChildRequest answers the peer's rekey of a Child SA. The new SA's
@@ -214,17 +214,17 @@ func (d *Daemon) rekeyChildRequest(sa *ikeSA, h wire.Header, ps wire.Payloads, n
 	spi, ok := spiOf(n.SPI)
 	old := d.childByOut(spi)
 	if !ok || n.Protocol != wire.ProtocolESP || old == nil {
-		d.respond(sa, h, wire.Payloads{&wire.Notify{Protocol: wire.ProtocolESP, SPI: n.SPI, NotifyType: wire.ChildSANotFound}})
+		d.xchg.respond(sa, h, wire.Payloads{&wire.Notify{Protocol: wire.ProtocolESP, SPI: n.SPI, NotifyType: wire.ChildSANotFound}})
 		return
 	}
 	if old.state != childInstalled && old.state != childRekeying {
 		// §2.25.1: it is being deleted or was rekeyed already.
-		d.respond(sa, h, wire.Payloads{wire.NewNotify(wire.TemporaryFailure, nil)})
+		d.xchg.respond(sa, h, wire.Payloads{wire.NewNotify(wire.TemporaryFailure, nil)})
 		return
 	}
 	ni, _ := wire.First[*wire.Nonce](ps)
 	if ni == nil {
-		d.respond(sa, h, wire.Payloads{wire.NewNotify(wire.InvalidSyntax, nil)})
+		d.xchg.respond(sa, h, wire.Payloads{wire.NewNotify(wire.InvalidSyntax, nil)})
 		return
 	}
 	nr, err := randomNonce(d.rand)
@@ -240,7 +240,7 @@ func (d *Daemon) rekeyChildRequest(sa *ikeSA, h wire.Header, ps wire.Payloads, n
 	if group := d.pfsGroupFor(ps); group != suite.KENone {
 		ke, _ := wire.First[*wire.KeyExchange](ps)
 		if ke == nil || ke.Group != group {
-			d.respond(sa, h, wire.Payloads{wire.NewInvalidKEPayload(group)})
+			d.xchg.respond(sa, h, wire.Payloads{wire.NewInvalidKEPayload(group)})
 			return
 		}
 		mine, err := dh.Generate(group, d.rand)
@@ -249,7 +249,7 @@ func (d *Daemon) rekeyChildRequest(sa *ikeSA, h wire.Header, ps wire.Payloads, n
 		}
 		defer mine.Zero()
 		if gir, err = mine.SharedSecret(ke.Data); err != nil {
-			d.respond(sa, h, wire.Payloads{wire.NewNotify(wire.InvalidSyntax, nil)})
+			d.xchg.respond(sa, h, wire.Payloads{wire.NewNotify(wire.InvalidSyntax, nil)})
 			return
 		}
 		defer clear(gir)
@@ -258,7 +258,7 @@ func (d *Daemon) rekeyChildRequest(sa *ikeSA, h wire.Header, ps wire.Payloads, n
 	// A rekey keeps the selectors (§2.9.2): narrow against the old SA's.
 	ac, errNotify := d.acceptChild(sa, ps, true, gir, old.remoteTS, old.localTS, bytes.Clone(ni.Data), nr)
 	if errNotify != nil {
-		d.respond(sa, h, wire.Payloads{errNotify})
+		d.xchg.respond(sa, h, wire.Payloads{errNotify})
 		// The old SA stays; the peer decides what follows, so the
 		// owner learns why its tunnel may end.
 		d.log.Warn("ike: refused the peer's Child SA rekey", "spi", old.inSPI, "notify", errNotify.NotifyType)
@@ -278,7 +278,7 @@ func (d *Daemon) rekeyChildRequest(sa *ikeSA, h wire.Header, ps wire.Payloads, n
 		old.state = childRekeyed
 		old.replacement = nc
 	}
-	d.respond(sa, h, out)
+	d.xchg.respond(sa, h, out)
 }
 
 // pfsGroupFor picks, for a peer's CREATE_CHILD_SA, the key exchange method

@@ -36,7 +36,7 @@ func (d *Daemon) rekeyIKE() {
 	}
 	group := sa.prop.one(suite.TypeKE).ID
 	sa.rekey = &ikeRekey{}
-	d.whenIdle(sa, func() { d.sendRekeyIKE(sa, group, 0) })
+	d.xchg.whenIdle(sa, func() { d.sendRekeyIKE(sa, group, 0) })
 }
 
 func (d *Daemon) sendRekeyIKE(sa *ikeSA, group suite.TransformID, tries int) {
@@ -58,7 +58,7 @@ func (d *Daemon) sendRekeyIKE(sa *ikeSA, group suite.TransformID, tries int) {
 	}
 	offer := offerSA(d.cfg.IKEProposals, wire.ProtocolIKE, binary.BigEndian.AppendUint64(nil, rk.spi), true, group)
 	ps := wire.Payloads{offer, &wire.Nonce{Data: rk.ni}, &wire.KeyExchange{Group: group, Data: rk.ke.PublicKey()}}
-	d.request(sa, wire.CreateChildSA, ps, func(_ wire.Header, ps wire.Payloads, _ []byte) {
+	d.xchg.request(sa, wire.CreateChildSA, ps, func(_ wire.Header, ps wire.Payloads, _ []byte) {
 		d.rekeyIKEAnswered(sa, offer, ps, tries)
 	})
 }
@@ -71,7 +71,7 @@ func (d *Daemon) rekeyIKEAnswered(sa *ikeSA, offer *wire.SecurityAssociation, ps
 	if n := ps.Notify(wire.InvalidKEPayload); n != nil && tries < maxInitTries {
 		if g, err := n.Group(); err == nil && slices.Contains(keMethods(d.cfg.IKEProposals), g) {
 			// sendRekeyIKE replaces the key of this attempt.
-			d.whenIdle(sa, func() { d.sendRekeyIKE(sa, g, tries+1) })
+			d.xchg.whenIdle(sa, func() { d.sendRekeyIKE(sa, g, tries+1) })
 			return
 		}
 	}
@@ -167,22 +167,22 @@ func (d *Daemon) rekeyIKERequest(sa *ikeSA, h wire.Header, ps wire.Payloads) {
 	ni, _ := wire.First[*wire.Nonce](ps)
 	ke, _ := wire.First[*wire.KeyExchange](ps)
 	if ni == nil || ke == nil {
-		d.respond(sa, h, wire.Payloads{wire.NewNotify(wire.InvalidSyntax, nil)})
+		d.xchg.respond(sa, h, wire.Payloads{wire.NewNotify(wire.InvalidSyntax, nil)})
 		return
 	}
 	if len(d.children) > 0 && slices.ContainsFunc(d.children, func(c *child) bool { return c.state == childRekeying || c.state == childDeleting }) {
 		// §2.25.2: no IKE rekey while Child SA exchanges are in flight.
-		d.respond(sa, h, wire.Payloads{wire.NewNotify(wire.TemporaryFailure, nil)})
+		d.xchg.respond(sa, h, wire.Payloads{wire.NewNotify(wire.TemporaryFailure, nil)})
 		return
 	}
 	num, c, ok := choose(d.cfg.IKEProposals, saPayload.Proposals, wire.ProtocolIKE, true)
 	if !ok || len(c.spi) != 8 {
-		d.respond(sa, h, wire.Payloads{wire.NewNotify(wire.NoProposalChosen, nil)})
+		d.xchg.respond(sa, h, wire.Payloads{wire.NewNotify(wire.NoProposalChosen, nil)})
 		return
 	}
 	group := c.one(suite.TypeKE).ID
 	if ke.Group != group {
-		d.respond(sa, h, wire.Payloads{wire.NewInvalidKEPayload(group)})
+		d.xchg.respond(sa, h, wire.Payloads{wire.NewInvalidKEPayload(group)})
 		return
 	}
 	mine, err := dh.Generate(group, d.rand)
@@ -192,7 +192,7 @@ func (d *Daemon) rekeyIKERequest(sa *ikeSA, h wire.Header, ps wire.Payloads) {
 	defer mine.Zero()
 	gir, err := mine.SharedSecret(ke.Data)
 	if err != nil {
-		d.respond(sa, h, wire.Payloads{wire.NewNotify(wire.InvalidSyntax, nil)})
+		d.xchg.respond(sa, h, wire.Payloads{wire.NewNotify(wire.InvalidSyntax, nil)})
 		return
 	}
 	spi, err := randomSPI(d.rand, 8)
@@ -202,10 +202,10 @@ func (d *Daemon) rekeyIKERequest(sa *ikeSA, h wire.Header, ps wire.Payloads) {
 	}
 	nsa, err := d.rekeyedSA(sa, c, gir, bytes.Clone(ni.Data), nr, binary.BigEndian.Uint64(c.spi), spi, false)
 	if err != nil {
-		d.respond(sa, h, wire.Payloads{wire.NewNotify(wire.NoProposalChosen, nil)})
+		d.xchg.respond(sa, h, wire.Payloads{wire.NewNotify(wire.NoProposalChosen, nil)})
 		return
 	}
-	d.respond(sa, h, wire.Payloads{
+	d.xchg.respond(sa, h, wire.Payloads{
 		answerSA(num, wire.ProtocolIKE, binary.BigEndian.AppendUint64(nil, spi), c),
 		&wire.Nonce{Data: nr},
 		&wire.KeyExchange{Group: group, Data: mine.PublicKey()},

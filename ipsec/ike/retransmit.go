@@ -1,10 +1,28 @@
 package ike
 
 import (
+	"errors"
+	"net/netip"
 	"time"
 
+	"github.com/espressovpn/espresso/ipsec/esp"
 	"github.com/espressovpn/espresso/ipsec/ike/wire"
+	"github.com/espressovpn/espresso/platform"
 )
+
+// exchanges carries the connection's exchanges on its IKE SAs: message
+// IDs and the window of one (RFC 7296 §2.3), retransmission (§2.1), SK
+// protection and fragments (RFC 7383), and where responses go (§2.11).
+// The message-ID state itself is per IKE SA (ikeSA).
+type exchanges struct {
+	*Daemon
+	// requester is the datagram of the peer's last request, whose source
+	// gets our response.
+	requester *datagram
+	// lastSent is when we last sent anything to the peer, for NAT
+	// keepalives.
+	lastSent time.Time
+}
 
 // request is our outstanding request on an IKE SA, retransmitted until
 // answered (RFC 7296 §2.1): the same datagrams each time, so a peer that
@@ -32,7 +50,7 @@ type request struct {
 
 // whenIdle runs f now if the SA has no request in flight, else once the
 // window opens (window size one, §2.3).
-func (d *Daemon) whenIdle(sa *ikeSA, f func()) {
+func (x *exchanges) whenIdle(sa *ikeSA, f func()) {
 	if sa.pending == nil && len(sa.queue) == 0 {
 		f()
 		return
@@ -41,8 +59,8 @@ func (d *Daemon) whenIdle(sa *ikeSA, f func()) {
 }
 
 // next starts the next queued request.
-func (d *Daemon) next(sa *ikeSA) {
-	for sa.pending == nil && len(sa.queue) > 0 && !d.ended {
+func (x *exchanges) next(sa *ikeSA) {
+	for sa.pending == nil && len(sa.queue) > 0 && !x.ended {
 		f := sa.queue[0]
 		sa.queue = sa.queue[1:]
 		f()
@@ -50,21 +68,21 @@ func (d *Daemon) next(sa *ikeSA) {
 }
 
 // request encrypts and sends a request on sa, which must be idle.
-func (d *Daemon) request(sa *ikeSA, ex wire.ExchangeType, ps wire.Payloads, handle func(wire.Header, wire.Payloads, []byte)) *request {
-	r := d.prepare(sa, ex, ps, handle)
+func (x *exchanges) request(sa *ikeSA, ex wire.ExchangeType, ps wire.Payloads, handle func(wire.Header, wire.Payloads, []byte)) *request {
+	r := x.prepare(sa, ex, ps, handle)
 	if r == nil {
 		return nil
 	}
-	return d.start(sa, r)
+	return x.start(sa, r)
 }
 
 // prepare encrypts a request on sa without sending it; nil means the
 // connection went down.
-func (d *Daemon) prepare(sa *ikeSA, ex wire.ExchangeType, ps wire.Payloads, handle func(wire.Header, wire.Payloads, []byte)) *request {
+func (x *exchanges) prepare(sa *ikeSA, ex wire.ExchangeType, ps wire.Payloads, handle func(wire.Header, wire.Payloads, []byte)) *request {
 	h := sa.header(ex, sa.sendID, false)
-	pkts, err := sa.keys.seal(h, ps, d.fragSize(sa))
+	pkts, err := sa.keys.seal(h, ps, x.fragSize(sa))
 	if err != nil {
-		d.fail(sa, err)
+		x.fail(sa, err)
 		return nil
 	}
 	return &request{exchange: ex, id: sa.sendID, pkts: pkts, handle: handle}
@@ -72,57 +90,57 @@ func (d *Daemon) prepare(sa *ikeSA, ex wire.ExchangeType, ps wire.Payloads, hand
 
 // start sends a prepared request and arms its retransmission. A request
 // that sets up an IKE SA gets the setup limit (Config.SetupTimeout).
-func (d *Daemon) start(sa *ikeSA, r *request) *request {
+func (x *exchanges) start(sa *ikeSA, r *request) *request {
 	if !sa.established && (r.exchange == wire.IKESAInit || r.exchange == wire.IKEAuth) &&
-		d.cfg.SetupTimeout > 0 && r.deadline.IsZero() {
-		r.deadline = d.clock.Now().Add(d.cfg.SetupTimeout)
+		x.cfg.SetupTimeout > 0 && r.deadline.IsZero() {
+		r.deadline = x.clock.Now().Add(x.cfg.SetupTimeout)
 	}
 	sa.pending = r
 	sa.sendID = r.id + 1
-	d.transmit(sa, r)
+	x.transmit(sa, r)
 	return r
 }
 
 // transmit sends r once more, or gives up after the configured tries or
 // at its deadline.
-func (d *Daemon) transmit(sa *ikeSA, r *request) {
-	if sa.pending != r || d.ended {
+func (x *exchanges) transmit(sa *ikeSA, r *request) {
+	if sa.pending != r || x.ended {
 		return
 	}
-	rt := d.cfg.Retransmit
-	now := d.clock.Now()
+	rt := x.cfg.Retransmit
+	now := x.clock.Now()
 	if r.sent > rt.Tries || (!r.deadline.IsZero() && !now.Before(r.deadline)) {
-		d.giveUp(sa, r)
+		x.giveUp(sa, r)
 		return
 	}
 	if r.sent > 0 {
-		d.log.Debug("ike: retransmit", "exchange", r.exchange, "id", r.id, "try", r.sent)
+		x.log.Debug("ike: retransmit", "exchange", r.exchange, "id", r.id, "try", r.sent)
 	}
-	d.send(r.pkts)
+	x.send(r.pkts)
 	wait := rt.delay(r.sent)
 	r.sent++
-	d.arm(sa, r, now, wait)
+	x.arm(sa, r, now, wait)
 }
 
 // giveUp ends r unanswered: the peer is unreachable.
-func (d *Daemon) giveUp(sa *ikeSA, r *request) {
+func (x *exchanges) giveUp(sa *ikeSA, r *request) {
 	if r.timer != nil {
 		r.timer.Stop()
 	}
 	sa.pending = nil
-	err := &PeerUnreachableError{Exchange: r.exchange, Tries: r.sent, Peer: d.remote, Unreachable: r.unreachable}
+	err := &PeerUnreachableError{Exchange: r.exchange, Tries: r.sent, Peer: x.remote, Unreachable: r.unreachable}
 	if r.failed != nil {
 		r.failed(err)
-		d.next(sa)
+		x.next(sa)
 		return
 	}
-	d.fail(sa, err)
+	x.fail(sa, err)
 }
 
 // arm schedules r's next transmission wait from now, or at its deadline
 // if that comes first. A timer replaced before it fired does nothing,
 // even if it had fired already and its call was on its way.
-func (d *Daemon) arm(sa *ikeSA, r *request, now time.Time, wait time.Duration) {
+func (x *exchanges) arm(sa *ikeSA, r *request, now time.Time, wait time.Duration) {
 	if !r.deadline.IsZero() {
 		wait = min(wait, r.deadline.Sub(now))
 	}
@@ -130,9 +148,9 @@ func (d *Daemon) arm(sa *ikeSA, r *request, now time.Time, wait time.Duration) {
 		r.timer.Stop()
 	}
 	var t Timer
-	t = d.after(wait, func() {
+	t = x.after(wait, func() {
 		if r.timer == t {
-			d.transmit(sa, r)
+			x.transmit(sa, r)
 		}
 	})
 	r.timer, r.due = t, now.Add(wait)
@@ -141,18 +159,113 @@ func (d *Daemon) arm(sa *ikeSA, r *request, now time.Time, wait time.Duration) {
 // respond encrypts and sends the response to request h, to where the
 // peer's last request came from (RFC 7296 §2.11), and keeps it for
 // retransmissions of the request.
-func (d *Daemon) respond(sa *ikeSA, h wire.Header, ps wire.Payloads) {
+func (x *exchanges) respond(sa *ikeSA, h wire.Header, ps wire.Payloads) {
 	rh := sa.header(h.ExchangeType, h.MessageID, true)
-	pkts, err := sa.keys.seal(rh, ps, d.fragSize(sa))
+	pkts, err := sa.keys.seal(rh, ps, x.fragSize(sa))
 	if err != nil {
-		d.log.Warn("ike: cannot encode response", "err", err)
+		x.log.Warn("ike: cannot encode response", "err", err)
 		return
 	}
 	sa.lastResp = &response{id: h.MessageID, pkts: pkts}
 	sa.recvID = h.MessageID + 1
-	if dg := d.requester; dg != nil {
-		d.reply(pkts, *dg)
+	if dg := x.requester; dg != nil {
+		x.reply(pkts, *dg)
 		return
 	}
-	d.send(pkts)
+	x.send(pkts)
+}
+
+// reply answers a datagram on the socket and address it came from.
+func (x *exchanges) reply(pkts [][]byte, dg datagram) {
+	x.sendTo(pkts, dg.from, dg.natt)
+	x.lastSent = x.clock.Now()
+}
+
+// send writes the datagrams of one message to the peer.
+func (x *exchanges) send(pkts [][]byte) {
+	x.sendTo(pkts, x.remote, x.natt)
+	x.lastSent = x.clock.Now()
+}
+
+// sendTo writes datagrams to an address, on the port-4500 socket with the
+// non-ESP marker (RFC 3948 §2.2) when natt is set and there is one.
+func (x *exchanges) sendTo(pkts [][]byte, to netip.AddrPort, natt bool) {
+	s := x.socks.IKE
+	natt = natt && x.socks.NATT != nil
+	if natt {
+		s = x.socks.NATT
+	}
+	dgs := make([]platform.Datagram, len(pkts))
+	for i, p := range pkts {
+		if natt {
+			p = append(make([]byte, esp.NonESPMarkerLen, esp.NonESPMarkerLen+len(p)), p...)
+		}
+		dgs[i] = platform.Datagram{Buf: p, Addr: to}
+	}
+	if _, err := s.WriteBatch(dgs); err != nil {
+		x.log.Debug("ike: send", "err", err)
+	}
+}
+
+// fragSize is the largest datagram we send on the SA without fragmenting
+// it, 0 when fragmentation is off (RFC 7383 §2.5).
+func (x *exchanges) fragSize(sa *ikeSA) int {
+	if !sa.fragOK || x.cfg.FragmentSize < 0 {
+		return 0
+	}
+	if x.natt {
+		return x.cfg.FragmentSize - 4 // room for the non-ESP marker
+	}
+	return x.cfg.FragmentSize
+}
+
+// handleResponse matches a response to our outstanding request (§2.3).
+func (x *exchanges) handleResponse(sa *ikeSA, dg datagram, m *wire.Message) {
+	r, h := sa.pending, m.Header
+	if r == nil || h.MessageID != r.id || h.ExchangeType != r.exchange {
+		return
+	}
+	ps, ok := x.openMessage(sa, dg, m, &sa.rspFrags)
+	if !ok {
+		return
+	}
+	r.timer.Stop()
+	sa.pending = nil
+	sa.lastHeard = x.clock.Now()
+	r.handle(h, ps, dg.b)
+	if !x.ended {
+		x.next(sa)
+	}
+}
+
+// openMessage checks and decrypts a protected message, reassembling
+// fragments, and parses its inner payloads. A message that fails its
+// integrity check is dropped silently (§2.21.1).
+func (x *exchanges) openMessage(sa *ikeSA, dg datagram, m *wire.Message, frags *reassembly) (wire.Payloads, bool) {
+	o, err := sa.keys.open(dg.b, m)
+	if err != nil {
+		x.log.Debug("ike: protected message dropped", "exchange", m.Header.ExchangeType, "err", err)
+		return nil, false
+	}
+	first, plain := o.first, o.plain
+	if o.total != 0 {
+		var done bool
+		if first, plain, done = frags.add(m.Header.MessageID, o); !done {
+			return nil, false
+		}
+	}
+	ps, err := wire.ParsePayloads(first, plain)
+	if err != nil {
+		x.log.Debug("ike: bad inner payloads", "exchange", m.Header.ExchangeType, "err", err)
+		if !m.Header.IsResponse() {
+			n := wire.NewNotify(wire.InvalidSyntax, nil)
+			var uc *wire.UnsupportedCriticalPayloadError
+			if errors.As(err, &uc) {
+				n = wire.NewNotify(wire.UnsupportedCriticalPayload, []byte{byte(uc.Type)})
+			}
+			x.respond(sa, m.Header, wire.Payloads{n})
+		}
+		return nil, false
+	}
+	return ps, true
 }

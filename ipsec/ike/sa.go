@@ -165,15 +165,3 @@ func (d *Daemon) findSA(spii, spir uint64) *ikeSA {
 	}
 	return nil
 }
-
-// fragSize is the largest datagram we send on the SA without fragmenting
-// it, 0 when fragmentation is off (RFC 7383 §2.5).
-func (d *Daemon) fragSize(sa *ikeSA) int {
-	if !sa.fragOK || d.cfg.FragmentSize < 0 {
-		return 0
-	}
-	if d.natt {
-		return d.cfg.FragmentSize - 4 // room for the non-ESP marker
-	}
-	return d.cfg.FragmentSize
-}

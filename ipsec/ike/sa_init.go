@@ -70,7 +70,7 @@ func (d *Daemon) sendInit(sa *ikeSA, group suite.TransformID) {
 	}
 	sa.initReq = raw
 	sa.sendID = 0
-	d.start(sa, &request{
+	d.xchg.start(sa, &request{
 		exchange: wire.IKESAInit,
 		pkts:     [][]byte{raw},
 		handle: func(h wire.Header, ps wire.Payloads, raw []byte) {

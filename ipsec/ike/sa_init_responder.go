@@ -24,7 +24,7 @@ func (d *Daemon) initRequest(dg datagram, m *wire.Message) {
 	if cur := d.sa; cur != nil {
 		for _, sa := range []*ikeSA{cur, d.reauth} {
 			if sa != nil && sa.spiI == h.SPIi && bytes.Equal(sa.initReq, dg.b) && sa.lastResp != nil && sa.lastResp.id == 0 {
-				d.reply(sa.lastResp.pkts, dg)
+				d.xchg.reply(sa.lastResp.pkts, dg)
 				return
 			}
 		}
@@ -40,7 +40,7 @@ func (d *Daemon) initRequest(dg datagram, m *wire.Message) {
 	reply := func(n *wire.Notify) {
 		hr := wire.Header{SPIi: h.SPIi, MajorVersion: wire.MajorVersion, ExchangeType: wire.IKESAInit, Flags: wire.FlagResponse}
 		if b, err := encodePlain(hr, wire.Payloads{n}); err == nil {
-			d.reply([][]byte{b}, dg)
+			d.xchg.reply([][]byte{b}, dg)
 		}
 	}
 	saPayload, _ := wire.First[*wire.SecurityAssociation](ps)
@@ -122,7 +122,7 @@ func (d *Daemon) initRequest(dg datagram, m *wire.Message) {
 	sa.lastResp = &response{id: 0, pkts: [][]byte{raw}}
 	sa.recvID = 1
 	d.log.Info("ike: IKE_SA_INIT answered", "proposal", c.String(), "from", dg.from, "reauth", reauth)
-	d.reply(sa.lastResp.pkts, dg)
+	d.xchg.reply(sa.lastResp.pkts, dg)
 	if reauth {
 		d.reauth = sa
 		d.timers.halfOpen = d.after(d.cfg.Retransmit.delay(0)*8, func() {
@@ -139,12 +139,6 @@ func (d *Daemon) initRequest(dg datagram, m *wire.Message) {
 			d.down(&PeerUnreachableError{Exchange: wire.IKEAuth})
 		}
 	})
-}
-
-// reply answers a datagram on the socket and address it came from.
-func (d *Daemon) reply(pkts [][]byte, dg datagram) {
-	d.sendTo(pkts, dg.from, dg.natt)
-	d.timers.lastSent = d.clock.Now()
 }
 
 // cookieFor computes the stateless cookie of §2.6: a MAC, under a secret of

@@ -121,7 +121,7 @@ func (d *Daemon) learnMapping(sa *ikeSA) {
 	if !d.mobike || !d.localNAT || d.cfg.Responder || d.cfg.DPDDelay <= 0 {
 		return
 	}
-	d.whenIdle(sa, func() {
+	d.xchg.whenIdle(sa, func() {
 		if sa == d.sa && sa.established && !sa.deleting && sa.natDst == nil {
 			d.checkLiveness(sa)
 		}

@@ -9,7 +9,6 @@ import (
 // keepalives, the IKE SA's rekey, and the half-open guard of a responder.
 type connTimers struct {
 	dpd, keepalive, ikeRekey, halfOpen, reauth Timer
-	lastSent                                   time.Time
 	cookieSecret                               []byte
 }
 
@@ -83,7 +82,7 @@ var keepalive = []byte{0xff}
 // interval, keeping the NAT's mapping.
 func (d *Daemon) scheduleKeepalive(wait time.Duration) {
 	d.timers.keepalive = d.after(wait, func() {
-		idle := d.clock.Now().Sub(d.timers.lastSent)
+		idle := d.clock.Now().Sub(d.xchg.lastSent)
 		if idle >= d.cfg.NATKeepalive && d.socks.NATT != nil {
 			d.sendKeepalive()
 			idle = 0

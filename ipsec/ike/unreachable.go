@@ -63,11 +63,11 @@ func (d *Daemon) unreachable(dest netip.AddrPort) {
 	r.unreachableTry = r.sent
 	d.log.Info("ike: ICMP unreachable from the peer's address", "peer", dest, "transmission", r.sent)
 	if r.unreachable >= unreachableConfirm {
-		d.giveUp(sa, r)
+		d.xchg.giveUp(sa, r)
 		return
 	}
 	now := d.clock.Now()
 	if r.timer != nil && r.due.After(now.Add(unreachableRetry)) {
-		d.arm(sa, r, now, unreachableRetry)
+		d.xchg.arm(sa, r, now, unreachableRetry)
 	}
 }

@@ -32,5 +32,5 @@ func (d *Daemon) answerMajorVersion(dg datagram) {
 	if err != nil {
 		return
 	}
-	d.reply([][]byte{b}, dg)
+	d.xchg.reply([][]byte{b}, dg)
 }
