@@ -10,6 +10,23 @@ import (
 	"github.com/espressovpn/espresso/ipsec/suite"
 )
 
+// childSAs are the connection's Child SAs (RFC 7296 §1.3, §2.17): their
+// keys, their traffic selectors and their place in the data path.
+type childSAs struct {
+	*Daemon
+	// list holds the Child SAs in use or being rekeyed or deleted.
+	list []*child
+	// retired are Child SAs deleted after a rekey whose inbound direction
+	// stays in the data path a little longer (retire.go).
+	retired []*child
+}
+
+// accepted child of a request, with the proposal number to answer.
+type acceptedChild struct {
+	c      *child
+	number uint8
+}
+
 // childState is where a Child SA is in its life.
 type childState int
 
@@ -60,9 +77,9 @@ type child struct {
 	peerNew *child
 }
 
-// newChild derives the keys of a Child SA (§2.17) and builds its data
+// create derives the keys of a Child SA (§2.17) and builds its data
 // path description. gir is the PFS shared secret, nil without.
-func (d *Daemon) newChild(sa *ikeSA, c chosen, inSPI, outSPI uint32, weInitiated bool, gir, ni, nr []byte, lts, rts []wire.TrafficSelector) (*child, error) {
+func (m *childSAs) create(sa *ikeSA, c chosen, inSPI, outSPI uint32, weInitiated bool, gir, ni, nr []byte, lts, rts []wire.TrafficSelector) (*child, error) {
 	cs := keymat.ChildSuite{Encr: c.one(suite.TypeEncr), Integ: c.one(suite.TypeInteg)}
 	keys, err := keymat.DeriveChildKeys(sa.keys.prf, sa.keys.keys.D, cs, gir, ni, nr)
 	if err != nil {
@@ -72,17 +89,17 @@ func (d *Daemon) newChild(sa *ikeSA, c chosen, inSPI, outSPI uint32, weInitiated
 	in, out := keys.Inbound(weInitiated), keys.Outbound(weInitiated)
 	ch := &child{
 		inSPI: inSPI, outSPI: outSPI, prop: c, keys: keys, weInitiated: weInitiated,
-		localTS: lts, remoteTS: rts, established: d.clock.Now(), ni: ni, nr: nr,
+		localTS: lts, remoteTS: rts, established: m.clock.Now(), ni: ni, nr: nr,
 	}
 	ch.sa = &ChildSA{
-		ReqID:    d.reqID(),
+		ReqID:    m.reqID(),
 		Inbound:  esp.Params{SPI: inSPI, Encr: cs.Encr, Integ: cs.Integ.ID, EncrKey: in.Encr, IntegKey: in.Integ, ESN: esn},
 		Outbound: esp.Params{SPI: outSPI, Encr: cs.Encr, Integ: cs.Integ.ID, EncrKey: out.Encr, IntegKey: out.Integ, ESN: esn},
 		LocalTS:  prefixes(lts),
 		RemoteTS: prefixes(rts),
-		Encap:    d.encapESP(),
-		Local:    d.localAddr(),
-		Remote:   d.remote,
+		Encap:    m.encapESP(),
+		Local:    m.localAddr(),
+		Remote:   m.remote,
 	}
 	return ch, nil
 }
@@ -97,9 +114,9 @@ func (c *child) info() ChildInfo {
 }
 
 // addInbound installs the inbound direction.
-func (d *Daemon) addInbound(c *child) error {
-	if d.opt.DataPath != nil {
-		if err := d.opt.DataPath.AddInbound(c.sa); err != nil {
+func (m *childSAs) addInbound(c *child) error {
+	if m.opt.DataPath != nil {
+		if err := m.opt.DataPath.AddInbound(c.sa); err != nil {
 			return err
 		}
 	}
@@ -108,13 +125,13 @@ func (d *Daemon) addInbound(c *child) error {
 }
 
 // activate moves outbound traffic onto c, away from old if given.
-func (d *Daemon) activate(c *child, old *child) error {
+func (m *childSAs) activate(c *child, old *child) error {
 	var replaces uint32
 	if old != nil && old.outbound {
 		replaces = old.inSPI
 	}
-	if d.opt.DataPath != nil {
-		if err := d.opt.DataPath.SetOutbound(c.sa, replaces); err != nil {
+	if m.opt.DataPath != nil {
+		if err := m.opt.DataPath.SetOutbound(c.sa, replaces); err != nil {
 			return err
 		}
 	}
@@ -122,18 +139,18 @@ func (d *Daemon) activate(c *child, old *child) error {
 	if old != nil {
 		old.outbound = false
 	}
-	d.scheduleChildRekey(c)
+	m.scheduleChildRekey(c)
 	return nil
 }
 
-// removeChild takes a Child SA out of the data path and wipes its keys.
-func (d *Daemon) removeChild(c *child) {
+// remove takes a Child SA out of the data path and wipes its keys.
+func (m *childSAs) remove(c *child) {
 	if c.rekeyTimer != nil {
 		c.rekeyTimer.Stop()
 	}
-	if c.installed && d.opt.DataPath != nil {
-		if err := d.opt.DataPath.Remove(c.sa); err != nil {
-			d.log.Warn("ike: removing Child SA", "spi", c.inSPI, "err", err)
+	if c.installed && m.opt.DataPath != nil {
+		if err := m.opt.DataPath.Remove(c.sa); err != nil {
+			m.log.Warn("ike: removing Child SA", "spi", c.inSPI, "err", err)
 		}
 	}
 	c.installed = false
@@ -145,19 +162,19 @@ func (d *Daemon) removeChild(c *child) {
 }
 
 // forget drops c from the connection's list.
-func (d *Daemon) forget(c *child) {
-	for i, x := range d.children {
+func (m *childSAs) forget(c *child) {
+	for i, x := range m.list {
 		if x == c {
-			d.children = append(d.children[:i], d.children[i+1:]...)
+			m.list = append(m.list[:i], m.list[i+1:]...)
 			return
 		}
 	}
 }
 
-// childByOut finds a Child SA by the SPI the peer receives on, which is
+// byOut finds a Child SA by the SPI the peer receives on, which is
 // what REKEY_SA and Delete payloads name (§3.10, §3.11).
-func (d *Daemon) childByOut(spi uint32) *child {
-	for _, c := range d.children {
+func (m *childSAs) byOut(spi uint32) *child {
+	for _, c := range m.list {
 		if c.outSPI == spi {
 			return c
 		}
@@ -189,9 +206,49 @@ func (d *Daemon) pfsGroup() suite.TransformID {
 }
 
 // reqID is the ReqID of the connection's Child SAs.
-func (d *Daemon) reqID() uint32 {
-	if d.opt.ReqID != 0 {
-		return d.opt.ReqID
+func (m *childSAs) reqID() uint32 {
+	if m.opt.ReqID != 0 {
+		return m.opt.ReqID
 	}
 	return DefaultReqID
+}
+
+// accept negotiates a Child SA as responder: proposal, selectors
+// narrowed to what we allow on the peer's side and ours (nil: whatever it
+// proposes for ours), keys, and its inbound direction installed. withKE
+// counts key exchange transforms in the choice (CREATE_CHILD_SA, not
+// IKE_AUTH); gir is the PFS secret, nil without.
+func (m *childSAs) accept(sa *ikeSA, ps wire.Payloads, withKE bool, gir []byte, peerSide, ourAllowed []wire.TrafficSelector, ni, nr []byte) (*acceptedChild, *wire.Notify) {
+	saPayload, _ := wire.First[*wire.SecurityAssociation](ps)
+	tsi, _ := wire.First[*wire.TSi](ps)
+	tsr, _ := wire.First[*wire.TSr](ps)
+	if saPayload == nil || tsi == nil || tsr == nil {
+		return nil, wire.NewNotify(wire.InvalidSyntax, nil)
+	}
+	num, c, ok := choose(m.cfg.ESPProposals, saPayload.Proposals, wire.ProtocolESP, withKE)
+	outSPI, spiOK := spiOf(c.spi)
+	if !ok || !spiOK {
+		return nil, wire.NewNotify(wire.NoProposalChosen, nil)
+	}
+	ourSide := tsr.Selectors
+	if len(ourAllowed) > 0 {
+		ourSide = narrow(tsr.Selectors, ourAllowed)
+	}
+	theirTS := narrow(tsi.Selectors, peerSide)
+	if len(theirTS) == 0 || len(ourSide) == 0 {
+		return nil, wire.NewNotify(wire.TSUnacceptable, nil)
+	}
+	inSPI, err := randomSPI(m.rand, 4)
+	if err != nil {
+		return nil, wire.NewNotify(wire.TemporaryFailure, nil)
+	}
+	ch, err := m.create(sa, c, uint32(inSPI), outSPI, false, gir, ni, nr, cloneTS(ourSide), cloneTS(theirTS))
+	if err != nil {
+		return nil, wire.NewNotify(wire.NoProposalChosen, nil)
+	}
+	if err := m.addInbound(ch); err != nil {
+		m.remove(ch)
+		return nil, wire.NewNotify(wire.TemporaryFailure, nil)
+	}
+	return &acceptedChild{c: ch, number: num}, nil
 }

@@ -66,18 +66,15 @@ type Daemon struct {
 	wg    sync.WaitGroup
 
 	// State below is owned by the run goroutine.
-	xchg   exchanges
-	remote netip.AddrPort
-	natt   bool
-	sa     *ikeSA
-	old    []*ikeSA
+	xchg     exchanges
+	children childSAs
+	remote   netip.AddrPort
+	natt     bool
+	sa       *ikeSA
+	old      []*ikeSA
 	// reauth is the IKE SA negotiated from scratch beside sa to replace
 	// it, while a reauthentication runs (reauth.go).
-	reauth   *ikeSA
-	children []*child
-	// retired are Child SAs deleted after a rekey whose inbound direction
-	// stays in the data path a little longer (retire.go).
-	retired   []*child
+	reauth    *ikeSA
 	localNAT  bool
 	remoteNAT bool
 	// localIP is our address as the peer should see it without NAT:
@@ -148,6 +145,7 @@ func newDaemon(cfg Config, socks Sockets, opt Options) *Daemon {
 		localIP: opt.LocalAddr.Unmap(),
 	}
 	d.xchg = exchanges{Daemon: d}
+	d.children = childSAs{Daemon: d}
 	if d.clock == nil {
 		d.clock = SystemClock{}
 	}
@@ -208,7 +206,7 @@ func (d *Daemon) Terminate() {
 // RekeyChild starts a rekey of every Child SA now, as their lifetime would.
 func (d *Daemon) RekeyChild() {
 	d.post(func() {
-		for _, c := range d.children {
+		for _, c := range d.children.list {
 			if c.state == childInstalled {
 				d.rekeyChild(c)
 			}
@@ -345,10 +343,10 @@ func (d *Daemon) down(err error) {
 	}
 	d.ended = true
 	d.timers.stop()
-	for _, c := range append(d.children, d.retired...) {
-		d.removeChild(c)
+	for _, c := range append(d.children.list, d.children.retired...) {
+		d.children.remove(c)
 	}
-	d.children, d.retired = nil, nil
+	d.children.list, d.children.retired = nil, nil
 	for _, sa := range append(d.old, d.sa, d.reauth) {
 		sa.end()
 	}

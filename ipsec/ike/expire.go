@@ -30,16 +30,16 @@ type Expiry struct {
 // deleted too, so that its owner connects again; the error wraps the
 // *RekeyError of a rekey that failed before.
 func (d *Daemon) Expire(e Expiry) {
-	d.post(func() { d.expire(e) })
+	d.post(func() { d.children.expire(e) })
 }
 
-func (d *Daemon) expire(e Expiry) {
-	sa := d.sa
+func (m *childSAs) expire(e Expiry) {
+	sa := m.sa
 	if sa == nil || !sa.established || sa.deleting {
 		return
 	}
 	var c *child
-	for _, x := range d.children {
+	for _, x := range m.list {
 		if (!e.Outbound && x.inSPI == e.SPI) || (e.Outbound && x.outSPI == e.SPI) {
 			c = x
 		}
@@ -49,8 +49,8 @@ func (d *Daemon) expire(e Expiry) {
 	}
 	if !e.Hard {
 		if c.state == childInstalled {
-			d.log.Info("ike: Child SA soft lifetime reached, rekeying", "spi", c.inSPI)
-			d.rekeyChild(c)
+			m.log.Info("ike: Child SA soft lifetime reached, rekeying", "spi", c.inSPI)
+			m.rekeyChild(c)
 		}
 		return
 	}
@@ -59,18 +59,18 @@ func (d *Daemon) expire(e Expiry) {
 		// Its delete is already under way.
 	case c.state == childRekeying:
 		// The rekey in flight replaces it and then deletes it.
-		d.log.Info("ike: Child SA hard lifetime reached during its rekey", "spi", c.inSPI)
+		m.log.Info("ike: Child SA hard lifetime reached during its rekey", "spi", c.inSPI)
 	case c.state == childRekeyed || c.replacement != nil:
-		d.log.Info("ike: rekeyed Child SA hard lifetime reached, deleting it", "spi", c.inSPI)
-		d.deleteChild(c, nil)
+		m.log.Info("ike: rekeyed Child SA hard lifetime reached, deleting it", "spi", c.inSPI)
+		m.deleteChild(c, nil)
 	default:
-		d.log.Warn("ike: Child SA hard lifetime reached without a rekey", "spi", c.inSPI)
-		d.sendDeleteIKE(sa)
+		m.log.Warn("ike: Child SA hard lifetime reached without a rekey", "spi", c.inSPI)
+		m.sendDeleteIKE(sa)
 		if c.rekeyErr != nil {
 			// The rekey that failed is the cause to report.
-			d.down(fmt.Errorf("%w: %w", ErrChildExpired, c.rekeyErr))
+			m.down(fmt.Errorf("%w: %w", ErrChildExpired, c.rekeyErr))
 			return
 		}
-		d.down(ErrChildExpired)
+		m.down(ErrChildExpired)
 	}
 }

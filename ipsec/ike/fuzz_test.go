@@ -3,7 +3,6 @@ package ike
 import (
 	"net/netip"
 	"testing"
-
 	"time"
 
 	"github.com/espressovpn/espresso/ipsec/internal/pcap"

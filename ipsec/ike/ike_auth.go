@@ -153,12 +153,12 @@ func (d *Daemon) completeAuth(sa *ikeSA, co *childOffer, ps wire.Payloads, peer 
 	if reauth {
 		prevOut = d.outboundChild()
 	}
-	ch, err := d.newChild(sa, c, co.inSPI, outSPI, true, nil, sa.ni, sa.nr, cloneTS(gotTSi.Selectors), cloneTS(gotTSr.Selectors))
+	ch, err := d.children.create(sa, c, co.inSPI, outSPI, true, nil, sa.ni, sa.nr, cloneTS(gotTSi.Selectors), cloneTS(gotTSr.Selectors))
 	if err == nil {
-		err = d.addInbound(ch)
+		err = d.children.addInbound(ch)
 	}
 	if err == nil {
-		err = d.activate(ch, prevOut)
+		err = d.children.activate(ch, prevOut)
 	}
 	if err != nil {
 		d.sendDeleteIKE(sa)
@@ -170,7 +170,7 @@ func (d *Daemon) completeAuth(sa *ikeSA, co *childOffer, ps wire.Payloads, peer 
 		d.reauthenticated(sa, peer, ch, prevVIPs, authLifetime(ps))
 		return
 	}
-	d.children = append(d.children, ch)
+	d.children.list = append(d.children.list, ch)
 	// Arm the reauthentication before reporting the connection up: whoever
 	// acts on the event (a test advancing a fake clock) finds it armed.
 	d.scheduleReauth(authLifetime(ps))

@@ -98,7 +98,7 @@ func (d *Daemon) answerAuth(sa *ikeSA, h wire.Header, out, req wire.Payloads, pe
 			peerSide = append(peerSide, wire.SelectorFromPrefix(netip.PrefixFrom(v, v.BitLen())))
 		}
 	}
-	ch, errNotify := d.acceptChild(sa, ps, false, nil, peerSide, selectors(d.cfg.LocalTS), sa.ni, sa.nr)
+	ch, errNotify := d.children.accept(sa, ps, false, nil, peerSide, selectors(d.cfg.LocalTS), sa.ni, sa.nr)
 	if errNotify != nil {
 		// The IKE SA stands without a Child SA (§1.2); the initiator decides.
 		d.xchg.respond(sa, h, append(out, errNotify))
@@ -116,56 +116,10 @@ func (d *Daemon) answerAuth(sa *ikeSA, h wire.Header, out, req wire.Payloads, pe
 		d.reauthAccepted(sa, peer, ch.c, prevVIPs)
 		return
 	}
-	if err := d.activate(ch.c, nil); err != nil {
+	if err := d.children.activate(ch.c, nil); err != nil {
 		d.fail(sa, err)
 		return
 	}
-	d.children = append(d.children, ch.c)
+	d.children.list = append(d.children.list, ch.c)
 	d.established(sa, peer, ch.c)
-}
-
-// accepted child of a request, with the proposal number to answer.
-type acceptedChild struct {
-	c      *child
-	number uint8
-}
-
-// acceptChild negotiates a Child SA as responder: proposal, selectors
-// narrowed to what we allow on the peer's side and ours (nil: whatever it
-// proposes for ours), keys, and its inbound direction installed. withKE
-// counts key exchange transforms in the choice (CREATE_CHILD_SA, not
-// IKE_AUTH); gir is the PFS secret, nil without.
-func (d *Daemon) acceptChild(sa *ikeSA, ps wire.Payloads, withKE bool, gir []byte, peerSide, ourAllowed []wire.TrafficSelector, ni, nr []byte) (*acceptedChild, *wire.Notify) {
-	saPayload, _ := wire.First[*wire.SecurityAssociation](ps)
-	tsi, _ := wire.First[*wire.TSi](ps)
-	tsr, _ := wire.First[*wire.TSr](ps)
-	if saPayload == nil || tsi == nil || tsr == nil {
-		return nil, wire.NewNotify(wire.InvalidSyntax, nil)
-	}
-	num, c, ok := choose(d.cfg.ESPProposals, saPayload.Proposals, wire.ProtocolESP, withKE)
-	outSPI, spiOK := spiOf(c.spi)
-	if !ok || !spiOK {
-		return nil, wire.NewNotify(wire.NoProposalChosen, nil)
-	}
-	ourSide := tsr.Selectors
-	if len(ourAllowed) > 0 {
-		ourSide = narrow(tsr.Selectors, ourAllowed)
-	}
-	theirTS := narrow(tsi.Selectors, peerSide)
-	if len(theirTS) == 0 || len(ourSide) == 0 {
-		return nil, wire.NewNotify(wire.TSUnacceptable, nil)
-	}
-	inSPI, err := randomSPI(d.rand, 4)
-	if err != nil {
-		return nil, wire.NewNotify(wire.TemporaryFailure, nil)
-	}
-	ch, err := d.newChild(sa, c, uint32(inSPI), outSPI, false, gir, ni, nr, cloneTS(ourSide), cloneTS(theirTS))
-	if err != nil {
-		return nil, wire.NewNotify(wire.NoProposalChosen, nil)
-	}
-	if err := d.addInbound(ch); err != nil {
-		d.removeChild(ch)
-		return nil, wire.NewNotify(wire.TemporaryFailure, nil)
-	}
-	return &acceptedChild{c: ch, number: num}, nil
 }

@@ -1,9 +1,10 @@
 package ike_test
 
 import (
-	"github.com/espressovpn/espresso/ipsec/ike"
 	"slices"
 	"testing"
+
+	"github.com/espressovpn/espresso/ipsec/ike"
 )
 
 func TestPSKEstablish(t *testing.T) {

@@ -25,7 +25,7 @@ func (d *Daemon) informationalRequest(sa *ikeSA, dg datagram, h wire.Header, ps 
 			return
 		case wire.ProtocolESP:
 			for _, spi := range del.SPIs {
-				c := d.childByOut(spi)
+				c := d.children.byOut(spi)
 				if c == nil {
 					continue
 				}
@@ -63,11 +63,11 @@ func (d *Daemon) childDeleted(c *child) {
 		repl = c.peerNew
 	}
 	if repl != nil && repl.installed && !repl.outbound && c.outbound {
-		if err := d.activate(repl, c); err != nil {
+		if err := d.children.activate(repl, c); err != nil {
 			d.log.Warn("ike: activating rekeyed Child SA", "err", err)
 		}
 	}
-	d.retire(c, repl != nil || c.state == childRedundant)
+	d.children.retire(c, repl != nil || c.state == childRedundant)
 	switch {
 	case c.state == childRedundant:
 	case repl != nil:
@@ -122,7 +122,7 @@ func (d *Daemon) deleteChild(c *child, done func()) {
 	d.xchg.whenIdle(sa, func() {
 		r := d.xchg.request(sa, wire.Informational, wire.Payloads{&wire.Delete{Protocol: wire.ProtocolESP, SPIs: []uint32{c.inSPI}}},
 			func(wire.Header, wire.Payloads, []byte) {
-				d.retire(c, c.replacement != nil || c.state == childRedundant)
+				d.children.retire(c, c.replacement != nil || c.state == childRedundant)
 				if done != nil {
 					done()
 				}

@@ -167,7 +167,7 @@ func (d *Daemon) moveChildren() {
 	local := d.localAddr()
 	d.peerKnows = local.Addr()
 	mover, _ := d.opt.DataPath.(PeerMover)
-	for _, c := range append(append([]*child(nil), d.children...), d.retired...) {
+	for _, c := range append(append([]*child(nil), d.children.list...), d.children.retired...) {
 		if c.sa == nil {
 			continue
 		}

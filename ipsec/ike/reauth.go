@@ -107,7 +107,7 @@ func (d *Daemon) reauthFailed(err error) {
 
 // outboundChild is the Child SA carrying our outbound traffic, nil if none.
 func (d *Daemon) outboundChild() *child {
-	for _, c := range d.children {
+	for _, c := range d.children.list {
 		if c.outbound && c.installed {
 			return c
 		}
@@ -121,12 +121,12 @@ func (d *Daemon) outboundChild() *child {
 // peer sent before it learnt of the switch, and the old IKE SA is deleted,
 // which deletes its Child SAs at the peer (§1.4.1).
 func (d *Daemon) reauthenticated(sa *ikeSA, peer wire.Identity, ch *child, prev []netip.Addr, peerLifetime time.Duration) {
-	old, oldChildren := d.sa, d.children
-	d.reauth, d.sa, d.children = nil, sa, []*child{ch}
+	old, oldChildren := d.sa, d.children.list
+	d.reauth, d.sa, d.children.list = nil, sa, []*child{ch}
 	sa.lastHeard = d.clock.Now()
 	d.peerKnows = d.localAddr().Addr()
 	for _, c := range oldChildren {
-		d.retire(c, true)
+		d.children.retire(c, true)
 	}
 	d.restartTimers()
 	d.learnMapping(sa)
@@ -144,8 +144,8 @@ func (d *Daemon) reauthAccepted(sa *ikeSA, peer wire.Identity, ch *child, prev [
 		d.timers.halfOpen.Stop()
 	}
 	old := d.sa
-	old.superseded, old.successor = slices.Clone(d.children), ch
-	d.children = append(d.children, ch)
+	old.superseded, old.successor = slices.Clone(d.children.list), ch
+	d.children.list = append(d.children.list, ch)
 	d.reauth, d.sa = nil, sa
 	d.old = append(d.old, old)
 	sa.lastHeard = d.clock.Now()
@@ -165,13 +165,13 @@ func (d *Daemon) supersede(sa *ikeSA) {
 		}
 	}
 	if repl != nil && repl.installed && !repl.outbound {
-		if err := d.activate(repl, out); err != nil {
+		if err := d.children.activate(repl, out); err != nil {
 			d.log.Warn("ike: activating reauthenticated Child SA", "err", err)
 		}
 	}
 	for _, c := range sa.superseded {
-		if slices.Contains(d.children, c) {
-			d.retire(c, true)
+		if slices.Contains(d.children.list, c) {
+			d.children.retire(c, true)
 		}
 	}
 	sa.superseded, sa.successor = nil, nil

@@ -101,7 +101,7 @@ func (d *Daemon) peerMoved(dg datagram) {
 		d.log.Info("ike: peer moved", "from", d.remote, "to", dg.from)
 		d.remote = dg.from
 		mover, _ := d.opt.DataPath.(PeerMover)
-		for _, c := range d.children {
+		for _, c := range d.children.list {
 			if c.sa == nil || !c.sa.Encap || c.sa.Remote == d.remote {
 				continue
 			}

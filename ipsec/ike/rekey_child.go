@@ -87,8 +87,8 @@ func (d *Daemon) rekeyChildAnswered(sa *ikeSA, old *child, offer *wire.SecurityA
 		switch n.NotifyType {
 		case wire.ChildSANotFound:
 			old.state = childInstalled
-			d.forget(old)
-			d.removeChild(old)
+			d.children.forget(old)
+			d.children.remove(old)
 			d.emit(&ChildDown{Child: old.info(), ByPeer: true})
 		case wire.TemporaryFailure:
 			// The peer is busy with this SA, a collision: try again
@@ -144,15 +144,15 @@ func (d *Daemon) rekeyChildAnswered(sa *ikeSA, old *child, offer *wire.SecurityA
 		}
 		return
 	}
-	nc, err := d.newChild(sa, c, inSPI, outSPI, true, gir, ni, bytes.Clone(nr.Data), cloneTS(tsi.Selectors), cloneTS(tsr.Selectors))
+	nc, err := d.children.create(sa, c, inSPI, outSPI, true, gir, ni, bytes.Clone(nr.Data), cloneTS(tsi.Selectors), cloneTS(tsr.Selectors))
 	if err == nil {
-		err = d.addInbound(nc)
+		err = d.children.addInbound(nc)
 	}
 	if err != nil {
 		d.down(err)
 		return
 	}
-	d.children = append(d.children, nc)
+	d.children.list = append(d.children.list, nc)
 	if old.state != childRekeying || (old.peerNew != nil && lostCollision(ni, nc.nr, old.peerNew.ni, old.peerNew.nr)) {
 		// The peer rekeyed the SA too and its exchange holds the lower
 		// nonce... or the old SA is gone: ours is redundant and we, its
@@ -164,7 +164,7 @@ func (d *Daemon) rekeyChildAnswered(sa *ikeSA, old *child, offer *wire.SecurityA
 	}
 	old.state = childRekeyed
 	old.replacement = nc
-	if err := d.activate(nc, old); err != nil {
+	if err := d.children.activate(nc, old); err != nil {
 		d.down(err)
 		return
 	}
@@ -212,7 +212,7 @@ func (d *Daemon) createChildRequest(sa *ikeSA, h wire.Header, ps wire.Payloads) 
 // installed its own inbound direction (§2.8).
 func (d *Daemon) rekeyChildRequest(sa *ikeSA, h wire.Header, ps wire.Payloads, n *wire.Notify) {
 	spi, ok := spiOf(n.SPI)
-	old := d.childByOut(spi)
+	old := d.children.byOut(spi)
 	if !ok || n.Protocol != wire.ProtocolESP || old == nil {
 		d.xchg.respond(sa, h, wire.Payloads{&wire.Notify{Protocol: wire.ProtocolESP, SPI: n.SPI, NotifyType: wire.ChildSANotFound}})
 		return
@@ -256,7 +256,7 @@ func (d *Daemon) rekeyChildRequest(sa *ikeSA, h wire.Header, ps wire.Payloads, n
 		kePayload = &wire.KeyExchange{Group: group, Data: mine.PublicKey()}
 	}
 	// A rekey keeps the selectors (§2.9.2): narrow against the old SA's.
-	ac, errNotify := d.acceptChild(sa, ps, true, gir, old.remoteTS, old.localTS, bytes.Clone(ni.Data), nr)
+	ac, errNotify := d.children.accept(sa, ps, true, gir, old.remoteTS, old.localTS, bytes.Clone(ni.Data), nr)
 	if errNotify != nil {
 		d.xchg.respond(sa, h, wire.Payloads{errNotify})
 		// The old SA stays; the peer decides what follows, so the
@@ -266,7 +266,7 @@ func (d *Daemon) rekeyChildRequest(sa *ikeSA, h wire.Header, ps wire.Payloads, n
 		return
 	}
 	nc := ac.c
-	d.children = append(d.children, nc)
+	d.children.list = append(d.children.list, nc)
 	out := wire.Payloads{answerSA(ac.number, wire.ProtocolESP, spiBytes(nc.inSPI), nc.prop), &wire.Nonce{Data: nr}}
 	if kePayload != nil {
 		out = append(out, kePayload)

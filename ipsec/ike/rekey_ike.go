@@ -170,7 +170,7 @@ func (d *Daemon) rekeyIKERequest(sa *ikeSA, h wire.Header, ps wire.Payloads) {
 		d.xchg.respond(sa, h, wire.Payloads{wire.NewNotify(wire.InvalidSyntax, nil)})
 		return
 	}
-	if len(d.children) > 0 && slices.ContainsFunc(d.children, func(c *child) bool { return c.state == childRekeying || c.state == childDeleting }) {
+	if len(d.children.list) > 0 && slices.ContainsFunc(d.children.list, func(c *child) bool { return c.state == childRekeying || c.state == childDeleting }) {
 		// §2.25.2: no IKE rekey while Child SA exchanges are in flight.
 		d.xchg.respond(sa, h, wire.Payloads{wire.NewNotify(wire.TemporaryFailure, nil)})
 		return

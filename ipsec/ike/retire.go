@@ -12,26 +12,26 @@ package ike
 // retire forgets a deleted Child SA and, when another SA replaced it,
 // leaves it in the data path for the linger delay; otherwise, or without a
 // delay, it goes at once.
-func (d *Daemon) retire(c *child, replaced bool) {
-	d.forget(c)
-	if !replaced || !c.installed || d.cfg.DeleteRekeyedDelay <= 0 {
-		d.removeChild(c)
+func (m *childSAs) retire(c *child, replaced bool) {
+	m.forget(c)
+	if !replaced || !c.installed || m.cfg.DeleteRekeyedDelay <= 0 {
+		m.remove(c)
 		return
 	}
 	if c.rekeyTimer != nil {
 		c.rekeyTimer.Stop()
 	}
-	d.retired = append(d.retired, c)
-	c.rekeyTimer = d.after(d.cfg.DeleteRekeyedDelay, func() { d.dropRetired(c) })
+	m.retired = append(m.retired, c)
+	c.rekeyTimer = m.after(m.cfg.DeleteRekeyedDelay, func() { m.dropRetired(c) })
 }
 
 // dropRetired removes a retired Child SA from the data path once its delay
 // has passed.
-func (d *Daemon) dropRetired(c *child) {
-	for i, x := range d.retired {
+func (m *childSAs) dropRetired(c *child) {
+	for i, x := range m.retired {
 		if x == c {
-			d.retired = append(d.retired[:i], d.retired[i+1:]...)
-			d.removeChild(c)
+			m.retired = append(m.retired[:i], m.retired[i+1:]...)
+			m.remove(c)
 			return
 		}
 	}

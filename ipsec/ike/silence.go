@@ -54,7 +54,7 @@ func (d *Daemon) sampleESP(now time.Time) bool {
 		return false
 	}
 	var in, out bool
-	for _, cs := range [][]*child{d.children, d.retired} {
+	for _, cs := range [][]*child{d.children.list, d.children.retired} {
 		for _, c := range cs {
 			if !c.installed || c.sa == nil {
 				continue
