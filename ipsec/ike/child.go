@@ -139,7 +139,7 @@ func (m *childSAs) activate(c *child, old *child) error {
 	if old != nil {
 		old.outbound = false
 	}
-	m.scheduleChildRekey(c)
+	m.rekey.scheduleChildRekey(c)
 	return nil
 }
 
@@ -198,8 +198,8 @@ func spiOf(b []byte) (uint32, bool) {
 // none. Without one the request carries no KE payload but still offers
 // the methods, so a peer that wants PFS names its choice in
 // INVALID_KE_PAYLOAD (RFC 7296 §1.3).
-func (d *Daemon) pfsGroup() suite.TransformID {
-	if ks := keMethods(d.cfg.ESPProposals); len(ks) > 0 {
+func (k *rekeying) pfsGroup() suite.TransformID {
+	if ks := keMethods(k.cfg.ESPProposals); len(ks) > 0 {
 		return ks[0]
 	}
 	return 0

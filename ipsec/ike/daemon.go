@@ -68,6 +68,7 @@ type Daemon struct {
 	// State below is owned by the run goroutine.
 	xchg     exchanges
 	children childSAs
+	rekey    rekeying
 	remote   netip.AddrPort
 	natt     bool
 	sa       *ikeSA
@@ -146,6 +147,7 @@ func newDaemon(cfg Config, socks Sockets, opt Options) *Daemon {
 	}
 	d.xchg = exchanges{Daemon: d}
 	d.children = childSAs{Daemon: d}
+	d.rekey = rekeying{Daemon: d}
 	if d.clock == nil {
 		d.clock = SystemClock{}
 	}
@@ -208,7 +210,7 @@ func (d *Daemon) RekeyChild() {
 	d.post(func() {
 		for _, c := range d.children.list {
 			if c.state == childInstalled {
-				d.rekeyChild(c)
+				d.rekey.rekeyChild(c)
 			}
 		}
 	})
@@ -216,7 +218,7 @@ func (d *Daemon) RekeyChild() {
 
 // RekeyIKE starts a rekey of the IKE SA now (RFC 7296 §2.18).
 func (d *Daemon) RekeyIKE() {
-	d.post(func() { d.rekeyIKE() })
+	d.post(func() { d.rekey.rekeyIKE() })
 }
 
 // post runs f on the run goroutine; it reports false once that has ended.
@@ -343,6 +345,7 @@ func (d *Daemon) down(err error) {
 	}
 	d.ended = true
 	d.timers.stop()
+	d.rekey.stop()
 	for _, c := range append(d.children.list, d.children.retired...) {
 		d.children.remove(c)
 	}

@@ -50,7 +50,7 @@ func (m *childSAs) expire(e Expiry) {
 	if !e.Hard {
 		if c.state == childInstalled {
 			m.log.Info("ike: Child SA soft lifetime reached, rekeying", "spi", c.inSPI)
-			m.rekeyChild(c)
+			m.rekey.rekeyChild(c)
 		}
 		return
 	}

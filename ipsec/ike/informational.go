@@ -93,7 +93,7 @@ func (d *Daemon) ikeDeleted(sa *ikeSA) {
 		// the old SA.
 		d.log.Info("ike: IKE SA rekey collision: the peer deleted the old SA first")
 		sa.end()
-		d.switchIKE(sa, peer)
+		d.rekey.switchIKE(sa, peer)
 		return
 	}
 	d.down(ErrDeleted)
@@ -155,6 +155,7 @@ func (d *Daemon) terminate() {
 	}
 	sa.deleting = true
 	d.timers.stop()
+	d.rekey.stop()
 	d.xchg.whenIdle(sa, func() {
 		r := d.xchg.request(sa, wire.Informational, wire.Payloads{&wire.Delete{Protocol: wire.ProtocolIKE}},
 			func(wire.Header, wire.Payloads, []byte) { d.down(nil) })

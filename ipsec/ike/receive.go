@@ -73,7 +73,7 @@ func (d *Daemon) handleRequest(sa *ikeSA, dg datagram, m *wire.Message) {
 	case wire.IKEAuth:
 		d.authRequest(sa, h, ps)
 	case wire.CreateChildSA:
-		d.createChildRequest(sa, h, ps)
+		d.rekey.createChildRequest(sa, h, ps)
 	case wire.Informational:
 		d.informationalRequest(sa, dg, h, ps)
 	default:

@@ -11,97 +11,97 @@ import (
 
 // rekeyChild starts our CREATE_CHILD_SA rekey of a Child SA (§1.3.3), with
 // a fresh key exchange when the ESP proposals ask for PFS.
-func (d *Daemon) rekeyChild(old *child) {
-	sa := d.sa
+func (k *rekeying) rekeyChild(old *child) {
+	sa := k.sa
 	if sa == nil || !sa.established || old.state != childInstalled {
 		return
 	}
 	old.state = childRekeying
-	d.xchg.whenIdle(sa, func() { d.sendRekeyChild(sa, old, d.pfsGroup(), 0) })
+	k.xchg.whenIdle(sa, func() { k.sendRekeyChild(sa, old, k.pfsGroup(), 0) })
 }
 
-func (d *Daemon) sendRekeyChild(sa *ikeSA, old *child, group suite.TransformID, tries int) {
-	if old.state != childRekeying || sa != d.sa {
+func (k *rekeying) sendRekeyChild(sa *ikeSA, old *child, group suite.TransformID, tries int) {
+	if old.state != childRekeying || sa != k.sa {
 		return
 	}
-	inSPI, err := randomSPI(d.rand, 4)
+	inSPI, err := randomSPI(k.rand, 4)
 	if err != nil {
-		d.down(err)
+		k.down(err)
 		return
 	}
-	ni, err := randomNonce(d.rand)
+	ni, err := randomNonce(k.rand)
 	if err != nil {
-		d.down(err)
+		k.down(err)
 		return
 	}
 	var ke dh.KeyExchange
 	if group != 0 {
-		if ke, err = dh.Generate(group, d.rand); err != nil {
-			d.down(err)
+		if ke, err = dh.Generate(group, k.rand); err != nil {
+			k.down(err)
 			return
 		}
 	}
 	// The key exchange methods are offered even without a KE payload, so
 	// that a peer requiring PFS can name its choice (§1.3).
-	offer := offerSA(d.cfg.ESPProposals, wire.ProtocolESP, spiBytes(uint32(inSPI)), true, group)
+	offer := offerSA(k.cfg.ESPProposals, wire.ProtocolESP, spiBytes(uint32(inSPI)), true, group)
 	ps := wire.Payloads{wire.NewRekeySA(wire.ProtocolESP, spiBytes(old.inSPI)), offer, &wire.Nonce{Data: ni}}
 	if ke != nil {
 		ps = append(ps, &wire.KeyExchange{Group: group, Data: ke.PublicKey()})
 	}
 	ps = append(ps, &wire.TSi{Selectors: old.localTS}, &wire.TSr{Selectors: old.remoteTS})
-	r := d.xchg.request(sa, wire.CreateChildSA, ps, func(_ wire.Header, ps wire.Payloads, _ []byte) {
+	r := k.xchg.request(sa, wire.CreateChildSA, ps, func(_ wire.Header, ps wire.Payloads, _ []byte) {
 		if ke != nil {
 			defer ke.Zero()
 		}
-		d.rekeyChildAnswered(sa, old, offer, uint32(inSPI), ni, ke, ps, tries)
+		k.rekeyChildAnswered(sa, old, offer, uint32(inSPI), ni, ke, ps, tries)
 	})
 	if r != nil {
 		r.failed = func(err error) {
 			if ke != nil {
 				ke.Zero()
 			}
-			d.down(err)
+			k.down(err)
 		}
 	}
 }
 
 // rekeyChildAnswered installs the new Child SA, resolves a collision with
 // the peer's own rekey of the same SA (§2.8.1), and deletes the loser.
-func (d *Daemon) rekeyChildAnswered(sa *ikeSA, old *child, offer *wire.SecurityAssociation, inSPI uint32, ni []byte, ke dh.KeyExchange, ps wire.Payloads, tries int) {
+func (k *rekeying) rekeyChildAnswered(sa *ikeSA, old *child, offer *wire.SecurityAssociation, inSPI uint32, ni []byte, ke dh.KeyExchange, ps wire.Payloads, tries int) {
 	if n := ps.Notify(wire.InvalidKEPayload); n != nil && tries < maxInitTries {
 		g, err := n.Group()
 		sent := suite.KENone
 		if ke != nil {
 			sent = ke.Group()
 		}
-		if err == nil && g != suite.KENone && g != sent && slices.Contains(keMethods(d.cfg.ESPProposals), g) {
-			d.xchg.whenIdle(sa, func() { d.sendRekeyChild(sa, old, g, tries+1) })
+		if err == nil && g != suite.KENone && g != sent && slices.Contains(keMethods(k.cfg.ESPProposals), g) {
+			k.xchg.whenIdle(sa, func() { k.sendRekeyChild(sa, old, g, tries+1) })
 			return
 		}
 	}
 	if n := ps.ErrorNotify(); n != nil {
-		d.log.Info("ike: Child SA rekey refused", "notify", n.NotifyType)
+		k.log.Info("ike: Child SA rekey refused", "notify", n.NotifyType)
 		if old.state != childRekeying {
 			return
 		}
 		switch n.NotifyType {
 		case wire.ChildSANotFound:
 			old.state = childInstalled
-			d.children.forget(old)
-			d.children.remove(old)
-			d.emit(&ChildDown{Child: old.info(), ByPeer: true})
+			k.children.forget(old)
+			k.children.remove(old)
+			k.emit(&ChildDown{Child: old.info(), ByPeer: true})
 		case wire.TemporaryFailure:
 			// The peer is busy with this SA, a collision: try again
 			// shortly (§2.25).
 			old.state = childInstalled
 			c := old
-			c.rekeyTimer = d.after(d.cfg.Retransmit.delay(1), func() {
+			c.rekeyTimer = k.after(k.cfg.Retransmit.delay(1), func() {
 				if c.state == childInstalled {
-					d.rekeyChild(c)
+					k.rekeyChild(c)
 				}
 			})
 		default:
-			d.rekeyChildFailed(old, &RekeyError{SPI: old.inSPI, Notify: n.NotifyType})
+			k.rekeyChildFailed(old, &RekeyError{SPI: old.inSPI, Notify: n.NotifyType})
 		}
 		return
 	}
@@ -138,37 +138,37 @@ func (d *Daemon) rekeyChildAnswered(sa *ikeSA, old *child, offer *wire.SecurityA
 		} else if ok {
 			why = "traffic selectors changed"
 		}
-		d.log.Warn("ike: unusable CREATE_CHILD_SA response", "reason", why)
+		k.log.Warn("ike: unusable CREATE_CHILD_SA response", "reason", why)
 		if old.state == childRekeying {
-			d.rekeyChildFailed(old, &RekeyError{SPI: old.inSPI, Reason: why})
+			k.rekeyChildFailed(old, &RekeyError{SPI: old.inSPI, Reason: why})
 		}
 		return
 	}
-	nc, err := d.children.create(sa, c, inSPI, outSPI, true, gir, ni, bytes.Clone(nr.Data), cloneTS(tsi.Selectors), cloneTS(tsr.Selectors))
+	nc, err := k.children.create(sa, c, inSPI, outSPI, true, gir, ni, bytes.Clone(nr.Data), cloneTS(tsi.Selectors), cloneTS(tsr.Selectors))
 	if err == nil {
-		err = d.children.addInbound(nc)
+		err = k.children.addInbound(nc)
 	}
 	if err != nil {
-		d.down(err)
+		k.down(err)
 		return
 	}
-	d.children.list = append(d.children.list, nc)
+	k.children.list = append(k.children.list, nc)
 	if old.state != childRekeying || (old.peerNew != nil && lostCollision(ni, nc.nr, old.peerNew.ni, old.peerNew.nr)) {
 		// The peer rekeyed the SA too and its exchange holds the lower
 		// nonce... or the old SA is gone: ours is redundant and we, its
 		// creator, delete it (§2.8.1).
-		d.log.Info("ike: Child SA rekey collision lost", "spi", old.inSPI)
+		k.log.Info("ike: Child SA rekey collision lost", "spi", old.inSPI)
 		nc.state = childRedundant
-		d.deleteChild(nc, nil)
+		k.deleteChild(nc, nil)
 		return
 	}
 	old.state = childRekeyed
 	old.replacement = nc
-	if err := d.children.activate(nc, old); err != nil {
-		d.down(err)
+	if err := k.children.activate(nc, old); err != nil {
+		k.down(err)
 		return
 	}
-	d.deleteChild(old, func() { d.emit(&ChildRekeyed{Old: old.info(), New: nc.info()}) })
+	k.deleteChild(old, func() { k.emit(&ChildRekeyed{Old: old.info(), New: nc.info()}) })
 }
 
 // lostCollision reports whether our exchange (ni, nr) holds the lowest of
@@ -190,44 +190,44 @@ func minBytes(a, b []byte) []byte {
 // createChildRequest answers CREATE_CHILD_SA: a rekey of a Child SA
 // (REKEY_SA), a rekey of the IKE SA (an SA payload for IKE), or a new
 // Child SA, which a remote-access client does not take (§1.3).
-func (d *Daemon) createChildRequest(sa *ikeSA, h wire.Header, ps wire.Payloads) {
-	if !sa.established || sa != d.sa || sa.deleting {
-		d.xchg.respond(sa, h, wire.Payloads{wire.NewNotify(wire.TemporaryFailure, nil)})
+func (k *rekeying) createChildRequest(sa *ikeSA, h wire.Header, ps wire.Payloads) {
+	if !sa.established || sa != k.sa || sa.deleting {
+		k.xchg.respond(sa, h, wire.Payloads{wire.NewNotify(wire.TemporaryFailure, nil)})
 		return
 	}
 	if n := ps.Notify(wire.RekeySA); n != nil {
-		d.rekeyChildRequest(sa, h, ps, n)
+		k.rekeyChildRequest(sa, h, ps, n)
 		return
 	}
 	if p, _ := wire.First[*wire.SecurityAssociation](ps); p != nil && len(p.Proposals) > 0 && p.Proposals[0].Protocol == wire.ProtocolIKE {
-		d.rekeyIKERequest(sa, h, ps)
+		k.rekeyIKERequest(sa, h, ps)
 		return
 	}
-	d.xchg.respond(sa, h, wire.Payloads{wire.NewNotify(wire.NoAdditionalSAs, nil)})
+	k.xchg.respond(sa, h, wire.Payloads{wire.NewNotify(wire.NoAdditionalSAs, nil)})
 }
 
 // rekeyChildRequest answers the peer's rekey of a Child SA. The new SA's
 // inbound direction is installed at once; outbound moves to it when the
 // peer deletes the old SA, since until then the peer may not have
 // installed its own inbound direction (§2.8).
-func (d *Daemon) rekeyChildRequest(sa *ikeSA, h wire.Header, ps wire.Payloads, n *wire.Notify) {
+func (k *rekeying) rekeyChildRequest(sa *ikeSA, h wire.Header, ps wire.Payloads, n *wire.Notify) {
 	spi, ok := spiOf(n.SPI)
-	old := d.children.byOut(spi)
+	old := k.children.byOut(spi)
 	if !ok || n.Protocol != wire.ProtocolESP || old == nil {
-		d.xchg.respond(sa, h, wire.Payloads{&wire.Notify{Protocol: wire.ProtocolESP, SPI: n.SPI, NotifyType: wire.ChildSANotFound}})
+		k.xchg.respond(sa, h, wire.Payloads{&wire.Notify{Protocol: wire.ProtocolESP, SPI: n.SPI, NotifyType: wire.ChildSANotFound}})
 		return
 	}
 	if old.state != childInstalled && old.state != childRekeying {
 		// §2.25.1: it is being deleted or was rekeyed already.
-		d.xchg.respond(sa, h, wire.Payloads{wire.NewNotify(wire.TemporaryFailure, nil)})
+		k.xchg.respond(sa, h, wire.Payloads{wire.NewNotify(wire.TemporaryFailure, nil)})
 		return
 	}
 	ni, _ := wire.First[*wire.Nonce](ps)
 	if ni == nil {
-		d.xchg.respond(sa, h, wire.Payloads{wire.NewNotify(wire.InvalidSyntax, nil)})
+		k.xchg.respond(sa, h, wire.Payloads{wire.NewNotify(wire.InvalidSyntax, nil)})
 		return
 	}
-	nr, err := randomNonce(d.rand)
+	nr, err := randomNonce(k.rand)
 	if err != nil {
 		return
 	}
@@ -237,36 +237,36 @@ func (d *Daemon) rekeyChildRequest(sa *ikeSA, h wire.Header, ps wire.Payloads, n
 	// KE payload must use it (§1.3); without one, or with NONE chosen from
 	// the peer's list (§3.3.3), a KE payload is ignored, as strongSwan
 	// does ("agreed on a non-PFS proposal").
-	if group := d.pfsGroupFor(ps); group != suite.KENone {
+	if group := k.pfsGroupFor(ps); group != suite.KENone {
 		ke, _ := wire.First[*wire.KeyExchange](ps)
 		if ke == nil || ke.Group != group {
-			d.xchg.respond(sa, h, wire.Payloads{wire.NewInvalidKEPayload(group)})
+			k.xchg.respond(sa, h, wire.Payloads{wire.NewInvalidKEPayload(group)})
 			return
 		}
-		mine, err := dh.Generate(group, d.rand)
+		mine, err := dh.Generate(group, k.rand)
 		if err != nil {
 			return
 		}
 		defer mine.Zero()
 		if gir, err = mine.SharedSecret(ke.Data); err != nil {
-			d.xchg.respond(sa, h, wire.Payloads{wire.NewNotify(wire.InvalidSyntax, nil)})
+			k.xchg.respond(sa, h, wire.Payloads{wire.NewNotify(wire.InvalidSyntax, nil)})
 			return
 		}
 		defer clear(gir)
 		kePayload = &wire.KeyExchange{Group: group, Data: mine.PublicKey()}
 	}
 	// A rekey keeps the selectors (§2.9.2): narrow against the old SA's.
-	ac, errNotify := d.children.accept(sa, ps, true, gir, old.remoteTS, old.localTS, bytes.Clone(ni.Data), nr)
+	ac, errNotify := k.children.accept(sa, ps, true, gir, old.remoteTS, old.localTS, bytes.Clone(ni.Data), nr)
 	if errNotify != nil {
-		d.xchg.respond(sa, h, wire.Payloads{errNotify})
+		k.xchg.respond(sa, h, wire.Payloads{errNotify})
 		// The old SA stays; the peer decides what follows, so the
 		// owner learns why its tunnel may end.
-		d.log.Warn("ike: refused the peer's Child SA rekey", "spi", old.inSPI, "notify", errNotify.NotifyType)
-		d.emit(&ChildRekeyFailed{Child: old.info(), Err: &RekeyError{SPI: old.inSPI, ByPeer: true, Notify: errNotify.NotifyType}})
+		k.log.Warn("ike: refused the peer's Child SA rekey", "spi", old.inSPI, "notify", errNotify.NotifyType)
+		k.emit(&ChildRekeyFailed{Child: old.info(), Err: &RekeyError{SPI: old.inSPI, ByPeer: true, Notify: errNotify.NotifyType}})
 		return
 	}
 	nc := ac.c
-	d.children.list = append(d.children.list, nc)
+	k.children.list = append(k.children.list, nc)
 	out := wire.Payloads{answerSA(ac.number, wire.ProtocolESP, spiBytes(nc.inSPI), nc.prop), &wire.Nonce{Data: nr}}
 	if kePayload != nil {
 		out = append(out, kePayload)
@@ -278,17 +278,17 @@ func (d *Daemon) rekeyChildRequest(sa *ikeSA, h wire.Header, ps wire.Payloads, n
 		old.state = childRekeyed
 		old.replacement = nc
 	}
-	d.xchg.respond(sa, h, out)
+	k.xchg.respond(sa, h, out)
 }
 
 // pfsGroupFor picks, for a peer's CREATE_CHILD_SA, the key exchange method
 // of the ESP proposal we would choose.
-func (d *Daemon) pfsGroupFor(ps wire.Payloads) suite.TransformID {
+func (k *rekeying) pfsGroupFor(ps wire.Payloads) suite.TransformID {
 	p, _ := wire.First[*wire.SecurityAssociation](ps)
 	if p == nil {
 		return 0
 	}
-	_, c, ok := choose(d.cfg.ESPProposals, p.Proposals, wire.ProtocolESP, true)
+	_, c, ok := choose(k.cfg.ESPProposals, p.Proposals, wire.ProtocolESP, true)
 	if !ok {
 		return 0
 	}

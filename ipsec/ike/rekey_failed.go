@@ -51,8 +51,8 @@ const maxRekeyRetry = 5 * time.Minute
 // retransmission timeout, doubled with each failure up to maxRekeyRetry,
 // so that a gateway that keeps refusing is not flooded while the old SA
 // still has time left.
-func (d *Daemon) rekeyRetryDelay(n int) time.Duration {
-	wait := d.cfg.Retransmit.Timeout
+func (k *rekeying) rekeyRetryDelay(n int) time.Duration {
+	wait := k.cfg.Retransmit.Timeout
 	for i := 1; i < n && wait < maxRekeyRetry; i++ {
 		wait *= 2
 	}
@@ -62,7 +62,7 @@ func (d *Daemon) rekeyRetryDelay(n int) time.Duration {
 // rekeyChildFailed keeps old, whose rekey failed, in use and tries again
 // after a back-off: the SA carries traffic until its hard lifetime, and
 // a later attempt may succeed (§2.25, a gateway busy or reconfigured).
-func (d *Daemon) rekeyChildFailed(old *child, err *RekeyError) {
+func (k *rekeying) rekeyChildFailed(old *child, err *RekeyError) {
 	if old.peerNew != nil {
 		// The peer's own rekey of it went through meanwhile (§2.8.1):
 		// that SA replaces it, nothing failed.
@@ -73,15 +73,15 @@ func (d *Daemon) rekeyChildFailed(old *child, err *RekeyError) {
 	old.state = childInstalled
 	old.rekeyFailures++
 	old.rekeyErr = err
-	wait := d.rekeyRetryDelay(old.rekeyFailures)
-	d.log.Warn("ike: Child SA rekey failed, keeping the old SA", "spi", old.inSPI, "err", err, "retry", wait)
+	wait := k.rekeyRetryDelay(old.rekeyFailures)
+	k.log.Warn("ike: Child SA rekey failed, keeping the old SA", "spi", old.inSPI, "err", err, "retry", wait)
 	if old.rekeyTimer != nil {
 		old.rekeyTimer.Stop()
 	}
-	old.rekeyTimer = d.after(wait, func() {
+	old.rekeyTimer = k.after(wait, func() {
 		if old.state == childInstalled {
-			d.rekeyChild(old)
+			k.rekeyChild(old)
 		}
 	})
-	d.emit(&ChildRekeyFailed{Child: old.info(), Err: err, Retry: wait})
+	k.emit(&ChildRekeyFailed{Child: old.info(), Err: err, Retry: wait})
 }

@@ -29,49 +29,49 @@ func (r *ikeRekey) wipe() {
 
 // rekeyIKE starts our rekey of the IKE SA, with the key exchange method
 // the SA uses first (§2.18).
-func (d *Daemon) rekeyIKE() {
-	sa := d.sa
+func (k *rekeying) rekeyIKE() {
+	sa := k.sa
 	if sa == nil || !sa.established || sa.rekey != nil || sa.deleting {
 		return
 	}
 	group := sa.prop.one(suite.TypeKE).ID
 	sa.rekey = &ikeRekey{}
-	d.xchg.whenIdle(sa, func() { d.sendRekeyIKE(sa, group, 0) })
+	k.xchg.whenIdle(sa, func() { k.sendRekeyIKE(sa, group, 0) })
 }
 
-func (d *Daemon) sendRekeyIKE(sa *ikeSA, group suite.TransformID, tries int) {
+func (k *rekeying) sendRekeyIKE(sa *ikeSA, group suite.TransformID, tries int) {
 	rk := sa.rekey
-	if rk == nil || sa != d.sa {
+	if rk == nil || sa != k.sa {
 		return
 	}
 	var err error
-	if rk.spi, err = randomSPI(d.rand, 8); err == nil {
-		rk.ni, err = randomNonce(d.rand)
+	if rk.spi, err = randomSPI(k.rand, 8); err == nil {
+		rk.ni, err = randomNonce(k.rand)
 	}
 	if err == nil {
 		rk.wipe()
-		rk.ke, err = dh.Generate(group, d.rand)
+		rk.ke, err = dh.Generate(group, k.rand)
 	}
 	if err != nil {
-		d.down(err)
+		k.down(err)
 		return
 	}
-	offer := offerSA(d.cfg.IKEProposals, wire.ProtocolIKE, binary.BigEndian.AppendUint64(nil, rk.spi), true, group)
+	offer := offerSA(k.cfg.IKEProposals, wire.ProtocolIKE, binary.BigEndian.AppendUint64(nil, rk.spi), true, group)
 	ps := wire.Payloads{offer, &wire.Nonce{Data: rk.ni}, &wire.KeyExchange{Group: group, Data: rk.ke.PublicKey()}}
-	d.xchg.request(sa, wire.CreateChildSA, ps, func(_ wire.Header, ps wire.Payloads, _ []byte) {
-		d.rekeyIKEAnswered(sa, offer, ps, tries)
+	k.xchg.request(sa, wire.CreateChildSA, ps, func(_ wire.Header, ps wire.Payloads, _ []byte) {
+		k.rekeyIKEAnswered(sa, offer, ps, tries)
 	})
 }
 
 // rekeyIKEAnswered makes the new IKE SA current, moves the Child SAs to
 // it and deletes the old one; in a collision (§2.8.2) the SA made with the
 // lowest nonce is deleted by its creator.
-func (d *Daemon) rekeyIKEAnswered(sa *ikeSA, offer *wire.SecurityAssociation, ps wire.Payloads, tries int) {
+func (k *rekeying) rekeyIKEAnswered(sa *ikeSA, offer *wire.SecurityAssociation, ps wire.Payloads, tries int) {
 	rk := sa.rekey
 	if n := ps.Notify(wire.InvalidKEPayload); n != nil && tries < maxInitTries {
-		if g, err := n.Group(); err == nil && slices.Contains(keMethods(d.cfg.IKEProposals), g) {
+		if g, err := n.Group(); err == nil && slices.Contains(keMethods(k.cfg.IKEProposals), g) {
 			// sendRekeyIKE replaces the key of this attempt.
-			d.xchg.whenIdle(sa, func() { d.sendRekeyIKE(sa, g, tries+1) })
+			k.xchg.whenIdle(sa, func() { k.sendRekeyIKE(sa, g, tries+1) })
 			return
 		}
 	}
@@ -81,16 +81,16 @@ func (d *Daemon) rekeyIKEAnswered(sa *ikeSA, offer *wire.SecurityAssociation, ps
 			// §2.8.2: the peer's rekey of the SA went through while ours
 			// failed (it had already moved on): its new SA is the one,
 			// and the peer deletes the old.
-			d.log.Info("ike: IKE SA rekey collision: the peer's rekey stands")
-			d.old = append(d.old, sa)
-			d.switchIKE(sa, peer)
+			k.log.Info("ike: IKE SA rekey collision: the peer's rekey stands")
+			k.old = append(k.old, sa)
+			k.switchIKE(sa, peer)
 			return
 		}
 		sa.rekey = nil
-		d.timers.ikeRekey = d.after(d.cfg.Retransmit.delay(1), d.rekeyIKE)
+		k.ikeTimer = k.after(k.cfg.Retransmit.delay(1), k.rekeyIKE)
 	}
 	if n := ps.ErrorNotify(); n != nil {
-		d.log.Info("ike: IKE SA rekey refused", "notify", n.NotifyType)
+		k.log.Info("ike: IKE SA rekey refused", "notify", n.NotifyType)
 		retry()
 		return
 	}
@@ -99,7 +99,7 @@ func (d *Daemon) rekeyIKEAnswered(sa *ikeSA, offer *wire.SecurityAssociation, ps
 	ke, _ := wire.First[*wire.KeyExchange](ps)
 	c, ok := accepted(offer, saPayload)
 	if !ok || nr == nil || ke == nil || len(c.spi) != 8 || ke.Group != rk.ke.Group() || c.one(suite.TypeKE).ID != ke.Group {
-		d.log.Warn("ike: unusable IKE SA rekey response")
+		k.log.Warn("ike: unusable IKE SA rekey response")
 		retry()
 		return
 	}
@@ -108,9 +108,9 @@ func (d *Daemon) rekeyIKEAnswered(sa *ikeSA, offer *wire.SecurityAssociation, ps
 		retry()
 		return
 	}
-	nsa, err := d.rekeyedSA(sa, c, gir, rk.ni, bytes.Clone(nr.Data), rk.spi, binary.BigEndian.Uint64(c.spi), true)
+	nsa, err := k.rekeyedSA(sa, c, gir, rk.ni, bytes.Clone(nr.Data), rk.spi, binary.BigEndian.Uint64(c.spi), true)
 	if err != nil {
-		d.down(err)
+		k.down(err)
 		return
 	}
 	rk.sa = nsa
@@ -118,94 +118,94 @@ func (d *Daemon) rekeyIKEAnswered(sa *ikeSA, offer *wire.SecurityAssociation, ps
 		if lostCollision(nsa.ni, nsa.nr, peer.ni, peer.nr) {
 			// Ours is redundant: delete it on itself; the peer, winner,
 			// deletes the old SA.
-			d.log.Info("ike: IKE SA rekey collision lost")
-			d.old = append(d.old, sa)
-			d.switchIKE(sa, peer)
-			d.deleteOldIKE(nsa)
+			k.log.Info("ike: IKE SA rekey collision lost")
+			k.old = append(k.old, sa)
+			k.switchIKE(sa, peer)
+			k.deleteOldIKE(nsa)
 			return
 		}
 		// We won; the peer deletes its redundant SA.
-		d.old = append(d.old, peer)
+		k.old = append(k.old, peer)
 	}
-	d.switchIKE(sa, nsa)
-	d.deleteOldIKE(sa)
+	k.switchIKE(sa, nsa)
+	k.deleteOldIKE(sa)
 }
 
 // rekeyedSA builds the IKE SA a rekey creates: SKEYSEED from the old SA's
 // SK_d and PRF (§2.18), fresh message IDs, and the old SA's capabilities.
-func (d *Daemon) rekeyedSA(old *ikeSA, c chosen, gir, ni, nr []byte, spiI, spiR uint64, initiator bool) (*ikeSA, error) {
+func (k *rekeying) rekeyedSA(old *ikeSA, c chosen, gir, ni, nr []byte, spiI, spiR uint64, initiator bool) (*ikeSA, error) {
 	defer clear(gir)
 	skeyseed := keymat.RekeySKEYSEED(old.keys.prf, old.keys.keys.D, gir, ni, nr)
 	defer clear(skeyseed)
-	keys, err := newIKEKeys(c, skeyseed, ni, nr, spiI, spiR, initiator, &old.keys.prf, d.rand)
+	keys, err := newIKEKeys(c, skeyseed, ni, nr, spiI, spiR, initiator, &old.keys.prf, k.rand)
 	if err != nil {
 		return nil, err
 	}
 	return &ikeSA{
 		spiI: spiI, spiR: spiR, initiator: initiator, prop: c, keys: keys,
 		established: true, ni: ni, nr: nr, localID: old.localID,
-		fragOK: old.fragOK, peerHashes: old.peerHashes, lastHeard: d.clock.Now(),
+		fragOK: old.fragOK, peerHashes: old.peerHashes, lastHeard: k.clock.Now(),
 	}, nil
 }
 
 // switchIKE makes nsa the connection's IKE SA; the Child SAs belong to it
 // from now on (§2.18).
-func (d *Daemon) switchIKE(old, nsa *ikeSA) {
+func (k *rekeying) switchIKE(old, nsa *ikeSA) {
 	old.rekey, old.peerRekey = nil, nil
-	d.sa = nsa
-	d.scheduleIKERekey()
-	d.learnMapping(nsa)
-	d.log.Info("ike: IKE SA rekeyed", "proposal", nsa.prop.String())
-	d.emit(&IKERekeyed{IKEProposal: nsa.prop.String()})
+	k.sa = nsa
+	k.scheduleIKERekey()
+	k.learnMapping(nsa)
+	k.log.Info("ike: IKE SA rekeyed", "proposal", nsa.prop.String())
+	k.emit(&IKERekeyed{IKEProposal: nsa.prop.String()})
 }
 
 // rekeyIKERequest answers the peer's rekey of the IKE SA. The new SA is
 // current at once; the old one stays until the peer deletes it. When our
 // own rekey is in flight, the collision is resolved once it is answered.
-func (d *Daemon) rekeyIKERequest(sa *ikeSA, h wire.Header, ps wire.Payloads) {
+func (k *rekeying) rekeyIKERequest(sa *ikeSA, h wire.Header, ps wire.Payloads) {
 	saPayload, _ := wire.First[*wire.SecurityAssociation](ps)
 	ni, _ := wire.First[*wire.Nonce](ps)
 	ke, _ := wire.First[*wire.KeyExchange](ps)
 	if ni == nil || ke == nil {
-		d.xchg.respond(sa, h, wire.Payloads{wire.NewNotify(wire.InvalidSyntax, nil)})
+		k.xchg.respond(sa, h, wire.Payloads{wire.NewNotify(wire.InvalidSyntax, nil)})
 		return
 	}
-	if len(d.children.list) > 0 && slices.ContainsFunc(d.children.list, func(c *child) bool { return c.state == childRekeying || c.state == childDeleting }) {
+	if len(k.children.list) > 0 && slices.ContainsFunc(k.children.list, func(c *child) bool { return c.state == childRekeying || c.state == childDeleting }) {
 		// §2.25.2: no IKE rekey while Child SA exchanges are in flight.
-		d.xchg.respond(sa, h, wire.Payloads{wire.NewNotify(wire.TemporaryFailure, nil)})
+		k.xchg.respond(sa, h, wire.Payloads{wire.NewNotify(wire.TemporaryFailure, nil)})
 		return
 	}
-	num, c, ok := choose(d.cfg.IKEProposals, saPayload.Proposals, wire.ProtocolIKE, true)
+	num, c, ok := choose(k.cfg.IKEProposals, saPayload.Proposals, wire.ProtocolIKE, true)
 	if !ok || len(c.spi) != 8 {
-		d.xchg.respond(sa, h, wire.Payloads{wire.NewNotify(wire.NoProposalChosen, nil)})
+		k.xchg.respond(sa, h, wire.Payloads{wire.NewNotify(wire.NoProposalChosen, nil)})
 		return
 	}
 	group := c.one(suite.TypeKE).ID
 	if ke.Group != group {
-		d.xchg.respond(sa, h, wire.Payloads{wire.NewInvalidKEPayload(group)})
+		k.xchg.respond(sa, h, wire.Payloads{wire.NewInvalidKEPayload(group)})
 		return
 	}
-	mine, err := dh.Generate(group, d.rand)
+	mine, err := dh.Generate(group, k.rand)
 	if err != nil {
 		return
 	}
 	defer mine.Zero()
 	gir, err := mine.SharedSecret(ke.Data)
 	if err != nil {
-		d.xchg.respond(sa, h, wire.Payloads{wire.NewNotify(wire.InvalidSyntax, nil)})
+		k.xchg.respond(sa, h, wire.Payloads{wire.NewNotify(wire.InvalidSyntax, nil)})
 		return
 	}
-	spi, err := randomSPI(d.rand, 8)
-	nr, err2 := randomNonce(d.rand)
+	spi, err := randomSPI(k.rand, 8)
+	nr, err2 := randomNonce(k.rand)
 	if err != nil || err2 != nil {
 		return
 	}
-	nsa, err := d.rekeyedSA(sa, c, gir, bytes.Clone(ni.Data), nr, binary.BigEndian.Uint64(c.spi), spi, false)
+	nsa, err := k.rekeyedSA(sa, c, gir, bytes.Clone(ni.Data), nr, binary.BigEndian.Uint64(c.spi), spi, false)
 	if err != nil {
-		d.xchg.respond(sa, h, wire.Payloads{wire.NewNotify(wire.NoProposalChosen, nil)})
+		k.xchg.respond(sa, h, wire.Payloads{wire.NewNotify(wire.NoProposalChosen, nil)})
 		return
 	}
-	d.xchg.respond(sa, h, wire.Payloads{
+	k.xchg.respond(sa, h, wire.Payloads{
 		answerSA(num, wire.ProtocolIKE, binary.BigEndian.AppendUint64(nil, spi), c),
 		&wire.Nonce{Data: nr},
 		&wire.KeyExchange{Group: group, Data: mine.PublicKey()},
@@ -215,6 +215,6 @@ func (d *Daemon) rekeyIKERequest(sa *ikeSA, h wire.Header, ps wire.Payloads) {
 		return
 	}
 	// The old SA waits for the peer's delete; we stop using it.
-	d.old = append(d.old, sa)
-	d.switchIKE(sa, nsa)
+	k.old = append(k.old, sa)
+	k.switchIKE(sa, nsa)
 }

@@ -1,37 +1,23 @@
 package ike
 
 import (
-	"math/rand/v2"
 	"time"
 )
 
 // connTimers are the connection-wide timers: liveness checks, NAT
-// keepalives, the IKE SA's rekey, and the half-open guard of a responder.
+// keepalives, reauthentication, and the half-open guard of a responder.
 type connTimers struct {
-	dpd, keepalive, ikeRekey, halfOpen, reauth Timer
-	cookieSecret                               []byte
+	dpd, keepalive, halfOpen, reauth Timer
+	cookieSecret                     []byte
 }
 
 func (t *connTimers) stop() {
-	for _, x := range []Timer{t.dpd, t.keepalive, t.ikeRekey, t.halfOpen, t.reauth} {
+	for _, x := range []Timer{t.dpd, t.keepalive, t.halfOpen, t.reauth} {
 		if x != nil {
 			x.Stop()
 		}
 	}
 	clear(t.cookieSecret)
-}
-
-// jittered returns d less a random part of the jitter, so that both ends of
-// an SA do not rekey at the same moment (the cause of §2.8.1 collisions).
-func (d *Daemon) jittered(dur time.Duration) time.Duration {
-	j := d.cfg.RekeyJitter
-	if j == 0 {
-		j = dur / 10
-	}
-	if j <= 0 || j >= dur {
-		return dur
-	}
-	return dur - time.Duration(rand.Int64N(int64(j)))
 }
 
 // startTimers arms the timers of an established connection.
@@ -43,29 +29,7 @@ func (d *Daemon) startTimers() {
 	if d.cfg.NATKeepalive > 0 && d.localNAT && d.natt {
 		d.scheduleKeepalive(d.cfg.NATKeepalive)
 	}
-	d.scheduleIKERekey()
-}
-
-func (d *Daemon) scheduleIKERekey() {
-	if d.timers.ikeRekey != nil {
-		d.timers.ikeRekey.Stop()
-	}
-	if d.cfg.IKERekeyTime > 0 {
-		d.timers.ikeRekey = d.after(d.jittered(d.cfg.IKERekeyTime), d.rekeyIKE)
-	}
-}
-
-func (d *Daemon) scheduleChildRekey(c *child) {
-	if c.rekeyTimer != nil {
-		c.rekeyTimer.Stop()
-	}
-	if d.cfg.ChildRekeyTime > 0 {
-		c.rekeyTimer = d.after(d.jittered(d.cfg.ChildRekeyTime), func() {
-			if c.state == childInstalled && c.outbound {
-				d.rekeyChild(c)
-			}
-		})
-	}
+	d.rekey.scheduleIKERekey()
 }
 
 // scheduleDPD arms the liveness timer (RFC 7296 §1.4): when nothing came
