@@ -69,6 +69,7 @@ type Daemon struct {
 	xchg     exchanges
 	children childSAs
 	rekey    rekeying
+	mobike   mobility
 	remote   netip.AddrPort
 	natt     bool
 	sa       *ikeSA
@@ -78,18 +79,9 @@ type Daemon struct {
 	reauth    *ikeSA
 	localNAT  bool
 	remoteNAT bool
-	// localIP is our address as the peer should see it without NAT:
-	// Options.LocalAddr while the socket's is unspecified, and what
-	// PathChanged said (pathSet) over any socket's. peerKnows is the
-	// address the peer last learnt for us, in IKE_AUTH or an update.
-	localIP, peerKnows netip.Addr
-	pathSet            bool
-	// mobike is set once both ends announced MOBIKE (RFC 4555 §3.2);
-	// updateQueued while an UPDATE_SA_ADDRESSES waits for the window.
-	mobike, updateQueued bool
-	vips, dns            []netip.Addr
-	ended                bool
-	timers               connTimers
+	vips, dns []netip.Addr
+	ended     bool
+	timers    connTimers
 	// esp is what the liveness timer learnt of the Child SAs' traffic.
 	esp espActivity
 }
@@ -132,22 +124,22 @@ func New(cfg Config, socks Sockets, opt Options) (*Daemon, error) {
 func newDaemon(cfg Config, socks Sockets, opt Options) *Daemon {
 	cfg = cfg.withDefaults()
 	d := &Daemon{
-		cfg:     cfg,
-		opt:     opt,
-		clock:   opt.Clock,
-		rand:    opt.Rand,
-		log:     opt.Logger,
-		socks:   socks,
-		inbox:   make(chan datagram, inboxSize),
-		cmds:    make(chan func()),
-		quit:    make(chan struct{}),
-		done:    make(chan struct{}),
-		remote:  cfg.Remote,
-		localIP: opt.LocalAddr.Unmap(),
+		cfg:    cfg,
+		opt:    opt,
+		clock:  opt.Clock,
+		rand:   opt.Rand,
+		log:    opt.Logger,
+		socks:  socks,
+		inbox:  make(chan datagram, inboxSize),
+		cmds:   make(chan func()),
+		quit:   make(chan struct{}),
+		done:   make(chan struct{}),
+		remote: cfg.Remote,
 	}
 	d.xchg = exchanges{Daemon: d}
 	d.children = childSAs{Daemon: d}
 	d.rekey = rekeying{Daemon: d}
+	d.mobike = mobility{Daemon: d, localIP: opt.LocalAddr.Unmap()}
 	if d.clock == nil {
 		d.clock = SystemClock{}
 	}
@@ -331,8 +323,8 @@ func (d *Daemon) localAddr() netip.AddrPort {
 		s = d.socks.NATT
 	}
 	a := s.LocalAddr()
-	if d.localIP.IsValid() && (d.pathSet || a.Addr().IsUnspecified()) {
-		a = netip.AddrPortFrom(d.localIP, a.Port())
+	if d.mobike.localIP.IsValid() && (d.mobike.pathSet || a.Addr().IsUnspecified()) {
+		a = netip.AddrPortFrom(d.mobike.localIP, a.Port())
 	}
 	return a
 }

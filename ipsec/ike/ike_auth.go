@@ -119,7 +119,7 @@ func (d *Daemon) authRefused(sa *ikeSA, n *wire.Notify) error {
 func (d *Daemon) completeAuth(sa *ikeSA, co *childOffer, ps wire.Payloads, peer wire.Identity) {
 	sa.established = true
 	d.xchg.lastSent = d.clock.Now()
-	d.mobike = !d.cfg.DisableMOBIKE && ps.Notify(wire.MOBIKESupported) != nil
+	d.mobike.enabled = !d.cfg.DisableMOBIKE && ps.Notify(wire.MOBIKESupported) != nil
 	// The IKE SA stands; the Child SA may still have failed (§1.2).
 	if n := ps.ErrorNotify(); n != nil {
 		d.sendDeleteIKE(sa)
@@ -183,9 +183,9 @@ func (d *Daemon) established(sa *ikeSA, peer wire.Identity, ch *child) {
 		d.timers.halfOpen.Stop()
 	}
 	sa.lastHeard = d.clock.Now()
-	d.peerKnows = d.localAddr().Addr()
+	d.mobike.peerKnows = d.localAddr().Addr()
 	d.startTimers()
-	d.learnMapping(sa)
+	d.mobike.learnMapping(sa)
 	d.log.Info("ike: established", "ike", sa.prop.String(), "esp", ch.prop.String(), "remote", d.remote)
 	d.emit(&Established{
 		IKEProposal: sa.prop.String(), ESPProposal: ch.prop.String(),

@@ -80,7 +80,7 @@ func (d *Daemon) answerAuth(sa *ikeSA, h wire.Header, out, req wire.Payloads, pe
 	}
 	if !d.cfg.DisableMOBIKE && ps.Notify(wire.MOBIKESupported) != nil {
 		// RFC 4555 §3.2: in the response that carries the SA payload.
-		d.mobike = true
+		d.mobike.enabled = true
 		out = append(out, wire.NewNotify(wire.MOBIKESupported, nil))
 	}
 	cpReq, _ := wire.First[*wire.Configuration](ps)

@@ -8,7 +8,7 @@ import (
 // one is a liveness check, Delete payloads delete SAs, other notifies are
 // acknowledged.
 func (d *Daemon) informationalRequest(sa *ikeSA, dg datagram, h wire.Header, ps wire.Payloads) {
-	out := d.mobikeRequest(sa, dg, ps)
+	out := d.mobike.mobikeRequest(sa, dg, ps)
 	var after func()
 	var ours []uint32
 	for _, p := range ps {

@@ -23,8 +23,8 @@ func (d *Daemon) checkLiveness(sa *ikeSA) {
 		d.limit(sa, r)
 		return
 	}
-	r := d.xchg.prepare(sa, wire.Informational, d.livenessNATD(sa), func(_ wire.Header, ps wire.Payloads, _ []byte) {
-		d.livenessAnswered(sa, ps)
+	r := d.xchg.prepare(sa, wire.Informational, d.mobike.livenessNATD(sa), func(_ wire.Header, ps wire.Payloads, _ []byte) {
+		d.mobike.livenessAnswered(sa, ps)
 	})
 	if r == nil {
 		return

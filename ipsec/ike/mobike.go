@@ -16,6 +16,22 @@ import (
 // in an INFORMATIONAL request from the new address (§3.5), with fresh NAT
 // detection notifies (§3.8) and a COOKIE2 the answer must echo (§3.7).
 
+// mobility follows the connection's path: our address as the peer sees
+// it, MOBIKE's address updates (RFC 4555), and a peer that moved behind a
+// NAT (RFC 7296 §2.23).
+type mobility struct {
+	*Daemon
+	// localIP is our address as the peer should see it without NAT:
+	// Options.LocalAddr while the socket's is unspecified, and what
+	// PathChanged said (pathSet) over any socket's. peerKnows is the
+	// address the peer last learnt for us, in IKE_AUTH or an update.
+	localIP, peerKnows netip.Addr
+	pathSet            bool
+	// enabled is set once both ends announced MOBIKE (RFC 4555 §3.2);
+	// updateQueued while an UPDATE_SA_ADDRESSES waits for the window.
+	enabled, updateQueued bool
+}
+
 // ErrMOBIKEUnsupported: our address changed but the peer did not announce
 // MOBIKE (RFC 4555 §3.2), so the SAs cannot follow it; connecting again
 // from the new address restores the tunnel.
@@ -42,114 +58,114 @@ const cookie2Len = 16
 // stayed, a liveness check (RFC 7296 §1.4) finds out at once whether the
 // peer still hears us. A responder only takes note of the address.
 func (d *Daemon) PathChanged(local netip.Addr) {
-	d.post(func() { d.pathChanged(local.Unmap()) })
+	d.post(func() { d.mobike.pathChanged(local.Unmap()) })
 }
 
-func (d *Daemon) pathChanged(local netip.Addr) {
-	moved := local.IsValid() && local != d.peerKnows
+func (p *mobility) pathChanged(local netip.Addr) {
+	moved := local.IsValid() && local != p.peerKnows
 	if local.IsValid() {
-		d.localIP, d.pathSet = local, true
+		p.localIP, p.pathSet = local, true
 	}
-	sa := d.sa
-	if d.cfg.Responder || sa == nil || !sa.established || sa.deleting {
+	sa := p.sa
+	if p.cfg.Responder || sa == nil || !sa.established || sa.deleting {
 		return
 	}
-	if !d.mobike {
+	if !p.enabled {
 		if moved {
-			d.log.Warn("ike: local address changed and the peer has no MOBIKE", "local", local)
-			d.sendDeleteIKE(sa)
-			d.down(ErrMOBIKEUnsupported)
+			p.log.Warn("ike: local address changed and the peer has no MOBIKE", "local", local)
+			p.sendDeleteIKE(sa)
+			p.down(ErrMOBIKEUnsupported)
 			return
 		}
-		d.checkLiveness(sa)
+		p.checkLiveness(sa)
 		return
 	}
-	d.log.Info("ike: path changed, updating the SAs' addresses", "local", d.localAddr())
+	p.log.Info("ike: path changed, updating the SAs' addresses", "local", p.localAddr())
 	// §3.5: requests in flight go on being retransmitted from the new
 	// address; one copy goes now rather than after the back-off.
 	if r := sa.pending; r != nil && r.sent > 0 {
-		d.xchg.send(r.pkts)
+		p.xchg.send(r.pkts)
 	}
-	d.queueUpdate()
+	p.queueUpdate()
 }
 
 // queueUpdate sends an UPDATE_SA_ADDRESSES once the window is free; changes
 // that come meanwhile share it, as it carries the addresses of its time.
-func (d *Daemon) queueUpdate() {
-	if d.updateQueued {
+func (p *mobility) queueUpdate() {
+	if p.updateQueued {
 		return
 	}
-	d.updateQueued = true
-	sa := d.sa
-	d.xchg.whenIdle(sa, func() {
-		d.updateQueued = false
-		if sa != d.sa || sa.deleting {
+	p.updateQueued = true
+	sa := p.sa
+	p.xchg.whenIdle(sa, func() {
+		p.updateQueued = false
+		if sa != p.sa || sa.deleting {
 			// The IKE SA was rekeyed meanwhile: its successor moves.
-			if d.sa != nil && d.sa.established && !d.sa.deleting {
-				d.queueUpdate()
+			if p.sa != nil && p.sa.established && !p.sa.deleting {
+				p.queueUpdate()
 			}
 			return
 		}
-		d.sendUpdate(sa)
+		p.sendUpdate(sa)
 	})
 }
 
 // sendUpdate sends UPDATE_SA_ADDRESSES from the current path (§3.5) with
 // NAT detection notifies for it and a COOKIE2 (§3.7).
-func (d *Daemon) sendUpdate(sa *ikeSA) {
+func (p *mobility) sendUpdate(sa *ikeSA) {
 	cookie := make([]byte, cookie2Len)
-	if _, err := io.ReadFull(d.rand, cookie); err != nil {
-		d.down(err)
+	if _, err := io.ReadFull(p.rand, cookie); err != nil {
+		p.down(err)
 		return
 	}
-	local := d.localAddr()
+	local := p.localAddr()
 	ps := wire.Payloads{wire.NewNotify(wire.UpdateSAAddresses, nil)}
-	ps = append(ps, natNotifies(sa.spiI, sa.spiR, local, d.remote, d.fakeNAT(), d.rand)...)
+	ps = append(ps, natNotifies(sa.spiI, sa.spiR, local, p.remote, p.fakeNAT(), p.rand)...)
 	ps = append(ps, wire.NewNotify(wire.Cookie2, cookie))
-	d.xchg.request(sa, wire.Informational, ps, func(_ wire.Header, ps wire.Payloads, _ []byte) {
-		d.updateAnswered(sa, cookie, local, ps)
+	p.xchg.request(sa, wire.Informational, ps, func(_ wire.Header, ps wire.Payloads, _ []byte) {
+		p.updateAnswered(sa, cookie, local, ps)
 	})
 }
 
 // updateAnswered completes our address update: the Child SAs' ESP moves
 // to the path the request took.
-func (d *Daemon) updateAnswered(sa *ikeSA, cookie []byte, local netip.AddrPort, ps wire.Payloads) {
+func (p *mobility) updateAnswered(sa *ikeSA, cookie []byte, local netip.AddrPort, ps wire.Payloads) {
 	if c := ps.Notify(wire.Cookie2); c == nil || !bytes.Equal(c.Data, cookie) {
-		d.sendDeleteIKE(sa)
-		d.down(ErrReturnRoutability)
+		p.sendDeleteIKE(sa)
+		p.down(ErrReturnRoutability)
 		return
 	}
 	if n := ps.ErrorNotify(); n != nil {
 		// UNACCEPTABLE_ADDRESSES, UNEXPECTED_NAT_DETECTED (§4.2.4,
 		// §4.2.5): the gateway will not use this path.
-		d.sendDeleteIKE(sa)
-		d.down(errorFromNotify(wire.Informational, n, false))
+		p.sendDeleteIKE(sa)
+		p.down(errorFromNotify(wire.Informational, n, false))
 		return
 	}
-	if localNAT, remoteNAT, ok := natCheck(ps, sa.spiI, sa.spiR, local, d.remote); ok {
-		d.localNAT, d.remoteNAT = localNAT, remoteNAT
+	if localNAT, remoteNAT, ok := natCheck(ps, sa.spiI, sa.spiR, local, p.remote); ok {
+		p.localNAT, p.remoteNAT = localNAT, remoteNAT
 		sa.natDst = natDestination(ps)
 	}
-	d.moveChildren()
+	p.moveChildren()
 }
 
 // mobikeRequest handles the MOBIKE notifies of the peer's INFORMATIONAL
 // request and returns what the response must carry: NAT detection
 // notifies for the path it came on when it had some (§3.8), and its
 // COOKIE2 (§3.7). An UPDATE_SA_ADDRESSES moves the SAs to that path (§3.5).
-func (d *Daemon) mobikeRequest(sa *ikeSA, dg datagram, ps wire.Payloads) wire.Payloads {
+func (p *mobility) mobikeRequest(sa *ikeSA, dg datagram, ps wire.Payloads) wire.Payloads {
 	var out wire.Payloads
 	hasNATD := ps.Notify(wire.NATDetectionDestinationIP) != nil
-	if ps.Notify(wire.UpdateSAAddresses) != nil && d.mobike && sa == d.sa {
-		d.log.Info("ike: peer updated its address", "from", d.remote, "to", dg.from)
-		d.remote, d.natt = dg.from, dg.natt
-		if localNAT, remoteNAT, ok := natCheck(ps, sa.spiI, sa.spiR, d.localAddr(), dg.from); ok {
-			d.localNAT, d.remoteNAT = localNAT, remoteNAT
+	if ps.Notify(wire.UpdateSAAddresses) != nil && p.enabled && sa == p.sa {
+		p.log.Info("ike: peer updated its address", "from", p.remote, "to", dg.from)
+		p.remote, p.natt = dg.from, dg.natt
+		if localNAT, remoteNAT, ok := natCheck(ps, sa.spiI, sa.spiR, p.localAddr(), dg.from); ok {
+			p.localNAT, p.remoteNAT = localNAT, remoteNAT
 		}
-		d.moveChildren()
+		p.moveChildren()
 	}
 	if hasNATD {
-		out = append(out, natNotifies(sa.spiI, sa.spiR, d.localAddr(), dg.from, d.fakeNAT(), d.rand)...)
+		out = append(out, natNotifies(sa.spiI, sa.spiR, p.localAddr(), dg.from, p.fakeNAT(), p.rand)...)
 	}
 	if c := ps.Notify(wire.Cookie2); c != nil && len(c.Data) >= 8 && len(c.Data) <= 64 {
 		out = append(out, wire.NewNotify(wire.Cookie2, bytes.Clone(c.Data)))
@@ -160,29 +176,29 @@ func (d *Daemon) mobikeRequest(sa *ikeSA, dg datagram, ps wire.Payloads) wire.Pa
 // moveChildren points every Child SA still in the data path at the
 // connection's current path, encapsulated when a NAT sits on it
 // (RFC 4555 §3.5, RFC 3948), and reports the move.
-func (d *Daemon) moveChildren() {
-	if d.encapESP() {
-		d.natt = true
+func (p *mobility) moveChildren() {
+	if p.encapESP() {
+		p.natt = true
 	}
-	local := d.localAddr()
-	d.peerKnows = local.Addr()
-	mover, _ := d.opt.DataPath.(PeerMover)
-	for _, c := range append(append([]*child(nil), d.children.list...), d.children.retired...) {
+	local := p.localAddr()
+	p.peerKnows = local.Addr()
+	mover, _ := p.opt.DataPath.(PeerMover)
+	for _, c := range append(append([]*child(nil), p.children.list...), p.children.retired...) {
 		if c.sa == nil {
 			continue
 		}
-		c.sa.Local, c.sa.Remote = local, d.remote
-		c.sa.Encap = c.sa.Encap || d.encapESP()
+		c.sa.Local, c.sa.Remote = local, p.remote
+		c.sa.Encap = c.sa.Encap || p.encapESP()
 		if mover != nil && c.installed {
 			if err := mover.MovePeer(c.sa); err != nil {
-				d.log.Warn("ike: moving Child SA to the new path", "spi", c.inSPI, "err", err)
+				p.log.Warn("ike: moving Child SA to the new path", "spi", c.inSPI, "err", err)
 			}
 		}
 	}
-	if d.cfg.NATKeepalive > 0 && d.localNAT && d.natt && d.timers.keepalive == nil {
-		d.scheduleKeepalive(d.cfg.NATKeepalive)
+	if p.cfg.NATKeepalive > 0 && p.localNAT && p.natt && p.timers.keepalive == nil {
+		p.scheduleKeepalive(p.cfg.NATKeepalive)
 	}
-	d.emit(&Moved{Local: local, Remote: d.remote, LocalNAT: d.localNAT, RemoteNAT: d.remoteNAT})
+	p.emit(&Moved{Local: local, Remote: p.remote, LocalNAT: p.localNAT, RemoteNAT: p.remoteNAT})
 }
 
 // natDestination keeps the peer's NAT_DETECTION_DESTINATION_IP hash, its
@@ -198,11 +214,11 @@ func natDestination(ps wire.Payloads) []byte {
 // while we are behind a NAT with MOBIKE (RFC 4555 §3.8): the peer's answer
 // tells whether the NAT changed our mapping, which only an address update
 // makes the peer follow.
-func (d *Daemon) livenessNATD(sa *ikeSA) wire.Payloads {
-	if !d.mobike || !d.localNAT || d.cfg.Responder {
+func (p *mobility) livenessNATD(sa *ikeSA) wire.Payloads {
+	if !p.enabled || !p.localNAT || p.cfg.Responder {
 		return nil
 	}
-	return natNotifies(sa.spiI, sa.spiR, d.localAddr(), d.remote, d.fakeNAT(), d.rand)
+	return natNotifies(sa.spiI, sa.spiR, p.localAddr(), p.remote, p.fakeNAT(), p.rand)
 }
 
 // livenessAnswered compares the peer's view of our address in the answer
@@ -212,22 +228,72 @@ func (d *Daemon) livenessNATD(sa *ikeSA) wire.Payloads {
 // one it learnt before the NAT changed it, which an address update from
 // the mapping that works replaces. Without MOBIKE the check itself does
 // that (RFC 7296 §2.23).
-func (d *Daemon) livenessAnswered(sa *ikeSA, ps wire.Payloads) {
+func (p *mobility) livenessAnswered(sa *ikeSA, ps wire.Payloads) {
 	dst := natDestination(ps)
-	if dst == nil || !d.mobike {
+	if dst == nil || !p.enabled {
 		return
 	}
 	changed := sa.natDst != nil && !bytes.Equal(sa.natDst, dst)
-	stale := d.esp.unanswered && !d.esp.refreshed && d.localNAT
+	stale := p.esp.unanswered && !p.esp.refreshed && p.localNAT
 	sa.natDst = dst
-	if sa != d.sa || (!changed && !stale) {
+	if sa != p.sa || (!changed && !stale) {
 		return
 	}
 	if changed {
-		d.log.Info("ike: the NAT changed our mapping, updating the SAs' addresses")
+		p.log.Info("ike: the NAT changed our mapping, updating the SAs' addresses")
 	} else {
-		d.log.Info("ike: our ESP gets no answer while IKE does, updating the SAs' addresses")
+		p.log.Info("ike: our ESP gets no answer while IKE does, updating the SAs' addresses")
 	}
-	d.esp.refreshed = true
-	d.queueUpdate()
+	p.esp.refreshed = true
+	p.queueUpdate()
+}
+
+// peerMoved follows the peer to the address an authenticated request came
+// from when a NAT sits between us and it may have remapped the port
+// (RFC 7296 §2.23), and onto port 4500 when it moved there.
+func (p *mobility) peerMoved(dg datagram) {
+	if dg.from == p.remote && dg.natt == p.natt {
+		return
+	}
+	if dg.natt && !p.natt {
+		p.natt = true
+	}
+	// RFC 4555 §3.8: with MOBIKE, addresses change only by
+	// UPDATE_SA_ADDRESSES, as strongSwan does.
+	if p.enabled {
+		return
+	}
+	if p.natt && (p.localNAT || p.remoteNAT || p.cfg.Responder) {
+		p.log.Info("ike: peer moved", "from", p.remote, "to", dg.from)
+		p.remote = dg.from
+		mover, _ := p.opt.DataPath.(PeerMover)
+		for _, c := range p.children.list {
+			if c.sa == nil || !c.sa.Encap || c.sa.Remote == p.remote {
+				continue
+			}
+			c.sa.Remote = p.remote
+			if mover != nil && c.installed {
+				if err := mover.MovePeer(c.sa); err != nil {
+					p.log.Warn("ike: moving Child SA to the peer's new address", "spi", c.inSPI, "err", err)
+				}
+			}
+		}
+	}
+}
+
+// learnMapping sends a liveness check with NAT detection notifies as soon
+// as the window is free after sa came up behind a NAT, to learn the peer's
+// view of our address for later comparisons (RFC 4555 §3.8): IKE_AUTH
+// carries no NAT detection, IKE_SA_INIT's was of port 500, and a rekeyed
+// SA's hashes cover its new SPIs. Without it, a remap before the first
+// check would be taken for the mapping the peer holds.
+func (p *mobility) learnMapping(sa *ikeSA) {
+	if !p.enabled || !p.localNAT || p.cfg.Responder || p.cfg.DPDDelay <= 0 {
+		return
+	}
+	p.xchg.whenIdle(sa, func() {
+		if sa == p.sa && sa.established && !sa.deleting && sa.natDst == nil {
+			p.checkLiveness(sa)
+		}
+	})
 }

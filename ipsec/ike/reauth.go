@@ -124,12 +124,12 @@ func (d *Daemon) reauthenticated(sa *ikeSA, peer wire.Identity, ch *child, prev 
 	old, oldChildren := d.sa, d.children.list
 	d.reauth, d.sa, d.children.list = nil, sa, []*child{ch}
 	sa.lastHeard = d.clock.Now()
-	d.peerKnows = d.localAddr().Addr()
+	d.mobike.peerKnows = d.localAddr().Addr()
 	for _, c := range oldChildren {
 		d.children.retire(c, true)
 	}
 	d.restartTimers()
-	d.learnMapping(sa)
+	d.mobike.learnMapping(sa)
 	d.scheduleReauth(peerLifetime)
 	d.deleteOldIKE(old)
 	d.emitReauthenticated(old, sa, peer, ch, prev)

@@ -68,7 +68,7 @@ func (d *Daemon) handleRequest(sa *ikeSA, dg datagram, m *wire.Message) {
 		return
 	}
 	sa.lastHeard = d.clock.Now()
-	d.peerMoved(dg)
+	d.mobike.peerMoved(dg)
 	switch h.ExchangeType {
 	case wire.IKEAuth:
 		d.authRequest(sa, h, ps)
@@ -79,38 +79,5 @@ func (d *Daemon) handleRequest(sa *ikeSA, dg datagram, m *wire.Message) {
 	default:
 		// RFC 7296 §1.5: an unknown exchange type gets INVALID_SYNTAX.
 		d.xchg.respond(sa, h, wire.Payloads{wire.NewNotify(wire.InvalidSyntax, nil)})
-	}
-}
-
-// peerMoved follows the peer to the address an authenticated request came
-// from when a NAT sits between us and it may have remapped the port
-// (RFC 7296 §2.23), and onto port 4500 when it moved there.
-func (d *Daemon) peerMoved(dg datagram) {
-	if dg.from == d.remote && dg.natt == d.natt {
-		return
-	}
-	if dg.natt && !d.natt {
-		d.natt = true
-	}
-	// RFC 4555 §3.8: with MOBIKE, addresses change only by
-	// UPDATE_SA_ADDRESSES, as strongSwan does.
-	if d.mobike {
-		return
-	}
-	if d.natt && (d.localNAT || d.remoteNAT || d.cfg.Responder) {
-		d.log.Info("ike: peer moved", "from", d.remote, "to", dg.from)
-		d.remote = dg.from
-		mover, _ := d.opt.DataPath.(PeerMover)
-		for _, c := range d.children.list {
-			if c.sa == nil || !c.sa.Encap || c.sa.Remote == d.remote {
-				continue
-			}
-			c.sa.Remote = d.remote
-			if mover != nil && c.installed {
-				if err := mover.MovePeer(c.sa); err != nil {
-					d.log.Warn("ike: moving Child SA to the peer's new address", "spi", c.inSPI, "err", err)
-				}
-			}
-		}
 	}
 }

@@ -154,7 +154,7 @@ func (k *rekeying) switchIKE(old, nsa *ikeSA) {
 	old.rekey, old.peerRekey = nil, nil
 	k.sa = nsa
 	k.scheduleIKERekey()
-	k.learnMapping(nsa)
+	k.mobike.learnMapping(nsa)
 	k.log.Info("ike: IKE SA rekeyed", "proposal", nsa.prop.String())
 	k.emit(&IKERekeyed{IKEProposal: nsa.prop.String()})
 }

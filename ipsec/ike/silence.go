@@ -111,23 +111,6 @@ func (d *Daemon) livenessTick() {
 	d.scheduleDPD(delay)
 }
 
-// learnMapping sends a liveness check with NAT detection notifies as soon
-// as the window is free after sa came up behind a NAT, to learn the peer's
-// view of our address for later comparisons (RFC 4555 §3.8): IKE_AUTH
-// carries no NAT detection, IKE_SA_INIT's was of port 500, and a rekeyed
-// SA's hashes cover its new SPIs. Without it, a remap before the first
-// check would be taken for the mapping the peer holds.
-func (d *Daemon) learnMapping(sa *ikeSA) {
-	if !d.mobike || !d.localNAT || d.cfg.Responder || d.cfg.DPDDelay <= 0 {
-		return
-	}
-	d.xchg.whenIdle(sa, func() {
-		if sa == d.sa && sa.established && !sa.deleting && sa.natDst == nil {
-			d.checkLiveness(sa)
-		}
-	})
-}
-
 // firstDPD is when the liveness timer first runs on a new connection: at
 // the first reading of the counters when the data path keeps them.
 func (d *Daemon) firstDPD() time.Duration {
