@@ -70,6 +70,7 @@ type Daemon struct {
 	children childSAs
 	rekey    rekeying
 	mobike   mobility
+	live     liveness
 	remote   netip.AddrPort
 	natt     bool
 	sa       *ikeSA
@@ -82,8 +83,6 @@ type Daemon struct {
 	vips, dns []netip.Addr
 	ended     bool
 	timers    connTimers
-	// esp is what the liveness timer learnt of the Child SAs' traffic.
-	esp espActivity
 }
 
 // datagram is one received IKE message.
@@ -139,6 +138,7 @@ func newDaemon(cfg Config, socks Sockets, opt Options) *Daemon {
 	d.xchg = exchanges{Daemon: d}
 	d.children = childSAs{Daemon: d}
 	d.rekey = rekeying{Daemon: d}
+	d.live = liveness{Daemon: d}
 	d.mobike = mobility{Daemon: d, localIP: opt.LocalAddr.Unmap()}
 	if d.clock == nil {
 		d.clock = SystemClock{}
@@ -194,7 +194,7 @@ func (d *Daemon) Deliver(b []byte, from netip.AddrPort, natt bool) {
 // Terminate starts an acknowledged delete of the IKE SA (RFC 7296 §1.4.1);
 // Down follows once the peer answers or is given up.
 func (d *Daemon) Terminate() {
-	d.post(func() { d.terminate() })
+	d.post(func() { d.live.terminate() })
 }
 
 // RekeyChild starts a rekey of every Child SA now, as their lifetime would.
@@ -338,6 +338,7 @@ func (d *Daemon) down(err error) {
 	d.ended = true
 	d.timers.stop()
 	d.rekey.stop()
+	d.live.stop()
 	for _, c := range append(d.children.list, d.children.retired...) {
 		d.children.remove(c)
 	}
@@ -360,15 +361,7 @@ func (d *Daemon) shutdown() {
 		return
 	}
 	if d.sa != nil && d.sa.established {
-		d.sendDeleteIKE(d.sa)
+		d.live.sendDeleteIKE(d.sa)
 	}
 	d.down(nil)
-}
-
-// sendKeepalive sends one NAT keepalive to the peer's port 4500.
-func (d *Daemon) sendKeepalive() {
-	if _, err := d.socks.NATT.WriteBatch([]platform.Datagram{{Buf: keepalive, Addr: d.remote}}); err != nil {
-		d.log.Debug("ike: keepalive", "err", err)
-	}
-	d.xchg.lastSent = d.clock.Now()
 }

@@ -62,10 +62,10 @@ func (m *childSAs) expire(e Expiry) {
 		m.log.Info("ike: Child SA hard lifetime reached during its rekey", "spi", c.inSPI)
 	case c.state == childRekeyed || c.replacement != nil:
 		m.log.Info("ike: rekeyed Child SA hard lifetime reached, deleting it", "spi", c.inSPI)
-		m.deleteChild(c, nil)
+		m.live.deleteChild(c, nil)
 	default:
 		m.log.Warn("ike: Child SA hard lifetime reached without a rekey", "spi", c.inSPI)
-		m.sendDeleteIKE(sa)
+		m.live.sendDeleteIKE(sa)
 		if c.rekeyErr != nil {
 			// The rekey that failed is the cause to report.
 			m.down(fmt.Errorf("%w: %w", ErrChildExpired, c.rekeyErr))

@@ -91,7 +91,7 @@ func (d *Daemon) authAnswered(sa *ikeSA, co *childOffer, ps wire.Payloads) {
 		return
 	}
 	if err := d.checkPeerAuth(sa, idr.Identity, ps, sa.initRsp, sa.ni); err != nil {
-		d.sendDeleteIKE(sa)
+		d.live.sendDeleteIKE(sa)
 		d.fail(sa, err)
 		return
 	}
@@ -122,7 +122,7 @@ func (d *Daemon) completeAuth(sa *ikeSA, co *childOffer, ps wire.Payloads, peer 
 	d.mobike.enabled = !d.cfg.DisableMOBIKE && ps.Notify(wire.MOBIKESupported) != nil
 	// The IKE SA stands; the Child SA may still have failed (§1.2).
 	if n := ps.ErrorNotify(); n != nil {
-		d.sendDeleteIKE(sa)
+		d.live.sendDeleteIKE(sa)
 		d.fail(sa, errorFromNotify(wire.IKEAuth, n, true))
 		return
 	}
@@ -130,21 +130,21 @@ func (d *Daemon) completeAuth(sa *ikeSA, co *childOffer, ps wire.Payloads, peer 
 	c, ok := accepted(co.sa, saPayload)
 	outSPI, spiOK := spiOf(c.spi)
 	if !ok || !spiOK {
-		d.sendDeleteIKE(sa)
+		d.live.sendDeleteIKE(sa)
 		d.fail(sa, &NoProposalError{Child: true, Offers: proposalsString(d.cfg.ESPProposals)})
 		return
 	}
 	gotTSi, _ := wire.First[*wire.TSi](ps)
 	gotTSr, _ := wire.First[*wire.TSr](ps)
 	if gotTSi == nil || gotTSr == nil || !subsetOf(gotTSi.Selectors, co.tsi) || !subsetOf(gotTSr.Selectors, co.tsr) {
-		d.sendDeleteIKE(sa)
+		d.live.sendDeleteIKE(sa)
 		d.fail(sa, ErrTSUnacceptable)
 		return
 	}
 	cp, _ := wire.First[*wire.Configuration](ps)
 	vips, dns := cfgReply(cp)
 	if (d.cfg.VirtualIPv4 || d.cfg.VirtualIPv6) && len(vips) == 0 {
-		d.sendDeleteIKE(sa)
+		d.live.sendDeleteIKE(sa)
 		d.fail(sa, &NotifyError{Exchange: wire.IKEAuth, Type: wire.InternalAddressFailure})
 		return
 	}
@@ -161,7 +161,7 @@ func (d *Daemon) completeAuth(sa *ikeSA, co *childOffer, ps wire.Payloads, peer 
 		err = d.children.activate(ch, prevOut)
 	}
 	if err != nil {
-		d.sendDeleteIKE(sa)
+		d.live.sendDeleteIKE(sa)
 		d.fail(sa, err)
 		return
 	}

@@ -66,13 +66,13 @@ func (d *Daemon) eapAnswered(sa *ikeSA, co *childOffer, ps wire.Payloads) {
 	st := sa.eap
 	e, _ := wire.First[*wire.EAP](ps)
 	if e == nil {
-		d.sendDeleteIKE(sa)
+		d.live.sendDeleteIKE(sa)
 		d.fail(sa, d.eapMissing(sa, ps, "EAP"))
 		return
 	}
 	out, err := st.peer.Handle(e.Packet)
 	if err != nil {
-		d.sendDeleteIKE(sa)
+		d.live.sendDeleteIKE(sa)
 		d.fail(sa, &EAPError{Method: st.peer.Method(), Err: err})
 		return
 	}
@@ -84,7 +84,7 @@ func (d *Daemon) eapAnswered(sa *ikeSA, co *childOffer, ps wire.Payloads) {
 	}
 	ours, _, err := st.authKeys(sa)
 	if err != nil {
-		d.sendDeleteIKE(sa)
+		d.live.sendDeleteIKE(sa)
 		d.fail(sa, &EAPError{Method: st.peer.Method(), Err: err})
 		return
 	}
@@ -101,7 +101,7 @@ func (d *Daemon) eapAuthAnswered(sa *ikeSA, co *childOffer, ps wire.Payloads) {
 	st := sa.eap
 	a, _ := wire.First[*wire.Authentication](ps)
 	if a == nil {
-		d.sendDeleteIKE(sa)
+		d.live.sendDeleteIKE(sa)
 		d.fail(sa, d.eapMissing(sa, ps, "AUTH"))
 		return
 	}
@@ -110,7 +110,7 @@ func (d *Daemon) eapAuthAnswered(sa *ikeSA, co *childOffer, ps wire.Payloads) {
 		err = d.checkSharedKeyAuth(sa, a, sa.initRsp, sa.ni, st.peerID, theirs, "the EAP key")
 	}
 	if err != nil {
-		d.sendDeleteIKE(sa)
+		d.live.sendDeleteIKE(sa)
 		d.fail(sa, err)
 		return
 	}

@@ -14,42 +14,63 @@ import (
 // given up after Config.DPDTimeout, well before the full retransmission
 // series, so that a restarted gateway is noticed in a time a user accepts.
 
+// liveness keeps the connection's peer in view and answers it: liveness
+// checks and the traffic counters that time them (silence.go), NAT
+// keepalives, INFORMATIONAL requests and deletes (informational.go).
+type liveness struct {
+	*Daemon
+	// esp is what the liveness timer learnt of the Child SAs' traffic.
+	esp espActivity
+	// dpdTimer runs the next liveness tick, keepaliveTimer the next NAT
+	// keepalive.
+	dpdTimer, keepaliveTimer Timer
+}
+
+// stop stops the liveness and keepalive timers.
+func (v *liveness) stop() {
+	for _, t := range []Timer{v.dpdTimer, v.keepaliveTimer} {
+		if t != nil {
+			t.Stop()
+		}
+	}
+}
+
 // checkLiveness starts a liveness check on sa, or, when a request is in
 // flight, lets that request serve as one: its answer proves the peer as
 // well, and only one request may be outstanding (§2.3). Either way the
 // request is given up once the liveness limit has passed.
-func (d *Daemon) checkLiveness(sa *ikeSA) {
+func (v *liveness) checkLiveness(sa *ikeSA) {
 	if r := sa.pending; r != nil {
-		d.limit(sa, r)
+		v.limit(sa, r)
 		return
 	}
-	r := d.xchg.prepare(sa, wire.Informational, d.mobike.livenessNATD(sa), func(_ wire.Header, ps wire.Payloads, _ []byte) {
-		d.mobike.livenessAnswered(sa, ps)
+	r := v.xchg.prepare(sa, wire.Informational, v.mobike.livenessNATD(sa), func(_ wire.Header, ps wire.Payloads, _ []byte) {
+		v.mobike.livenessAnswered(sa, ps)
 	})
 	if r == nil {
 		return
 	}
-	if d.cfg.DPDTimeout > 0 {
-		r.deadline = d.clock.Now().Add(d.cfg.DPDTimeout)
+	if v.cfg.DPDTimeout > 0 {
+		r.deadline = v.clock.Now().Add(v.cfg.DPDTimeout)
 	}
-	d.xchg.start(sa, r)
+	v.xchg.start(sa, r)
 }
 
 // limit gives r the liveness limit from now, unless it has an earlier
 // one, and brings its next transmission forward to the limit if that
 // comes first.
-func (d *Daemon) limit(sa *ikeSA, r *request) {
-	if d.cfg.DPDTimeout <= 0 {
+func (v *liveness) limit(sa *ikeSA, r *request) {
+	if v.cfg.DPDTimeout <= 0 {
 		return
 	}
-	now := d.clock.Now()
-	deadline := now.Add(d.cfg.DPDTimeout)
+	now := v.clock.Now()
+	deadline := now.Add(v.cfg.DPDTimeout)
 	if !r.deadline.IsZero() && !r.deadline.After(deadline) {
 		return
 	}
 	r.deadline = deadline
 	if r.timer != nil && r.due.After(deadline) {
-		d.xchg.arm(sa, r, now, r.due.Sub(now))
+		v.xchg.arm(sa, r, now, r.due.Sub(now))
 	}
 }
 
@@ -59,16 +80,16 @@ func (d *Daemon) limit(sa *ikeSA, r *request) {
 // message, so it changes no state (§1.5: the recipient MUST NOT change the
 // state of any SA): it only starts a liveness check at once, whose
 // authenticated answer, or its absence, decides.
-func (d *Daemon) invalidSPI(sa *ikeSA, from netip.AddrPort, h wire.Header) {
-	if sa != d.sa || !sa.established || sa.deleting || from.Addr() != d.remote.Addr() {
+func (v *liveness) invalidSPI(sa *ikeSA, from netip.AddrPort, h wire.Header) {
+	if sa != v.sa || !sa.established || sa.deleting || from.Addr() != v.remote.Addr() {
 		return
 	}
 	// Message IDs we have used on sa are below sendID (§2.3).
 	if h.MessageID >= sa.sendID {
 		return
 	}
-	d.log.Info("ike: the peer answered INVALID_IKE_SPI; checking whether it still holds the IKE SA")
-	d.checkLiveness(sa)
+	v.log.Info("ike: the peer answered INVALID_IKE_SPI; checking whether it still holds the IKE SA")
+	v.checkLiveness(sa)
 }
 
 // unprotectedInvalidSPI reports whether m is an unprotected response

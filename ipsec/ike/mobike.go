@@ -73,11 +73,11 @@ func (p *mobility) pathChanged(local netip.Addr) {
 	if !p.enabled {
 		if moved {
 			p.log.Warn("ike: local address changed and the peer has no MOBIKE", "local", local)
-			p.sendDeleteIKE(sa)
+			p.live.sendDeleteIKE(sa)
 			p.down(ErrMOBIKEUnsupported)
 			return
 		}
-		p.checkLiveness(sa)
+		p.live.checkLiveness(sa)
 		return
 	}
 	p.log.Info("ike: path changed, updating the SAs' addresses", "local", p.localAddr())
@@ -131,14 +131,14 @@ func (p *mobility) sendUpdate(sa *ikeSA) {
 // to the path the request took.
 func (p *mobility) updateAnswered(sa *ikeSA, cookie []byte, local netip.AddrPort, ps wire.Payloads) {
 	if c := ps.Notify(wire.Cookie2); c == nil || !bytes.Equal(c.Data, cookie) {
-		p.sendDeleteIKE(sa)
+		p.live.sendDeleteIKE(sa)
 		p.down(ErrReturnRoutability)
 		return
 	}
 	if n := ps.ErrorNotify(); n != nil {
 		// UNACCEPTABLE_ADDRESSES, UNEXPECTED_NAT_DETECTED (§4.2.4,
 		// §4.2.5): the gateway will not use this path.
-		p.sendDeleteIKE(sa)
+		p.live.sendDeleteIKE(sa)
 		p.down(errorFromNotify(wire.Informational, n, false))
 		return
 	}
@@ -195,8 +195,8 @@ func (p *mobility) moveChildren() {
 			}
 		}
 	}
-	if p.cfg.NATKeepalive > 0 && p.localNAT && p.natt && p.timers.keepalive == nil {
-		p.scheduleKeepalive(p.cfg.NATKeepalive)
+	if p.cfg.NATKeepalive > 0 && p.localNAT && p.natt && p.live.keepaliveTimer == nil {
+		p.live.scheduleKeepalive(p.cfg.NATKeepalive)
 	}
 	p.emit(&Moved{Local: local, Remote: p.remote, LocalNAT: p.localNAT, RemoteNAT: p.remoteNAT})
 }
@@ -234,7 +234,7 @@ func (p *mobility) livenessAnswered(sa *ikeSA, ps wire.Payloads) {
 		return
 	}
 	changed := sa.natDst != nil && !bytes.Equal(sa.natDst, dst)
-	stale := p.esp.unanswered && !p.esp.refreshed && p.localNAT
+	stale := p.live.esp.unanswered && !p.live.esp.refreshed && p.localNAT
 	sa.natDst = dst
 	if sa != p.sa || (!changed && !stale) {
 		return
@@ -244,7 +244,7 @@ func (p *mobility) livenessAnswered(sa *ikeSA, ps wire.Payloads) {
 	} else {
 		p.log.Info("ike: our ESP gets no answer while IKE does, updating the SAs' addresses")
 	}
-	p.esp.refreshed = true
+	p.live.esp.refreshed = true
 	p.queueUpdate()
 }
 
@@ -293,7 +293,7 @@ func (p *mobility) learnMapping(sa *ikeSA) {
 	}
 	p.xchg.whenIdle(sa, func() {
 		if sa == p.sa && sa.established && !sa.deleting && sa.natDst == nil {
-			p.checkLiveness(sa)
+			p.live.checkLiveness(sa)
 		}
 	})
 }

@@ -131,7 +131,7 @@ func (d *Daemon) reauthenticated(sa *ikeSA, peer wire.Identity, ch *child, prev 
 	d.restartTimers()
 	d.mobike.learnMapping(sa)
 	d.scheduleReauth(peerLifetime)
-	d.deleteOldIKE(old)
+	d.live.deleteOldIKE(old)
 	d.emitReauthenticated(old, sa, peer, ch, prev)
 }
 
@@ -179,11 +179,7 @@ func (d *Daemon) supersede(sa *ikeSA) {
 
 // restartTimers rearms the connection's timers for a new IKE SA.
 func (d *Daemon) restartTimers() {
-	for _, t := range []Timer{d.timers.dpd, d.timers.keepalive} {
-		if t != nil {
-			t.Stop()
-		}
-	}
+	d.live.stop()
 	d.startTimers()
 }
 

@@ -35,7 +35,7 @@ func (d *Daemon) receive(dg datagram) {
 		return
 	}
 	if unprotectedInvalidSPI(m) {
-		d.invalidSPI(sa, dg.from, h)
+		d.live.invalidSPI(sa, dg.from, h)
 		return
 	}
 	if h.IsResponse() {
@@ -75,7 +75,7 @@ func (d *Daemon) handleRequest(sa *ikeSA, dg datagram, m *wire.Message) {
 	case wire.CreateChildSA:
 		d.rekey.createChildRequest(sa, h, ps)
 	case wire.Informational:
-		d.informationalRequest(sa, dg, h, ps)
+		d.live.informationalRequest(sa, dg, h, ps)
 	default:
 		// RFC 7296 §1.5: an unknown exchange type gets INVALID_SYNTAX.
 		d.xchg.respond(sa, h, wire.Payloads{wire.NewNotify(wire.InvalidSyntax, nil)})

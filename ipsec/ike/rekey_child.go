@@ -159,7 +159,7 @@ func (k *rekeying) rekeyChildAnswered(sa *ikeSA, old *child, offer *wire.Securit
 		// creator, delete it (§2.8.1).
 		k.log.Info("ike: Child SA rekey collision lost", "spi", old.inSPI)
 		nc.state = childRedundant
-		k.deleteChild(nc, nil)
+		k.live.deleteChild(nc, nil)
 		return
 	}
 	old.state = childRekeyed
@@ -168,7 +168,7 @@ func (k *rekeying) rekeyChildAnswered(sa *ikeSA, old *child, offer *wire.Securit
 		k.down(err)
 		return
 	}
-	k.deleteChild(old, func() { k.emit(&ChildRekeyed{Old: old.info(), New: nc.info()}) })
+	k.live.deleteChild(old, func() { k.emit(&ChildRekeyed{Old: old.info(), New: nc.info()}) })
 }
 
 // lostCollision reports whether our exchange (ni, nr) holds the lowest of

@@ -121,14 +121,14 @@ func (k *rekeying) rekeyIKEAnswered(sa *ikeSA, offer *wire.SecurityAssociation, 
 			k.log.Info("ike: IKE SA rekey collision lost")
 			k.old = append(k.old, sa)
 			k.switchIKE(sa, peer)
-			k.deleteOldIKE(nsa)
+			k.live.deleteOldIKE(nsa)
 			return
 		}
 		// We won; the peer deletes its redundant SA.
 		k.old = append(k.old, peer)
 	}
 	k.switchIKE(sa, nsa)
-	k.deleteOldIKE(sa)
+	k.live.deleteOldIKE(sa)
 }
 
 // rekeyedSA builds the IKE SA a rekey creates: SKEYSEED from the old SA's

@@ -42,19 +42,19 @@ type espActivity struct {
 }
 
 // trafficSample is the period at which the counters are read.
-func (d *Daemon) trafficSample() time.Duration {
-	return min(max(d.cfg.DPDDelay/10, minTrafficSample), maxTrafficSample, d.cfg.DPDDelay)
+func (v *liveness) trafficSample() time.Duration {
+	return min(max(v.cfg.DPDDelay/10, minTrafficSample), maxTrafficSample, v.cfg.DPDDelay)
 }
 
 // sampleESP reads the packet counters of the Child SAs in the data path
 // and updates d.esp; it reports false when the data path keeps none.
-func (d *Daemon) sampleESP(now time.Time) bool {
-	tc, ok := d.opt.DataPath.(TrafficCounter)
+func (v *liveness) sampleESP(now time.Time) bool {
+	tc, ok := v.opt.DataPath.(TrafficCounter)
 	if !ok {
 		return false
 	}
 	var in, out bool
-	for _, cs := range [][]*child{d.children.list, d.children.retired} {
+	for _, cs := range [][]*child{v.children.list, v.children.retired} {
 		for _, c := range cs {
 			if !c.installed || c.sa == nil {
 				continue
@@ -70,9 +70,9 @@ func (d *Daemon) sampleESP(now time.Time) bool {
 	}
 	switch {
 	case in:
-		d.esp = espActivity{heard: now}
+		v.esp = espActivity{heard: now}
 	case out:
-		d.esp.unanswered = true
+		v.esp.unanswered = true
 	}
 	return true
 }
@@ -81,41 +81,41 @@ func (d *Daemon) sampleESP(now time.Time) bool {
 // peer for DPDDelay, IKE or ESP, or when our ESP got no answer for as long;
 // otherwise the timer is armed again for when one may fall due, or for the
 // next reading of the counters.
-func (d *Daemon) livenessTick() {
-	sa := d.sa
+func (v *liveness) livenessTick() {
+	sa := v.sa
 	if sa == nil || !sa.established {
 		return
 	}
-	now := d.clock.Now()
-	counted := d.sampleESP(now)
-	delay := d.cfg.DPDDelay
+	now := v.clock.Now()
+	counted := v.sampleESP(now)
+	delay := v.cfg.DPDDelay
 	heard := sa.lastHeard
-	if d.esp.heard.After(heard) {
-		heard = d.esp.heard
+	if v.esp.heard.After(heard) {
+		heard = v.esp.heard
 	}
 	switch {
 	case now.Sub(heard) >= delay:
-		d.checkLiveness(sa)
-	case d.esp.unanswered && !d.esp.probed && now.Sub(d.esp.heard) >= delay:
-		d.log.Info("ike: our ESP gets no answer; checking the path", "silent", now.Sub(d.esp.heard))
-		d.esp.probed = true
-		d.checkLiveness(sa)
+		v.checkLiveness(sa)
+	case v.esp.unanswered && !v.esp.probed && now.Sub(v.esp.heard) >= delay:
+		v.log.Info("ike: our ESP gets no answer; checking the path", "silent", now.Sub(v.esp.heard))
+		v.esp.probed = true
+		v.checkLiveness(sa)
 	default:
 		wait := delay - now.Sub(heard)
 		if counted {
-			wait = min(wait, d.trafficSample())
+			wait = min(wait, v.trafficSample())
 		}
-		d.scheduleDPD(wait)
+		v.scheduleDPD(wait)
 		return
 	}
-	d.scheduleDPD(delay)
+	v.scheduleDPD(delay)
 }
 
 // firstDPD is when the liveness timer first runs on a new connection: at
 // the first reading of the counters when the data path keeps them.
-func (d *Daemon) firstDPD() time.Duration {
-	if _, ok := d.opt.DataPath.(TrafficCounter); ok {
-		return d.trafficSample()
+func (v *liveness) firstDPD() time.Duration {
+	if _, ok := v.opt.DataPath.(TrafficCounter); ok {
+		return v.trafficSample()
 	}
-	return d.cfg.DPDDelay
+	return v.cfg.DPDDelay
 }

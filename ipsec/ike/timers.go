@@ -2,17 +2,19 @@ package ike
 
 import (
 	"time"
+
+	"github.com/espressovpn/espresso/platform"
 )
 
-// connTimers are the connection-wide timers: liveness checks, NAT
-// keepalives, reauthentication, and the half-open guard of a responder.
+// connTimers are the connection-wide timers: reauthentication and the
+// half-open guard of a responder.
 type connTimers struct {
-	dpd, keepalive, halfOpen, reauth Timer
-	cookieSecret                     []byte
+	halfOpen, reauth Timer
+	cookieSecret     []byte
 }
 
 func (t *connTimers) stop() {
-	for _, x := range []Timer{t.dpd, t.keepalive, t.halfOpen, t.reauth} {
+	for _, x := range []Timer{t.halfOpen, t.reauth} {
 		if x != nil {
 			x.Stop()
 		}
@@ -22,12 +24,12 @@ func (t *connTimers) stop() {
 
 // startTimers arms the timers of an established connection.
 func (d *Daemon) startTimers() {
-	d.esp = espActivity{heard: d.clock.Now()}
+	d.live.esp = espActivity{heard: d.clock.Now()}
 	if d.cfg.DPDDelay > 0 {
-		d.scheduleDPD(d.firstDPD())
+		d.live.scheduleDPD(d.live.firstDPD())
 	}
 	if d.cfg.NATKeepalive > 0 && d.localNAT && d.natt {
-		d.scheduleKeepalive(d.cfg.NATKeepalive)
+		d.live.scheduleKeepalive(d.cfg.NATKeepalive)
 	}
 	d.rekey.scheduleIKERekey()
 }
@@ -35,8 +37,8 @@ func (d *Daemon) startTimers() {
 // scheduleDPD arms the liveness timer (RFC 7296 §1.4): when nothing came
 // from the peer for DPDDelay, an empty INFORMATIONAL request must be
 // answered within DPDTimeout (liveness.go, silence.go).
-func (d *Daemon) scheduleDPD(wait time.Duration) {
-	d.timers.dpd = d.after(wait, d.livenessTick)
+func (v *liveness) scheduleDPD(wait time.Duration) {
+	v.dpdTimer = v.after(wait, v.livenessTick)
 }
 
 // keepalive is the NAT keepalive datagram: one 0xFF octet (RFC 3948 §2.3).
@@ -44,13 +46,21 @@ var keepalive = []byte{0xff}
 
 // scheduleKeepalive sends a keepalive when we sent nothing for the
 // interval, keeping the NAT's mapping.
-func (d *Daemon) scheduleKeepalive(wait time.Duration) {
-	d.timers.keepalive = d.after(wait, func() {
-		idle := d.clock.Now().Sub(d.xchg.lastSent)
-		if idle >= d.cfg.NATKeepalive && d.socks.NATT != nil {
-			d.sendKeepalive()
+func (v *liveness) scheduleKeepalive(wait time.Duration) {
+	v.keepaliveTimer = v.after(wait, func() {
+		idle := v.clock.Now().Sub(v.xchg.lastSent)
+		if idle >= v.cfg.NATKeepalive && v.socks.NATT != nil {
+			v.sendKeepalive()
 			idle = 0
 		}
-		d.scheduleKeepalive(d.cfg.NATKeepalive - idle)
+		v.scheduleKeepalive(v.cfg.NATKeepalive - idle)
 	})
+}
+
+// sendKeepalive sends one NAT keepalive to the peer's port 4500.
+func (v *liveness) sendKeepalive() {
+	if _, err := v.socks.NATT.WriteBatch([]platform.Datagram{{Buf: keepalive, Addr: v.remote}}); err != nil {
+		v.log.Debug("ike: keepalive", "err", err)
+	}
+	v.xchg.lastSent = v.clock.Now()
 }
