@@ -66,6 +66,7 @@ type Daemon struct {
 	wg    sync.WaitGroup
 
 	// State below is owned by the run goroutine.
+	role     role
 	xchg     exchanges
 	children childSAs
 	rekey    rekeying
@@ -82,7 +83,8 @@ type Daemon struct {
 	remoteNAT bool
 	vips, dns []netip.Addr
 	ended     bool
-	timers    connTimers
+	// reauthTimer starts the next reauthentication (reauth.go).
+	reauthTimer Timer
 }
 
 // datagram is one received IKE message.
@@ -134,6 +136,10 @@ func newDaemon(cfg Config, socks Sockets, opt Options) *Daemon {
 		quit:   make(chan struct{}),
 		done:   make(chan struct{}),
 		remote: cfg.Remote,
+	}
+	d.role = initiator{d}
+	if cfg.Responder {
+		d.role = &responder{Daemon: d}
 	}
 	d.xchg = exchanges{Daemon: d}
 	d.children = childSAs{Daemon: d}
@@ -232,9 +238,7 @@ func (d *Daemon) after(dur time.Duration, f func()) Timer {
 func (d *Daemon) run() {
 	defer d.wg.Done()
 	defer close(d.done)
-	if !d.cfg.Responder {
-		d.startInit()
-	}
+	d.role.start()
 	for !d.ended {
 		select {
 		case <-d.quit:
@@ -336,7 +340,10 @@ func (d *Daemon) down(err error) {
 		return
 	}
 	d.ended = true
-	d.timers.stop()
+	if d.reauthTimer != nil {
+		d.reauthTimer.Stop()
+	}
+	d.role.stop()
 	d.rekey.stop()
 	d.live.stop()
 	for _, c := range append(d.children.list, d.children.retired...) {

@@ -179,9 +179,6 @@ func (d *Daemon) completeAuth(sa *ikeSA, co *childOffer, ps wire.Payloads, peer 
 
 // established reports the connection up and starts its timers.
 func (d *Daemon) established(sa *ikeSA, peer wire.Identity, ch *child) {
-	if d.timers.halfOpen != nil {
-		d.timers.halfOpen.Stop()
-	}
 	sa.lastHeard = d.clock.Now()
 	d.mobike.peerKnows = d.localAddr().Addr()
 	d.startTimers()

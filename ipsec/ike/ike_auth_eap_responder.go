@@ -10,17 +10,17 @@ import (
 // startEAP answers an IKE_AUTH request without AUTH (§2.16) with our
 // identity and authentication and the first EAP Request. The Child SA and
 // configuration the request asks for are answered when EAP has succeeded.
-func (d *Daemon) startEAP(sa *ikeSA, h wire.Header, idi wire.Identity, ps wire.Payloads) {
+func (s *responder) startEAP(sa *ikeSA, h wire.Header, idi wire.Identity, ps wire.Payloads) {
 	if a, _ := wire.First[*wire.Authentication](ps); a != nil {
-		d.refuseAuth(sa, h, &AuthError{Reason: "the initiator authenticated with " + a.Method.String() + ", EAP is required"})
+		s.refuseAuth(sa, h, &AuthError{Reason: "the initiator authenticated with " + a.Method.String() + ", EAP is required"})
 		return
 	}
-	out, err := d.responderAuth(sa)
+	out, err := s.responderAuth(sa)
 	if err != nil {
-		d.refuseAuth(sa, h, err)
+		s.refuseAuth(sa, h, err)
 		return
 	}
-	st := &eapState{authn: d.cfg.EAPAuthenticator(), peerID: wire.Identity{IDType: idi.IDType, Data: slices.Clone(idi.Data)}}
+	st := &eapState{authn: s.cfg.EAPAuthenticator(), peerID: wire.Identity{IDType: idi.IDType, Data: slices.Clone(idi.Data)}}
 	for _, p := range ps {
 		switch p.(type) {
 		case *wire.SecurityAssociation, *wire.TSi, *wire.TSr, *wire.Configuration:
@@ -30,46 +30,46 @@ func (d *Daemon) startEAP(sa *ikeSA, h wire.Header, idi wire.Identity, ps wire.P
 	sa.eap = st
 	first, err := st.authn.Start()
 	if err != nil {
-		d.refuseAuth(sa, h, err)
+		s.refuseAuth(sa, h, err)
 		return
 	}
-	d.xchg.respond(sa, h, append(out, &wire.EAP{Packet: first}))
+	s.xchg.respond(sa, h, append(out, &wire.EAP{Packet: first}))
 }
 
 // eapRequest answers the initiator's IKE_AUTH requests during EAP: its
 // EAP Responses with the authenticator's next packet, then, after
 // Success, its AUTH keyed by the MSK with ours and the Child SA (§2.16).
-func (d *Daemon) eapRequest(sa *ikeSA, h wire.Header, ps wire.Payloads) {
+func (s *responder) eapRequest(sa *ikeSA, h wire.Header, ps wire.Payloads) {
 	st := sa.eap
 	if st.authn.State() == eap.Succeeded {
 		a, _ := wire.First[*wire.Authentication](ps)
 		ours, theirs, err := st.authKeys(sa)
 		if err == nil {
-			err = d.checkSharedKeyAuth(sa, a, sa.initReq, sa.nr, st.peerID, theirs, "the EAP key")
+			err = s.checkSharedKeyAuth(sa, a, sa.initReq, sa.nr, st.peerID, theirs, "the EAP key")
 		}
 		if err != nil {
-			d.refuseAuth(sa, h, err)
+			s.refuseAuth(sa, h, err)
 			return
 		}
-		out := wire.Payloads{d.sharedKeyAuth(sa, sa.initRsp, sa.ni, sa.localID, ours)}
+		out := wire.Payloads{s.sharedKeyAuth(sa, sa.initRsp, sa.ni, sa.localID, ours)}
 		req, peer := st.request, st.peerID
 		st.close()
 		sa.eap = nil
-		d.answerAuth(sa, h, out, req, peer)
+		s.acceptAuth(sa, h, out, req, peer)
 		return
 	}
 	e, _ := wire.First[*wire.EAP](ps)
 	if e == nil {
-		d.refuseAuth(sa, h, &AuthError{Reason: "IKE_AUTH request without EAP during EAP"})
+		s.refuseAuth(sa, h, &AuthError{Reason: "IKE_AUTH request without EAP during EAP"})
 		return
 	}
 	next, err := st.authn.Handle(e.Packet)
 	if err != nil {
-		d.refuseAuth(sa, h, &AuthError{Reason: "EAP: " + err.Error(), Err: err})
+		s.refuseAuth(sa, h, &AuthError{Reason: "EAP: " + err.Error(), Err: err})
 		return
 	}
-	d.xchg.respond(sa, h, wire.Payloads{&wire.EAP{Packet: next}})
+	s.xchg.respond(sa, h, wire.Payloads{&wire.EAP{Packet: next}})
 	if st.authn.State() == eap.Failed {
-		d.fail(sa, &AuthError{Reason: "the peer failed EAP authentication"})
+		s.fail(sa, &AuthError{Reason: "the peer failed EAP authentication"})
 	}
 }

@@ -82,7 +82,7 @@ func (v *liveness) childDeleted(c *child) {
 // just goes; the current one takes the connection down.
 func (v *liveness) ikeDeleted(sa *ikeSA) {
 	if sa != v.sa {
-		v.supersede(sa)
+		v.role.peerDeletedIKE(sa)
 		v.dropOld(sa)
 		return
 	}
@@ -154,7 +154,10 @@ func (v *liveness) terminate() {
 		return
 	}
 	sa.deleting = true
-	v.timers.stop()
+	if v.reauthTimer != nil {
+		v.reauthTimer.Stop()
+	}
+	v.role.stop()
 	v.rekey.stop()
 	v.stop()
 	v.xchg.whenIdle(sa, func() {

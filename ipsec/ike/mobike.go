@@ -67,7 +67,7 @@ func (p *mobility) pathChanged(local netip.Addr) {
 		p.localIP, p.pathSet = local, true
 	}
 	sa := p.sa
-	if p.cfg.Responder || sa == nil || !sa.established || sa.deleting {
+	if !p.role.leads() || sa == nil || !sa.established || sa.deleting {
 		return
 	}
 	if !p.enabled {
@@ -215,7 +215,7 @@ func natDestination(ps wire.Payloads) []byte {
 // tells whether the NAT changed our mapping, which only an address update
 // makes the peer follow.
 func (p *mobility) livenessNATD(sa *ikeSA) wire.Payloads {
-	if !p.enabled || !p.localNAT || p.cfg.Responder {
+	if !p.enabled || !p.localNAT || !p.role.leads() {
 		return nil
 	}
 	return natNotifies(sa.spiI, sa.spiR, p.localAddr(), p.remote, p.fakeNAT(), p.rand)
@@ -263,7 +263,7 @@ func (p *mobility) peerMoved(dg datagram) {
 	if p.enabled {
 		return
 	}
-	if p.natt && (p.localNAT || p.remoteNAT || p.cfg.Responder) {
+	if p.natt && (p.localNAT || p.remoteNAT || !p.role.leads()) {
 		p.log.Info("ike: peer moved", "from", p.remote, "to", dg.from)
 		p.remote = dg.from
 		mover, _ := p.opt.DataPath.(PeerMover)
@@ -288,7 +288,7 @@ func (p *mobility) peerMoved(dg datagram) {
 // SA's hashes cover its new SPIs. Without it, a remap before the first
 // check would be taken for the mapping the peer holds.
 func (p *mobility) learnMapping(sa *ikeSA) {
-	if !p.enabled || !p.localNAT || p.cfg.Responder || p.cfg.DPDDelay <= 0 {
+	if !p.enabled || !p.localNAT || !p.role.leads() || p.cfg.DPDDelay <= 0 {
 		return
 	}
 	p.xchg.whenIdle(sa, func() {

@@ -38,11 +38,11 @@ func authLifetime(ps wire.Payloads) time.Duration {
 // scheduleReauth arms an initiator's reauthentication for the smaller of
 // Config.ReauthTime and the peer's lifetime, less the margin.
 func (d *Daemon) scheduleReauth(peerLifetime time.Duration) {
-	if d.timers.reauth != nil {
-		d.timers.reauth.Stop()
-		d.timers.reauth = nil
+	if d.reauthTimer != nil {
+		d.reauthTimer.Stop()
+		d.reauthTimer = nil
 	}
-	if d.cfg.Responder {
+	if !d.role.leads() {
 		return
 	}
 	life := d.cfg.ReauthTime
@@ -53,7 +53,7 @@ func (d *Daemon) scheduleReauth(peerLifetime time.Duration) {
 		return
 	}
 	d.log.Info("ike: reauthentication scheduled", "in", life-reauthMargin(life))
-	d.timers.reauth = d.after(life-reauthMargin(life), d.startReauth)
+	d.reauthTimer = d.after(life-reauthMargin(life), d.startReauth)
 }
 
 // Reauthenticate starts a reauthentication now, as the lifetime would; a
@@ -66,7 +66,7 @@ func (d *Daemon) Reauthenticate() {
 // current one goes on carrying traffic.
 func (d *Daemon) startReauth() {
 	cur := d.sa
-	if d.cfg.Responder || cur == nil || !cur.established || cur.deleting || d.reauth != nil {
+	if !d.role.leads() || cur == nil || !cur.established || cur.deleting || d.reauth != nil {
 		return
 	}
 	spi, err := randomSPI(d.rand, 8)
@@ -133,48 +133,6 @@ func (d *Daemon) reauthenticated(sa *ikeSA, peer wire.Identity, ch *child, prev 
 	d.scheduleReauth(peerLifetime)
 	d.live.deleteOldIKE(old)
 	d.emitReauthenticated(old, sa, peer, ch, prev)
-}
-
-// reauthAccepted completes a reauthentication as responder: sa is current,
-// and ch carries inbound traffic at once but outbound only when the
-// initiator deletes the old IKE SA, as only then is it sure to have ch's
-// inbound direction installed.
-func (d *Daemon) reauthAccepted(sa *ikeSA, peer wire.Identity, ch *child, prev []netip.Addr) {
-	if d.timers.halfOpen != nil {
-		d.timers.halfOpen.Stop()
-	}
-	old := d.sa
-	old.superseded, old.successor = slices.Clone(d.children.list), ch
-	d.children.list = append(d.children.list, ch)
-	d.reauth, d.sa = nil, sa
-	d.old = append(d.old, old)
-	sa.lastHeard = d.clock.Now()
-	d.restartTimers()
-	d.emitReauthenticated(old, sa, peer, ch, prev)
-}
-
-// supersede runs when the peer deletes an IKE SA it reauthenticated: its
-// successor Child SA takes the outbound traffic, and its own Child SAs
-// linger inbound for the retire delay.
-func (d *Daemon) supersede(sa *ikeSA) {
-	repl := sa.successor
-	var out *child
-	for _, c := range sa.superseded {
-		if c.outbound {
-			out = c
-		}
-	}
-	if repl != nil && repl.installed && !repl.outbound {
-		if err := d.children.activate(repl, out); err != nil {
-			d.log.Warn("ike: activating reauthenticated Child SA", "err", err)
-		}
-	}
-	for _, c := range sa.superseded {
-		if slices.Contains(d.children.list, c) {
-			d.children.retire(c, true)
-		}
-	}
-	sa.superseded, sa.successor = nil, nil
 }
 
 // restartTimers rearms the connection's timers for a new IKE SA.

@@ -23,7 +23,7 @@ func (d *Daemon) receive(dg datagram) {
 		if h.IsResponse() {
 			d.initResponse(dg, m)
 		} else {
-			d.initRequest(dg, m)
+			d.role.answerInit(dg, m)
 		}
 		return
 	}
@@ -71,7 +71,7 @@ func (d *Daemon) handleRequest(sa *ikeSA, dg datagram, m *wire.Message) {
 	d.mobike.peerMoved(dg)
 	switch h.ExchangeType {
 	case wire.IKEAuth:
-		d.authRequest(sa, h, ps)
+		d.role.answerAuth(sa, h, ps)
 	case wire.CreateChildSA:
 		d.rekey.createChildRequest(sa, h, ps)
 	case wire.Informational:

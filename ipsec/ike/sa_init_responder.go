@@ -13,25 +13,25 @@ import (
 	"github.com/espressovpn/espresso/ipsec/suite"
 )
 
-// initRequest answers an IKE_SA_INIT request as responder (§1.2): a
+// answerInit answers an IKE_SA_INIT request as responder (§1.2): a
 // retransmission gets the cached response, a new request creates the SA.
-func (d *Daemon) initRequest(dg datagram, m *wire.Message) {
+func (s *responder) answerInit(dg datagram, m *wire.Message) {
 	h := m.Header
-	if !d.cfg.Responder || h.SPIr != 0 || h.MessageID != 0 || !h.IsInitiator() {
+	if h.SPIr != 0 || h.MessageID != 0 || !h.IsInitiator() {
 		return
 	}
 	reauth := false
-	if cur := d.sa; cur != nil {
-		for _, sa := range []*ikeSA{cur, d.reauth} {
+	if cur := s.sa; cur != nil {
+		for _, sa := range []*ikeSA{cur, s.reauth} {
 			if sa != nil && sa.spiI == h.SPIi && bytes.Equal(sa.initReq, dg.b) && sa.lastResp != nil && sa.lastResp.id == 0 {
-				d.xchg.reply(sa.lastResp.pkts, dg)
+				s.xchg.reply(sa.lastResp.pkts, dg)
 				return
 			}
 		}
 		// One connection: the first initiator keeps it, and a new
 		// IKE_SA_INIT beside its established SA is a reauthentication
 		// (§2.8.3), which IKE_AUTH authenticates as the configured peer.
-		if !cur.established || cur.deleting || d.reauth != nil || dg.from.Addr() != d.remote.Addr() {
+		if !cur.established || cur.deleting || s.reauth != nil || dg.from.Addr() != s.remote.Addr() {
 			return
 		}
 		reauth = true
@@ -40,7 +40,7 @@ func (d *Daemon) initRequest(dg datagram, m *wire.Message) {
 	reply := func(n *wire.Notify) {
 		hr := wire.Header{SPIi: h.SPIi, MajorVersion: wire.MajorVersion, ExchangeType: wire.IKESAInit, Flags: wire.FlagResponse}
 		if b, err := encodePlain(hr, wire.Payloads{n}); err == nil {
-			d.xchg.reply([][]byte{b}, dg)
+			s.xchg.reply([][]byte{b}, dg)
 		}
 	}
 	saPayload, _ := wire.First[*wire.SecurityAssociation](ps)
@@ -50,16 +50,16 @@ func (d *Daemon) initRequest(dg datagram, m *wire.Message) {
 		reply(wire.NewNotify(wire.InvalidSyntax, nil))
 		return
 	}
-	if d.cfg.RequireCookie {
-		want := d.cookieFor(h.SPIi, ni.Data, dg)
+	if s.cfg.RequireCookie {
+		want := s.cookieFor(h.SPIi, ni.Data, dg)
 		if c := ps.Notify(wire.Cookie); c == nil || !hmac.Equal(c.Data, want) {
 			reply(wire.NewNotify(wire.Cookie, want))
 			return
 		}
 	}
-	num, c, ok := choose(d.cfg.IKEProposals, saPayload.Proposals, wire.ProtocolIKE, true)
+	num, c, ok := choose(s.cfg.IKEProposals, saPayload.Proposals, wire.ProtocolIKE, true)
 	if !ok {
-		d.log.Info("ike: no acceptable IKE proposal", "offered", saPayload)
+		s.log.Info("ike: no acceptable IKE proposal", "offered", saPayload)
 		reply(wire.NewNotify(wire.NoProposalChosen, nil))
 		return
 	}
@@ -69,15 +69,15 @@ func (d *Daemon) initRequest(dg datagram, m *wire.Message) {
 		reply(wire.NewInvalidKEPayload(group))
 		return
 	}
-	spi, err := randomSPI(d.rand, 8)
+	spi, err := randomSPI(s.rand, 8)
 	if err != nil {
 		return
 	}
-	nr, err := randomNonce(d.rand)
+	nr, err := randomNonce(s.rand)
 	if err != nil {
 		return
 	}
-	mine, err := dh.Generate(group, d.rand)
+	mine, err := dh.Generate(group, s.rand)
 	if err != nil {
 		return
 	}
@@ -88,15 +88,15 @@ func (d *Daemon) initRequest(dg datagram, m *wire.Message) {
 		return
 	}
 	sa := &ikeSA{spiI: h.SPIi, spiR: spi, ni: bytes.Clone(ni.Data), nr: nr, prop: c, initReq: bytes.Clone(dg.b)}
-	if err := d.deriveInit(sa, gir); err != nil {
+	if err := s.deriveInit(sa, gir); err != nil {
 		return
 	}
 	if !reauth {
-		d.remote, d.natt = dg.from, dg.natt
-		localNAT, remoteNAT, _ := natCheck(ps, sa.spiI, 0, d.localAddr(), dg.from)
-		d.localNAT, d.remoteNAT = localNAT, remoteNAT
+		s.remote, s.natt = dg.from, dg.natt
+		localNAT, remoteNAT, _ := natCheck(ps, sa.spiI, 0, s.localAddr(), dg.from)
+		s.localNAT, s.remoteNAT = localNAT, remoteNAT
 	}
-	sa.fragOK = d.cfg.FragmentSize > 0 && ps.Notify(wire.IKEv2FragmentationSupported) != nil
+	sa.fragOK = s.cfg.FragmentSize > 0 && ps.Notify(wire.IKEv2FragmentationSupported) != nil
 	if n := ps.Notify(wire.SignatureHashAlgorithms); n != nil {
 		sa.peerHashes, _ = n.HashAlgorithms()
 	}
@@ -105,13 +105,13 @@ func (d *Daemon) initRequest(dg datagram, m *wire.Message) {
 		&wire.KeyExchange{Group: group, Data: mine.PublicKey()},
 		&wire.Nonce{Data: nr},
 	}
-	out = append(out, natNotifies(sa.spiI, sa.spiR, d.localAddr(), dg.from, d.fakeNAT(), d.rand)...)
+	out = append(out, natNotifies(sa.spiI, sa.spiR, s.localAddr(), dg.from, s.fakeNAT(), s.rand)...)
 	if sa.fragOK {
 		out = append(out, wire.NewNotify(wire.IKEv2FragmentationSupported, nil))
 	}
 	out = append(out, wire.NewSignatureHashAlgorithms(auth.AnnouncedHashes...))
-	if d.cfg.SendCertReq {
-		out = append(out, &wire.CertificateRequest{Encoding: wire.CertX509Signature, Authorities: caHashes(d.cfg.CAs)})
+	if s.cfg.SendCertReq {
+		out = append(out, &wire.CertificateRequest{Encoding: wire.CertX509Signature, Authorities: caHashes(s.cfg.CAs)})
 	}
 	raw, err := encodePlain(sa.header(wire.IKESAInit, 0, true), out)
 	if err != nil {
@@ -121,34 +121,34 @@ func (d *Daemon) initRequest(dg datagram, m *wire.Message) {
 	sa.initRsp = raw
 	sa.lastResp = &response{id: 0, pkts: [][]byte{raw}}
 	sa.recvID = 1
-	d.log.Info("ike: IKE_SA_INIT answered", "proposal", c.String(), "from", dg.from, "reauth", reauth)
-	d.xchg.reply(sa.lastResp.pkts, dg)
+	s.log.Info("ike: IKE_SA_INIT answered", "proposal", c.String(), "from", dg.from, "reauth", reauth)
+	s.xchg.reply(sa.lastResp.pkts, dg)
 	if reauth {
-		d.reauth = sa
-		d.timers.halfOpen = d.after(d.cfg.Retransmit.delay(0)*8, func() {
-			if d.reauth == sa && !sa.established {
-				d.reauthFailed(&PeerUnreachableError{Exchange: wire.IKEAuth})
+		s.reauth = sa
+		s.halfOpen = s.after(s.cfg.Retransmit.delay(0)*8, func() {
+			if s.reauth == sa && !sa.established {
+				s.reauthFailed(&PeerUnreachableError{Exchange: wire.IKEAuth})
 			}
 		})
 		return
 	}
-	d.sa = sa
+	s.sa = sa
 	// A responder that never sees IKE_AUTH gives the half-open SA up.
-	d.timers.halfOpen = d.after(d.cfg.Retransmit.delay(0)*8, func() {
-		if d.sa == sa && !sa.established {
-			d.down(&PeerUnreachableError{Exchange: wire.IKEAuth})
+	s.halfOpen = s.after(s.cfg.Retransmit.delay(0)*8, func() {
+		if s.sa == sa && !sa.established {
+			s.down(&PeerUnreachableError{Exchange: wire.IKEAuth})
 		}
 	})
 }
 
 // cookieFor computes the stateless cookie of §2.6: a MAC, under a secret of
 // this Daemon, of the initiator's nonce, address and SPI.
-func (d *Daemon) cookieFor(spii uint64, ni []byte, dg datagram) []byte {
-	if d.timers.cookieSecret == nil {
-		d.timers.cookieSecret = make([]byte, 32)
-		io.ReadFull(d.rand, d.timers.cookieSecret)
+func (s *responder) cookieFor(spii uint64, ni []byte, dg datagram) []byte {
+	if s.cookieSecret == nil {
+		s.cookieSecret = make([]byte, 32)
+		io.ReadFull(s.rand, s.cookieSecret)
 	}
-	m := hmac.New(sha256.New, d.timers.cookieSecret)
+	m := hmac.New(sha256.New, s.cookieSecret)
 	m.Write(ni)
 	m.Write(dg.from.Addr().AsSlice())
 	var b [8]byte

@@ -6,22 +6,6 @@ import (
 	"github.com/espressovpn/espresso/platform"
 )
 
-// connTimers are the connection-wide timers: reauthentication and the
-// half-open guard of a responder.
-type connTimers struct {
-	halfOpen, reauth Timer
-	cookieSecret     []byte
-}
-
-func (t *connTimers) stop() {
-	for _, x := range []Timer{t.halfOpen, t.reauth} {
-		if x != nil {
-			x.Stop()
-		}
-	}
-	clear(t.cookieSecret)
-}
-
 // startTimers arms the timers of an established connection.
 func (d *Daemon) startTimers() {
 	d.live.esp = espActivity{heard: d.clock.Now()}

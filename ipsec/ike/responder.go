@@ -1,0 +1,35 @@
+package ike
+
+// responder is the role of the end that waits for its peer, for in-process
+// tests and host-to-host tunnels: it answers IKE_SA_INIT
+// (sa_init_responder.go) and IKE_AUTH (ike_auth_responder.go,
+// ike_auth_eap_responder.go), and accepts the initiator's
+// reauthentication beside the IKE SA it replaces.
+type responder struct {
+	*Daemon
+	// halfOpen gives up an IKE SA whose IKE_AUTH never comes.
+	halfOpen Timer
+	// cookieSecret keys the stateless cookies (RFC 7296 §2.6).
+	cookieSecret []byte
+}
+
+// start waits: the peer opens the IKE SA.
+func (*responder) start() {}
+
+// leads is false: the initiator moves the SAs and reauthenticates, and
+// the responder follows the peer to where its requests come from.
+func (*responder) leads() bool { return false }
+
+func (s *responder) peerDeletedIKE(sa *ikeSA) { s.supersede(sa) }
+
+func (s *responder) stop() {
+	s.stopHalfOpen()
+	clear(s.cookieSecret)
+}
+
+// stopHalfOpen stops the half-open guard once IKE_AUTH completed.
+func (s *responder) stopHalfOpen() {
+	if s.halfOpen != nil {
+		s.halfOpen.Stop()
+	}
+}
