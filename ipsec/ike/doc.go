@@ -5,8 +5,24 @@
 //
 // A Daemon owns one connection. All protocol state lives on the Daemon's
 // single goroutine; datagrams, timer expiries and commands reach it through
-// channels, so no state is shared between goroutines. The files follow the
-// exchanges:
+// channels, so no state is shared between goroutines. The Daemon delegates
+// to parts, each with its own state and methods:
+//
+//   - role (role.go): what sets our end of the IKE SA apart, the initiator
+//     or the responder (responder.go);
+//   - xchg (retransmit.go): message IDs and windows, retransmission,
+//     responses and fragments;
+//   - children (child.go): the Child SAs, their keys and data path entries;
+//   - rekey (rekey.go): IKE and Child SA rekeys, collisions, back-off;
+//   - mobike (mobike.go): our address, MOBIKE's address updates, a peer
+//     that moved behind a NAT;
+//   - live (liveness.go): liveness checks, NAT keepalives, INFORMATIONAL
+//     requests and deletes.
+//
+// A part embeds the *Daemon it serves, which gives it the collaborators
+// (clock, log, sockets, configuration) and the other parts.
+//
+// The files follow the exchanges:
 //
 //   - sa_init.go, sa_init_responder.go: IKE_SA_INIT (§1.2) with COOKIE (§2.6)
 //     and INVALID_KE_PAYLOAD (§1.3) retries, NAT detection (§2.23), and the
