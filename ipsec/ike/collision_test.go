@@ -125,3 +125,68 @@ func noEvent[E ike.Event](t *testing.T, p *peer) {
 		}
 	}
 }
+
+// A rekey of ours crossed by the peer's, where the peer got its answer
+// first, took our old SA for plain and deleted it: the SA the peer made
+// replaces it, and the peer's CHILD_SA_NOT_FOUND to our late
+// retransmission takes nothing down.
+func TestChildRekeyOvertakenByPeer(t *testing.T) {
+	cli, gw := pskConfigs(t)
+	p := &pair{cliCfg: cli, gwCfg: gw}
+	p.start(t)
+	next[*ike.Established](t, p.cli)
+	next[*ike.Established](t, p.gw)
+	// The gateway's rekey requests are lost until the client's rekey is
+	// done.
+	var mu sync.Mutex
+	held, open := 0, false
+	p.net.SetFilter(func(from, _ netip.AddrPort, b []byte) bool {
+		if len(b) >= 4+wire.HeaderLen && b[0]|b[1]|b[2]|b[3] == 0 {
+			b = b[4:]
+		}
+		if from.Addr() != gatewayAddr || len(b) < wire.HeaderLen || wire.ExchangeType(b[18]) != wire.CreateChildSA || wire.Flags(b[19])&wire.FlagResponse != 0 {
+			return true
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		held++
+		return open
+	})
+	p.gw.d.RekeyChild()
+	for i := 0; ; i++ {
+		mu.Lock()
+		n := held
+		mu.Unlock()
+		if n > 0 {
+			break
+		}
+		if i == 500 {
+			t.Fatal("the gateway's rekey did not start")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	p.cli.d.RekeyChild()
+	cr := next[*ike.ChildRekeyed](t, p.cli)
+	gr := next[*ike.ChildRekeyed](t, p.gw)
+	if cr.New.InSPI != gr.New.OutSPI {
+		t.Fatalf("the ends kept different Child SAs: client %08x, gateway %08x", cr.New.InSPI, gr.New.OutSPI)
+	}
+	mu.Lock()
+	open = true
+	mu.Unlock()
+	p.clock.Advance(ike.DefaultRetransmitTimeout)
+	// The gateway's next rekey waits for the answer to its first one, so
+	// whatever that answer caused is reported before it.
+	p.gw.d.RekeyChild()
+	for {
+		switch e := next[ike.Event](t, p.gw).(type) {
+		case *ike.ChildDown:
+			t.Fatalf("unexpected ChildDown: %+v", e)
+		case *ike.ChildRekeyed:
+			if e.Old.InSPI != gr.New.InSPI {
+				t.Fatalf("the gateway rekeyed %08x, not the survivor %08x", e.Old.InSPI, gr.New.InSPI)
+			}
+			return
+		}
+	}
+}

@@ -76,6 +76,12 @@ func (v *liveness) childDeleted(c *child) {
 	default:
 		v.emit(&ChildDown{Child: c.info(), ByPeer: true})
 	}
+	if c.state == childRekeying {
+		// Our rekey of it is still in flight: its answer, a refusal
+		// now that the SA is gone or a redundant SA, changes nothing
+		// that was reported.
+		c.state = childRekeyed
+	}
 }
 
 // ikeDeleted handles the peer's delete of an IKE SA: an old, rekeyed one

@@ -164,6 +164,12 @@ func (k *rekeying) rekeyChildAnswered(sa *ikeSA, old *child, offer *wire.Securit
 	}
 	old.state = childRekeyed
 	old.replacement = nc
+	if pn := old.peerNew; pn != nil {
+		// We won the collision: the SA the peer's rekey made is the
+		// redundant one, which the peer deletes (§2.8.1); its delete
+		// takes nothing down.
+		pn.state = childRedundant
+	}
 	if err := k.children.activate(nc, old); err != nil {
 		k.down(err)
 		return
