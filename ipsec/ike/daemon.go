@@ -83,8 +83,6 @@ type Daemon struct {
 	remoteNAT bool
 	vips, dns []netip.Addr
 	ended     bool
-	// reauthTimer starts the next reauthentication (reauth.go).
-	reauthTimer Timer
 }
 
 // datagram is one received IKE message.
@@ -137,7 +135,7 @@ func newDaemon(cfg Config, socks Sockets, opt Options) *Daemon {
 		done:   make(chan struct{}),
 		remote: cfg.Remote,
 	}
-	d.role = initiator{d}
+	d.role = &initiator{Daemon: d}
 	if cfg.Responder {
 		d.role = &responder{Daemon: d}
 	}
@@ -340,9 +338,6 @@ func (d *Daemon) down(err error) {
 		return
 	}
 	d.ended = true
-	if d.reauthTimer != nil {
-		d.reauthTimer.Stop()
-	}
 	d.role.stop()
 	d.rekey.stop()
 	d.live.stop()

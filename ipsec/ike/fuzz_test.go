@@ -88,7 +88,7 @@ func FuzzInitiator(f *testing.F) {
 	seedCaptures(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		d := fuzzDaemon(t, Config{Remote: netip.MustParseAddrPort("192.0.2.1:500"), PSK: []byte("fuzz-psk-0123456789")})
-		d.startInit()
+		d.role.start()
 		if len(b) >= 8 && d.sa != nil {
 			// Let the message name our SPI so it reaches the state machine.
 			for i := range 8 {

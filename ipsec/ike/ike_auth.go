@@ -18,163 +18,163 @@ type childOffer struct {
 // AUTH, the configuration request and the first Child SA. With EAP the
 // request has no AUTH (§2.16): the gateway answers with its own AUTH and
 // the first EAP Request.
-func (d *Daemon) sendAuth(sa *ikeSA) {
-	id := localIdentity(&d.cfg, d.localAddr().Addr())
+func (i *initiator) sendAuth(sa *ikeSA) {
+	id := localIdentity(&i.cfg, i.localAddr().Addr())
 	sa.localID = id
 	ps := wire.Payloads{&wire.IDi{Identity: id}}
-	if d.cfg.LocalAuth == AuthCert {
-		for _, c := range d.cfg.Cert {
+	if i.cfg.LocalAuth == AuthCert {
+		for _, c := range i.cfg.Cert {
 			ps = append(ps, &wire.Certificate{Encoding: wire.CertX509Signature, Data: c.Raw})
 		}
 	}
-	if d.cfg.SendCertReq {
-		ps = append(ps, &wire.CertificateRequest{Encoding: wire.CertX509Signature, Authorities: caHashes(d.cfg.CAs)})
+	if i.cfg.SendCertReq {
+		ps = append(ps, &wire.CertificateRequest{Encoding: wire.CertX509Signature, Authorities: caHashes(i.cfg.CAs)})
 	}
-	if d.cfg.RemoteID.IDType != 0 {
-		ps = append(ps, &wire.IDr{Identity: d.cfg.RemoteID})
+	if i.cfg.RemoteID.IDType != 0 {
+		ps = append(ps, &wire.IDr{Identity: i.cfg.RemoteID})
 	}
-	if d.cfg.LocalAuth == AuthEAP {
-		sa.eap = &eapState{peer: d.cfg.EAP()}
+	if i.cfg.LocalAuth == AuthEAP {
+		sa.eap = &eapState{peer: i.cfg.EAP()}
 	} else {
-		auth, err := d.authPayload(sa, sa.initReq, sa.nr, id)
+		auth, err := i.authPayload(sa, sa.initReq, sa.nr, id)
 		if err != nil {
-			d.fail(sa, err)
+			i.fail(sa, err)
 			return
 		}
 		ps = append(ps, auth)
 	}
-	reauth := sa == d.reauth
+	reauth := sa == i.reauth
 	if !reauth {
 		// §2.4: we hold no other SA with this peer. A reauthentication
 		// holds one, which the peer must keep until we delete it.
 		ps = append(ps, wire.NewNotify(wire.InitialContact, nil))
 	}
-	if !d.cfg.DisableMOBIKE {
+	if !i.cfg.DisableMOBIKE {
 		// RFC 4555 §3.2: in the IKE_AUTH message with the SA payload.
 		ps = append(ps, wire.NewNotify(wire.MOBIKESupported, nil))
 	}
 	var want []netip.Addr
 	if reauth {
 		// §2.8.3: the new SA asks for the addresses the old one has.
-		want = d.vips
+		want = i.vips
 	}
-	if cp := cfgRequest(&d.cfg, want); cp != nil {
+	if cp := cfgRequest(&i.cfg, want); cp != nil {
 		ps = append(ps, cp)
 	}
-	inSPI, err := randomSPI(d.rand, 4)
+	inSPI, err := randomSPI(i.rand, 4)
 	if err != nil {
-		d.fail(sa, err)
+		i.fail(sa, err)
 		return
 	}
 	co := &childOffer{
-		sa:    offerSA(d.cfg.ESPProposals, wire.ProtocolESP, spiBytes(uint32(inSPI)), false, 0),
+		sa:    offerSA(i.cfg.ESPProposals, wire.ProtocolESP, spiBytes(uint32(inSPI)), false, 0),
 		inSPI: uint32(inSPI),
-		tsi:   selectors(d.cfg.LocalTS), tsr: selectors(d.cfg.RemoteTS),
+		tsi:   selectors(i.cfg.LocalTS), tsr: selectors(i.cfg.RemoteTS),
 	}
 	ps = append(ps, co.sa, &wire.TSi{Selectors: co.tsi}, &wire.TSr{Selectors: co.tsr})
-	d.xchg.request(sa, wire.IKEAuth, ps, func(h wire.Header, ps wire.Payloads, _ []byte) {
-		d.authAnswered(sa, co, ps)
+	i.xchg.request(sa, wire.IKEAuth, ps, func(h wire.Header, ps wire.Payloads, _ []byte) {
+		i.authAnswered(sa, co, ps)
 	})
 }
 
 // authAnswered checks the gateway's identity and authentication in the
 // first IKE_AUTH response, then completes IKE_AUTH, or with EAP goes on
 // with the conversation the response starts.
-func (d *Daemon) authAnswered(sa *ikeSA, co *childOffer, ps wire.Payloads) {
+func (i *initiator) authAnswered(sa *ikeSA, co *childOffer, ps wire.Payloads) {
 	idr, _ := wire.First[*wire.IDr](ps)
 	if idr == nil {
 		if n := ps.ErrorNotify(); n != nil {
-			d.fail(sa, d.authRefused(sa, n))
+			i.fail(sa, i.authRefused(sa, n))
 		} else {
-			d.fail(sa, &AuthError{Reason: "IKE_AUTH response without identity"})
+			i.fail(sa, &AuthError{Reason: "IKE_AUTH response without identity"})
 		}
 		return
 	}
-	if err := d.checkPeerAuth(sa, idr.Identity, ps, sa.initRsp, sa.ni); err != nil {
-		d.live.sendDeleteIKE(sa)
-		d.fail(sa, err)
+	if err := i.checkPeerAuth(sa, idr.Identity, ps, sa.initRsp, sa.ni); err != nil {
+		i.live.sendDeleteIKE(sa)
+		i.fail(sa, err)
 		return
 	}
 	if sa.eap != nil {
 		sa.eap.peerID = wire.Identity{IDType: idr.Identity.IDType, Data: slices.Clone(idr.Identity.Data)}
-		d.eapAnswered(sa, co, ps)
+		i.eapAnswered(sa, co, ps)
 		return
 	}
-	d.completeAuth(sa, co, ps, idr.Identity)
+	i.completeAuth(sa, co, ps, idr.Identity)
 }
 
 // authRefused explains an error notify in the first IKE_AUTH response.
 // AUTHENTICATION_FAILED to a request that named the gateway's identity
 // may mean that identity is wrong as much as our key, so the error quotes
 // both identities we sent (IdentitiesRejectedError).
-func (d *Daemon) authRefused(sa *ikeSA, n *wire.Notify) error {
-	if n.NotifyType == wire.AuthenticationFailed && d.cfg.RemoteID.IDType != 0 {
-		return &IdentitiesRejectedError{Local: formatIdentity(sa.localID), Remote: formatIdentity(d.cfg.RemoteID)}
+func (i *initiator) authRefused(sa *ikeSA, n *wire.Notify) error {
+	if n.NotifyType == wire.AuthenticationFailed && i.cfg.RemoteID.IDType != 0 {
+		return &IdentitiesRejectedError{Local: formatIdentity(sa.localID), Remote: formatIdentity(i.cfg.RemoteID)}
 	}
 	return errorFromNotify(wire.IKEAuth, n, false)
 }
 
 // completeAuth takes the first Child SA and the configuration from the
 // last IKE_AUTH response, the gateway being authenticated.
-func (d *Daemon) completeAuth(sa *ikeSA, co *childOffer, ps wire.Payloads, peer wire.Identity) {
+func (i *initiator) completeAuth(sa *ikeSA, co *childOffer, ps wire.Payloads, peer wire.Identity) {
 	sa.established = true
-	d.xchg.lastSent = d.clock.Now()
-	d.mobike.enabled = !d.cfg.DisableMOBIKE && ps.Notify(wire.MOBIKESupported) != nil
+	i.xchg.lastSent = i.clock.Now()
+	i.mobike.enabled = !i.cfg.DisableMOBIKE && ps.Notify(wire.MOBIKESupported) != nil
 	// The IKE SA stands; the Child SA may still have failed (§1.2).
 	if n := ps.ErrorNotify(); n != nil {
-		d.live.sendDeleteIKE(sa)
-		d.fail(sa, errorFromNotify(wire.IKEAuth, n, true))
+		i.live.sendDeleteIKE(sa)
+		i.fail(sa, errorFromNotify(wire.IKEAuth, n, true))
 		return
 	}
 	saPayload, _ := wire.First[*wire.SecurityAssociation](ps)
 	c, ok := accepted(co.sa, saPayload)
 	outSPI, spiOK := spiOf(c.spi)
 	if !ok || !spiOK {
-		d.live.sendDeleteIKE(sa)
-		d.fail(sa, &NoProposalError{Child: true, Offers: proposalsString(d.cfg.ESPProposals)})
+		i.live.sendDeleteIKE(sa)
+		i.fail(sa, &NoProposalError{Child: true, Offers: proposalsString(i.cfg.ESPProposals)})
 		return
 	}
 	gotTSi, _ := wire.First[*wire.TSi](ps)
 	gotTSr, _ := wire.First[*wire.TSr](ps)
 	if gotTSi == nil || gotTSr == nil || !subsetOf(gotTSi.Selectors, co.tsi) || !subsetOf(gotTSr.Selectors, co.tsr) {
-		d.live.sendDeleteIKE(sa)
-		d.fail(sa, ErrTSUnacceptable)
+		i.live.sendDeleteIKE(sa)
+		i.fail(sa, ErrTSUnacceptable)
 		return
 	}
 	cp, _ := wire.First[*wire.Configuration](ps)
 	vips, dns := cfgReply(cp)
-	if (d.cfg.VirtualIPv4 || d.cfg.VirtualIPv6) && len(vips) == 0 {
-		d.live.sendDeleteIKE(sa)
-		d.fail(sa, &NotifyError{Exchange: wire.IKEAuth, Type: wire.InternalAddressFailure})
+	if (i.cfg.VirtualIPv4 || i.cfg.VirtualIPv6) && len(vips) == 0 {
+		i.live.sendDeleteIKE(sa)
+		i.fail(sa, &NotifyError{Exchange: wire.IKEAuth, Type: wire.InternalAddressFailure})
 		return
 	}
-	reauth, prevVIPs := sa == d.reauth, d.vips
+	reauth, prevVIPs := sa == i.reauth, i.vips
 	var prevOut *child
 	if reauth {
-		prevOut = d.outboundChild()
+		prevOut = i.outboundChild()
 	}
-	ch, err := d.children.create(sa, c, co.inSPI, outSPI, true, nil, sa.ni, sa.nr, cloneTS(gotTSi.Selectors), cloneTS(gotTSr.Selectors))
+	ch, err := i.children.create(sa, c, co.inSPI, outSPI, true, nil, sa.ni, sa.nr, cloneTS(gotTSi.Selectors), cloneTS(gotTSr.Selectors))
 	if err == nil {
-		err = d.children.addInbound(ch)
+		err = i.children.addInbound(ch)
 	}
 	if err == nil {
-		err = d.children.activate(ch, prevOut)
+		err = i.children.activate(ch, prevOut)
 	}
 	if err != nil {
-		d.live.sendDeleteIKE(sa)
-		d.fail(sa, err)
+		i.live.sendDeleteIKE(sa)
+		i.fail(sa, err)
 		return
 	}
-	d.vips, d.dns = vips, dns
+	i.vips, i.dns = vips, dns
 	if reauth {
-		d.reauthenticated(sa, peer, ch, prevVIPs, authLifetime(ps))
+		i.reauthenticated(sa, peer, ch, prevVIPs, authLifetime(ps))
 		return
 	}
-	d.children.list = append(d.children.list, ch)
+	i.children.list = append(i.children.list, ch)
 	// Arm the reauthentication before reporting the connection up: whoever
 	// acts on the event (a test advancing a fake clock) finds it armed.
-	d.scheduleReauth(authLifetime(ps))
-	d.established(sa, peer, ch)
+	i.scheduleReauth(authLifetime(ps))
+	i.established(sa, peer, ch)
 }
 
 // established reports the connection up and starts its timers.

@@ -62,69 +62,69 @@ func (st *eapState) authKeys(sa *ikeSA) (ours, theirs []byte, err error) {
 // eapAnswered hands the EAP payload of an IKE_AUTH response to the peer
 // and sends what follows: its Response in an IKE_AUTH request of its own,
 // or after the gateway's Success our AUTH keyed by the MSK (§2.16).
-func (d *Daemon) eapAnswered(sa *ikeSA, co *childOffer, ps wire.Payloads) {
+func (i *initiator) eapAnswered(sa *ikeSA, co *childOffer, ps wire.Payloads) {
 	st := sa.eap
 	e, _ := wire.First[*wire.EAP](ps)
 	if e == nil {
-		d.live.sendDeleteIKE(sa)
-		d.fail(sa, d.eapMissing(sa, ps, "EAP"))
+		i.live.sendDeleteIKE(sa)
+		i.fail(sa, i.eapMissing(sa, ps, "EAP"))
 		return
 	}
 	out, err := st.peer.Handle(e.Packet)
 	if err != nil {
-		d.live.sendDeleteIKE(sa)
-		d.fail(sa, &EAPError{Method: st.peer.Method(), Err: err})
+		i.live.sendDeleteIKE(sa)
+		i.fail(sa, &EAPError{Method: st.peer.Method(), Err: err})
 		return
 	}
 	if out != nil {
-		d.xchg.request(sa, wire.IKEAuth, wire.Payloads{&wire.EAP{Packet: out}}, func(_ wire.Header, ps wire.Payloads, _ []byte) {
-			d.eapAnswered(sa, co, ps)
+		i.xchg.request(sa, wire.IKEAuth, wire.Payloads{&wire.EAP{Packet: out}}, func(_ wire.Header, ps wire.Payloads, _ []byte) {
+			i.eapAnswered(sa, co, ps)
 		})
 		return
 	}
 	ours, _, err := st.authKeys(sa)
 	if err != nil {
-		d.live.sendDeleteIKE(sa)
-		d.fail(sa, &EAPError{Method: st.peer.Method(), Err: err})
+		i.live.sendDeleteIKE(sa)
+		i.fail(sa, &EAPError{Method: st.peer.Method(), Err: err})
 		return
 	}
-	d.log.Info("ike: EAP succeeded", "method", st.peer.Method())
-	a := d.sharedKeyAuth(sa, sa.initReq, sa.nr, sa.localID, ours)
-	d.xchg.request(sa, wire.IKEAuth, wire.Payloads{a}, func(_ wire.Header, ps wire.Payloads, _ []byte) {
-		d.eapAuthAnswered(sa, co, ps)
+	i.log.Info("ike: EAP succeeded", "method", st.peer.Method())
+	a := i.sharedKeyAuth(sa, sa.initReq, sa.nr, sa.localID, ours)
+	i.xchg.request(sa, wire.IKEAuth, wire.Payloads{a}, func(_ wire.Header, ps wire.Payloads, _ []byte) {
+		i.eapAuthAnswered(sa, co, ps)
 	})
 }
 
 // eapAuthAnswered checks the gateway's AUTH keyed by the MSK in the last
 // IKE_AUTH response, which also holds the Child SA and the configuration.
-func (d *Daemon) eapAuthAnswered(sa *ikeSA, co *childOffer, ps wire.Payloads) {
+func (i *initiator) eapAuthAnswered(sa *ikeSA, co *childOffer, ps wire.Payloads) {
 	st := sa.eap
 	a, _ := wire.First[*wire.Authentication](ps)
 	if a == nil {
-		d.live.sendDeleteIKE(sa)
-		d.fail(sa, d.eapMissing(sa, ps, "AUTH"))
+		i.live.sendDeleteIKE(sa)
+		i.fail(sa, i.eapMissing(sa, ps, "AUTH"))
 		return
 	}
 	_, theirs, err := st.authKeys(sa)
 	if err == nil {
-		err = d.checkSharedKeyAuth(sa, a, sa.initRsp, sa.ni, st.peerID, theirs, "the EAP key")
+		err = i.checkSharedKeyAuth(sa, a, sa.initRsp, sa.ni, st.peerID, theirs, "the EAP key")
 	}
 	if err != nil {
-		d.live.sendDeleteIKE(sa)
-		d.fail(sa, err)
+		i.live.sendDeleteIKE(sa)
+		i.fail(sa, err)
 		return
 	}
 	peer := st.peerID
 	st.close()
 	sa.eap = nil
-	d.completeAuth(sa, co, ps, peer)
+	i.completeAuth(sa, co, ps, peer)
 }
 
 // eapMissing explains an IKE_AUTH response during EAP that lacks the
 // payload expected. AUTHENTICATION_FAILED without an EAP Failure gets the
 // reason the method recorded, if it did (a refused password whose Failure
 // the gateway did not send).
-func (d *Daemon) eapMissing(sa *ikeSA, ps wire.Payloads, what string) error {
+func (i *initiator) eapMissing(sa *ikeSA, ps wire.Payloads, what string) error {
 	n := ps.ErrorNotify()
 	if n == nil {
 		return &AuthError{Reason: "IKE_AUTH response without " + what}

@@ -160,9 +160,6 @@ func (v *liveness) terminate() {
 		return
 	}
 	sa.deleting = true
-	if v.reauthTimer != nil {
-		v.reauthTimer.Stop()
-	}
 	v.role.stop()
 	v.rekey.stop()
 	v.stop()

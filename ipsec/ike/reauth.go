@@ -35,54 +35,51 @@ func authLifetime(ps wire.Payloads) time.Duration {
 	return time.Duration(s) * time.Second
 }
 
-// scheduleReauth arms an initiator's reauthentication for the smaller of
+// scheduleReauth arms the reauthentication for the smaller of
 // Config.ReauthTime and the peer's lifetime, less the margin.
-func (d *Daemon) scheduleReauth(peerLifetime time.Duration) {
-	if d.reauthTimer != nil {
-		d.reauthTimer.Stop()
-		d.reauthTimer = nil
+func (i *initiator) scheduleReauth(peerLifetime time.Duration) {
+	if i.reauthTimer != nil {
+		i.reauthTimer.Stop()
+		i.reauthTimer = nil
 	}
-	if !d.role.leads() {
-		return
-	}
-	life := d.cfg.ReauthTime
+	life := i.cfg.ReauthTime
 	if peerLifetime > 0 && (life <= 0 || peerLifetime < life) {
 		life = peerLifetime
 	}
 	if life <= 0 {
 		return
 	}
-	d.log.Info("ike: reauthentication scheduled", "in", life-reauthMargin(life))
-	d.reauthTimer = d.after(life-reauthMargin(life), d.startReauth)
+	i.log.Info("ike: reauthentication scheduled", "in", life-reauthMargin(life))
+	i.reauthTimer = i.after(life-reauthMargin(life), i.startReauth)
 }
 
 // Reauthenticate starts a reauthentication now, as the lifetime would; a
 // responder leaves it to the initiator.
 func (d *Daemon) Reauthenticate() {
-	d.post(func() { d.startReauth() })
+	d.post(func() { d.role.reauthenticate() })
 }
 
 // startReauth begins the new IKE SA with IKE_SA_INIT (§1.2) while the
 // current one goes on carrying traffic.
-func (d *Daemon) startReauth() {
-	cur := d.sa
-	if !d.role.leads() || cur == nil || !cur.established || cur.deleting || d.reauth != nil {
+func (i *initiator) startReauth() {
+	cur := i.sa
+	if cur == nil || !cur.established || cur.deleting || i.reauth != nil {
 		return
 	}
-	spi, err := randomSPI(d.rand, 8)
+	spi, err := randomSPI(i.rand, 8)
 	var ni []byte
 	if err == nil {
-		ni, err = randomNonce(d.rand)
+		ni, err = randomNonce(i.rand)
 	}
 	if err != nil {
-		d.log.Warn("ike: reauthentication failed", "err", err)
-		d.emit(&ReauthFailed{Err: err})
+		i.log.Warn("ike: reauthentication failed", "err", err)
+		i.emit(&ReauthFailed{Err: err})
 		return
 	}
-	d.log.Info("ike: reauthenticating")
+	i.log.Info("ike: reauthenticating")
 	sa := &ikeSA{spiI: spi, initiator: true, ni: ni}
-	d.reauth = sa
-	d.sendInit(sa, keMethods(d.cfg.IKEProposals)[0])
+	i.reauth = sa
+	i.sendInit(sa, keMethods(i.cfg.IKEProposals)[0])
 }
 
 // fail ends the negotiation of sa with err: a reauthentication is given
@@ -120,19 +117,19 @@ func (d *Daemon) outboundChild() *child {
 // ones keep their inbound direction for the retire delay, for what the
 // peer sent before it learnt of the switch, and the old IKE SA is deleted,
 // which deletes its Child SAs at the peer (§1.4.1).
-func (d *Daemon) reauthenticated(sa *ikeSA, peer wire.Identity, ch *child, prev []netip.Addr, peerLifetime time.Duration) {
-	old, oldChildren := d.sa, d.children.list
-	d.reauth, d.sa, d.children.list = nil, sa, []*child{ch}
-	sa.lastHeard = d.clock.Now()
-	d.mobike.peerKnows = d.localAddr().Addr()
+func (i *initiator) reauthenticated(sa *ikeSA, peer wire.Identity, ch *child, prev []netip.Addr, peerLifetime time.Duration) {
+	old, oldChildren := i.sa, i.children.list
+	i.reauth, i.sa, i.children.list = nil, sa, []*child{ch}
+	sa.lastHeard = i.clock.Now()
+	i.mobike.peerKnows = i.localAddr().Addr()
 	for _, c := range oldChildren {
-		d.children.retire(c, true)
+		i.children.retire(c, true)
 	}
-	d.restartTimers()
-	d.mobike.learnMapping(sa)
-	d.scheduleReauth(peerLifetime)
-	d.live.deleteOldIKE(old)
-	d.emitReauthenticated(old, sa, peer, ch, prev)
+	i.restartTimers()
+	i.mobike.learnMapping(sa)
+	i.scheduleReauth(peerLifetime)
+	i.live.deleteOldIKE(old)
+	i.emitReauthenticated(old, sa, peer, ch, prev)
 }
 
 // restartTimers rearms the connection's timers for a new IKE SA.

@@ -21,7 +21,7 @@ func (d *Daemon) receive(dg datagram) {
 	h := m.Header
 	if h.ExchangeType == wire.IKESAInit {
 		if h.IsResponse() {
-			d.initResponse(dg, m)
+			d.role.initResponse(dg, m)
 		} else {
 			d.role.answerInit(dg, m)
 		}

@@ -1,5 +1,7 @@
 package ike
 
+import "github.com/espressovpn/espresso/ipsec/ike/wire"
+
 // responder is the role of the end that waits for its peer, for in-process
 // tests and host-to-host tunnels: it answers IKE_SA_INIT
 // (sa_init_responder.go) and IKE_AUTH (ike_auth_responder.go,
@@ -15,6 +17,13 @@ type responder struct {
 
 // start waits: the peer opens the IKE SA.
 func (*responder) start() {}
+
+// initResponse drops an IKE_SA_INIT response: a responder sends no
+// IKE_SA_INIT request.
+func (*responder) initResponse(datagram, *wire.Message) {}
+
+// reauthenticate does nothing: the initiator reauthenticates.
+func (*responder) reauthenticate() {}
 
 // leads is false: the initiator moves the SAs and reauthenticates, and
 // the responder follows the peer to where its requests come from.

@@ -15,10 +15,14 @@ type role interface {
 	// request on an IKE SA the peer opened.
 	answerInit(dg datagram, m *wire.Message)
 	answerAuth(sa *ikeSA, h wire.Header, ps wire.Payloads)
-	// leads tells whether this end takes the initiative: address updates
-	// (RFC 4555 §3.4), the NAT mapping checks that call for them (§3.8),
-	// and reauthentication (RFC 4478 §3); the other end follows the peer
-	// to where its requests come from.
+	// initResponse handles an IKE_SA_INIT response.
+	initResponse(dg datagram, m *wire.Message)
+	// reauthenticate starts a reauthentication now (RFC 7296 §2.8.3).
+	reauthenticate()
+	// leads tells whether this end takes the initiative of address
+	// updates (RFC 4555 §3.4) and the NAT mapping checks that call for
+	// them (§3.8); the other end follows the peer to where its requests
+	// come from.
 	leads() bool
 	// peerDeletedIKE runs when the peer deletes an IKE SA other than the
 	// current one.
@@ -28,22 +32,33 @@ type role interface {
 }
 
 // initiator is the role of the VPN client: it opens the IKE SA
-// (sa_init.go, ike_auth.go) and answers no request that would open one.
-type initiator struct{ *Daemon }
+// (sa_init.go, ike_auth.go, ike_auth_eap.go), reauthenticates it
+// (reauth.go), and answers no request that would open one.
+type initiator struct {
+	*Daemon
+	// reauthTimer starts the next reauthentication.
+	reauthTimer Timer
+}
 
-func (i initiator) start() { i.startInit() }
+func (i *initiator) start() { i.startInit() }
+
+func (i *initiator) reauthenticate() { i.startReauth() }
 
 // answerInit drops an IKE_SA_INIT request: an initiator accepts none.
-func (initiator) answerInit(datagram, *wire.Message) {}
+func (*initiator) answerInit(datagram, *wire.Message) {}
 
 // answerAuth refuses an IKE_AUTH request: the peer is the responder of
 // the IKE SA, and IKE_AUTH requests are ours to send.
-func (i initiator) answerAuth(sa *ikeSA, h wire.Header, _ wire.Payloads) {
+func (i *initiator) answerAuth(sa *ikeSA, h wire.Header, _ wire.Payloads) {
 	i.xchg.respond(sa, h, wire.Payloads{wire.NewNotify(wire.InvalidSyntax, nil)})
 }
 
-func (initiator) leads() bool { return true }
+func (*initiator) leads() bool { return true }
 
-func (initiator) peerDeletedIKE(*ikeSA) {}
+func (*initiator) peerDeletedIKE(*ikeSA) {}
 
-func (initiator) stop() {}
+func (i *initiator) stop() {
+	if i.reauthTimer != nil {
+		i.reauthTimer.Stop()
+	}
+}

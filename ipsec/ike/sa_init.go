@@ -18,37 +18,37 @@ const maxInitTries = 5
 
 // startInit begins the IKE SA as initiator with the first key exchange
 // method we propose (RFC 7296 §1.2).
-func (d *Daemon) startInit() {
-	spi, err := randomSPI(d.rand, 8)
+func (i *initiator) startInit() {
+	spi, err := randomSPI(i.rand, 8)
 	if err != nil {
-		d.down(err)
+		i.down(err)
 		return
 	}
-	ni, err := randomNonce(d.rand)
+	ni, err := randomNonce(i.rand)
 	if err != nil {
-		d.down(err)
+		i.down(err)
 		return
 	}
 	sa := &ikeSA{spiI: spi, initiator: true, ni: ni}
-	d.sa = sa
-	d.sendInit(sa, keMethods(d.cfg.IKEProposals)[0])
+	i.sa = sa
+	i.sendInit(sa, keMethods(i.cfg.IKEProposals)[0])
 }
 
 // sendInit sends (or, after COOKIE or INVALID_KE_PAYLOAD, sends again) the
 // IKE_SA_INIT request with a fresh key of group.
-func (d *Daemon) sendInit(sa *ikeSA, group suite.TransformID) {
+func (i *initiator) sendInit(sa *ikeSA, group suite.TransformID) {
 	if sa.ke == nil || sa.ke.Group() != group {
 		if sa.ke != nil {
 			sa.ke.Zero()
 		}
-		ke, err := dh.Generate(group, d.rand)
+		ke, err := dh.Generate(group, i.rand)
 		if err != nil {
-			d.fail(sa, err)
+			i.fail(sa, err)
 			return
 		}
 		sa.ke = ke
 	}
-	offer := offerSA(d.cfg.IKEProposals, wire.ProtocolIKE, nil, true, group)
+	offer := offerSA(i.cfg.IKEProposals, wire.ProtocolIKE, nil, true, group)
 	var ps wire.Payloads
 	if sa.cookie != nil {
 		// §2.6: the cookie comes first, everything else unchanged.
@@ -57,24 +57,24 @@ func (d *Daemon) sendInit(sa *ikeSA, group suite.TransformID) {
 	ps = append(ps, offer,
 		&wire.KeyExchange{Group: group, Data: sa.ke.PublicKey()},
 		&wire.Nonce{Data: sa.ni})
-	ps = append(ps, natNotifies(sa.spiI, 0, d.localAddr(), d.remote, d.fakeNAT(), d.rand)...)
-	if d.cfg.FragmentSize > 0 {
+	ps = append(ps, natNotifies(sa.spiI, 0, i.localAddr(), i.remote, i.fakeNAT(), i.rand)...)
+	if i.cfg.FragmentSize > 0 {
 		ps = append(ps, wire.NewNotify(wire.IKEv2FragmentationSupported, nil))
 	}
 	ps = append(ps, wire.NewSignatureHashAlgorithms(auth.AnnouncedHashes...))
 	h := sa.header(wire.IKESAInit, 0, false)
 	raw, err := encodePlain(h, ps)
 	if err != nil {
-		d.fail(sa, err)
+		i.fail(sa, err)
 		return
 	}
 	sa.initReq = raw
 	sa.sendID = 0
-	d.xchg.start(sa, &request{
+	i.xchg.start(sa, &request{
 		exchange: wire.IKESAInit,
 		pkts:     [][]byte{raw},
 		handle: func(h wire.Header, ps wire.Payloads, raw []byte) {
-			d.initAnswered(sa, offer, h, ps, raw)
+			i.initAnswered(sa, offer, h, ps, raw)
 		},
 	})
 }
@@ -90,9 +90,9 @@ func (d *Daemon) encapESP() bool {
 }
 
 // initResponse routes a cleartext IKE_SA_INIT response to our request.
-func (d *Daemon) initResponse(dg datagram, m *wire.Message) {
-	sa, h := d.sa, m.Header
-	if r := d.reauth; r != nil && h.SPIi == r.spiI {
+func (i *initiator) initResponse(dg datagram, m *wire.Message) {
+	sa, h := i.sa, m.Header
+	if r := i.reauth; r != nil && h.SPIi == r.spiI {
 		sa = r
 	}
 	if sa == nil || !sa.initiator || sa.keys != nil || sa.pending == nil ||
@@ -106,33 +106,33 @@ func (d *Daemon) initResponse(dg datagram, m *wire.Message) {
 }
 
 // initAnswered processes the IKE_SA_INIT response (§1.2, §1.3, §2.6).
-func (d *Daemon) initAnswered(sa *ikeSA, offer *wire.SecurityAssociation, h wire.Header, ps wire.Payloads, raw []byte) {
+func (i *initiator) initAnswered(sa *ikeSA, offer *wire.SecurityAssociation, h wire.Header, ps wire.Payloads, raw []byte) {
 	if c := ps.Notify(wire.Cookie); c != nil {
 		sa.initTries++
 		if sa.initTries > maxInitTries || len(c.Data) == 0 || len(c.Data) > 64 {
-			d.fail(sa, &NotifyError{Exchange: wire.IKESAInit, Type: wire.Cookie})
+			i.fail(sa, &NotifyError{Exchange: wire.IKESAInit, Type: wire.Cookie})
 			return
 		}
 		sa.cookie = bytes.Clone(c.Data)
-		d.sendInit(sa, sa.ke.Group())
+		i.sendInit(sa, sa.ke.Group())
 		return
 	}
 	if n := ps.Notify(wire.InvalidKEPayload); n != nil {
 		g, err := n.Group()
 		sa.initTries++
-		if err != nil || sa.initTries > maxInitTries || g == sa.ke.Group() || !slices.Contains(keMethods(d.cfg.IKEProposals), g) {
-			d.fail(sa, &NoProposalError{Offers: proposalsString(d.cfg.IKEProposals)})
+		if err != nil || sa.initTries > maxInitTries || g == sa.ke.Group() || !slices.Contains(keMethods(i.cfg.IKEProposals), g) {
+			i.fail(sa, &NoProposalError{Offers: proposalsString(i.cfg.IKEProposals)})
 			return
 		}
-		d.log.Info("ike: peer asks for another key exchange method", "group", suite.Transform{Type: suite.TypeKE, ID: g})
-		d.sendInit(sa, g)
+		i.log.Info("ike: peer asks for another key exchange method", "group", suite.Transform{Type: suite.TypeKE, ID: g})
+		i.sendInit(sa, g)
 		return
 	}
 	if n := ps.ErrorNotify(); n != nil {
 		if n.NotifyType == wire.NoProposalChosen {
-			d.fail(sa, &NoProposalError{Offers: proposalsString(d.cfg.IKEProposals)})
+			i.fail(sa, &NoProposalError{Offers: proposalsString(i.cfg.IKEProposals)})
 		} else {
-			d.fail(sa, errorFromNotify(wire.IKESAInit, n, false))
+			i.fail(sa, errorFromNotify(wire.IKESAInit, n, false))
 		}
 		return
 	}
@@ -141,44 +141,44 @@ func (d *Daemon) initAnswered(sa *ikeSA, offer *wire.SecurityAssociation, h wire
 	nr, _ := wire.First[*wire.Nonce](ps)
 	c, ok := accepted(offer, saPayload)
 	if !ok || ke == nil || nr == nil || h.SPIr == 0 || c.one(suite.TypeKE).ID != sa.ke.Group() || ke.Group != sa.ke.Group() {
-		d.fail(sa, &NoProposalError{Offers: proposalsString(d.cfg.IKEProposals)})
+		i.fail(sa, &NoProposalError{Offers: proposalsString(i.cfg.IKEProposals)})
 		return
 	}
 	gir, err := sa.ke.SharedSecret(ke.Data)
 	if err != nil {
-		d.fail(sa, err)
+		i.fail(sa, err)
 		return
 	}
 	sa.ke.Zero()
 	sa.ke = nil
 	sa.spiR, sa.nr, sa.prop, sa.initRsp = h.SPIr, bytes.Clone(nr.Data), c, raw
-	if err := d.deriveInit(sa, gir); err != nil {
-		d.fail(sa, err)
+	if err := i.deriveInit(sa, gir); err != nil {
+		i.fail(sa, err)
 		return
 	}
 	sa.sendID = 1
-	sa.fragOK = d.cfg.FragmentSize > 0 && ps.Notify(wire.IKEv2FragmentationSupported) != nil
+	sa.fragOK = i.cfg.FragmentSize > 0 && ps.Notify(wire.IKEv2FragmentationSupported) != nil
 	if n := ps.Notify(wire.SignatureHashAlgorithms); n != nil {
 		sa.peerHashes, _ = n.HashAlgorithms()
 	}
-	localNAT, remoteNAT, _ := natCheck(ps, sa.spiI, sa.spiR, d.localAddr(), d.remote)
-	d.localNAT, d.remoteNAT = localNAT, remoteNAT
+	localNAT, remoteNAT, _ := natCheck(ps, sa.spiI, sa.spiR, i.localAddr(), i.remote)
+	i.localNAT, i.remoteNAT = localNAT, remoteNAT
 	// §2.23: move to port 4500 when a NAT is detected; forced
 	// encapsulation moves regardless, and so does MOBIKE (RFC 4555 §3.3),
 	// since a NAT may appear on a later path.
-	if d.socks.NATT != nil && (localNAT || remoteNAT || d.fakeNAT() || !d.cfg.DisableMOBIKE) {
-		d.natt = true
-		if d.remote.Port() == DefaultIKEPort {
-			d.remote = netip.AddrPortFrom(d.remote.Addr(), DefaultNATTPort)
+	if i.socks.NATT != nil && (localNAT || remoteNAT || i.fakeNAT() || !i.cfg.DisableMOBIKE) {
+		i.natt = true
+		if i.remote.Port() == DefaultIKEPort {
+			i.remote = netip.AddrPortFrom(i.remote.Addr(), DefaultNATTPort)
 		}
 	}
-	if !d.natt {
+	if !i.natt {
 		// On port 4500 the NAT maps us anew: the first liveness check
 		// learns that mapping instead (RFC 4555 §3.8).
 		sa.natDst = natDestination(ps)
 	}
-	d.log.Info("ike: IKE_SA_INIT done", "proposal", c.String(), "local_nat", localNAT, "remote_nat", remoteNAT)
-	d.sendAuth(sa)
+	i.log.Info("ike: IKE_SA_INIT done", "proposal", c.String(), "local_nat", localNAT, "remote_nat", remoteNAT)
+	i.sendAuth(sa)
 }
 
 // deriveInit computes SKEYSEED and the IKE SA's keys (§2.14) and wipes the
