@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/espressovpn/espresso/ipsec/ike"
@@ -72,12 +73,13 @@ func (g *silentGateway) establish(t *testing.T, timeout time.Duration) *pair {
 }
 
 // step advances the clock by d, waits until the client has sent n of the
-// recorded requests, and lets it arm its next timer.
+// recorded requests, and lets it arm its next timer; it runs inside a
+// synctest bubble.
 func (g *silentGateway) step(t *testing.T, d time.Duration, n int) {
 	t.Helper()
 	g.clock.Advance(d)
 	g.rec.waitFor(t, n)
-	time.Sleep(10 * time.Millisecond)
+	synctest.Wait()
 }
 
 // offsets returns when the recorded requests left, relative to the first.
@@ -125,22 +127,24 @@ func sameOffsets(t *testing.T, got, want []time.Duration) {
 // rather than after the 165 s of every retransmission. The liveness
 // checks that fall due meanwhile add no requests of their own.
 func TestDPDTimeout(t *testing.T) {
-	g := newSilentGateway(wire.Informational)
-	p := g.establish(t, 0)
-	g.silence.Store(true)
-	g.step(t, 10*time.Second, 1)
-	start := g.clock.Now()
-	g.step(t, 4*time.Second, 2)
-	g.step(t, 7200*time.Millisecond, 3)
-	g.step(t, 12960*time.Millisecond, 4)
-	g.clock.Advance(start.Add(ike.DefaultDPDTimeout).Sub(g.clock.Now()) - time.Millisecond)
-	noDown(t, p.cli, "before the liveness limit")
-	g.clock.Advance(time.Millisecond)
-	var pu *ike.PeerUnreachableError
-	if err := next[*ike.Down](t, p.cli).Err; !errors.As(err, &pu) || pu.Exchange != wire.Informational {
-		t.Fatalf("down: %v, want the peer unreachable", err)
-	}
-	sameOffsets(t, g.rec.offsets(), []time.Duration{0, 4 * time.Second, 11200 * time.Millisecond, 24160 * time.Millisecond})
+	synctest.Test(t, func(t *testing.T) {
+		g := newSilentGateway(wire.Informational)
+		p := g.establish(t, 0)
+		g.silence.Store(true)
+		g.step(t, 10*time.Second, 1)
+		start := g.clock.Now()
+		g.step(t, 4*time.Second, 2)
+		g.step(t, 7200*time.Millisecond, 3)
+		g.step(t, 12960*time.Millisecond, 4)
+		g.clock.Advance(start.Add(ike.DefaultDPDTimeout).Sub(g.clock.Now()) - time.Millisecond)
+		noDown(t, p.cli, "before the liveness limit")
+		g.clock.Advance(time.Millisecond)
+		var pu *ike.PeerUnreachableError
+		if err := next[*ike.Down](t, p.cli).Err; !errors.As(err, &pu) || pu.Exchange != wire.Informational {
+			t.Fatalf("down: %v, want the peer unreachable", err)
+		}
+		sameOffsets(t, g.rec.offsets(), []time.Duration{0, 4 * time.Second, 11200 * time.Millisecond, 24160 * time.Millisecond})
+	})
 }
 
 // TestDPDLimitsPendingRequest: a Child SA rekey the gateway never answers
@@ -149,32 +153,34 @@ func TestDPDTimeout(t *testing.T) {
 // it is given up at the liveness limit, counted from when the check fell
 // due, rather than after every retransmission.
 func TestDPDLimitsPendingRequest(t *testing.T) {
-	g := newSilentGateway(wire.CreateChildSA)
-	p := g.establish(t, 20*time.Second)
-	g.silence.Store(true)
-	established := g.clock.Now()
-	p.cli.d.RekeyChild()
-	g.rec.waitFor(t, 1)
-	time.Sleep(10 * time.Millisecond)
-	g.step(t, 4*time.Second, 2)
-	// The check falls due 10 s after the gateway's last word, between
-	// the second and the third transmission.
-	g.clock.Advance(6 * time.Second)
-	time.Sleep(10 * time.Millisecond)
-	g.step(t, 1200*time.Millisecond, 3)
-	g.step(t, 12960*time.Millisecond, 4)
-	limit := established.Add(10*time.Second + 20*time.Second)
-	g.clock.Advance(limit.Sub(g.clock.Now()) - time.Millisecond)
-	noDown(t, p.cli, "before the liveness limit")
-	g.clock.Advance(time.Millisecond)
-	var pu *ike.PeerUnreachableError
-	if err := next[*ike.Down](t, p.cli).Err; !errors.As(err, &pu) || pu.Exchange != wire.CreateChildSA {
-		t.Fatalf("down: %v, want the rekey unanswered", err)
-	}
-	sameOffsets(t, g.rec.offsets(), []time.Duration{0, 4 * time.Second, 11200 * time.Millisecond, 24160 * time.Millisecond})
-	if n := g.info.count(); n != 0 {
-		t.Errorf("%d INFORMATIONAL requests besides the rekey, want none", n)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		g := newSilentGateway(wire.CreateChildSA)
+		p := g.establish(t, 20*time.Second)
+		g.silence.Store(true)
+		established := g.clock.Now()
+		p.cli.d.RekeyChild()
+		g.rec.waitFor(t, 1)
+		synctest.Wait()
+		g.step(t, 4*time.Second, 2)
+		// The check falls due 10 s after the gateway's last word, between
+		// the second and the third transmission.
+		g.clock.Advance(6 * time.Second)
+		synctest.Wait()
+		g.step(t, 1200*time.Millisecond, 3)
+		g.step(t, 12960*time.Millisecond, 4)
+		limit := established.Add(10*time.Second + 20*time.Second)
+		g.clock.Advance(limit.Sub(g.clock.Now()) - time.Millisecond)
+		noDown(t, p.cli, "before the liveness limit")
+		g.clock.Advance(time.Millisecond)
+		var pu *ike.PeerUnreachableError
+		if err := next[*ike.Down](t, p.cli).Err; !errors.As(err, &pu) || pu.Exchange != wire.CreateChildSA {
+			t.Fatalf("down: %v, want the rekey unanswered", err)
+		}
+		sameOffsets(t, g.rec.offsets(), []time.Duration{0, 4 * time.Second, 11200 * time.Millisecond, 24160 * time.Millisecond})
+		if n := g.info.count(); n != 0 {
+			t.Errorf("%d INFORMATIONAL requests besides the rekey, want none", n)
+		}
+	})
 }
 
 // invalidSPI sends the client an unprotected INFORMATIONAL response with
@@ -211,28 +217,30 @@ func (g *silentGateway) invalidSPI(t *testing.T, from netip.Addr, id uint32) {
 // stays. One naming a message ID the client never sent, or coming from
 // another address, is ignored.
 func TestInvalidIKESPIChecksLiveness(t *testing.T) {
-	g := newSilentGateway(wire.Informational)
-	p := g.establish(t, 0)
+	synctest.Test(t, func(t *testing.T) {
+		g := newSilentGateway(wire.Informational)
+		p := g.establish(t, 0)
 
-	g.invalidSPI(t, gatewayAddr, 99)
-	g.invalidSPI(t, netip.MustParseAddr("198.51.100.9"), 1)
-	time.Sleep(50 * time.Millisecond)
-	if n := g.rec.count(); n != 0 {
-		t.Fatalf("%d liveness checks after forged INVALID_IKE_SPI notifies, want none", n)
-	}
+		g.invalidSPI(t, gatewayAddr, 99)
+		g.invalidSPI(t, netip.MustParseAddr("198.51.100.9"), 1)
+		synctest.Wait()
+		if n := g.rec.count(); n != 0 {
+			t.Fatalf("%d liveness checks after forged INVALID_IKE_SPI notifies, want none", n)
+		}
 
-	g.invalidSPI(t, gatewayAddr, 1) // IKE_AUTH's message ID
-	g.rec.waitFor(t, 1)
-	noDown(t, p.cli, "after INVALID_IKE_SPI")
-	// The gateway answered: the check is done, and the next one comes
-	// only after another DPD interval of silence.
-	g.clock.Advance(9 * time.Second)
-	time.Sleep(20 * time.Millisecond)
-	if n := g.rec.count(); n != 1 {
-		t.Errorf("%d liveness checks, want 1", n)
-	}
-	p.cli.d.Close()
-	if err := next[*ike.Down](t, p.cli).Err; err != nil {
-		t.Errorf("down after Close: %v, want a clean close", err)
-	}
+		g.invalidSPI(t, gatewayAddr, 1) // IKE_AUTH's message ID
+		g.rec.waitFor(t, 1)
+		noDown(t, p.cli, "after INVALID_IKE_SPI")
+		// The gateway answered: the check is done, and the next one comes
+		// only after another DPD interval of silence.
+		g.clock.Advance(9 * time.Second)
+		synctest.Wait()
+		if n := g.rec.count(); n != 1 {
+			t.Errorf("%d liveness checks, want 1", n)
+		}
+		p.cli.d.Close()
+		if err := next[*ike.Down](t, p.cli).Err; err != nil {
+			t.Errorf("down after Close: %v, want a clean close", err)
+		}
+	})
 }

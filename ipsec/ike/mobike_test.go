@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/espressovpn/espresso/ipsec/ike"
@@ -108,22 +109,24 @@ func TestMOBIKEMovesUnderTraffic(t *testing.T) {
 // the connection with ErrMOBIKEUnsupported for its owner to connect again.
 // A change that kept the address only checks liveness.
 func TestMOBIKEUnsupported(t *testing.T) {
-	cli, gw := pskConfigs(t)
-	gw.DisableMOBIKE = true
-	p := &pair{cliCfg: cli, gwCfg: gw}
-	p.start(t)
-	next[*ike.Established](t, p.cli)
-	next[*ike.Established](t, p.gw)
+	synctest.Test(t, func(t *testing.T) {
+		cli, gw := pskConfigs(t)
+		gw.DisableMOBIKE = true
+		p := &pair{cliCfg: cli, gwCfg: gw}
+		p.start(t)
+		next[*ike.Established](t, p.cli)
+		next[*ike.Established](t, p.gw)
 
-	p.cli.d.PathChanged(clientAddr)
-	time.Sleep(50 * time.Millisecond)
-	noNewSA(t, p.cli, "client")
+		p.cli.d.PathChanged(clientAddr)
+		synctest.Wait()
+		noNewSA(t, p.cli, "client")
 
-	p.moveClient(t)
-	p.cli.d.PathChanged(clientAddr2)
-	if err := next[*ike.Down](t, p.cli).Err; !errors.Is(err, ike.ErrMOBIKEUnsupported) {
-		t.Fatalf("client down: %v", err)
-	}
+		p.moveClient(t)
+		p.cli.d.PathChanged(clientAddr2)
+		if err := next[*ike.Down](t, p.cli).Err; !errors.Is(err, ike.ErrMOBIKEUnsupported) {
+			t.Fatalf("client down: %v", err)
+		}
+	})
 }
 
 // RFC 4555 §3.3: with MOBIKE the IKE SA moves to port 4500 even without a

@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/espressovpn/espresso/ipsec/ike"
@@ -101,45 +102,47 @@ func TestRetransmission(t *testing.T) {
 // TestDPD: an idle peer gets a liveness check after DPDDelay; when it stops
 // answering the connection goes down after the retransmissions.
 func TestDPD(t *testing.T) {
-	cli, gw := pskConfigs(t)
-	cli.DPDDelay = 30 * time.Second
-	gw.DPDDelay = -1
-	cli.Retransmit = ike.Retransmit{Timeout: time.Second, Base: 2, Tries: 2}
-	clock := iketest.NewClock()
-	n := iketest.NewNetwork()
-	rec := &recorder{clock: clock}
-	var mu sync.Mutex
-	silent := false
-	n.SetFilter(rec.filter(clientAddr, wire.Informational, func() bool {
+	synctest.Test(t, func(t *testing.T) {
+		cli, gw := pskConfigs(t)
+		cli.DPDDelay = 30 * time.Second
+		gw.DPDDelay = -1
+		cli.Retransmit = ike.Retransmit{Timeout: time.Second, Base: 2, Tries: 2}
+		clock := iketest.NewClock()
+		n := iketest.NewNetwork()
+		rec := &recorder{clock: clock}
+		var mu sync.Mutex
+		silent := false
+		n.SetFilter(rec.filter(clientAddr, wire.Informational, func() bool {
+			mu.Lock()
+			defer mu.Unlock()
+			return silent
+		}))
+		p := &pair{cliCfg: cli, gwCfg: gw, net: n, clock: clock}
+		p.start(t)
+		next[*ike.Established](t, p.cli)
+		next[*ike.Established](t, p.gw)
+		clock.Advance(29 * time.Second)
+		synctest.Wait()
+		if rec.count() != 0 {
+			t.Fatalf("liveness check before the delay")
+		}
+		clock.Advance(time.Second)
+		rec.waitFor(t, 1)
+		synctest.Wait() // the answer arrives
 		mu.Lock()
-		defer mu.Unlock()
-		return silent
-	}))
-	p := &pair{cliCfg: cli, gwCfg: gw, net: n, clock: clock}
-	p.start(t)
-	next[*ike.Established](t, p.cli)
-	next[*ike.Established](t, p.gw)
-	clock.Advance(29 * time.Second)
-	time.Sleep(20 * time.Millisecond)
-	if rec.count() != 0 {
-		t.Fatalf("liveness check before the delay")
-	}
-	clock.Advance(time.Second)
-	rec.waitFor(t, 1)
-	time.Sleep(20 * time.Millisecond) // the answer arrives
-	mu.Lock()
-	silent = true // the gateway's answers vanish from now on
-	mu.Unlock()
-	clock.Advance(30 * time.Second)
-	rec.waitFor(t, 2)
-	clock.Advance(time.Second)
-	rec.waitFor(t, 3)
-	clock.Advance(2 * time.Second)
-	rec.waitFor(t, 4)
-	clock.Advance(4 * time.Second)
-	if err := next[*ike.Down](t, p.cli).Err; !errors.Is(err, ike.ErrPeerUnreachable) {
-		t.Fatalf("down: %v", err)
-	}
+		silent = true // the gateway's answers vanish from now on
+		mu.Unlock()
+		clock.Advance(30 * time.Second)
+		rec.waitFor(t, 2)
+		clock.Advance(time.Second)
+		rec.waitFor(t, 3)
+		clock.Advance(2 * time.Second)
+		rec.waitFor(t, 4)
+		clock.Advance(4 * time.Second)
+		if err := next[*ike.Down](t, p.cli).Err; !errors.Is(err, ike.ErrPeerUnreachable) {
+			t.Fatalf("down: %v", err)
+		}
+	})
 }
 
 // TestDeleteFromGateway: the gateway deletes the IKE SA; the client goes
