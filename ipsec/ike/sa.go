@@ -57,7 +57,8 @@ type ikeSA struct {
 	deleting  bool
 	// superseded are the Child SAs that go with this SA once the peer
 	// deletes it after reauthenticating, and successor the one that then
-	// takes over their outbound traffic (responder side, reauth.go).
+	// takes over their outbound traffic (responder side,
+	// ike_auth_responder.go).
 	superseded []*child
 	successor  *child
 }
