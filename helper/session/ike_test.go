@@ -100,7 +100,7 @@ func (e engineUDP) BatchSize() int { return e.t.BatchSize() }
 // gateway is an ike responder with an ESP engine, on the in-memory network.
 type gateway struct {
 	dev *fake.Device
-	d   *ike.Daemon
+	d   *ike.Conn
 }
 
 func startGateway(t *testing.T, n *iketest.Network) *gateway {

@@ -11,7 +11,7 @@ import (
 // between the session and ipsec/ike, and it speaks ike's own types: the
 // session builds the ike.Config, lends its sockets (ike.Sockets, External:
 // the session reads them) and passes ike.Options with the data path and the
-// event callback; the Daemon reports ike's events and installs ike.ChildSA
+// event callback; the ike.Conn reports ike's events and installs ike.ChildSA
 // values. IKE is the helper's Negotiator, a fake the tests'.
 type Negotiator interface {
 	// Start begins negotiating and returns at once; the outcome arrives
@@ -19,7 +19,7 @@ type Negotiator interface {
 	Start(cfg ike.Config, socks ike.Sockets, opts ike.Options) (Negotiation, error)
 }
 
-// Negotiation is what the session uses of a running *ike.Daemon: one IKE
+// Negotiation is what the session uses of a running *ike.Conn: one IKE
 // SA with its Child SAs.
 type Negotiation interface {
 	// Deliver hands over an IKE message the session read from one of the
@@ -39,14 +39,14 @@ type Negotiation interface {
 	Close() error
 }
 
-// IKE is the helper's Negotiator: an ike.Daemon that sends its
+// IKE is the helper's Negotiator: an ike.Conn that sends its
 // IKE_SA_INIT at once.
 type IKE struct{}
 
 var (
 	_ Negotiator   = IKE{}
-	_ Negotiation  = (*ike.Daemon)(nil)
-	_ PathFollower = (*ike.Daemon)(nil)
+	_ Negotiation  = (*ike.Conn)(nil)
+	_ PathFollower = (*ike.Conn)(nil)
 )
 
 // Start implements Negotiator with ike.New.

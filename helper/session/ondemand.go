@@ -9,7 +9,7 @@ import (
 	"github.com/espressovpn/espresso/ipsec/ike"
 )
 
-// mainReqID is the ReqID of the session's Child SAs, the Daemon's default,
+// mainReqID is the ReqID of the session's Child SAs, the ike.Conn's default,
 // and of an on-demand profile's trap policy, so that the first Child SA
 // releases the packets the trap holds.
 const mainReqID = ike.DefaultReqID

@@ -86,7 +86,7 @@ func TestDialConfiguresAndCarriesTraffic(t *testing.T) {
 	if !f.cfg.VirtualIPv4 || !f.cfg.VirtualIPv6 || !slices.Equal(f.cfg.RemoteTS, everything) {
 		t.Errorf("asked for v4 %v v6 %v, remote %v; want both and everything", f.cfg.VirtualIPv4, f.cfg.VirtualIPv6, f.cfg.RemoteTS)
 	}
-	// The Daemon's data path follows a NAT's remapping of the gateway's
+	// The ike.Conn's data path follows a NAT's remapping of the gateway's
 	// port and counts the SAs' traffic for liveness checks.
 	if _, ok := f.opts.DataPath.(ike.PeerMover); !ok {
 		t.Error("the negotiation's data path does not move the peer (ike.PeerMover)")

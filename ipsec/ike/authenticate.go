@@ -12,7 +12,7 @@ import (
 // peer's nonce and our identity (RFC 7296 §2.15): a MAC keyed by the
 // pre-shared key, or a signature with our certificate's key in the method
 // the peer understands (RFC 7427 when it announced hashes).
-func (d *Daemon) authPayload(sa *ikeSA, initMsg, peerNonce []byte, id wire.Identity) (*wire.Authentication, error) {
+func (d *Conn) authPayload(sa *ikeSA, initMsg, peerNonce []byte, id wire.Identity) (*wire.Authentication, error) {
 	if d.cfg.LocalAuth == AuthPSK {
 		return d.sharedKeyAuth(sa, initMsg, peerNonce, id, d.cfg.PSK), nil
 	}
@@ -31,7 +31,7 @@ func (d *Daemon) authPayload(sa *ikeSA, initMsg, peerNonce []byte, id wire.Ident
 
 // sharedKeyAuth is our AUTH payload of the shared key method keyed by key:
 // the pre-shared key, or after EAP the MSK (RFC 7296 §2.15, §2.16).
-func (d *Daemon) sharedKeyAuth(sa *ikeSA, initMsg, peerNonce []byte, id wire.Identity, key []byte) *wire.Authentication {
+func (d *Conn) sharedKeyAuth(sa *ikeSA, initMsg, peerNonce []byte, id wire.Identity, key []byte) *wire.Authentication {
 	ours, _ := sa.keys.skp(sa.initiator)
 	octets := auth.SignedOctets(sa.keys.prf, ours, initMsg, peerNonce, id)
 	return &wire.Authentication{Method: wire.AuthSharedKeyMIC, Data: auth.SharedKeyMAC(sa.keys.prf, key, octets)}
@@ -40,7 +40,7 @@ func (d *Daemon) sharedKeyAuth(sa *ikeSA, initMsg, peerNonce []byte, id wire.Ide
 // checkSharedKeyAuth verifies the peer's AUTH payload of the shared key
 // method keyed by key over the peer's IKE_SA_INIT message, our nonce and
 // the peer's identity.
-func (d *Daemon) checkSharedKeyAuth(sa *ikeSA, a *wire.Authentication, initMsg, ourNonce []byte, id wire.Identity, key []byte, what string) error {
+func (d *Conn) checkSharedKeyAuth(sa *ikeSA, a *wire.Authentication, initMsg, ourNonce []byte, id wire.Identity, key []byte, what string) error {
 	if a == nil {
 		return &AuthError{Reason: "no AUTH payload"}
 	}
@@ -59,7 +59,7 @@ func (d *Daemon) checkSharedKeyAuth(sa *ikeSA, a *wire.Authentication, initMsg, 
 // the identity against the configured one, the certificate chain against
 // our CAs and the identity against the certificate, then the signature or
 // the pre-shared key MAC over the peer's IKE_SA_INIT message and our nonce.
-func (d *Daemon) checkPeerAuth(sa *ikeSA, id wire.Identity, ps wire.Payloads, initMsg, ourNonce []byte) error {
+func (d *Conn) checkPeerAuth(sa *ikeSA, id wire.Identity, ps wire.Payloads, initMsg, ourNonce []byte) error {
 	if want := d.cfg.RemoteID; want.IDType != 0 {
 		if err := auth.MatchIdentity(want, id); err != nil {
 			return &IdentityMismatchError{Want: formatIdentity(want), Got: formatIdentity(id), Err: err}
@@ -91,7 +91,7 @@ func (d *Daemon) checkPeerAuth(sa *ikeSA, id wire.Identity, ps wire.Payloads, in
 // CERT payload (RFC 7296 §3.6), once its chain, with the other CERT
 // payloads as intermediates, leads to one of our CAs and it may sign for
 // IKE. Failures are *CertificateError wrapping auth's reason.
-func (d *Daemon) peerCertificate(ps wire.Payloads) (*x509.Certificate, error) {
+func (d *Conn) peerCertificate(ps wire.Payloads) (*x509.Certificate, error) {
 	var certs []*x509.Certificate
 	for _, p := range ps {
 		c, ok := p.(*wire.Certificate)

@@ -13,7 +13,7 @@ import (
 // childSAs are the connection's Child SAs (RFC 7296 §1.3, §2.17): their
 // keys, their traffic selectors and their place in the data path.
 type childSAs struct {
-	*Daemon
+	*Conn
 	// list holds the Child SAs in use or being rekeyed or deleted.
 	list []*child
 	// retired are Child SAs deleted after a rekey whose inbound direction

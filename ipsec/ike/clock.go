@@ -2,7 +2,7 @@ package ike
 
 import "time"
 
-// Clock is the time source of a Daemon: retransmissions, liveness checks,
+// Clock is the time source of a Conn: retransmissions, liveness checks,
 // keepalives and lifetimes all run on it, so tests can drive them with a
 // fake clock (see iketest.Clock).
 type Clock interface {

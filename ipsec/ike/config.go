@@ -90,7 +90,7 @@ const (
 // offer and ask for. The zero value of every duration means its default; a
 // negative one disables the feature.
 type Config struct {
-	// Responder makes the Daemon wait for the peer's IKE_SA_INIT instead of
+	// Responder makes the Conn wait for the peer's IKE_SA_INIT instead of
 	// starting one.
 	Responder bool
 	// Remote is the peer's address and IKE port (port 0 means 500).
@@ -122,7 +122,7 @@ type Config struct {
 	// EAP returns the EAP peer of one IKE_AUTH when LocalAuth is AuthEAP,
 	// set up with its methods and credentials (eap.NewPeer with
 	// mschapv2.NewPeer or eaptls.NewPeer). It is called once per
-	// connection attempt; the Daemon closes the Peer when IKE_AUTH ends.
+	// connection attempt; the Conn closes the Peer when IKE_AUTH ends.
 	EAP func() *eap.Peer
 	// EAPAuthenticator returns the authenticator of one IKE_AUTH when a
 	// responder's RemoteAuth is AuthEAP (eap.NewAuthenticator with an

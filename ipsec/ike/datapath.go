@@ -6,13 +6,13 @@ import (
 	"github.com/espressovpn/espresso/ipsec/esp"
 )
 
-// DefaultReqID is the ReqID of a Daemon's Child SAs when Options.ReqID is
+// DefaultReqID is the ReqID of a Conn's Child SAs when Options.ReqID is
 // 0: the ReqID under which a data path holds the connection's policies,
 // and an on-demand trap waits for the first Child SA.
 const DefaultReqID = 1
 
-// DataPath is the ESP engine a Daemon installs its Child SAs into. The
-// Daemon calls it from its own goroutine, one call at a time.
+// DataPath is the ESP engine a Conn installs its Child SAs into. The
+// Conn calls it from its own goroutine, one call at a time.
 //
 // Make-before-break (RFC 7296 §2.8): a rekey first adds the new SA's
 // inbound direction while the old one still works, then moves outbound
@@ -32,7 +32,7 @@ type DataPath interface {
 // PeerMover is an optional interface of a DataPath: when the peer's
 // address or port changes behind a NAT (RFC 7296 §2.23: a NAT may remap
 // the peer's port at any time, and the peer follows the address of
-// authenticated requests), the Daemon calls MovePeer for each installed
+// authenticated requests), the Conn calls MovePeer for each installed
 // Child SA, whose Remote then holds the new address, so that
 // UDP-encapsulated ESP follows the peer.
 type PeerMover interface {
@@ -40,7 +40,7 @@ type PeerMover interface {
 }
 
 // TrafficCounter is an optional interface of a DataPath: the packets a
-// Child SA carried so far in each direction. The Daemon reads them when its
+// Child SA carried so far in each direction. The Conn reads them when its
 // liveness timer runs, so that ESP from the peer counts as a sign of life
 // (RFC 7296 §1.4) and ESP of ours that gets no answer is noticed; the data
 // path only keeps counting as it does anyway.
@@ -52,7 +52,7 @@ type TrafficCounter interface {
 
 // ChildSA is a Child SA as the data path needs it: both directions' SPIs,
 // algorithms and keys, the selectors, and where to send UDP-encapsulated
-// ESP. The keys are the Daemon's; the data path copies what it keeps (as
+// ESP. The keys are the Conn's; the data path copies what it keeps (as
 // esp.New does) and must not retain the slices.
 type ChildSA struct {
 	// ReqID names the connection's policies; a rekeyed SA keeps it. 0

@@ -3,9 +3,9 @@
 // responder (for in-process tests and host-to-host tunnels), keeps them alive
 // and rekeyed, and hands the Child SAs' keys to the ESP data path.
 //
-// A Daemon owns one connection. All protocol state lives on the Daemon's
+// A Conn owns one connection. All protocol state lives on the Conn's
 // single goroutine; datagrams, timer expiries and commands reach it through
-// channels, so no state is shared between goroutines. The Daemon delegates
+// channels, so no state is shared between goroutines. The Conn delegates
 // to parts, each with its own state and methods:
 //
 //   - role (role.go): what sets our end of the IKE SA apart, the initiator
@@ -19,7 +19,7 @@
 //   - live (liveness.go): liveness checks, NAT keepalives, INFORMATIONAL
 //     requests and deletes.
 //
-// A part embeds the *Daemon it serves, which gives it the collaborators
+// A part embeds the *Conn it serves, which gives it the collaborators
 // (clock, log, sockets, configuration) and the other parts.
 //
 // The files follow the exchanges:

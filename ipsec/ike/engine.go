@@ -65,7 +65,7 @@ func espRoute(sa *ChildSA) (netip.AddrPort, sad.Encap) {
 }
 
 // AddInbound installs sa, its outbound direction held back unless no SA of
-// its ReqID carries traffic yet. A ReqID of 0 is the Daemon's default.
+// its ReqID carries traffic yet. A ReqID of 0 is the Conn's default.
 func (e *EngineDataPath) AddInbound(sa *ChildSA) error {
 	reqID := sa.ReqID
 	if reqID == 0 {
@@ -171,7 +171,7 @@ type engineNATT struct {
 
 // EngineNATT returns the engine's NAT-T socket, bound to local, for
 // Sockets.NATT. The engine owns the socket and reads it; IKE messages on it
-// reach the Daemon through the engine's IKE handler, which this sets.
+// reach the Conn through the engine's IKE handler, which this sets.
 func EngineNATT(e *datapath.Engine, local netip.AddrPort) platform.Transport {
 	t := &engineNATT{e: e, local: local, in: make(chan platform.Datagram, inboxSize), done: make(chan struct{})}
 	e.SetIKEHandler(func(msg []byte, from netip.AddrPort) {

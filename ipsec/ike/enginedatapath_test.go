@@ -69,7 +69,7 @@ func gcmParams(t *testing.T, spi uint32) esp.Params {
 // TestEngineDataPath: the one DataPath over the engine sends UDP-encapsulated
 // ESP to the peer's port and follows it when a NAT in front of the peer
 // remaps it (PeerMover, RFC 7296 §2.23), sends raw ESP to the address
-// alone, takes ReqID 0 as the Daemon's default, and keeps the counts of
+// alone, takes ReqID 0 as the Conn's default, and keeps the counts of
 // the SAs it removed.
 func TestEngineDataPath(t *testing.T) {
 	udp, raw := newSentTo(), newSentTo()

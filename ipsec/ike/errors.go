@@ -33,7 +33,7 @@ var (
 	// ErrIdentityMismatch: the peer's identity is not the one configured,
 	// or its certificate does not hold it.
 	ErrIdentityMismatch = errors.New("ike: identity mismatch")
-	// ErrClosed: the Daemon was closed.
+	// ErrClosed: the Conn was closed.
 	ErrClosed = errors.New("ike: closed")
 	// ErrDeleted: the peer deleted the IKE SA.
 	ErrDeleted = errors.New("ike: IKE SA deleted by the peer")
@@ -125,7 +125,7 @@ type PeerUnreachableError struct {
 	// Peer is the address and port the request went to.
 	Peer netip.AddrPort
 	// Unreachable is how many of the transmissions an ICMP destination
-	// unreachable came back for (Daemon.Unreachable).
+	// unreachable came back for (Conn.Unreachable).
 	Unreachable int
 }
 

@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// Event is something the Daemon reports to its owner through
+// Event is something the Conn reports to its owner through
 // Options.OnEvent: one of *Established, *ChildUp, *ChildRekeyed,
 // *ChildDown, *ChildRekeyFailed, *IKERekeyed, *Reauthenticated,
 // *ReauthFailed, *Moved, *Down.

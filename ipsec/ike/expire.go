@@ -22,14 +22,14 @@ type Expiry struct {
 	Hard bool
 }
 
-// Expire hands the Daemon a lifetime event of the data path. A soft one
+// Expire hands the Conn a lifetime event of the data path. A soft one
 // starts the Child SA's rekey now (RFC 7296 §1.3.3), without waiting for
 // its rekey timer: the sequence numbers may be running out. A hard one
 // deletes the SA (§1.4.1); when nothing had replaced it the connection is
 // left without a Child SA and goes down with ErrChildExpired, the IKE SA
 // deleted too, so that its owner connects again; the error wraps the
 // *RekeyError of a rekey that failed before.
-func (d *Daemon) Expire(e Expiry) {
+func (d *Conn) Expire(e Expiry) {
 	d.post(func() { d.children.expire(e) })
 }
 

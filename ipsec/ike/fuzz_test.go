@@ -28,10 +28,10 @@ func (s sink) BatchSize() int                                { return 1 }
 func (s sink) LocalAddr() netip.AddrPort                     { return s.local }
 func (s sink) Close() error                                  { return nil }
 
-// fuzzDaemon builds a Daemon whose run goroutine is not started, so the
+// fuzzConn builds a Conn whose run goroutine is not started, so the
 // fuzz target drives receive itself; its timers never fire (the fake clock
 // does not move).
-func fuzzDaemon(t testing.TB, cfg Config) *Daemon {
+func fuzzConn(t testing.TB, cfg Config) *Conn {
 	local := netip.MustParseAddr("192.0.2.1")
 	if !cfg.Responder {
 		local = netip.MustParseAddr("192.0.2.2")
@@ -40,7 +40,7 @@ func fuzzDaemon(t testing.TB, cfg Config) *Daemon {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	d := newDaemon(cfg, socks, Options{Clock: stillClock{}, Rand: zeroReader{}})
+	d := newConn(cfg, socks, Options{Clock: stillClock{}, Rand: zeroReader{}})
 	d.inbox, d.cmds = make(chan datagram, 1), make(chan func(), 1)
 	return d
 }
@@ -75,7 +75,7 @@ func seedCaptures(f *testing.F) {
 func FuzzResponder(f *testing.F) {
 	seedCaptures(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
-		d := fuzzDaemon(t, Config{Responder: true, PSK: []byte("fuzz-psk-0123456789"), Pool4: netip.MustParsePrefix("198.18.0.0/24")})
+		d := fuzzConn(t, Config{Responder: true, PSK: []byte("fuzz-psk-0123456789"), Pool4: netip.MustParsePrefix("198.18.0.0/24")})
 		from := netip.MustParseAddrPort("192.0.2.2:500")
 		d.receive(datagram{b: b, from: from})
 		d.receive(datagram{b: b, from: from, natt: true})
@@ -87,7 +87,7 @@ func FuzzResponder(f *testing.F) {
 func FuzzInitiator(f *testing.F) {
 	seedCaptures(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
-		d := fuzzDaemon(t, Config{Remote: netip.MustParseAddrPort("192.0.2.1:500"), PSK: []byte("fuzz-psk-0123456789")})
+		d := fuzzConn(t, Config{Remote: netip.MustParseAddrPort("192.0.2.1:500"), PSK: []byte("fuzz-psk-0123456789")})
 		d.role.start()
 		if len(b) >= 8 && d.sa != nil {
 			// Let the message name our SPI so it reaches the state machine.

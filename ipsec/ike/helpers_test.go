@@ -29,9 +29,9 @@ func mustID(t testing.TB, s string) wire.Identity {
 	return id
 }
 
-// peer is one running Daemon with its events.
+// peer is one running Conn with its events.
 type peer struct {
-	d      *ike.Daemon
+	d      *ike.Conn
 	events chan ike.Event
 	engine *memEngine
 }

@@ -178,7 +178,7 @@ func (i *initiator) completeAuth(sa *ikeSA, co *childOffer, ps wire.Payloads, pe
 }
 
 // established reports the connection up and starts its timers.
-func (d *Daemon) established(sa *ikeSA, peer wire.Identity, ch *child) {
+func (d *Conn) established(sa *ikeSA, peer wire.Identity, ch *child) {
 	sa.lastHeard = d.clock.Now()
 	d.mobike.peerKnows = d.localAddr().Addr()
 	d.startTimers()

@@ -18,7 +18,7 @@ import (
 )
 
 // TestMain fails the run when goroutines of the project are still running
-// once every test has closed what it started: a Daemon's reader and run
+// once every test has closed what it started: a Conn's reader and run
 // goroutines, an EAP-TLS handshake, an engine.
 func TestMain(m *testing.M) {
 	code := m.Run()

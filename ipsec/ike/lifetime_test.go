@@ -29,7 +29,7 @@ func TestDataPathExpiries(t *testing.T) {
 	if r.Old.InSPI != est.Child.InSPI {
 		t.Fatalf("rekeyed %08x, expired %08x", r.Old.InSPI, est.Child.InSPI)
 	}
-	// Expiries of SAs the Daemon does not hold change nothing.
+	// Expiries of SAs the Conn does not hold change nothing.
 	p.cli.d.Expire(ike.Expiry{SPI: est.Child.InSPI, Hard: true})
 	p.cli.d.Expire(ike.Expiry{SPI: 0x12345678, Outbound: true, Hard: true})
 

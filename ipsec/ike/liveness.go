@@ -18,7 +18,7 @@ import (
 // checks and the traffic counters that time them (silence.go), NAT
 // keepalives, INFORMATIONAL requests and deletes (informational.go).
 type liveness struct {
-	*Daemon
+	*Conn
 	// esp is what the liveness timer learnt of the Child SAs' traffic.
 	esp espActivity
 	// dpdTimer runs the next liveness tick, keepaliveTimer the next NAT

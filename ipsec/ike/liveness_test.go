@@ -185,7 +185,7 @@ func TestDPDLimitsPendingRequest(t *testing.T) {
 
 // invalidSPI sends the client an unprotected INFORMATIONAL response with
 // INVALID_IKE_SPI for its IKE SA and message ID id (RFC 7296 §1.5), from
-// a port of from's address that no Daemon uses.
+// a port of from's address that no Conn uses.
 func (g *silentGateway) invalidSPI(t *testing.T, from netip.Addr, id uint32) {
 	t.Helper()
 	g.mu.Lock()

@@ -20,7 +20,7 @@ import (
 // it, MOBIKE's address updates (RFC 4555), and a peer that moved behind a
 // NAT (RFC 7296 §2.23).
 type mobility struct {
-	*Daemon
+	*Conn
 	// localIP is our address as the peer should see it without NAT:
 	// Options.LocalAddr while the socket's is unspecified, and what
 	// PathChanged said (pathSet) over any socket's. peerKnows is the
@@ -45,7 +45,7 @@ var ErrReturnRoutability = errors.New("ike: the answer to an address update fail
 // RFC 4555 §4.2.5.
 const cookie2Len = 16
 
-// PathChanged tells the Daemon that the network under it changed. local is
+// PathChanged tells the Conn that the network under it changed. local is
 // our address towards the peer now (the source the route to the peer
 // selects), or the zero Addr when only the route changed. The sockets must
 // still work on the new path: bound to the unspecified address, or to
@@ -57,7 +57,7 @@ const cookie2Len = 16
 // ErrMOBIKEUnsupported, for its owner to connect again; when the address
 // stayed, a liveness check (RFC 7296 §1.4) finds out at once whether the
 // peer still hears us. A responder only takes note of the address.
-func (d *Daemon) PathChanged(local netip.Addr) {
+func (d *Conn) PathChanged(local netip.Addr) {
 	d.post(func() { d.mobike.pathChanged(local.Unmap()) })
 }
 

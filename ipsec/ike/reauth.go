@@ -55,7 +55,7 @@ func (i *initiator) scheduleReauth(peerLifetime time.Duration) {
 
 // Reauthenticate starts a reauthentication now, as the lifetime would; a
 // responder leaves it to the initiator.
-func (d *Daemon) Reauthenticate() {
+func (d *Conn) Reauthenticate() {
 	d.post(func() { d.role.reauthenticate() })
 }
 
@@ -84,7 +84,7 @@ func (i *initiator) startReauth() {
 
 // fail ends the negotiation of sa with err: a reauthentication is given
 // up, leaving the current SA in place; anything else ends the connection.
-func (d *Daemon) fail(sa *ikeSA, err error) {
+func (d *Conn) fail(sa *ikeSA, err error) {
 	if sa != nil && sa == d.reauth {
 		d.reauthFailed(err)
 		return
@@ -94,7 +94,7 @@ func (d *Daemon) fail(sa *ikeSA, err error) {
 
 // reauthFailed abandons the reauthentication in progress. The current SA
 // stays until it expires or the peer deletes it.
-func (d *Daemon) reauthFailed(err error) {
+func (d *Conn) reauthFailed(err error) {
 	sa := d.reauth
 	d.reauth = nil
 	sa.end()
@@ -103,7 +103,7 @@ func (d *Daemon) reauthFailed(err error) {
 }
 
 // outboundChild is the Child SA carrying our outbound traffic, nil if none.
-func (d *Daemon) outboundChild() *child {
+func (d *Conn) outboundChild() *child {
 	for _, c := range d.children.list {
 		if c.outbound && c.installed {
 			return c
@@ -133,13 +133,13 @@ func (i *initiator) reauthenticated(sa *ikeSA, peer wire.Identity, ch *child, pr
 }
 
 // restartTimers rearms the connection's timers for a new IKE SA.
-func (d *Daemon) restartTimers() {
+func (d *Conn) restartTimers() {
 	d.live.stop()
 	d.startTimers()
 }
 
 // emitReauthenticated reports a completed reauthentication.
-func (d *Daemon) emitReauthenticated(old, sa *ikeSA, peer wire.Identity, ch *child, prev []netip.Addr) {
+func (d *Conn) emitReauthenticated(old, sa *ikeSA, peer wire.Identity, ch *child, prev []netip.Addr) {
 	changed := !slices.Equal(prev, d.vips)
 	d.log.Info("ike: reauthenticated", "ike", sa.prop.String(), "esp", ch.prop.String(), "vips_changed", changed)
 	d.emit(&Reauthenticated{

@@ -8,7 +8,7 @@ import (
 
 // receive dispatches one datagram: IKE_SA_INIT in the clear, everything
 // else to its IKE SA as a request or a response.
-func (d *Daemon) receive(dg datagram) {
+func (d *Conn) receive(dg datagram) {
 	m, err := wire.ParseMessage(dg.b)
 	if errors.Is(err, wire.ErrInvalidMajorVersion) {
 		d.answerMajorVersion(dg)
@@ -47,7 +47,7 @@ func (d *Daemon) receive(dg datagram) {
 
 // handleRequest answers a request of the peer: the next one in the window,
 // or a retransmission of the last, which gets the same response again.
-func (d *Daemon) handleRequest(sa *ikeSA, dg datagram, m *wire.Message) {
+func (d *Conn) handleRequest(sa *ikeSA, dg datagram, m *wire.Message) {
 	h := m.Header
 	if sa.lastResp != nil && h.MessageID == sa.lastResp.id {
 		// Retransmitted request: answer once per message, on its first

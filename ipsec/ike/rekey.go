@@ -11,7 +11,7 @@ import (
 // (§2.8.1, §2.8.2), and a Child SA rekey the peer refused retried with
 // back-off (rekey_failed.go).
 type rekeying struct {
-	*Daemon
+	*Conn
 	// ikeTimer starts the next rekey of the IKE SA.
 	ikeTimer Timer
 }

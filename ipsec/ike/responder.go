@@ -8,7 +8,7 @@ import "github.com/espressovpn/espresso/ipsec/ike/wire"
 // ike_auth_eap_responder.go), and accepts the initiator's
 // reauthentication beside the IKE SA it replaces.
 type responder struct {
-	*Daemon
+	*Conn
 	// halfOpen gives up an IKE SA whose IKE_AUTH never comes.
 	halfOpen Timer
 	// cookieSecret keys the stateless cookies (RFC 7296 §2.6).

@@ -5,7 +5,7 @@ package ike
 // the peer may have sealed packets with the old SA that are still in its
 // queues or on the wire when the delete, or the answer to ours, arrives.
 // Removing the inbound direction at once would drop them. Like strongSwan
-// (charon.delete_rekeyed_delay), the Daemon keeps the replaced SA in the
+// (charon.delete_rekeyed_delay), the Conn keeps the replaced SA in the
 // data path for Config.DeleteRekeyedDelay after its delete; outbound traffic
 // already left it when its replacement was activated.
 

@@ -15,7 +15,7 @@ import (
 // protection and fragments (RFC 7383), and where responses go (§2.11).
 // The message-ID state itself is per IKE SA (ikeSA).
 type exchanges struct {
-	*Daemon
+	*Conn
 	// requester is the datagram of the peer's last request, whose source
 	// gets our response.
 	requester *datagram

@@ -35,7 +35,7 @@ type role interface {
 // (sa_init.go, ike_auth.go, ike_auth_eap.go), reauthenticates it
 // (reauth.go), and answers no request that would open one.
 type initiator struct {
-	*Daemon
+	*Conn
 	// reauthTimer starts the next reauthentication.
 	reauthTimer Timer
 }

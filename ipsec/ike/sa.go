@@ -146,7 +146,7 @@ func (sa *ikeSA) end() {
 }
 
 // findSA returns the IKE SA a message belongs to.
-func (d *Daemon) findSA(spii, spir uint64) *ikeSA {
+func (d *Conn) findSA(spii, spir uint64) *ikeSA {
 	if d.sa != nil && d.sa.spiI == spii && d.sa.spiR == spir {
 		return d.sa
 	}

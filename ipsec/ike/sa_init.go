@@ -80,12 +80,12 @@ func (i *initiator) sendInit(sa *ikeSA, group suite.TransformID) {
 }
 
 // fakeNAT tells whether to force UDP encapsulation by claiming a NAT.
-func (d *Daemon) fakeNAT() bool { return !d.cfg.RawESP && d.socks.NATT != nil }
+func (d *Conn) fakeNAT() bool { return !d.cfg.RawESP && d.socks.NATT != nil }
 
 // encapESP tells whether ESP goes in UDP (RFC 3948): when either side
 // detected a NAT, or claims one (RFC 7296 §2.23). IKE on port 4500 alone
 // does not decide it, as MOBIKE moves there without a NAT (RFC 4555 §3.3).
-func (d *Daemon) encapESP() bool {
+func (d *Conn) encapESP() bool {
 	return d.socks.NATT != nil && (d.localNAT || d.remoteNAT || d.fakeNAT())
 }
 
@@ -183,7 +183,7 @@ func (i *initiator) initAnswered(sa *ikeSA, offer *wire.SecurityAssociation, h w
 
 // deriveInit computes SKEYSEED and the IKE SA's keys (§2.14) and wipes the
 // shared secret.
-func (d *Daemon) deriveInit(sa *ikeSA, gir []byte) error {
+func (d *Conn) deriveInit(sa *ikeSA, gir []byte) error {
 	defer clear(gir)
 	prf, err := keymat.NewPRF(sa.prop.one(suite.TypePRF).ID)
 	if err != nil {

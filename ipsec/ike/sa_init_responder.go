@@ -142,7 +142,7 @@ func (s *responder) answerInit(dg datagram, m *wire.Message) {
 }
 
 // cookieFor computes the stateless cookie of §2.6: a MAC, under a secret of
-// this Daemon, of the initiator's nonce, address and SPI.
+// this Conn, of the initiator's nonce, address and SPI.
 func (s *responder) cookieFor(spii uint64, ni []byte, dg datagram) []byte {
 	if s.cookieSecret == nil {
 		s.cookieSecret = make([]byte, 32)

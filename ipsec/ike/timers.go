@@ -7,7 +7,7 @@ import (
 )
 
 // startTimers arms the timers of an established connection.
-func (d *Daemon) startTimers() {
+func (d *Conn) startTimers() {
 	d.live.esp = espActivity{heard: d.clock.Now()}
 	if d.cfg.DPDDelay > 0 {
 		d.live.scheduleDPD(d.live.firstDPD())

@@ -29,11 +29,11 @@ const (
 	unreachableRetry = time.Second
 )
 
-// Unreachable tells the Daemon that an ICMP destination unreachable came
+// Unreachable tells the Conn that an ICMP destination unreachable came
 // back for a datagram it sent to dest, as the socket's owner learnt it
 // (platform.UnreachableError). It may be called from any goroutine and
-// returns once the Daemon has taken it into account.
-func (d *Daemon) Unreachable(dest netip.AddrPort) {
+// returns once the Conn has taken it into account.
+func (d *Conn) Unreachable(dest netip.AddrPort) {
 	done := make(chan struct{})
 	if d.post(func() { d.unreachable(dest); close(done) }) {
 		<-done
@@ -42,7 +42,7 @@ func (d *Daemon) Unreachable(dest netip.AddrPort) {
 
 // unreachable takes an ICMP unreachable for dest as a hint about the setup
 // request in flight to it, if any.
-func (d *Daemon) unreachable(dest netip.AddrPort) {
+func (d *Conn) unreachable(dest netip.AddrPort) {
 	dest = netip.AddrPortFrom(dest.Addr().Unmap(), dest.Port())
 	if dest != d.remote {
 		return

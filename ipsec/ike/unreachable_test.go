@@ -104,7 +104,7 @@ func TestUnreachableIgnoredWhenEstablished(t *testing.T) {
 	noDown(t, p.cli, "after unreachables on an established SA")
 }
 
-// TestUnreachableFromSocket: a Daemon that reads its own sockets takes the
+// TestUnreachableFromSocket: a Conn that reads its own sockets takes the
 // ICMP errors they report: with nothing bound at the gateway's address,
 // each IKE_SA_INIT bounces, and the gateway is given up after three
 // transmissions, long before the first regular retransmission would

@@ -11,7 +11,7 @@ import (
 // Response flag (§1.5). Responses, and messages of earlier versions
 // (IKEv1), are dropped: nothing answers a response (§2.21), and an IKEv1
 // peer would not understand.
-func (d *Daemon) answerMajorVersion(dg datagram) {
+func (d *Conn) answerMajorVersion(dg datagram) {
 	h, _ := wire.ParseHeader(dg.b)
 	if h.MajorVersion <= wire.MajorVersion || h.IsResponse() {
 		return

@@ -25,7 +25,7 @@ const (
 
 // client is Espresso's initiator and ESP engine in the client namespace.
 type client struct {
-	d      *ike.Daemon
+	d      *ike.Conn
 	dev    *chanDevice
 	events chan ike.Event
 	vip    netip.Addr

@@ -13,7 +13,7 @@ import (
 	"github.com/espressovpn/espresso/platform"
 )
 
-// Options are a Daemon's collaborators.
+// Options are a Conn's collaborators.
 type Options struct {
 	// Clock drives every timer; nil means SystemClock.
 	Clock Clock
@@ -21,8 +21,8 @@ type Options struct {
 	Rand io.Reader
 	// DataPath receives the Child SAs; nil negotiates without installing.
 	DataPath DataPath
-	// OnEvent receives the events, on the Daemon's goroutine: it must not
-	// block for long nor call the Daemon's methods that wait (Close).
+	// OnEvent receives the events, on the Conn's goroutine: it must not
+	// block for long nor call the Conn's methods that wait (Close).
 	OnEvent func(Event)
 	// Logger gets protocol progress; nil discards it. No key material is
 	// ever logged.
@@ -35,22 +35,22 @@ type Options struct {
 	LocalAddr netip.Addr
 }
 
-// Sockets are the UDP sockets of a Daemon: IKE on port 500 and NATT on port
+// Sockets are the UDP sockets of a Conn: IKE on port 500 and NATT on port
 // 4500, where IKE messages follow the non-ESP marker and ESP shares the
 // socket (RFC 3948 §2.2). NATT may be nil, which keeps IKE on IKE's port
 // and ESP unencapsulated.
 type Sockets struct {
 	IKE, NATT platform.Transport
 	// External means the owner reads the sockets and hands the IKE
-	// datagrams to Deliver; the Daemon then only writes to them and does not
-	// close them. Otherwise the Daemon reads them, drops ESP found on NATT
+	// datagrams to Deliver; the Conn then only writes to them and does not
+	// close them. Otherwise the Conn reads them, drops ESP found on NATT
 	// (an engine that shares the socket reads that itself: EngineNATT),
 	// and closes them in Close.
 	External bool
 }
 
-// Daemon runs one connection's IKE SA and Child SAs.
-type Daemon struct {
+// Conn runs one connection's IKE SA and Child SAs.
+type Conn struct {
 	cfg   Config
 	opt   Options
 	clock Clock
@@ -96,16 +96,16 @@ type datagram struct {
 // dropped, as a flood must cost drops, not memory.
 const inboxSize = 64
 
-// New validates cfg and starts a Daemon: an initiator sends its
+// New validates cfg and starts a Conn: an initiator sends its
 // IKE_SA_INIT at once, a responder waits for the peer's. Close stops it.
-func New(cfg Config, socks Sockets, opt Options) (*Daemon, error) {
+func New(cfg Config, socks Sockets, opt Options) (*Conn, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	if socks.IKE == nil {
 		return nil, errors.New("ike: no IKE socket")
 	}
-	d := newDaemon(cfg, socks, opt)
+	d := newConn(cfg, socks, opt)
 	if !socks.External {
 		d.wg.Add(1)
 		go d.read(socks.IKE, false)
@@ -119,10 +119,10 @@ func New(cfg Config, socks Sockets, opt Options) (*Daemon, error) {
 	return d, nil
 }
 
-// newDaemon builds a Daemon of a valid cfg without starting its goroutines.
-func newDaemon(cfg Config, socks Sockets, opt Options) *Daemon {
+// newConn builds a Conn of a valid cfg without starting its goroutines.
+func newConn(cfg Config, socks Sockets, opt Options) *Conn {
 	cfg = cfg.withDefaults()
-	d := &Daemon{
+	d := &Conn{
 		cfg:    cfg,
 		opt:    opt,
 		clock:  opt.Clock,
@@ -135,15 +135,15 @@ func newDaemon(cfg Config, socks Sockets, opt Options) *Daemon {
 		done:   make(chan struct{}),
 		remote: cfg.Remote,
 	}
-	d.role = &initiator{Daemon: d}
+	d.role = &initiator{Conn: d}
 	if cfg.Responder {
-		d.role = &responder{Daemon: d}
+		d.role = &responder{Conn: d}
 	}
-	d.xchg = exchanges{Daemon: d}
-	d.children = childSAs{Daemon: d}
-	d.rekey = rekeying{Daemon: d}
-	d.live = liveness{Daemon: d}
-	d.mobike = mobility{Daemon: d, localIP: opt.LocalAddr.Unmap()}
+	d.xchg = exchanges{Conn: d}
+	d.children = childSAs{Conn: d}
+	d.rekey = rekeying{Conn: d}
+	d.live = liveness{Conn: d}
+	d.mobike = mobility{Conn: d, localIP: opt.LocalAddr.Unmap()}
 	if d.clock == nil {
 		d.clock = SystemClock{}
 	}
@@ -161,7 +161,7 @@ func newDaemon(cfg Config, socks Sockets, opt Options) *Daemon {
 // the data path, wipes the keys, stops every goroutine, and closes the
 // sockets it reads. It reports Down with a nil error unless the connection
 // was already down.
-func (d *Daemon) Close() error {
+func (d *Conn) Close() error {
 	d.once.Do(func() { close(d.quit) })
 	<-d.done
 	if !d.socks.External {
@@ -176,12 +176,12 @@ func (d *Daemon) Close() error {
 
 // Done is closed once the connection is down, by failure, by the peer or by
 // Close.
-func (d *Daemon) Done() <-chan struct{} { return d.done }
+func (d *Conn) Done() <-chan struct{} { return d.done }
 
-// Deliver hands the Daemon a datagram received on one of its sockets when
+// Deliver hands the Conn a datagram received on one of its sockets when
 // Sockets.External is set: natt tells the port-4500 socket, where b still
 // starts with the non-ESP marker. b is copied.
-func (d *Daemon) Deliver(b []byte, from netip.AddrPort, natt bool) {
+func (d *Conn) Deliver(b []byte, from netip.AddrPort, natt bool) {
 	if natt {
 		if esp.Classify(b) != esp.KindIKE {
 			return
@@ -197,12 +197,12 @@ func (d *Daemon) Deliver(b []byte, from netip.AddrPort, natt bool) {
 
 // Terminate starts an acknowledged delete of the IKE SA (RFC 7296 §1.4.1);
 // Down follows once the peer answers or is given up.
-func (d *Daemon) Terminate() {
+func (d *Conn) Terminate() {
 	d.post(func() { d.live.terminate() })
 }
 
 // RekeyChild starts a rekey of every Child SA now, as their lifetime would.
-func (d *Daemon) RekeyChild() {
+func (d *Conn) RekeyChild() {
 	d.post(func() {
 		for _, c := range d.children.list {
 			if c.state == childInstalled {
@@ -213,12 +213,12 @@ func (d *Daemon) RekeyChild() {
 }
 
 // RekeyIKE starts a rekey of the IKE SA now (RFC 7296 §2.18).
-func (d *Daemon) RekeyIKE() {
+func (d *Conn) RekeyIKE() {
 	d.post(func() { d.rekey.rekeyIKE() })
 }
 
 // post runs f on the run goroutine; it reports false once that has ended.
-func (d *Daemon) post(f func()) bool {
+func (d *Conn) post(f func()) bool {
 	select {
 	case d.cmds <- f:
 		return true
@@ -228,12 +228,12 @@ func (d *Daemon) post(f func()) bool {
 }
 
 // after runs f on the run goroutine once dur has elapsed on the clock.
-func (d *Daemon) after(dur time.Duration, f func()) Timer {
+func (d *Conn) after(dur time.Duration, f func()) Timer {
 	return d.clock.AfterFunc(dur, func() { d.post(f) })
 }
 
-// run is the Daemon's goroutine: every protocol state change happens here.
-func (d *Daemon) run() {
+// run is the Conn's goroutine: every protocol state change happens here.
+func (d *Conn) run() {
 	defer d.wg.Done()
 	defer close(d.done)
 	d.role.start()
@@ -251,7 +251,7 @@ func (d *Daemon) run() {
 }
 
 // read feeds one socket's IKE datagrams to the run goroutine.
-func (d *Daemon) read(t platform.Transport, natt bool) {
+func (d *Conn) read(t platform.Transport, natt bool) {
 	defer d.wg.Done()
 	n := max(1, t.BatchSize())
 	msgs := make([]platform.Datagram, n)
@@ -312,14 +312,14 @@ func isClosed(err error) bool {
 }
 
 // emit reports an event to the owner.
-func (d *Daemon) emit(e Event) {
+func (d *Conn) emit(e Event) {
 	if d.opt.OnEvent != nil {
 		d.opt.OnEvent(e)
 	}
 }
 
 // localAddr is our address on the socket in use.
-func (d *Daemon) localAddr() netip.AddrPort {
+func (d *Conn) localAddr() netip.AddrPort {
 	s := d.socks.IKE
 	if d.natt && d.socks.NATT != nil {
 		s = d.socks.NATT
@@ -333,7 +333,7 @@ func (d *Daemon) localAddr() netip.AddrPort {
 
 // down ends the connection: Child SAs leave the data path, keys are wiped,
 // Down is reported and the run goroutine stops.
-func (d *Daemon) down(err error) {
+func (d *Conn) down(err error) {
 	if d.ended {
 		return
 	}
@@ -358,7 +358,7 @@ func (d *Daemon) down(err error) {
 }
 
 // shutdown is Close on the run goroutine.
-func (d *Daemon) shutdown() {
+func (d *Conn) shutdown() {
 	if d.ended {
 		return
 	}
