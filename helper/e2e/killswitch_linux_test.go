@@ -20,14 +20,17 @@ const lanName = "host.lan.example.test"
 // gateway goes away (its charon is stopped, deleting the IKE SA, and
 // stays down). While the helper reconnects, a capture on the client's
 // outer interface sees the test's pings, TCP connections and DNS queries
-// to the protected LAN and its DNS server, and a look-up through the
-// system's resolver: not one of them leaves in the clear, and no DNS
-// query at all, while IKE to the gateway does. Once the gateway is back,
+// to the protected LAN and its DNS server, a look-up through the
+// system's resolver, and pings from a second namespace the client
+// forwards for (a container's or a shared hotspot's traffic): not one of
+// them leaves in the clear, and no DNS query at all, while IKE to the
+// gateway does. Once the gateway is back,
 // the tunnel comes back by itself and carries traffic and DNS. After
-// down, the same ping shows in a capture, so the capture would have seen
-// a leak.
+// down, the same pings, the forwarded one too, show in a capture, so the
+// capture would have seen a leak.
 func TestKillSwitchNoLeak(t *testing.T) {
 	r := newRig(t, false)
+	guest := forwardedGuest(t, r.top.Client)
 	r.top.LAN.Addr("eth0", testnet.DNSV4.String()+"/24")
 	lab.StartDNS(t, r.top.LAN, testnet.DNSV4, map[string]netip.Addr{lanName: testnet.LANHostV4})
 	p := lab.PSKProfile("work")
@@ -65,6 +68,9 @@ func TestKillSwitchNoLeak(t *testing.T) {
 		if out, err := r.top.Client.Run("getent", "ahostsv4", lanName); err == nil {
 			t.Errorf("the system's resolver answered while the tunnel was down:\n%s", out)
 		}
+		if out, err := guest.Run("ping", "-c", "2", "-i", "0.2", "-W", "1", testnet.LANHostV4.String()); err == nil {
+			t.Errorf("a ping forwarded for the guest was answered while the tunnel was down:\n%s", out)
+		}
 		time.Sleep(500 * time.Millisecond)
 	}
 	if up, ok := w.first(api.StateConnected, stopped); ok {
@@ -75,6 +81,9 @@ func TestKillSwitchNoLeak(t *testing.T) {
 
 	if leaks := c.lines("dst net " + testnet.LANV4.String()); len(leaks) > 0 {
 		t.Errorf("%d packets to the protected LAN left in the clear while reconnecting:\n%s", len(leaks), joinLines(leaks))
+	}
+	if leaks := c.lines("src net " + guestNet); len(leaks) > 0 {
+		t.Errorf("%d packets forwarded for the guest left in the clear while reconnecting:\n%s", len(leaks), joinLines(leaks))
 	}
 	if leaks := c.lines("port 53 or port 853"); len(leaks) > 0 {
 		t.Errorf("%d DNS packets left in the clear while reconnecting:\n%s", len(leaks), joinLines(leaks))
@@ -107,11 +116,31 @@ func TestKillSwitchNoLeak(t *testing.T) {
 	// such packets when there are any.
 	c = startCapture(t, r.top.Client, "eth0")
 	r.top.Client.Run("ping", "-c", "1", "-W", "1", testnet.LANHostV4.String())
+	guest.Run("ping", "-c", "1", "-W", "1", testnet.LANHostV4.String())
 	time.Sleep(300 * time.Millisecond)
 	c.stop()
 	if c.count("dst net "+testnet.LANV4.String()) == 0 {
 		t.Error("after down, a ping to the LAN did not show in the capture either: the capture cannot see leaks")
 	}
+	if c.count("src net "+guestNet+" and dst net "+testnet.LANV4.String()) == 0 {
+		t.Error("after down, the guest's forwarded ping did not show in the capture either: the capture cannot see forwarded leaks")
+	}
+}
+
+// guestNet is the link between the client and forwardedGuest's namespace.
+const guestNet = "10.99.0.0/24"
+
+// forwardedGuest returns a namespace whose traffic the client forwards,
+// as it does a container's, a virtual machine's or a shared hotspot's.
+func forwardedGuest(t *testing.T, client *testnet.Namespace) *testnet.Namespace {
+	t.Helper()
+	guest := testnet.NewNamespace(t, "guest")
+	testnet.Link(t, client, "guest0", guest, "eth0")
+	client.Addr("guest0", "10.99.0.1/24")
+	guest.Addr("eth0", "10.99.0.2/24")
+	guest.MustRun("ip", "route", "add", "default", "via", "10.99.0.1")
+	client.Forward()
+	return guest
 }
 
 // queryA asks server for name's IPv4 address from inside ns, waiting a

@@ -24,8 +24,10 @@
 // # Kill switch
 //
 // The kill switch (Network.KillSwitch) is an nf_tables table per
-// connection (family inet, named espresso-<connection>) with one output
-// chain, written through netlink with github.com/google/nftables. The
+// connection (family inet, named espresso-<connection>) with an output
+// chain and a forward chain of the same verdicts (forwarded traffic of
+// containers, virtual machines or a shared hotspot never meets the
+// output hook), written through netlink with github.com/google/nftables. The
 // routing approach the tunnel already uses (unreachable routes behind
 // the tunnel's own, Config.KillSwitch) is not enough on its own: it is
 // part of the Tunnel, which a reconnection closes; it can only match

@@ -12,8 +12,8 @@ import (
 )
 
 // KillSwitch is the Linux platform.KillSwitch: one nf_tables table (family
-// inet) per connection, named espresso-<connection>, whose output chain
-// refuses what the block covers. See the package documentation for why
+// inet) per connection, named espresso-<connection>, whose output and
+// forward chains refuse what the block covers. See the package documentation for why
 // nf_tables and how the block outlives a crash.
 type KillSwitch struct {
 	dir string
@@ -80,7 +80,7 @@ func (k *KillSwitch) Engage(name string, cfg *platform.BlockConfig) error {
 	if err := statefile.Save(blockRecords.Path(k.dir, name), &rec); err != nil {
 		return err
 	}
-	if err := k.fw.replace(rec.Table, blockRules(&b, k.tun)); err != nil {
+	if err := k.fw.replace(rec.Table, blockChains(&b, k.tun)); err != nil {
 		return fmt.Errorf("nftables table %s: %w", rec.Table, err)
 	}
 	return nil

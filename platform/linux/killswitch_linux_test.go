@@ -15,21 +15,24 @@ import (
 // call and one per rule, in nft(8) syntax.
 type fakeFirewall struct {
 	calls  []string
-	tables map[string][]fwRule
+	tables map[string][]fwChain
 	fail   error
 }
 
-func newFakeFirewall() *fakeFirewall { return &fakeFirewall{tables: map[string][]fwRule{}} }
+func newFakeFirewall() *fakeFirewall { return &fakeFirewall{tables: map[string][]fwChain{}} }
 
-func (f *fakeFirewall) replace(table string, rules []fwRule) error {
+func (f *fakeFirewall) replace(table string, chains []fwChain) error {
 	f.calls = append(f.calls, "replace table inet "+table)
 	if f.fail != nil {
 		return f.fail
 	}
-	for _, r := range rules {
-		f.calls = append(f.calls, "\t"+r.String())
+	for _, c := range chains {
+		f.calls = append(f.calls, "\tchain "+string(c.Hook))
+		for _, r := range c.Rules {
+			f.calls = append(f.calls, "\t\t"+r.String())
+		}
 	}
-	f.tables[table] = rules
+	f.tables[table] = chains
 	return nil
 }
 
@@ -130,6 +133,36 @@ func TestKillSwitchRecordOutlivesProcess(t *testing.T) {
 	}
 	if names, _ := restarted.Engaged(); len(names) != 2 {
 		t.Errorf("Recover lifted blocks: %v", names)
+	}
+}
+
+// TestKillSwitchForwardChain checks that forwarded traffic (containers,
+// virtual machines, a shared hotspot), which never passes the output
+// hook, meets the same verdicts in a forward chain: a block with an
+// output chain only let it go around.
+func TestKillSwitchForwardChain(t *testing.T) {
+	for _, b := range []*platform.BlockConfig{splitBlock(), {Protected: []netip.Prefix{pfx("0.0.0.0/0")}, BlockOutside: true}} {
+		ks, fw := newTestKillSwitch(t, t.TempDir())
+		if err := ks.Engage("work", b); err != nil {
+			t.Fatal(err)
+		}
+		chains := fw.tables["espresso-work"]
+		var out, fwd []fwRule
+		for _, c := range chains {
+			switch c.Hook {
+			case hookOutput:
+				out = c.Rules
+			case hookForward:
+				fwd = c.Rules
+			}
+		}
+		if len(chains) != 2 || out == nil || fwd == nil {
+			t.Fatalf("chains %+v, want output and forward", chains)
+		}
+		// Only what comes out of the tunnel is let through first.
+		if want := (fwRule{Iif: "espresso*"}); fwd[0] != want || !slices.Equal(fwd[1:], out) {
+			t.Errorf("forward chain differs from the output chain:\nforward %v\noutput  %v", fwd, out)
+		}
 	}
 }
 

@@ -21,17 +21,17 @@ const (
 // without which the gateway itself becomes unreachable over IPv6.
 var linkICMPv6Types = []uint8{133, 134, 135, 136, 143}
 
-// fwRule is one rule of the kill switch's output chain: every match that
-// is set must hold, then the verdict applies. It is rendered as nft(8)
+// fwRule is one rule of a kill switch chain: every match that is set must
+// hold, then the verdict applies. It is rendered as nft(8)
 // syntax for the golden tests and the logs, and turned into nf_tables
 // expressions by nftablesFirewall.
 type fwRule struct {
 	// Family limits the rule to IPv4 or IPv6 (unix.AF_INET, AF_INET6);
 	// zero matches both. Dst implies it.
 	Family int
-	// Oif matches the outgoing interface's name; a trailing '*' matches
-	// every name with that prefix.
-	Oif string
+	// Iif and Oif match the incoming and outgoing interface's name; a
+	// trailing '*' matches every name with that prefix.
+	Iif, Oif string
 	// Mark matches the packet's mark (the socket's SO_MARK).
 	Mark uint32
 	// Dst matches the destination address.
@@ -67,6 +67,9 @@ func (r fwRule) String() string {
 		f = append(f, "meta nfproto ipv4")
 	case r.Family == unix.AF_INET6:
 		f = append(f, "meta nfproto ipv6")
+	}
+	if r.Iif != "" {
+		f = append(f, fmt.Sprintf("iifname %q", r.Iif))
 	}
 	if r.Oif != "" {
 		f = append(f, fmt.Sprintf("oifname %q", r.Oif))
@@ -111,6 +114,35 @@ func tunPattern(name string) string {
 		return name[:i] + "*"
 	}
 	return name
+}
+
+// fwHook is the netfilter hook a kill switch chain is attached to.
+type fwHook string
+
+// The hooks of a block: what the machine sends itself, and what it
+// forwards for others (containers, virtual machines, a shared hotspot),
+// which never passes the output hook.
+const (
+	hookOutput  fwHook = "output"
+	hookForward fwHook = "forward"
+)
+
+// fwChain is one base chain of a kill switch table, policy accept.
+type fwChain struct {
+	Hook  fwHook
+	Rules []fwRule
+}
+
+// blockChains computes the kill switch's chains for b (defaults applied):
+// the output chain of blockRules, and a forward chain with the same
+// verdicts, so that forwarded traffic cannot go around the block. The
+// forward chain first lets through what comes out of the tunnel: the
+// answers to what a container sent through it, bound for the container's
+// own (often private, so protected) address.
+func blockChains(b *platform.BlockConfig, tun string) []fwChain {
+	rules := blockRules(b, tun)
+	fwd := append([]fwRule{{Iif: tunPattern(tun)}}, rules...)
+	return []fwChain{{Hook: hookOutput, Rules: rules}, {Hook: hookForward, Rules: fwd}}
 }
 
 // blockRules computes the output chain for b (defaults applied). The

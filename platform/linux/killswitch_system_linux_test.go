@@ -133,7 +133,7 @@ func TestSystemKillSwitchNoLeakWhileDown(t *testing.T) {
 		client.Do(func() error { return ks.Release("work") })
 	})
 	mustContain(t, "nft table", client.MustRun("nft", "list", "table", "inet", "espresso-work"),
-		`oifname "espresso*" accept`, "ip daddr 198.51.100.0/24 reject")
+		`oifname "espresso*" accept`, "ip daddr 198.51.100.0/24 reject", "hook output", "hook forward", `iifname "espresso*" accept`)
 
 	// Up: the tunnel device takes the protected traffic.
 	send(t, client, "198.51.100.7:9")

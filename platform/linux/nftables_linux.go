@@ -3,6 +3,7 @@ package linux
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"net/netip"
 
 	"github.com/google/nftables"
@@ -14,15 +15,19 @@ import (
 // firewall is what the kill switch asks of nf_tables. Tests replace it
 // with a recorder whose transcript is compared with golden files.
 type firewall interface {
-	// replace makes table (family inet) hold exactly one output chain
-	// with rules, in one transaction: there is no moment without a block.
-	replace(table string, rules []fwRule) error
+	// replace makes table (family inet) hold exactly chains, in one
+	// transaction: there is no moment without a block.
+	replace(table string, chains []fwChain) error
 	// remove deletes table; a missing table is no error.
 	remove(table string) error
 }
 
-// chainName is the kill switch's base chain in each table.
-const chainName = "output"
+// chainHooks are the netfilter hooks of the kill switch's chains, each
+// chain named for its hook.
+var chainHooks = map[fwHook]*nftables.ChainHook{
+	hookOutput:  nftables.ChainHookOutput,
+	hookForward: nftables.ChainHookForward,
+}
 
 // nftablesFirewall talks nf_tables netlink in one network namespace.
 type nftablesFirewall struct {
@@ -34,7 +39,7 @@ func (f nftablesFirewall) conn() (*nftables.Conn, error) {
 	return nftables.New(nftables.WithNetNSFd(f.netns))
 }
 
-func (f nftablesFirewall) replace(name string, rules []fwRule) error {
+func (f nftablesFirewall) replace(name string, chains []fwChain) error {
 	c, err := f.conn()
 	if err != nil {
 		return err
@@ -47,16 +52,22 @@ func (f nftablesFirewall) replace(name string, rules []fwRule) error {
 	c.DelTable(t)
 	c.AddTable(t)
 	accept := nftables.ChainPolicyAccept
-	ch := c.AddChain(&nftables.Chain{
-		Name:     chainName,
-		Table:    t,
-		Type:     nftables.ChainTypeFilter,
-		Hooknum:  nftables.ChainHookOutput,
-		Priority: nftables.ChainPriorityFilter,
-		Policy:   &accept,
-	})
-	for _, r := range rules {
-		c.AddRule(&nftables.Rule{Table: t, Chain: ch, Exprs: r.exprs()})
+	for _, chain := range chains {
+		hook, ok := chainHooks[chain.Hook]
+		if !ok {
+			return fmt.Errorf("no netfilter hook %q", chain.Hook)
+		}
+		ch := c.AddChain(&nftables.Chain{
+			Name:     string(chain.Hook),
+			Table:    t,
+			Type:     nftables.ChainTypeFilter,
+			Hooknum:  hook,
+			Priority: nftables.ChainPriorityFilter,
+			Policy:   &accept,
+		})
+		for _, r := range chain.Rules {
+			c.AddRule(&nftables.Rule{Table: t, Chain: ch, Exprs: r.exprs()})
+		}
 	}
 	return c.Flush()
 }
@@ -93,6 +104,10 @@ func (r fwRule) exprs() []expr.Any {
 	}
 	if r.Dst.IsValid() && r.Dst.Bits() > 0 {
 		e = append(e, dstMatch(r.Dst)...)
+	}
+	if r.Iif != "" {
+		load(expr.MetaKeyIIFNAME)
+		eq(ifnameData(r.Iif))
 	}
 	if r.Oif != "" {
 		load(expr.MetaKeyOIFNAME)
