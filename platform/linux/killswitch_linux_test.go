@@ -166,6 +166,52 @@ func TestKillSwitchForwardChain(t *testing.T) {
 	}
 }
 
+// TestKillSwitchDHCPOnlyOnLink checks that DHCP's exemption reaches only
+// broadcast, multicast and link-local destinations: UDP 68→67 or
+// 546→547 to any other address is refused like the rest.
+func TestKillSwitchDHCPOnlyOnLink(t *testing.T) {
+	rules := blockRules(&platform.BlockConfig{Protected: []netip.Prefix{pfx("0.0.0.0/0"), pfx("::/0")}, BlockOutside: true}, "espresso%d")
+	for _, tc := range []struct {
+		dst    string
+		sport  uint16
+		dport  uint16
+		accept bool
+	}{
+		{"255.255.255.255", 68, 67, true},
+		{"169.254.1.1", 68, 67, true},
+		{"ff02::1:2", 546, 547, true},
+		{"fe80::1", 546, 547, true},
+		{"192.0.2.1", 68, 67, false},
+		{"203.0.113.9", 68, 67, false},
+		{"2001:db8::1", 546, 547, false},
+	} {
+		if got := verdict(rules, ip(tc.dst), protoUDP, tc.sport, tc.dport); got != tc.accept {
+			t.Errorf("UDP %d→%s:%d accepted = %v, want %v", tc.sport, tc.dst, tc.dport, got, tc.accept)
+		}
+	}
+}
+
+// verdict evaluates rules for an unmarked packet to dst leaving on a
+// physical interface: true when it is accepted.
+func verdict(rules []fwRule, dst netip.Addr, proto uint8, sport, dport uint16) bool {
+	for _, r := range rules {
+		if r.Oif != "" || r.Iif != "" || r.Mark != 0 || r.ICMPType != 0 {
+			continue
+		}
+		if f := r.family(); f != 0 && f != family(dst) {
+			continue
+		}
+		if r.Dst.IsValid() && !r.Dst.Contains(dst) {
+			continue
+		}
+		if r.Proto != 0 && r.Proto != proto || r.SPort != 0 && r.SPort != sport || r.DPort != 0 && r.DPort != dport {
+			continue
+		}
+		return !r.Reject
+	}
+	return true
+}
+
 func TestKillSwitchRefusesBadConfigWithoutChange(t *testing.T) {
 	ks, fw := newTestKillSwitch(t, t.TempDir())
 	var ce *platform.ConfigError

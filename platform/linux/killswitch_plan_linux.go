@@ -145,6 +145,19 @@ func blockChains(b *platform.BlockConfig, tun string) []fwChain {
 	return []fwChain{{Hook: hookOutput, Rules: rules}, {Hook: hookForward, Rules: fwd}}
 }
 
+// dhcpDestinations are where DHCP's exemption lets its messages go:
+// broadcast and link-local for DHCPv4, multicast and link-local for
+// DHCPv6 (All_DHCP_Relay_Agents_and_Servers, ff02::1:2, RFC 8415 §7.1).
+// A renewal unicast to the server's address (RFC 2131 §4.4.5) is refused
+// like any other packet, since nothing tells a DHCP server's address from
+// any host's and the exemption would otherwise carry anything on UDP
+// 68→67 to anywhere; the client then rebinds by broadcast at T2 and keeps
+// its lease.
+var dhcpDestinations = struct{ v4, v6 []netip.Prefix }{
+	v4: []netip.Prefix{netip.MustParsePrefix("255.255.255.255/32"), netip.MustParsePrefix("169.254.0.0/16")},
+	v6: []netip.Prefix{netip.MustParsePrefix("ff00::/8"), netip.MustParsePrefix("fe80::/10")},
+}
+
 // blockRules computes the output chain for b (defaults applied). The
 // order matters: what must pass is accepted first (loopback, the
 // helper's own marked sockets, the profile's fwmark, the tunnel devices,
@@ -181,12 +194,12 @@ func blockRules(b *platform.BlockConfig, tun string) []fwRule {
 	for _, t := range linkICMPv6Types {
 		rules = append(rules, fwRule{Family: unix.AF_INET6, Proto: protoICMPv6, ICMPType: t})
 	}
-	rules = append(rules,
-		// DHCP renewals are unicast UDP from a socket (RFC 2131
-		// §4.4.5, RFC 8415 §18.2.4); losing them loses the address.
-		fwRule{Family: unix.AF_INET, Proto: protoUDP, SPort: 68, DPort: 67},
-		fwRule{Family: unix.AF_INET6, Proto: protoUDP, SPort: 546, DPort: 547},
-	)
+	for _, d := range dhcpDestinations.v4 {
+		rules = append(rules, fwRule{Dst: d, Proto: protoUDP, SPort: 68, DPort: 67})
+	}
+	for _, d := range dhcpDestinations.v6 {
+		rules = append(rules, fwRule{Dst: d, Proto: protoUDP, SPort: 546, DPort: 547})
+	}
 	if b.BlockOutside {
 		return append(rules, fwRule{Reject: true})
 	}

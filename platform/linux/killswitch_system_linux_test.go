@@ -67,6 +67,27 @@ func send(t *testing.T, ns *testnet.Namespace, dsts ...string) {
 	}
 }
 
+// sendFrom writes one datagram from UDP port sport to dst from inside ns,
+// ignoring the error a refused packet causes.
+func sendFrom(t *testing.T, ns *testnet.Namespace, sport int, dst string) {
+	t.Helper()
+	err := ns.Do(func() error {
+		raddr, err := net.ResolveUDPAddr("udp", dst)
+		if err != nil {
+			return err
+		}
+		c, err := net.DialUDP("udp", &net.UDPAddr{Port: sport}, raddr)
+		if err != nil {
+			return err
+		}
+		c.Write([]byte("cleartext"))
+		return c.Close()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 // protected are the remote selectors of the test's connection.
 var protected = []string{"198.51.100.", "2001:db8:100:"}
 
@@ -219,7 +240,9 @@ func TestSystemKillSwitchNoLeakWhileDown(t *testing.T) {
 }
 
 // TestSystemKillSwitchBlockOutside checks that BlockOutside refuses
-// traffic to any destination but the gateway's IKE.
+// traffic to any destination but the gateway's IKE, and that DHCP's
+// exemption carries nothing from the DHCP client ports to a unicast
+// address: only to broadcast, multicast and link-local ones.
 func TestSystemKillSwitchBlockOutside(t *testing.T) {
 	client, _ := pair(t)
 	testnet.RequireRoot(t, "tcpdump", "nft")
@@ -242,13 +265,21 @@ func TestSystemKillSwitchBlockOutside(t *testing.T) {
 	waitIPv6(t, client)
 	stop := capture(t, client)
 	send(t, client, "203.0.113.5:9", "[2001:db8:1::1]:9", "192.0.2.1:4500", "[2001:db8:1::1]:4500", "127.0.0.1:9")
+	sendFrom(t, client, 68, "203.0.113.5:67")
+	sendFrom(t, client, 546, "[2001:db8:1::1]:547")
+	sendFrom(t, client, 68, "255.255.255.255:67")
+	sendFrom(t, client, 546, "[ff02::1:2%eth0]:547")
 	out := stop()
 	if strings.Contains(out, "203.0.113.5") || strings.Contains(out, "2001:db8:1::1.9") {
 		t.Errorf("traffic outside the tunnel left:\n%s", out)
 	}
+	if strings.Contains(out, "> 2001:db8:1::1.547") {
+		t.Errorf("UDP 546→547 to a unicast address passed as DHCPv6:\n%s", out)
+	}
 	// IKE over IPv6 needs neighbour discovery, which the block lets
 	// through.
-	mustContain(t, "capture", out, "> 192.0.2.1.4500:", "> 2001:db8:1::1.4500:", "neighbor solicitation")
+	mustContain(t, "capture", out, "> 192.0.2.1.4500:", "> 2001:db8:1::1.4500:", "neighbor solicitation",
+		"> 255.255.255.255.67:", "> ff02::1:2.547:")
 }
 
 // waitIPv6 waits until duplicate address detection has finished on the
