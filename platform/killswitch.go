@@ -59,7 +59,9 @@ type BlockConfig struct {
 	Gateways []netip.Addr
 
 	// Mark is the profile's own socket mark (its fwmark), whose packets
-	// pass as well; those marked KillSwitchMark always do.
+	// pass as well; those marked KillSwitchMark always do. Whatever
+	// carries the mark passes, so only root may choose it (the helper's
+	// API refuses a mark from anyone else).
 	Mark uint32
 
 	// Up reports that the tunnel is established. While it is not, DNS

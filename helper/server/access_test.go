@@ -22,9 +22,17 @@ import (
 // the access tests run it under another uid.
 const peerSocketEnv = "ESPRESSO_TEST_PEER_SOCKET"
 
+// peerActionEnv names what the client does instead of clientOutcome's
+// requests: "fwmark" runs fwmarkOutcome.
+const peerActionEnv = "ESPRESSO_TEST_PEER_ACTION"
+
 func TestMain(m *testing.M) {
 	if sock := os.Getenv(peerSocketEnv); sock != "" {
-		fmt.Println(clientOutcome(sock))
+		if os.Getenv(peerActionEnv) == "fwmark" {
+			fmt.Println(fwmarkOutcome(sock))
+		} else {
+			fmt.Println(clientOutcome(sock))
+		}
 		os.Exit(0)
 	}
 	os.Exit(m.Run())
@@ -39,6 +47,26 @@ func clientOutcome(sock string) string {
 	_, err1 := c.Status(ctx)
 	err2 := c.RemoveProfile(ctx, "work")
 	return outcome(err1) + " " + outcome(err2)
+}
+
+// fwmarkOutcome tries to create profile "mine" with a firewall mark of
+// its choosing, to give profile "plain" one, and to edit profile "work"
+// keeping its mark (0x2a), and names what happened to each.
+func fwmarkOutcome(sock string) string {
+	c := api.NewClient(sock)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	mine := pskProfile("mine")
+	mine.FWMark = "0x1234"
+	_, err1 := c.CreateProfile(ctx, mine, false)
+	plain := pskProfile("plain")
+	plain.FWMark = "0x1234"
+	_, err2 := c.UpdateProfile(ctx, plain)
+	work := pskProfile("work")
+	work.FWMark = "42"
+	work.RemoteTS = []string{"198.51.100.0/25"}
+	_, err3 := c.UpdateProfile(ctx, work)
+	return outcome(err1) + " " + outcome(err2) + " " + outcome(err3)
 }
 
 func outcome(err error) string {
@@ -58,13 +86,13 @@ func outcome(err error) string {
 }
 
 // runAs runs this test binary as uid:gid against sock and returns its
-// outcome line.
-func runAs(t *testing.T, bin, sock string, uid, gid uint32) string {
+// outcome line; env is added to the child's environment.
+func runAs(t *testing.T, bin, sock string, uid, gid uint32, env ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, "-test.run=^$")
-	cmd.Env = []string{peerSocketEnv + "=" + sock}
+	cmd.Env = append([]string{peerSocketEnv + "=" + sock}, env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uid, Gid: gid, Groups: []uint32{}}}
 	out, err := cmd.Output()
 	if err != nil {
@@ -167,6 +195,48 @@ func TestGroupMemberIsAllowed(t *testing.T) {
 	}
 	if got := runAs(t, bin, h.sock, uid, gid); got != "ok ok" {
 		t.Errorf("member of %s: %s", g.Name, got)
+	}
+}
+
+// TestMemberCannotChooseFWMark is the attack of a group member who gives
+// a profile a firewall mark of their choosing: packets carrying it would
+// pass every kill switch block of that profile. It is refused, on a new
+// profile and on an edit, while an edit keeping root's mark is not.
+func TestMemberCannotChooseFWMark(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: runs a client as another uid")
+	}
+	uid, gid := nobody(t)
+	g, err := user.LookupGroupId(strconv.FormatUint(uint64(gid), 10))
+	if err != nil {
+		t.Skipf("nobody's group has no name: %v", err)
+	}
+	dir, bin := worldReachableDir(t)
+	h := start(t, fakeDialer{}, Authorizer{Group: g.Name}, dir)
+	ctx := context.Background()
+	work := pskProfile("work")
+	work.FWMark = "0x2a"
+	for _, p := range []api.Profile{work, pskProfile("plain")} {
+		if _, err := h.client.CreateProfile(ctx, p, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	os.Chmod(filepath.Dir(h.sock), 0o755)
+	if err := os.Chmod(h.sock, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	want := string(api.CodeInvalidProfile) + " " + string(api.CodeInvalidProfile) + " ok"
+	if got := runAs(t, bin, h.sock, uid, gid, peerActionEnv+"=fwmark"); got != want {
+		t.Errorf("member's fwmark requests: %s, want %s", got, want)
+	}
+	if _, err := h.store.Get("mine"); err == nil {
+		t.Error("a member created a profile with a firewall mark")
+	}
+	if p, err := h.store.Get("plain"); err != nil || p.FWMark != "" {
+		t.Errorf("a member gave a profile a firewall mark: %q, %v", p.FWMark, err)
+	}
+	if p, err := h.store.Get("work"); err != nil || len(p.RemoteTS) != 1 || p.RemoteTS[0] != "198.51.100.0/25" {
+		t.Errorf("a member's edit keeping root's mark was not stored: %+v, %v", p, err)
 	}
 }
 

@@ -89,6 +89,11 @@ func (s *Server) store(w http.ResponseWriter, r *http.Request, p api.Profile, re
 		return
 	}
 	s.mu.Lock()
+	if err := s.checkFWMark(peerFrom(r), &p); err != nil {
+		s.mu.Unlock()
+		writeError(w, err)
+		return
+	}
 	stored, err := s.cfg.Store.Put(p, replace)
 	if err == nil {
 		s.cfg.Manager.SetProfile(stored.Name, stored.Gateway)
@@ -155,6 +160,31 @@ func checkPaths(peer Peer, p *api.Profile) error {
 		}
 	}
 	return nil
+}
+
+// checkFWMark refuses a firewall mark that a peer other than root sets or
+// changes. The profile's mark passes the kill switch (the profile's own
+// IKE and ESP sockets carry it) and skips the tunnel's routing rule, and
+// anything on the machine may carry the same mark: a mark chosen by a
+// group member would open a hole in every block and in the routing of
+// everyone's traffic. Only root may choose one, as for file paths; a
+// member's edit that keeps the stored mark unchanged is accepted, so that
+// a profile root set up stays editable. The caller holds s.mu, so the
+// stored profile cannot change before the new one replaces it.
+func (s *Server) checkFWMark(peer Peer, p *api.Profile) error {
+	if peer.UID == 0 || p.FWMark == "" {
+		return nil
+	}
+	mark, err := profile.ParseFWMark(p.FWMark)
+	if err != nil {
+		return api.FieldError(api.FieldFWMark, "%v", err)
+	}
+	if old, err := s.cfg.Store.Get(p.Name); err == nil && old.FWMark != "" {
+		if m, err := profile.ParseFWMark(old.FWMark); err == nil && m == mark {
+			return nil
+		}
+	}
+	return api.FieldError(api.FieldFWMark, "a firewall mark is accepted from root only")
 }
 
 // storeError maps the store's errors to API errors.
