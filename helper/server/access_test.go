@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"os/user"
@@ -16,6 +18,9 @@ import (
 	"time"
 
 	"github.com/espressovpn/espresso/helper/api"
+	"github.com/espressovpn/espresso/helper/conn"
+	"github.com/espressovpn/espresso/helper/logring"
+	"github.com/espressovpn/espresso/helper/profile"
 )
 
 // peerSocketEnv makes the test binary act as an API client (see TestMain):
@@ -237,6 +242,38 @@ func TestMemberCannotChooseFWMark(t *testing.T) {
 	}
 	if p, err := h.store.Get("work"); err != nil || len(p.RemoteTS) != 1 || p.RemoteTS[0] != "198.51.100.0/25" {
 		t.Errorf("a member's edit keeping root's mark was not stored: %+v, %v", p, err)
+	}
+}
+
+// TestRequestWithoutCredentialsIsDenied sends requests that carry no
+// peer credentials, or a failure to read them, straight to the server's
+// handler: they are refused, not served as root's.
+func TestRequestWithoutCredentialsIsDenied(t *testing.T) {
+	store, err := profile.Open(filepath.Join(t.TempDir(), "profiles"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.Put(pskProfile("work"), false); err != nil {
+		t.Fatal(err)
+	}
+	log := logring.New(10, nil, nil)
+	srv := New(Config{Store: store, Manager: conn.NewManager(fakeDialer{}, log, conn.DefaultRetryPolicy), Log: log, Auth: Authorizer{}, Version: "test"})
+	for what, ctx := range map[string]context.Context{
+		"no credentials":     context.Background(),
+		"credentials failed": context.WithValue(context.Background(), peerKey{}, peerInfo{err: errNoCredentials}),
+	} {
+		r := httptest.NewRequestWithContext(ctx, http.MethodDelete, strings.Replace(api.PathProfile, "{name}", "work", 1), nil)
+		w := httptest.NewRecorder()
+		srv.http.Handler.ServeHTTP(w, r)
+		if w.Code != http.StatusForbidden {
+			t.Errorf("%s: status %d, want 403: %s", what, w.Code, w.Body)
+		}
+		if got := peerFrom(r).UID; got == 0 {
+			t.Errorf("%s: peerFrom says root", what)
+		}
+	}
+	if _, err := store.Get("work"); err != nil {
+		t.Errorf("a request without credentials removed the profile: %v", err)
 	}
 }
 

@@ -84,11 +84,13 @@ func (s *Server) Shutdown(ctx context.Context) error {
 }
 
 // authorize answers 403, and nothing else, to a peer that is neither root
-// nor in the group.
+// nor in the group, and to a request whose peer is unknown: the zero Peer
+// is uid 0, so a request that reached the handler without going through
+// ConnContext would otherwise pass as root.
 func (s *Server) authorize(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		pi, _ := r.Context().Value(peerKey{}).(peerInfo)
-		if pi.err != nil || !s.cfg.Auth.Allowed(pi.peer) {
+		pi, ok := r.Context().Value(peerKey{}).(peerInfo)
+		if !ok || pi.err != nil || !s.cfg.Auth.Allowed(pi.peer) {
 			writeError(w, api.Errorf(api.CodeForbidden, "access denied: only root and members of the %q group may use the Espresso helper", s.cfg.Auth.Group))
 			return
 		}
@@ -96,9 +98,17 @@ func (s *Server) authorize(next http.Handler) http.Handler {
 	})
 }
 
+// unknownUID is the uid peerFrom reports for a request without peer
+// credentials: (uid_t)-1, which no user has, so that no check mistakes
+// such a request for root's.
+const unknownUID = ^uint32(0)
+
 // peerFrom returns the authorised peer of a request.
 func peerFrom(r *http.Request) Peer {
-	pi, _ := r.Context().Value(peerKey{}).(peerInfo)
+	pi, ok := r.Context().Value(peerKey{}).(peerInfo)
+	if !ok || pi.err != nil {
+		return Peer{UID: unknownUID}
+	}
 	return pi.peer
 }
 
