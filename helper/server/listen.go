@@ -9,7 +9,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"strconv"
-	"syscall"
+	"sync"
 	"time"
 )
 
@@ -23,26 +23,62 @@ var ErrAlreadyRunning = errors.New("another helper is already listening on the s
 // group exists, else 0600 so only root gets in. The peer check of every
 // connection stays the authority; the mode keeps others from even
 // connecting.
+//
+// The socket is bound in a private directory (0700) next to path, given
+// its mode and group there, and only then renamed to path: it is never
+// reachable with the mode the umask would give it, and the process-wide
+// umask is left alone, since other goroutines may be creating files
+// meanwhile. Closing the listener removes the socket.
 func Listen(path, group string) (net.Listener, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("socket directory: %w", err)
 	}
 	if err := removeStale(path); err != nil {
 		return nil, err
 	}
-	// The socket is created with the process umask; make it private from
-	// the first instant and open it up to the group afterwards.
-	old := syscall.Umask(0o177)
-	ln, err := net.Listen("unix", path)
-	syscall.Umask(old)
+	private, err := os.MkdirTemp(dir, ".listen-")
+	if err != nil {
+		return nil, fmt.Errorf("socket directory: %w", err)
+	}
+	defer os.RemoveAll(private)
+	tmp := filepath.Join(private, "socket")
+	ln, err := listenUnix("unix", &net.UnixAddr{Name: tmp, Net: "unix"})
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", path, err)
 	}
-	if err := setSocketAccess(path, group); err != nil {
+	ln.SetUnlinkOnClose(false)
+	if err := setSocketAccess(tmp, group); err != nil {
 		ln.Close()
 		return nil, err
 	}
-	return ln, nil
+	if err := os.Rename(tmp, path); err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("listen on %s: %w", path, err)
+	}
+	return &unixListener{UnixListener: ln, path: path}, nil
+}
+
+// listenUnix is net.ListenUnix; tests watch the moment of the bind.
+var listenUnix = net.ListenUnix
+
+// unixListener is a socket renamed to path after its bind: it reports
+// path as its address and removes it on Close, as net.UnixListener does
+// with the name it was bound to.
+type unixListener struct {
+	*net.UnixListener
+	path string
+	once sync.Once
+}
+
+// Addr returns the socket's path.
+func (l *unixListener) Addr() net.Addr { return &net.UnixAddr{Name: l.path, Net: "unix"} }
+
+// Close stops listening and removes the socket.
+func (l *unixListener) Close() error {
+	err := l.UnixListener.Close()
+	l.once.Do(func() { os.Remove(l.path) })
+	return err
 }
 
 func setSocketAccess(path, group string) error {
