@@ -92,14 +92,15 @@ func (m *childSAs) create(sa *ikeSA, c chosen, inSPI, outSPI uint32, weInitiated
 		localTS: lts, remoteTS: rts, established: m.clock.Now(), ni: ni, nr: nr,
 	}
 	ch.sa = &ChildSA{
-		ReqID:    m.reqID(),
-		Inbound:  esp.Params{SPI: inSPI, Encr: cs.Encr, Integ: cs.Integ.ID, EncrKey: in.Encr, IntegKey: in.Integ, ESN: esn},
-		Outbound: esp.Params{SPI: outSPI, Encr: cs.Encr, Integ: cs.Integ.ID, EncrKey: out.Encr, IntegKey: out.Integ, ESN: esn},
-		LocalTS:  prefixes(lts),
-		RemoteTS: prefixes(rts),
-		Encap:    m.encapESP(),
-		Local:    m.localAddr(),
-		Remote:   m.remote,
+		ReqID:     m.reqID(),
+		Inbound:   esp.Params{SPI: inSPI, Encr: cs.Encr, Integ: cs.Integ.ID, EncrKey: in.Encr, IntegKey: in.Integ, ESN: esn},
+		Outbound:  esp.Params{SPI: outSPI, Encr: cs.Encr, Integ: cs.Integ.ID, EncrKey: out.Encr, IntegKey: out.Integ, ESN: esn},
+		LocalTS:   prefixes(lts),
+		RemoteTS:  prefixes(rts),
+		Selectors: policySelectors(lts, rts),
+		Encap:     m.encapESP(),
+		Local:     m.localAddr(),
+		Remote:    m.remote,
 	}
 	return ch, nil
 }

@@ -4,6 +4,7 @@ import (
 	"net/netip"
 
 	"github.com/espressovpn/espresso/ipsec/esp"
+	"github.com/espressovpn/espresso/ipsec/spd"
 )
 
 // DefaultReqID is the ReqID of a Conn's Child SAs when Options.ReqID is
@@ -60,6 +61,10 @@ type ChildSA struct {
 	ReqID             uint32
 	Inbound, Outbound esp.Params
 	LocalTS, RemoteTS []netip.Prefix
+	// Selectors are the negotiated selector pairs with their protocol
+	// and ports, which inbound packets must match; when empty, every
+	// pair of LocalTS and RemoteTS of one family, of any protocol.
+	Selectors []spd.Selector
 	// Encap selects UDP encapsulation (RFC 3948) between Local and Remote;
 	// without it ESP goes as IP protocol 50 between their addresses.
 	Encap         bool

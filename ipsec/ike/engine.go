@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"sync"
 
 	"github.com/espressovpn/espresso/ipsec/datapath"
@@ -78,7 +79,7 @@ func (e *EngineDataPath) AddInbound(sa *ChildSA) error {
 		Out:          sa.Outbound,
 		Peer:         peer,
 		Encap:        encap,
-		Selectors:    Selectors(sa.LocalTS, sa.RemoteTS),
+		Selectors:    engineSelectors(sa),
 		HoldOutbound: true,
 	})
 	if err != nil {
@@ -141,6 +142,15 @@ func (e *EngineDataPath) Counters() Counters {
 		}
 	}
 	return c
+}
+
+// engineSelectors are sa's negotiated selectors, with their protocol and
+// ports, or, for a ChildSA that has none, Selectors of its prefixes.
+func engineSelectors(sa *ChildSA) []spd.Selector {
+	if len(sa.Selectors) > 0 {
+		return slices.Clone(sa.Selectors)
+	}
+	return Selectors(sa.LocalTS, sa.RemoteTS)
 }
 
 // Selectors pairs every local prefix with every remote prefix of the same

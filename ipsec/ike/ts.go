@@ -4,6 +4,7 @@ import (
 	"net/netip"
 
 	"github.com/espressovpn/espresso/ipsec/ike/wire"
+	"github.com/espressovpn/espresso/ipsec/spd"
 )
 
 // selectors turns prefixes into traffic selectors of any protocol and port.
@@ -84,6 +85,50 @@ func subsetOf(got, proposed []wire.TrafficSelector) bool {
 		}
 	}
 	return true
+}
+
+// policySelectors are the data path's selectors of a Child SA whose local
+// and remote traffic selectors are lts and rts: every pair of one local
+// and one remote selector of the same family, with the narrower of their
+// protocols and each side's port range, so that inbound packets are
+// checked against the negotiated protocol and ports, not the addresses
+// alone (RFC 4301 §5.2 step 4). A pair whose protocols differ covers
+// nothing. For ICMP, ICMPv6 and Mobility Header the port fields carry a
+// message type and code (RFC 4301 §4.4.1.3), which spd.Flow does not
+// hold; such selectors are checked by protocol and addresses.
+func policySelectors(lts, rts []wire.TrafficSelector) []spd.Selector {
+	var out []spd.Selector
+	for _, l := range lts {
+		for _, r := range rts {
+			if l.Start.Is4() != r.Start.Is4() {
+				continue
+			}
+			proto := l.IPProtocol
+			switch {
+			case proto == 0:
+				proto = r.IPProtocol
+			case r.IPProtocol != 0 && r.IPProtocol != proto:
+				continue
+			}
+			var lp, rp spd.PortRange
+			if !typeCodePorts(proto) {
+				lp = spd.PortRange{Lo: l.StartPort, Hi: l.EndPort}
+				rp = spd.PortRange{Lo: r.StartPort, Hi: r.EndPort}
+			}
+			for _, la := range rangePrefixes(l.Start, l.End) {
+				for _, ra := range rangePrefixes(r.Start, r.End) {
+					out = append(out, spd.Selector{Local: la, Remote: ra, Proto: proto, LocalPorts: lp, RemotePorts: rp})
+				}
+			}
+		}
+	}
+	return out
+}
+
+// typeCodePorts reports whether a selector's ports are a message type and
+// code for proto: ICMP (1), ICMPv6 (58) and Mobility Header (135).
+func typeCodePorts(proto uint8) bool {
+	return proto == 1 || proto == 58 || proto == 135
 }
 
 // prefixes covers the address ranges of selectors with prefixes, for the

@@ -1,0 +1,4 @@
+package ike
+
+// PolicySelectors exposes policySelectors to the external tests.
+var PolicySelectors = policySelectors
