@@ -79,6 +79,9 @@ func (d *Conn) checkPeerAuth(sa *ikeSA, id wire.Identity, ps wire.Payloads, init
 	if err := auth.MatchCertificate(id, leaf); err != nil {
 		return &IdentityMismatchError{Want: formatIdentity(d.cfg.RemoteID), Got: formatIdentity(id), InCert: true, Err: err}
 	}
+	if err := auth.CheckMethod(a.Method, sa.peerHashes); err != nil {
+		return &AuthError{Reason: err.Error(), Err: err}
+	}
 	_, theirs := sa.keys.skp(sa.initiator)
 	octets := auth.SignedOctets(sa.keys.prf, theirs, initMsg, ourNonce, id)
 	if err := auth.Verify(leaf.PublicKey, a.Method, octets, a.Data); err != nil {

@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"net/netip"
 	"testing"
 
 	"github.com/espressovpn/espresso/ipsec/ike"
@@ -11,6 +12,7 @@ import (
 	"github.com/espressovpn/espresso/ipsec/ike/eap"
 	"github.com/espressovpn/espresso/ipsec/ike/eap/eaptls"
 	"github.com/espressovpn/espresso/ipsec/ike/eap/mschapv2"
+	"github.com/espressovpn/espresso/ipsec/ike/iketest"
 	"github.com/espressovpn/espresso/ipsec/ike/wire"
 )
 
@@ -128,4 +130,43 @@ func TestEAPTLS(t *testing.T) {
 			t.Fatalf("client: %v", err)
 		}
 	})
+}
+
+// TestGatewaySHA1AfterRFC7427IsRefused is a gateway that signs its AUTH
+// with RSA and SHA-1 (method 1) although it announced RFC 7427 hash
+// algorithms: the client's own announcement is taken out of its
+// IKE_SA_INIT on the way, which leads the gateway to pick method 1. The
+// client authenticates with EAP, so it checks the gateway's AUTH before
+// the gateway checks anything of it; it must refuse the SHA-1 signature
+// rather than go on.
+func TestGatewaySHA1AfterRFC7427IsRefused(t *testing.T) {
+	pki := newPKI(t, "p256")
+	cli, gw := mschapv2Configs(t, pki, "correct horse")
+	gw.Cert[0], gw.Key = pki.issue(t, "gw.example.test", "rsa2048")
+	n := iketest.NewNetwork()
+	stripped := false
+	n.SetFilter(func(from, to netip.AddrPort, b []byte) bool {
+		// The client's IKE_SA_INIT: its SIGNATURE_HASH_ALGORITHMS
+		// notify (protocol 0, no SPI, type 16431) becomes an unknown
+		// status notify, which the gateway ignores.
+		if from.Addr() != clientAddr || len(b) < 28 || b[18] != byte(wire.IKESAInit) {
+			return true
+		}
+		for i := 28; i+4 <= len(b); i++ {
+			if b[i] == 0 && b[i+1] == 0 && b[i+2] == 0x40 && b[i+3] == 0x2f {
+				b[i+2], b[i+3] = 0x9c, 0x40
+				stripped = true
+			}
+		}
+		return true
+	})
+	p := &pair{cliCfg: cli, gwCfg: gw, net: n}
+	p.start(t)
+	err := next[*ike.Down](t, p.cli).Err
+	if !stripped {
+		t.Fatal("the client's SIGNATURE_HASH_ALGORITHMS notify was not found")
+	}
+	if !errors.Is(err, auth.ErrUnsupportedMethod) || !errors.Is(err, ike.ErrAuthFailed) {
+		t.Fatalf("client: %v, want the gateway's SHA-1 signature refused", err)
+	}
 }

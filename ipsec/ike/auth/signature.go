@@ -117,6 +117,20 @@ func Sign(rand io.Reader, key crypto.Signer, method wire.AuthMethod, opts SignOp
 	return append(out, sig...), nil
 }
 
+// CheckMethod refuses AuthRSASignature (RSASSA-PKCS1-v1_5 with SHA-1)
+// from a peer that announced RFC 7427 hash algorithms (peerHashes, from
+// its SIGNATURE_HASH_ALGORITHMS notify): such a peer can sign with a SHA-2
+// hash, and RFC 8247 §3.2 keeps method 1 only for peers that cannot.
+// Accepting it anyway would let whoever can forge a SHA-1 signature pass
+// as the peer whatever both sides support. The refusal wraps
+// ErrUnsupportedMethod.
+func CheckMethod(method wire.AuthMethod, peerHashes []wire.HashAlgorithm) error {
+	if method == wire.AuthRSASignature && len(peerHashes) > 0 {
+		return fmt.Errorf("%w: %v (SHA-1) from a peer that announced RFC 7427 hash algorithms", ErrUnsupportedMethod, method)
+	}
+	return nil
+}
+
 // Verify checks the AUTH data of a signature method against the signer's
 // public key (from its verified certificate). Accepted: AuthDigitalSignature
 // with the algorithms of ParseAlgorithmIdentifier, the ECDSA methods of RFC

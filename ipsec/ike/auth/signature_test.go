@@ -213,3 +213,20 @@ func TestChoose(t *testing.T) {
 		t.Fatalf("Ed25519 without the Identity hash: err = %v", err)
 	}
 }
+
+// TestCheckMethodRefusesSHA1Downgrade: RSA with SHA-1 (method 1) passes
+// only from a peer that announced no RFC 7427 hash algorithms.
+func TestCheckMethodRefusesSHA1Downgrade(t *testing.T) {
+	announced := []wire.HashAlgorithm{wire.HashSHA2_256}
+	if err := CheckMethod(wire.AuthRSASignature, announced); !errors.Is(err, ErrUnsupportedMethod) {
+		t.Errorf("method 1 after RFC 7427 hashes: %v", err)
+	}
+	for _, m := range []wire.AuthMethod{wire.AuthDigitalSignature, wire.AuthECDSASHA256P256} {
+		if err := CheckMethod(m, announced); err != nil {
+			t.Errorf("%v: %v", m, err)
+		}
+	}
+	if err := CheckMethod(wire.AuthRSASignature, nil); err != nil {
+		t.Errorf("method 1 from a peer without RFC 7427: %v", err)
+	}
+}
