@@ -117,5 +117,11 @@ func (d *Conn) peerCertificate(ps wire.Payloads) (*x509.Certificate, error) {
 	if err := auth.VerifyChain(certs[0], certs[1:], roots, d.clock.Now()); err != nil {
 		return nil, &CertificateError{Err: err}
 	}
+	if !d.cfg.Responder {
+		// The peer is the gateway: a user's certificate will not do.
+		if err := auth.CheckGatewayUsage(certs[0]); err != nil {
+			return nil, &CertificateError{Err: err}
+		}
+	}
 	return certs[0], nil
 }

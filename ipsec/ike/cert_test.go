@@ -153,6 +153,11 @@ func TestCertificateFailures(t *testing.T) {
 		{"key usage", func(c *x509.Certificate) {
 			c.KeyUsage, c.ExtKeyUsage = x509.KeyUsageDigitalSignature, []x509.ExtKeyUsage{x509.ExtKeyUsageCodeSigning}
 		}, nil, auth.ErrCertKeyUsage},
+		// A user's certificate from the gateway's own CA, carrying the
+		// gateway's name: any user of the CA could pose as the gateway.
+		{"client certificate", func(c *x509.Certificate) {
+			c.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
+		}, nil, auth.ErrCertKeyUsage},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cli, gw := certConfigs(t, pki, "p256")
@@ -171,6 +176,16 @@ func TestCertificateFailures(t *testing.T) {
 			}
 		})
 	}
+	t.Run("client certificate of the client", func(t *testing.T) {
+		// The gateway still accepts a user's clientAuth certificate.
+		cli, gw := certConfigs(t, pki, "p256")
+		cli.Cert[0], cli.Key = pki.issue(t, "client@example.test", "p256", func(c *x509.Certificate) {
+			c.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
+		})
+		p := &pair{cliCfg: cli, gwCfg: gw}
+		p.start(t)
+		next[*ike.Established](t, p.cli)
+	})
 	t.Run("wrong identity", func(t *testing.T) {
 		cli, gw := certConfigs(t, pki, "p256")
 		cli.RemoteID = mustID(t, "other.example.test")

@@ -90,3 +90,26 @@ func checkIKEUsage(c *x509.Certificate) error {
 	}
 	return fmt.Errorf("%w: %q has no extended key usage for IKE", ErrCertKeyUsage, c.Subject.String())
 }
+
+// CheckGatewayUsage applies what RFC 4945 §5.1.3.12 leaves to local
+// policy, as strongSwan and Windows clients do: the certificate of the
+// gateway a client connects to must, when it has an extended key usage
+// extension at all, allow TLS server authentication, iKEIntermediate or
+// any usage. Otherwise a client certificate from the same CA (clientAuth)
+// would let any user of that CA pose as the gateway to the others. A
+// certificate without the extension stays acceptable. The error wraps
+// ErrCertKeyUsage.
+func CheckGatewayUsage(c *x509.Certificate) error {
+	if len(c.ExtKeyUsage) == 0 && len(c.UnknownExtKeyUsage) == 0 {
+		return nil
+	}
+	if slices.Contains(c.ExtKeyUsage, x509.ExtKeyUsageServerAuth) || slices.Contains(c.ExtKeyUsage, x509.ExtKeyUsageAny) {
+		return nil
+	}
+	for _, o := range c.UnknownExtKeyUsage {
+		if o.Equal(oidEKUIKEIntermediate) {
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: %q is not a gateway's certificate: its extended key usage has neither serverAuth nor iKEIntermediate", ErrCertKeyUsage, c.Subject.String())
+}
