@@ -1,6 +1,7 @@
 package ike
 
 import (
+	"fmt"
 	"net/netip"
 
 	"github.com/espressovpn/espresso/ipsec/ike/wire"
@@ -34,28 +35,77 @@ func cfgRequest(cfg *Config, want []netip.Addr) *wire.Configuration {
 }
 
 // cfgReply reads the virtual addresses and DNS servers of a CFG_REPLY.
-// Attributes we cannot read are skipped, as RFC 7296 §3.15.1 allows.
-func cfgReply(c *wire.Configuration) (vips, dns []netip.Addr) {
+// Attributes we cannot read are skipped, as RFC 7296 §3.15.1 allows. An
+// address that is not unicast (see unicastReason) fails the reply with a
+// *ConfigReplyError: it would be put on the TUN device or in the system's
+// resolver configuration as it is.
+func cfgReply(c *wire.Configuration) (vips, dns []netip.Addr, err error) {
 	if c == nil || c.ConfigType != wire.CFGReply {
-		return nil, nil
+		return nil, nil, nil
 	}
 	for _, a := range c.Attributes {
+		var addr netip.Addr
+		var ok bool
+		var perr error
 		switch a.Type {
-		case wire.InternalIP4Address:
-			if addr, ok, err := a.Addr(); err == nil && ok && !addr.IsUnspecified() {
-				vips = append(vips, addr)
-			}
+		case wire.InternalIP4Address, wire.InternalIP4DNS, wire.InternalIP6DNS:
+			addr, ok, perr = a.Addr()
 		case wire.InternalIP6Address:
-			if p, ok, err := a.Prefix(); err == nil && ok && !p.Addr().IsUnspecified() {
-				vips = append(vips, p.Addr())
-			}
-		case wire.InternalIP4DNS, wire.InternalIP6DNS:
-			if addr, ok, err := a.Addr(); err == nil && ok {
-				dns = append(dns, addr)
-			}
+			var p netip.Prefix
+			p, ok, perr = a.Prefix()
+			addr = p.Addr()
+		default:
+			continue
+		}
+		if perr != nil || !ok {
+			continue
+		}
+		if reason := unicastReason(addr); reason != "" {
+			return nil, nil, &ConfigReplyError{Attribute: a.Type, Addr: addr, Reason: reason}
+		}
+		if a.Type == wire.InternalIP4Address || a.Type == wire.InternalIP6Address {
+			vips = append(vips, addr)
+		} else {
+			dns = append(dns, addr)
 		}
 	}
-	return vips, dns
+	return vips, dns, nil
+}
+
+// unicastReason says why a is no address for a virtual IP or a DNS
+// server, or "" when it is a global unicast address (private IPv4 ranges
+// and IPv6 unique local addresses included).
+func unicastReason(a netip.Addr) string {
+	switch {
+	case a.IsUnspecified():
+		return "the unspecified address"
+	case a.IsLoopback():
+		return "a loopback address"
+	case a.IsMulticast():
+		return "a multicast address"
+	case a.IsLinkLocalUnicast():
+		return "a link-local address"
+	case a == netip.AddrFrom4([4]byte{255, 255, 255, 255}):
+		return "the broadcast address"
+	case a.Is4In6():
+		return "an IPv4-mapped IPv6 address"
+	case !a.IsGlobalUnicast():
+		return "not a unicast address"
+	}
+	return ""
+}
+
+// ConfigReplyError reports an address in the gateway's configuration
+// reply (RFC 7296 §3.15) that cannot be used: a virtual IP or a DNS
+// server that is not a global unicast or unique local address.
+type ConfigReplyError struct {
+	Attribute wire.ConfigAttributeType
+	Addr      netip.Addr
+	Reason    string
+}
+
+func (e *ConfigReplyError) Error() string {
+	return fmt.Sprintf("ike: the gateway assigned %v %s, which is %s; only unicast addresses are accepted", e.Attribute, e.Addr, e.Reason)
 }
 
 // answerCfg builds a responder's CFG_REPLY from its pools and DNS servers,

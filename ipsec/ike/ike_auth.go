@@ -142,7 +142,12 @@ func (i *initiator) completeAuth(sa *ikeSA, co *childOffer, ps wire.Payloads, pe
 		return
 	}
 	cp, _ := wire.First[*wire.Configuration](ps)
-	vips, dns := cfgReply(cp)
+	vips, dns, err := cfgReply(cp)
+	if err != nil {
+		i.live.sendDeleteIKE(sa)
+		i.fail(sa, err)
+		return
+	}
 	if (i.cfg.VirtualIPv4 || i.cfg.VirtualIPv6) && len(vips) == 0 {
 		i.live.sendDeleteIKE(sa)
 		i.fail(sa, &NotifyError{Exchange: wire.IKEAuth, Type: wire.InternalAddressFailure})
