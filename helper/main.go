@@ -87,6 +87,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if paths.Socket, err = filepath.Abs(paths.Socket); err == nil {
 		paths.StateDir, err = filepath.Abs(paths.StateDir)
 	}
+	if err == nil && cmd == "run" {
+		// A known working directory, whatever the service manager or a
+		// shell left: the helper resolves no relative path, and one that
+		// slipped through must not name a file where it was started.
+		err = os.Chdir("/")
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "espresso-helper:", err)
 		return 1

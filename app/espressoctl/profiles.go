@@ -65,31 +65,50 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-// inlineFiles replaces file paths in a profile's cert, key, ca and p12
-// with the files' content, read with the user's own permissions: the
-// helper runs as root and accepts paths from root only. Relative paths are
+// inlineFiles reads the files a profile names and puts their content in
+// the profile, with the user's own permissions: the helper runs as root,
+// never takes a value for a file name, and accepts the *_file keys from
+// root only. A path in cert, key, ca or p12 (the format before the *_file
+// keys) and any *_file key are read; only root keeps a *_file key, made
+// absolute, for the helper to read at every connect. Relative paths are
 // taken from the profile's directory.
 func inlineFiles(data []byte, dir string) ([]byte, error) {
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(data, &m); err != nil {
 		return data, nil // the helper reports the syntax error with context
 	}
+	str := func(key string) string {
+		var v string
+		if raw, ok := m[key]; ok && json.Unmarshal(raw, &v) == nil {
+			return v
+		}
+		return ""
+	}
+	abs := func(path string) string {
+		if filepath.IsAbs(path) {
+			return filepath.Clean(path)
+		}
+		return filepath.Join(dir, path)
+	}
 	changed := false
 	for _, key := range []string{api.FieldCert, api.FieldKey, api.FieldCA, api.FieldP12} {
-		raw, ok := m[key]
-		if !ok {
+		fileKey := key + "_file"
+		v, path := str(key), str(fileKey)
+		named := path != "" // a file the profile names, not a guess
+		switch {
+		case path != "" && os.Geteuid() == 0:
+			m[fileKey], _ = json.Marshal(abs(path))
+			changed = true
 			continue
-		}
-		var v string
-		if json.Unmarshal(raw, &v) != nil || v == "" || strings.Contains(v, "-----BEGIN ") {
+		case path != "":
+			delete(m, fileKey)
+		case v == "" || strings.Contains(v, "-----BEGIN "):
 			continue
+		default:
+			path = v
 		}
-		path := v
-		if !filepath.IsAbs(path) {
-			path = filepath.Join(dir, path)
-		}
-		content, err := os.ReadFile(path)
-		if key == api.FieldP12 && err != nil {
+		content, err := os.ReadFile(abs(path))
+		if key == api.FieldP12 && err != nil && !named {
 			continue // not a file: base64 data, which the helper checks
 		}
 		if err != nil {

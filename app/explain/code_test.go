@@ -10,7 +10,7 @@ import (
 // Every failure code the helper sends has its own sentence, whatever the
 // text says: the code decides, the text is for people.
 func TestCodeSentences(t *testing.T) {
-	eap := &api.Profile{Name: "office", Gateway: "vpn.example.com", Auth: api.AuthEAPMSCHAPv2, Username: "alice", CA: "/etc/ca.pem"}
+	eap := &api.Profile{Name: "office", Gateway: "vpn.example.com", Auth: api.AuthEAPMSCHAPv2, Username: "alice", CAFile: "/etc/ca.pem"}
 	tls := &api.Profile{Name: "tls", Gateway: "vpn.example.com", Auth: api.AuthEAPTLS, LocalID: "laptop.example.com"}
 	psk := &api.Profile{Name: "lab", Gateway: "192.0.2.1:4500", Auth: api.AuthPSK}
 	cert := &api.Profile{Name: "c", Gateway: "vpn.example.com", Auth: api.AuthCert, LocalID: "laptop.example.com", RemoteID: "gw.example.com"}

@@ -96,7 +96,7 @@ func sentence(r Reason, text string, p *api.Profile) Sentence {
 		return Sentence{"The gateway asks for a way of signing in that this profile does not use",
 			"Ask your administrator which authentication to choose, then change it under Edit.", ActionEdit}
 	case ReasonCertUntrusted:
-		if p != nil && p.CA == "" {
+		if p != nil && p.CA == "" && p.CAFile == "" {
 			return Sentence{"The gateway's certificate is not signed by a CA this profile trusts",
 				"Ask your administrator for the CA certificate and add it under Edit.", ActionEdit}
 		}

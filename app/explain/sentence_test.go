@@ -12,7 +12,7 @@ import (
 )
 
 func TestFailureSentences(t *testing.T) {
-	eap := &api.Profile{Name: "office", Gateway: "vpn.example.com", Auth: api.AuthEAPMSCHAPv2, Username: "alice", CA: "/etc/ca.pem"}
+	eap := &api.Profile{Name: "office", Gateway: "vpn.example.com", Auth: api.AuthEAPMSCHAPv2, Username: "alice", CAFile: "/etc/ca.pem"}
 	psk := &api.Profile{Name: "lab", Gateway: "192.0.2.1:4500", Auth: api.AuthPSK}
 	cert := &api.Profile{Name: "c", Gateway: "vpn.example.com", Auth: api.AuthCert, LocalID: "laptop.example.com"}
 	tests := []struct {

@@ -45,8 +45,16 @@ func Check(f Form, s Stored) Problems {
 			add(api.FieldMTU, "%q is not a number", m)
 		}
 	}
+	// A file's path must be absolute: the helper, not this process,
+	// would resolve a relative one.
+	for key, v := range map[string]string{api.FieldCert: f.Cert, api.FieldKey: f.Key, api.FieldCA: f.CA} {
+		if v = strings.TrimSpace(v); v != "" && !strings.Contains(v, "-----BEGIN ") && !isPath(v) {
+			add(key, "neither PEM text nor an absolute path")
+		}
+	}
 	p := f.Profile(s)
 	for _, pr := range profile.Check(&p) {
+		pr.Field = Key(pr.Field)
 		switch {
 		case pr.Missing && prompts[pr.Field] != "":
 			add(pr.Field, "%s", prompts[pr.Field])
@@ -63,11 +71,17 @@ func Check(f Form, s Stored) Problems {
 	return ps
 }
 
-// Key returns the profile key of a field the helper names, without its
-// index: "remote_ts[1]" is "remote_ts".
+// Key returns the editor's key of a field the helper names, without its
+// index: "remote_ts[1]" is "remote_ts". A *_file key is its field's
+// ("cert_file" is "cert"): the editor has one entry for the text or the
+// path.
 func Key(field string) string {
 	if i := strings.IndexByte(field, '['); i > 0 {
 		return field[:i]
+	}
+	switch field {
+	case api.FieldCertFile, api.FieldKeyFile, api.FieldCAFile, api.FieldP12File:
+		return strings.TrimSuffix(field, "_file")
 	}
 	return field
 }

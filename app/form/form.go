@@ -9,9 +9,13 @@
 package form
 
 import (
+	"encoding/base64"
+	"fmt"
+	"path/filepath"
 	"strconv"
 	"strings"
 
+	"github.com/espressovpn/espresso/app/explain"
 	"github.com/espressovpn/espresso/helper/api"
 	"github.com/espressovpn/espresso/ipsec/suite"
 )
@@ -60,7 +64,7 @@ func (s Stored) Editing() bool { return s.Profile.Name != "" }
 func FromProfile(p api.Profile) Form {
 	f := Form{
 		Name: p.Name, Gateway: p.Gateway, RemoteID: p.RemoteID, LocalID: p.LocalID, Auth: p.Auth,
-		Cert: p.Cert, CA: p.CA, Username: p.Username,
+		Cert: orElse(p.Cert, p.CertFile), CA: orElse(p.CA, p.CAFile), Username: p.Username,
 		IKEProposals: strings.Join(p.IKEProposals, "\n"), ESPProposals: strings.Join(p.ESPProposals, "\n"),
 		RemoteTS: strings.Join(p.RemoteTS, "\n"), Exclude: strings.Join(p.Exclude, "\n"), DNS: strings.Join(p.DNS, "\n"),
 		OnDemand: p.OnDemand, KillSwitch: p.KillSwitch || p.BlockOutside, BlockOutside: p.BlockOutside,
@@ -86,8 +90,9 @@ func (f Form) Profile(s Stored) api.Profile {
 	p.RemoteID = strings.TrimSpace(f.RemoteID)
 	p.LocalID = strings.TrimSpace(f.LocalID)
 	p.Auth = f.Auth
-	p.Cert, p.CA, p.Username = "", strings.TrimSpace(f.CA), ""
+	p.Cert, p.Username = "", ""
 	p.PSK, p.Key, p.Password = "", "", ""
+	p.CA, p.CAFile = splitPath(strings.TrimSpace(f.CA))
 	usesCert := f.Auth == api.AuthCert || f.Auth == api.AuthEAPTLS
 	p.HasPSK = p.HasPSK && f.Auth == api.AuthPSK
 	p.HasKey = p.HasKey && usesCert
@@ -98,14 +103,17 @@ func (f Form) Profile(s Stored) api.Profile {
 	case api.AuthPSK:
 		p.PSK = f.PSK
 	case api.AuthCert, api.AuthEAPTLS:
-		p.Cert = strings.TrimSpace(f.Cert)
-		p.Key = strings.TrimSpace(f.Key)
+		p.Cert, p.CertFile = splitPath(strings.TrimSpace(f.Cert))
+		if k := strings.TrimSpace(f.Key); k != "" {
+			p.Key, p.KeyFile = splitPath(k)
+		}
 	case api.AuthEAPMSCHAPv2:
 		p.Username = strings.TrimSpace(f.Username)
 		p.Password = f.Password
 	}
 	if !usesCert {
 		p.P12, p.P12Password = "", ""
+		p.CertFile, p.KeyFile, p.P12File = "", "", ""
 	}
 	p.IKEProposals = Lines(f.IKEProposals)
 	p.ESPProposals = Lines(f.ESPProposals)
@@ -117,6 +125,64 @@ func (f Form) Profile(s Stored) api.Profile {
 	p.BlockOutside = f.BlockOutside
 	p.KillSwitch = f.KillSwitch || f.BlockOutside
 	return p
+}
+
+// splitPath returns a certificate or key field's text as the profile's
+// inline value or as its *_file path: an absolute path is a file's name
+// (which Inline reads as the user before the profile is sent), anything
+// else the PEM text itself.
+func splitPath(v string) (inline, path string) {
+	if isPath(v) {
+		return "", v
+	}
+	return v, ""
+}
+
+// isPath reports whether a field's text is an absolute path rather than
+// PEM text.
+func isPath(v string) bool {
+	return filepath.IsAbs(v) && !strings.Contains(v, "-----BEGIN ")
+}
+
+func orElse(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// Inline reads, with read (the user's own permissions), every file the
+// profile names that the stored profile does not already name, and puts
+// its content in the inline field: the helper reads files as root and
+// takes paths from root only, so a user's file goes to it as data. A
+// path the stored profile holds is left for the helper (root set it).
+// Errors name the field and the path.
+func Inline(p *api.Profile, s Stored, read func(string) ([]byte, error)) error {
+	for _, f := range []struct {
+		field        string
+		inline, path *string
+		stored       string
+	}{
+		{api.FieldCertFile, &p.Cert, &p.CertFile, s.Profile.CertFile},
+		{api.FieldKeyFile, &p.Key, &p.KeyFile, s.Profile.KeyFile},
+		{api.FieldCAFile, &p.CA, &p.CAFile, s.Profile.CAFile},
+		{api.FieldP12File, &p.P12, &p.P12File, s.Profile.P12File},
+	} {
+		if *f.path == "" || *f.path == f.stored {
+			continue
+		}
+		b, err := read(*f.path)
+		if err != nil {
+			return fmt.Errorf("%s: %w", explain.FieldLabel(strings.TrimSuffix(f.field, "_file")), err)
+		}
+		if f.path == &p.P12File {
+			*f.inline = base64.StdEncoding.EncodeToString(b)
+		} else {
+			*f.inline = string(b)
+		}
+		*f.path = ""
+	}
+	return nil
 }
 
 // Lines splits a list field into its items: one a line or separated by

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"os"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -307,6 +308,10 @@ func (e *editor) submit() {
 	e.linkChanged()
 	var out api.Profile
 	u.call(func(ctx context.Context) (err error) {
+		// Files the user named are read here, with the user's rights.
+		if err := form.Inline(&p, e.stored, os.ReadFile); err != nil {
+			return err
+		}
 		if editing {
 			out, err = u.cfg.Helper.UpdateProfile(ctx, p)
 		} else {

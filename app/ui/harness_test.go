@@ -49,7 +49,7 @@ type options struct {
 
 var (
 	workProfile   = api.Profile{Name: "work", Gateway: "vpn.example.com", Auth: api.AuthPSK, PSK: "correct horse battery staple"}
-	officeProfile = api.Profile{Name: "office", Gateway: "203.0.113.5", Auth: api.AuthEAPMSCHAPv2, Username: "alice", Password: "hunter2", CA: "/etc/espresso/ca.pem"}
+	officeProfile = api.Profile{Name: "office", Gateway: "203.0.113.5", Auth: api.AuthEAPMSCHAPv2, Username: "alice", Password: "hunter2", CAFile: "/etc/espresso/ca.pem"}
 )
 
 func newHarness(t *testing.T, o options) *harness {

@@ -25,8 +25,15 @@ const (
 // removed. So a client can edit a profile it read without knowing its
 // secrets.
 //
-// Durations are Go duration strings ("30s"); certificates and keys are PEM
-// text, or an absolute path the helper reads.
+// Durations are Go duration strings ("30s"). Certificates and keys are
+// PEM text in Cert, Key and CA, and the PKCS#12 bundle base64 in P12; the
+// *File fields name a file instead, which the helper reads as root at
+// every connect and so accepts from root only. A value is never taken for
+// a file name unless it is in a *File field.
+//
+// Owner and Shared are set by the helper: a profile belongs to the user
+// who created it, and only that user and root may read its details, edit,
+// remove or connect it, unless root shared a profile of its own.
 type Profile struct {
 	// Name identifies the profile: letters, digits, '.', '_' and '-', at
 	// most 64 characters, starting with a letter or digit.
@@ -44,12 +51,12 @@ type Profile struct {
 
 	// PSK is the pre-shared key (write-only).
 	PSK string `json:"psk,omitempty"`
-	// Cert is the client certificate (PEM or path).
+	// Cert is the client certificate (PEM).
 	Cert string `json:"cert,omitempty"`
-	// Key is the client's private key (PEM or path; write-only).
+	// Key is the client's private key (PEM; write-only).
 	Key string `json:"key,omitempty"`
-	// P12 is a base64 PKCS#12 bundle with the client certificate and key,
-	// or a path (write-only).
+	// P12 is a base64 PKCS#12 bundle with the client certificate and key
+	// (write-only).
 	P12 string `json:"p12,omitempty"`
 	// P12Password unlocks P12 (write-only).
 	P12Password string `json:"p12_password,omitempty"`
@@ -59,9 +66,26 @@ type Profile struct {
 	// asks its clients when it needs it (see PromptProtocol), or the
 	// client passes it in ConnectRequest.
 	Password string `json:"password,omitempty"`
-	// CA holds the certificate(s) that sign the gateway's certificate (PEM
-	// or path).
+	// CA holds the certificate(s) that sign the gateway's certificate
+	// (PEM).
 	CA string `json:"ca,omitempty"`
+
+	// CertFile, KeyFile, CAFile and P12File are absolute paths of files
+	// the helper reads instead of Cert, Key, CA and P12 (root only; a
+	// profile has a value or its file, not both). They are not secrets:
+	// the helper returns them as stored.
+	CertFile string `json:"cert_file,omitempty"`
+	KeyFile  string `json:"key_file,omitempty"`
+	CAFile   string `json:"ca_file,omitempty"`
+	P12File  string `json:"p12_file,omitempty"`
+
+	// Owner is the uid of the user who created the profile; 0 is root.
+	// The helper sets it; a value a client sends is ignored.
+	Owner uint32 `json:"owner,omitempty"`
+	// Shared lets every member of the group connect and disconnect a
+	// profile root owns, without seeing its details or secrets or
+	// editing it. Only root may set it.
+	Shared bool `json:"shared,omitempty"`
 
 	// HasPSK reports that a PSK is stored.
 	HasPSK bool `json:"has_psk,omitempty"`
@@ -147,4 +171,10 @@ type ConnectRequest struct {
 	// use instead of the stored one. It is used for this connection only
 	// (through its reconnections) and never stored.
 	Password string `json:"password,omitempty"`
+}
+
+// Summary returns what every member of the group may see of a profile
+// that is neither theirs nor shared with them: its name and owner.
+func (p Profile) Summary() Profile {
+	return Profile{Name: p.Name, Owner: p.Owner, Shared: p.Shared}
 }

@@ -62,7 +62,7 @@ func script(results ...dialResult) func(context.Context, session.Attempt) (sessi
 var promptPolicy = RetryPolicy{Backoff: time.Second, MaxBackoff: 4 * time.Second}
 
 func eapProfile(name string) api.Profile {
-	return api.Profile{Name: name, Gateway: "192.0.2.1", Auth: api.AuthEAPMSCHAPv2, Username: "alice", CA: "/etc/espresso/ca.pem"}
+	return api.Profile{Name: name, Gateway: "192.0.2.1", Auth: api.AuthEAPMSCHAPv2, Username: "alice", CAFile: "/etc/espresso/ca.pem"}
 }
 
 // wrongPassword is the error a Dial returns when the gateway refuses the

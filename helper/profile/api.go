@@ -22,9 +22,13 @@ func (p *Profile) API() api.Profile {
 		LocalID:      p.LocalID,
 		Auth:         p.Auth.String(),
 		PSK:          p.PSK,
-		Cert:         pemText(p.Cert),
-		Key:          pemText(p.Key),
-		CA:           pemText(p.CA),
+		Cert:         string(p.Cert.Data),
+		Key:          string(p.Key.Data),
+		CA:           string(p.CA.Data),
+		CertFile:     p.Cert.Path,
+		KeyFile:      p.Key.Path,
+		CAFile:       p.CA.Path,
+		P12File:      p.P12.Path,
 		P12Password:  p.P12Password,
 		Username:     p.Username,
 		Password:     p.Password,
@@ -40,11 +44,10 @@ func (p *Profile) API() api.Profile {
 		BlockOutside: p.BlockOutside,
 		DPD:          p.DPD.String(),
 		NATKeepalive: p.NATKeepalive.String(),
+		Owner:        p.Owner,
+		Shared:       p.Shared,
 	}
-	switch {
-	case p.P12.IsFile():
-		out.P12 = p.P12.Path
-	case !p.P12.IsZero():
+	if len(p.P12.Data) > 0 {
 		out.P12 = base64.StdEncoding.EncodeToString(p.P12.Data)
 	}
 	for _, a := range p.DNS {
@@ -54,13 +57,6 @@ func (p *Profile) API() api.Profile {
 		out.FWMark = fmt.Sprintf("%#x", p.FWMark)
 	}
 	return out
-}
-
-func pemText(s Source) string {
-	if s.IsFile() {
-		return s.Path
-	}
-	return string(s.Data)
 }
 
 func proposalTexts(ps []suite.Proposal) []string {

@@ -2,6 +2,8 @@ package profile
 
 import (
 	"crypto/x509"
+	"errors"
+	"fmt"
 
 	"github.com/espressovpn/espresso/ipsec/ike/creds"
 )
@@ -16,7 +18,8 @@ func (p *Profile) Credential() (*creds.Credential, error) {
 		if err != nil {
 			return nil, err
 		}
-		return creds.ParsePKCS12(b, p.P12Password)
+		c, err := creds.ParsePKCS12(b, p.P12Password)
+		return c, contentError(err)
 	}
 	cert, err := p.Cert.Read()
 	if err != nil {
@@ -28,7 +31,8 @@ func (p *Profile) Credential() (*creds.Credential, error) {
 			return nil, err
 		}
 	}
-	return creds.FromPEM(cert, key)
+	c, err := creds.FromPEM(cert, key)
+	return c, contentError(err)
 }
 
 // CAs loads the certificates that sign the gateway's, reading a file
@@ -41,5 +45,23 @@ func (p *Profile) CAs() ([]*x509.Certificate, error) {
 	if err != nil {
 		return nil, err
 	}
-	return creds.ParseCAs(b)
+	cas, err := creds.ParseCAs(b)
+	return cas, contentError(err)
+}
+
+// contentError keeps what a parse error of credential data means (creds'
+// sentinel) and drops its details: a decoder's message can carry bytes of
+// the data (an ASN.1 tag, a length, a PEM header), and the data may be a
+// file that only root may read.
+func contentError(err error) error {
+	if err == nil {
+		return nil
+	}
+	for _, s := range []error{creds.ErrWrongPassword, creds.ErrKeyMismatch, creds.ErrNoCertificate, creds.ErrNoKey,
+		creds.ErrEncryptedKey, creds.ErrUnsupportedKey, creds.ErrMalformed} {
+		if errors.Is(err, s) {
+			return s
+		}
+	}
+	return fmt.Errorf("%w: the data does not parse", creds.ErrMalformed)
 }

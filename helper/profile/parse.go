@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"path/filepath"
 	"strings"
 	"time"
 	"unicode"
@@ -44,6 +45,8 @@ func (ps *parser) parse(p *api.Profile) *Profile {
 		AllowPeerTS:  p.AllowPeerTS,
 		KillSwitch:   p.KillSwitch,
 		BlockOutside: p.BlockOutside,
+		Owner:        p.Owner,
+		Shared:       p.Shared,
 	}
 	switch {
 	case p.Name == "":
@@ -120,8 +123,9 @@ func (ps *parser) identity(field, id string) {
 // are there, and only those.
 func (ps *parser) auth(p *api.Profile, out *Profile) {
 	hasPSK := p.PSK != "" || p.HasPSK
-	hasKey := p.Key != "" || p.HasKey
-	hasP12 := p.P12 != "" || p.HasP12
+	hasKey := p.Key != "" || p.HasKey || p.KeyFile != ""
+	hasP12 := p.P12 != "" || p.HasP12 || p.P12File != ""
+	hasCert := p.Cert != "" || p.CertFile != ""
 	for a, name := range authNames {
 		if name == p.Auth {
 			out.Auth = a
@@ -135,7 +139,7 @@ func (ps *parser) auth(p *api.Profile, out *Profile) {
 	case AuthCert, AuthEAPTLS:
 		switch {
 		case hasP12:
-		case p.Cert == "":
+		case !hasCert:
 			ps.missing(api.FieldCert, "auth %q needs cert and key, or p12", p.Auth)
 		case !hasKey:
 			ps.missing(api.FieldKey, "auth %q needs cert and key, or p12", p.Auth)
@@ -158,45 +162,59 @@ func (ps *parser) auth(p *api.Profile, out *Profile) {
 		ps.add(api.FieldPassword, -1, "not used with auth %q", p.Auth)
 	}
 	ps.identity(api.FieldUsername, p.Username)
-	out.Cert = ps.pemSource(api.FieldCert, p.Cert, checkCerts)
-	out.Key = ps.pemSource(api.FieldKey, p.Key, checkKey)
-	out.CA = ps.pemSource(api.FieldCA, p.CA, checkCerts)
-	out.P12 = ps.p12Source(p.P12)
+	out.Cert = ps.source(api.FieldCert, p.Cert, api.FieldCertFile, p.CertFile, pemData(checkCerts))
+	out.Key = ps.source(api.FieldKey, p.Key, api.FieldKeyFile, p.KeyFile, pemData(checkKey))
+	out.CA = ps.source(api.FieldCA, p.CA, api.FieldCAFile, p.CAFile, pemData(checkCerts))
+	out.P12 = ps.source(api.FieldP12, p.P12, api.FieldP12File, p.P12File, p12Data)
 }
 
-// pemSource accepts inline PEM (checked by check) or an absolute path,
-// which the helper reads when it connects.
-func (ps *parser) pemSource(field, v string, check func([]byte) error) Source {
+// source takes a credential from its inline field (checked and decoded
+// by data) or from its file field, never both. The inline value is never
+// taken for a file name, whatever it looks like; the file field must hold
+// an absolute, clean path, which the helper reads when it connects.
+func (ps *parser) source(field, v, fileField, path string, data func(string) ([]byte, error)) Source {
 	switch {
-	case v == "":
+	case v != "" && path != "":
+		ps.add(fileField, -1, "give %s or %s, not both", field, fileField)
 		return Source{}
-	case strings.Contains(v, pemMarker):
-		if err := check([]byte(v)); err != nil {
-			ps.add(field, -1, "%v", err)
+	case path != "":
+		if !filepath.IsAbs(path) || filepath.Clean(path) != path {
+			ps.add(fileField, -1, "not an absolute path such as /etc/espresso/client.pem")
+			return Source{}
 		}
-		return Source{Data: []byte(v)}
-	case IsPath(v):
-		return Source{Path: v}
+		return Source{Path: path}
+	case v != "":
+		d, err := data(v)
+		if err != nil {
+			ps.add(field, -1, "%v", err)
+			return Source{}
+		}
+		return Source{Data: d}
 	}
-	ps.add(field, -1, "neither PEM text nor an absolute path")
 	return Source{}
 }
 
-// p12Source accepts a base64 PKCS#12 bundle (as .sswan files embed it) or
-// an absolute path.
-func (ps *parser) p12Source(v string) Source {
-	if v == "" {
-		return Source{}
+// pemData accepts PEM text that check finds sound. Its error never
+// quotes the value.
+func pemData(check func([]byte) error) func(string) ([]byte, error) {
+	return func(v string) ([]byte, error) {
+		if !strings.Contains(v, pemMarker) {
+			return nil, errors.New("not PEM text (a file's path goes in the _file key, from root only)")
+		}
+		if err := check([]byte(v)); err != nil {
+			return nil, err
+		}
+		return []byte(v), nil
 	}
-	if IsPath(v) {
-		return Source{Path: v}
+}
+
+// p12Data accepts a base64 PKCS#12 bundle, as .sswan files embed it.
+func p12Data(v string) ([]byte, error) {
+	d, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(v), ""))
+	if err != nil || len(d) == 0 {
+		return nil, errors.New("not base64 PKCS#12 data (a file's path goes in p12_file, from root only)")
 	}
-	d, err := base64.StdEncoding.DecodeString(strings.TrimSpace(v))
-	if err != nil {
-		ps.add(api.FieldP12, -1, "neither base64 PKCS#12 data nor an absolute path")
-		return Source{}
-	}
-	return Source{Data: d}
+	return d, nil
 }
 
 func (ps *parser) proposals(field string, in []string, esp bool) []suite.Proposal {

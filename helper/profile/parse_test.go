@@ -22,7 +22,7 @@ import (
 func TestParseTypes(t *testing.T) {
 	cert, key := testCertKey(t)
 	p := api.Profile{
-		Name: "work", Gateway: "[2001:db8::1]:4500", Auth: api.AuthCert, Cert: cert, Key: key, CA: "/etc/espresso/ca.pem",
+		Name: "work", Gateway: "[2001:db8::1]:4500", Auth: api.AuthCert, Cert: cert, Key: key, CAFile: "/etc/espresso/ca.pem",
 		IKEProposals: []string{"aes256gcm16-prfsha384-x25519"}, ESPProposals: []string{"aes256gcm16", "aes128-sha256"},
 		RemoteTS: []string{"198.51.100.0/24", "2001:db8:1::/48"}, Exclude: []string{"198.51.100.7/32"},
 		DNS: []string{"198.51.100.53"}, MTU: 1300, FWMark: "0x2a", DPD: "30s", NATKeepalive: "0s",
@@ -135,7 +135,7 @@ func TestParseRuleReasons(t *testing.T) {
 		{func(p *api.Profile) { p.IKEProposals = []string{"aes256-foo-x25519"} }, "ike_proposals[0]", `"foo": unknown or unsupported algorithm`},
 		{func(p *api.Profile) { p.MTU = 100 }, "mtu", "100 is outside 576 to 9000"},
 		{func(p *api.Profile) { p.CA = "-----BEGIN CERTIFICATE-----\nnot base64" }, "ca", "no complete PEM certificate block"},
-		{func(p *api.Profile) { p.Auth, p.PSK, p.Cert = api.AuthCert, "", "/c.pem" }, "key", `auth "cert" needs cert and key, or p12`},
+		{func(p *api.Profile) { p.Auth, p.PSK, p.CertFile = api.AuthCert, "", "/c.pem" }, "key", `auth "cert" needs cert and key, or p12`},
 	} {
 		p := validPSK()
 		tc.edit(&p)
@@ -157,12 +157,12 @@ func TestRoundTrip(t *testing.T) {
 	canonical := []api.Profile{
 		validPSK(),
 		{Name: "full", Gateway: "[2001:db8::1]:4500", RemoteID: "vpn.example.com", LocalID: "alice@example.com", Auth: api.AuthCert,
-			Cert: cert, Key: key, CA: "/etc/espresso/ca.pem",
+			Cert: cert, Key: key, CAFile: "/etc/espresso/ca.pem",
 			IKEProposals: []string{"aes256gcm16-prfsha384-x25519"}, ESPProposals: []string{"aes256gcm16-noesn"},
 			RemoteTS: []string{"0.0.0.0/0", "::/0"}, Exclude: []string{"192.0.2.0/24"}, DNS: []string{"198.51.100.53", "2001:db8::53"},
 			MTU: 1400, FWMark: "0x42", DPD: "30s", NATKeepalive: "0s", OnDemand: true, RawESP: true, AllowPeerTS: true, KillSwitch: true},
 		{Name: "p12", Gateway: "192.0.2.1:4500", Auth: api.AuthEAPTLS, P12: base64.StdEncoding.EncodeToString([]byte{0x30, 1, 2}), P12Password: "x"},
-		{Name: "p12file", Gateway: "vpn.example.com", Auth: api.AuthEAPTLS, P12: "/etc/espresso/me.p12"},
+		{Name: "p12file", Gateway: "vpn.example.com", Auth: api.AuthEAPTLS, P12File: "/etc/espresso/me.p12"},
 		{Name: "eap", Gateway: "vpn.example.com:4500", Auth: api.AuthEAPMSCHAPv2, Username: "alice", Password: "pw", BlockOutside: true},
 	}
 	for _, p := range canonical {
@@ -219,7 +219,7 @@ func TestSourcesLoad(t *testing.T) {
 	}
 	for name, p := range map[string]api.Profile{
 		"inline": {Name: "a", Gateway: "gw", Auth: api.AuthCert, Cert: certPEM, Key: keyPEM, CA: certPEM},
-		"files":  {Name: "a", Gateway: "gw", Auth: api.AuthCert, Cert: certFile, Key: keyFile, CA: certFile},
+		"files":  {Name: "a", Gateway: "gw", Auth: api.AuthCert, CertFile: certFile, KeyFile: keyFile, CAFile: certFile},
 		"p12":    {Name: "a", Gateway: "gw", Auth: api.AuthEAPTLS, P12: base64.StdEncoding.EncodeToString(pfx), P12Password: "right", CA: certPEM},
 	} {
 		tp, err := Parse(&p)
@@ -241,7 +241,7 @@ func TestSourcesLoad(t *testing.T) {
 			}
 		}
 	}
-	p := api.Profile{Name: "a", Gateway: "gw", Auth: api.AuthCert, Cert: certFile, Key: keyFile}
+	p := api.Profile{Name: "a", Gateway: "gw", Auth: api.AuthCert, CertFile: certFile, KeyFile: keyFile}
 	tp, err := Parse(&p)
 	if err != nil {
 		t.Fatal(err)
@@ -254,20 +254,5 @@ func TestSourcesLoad(t *testing.T) {
 	}
 	if cas, err := tp.CAs(); cas != nil || err != nil {
 		t.Errorf("no CA: %v, %v", cas, err)
-	}
-}
-
-func TestIsPath(t *testing.T) {
-	certPEM, _ := testCertKey(t)
-	for v, want := range map[string]bool{
-		"/etc/espresso/c.pem": true,
-		"c.pem":               false,
-		certPEM:               false,
-		"MIIB":                false,
-		"":                    false,
-	} {
-		if IsPath(v) != want {
-			t.Errorf("IsPath(%.20q) = %v", v, !want)
-		}
 	}
 }

@@ -1,9 +1,7 @@
 package profile
 
 import (
-	"fmt"
 	"net/netip"
-	"os"
 	"slices"
 	"strconv"
 	"time"
@@ -44,6 +42,10 @@ type Profile struct {
 	MTU int
 	// FWMark is 0 when the profile names no mark.
 	FWMark uint32
+	// Owner is the uid of the user the profile belongs to (0: root);
+	// Shared lets every member connect it.
+	Owner  uint32
+	Shared bool
 
 	OnDemand, RawESP, AllowPeerTS, KillSwitch, BlockOutside bool
 	DPD, NATKeepalive                                       Interval
@@ -103,9 +105,8 @@ func (a Auth) UsesPassword() bool { return a == AuthEAPMSCHAPv2 }
 // Source is where a certificate, a key, CA certificates or a PKCS#12
 // bundle come from: data held in the profile, or a file the helper reads
 // at every connect, so that a renewed file takes effect at the next one.
-// The two are kept apart: DESIGN.md gives files their own keys
-// (cert_file...), and profiles that hold an absolute path in cert, key,
-// ca or p12 parse to a file Source too, as they always have.
+// The two come from different keys (cert and cert_file...): a value is
+// never taken for a file name.
 type Source struct {
 	// Data is the inline content: PEM text, or the PKCS#12 bundle
 	// decoded from base64.
@@ -120,16 +121,14 @@ func (s Source) IsZero() bool { return len(s.Data) == 0 && s.Path == "" }
 // IsFile reports whether the content is read from a file.
 func (s Source) IsFile() bool { return s.Path != "" }
 
-// Read returns the content: the inline data, or the file's, read now.
+// Read returns the content: the inline data, or the file's, read now
+// with readFile's checks (no symbolic link, a regular file, at most
+// MaxFileSize bytes).
 func (s Source) Read() ([]byte, error) {
 	if s.Path == "" {
 		return s.Data, nil
 	}
-	b, err := os.ReadFile(s.Path)
-	if err != nil {
-		return nil, fmt.Errorf("creds: %w", err)
-	}
-	return b, nil
+	return readFile(s.Path)
 }
 
 // Interval is a dpd or nat_keepalive setting: IntervalDefault,

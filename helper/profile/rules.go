@@ -15,11 +15,12 @@ import (
 // otherwise a path.
 const pemMarker = "-----BEGIN "
 
-// IsPath reports whether the value of cert, key, ca or p12 names a file
-// the helper reads rather than holding the data: an absolute path, not
-// PEM text. (Base64 PKCS#12 data never starts with '/': the DER
-// SEQUENCE it encodes starts with 'M'.)
-func IsPath(v string) bool {
+// isLegacyPath reports whether a stored value of cert, key, ca or p12 is
+// a file's path, as profiles held before the *_file keys existed: an
+// absolute path, not PEM text. (Base64 PKCS#12 data never starts with
+// '/': the DER SEQUENCE it encodes starts with 'M'.) Only Migrate asks,
+// and only of stored profiles.
+func isLegacyPath(v string) bool {
 	return filepath.IsAbs(v) && !strings.Contains(v, pemMarker)
 }
 

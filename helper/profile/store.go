@@ -20,6 +20,10 @@ var ErrNotFound = errors.New("profile not found")
 // ErrExists is returned when creating a profile whose name is taken.
 var ErrExists = errors.New("profile exists")
 
+// ErrNotOwner is returned when a user changes a profile that belongs to
+// another user.
+var ErrNotOwner = errors.New("the profile belongs to another user")
+
 // File modes of the store: only root may list the profiles or read them,
 // because the files hold secrets.
 const (
@@ -94,15 +98,25 @@ func (s *Store) Get(name string) (api.Profile, error) {
 		return api.Profile{}, fmt.Errorf("profile store: %s: %w", s.path(name), err)
 	}
 	p.Name = name
+	Migrate(&p)
 	return p, nil
 }
 
-// Put stores p. Unless replace is set, a profile of the same name must not
-// exist (ErrExists). Secrets p leaves empty with their Has* flag set are
-// taken from the stored profile (see api.Profile). p is validated first; the
-// error is an *api.Error naming the field. Put returns the profile as
-// stored, secrets included.
+// Put stores p as root would: PutAs(p, replace, Root).
 func (s *Store) Put(p api.Profile, replace bool) (api.Profile, error) {
+	return s.PutAs(p, replace, Root)
+}
+
+// PutAs stores p on behalf of the user uid. Unless replace is set, a
+// profile of the same name must not exist (ErrExists). A new profile
+// belongs to uid; a replaced one keeps its owner, and only its owner or
+// root may replace it. Only root may set the root-only fields
+// (RootOnlyChange). Secrets p leaves empty with their Has* flag set are
+// taken from the stored profile (see api.Profile), unless a field they
+// are bound to changes (BindingChange). p is validated first; the error
+// is an *api.Error naming the field. PutAs returns the profile as stored,
+// secrets included.
+func (s *Store) PutAs(p api.Profile, replace bool, uid uint32) (api.Profile, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !ValidName(p.Name) {
@@ -112,24 +126,68 @@ func (s *Store) Put(p api.Profile, replace bool) (api.Profile, error) {
 	switch {
 	case err == nil && !replace:
 		return api.Profile{}, ErrExists
+	case err == nil && !CanView(&old, uid):
+		return api.Profile{}, ErrNotOwner
 	case err == nil:
-		p = MergeSecrets(p, old)
+		p.Owner = old.Owner
 	case errors.Is(err, ErrNotFound):
-		p = MergeSecrets(p, api.Profile{})
+		p.Owner = uid
 	default:
 		return api.Profile{}, err
 	}
+	if p.Shared && p.Owner != Root {
+		return api.Profile{}, api.FieldError(api.FieldShared, "only a profile root owns can be shared")
+	}
+	if uid != Root {
+		if f := RootOnlyChange(&p, &old); f != "" {
+			return api.Profile{}, api.FieldError(f, "only root may set %s", f)
+		}
+	}
+	if old.Name == "" && uid != Root {
+		if n, err := s.countOwned(uid); err != nil {
+			return api.Profile{}, err
+		} else if n >= MaxProfilesPerUser {
+			return api.Profile{}, api.Errorf(api.CodeBadRequest, "you own %d profiles, the limit per user is %d; remove one first", n, MaxProfilesPerUser)
+		}
+	}
+	changed := ""
+	if old.Name != "" {
+		changed = BindingChange(&p, &old)
+	}
+	p = MergeSecrets(p, old)
 	if err := Validate(&p); err != nil {
+		var e *api.Error
+		if changed != "" && errors.As(err, &e) && secretFields[e.Field] {
+			return api.Profile{}, api.FieldError(e.Field, "%s changed, so the stored %s was not kept; send it again", changed, e.Field)
+		}
 		return api.Profile{}, err
 	}
 	data, err := json.MarshalIndent(p, "", "  ")
 	if err != nil {
 		return api.Profile{}, err
 	}
+	if len(data) > MaxProfileSize {
+		return api.Profile{}, api.Errorf(api.CodeBadRequest, "the profile is %d bytes; the limit per profile is %d bytes", len(data), MaxProfileSize)
+	}
 	if err := writeAtomic(s.dir, p.Name+".json", append(data, '\n')); err != nil {
 		return api.Profile{}, fmt.Errorf("profile store: %w", err)
 	}
 	return p, nil
+}
+
+// countOwned returns how many stored profiles uid owns.
+func (s *Store) countOwned(uid uint32) (int, error) {
+	ps, err := s.List()
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, p := range ps {
+		if p.Owner == uid {
+			n++
+		}
+	}
+	return n, nil
 }
 
 // Delete removes the profile called name.
@@ -150,11 +208,13 @@ func (s *Store) Delete(name string) error {
 }
 
 // MergeSecrets returns p with each secret it leaves empty taken from old
-// when p's Has* flag asks to keep it, and with every Has* flag cleared:
-// the flags describe a stored profile, they are not stored themselves.
+// when p's Has* flag asks to keep it and no field the secrets are bound
+// to changed (BindingChange), and with every Has* flag cleared: the flags
+// describe a stored profile, they are not stored themselves.
 func MergeSecrets(p, old api.Profile) api.Profile {
+	bound := old.Name == "" || BindingChange(&p, &old) == ""
 	keep := func(v *string, has bool, stored string) {
-		if *v == "" && has {
+		if *v == "" && has && bound {
 			*v = stored
 		}
 	}

@@ -87,12 +87,12 @@ func TestStoreKeepsSecretsOnEdit(t *testing.T) {
 	}
 	// A client edits what it read back: secret empty, flag set.
 	edited := validPSK().Redacted()
-	edited.Gateway = "192.0.2.7"
+	edited.MTU = 1300
 	if _, err := s.Put(edited, true); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := s.Get("work")
-	if got.PSK != validPSK().PSK || got.Gateway != "192.0.2.7" {
+	if got.PSK != validPSK().PSK || got.MTU != 1300 {
 		t.Error("edit lost the PSK or the change")
 	}
 

@@ -66,7 +66,7 @@ func TestValidateAccepts(t *testing.T) {
 		"full psk":      full,
 		"stored psk":    {Name: "a", Gateway: "192.0.2.1", Auth: api.AuthPSK, HasPSK: true},
 		"cert":          {Name: "a", Gateway: "192.0.2.1:500", Auth: api.AuthCert, Cert: cert, Key: key, CA: cert},
-		"cert paths":    {Name: "a", Gateway: "gw", Auth: api.AuthCert, Cert: "/etc/espresso/c.pem", Key: "/etc/espresso/k.pem"},
+		"cert paths":    {Name: "a", Gateway: "gw", Auth: api.AuthCert, CertFile: "/etc/espresso/c.pem", KeyFile: "/etc/espresso/k.pem"},
 		"p12":           {Name: "a", Gateway: "gw", Auth: api.AuthEAPTLS, P12: "MIIB", P12Password: "x"},
 		"eap no passwd": {Name: "a", Gateway: "gw", Auth: api.AuthEAPMSCHAPv2, Username: "alice"},
 		"v4 small mtu":  {Name: "a", Gateway: "gw", Auth: api.AuthPSK, PSK: "k", RemoteTS: []string{"198.18.0.0/15"}, MTU: 576},
@@ -109,7 +109,7 @@ func TestValidateNamesTheField(t *testing.T) {
 		{"key", func(p *api.Profile) {
 			p.PSK = ""
 			p.Auth = api.AuthCert
-			p.Cert = "/c.pem"
+			p.CertFile = "/c.pem"
 			p.Key = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"
 		}},
 		{"ca", func(p *api.Profile) { p.CA = "ca.pem" }},
@@ -147,7 +147,7 @@ func TestValidateNamesTheField(t *testing.T) {
 
 func TestValidateNeverQuotesSecrets(t *testing.T) {
 	secret := "-----BEGIN PRIVATE KEY-----\nc2VjcmV0LWtleS1tYXRlcmlhbA==\n-----END PRIVATE KEY-----\n"
-	p := api.Profile{Name: "a", Gateway: "gw", Auth: api.AuthCert, Cert: "/c.pem", Key: secret}
+	p := api.Profile{Name: "a", Gateway: "gw", Auth: api.AuthCert, CertFile: "/c.pem", Key: secret}
 	err := Validate(&p)
 	if err == nil {
 		t.Fatal("broken key accepted")

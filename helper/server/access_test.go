@@ -198,8 +198,21 @@ func TestGroupMemberIsAllowed(t *testing.T) {
 	if err := os.Chmod(h.sock, 0o666); err != nil {
 		t.Fatal(err)
 	}
+	// Root's profile is not the member's to remove.
+	if got := runAs(t, bin, h.sock, uid, gid); got != "ok forbidden" {
+		t.Errorf("member of %s, root's profile: %s", g.Name, got)
+	}
+	if _, err := h.store.Get("work"); err != nil {
+		t.Errorf("the member removed root's profile: %v", err)
+	}
+	if err := h.store.Delete("work"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.store.PutAs(pskProfile("work"), false, uid); err != nil {
+		t.Fatal(err)
+	}
 	if got := runAs(t, bin, h.sock, uid, gid); got != "ok ok" {
-		t.Errorf("member of %s: %s", g.Name, got)
+		t.Errorf("member of %s, own profile: %s", g.Name, got)
 	}
 }
 
@@ -219,12 +232,16 @@ func TestMemberCannotChooseFWMark(t *testing.T) {
 	dir, bin := worldReachableDir(t)
 	h := start(t, fakeDialer{}, Authorizer{Group: g.Name}, dir)
 	ctx := context.Background()
-	work := pskProfile("work")
-	work.FWMark = "0x2a"
-	for _, p := range []api.Profile{work, pskProfile("plain")} {
-		if _, err := h.client.CreateProfile(ctx, p, false); err != nil {
+	// The member owns "work" and "plain"; root gave "work" its mark.
+	for _, name := range []string{"work", "plain"} {
+		if _, err := h.store.PutAs(pskProfile(name), false, uid); err != nil {
 			t.Fatal(err)
 		}
+	}
+	work := pskProfile("work")
+	work.FWMark = "0x2a"
+	if _, err := h.client.UpdateProfile(ctx, work); err != nil {
+		t.Fatal(err)
 	}
 	os.Chmod(filepath.Dir(h.sock), 0o755)
 	if err := os.Chmod(h.sock, 0o666); err != nil {

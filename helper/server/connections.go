@@ -9,6 +9,7 @@ import (
 
 	"github.com/espressovpn/espresso/helper/api"
 	"github.com/espressovpn/espresso/helper/conn"
+	"github.com/espressovpn/espresso/helper/profile"
 )
 
 // connect starts a connection; with ?wait=true it answers once the
@@ -25,10 +26,10 @@ func (s *Server) connect(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	p, err := s.cfg.Store.Get(name)
+	p, err := s.profileFor(r, name, profile.CanUse)
 	if err != nil {
 		s.mu.Unlock()
-		writeError(w, storeError(err, name))
+		writeError(w, err)
 		return
 	}
 	// A profile without the password it needs has the user asked for it
@@ -74,6 +75,11 @@ func waitError(err error) error {
 
 func (s *Server) disconnect(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
+	// A profile no longer stored is refused by the manager as unknown.
+	if p, err := s.cfg.Store.Get(name); err == nil && !profile.CanUse(&p, peerFrom(r).UID) {
+		writeError(w, storeError(profile.ErrNotOwner, name))
+		return
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), disconnectTimeout)
 	defer cancel()
 	err := s.cfg.Manager.Disconnect(ctx, name)

@@ -15,26 +15,50 @@ import (
 	"github.com/espressovpn/espresso/helper/sswan"
 )
 
-func (s *Server) listProfiles(w http.ResponseWriter, _ *http.Request) {
+// listProfiles returns every profile: the caller's own (and all, for
+// root) without their secrets, the others' as their name and owner only.
+func (s *Server) listProfiles(w http.ResponseWriter, r *http.Request) {
 	ps, err := s.cfg.Store.List()
 	if err != nil {
 		writeError(w, err)
 		return
 	}
+	uid := peerFrom(r).UID
 	out := make([]api.Profile, 0, len(ps))
 	for _, p := range ps {
-		out = append(out, p.Redacted())
+		if profile.CanView(&p, uid) {
+			out = append(out, p.Redacted())
+		} else {
+			out = append(out, p.Summary())
+		}
 	}
 	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) getProfile(w http.ResponseWriter, r *http.Request) {
-	p, err := s.cfg.Store.Get(r.PathValue("name"))
+	name := r.PathValue("name")
+	p, err := s.cfg.Store.Get(name)
+	if err == nil && !profile.CanView(&p, peerFrom(r).UID) {
+		err = profile.ErrNotOwner
+	}
 	if err != nil {
-		writeError(w, storeError(err, r.PathValue("name")))
+		writeError(w, storeError(err, name))
 		return
 	}
 	writeJSON(w, http.StatusOK, p.Redacted())
+}
+
+// profileFor returns the stored profile called name if the caller may
+// do what allowed checks with it, or the API error to answer.
+func (s *Server) profileFor(r *http.Request, name string, allowed func(*api.Profile, uint32) bool) (api.Profile, error) {
+	p, err := s.cfg.Store.Get(name)
+	if err == nil && !allowed(&p, peerFrom(r).UID) {
+		err = profile.ErrNotOwner
+	}
+	if err != nil {
+		return api.Profile{}, storeError(err, name)
+	}
+	return p, nil
 }
 
 // createProfile stores a profile sent as Espresso JSON or as a .sswan file.
@@ -84,17 +108,8 @@ func (s *Server) putProfile(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) store(w http.ResponseWriter, r *http.Request, p api.Profile, replace bool, status int) {
-	if err := checkPaths(peerFrom(r), &p); err != nil {
-		writeError(w, err)
-		return
-	}
 	s.mu.Lock()
-	if err := s.checkFWMark(peerFrom(r), &p); err != nil {
-		s.mu.Unlock()
-		writeError(w, err)
-		return
-	}
-	stored, err := s.cfg.Store.Put(p, replace)
+	stored, err := s.cfg.Store.PutAs(p, replace, peerFrom(r).UID)
 	if err == nil {
 		s.cfg.Manager.SetProfile(stored.Name, stored.Gateway)
 	}
@@ -111,6 +126,10 @@ func (s *Server) deleteProfile(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if _, err := s.profileFor(r, name, profile.CanView); err != nil {
+		writeError(w, err)
+		return
+	}
 	if s.cfg.Manager.Active(name) {
 		writeError(w, api.Errorf(api.CodeBusy, "profile %q is connected; disconnect it first", name))
 		return
@@ -147,51 +166,13 @@ func decodeProfile(data []byte) (api.Profile, error) {
 	return p, nil
 }
 
-// checkPaths refuses file paths in place of certificates and keys from a
-// peer other than root: the helper reads them as root, and a group member
-// must not be able to use a key they cannot read themselves.
-func checkPaths(peer Peer, p *api.Profile) error {
-	if peer.UID == 0 {
-		return nil
-	}
-	for _, f := range []struct{ name, v string }{{api.FieldCert, p.Cert}, {api.FieldKey, p.Key}, {api.FieldCA, p.CA}, {api.FieldP12, p.P12}} {
-		if profile.IsPath(f.v) {
-			return api.FieldError(f.name, "a file path is accepted from root only; send the file's content instead")
-		}
-	}
-	return nil
-}
-
-// checkFWMark refuses a firewall mark that a peer other than root sets or
-// changes. The profile's mark passes the kill switch (the profile's own
-// IKE and ESP sockets carry it) and skips the tunnel's routing rule, and
-// anything on the machine may carry the same mark: a mark chosen by a
-// group member would open a hole in every block and in the routing of
-// everyone's traffic. Only root may choose one, as for file paths; a
-// member's edit that keeps the stored mark unchanged is accepted, so that
-// a profile root set up stays editable. The caller holds s.mu, so the
-// stored profile cannot change before the new one replaces it.
-func (s *Server) checkFWMark(peer Peer, p *api.Profile) error {
-	if peer.UID == 0 || p.FWMark == "" {
-		return nil
-	}
-	mark, err := profile.ParseFWMark(p.FWMark)
-	if err != nil {
-		return api.FieldError(api.FieldFWMark, "%v", err)
-	}
-	if old, err := s.cfg.Store.Get(p.Name); err == nil && old.FWMark != "" {
-		if m, err := profile.ParseFWMark(old.FWMark); err == nil && m == mark {
-			return nil
-		}
-	}
-	return api.FieldError(api.FieldFWMark, "a firewall mark is accepted from root only")
-}
-
 // storeError maps the store's errors to API errors.
 func storeError(err error, name string) error {
 	switch {
 	case errors.Is(err, profile.ErrNotFound):
 		return api.Errorf(api.CodeNotFound, "no profile named %q", name)
+	case errors.Is(err, profile.ErrNotOwner):
+		return api.Errorf(api.CodeForbidden, "profile %q belongs to another user; only its owner and root may use it", name)
 	case errors.Is(err, profile.ErrExists):
 		return api.Errorf(api.CodeExists, "a profile named %q exists; replace it or choose another name", name)
 	}

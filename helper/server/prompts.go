@@ -8,6 +8,7 @@ import (
 
 	"github.com/espressovpn/espresso/helper/api"
 	"github.com/espressovpn/espresso/helper/conn"
+	"github.com/espressovpn/espresso/helper/profile"
 )
 
 // answerPrompt takes a client's answer to a prompt of the watch stream
@@ -27,6 +28,10 @@ func (s *Server) answerPrompt(w http.ResponseWriter, r *http.Request) {
 	}
 	uid := peerFrom(r).UID
 	id := r.PathValue("id")
+	if err := s.mayAnswer(r, id); err != nil {
+		writeError(w, err)
+		return
+	}
 	if a.Remember && !a.Cancel && a.Password != "" {
 		// Stored before the connection goes on with it, so that a
 		// client that sees the connection up finds it stored.
@@ -53,6 +58,19 @@ func (s *Server) answerPrompt(w http.ResponseWriter, r *http.Request) {
 		s.cfg.Log.Logf(api.LevelInfo, pr.Profile, "password given (uid %d)", uid)
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// mayAnswer returns nil when the caller may answer prompt id: its
+// profile's owner or root. Whoever else watches sees the prompt but
+// cannot answer it, or an answer could steer another user's connection.
+func (s *Server) mayAnswer(r *http.Request, id string) error {
+	for _, p := range s.cfg.Manager.Prompts() {
+		if p.ID == id {
+			_, err := s.profileFor(r, p.Profile, profile.CanView)
+			return err
+		}
+	}
+	return api.Errorf(api.CodeNotFound, "%v", conn.ErrUnknownPrompt)
 }
 
 // rememberPassword stores password in the profile prompt id asks for,

@@ -36,7 +36,7 @@ func (d *passwordDialer) last() (string, int) {
 }
 
 func eapProfile(name string) api.Profile {
-	return api.Profile{Name: name, Gateway: "192.0.2.1", Auth: api.AuthEAPMSCHAPv2, Username: "alice", CA: "/etc/espresso/ca.pem"}
+	return api.Profile{Name: name, Gateway: "192.0.2.1", Auth: api.AuthEAPMSCHAPv2, Username: "alice", CAFile: "/etc/espresso/ca.pem"}
 }
 
 // awaitPrompt reads the watch stream until a prompt opens.

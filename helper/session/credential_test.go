@@ -38,7 +38,7 @@ func clientCert(t *testing.T, notBefore, notAfter time.Time, usage x509.KeyUsage
 func pemProfile(t *testing.T, c *x509.Certificate, key crypto.Signer) api.Profile {
 	t.Helper()
 	return api.Profile{
-		Name: "cert", Gateway: "192.0.2.1", Auth: api.AuthCert, CA: "/etc/espresso/ca.pem",
+		Name: "cert", Gateway: "192.0.2.1", Auth: api.AuthCert, CAFile: "/etc/espresso/ca.pem",
 		Cert: pkitest.CertPEM(c),
 		Key:  pkitest.KeyPEM(t, key),
 	}
@@ -60,7 +60,7 @@ func TestCheckCredentials(t *testing.T) {
 		t.Fatal(err)
 	}
 	p12Profile := func(password string) api.Profile {
-		return api.Profile{Name: "p12", Gateway: "192.0.2.1", Auth: api.AuthEAPTLS, CA: "/etc/espresso/ca.pem",
+		return api.Profile{Name: "p12", Gateway: "192.0.2.1", Auth: api.AuthEAPTLS, CAFile: "/etc/espresso/ca.pem",
 			P12: base64.StdEncoding.EncodeToString(p12), P12Password: password}
 	}
 	// Parse refuses a garbled inline certificate; one in a file is only
@@ -70,7 +70,7 @@ func TestCheckCredentials(t *testing.T) {
 	if err := os.WriteFile(garbledFile, []byte("-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	garbled.Cert = garbledFile
+	garbled.Cert, garbled.CertFile = "", garbledFile
 
 	tests := []struct {
 		name string
@@ -126,7 +126,7 @@ func TestClassifyCredentialSentinels(t *testing.T) {
 func TestExpiredOwnCertificateFailsBeforeDialling(t *testing.T) {
 	c, key := clientCert(t, time.Now().Add(-2*time.Hour), time.Now().Add(-time.Hour), x509.KeyUsageDigitalSignature)
 	p := pemProfile(t, c, key)
-	p.CA = pkitest.CertPEM(c)
+	p.CA, p.CAFile = pkitest.CertPEM(c), ""
 	n := newTestNet()
 	d := NewConnector(n, Options{Negotiator: newFakeNegotiator(nil), Workers: 1})
 	_, err := d.Dial(t.Context(), attempt(t, p))

@@ -356,7 +356,7 @@ func TestProfileErrors(t *testing.T) {
 	eap := pskProfile()
 	eap.Auth, eap.PSK, eap.Username, eap.Password = api.AuthEAPMSCHAPv2, "", "alice", "secret" // no CA
 	noCA := pskProfile()
-	noCA.Auth, noCA.PSK, noCA.Cert, noCA.Key = api.AuthCert, "", "/nonexistent/cert.pem", "/nonexistent/key.pem"
+	noCA.Auth, noCA.PSK, noCA.CertFile, noCA.KeyFile = api.AuthCert, "", "/nonexistent/cert.pem", "/nonexistent/key.pem"
 	for name, p := range map[string]api.Profile{"eap without CA": eap, "cert file": noCA} {
 		t.Run(name, func(t *testing.T) {
 			n := newTestNet()

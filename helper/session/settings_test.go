@@ -95,7 +95,7 @@ func TestAttemptLoadsOnce(t *testing.T) {
 	}
 	p := pskProfile()
 	p.Auth, p.PSK, p.Gateway = api.AuthCert, "", "vpn.example.test"
-	p.Cert, p.Key = certFile, keyFile
+	p.CertFile, p.KeyFile = certFile, keyFile
 	p.CA = string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}))
 	a := attempt(t, p)
 	a.Gateway = gwAddr
