@@ -47,6 +47,7 @@ type harness struct {
 	sock   string
 	log    *logring.Ring
 	store  *profile.Store
+	srv    *Server
 }
 
 // start runs a full server (store, manager, log) on a fresh socket.
@@ -81,7 +82,7 @@ func start(t *testing.T, d session.Dialer, auth Authorizer, dir string) *harness
 		srv.Shutdown(ctx)
 		<-done
 	})
-	return &harness{client: c, sock: sock, log: log, store: store}
+	return &harness{client: c, sock: sock, log: log, store: store, srv: srv}
 }
 
 func pskProfile(name string) api.Profile {
