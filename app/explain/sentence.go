@@ -317,6 +317,9 @@ func Error(err error, p *api.Profile) Sentence {
 			"Choose another name, or remove the other profile first.", ActionNone}
 	case api.CodeBusy:
 		return Sentence{"This profile's connection is active", "Disconnect it first, then try again.", ActionNone}
+	case api.CodeNotOwner:
+		return Sentence{"This profile belongs to another user",
+			"Only its owner and an administrator may use it; ask an administrator to share it, or create your own.", ActionNone}
 	case api.CodeNotFound:
 		return Sentence{"This profile no longer exists", "It was removed; the list shows the profiles that remain.", ActionNone}
 	case api.CodeConnectFailed:

@@ -61,6 +61,7 @@ func TestErrorSentences(t *testing.T) {
 		{fmt.Errorf("status: %w", context.DeadlineExceeded), "The Espresso helper did not answer in time", ActionStartHelper},
 		{api.FieldError("remote_ts[1]", "%q is not an address prefix", "x"), `Networks through the tunnel, line 2 is not valid: "x" is not an address prefix`, ActionEdit},
 		{api.Errorf(api.CodeExists, "exists"), "A profile with this name already exists", ActionNone},
+		{api.Errorf(api.CodeNotOwner, "belongs to another user"), "This profile belongs to another user", ActionNone},
 		{api.Errorf(api.CodeBusy, "busy"), "This profile's connection is active", ActionNone},
 		{api.Errorf(api.CodeConnectFailed, "AUTHENTICATION_FAILED"), "The gateway rejected the password for alice", ActionEdit},
 		{api.Errorf(api.CodeInternal, "disk full"), "The helper reported an error: disk full", ActionShowLog},

@@ -19,6 +19,9 @@ const (
 	// CodeForbidden: the caller is neither root nor in the helper's group
 	// (403).
 	CodeForbidden Code = "forbidden"
+	// CodeNotOwner: the profile belongs to another user, and only its
+	// owner and root may do this with it (403).
+	CodeNotOwner Code = "not_owner"
 	// CodeNotFound: no such profile or path (404).
 	CodeNotFound Code = "not_found"
 	// CodeMethodNotAllowed: the path exists, the method does not (405).
@@ -44,7 +47,7 @@ func (c Code) HTTPStatus() int {
 	switch c {
 	case CodeBadRequest, CodeInvalidProfile:
 		return http.StatusBadRequest
-	case CodeForbidden:
+	case CodeForbidden, CodeNotOwner:
 		return http.StatusForbidden
 	case CodeNotFound:
 		return http.StatusNotFound

@@ -199,7 +199,7 @@ func TestGroupMemberIsAllowed(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Root's profile is not the member's to remove.
-	if got := runAs(t, bin, h.sock, uid, gid); got != "ok forbidden" {
+	if got := runAs(t, bin, h.sock, uid, gid); got != "ok not_owner" {
 		t.Errorf("member of %s, root's profile: %s", g.Name, got)
 	}
 	if _, err := h.store.Get("work"); err != nil {

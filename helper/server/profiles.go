@@ -172,7 +172,7 @@ func storeError(err error, name string) error {
 	case errors.Is(err, profile.ErrNotFound):
 		return api.Errorf(api.CodeNotFound, "no profile named %q", name)
 	case errors.Is(err, profile.ErrNotOwner):
-		return api.Errorf(api.CodeForbidden, "profile %q belongs to another user; only its owner and root may use it", name)
+		return api.Errorf(api.CodeNotOwner, "profile %q belongs to another user; only its owner and root may use it", name)
 	case errors.Is(err, profile.ErrExists):
 		return api.Errorf(api.CodeExists, "a profile named %q exists; replace it or choose another name", name)
 	}
