@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/espressovpn/espresso/helper/api"
 )
@@ -131,11 +132,38 @@ func TestSharedProfile(t *testing.T) {
 	}
 }
 
-// Only the profile's owner and root answer its prompts.
+// snapshot returns the first line of the watch stream as uid sees it.
+func (h *harness) snapshot(t *testing.T, uid uint32) api.Event {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // the handler sends the snapshot, then ends
+	req := httptest.NewRequestWithContext(context.WithValue(ctx, peerKey{}, peerInfo{peer: Peer{UID: uid}}), "GET", api.PathWatch, nil)
+	rec := httptest.NewRecorder()
+	h.srv.routes().ServeHTTP(deadlineRecorder{rec}, req)
+	var ev api.Event
+	line, _, _ := strings.Cut(rec.Body.String(), "\n")
+	if err := json.Unmarshal([]byte(line), &ev); err != nil {
+		t.Fatalf("watch as %d: %v: %s", uid, err, rec.Body.String())
+	}
+	return ev
+}
+
+// deadlineRecorder lets the stream set its write deadlines.
+type deadlineRecorder struct{ *httptest.ResponseRecorder }
+
+func (deadlineRecorder) SetWriteDeadline(time.Time) error { return nil }
+
+// Only the profile's owner and root see and answer its prompts.
 func TestPromptAnsweredByOwnerOnly(t *testing.T) {
 	h := startPrompts(t)
 	done := h.connectWaiting()
 	pr := awaitPrompt(t, h.watch)
+	if ev := h.snapshot(t, alice); len(ev.Prompts) != 0 {
+		t.Errorf("alice sees root's prompts: %+v", ev.Prompts)
+	}
+	if ev := h.snapshot(t, root); len(ev.Prompts) != 1 {
+		t.Errorf("root sees prompts %+v", ev.Prompts)
+	}
 	code, body := h.as(t, alice, "POST", api.PathPrompt, pr.ID, api.PromptAnswer{Password: "attacker's", Remember: true})
 	if code != http.StatusForbidden {
 		t.Errorf("alice answers root's prompt: %d %s", code, body)

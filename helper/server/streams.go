@@ -3,9 +3,11 @@ package server
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/espressovpn/espresso/helper/api"
+	"github.com/espressovpn/espresso/helper/profile"
 )
 
 // ndjson writes newline-delimited JSON values, flushing after each so the
@@ -40,17 +42,24 @@ func (n *ndjson) send(v any) error {
 
 // watch streams the full state, then every change, until the client goes
 // away, falls too far behind (the stream ends; the client watches again)
-// or the helper stops.
+// or the helper stops. Password prompts go only to those who may answer
+// them (the profile's owner and root): another user's client must not
+// ask its user for someone else's password.
 func (s *Server) watch(w http.ResponseWriter, r *http.Request) {
 	snap, watcher := s.cfg.Manager.Watch()
 	defer watcher.Close()
+	uid := peerFrom(r).UID
 	out := newNDJSON(w)
+	snap.Prompts = slices.DeleteFunc(snap.Prompts, func(p api.Prompt) bool { return !s.mayView(p.Profile, uid) })
 	if out.send(snap) != nil {
 		return
 	}
 	for {
 		select {
 		case ev, ok := <-watcher.C:
+			if ok && ev.Prompt != nil && !s.mayView(ev.Prompt.Profile, uid) {
+				continue
+			}
 			if !ok || out.send(ev) != nil {
 				return
 			}
@@ -58,6 +67,16 @@ func (s *Server) watch(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+}
+
+// mayView reports whether uid may see the details of the stored profile
+// name.
+func (s *Server) mayView(name string, uid uint32) bool {
+	if uid == profile.Root {
+		return true
+	}
+	p, err := s.cfg.Store.Get(name)
+	return err == nil && profile.CanView(&p, uid)
 }
 
 // logs streams the buffered log entries and, with follow, every new one
