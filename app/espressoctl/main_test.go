@@ -336,3 +336,34 @@ func TestVersion(t *testing.T) {
 		t.Errorf("version without a helper: %d %q %q", code, out, errOut)
 	}
 }
+
+// The *_file keys are read as the user and sent as content, except by
+// root, whose absolute paths the helper reads itself.
+func TestInlineFileKeys(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "ca.pem", "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
+	writeFile(t, dir, "me.p12", "\x30\x82pfx")
+	in := []byte(`{"name":"f","ca_file":"ca.pem","p12_file":"` + filepath.Join(dir, "me.p12") + `"}`)
+	defer func(f func() int) { euid = f }(euid)
+	for _, uid := range []int{1000, 0} {
+		euid = func() int { return uid }
+		out, err := inlineFiles(in, dir)
+		if err != nil {
+			t.Fatalf("uid %d: %v", uid, err)
+		}
+		var p api.Profile
+		if err := json.Unmarshal(out, &p); err != nil {
+			t.Fatal(err)
+		}
+		if uid != 0 && (p.CAFile != "" || p.P12File != "" || !strings.HasPrefix(p.CA, "-----BEGIN") || p.P12 != "MIJwZng=") {
+			t.Errorf("as a user: %+v", p)
+		}
+		if uid == 0 && (p.CAFile != filepath.Join(dir, "ca.pem") || p.P12File != filepath.Join(dir, "me.p12") || p.CA != "" || p.P12 != "") {
+			t.Errorf("as root: %+v", p)
+		}
+	}
+	euid = func() int { return 1000 }
+	if _, err := inlineFiles([]byte(`{"name":"f","p12_file":"/nonexistent/me.p12"}`), dir); err == nil {
+		t.Error("a missing p12_file was ignored")
+	}
+}

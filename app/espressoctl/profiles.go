@@ -65,6 +65,9 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
+// euid returns the effective uid; tests replace it.
+var euid = os.Geteuid
+
 // inlineFiles reads the files a profile names and puts their content in
 // the profile, with the user's own permissions: the helper runs as root,
 // never takes a value for a file name, and accepts the *_file keys from
@@ -96,7 +99,7 @@ func inlineFiles(data []byte, dir string) ([]byte, error) {
 		v, path := str(key), str(fileKey)
 		named := path != "" // a file the profile names, not a guess
 		switch {
-		case path != "" && os.Geteuid() == 0:
+		case path != "" && euid() == 0:
 			m[fileKey], _ = json.Marshal(abs(path))
 			changed = true
 			continue

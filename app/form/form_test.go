@@ -146,3 +146,30 @@ func TestKillSwitchSettings(t *testing.T) {
 		}
 	}
 }
+
+// A path typed in a certificate field goes out as the file's content,
+// read by Inline; a path root stored stays a path for the helper.
+func TestInlineReadsTypedPaths(t *testing.T) {
+	f := valid()
+	f.Auth, f.PSK = api.AuthCert, ""
+	f.Cert, f.Key, f.CA = "/home/u/c.pem", "/home/u/k.pem", "/etc/espresso/ca.pem"
+	s := Stored{Profile: api.Profile{Name: "work", CAFile: "/etc/espresso/ca.pem"}}
+	p := f.Profile(s)
+	if p.CertFile != "/home/u/c.pem" || p.KeyFile != "/home/u/k.pem" || p.CAFile != "/etc/espresso/ca.pem" {
+		t.Fatalf("profile %+v", p)
+	}
+	read := map[string]string{}
+	err := Inline(&p, s, func(path string) ([]byte, error) {
+		read[path] = "x"
+		return []byte("PEM of " + path), nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Cert != "PEM of /home/u/c.pem" || p.Key != "PEM of /home/u/k.pem" || p.CertFile != "" || p.KeyFile != "" {
+		t.Errorf("inlined %+v", p)
+	}
+	if p.CAFile != "/etc/espresso/ca.pem" || p.CA != "" || read["/etc/espresso/ca.pem"] != "" {
+		t.Errorf("root's stored CA path: %+v", p)
+	}
+}
