@@ -219,8 +219,9 @@ func MergeSecrets(p, old api.Profile) api.Profile {
 		}
 	}
 	keep(&p.PSK, p.HasPSK, old.PSK)
-	keep(&p.Key, p.HasKey, old.Key)
-	keep(&p.P12, p.HasP12, old.P12)
+	// A file sent in place of the stored data replaces it.
+	keep(&p.Key, p.HasKey && p.KeyFile == "", old.Key)
+	keep(&p.P12, p.HasP12 && p.P12File == "", old.P12)
 	keep(&p.P12Password, p.HasP12Password, old.P12Password)
 	keep(&p.Password, p.HasPassword, old.Password)
 	p.HasPSK, p.HasKey, p.HasP12, p.HasP12Password, p.HasPassword = false, false, false, false, false
