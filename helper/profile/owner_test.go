@@ -179,6 +179,7 @@ func TestRootOnlyFields(t *testing.T) {
 		api.FieldCAFile:   func(p *api.Profile) { p.CAFile = "/ca.pem" },
 		api.FieldP12File:  func(p *api.Profile) { p.P12File = "/me.p12" },
 		api.FieldShared:   func(p *api.Profile) { p.Shared = true },
+		api.FieldFWMark:   func(p *api.Profile) { p.FWMark = "0x2a" },
 	} {
 		var p api.Profile
 		set(&p)
@@ -188,6 +189,9 @@ func TestRootOnlyFields(t *testing.T) {
 		if got := RootOnlyChange(&p, &p); got != "" {
 			t.Errorf("%s unchanged: root-only change %q", field, got)
 		}
+	}
+	if got := RootOnlyChange(&api.Profile{FWMark: "42"}, &api.Profile{FWMark: "0x2a"}); got != "" {
+		t.Errorf("the same mark spelt otherwise: root-only change %q", got)
 	}
 	p := api.Profile{Name: "a", Gateway: "gw", Auth: api.AuthEAPTLS, P12File: "/root/me.p12"}
 	if _, err := s.PutAs(p, false, alice); !isField(err, api.FieldP12File) {
