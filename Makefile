@@ -7,6 +7,7 @@
 #   make test    lint, cross-builds and every test (root-only tests need root)
 #   make lint    gofmt, go mod tidy -diff, go vet, staticcheck
 #   make cross   build and vet the non-GUI code for macOS and FreeBSD
+#   make fuzz    every fuzz target for FUZZTIME each, with executions and new corpus entries
 #   make bench   benchmarks with ratios against baselines measured in the same run
 #   make demo    a local strongSwan gateway in a namespace, Espresso connected to it
 #   make clean   remove what the build made
@@ -24,6 +25,8 @@ NFPM_VERSION := v2.48.0
 # version go.mod requires (the module's root package is the command).
 WIREGUARD_VERSION := $(shell awk '$$1 == "golang.zx2c4.com/wireguard" { print $$2 }' go.mod)
 WIREGUARD_GO := $(TOOLS)/wireguard-go-$(WIREGUARD_VERSION)/wireguard
+# How long make fuzz runs each fuzz target (go test -fuzztime).
+FUZZTIME ?= 10s
 # More flags for the system benchmark: make bench BENCH_FLAGS='-rounds 5 -profile build/helper.pprof'
 BENCH_FLAGS ?=
 
@@ -48,7 +51,7 @@ DEB_PACKAGES := gcc pkg-config libgl1-mesa-dev xorg-dev \
 	tcpdump xvfb imagemagick procps conntrack wireguard-tools \
 	lintian rpm systemd
 
-.PHONY: all deps build build-helper package test gotest lint cross bench demo clean
+.PHONY: all deps build build-helper package test gotest lint cross fuzz bench demo clean
 
 all: build
 
@@ -140,6 +143,25 @@ cross:
 		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build $(PORTABLE); \
 		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) vet $(PORTABLE); \
 	done
+
+# Every Fuzz function in the repository, one after another (go test fuzzes
+# one target of one package at a time), FUZZTIME each. For each target the
+# last progress line of the fuzzer gives its executions and the new
+# interesting inputs it added to the cache corpus; a total line follows.
+fuzz:
+	@set -e; mkdir -p build; total=0; totalnew=0; n=0; \
+	targets=$$(git grep -n -o '^func Fuzz[A-Za-z0-9_]*' -- '*_test.go' | \
+		sed -E 's|^(.*)/[^/]*_test\.go:[0-9]+:func (Fuzz[A-Za-z0-9_]*)$$|./\1 \2|; s|^[^/]*_test\.go:[0-9]+:func (Fuzz[A-Za-z0-9_]*)$$|. \1|' | sort -u); \
+	while read -r pkg fn; do \
+		log=build/fuzz-$$(echo "$$pkg" | tr '/.' '__')-$$fn.log; \
+		$(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) "$$pkg" >"$$log" 2>&1 || { cat "$$log"; exit 1; }; \
+		last=$$(grep 'fuzz: elapsed:' "$$log" | tail -n 1); \
+		execs=$$(echo "$$last" | sed -E 's/.*execs: ([0-9]+).*/\1/'); \
+		new=$$(echo "$$last" | sed -E 's/.*new interesting: ([0-9]+).*/\1/'); \
+		printf '%-28s %-22s %12s execs %6s new\n' "$$pkg" "$$fn" "$$execs" "$$new"; \
+		total=$$((total + execs)); totalnew=$$((totalnew + new)); n=$$((n + 1)); \
+	done <<< "$$targets"; \
+	echo "fuzz: $$n targets, $(FUZZTIME) each: $$total executions, $$totalnew new corpus entries"
 
 bench: deps
 	@mkdir -p build
