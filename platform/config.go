@@ -36,6 +36,14 @@ type Config struct {
 	// a remote selector covers them.
 	Exclude []netip.Prefix
 
+	// Blocked are prefixes the profile asked to tunnel that the gateway
+	// did not grant (a family it assigned no selector for, or the part of
+	// a wider prefix outside the narrower selectors it agreed to). They
+	// are refused with reject (unreachable) routes instead of going out
+	// in the clear; the remote selectors, being more specific, still win
+	// for what was granted, and Exclude and the peer still leave outside.
+	Blocked []netip.Prefix
+
 	// Peer is the IKE peer's (the gateway's) outer address.
 	Peer netip.Addr
 
@@ -110,6 +118,7 @@ func (c Config) WithDefaults() Config {
 	}
 	c.RemoteSelectors = maskAll(c.RemoteSelectors)
 	c.Exclude = maskAll(c.Exclude)
+	c.Blocked = maskAll(c.Blocked)
 	return c
 }
 
@@ -124,9 +133,10 @@ func maskAll(ps []netip.Prefix) []netip.Prefix {
 	return out
 }
 
-// NeedsPeerExclusion reports whether a remote selector contains the peer
-// without being equal to it, so that an exclusion route must keep the peer
-// reachable outside the tunnel (as kernel-libipsec does).
+// NeedsPeerExclusion reports whether a remote selector or a blocked
+// prefix contains the peer without being equal to it, so that an
+// exclusion route must keep the peer reachable outside the tunnel (as
+// kernel-libipsec does).
 func (c *Config) NeedsPeerExclusion() bool {
 	if !c.Peer.IsValid() {
 		return false
@@ -136,7 +146,26 @@ func (c *Config) NeedsPeerExclusion() bool {
 			return true
 		}
 	}
+	for _, b := range c.Blocked {
+		if b.Contains(c.Peer.Unmap()) {
+			return true
+		}
+	}
 	return false
+}
+
+// RoutedFamilies returns the address families (true for IPv4) that
+// carry remote selectors or blocked prefixes: those that get Espresso's
+// routes and policy rule.
+func (c *Config) RoutedFamilies() map[bool]bool {
+	f := map[bool]bool{}
+	for _, s := range c.RemoteSelectors {
+		f[s.Addr().Is4()] = true
+	}
+	for _, b := range c.Blocked {
+		f[b.Addr().Is4()] = true
+	}
+	return f
 }
 
 // PeerSelector returns the remote selector equal to the peer's address, if
@@ -181,6 +210,14 @@ func (c *Config) Validate() error {
 	for _, s := range c.Exclude {
 		if !s.IsValid() {
 			return &ConfigError{Field: "exclude", Reason: "invalid prefix"}
+		}
+	}
+	for _, b := range c.Blocked {
+		if !b.IsValid() {
+			return &ConfigError{Field: "blocked", Reason: "invalid prefix"}
+		}
+		if c.Peer.IsValid() && isHostPrefixOf(b, c.Peer) {
+			return &ConfigError{Field: "blocked", Reason: "blocks the gateway's own address"}
 		}
 	}
 	if s, ok := c.PeerSelector(); ok {

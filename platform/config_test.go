@@ -37,6 +37,16 @@ func TestPeerExclusion(t *testing.T) {
 		{"ipv6", "2001:db8::1", []string{"::/0"}, true},
 		{"other family", "2001:db8::1", []string{"0.0.0.0/0"}, false},
 	}
+	t.Run("blocked contains peer", func(t *testing.T) {
+		c := Config{Peer: addr("2001:db8::1"), RemoteSelectors: []netip.Prefix{pfx("0.0.0.0/0")}, Blocked: []netip.Prefix{pfx("::/0")}}
+		if !c.NeedsPeerExclusion() {
+			t.Fatal("a blocked ::/0 must not take the IPv6 gateway's path")
+		}
+		c.Blocked = []netip.Prefix{pfx("2001:db8::1/128")}
+		if err := c.Validate(); err == nil {
+			t.Fatal("Validate accepted blocking the gateway's own address")
+		}
+	})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := Config{Peer: addr(tt.peer)}

@@ -82,6 +82,7 @@ const (
 	rtfUp      = 0x1
 	rtfGateway = 0x2
 	rtfHost    = 0x4
+	rtfReject  = 0x8
 	rtfStatic  = 0x800
 
 	rtaDst     = 0x1

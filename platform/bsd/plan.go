@@ -24,6 +24,10 @@ type routeSpec struct {
 	// go in before and come out after the tunnel's own routes, so IKE and
 	// ESP never loop into the tunnel.
 	Exclusion bool `json:"exclusion,omitempty"`
+	// Reject marks a route that refuses its destination (RTF_REJECT, as
+	// "route add -reject" makes it, through the loopback address held
+	// in Gateway): a prefix the gateway did not grant.
+	Reject bool `json:"reject,omitempty"`
 }
 
 // linkInfo is what planning needs of a TUN device.
@@ -55,13 +59,10 @@ func plan(c *platform.Config, links []linkInfo, peer hop, excl map[netip.Prefix]
 		// had before the tunnel came up.
 		add(hopRoute(hostPrefix(c.Peer), peer))
 	}
-	families := map[bool]bool{}
-	for _, ts := range c.RemoteSelectors {
-		families[ts.Addr().Is4()] = true
-	}
+	families := c.RoutedFamilies()
 	for _, ex := range c.Exclude {
 		h, ok := excl[ex]
-		if !ok || !families[ex.Addr().Is4()] || !overlapsAny(ex, c.RemoteSelectors) {
+		if !ok || !families[ex.Addr().Is4()] || !(overlapsAny(ex, c.RemoteSelectors) || overlapsAny(ex, c.Blocked)) {
 			continue
 		}
 		add(hopRoute(ex, h))
@@ -75,7 +76,29 @@ func plan(c *platform.Config, links []linkInfo, peer hop, excl map[netip.Prefix]
 			add(routeSpec{Dst: half, Dev: l.dev, Index: l.index})
 		}
 	}
+	// What the profile asked for and the gateway did not grant is
+	// refused, not sent in the clear; the selectors' routes, more
+	// specific, keep what was granted. A half equal to a selector's route
+	// is the selector's.
+	for _, b := range c.Blocked {
+		for _, half := range halves(b) {
+			if slices.ContainsFunc(out, func(r routeSpec) bool { return r.Dst == half }) {
+				continue
+			}
+			add(rejectRoute(half))
+		}
+	}
 	return out
+}
+
+// rejectRoute refuses dst: a reject route through the loopback address of
+// its family, as "route add -net dst 127.0.0.1 -reject" makes.
+func rejectRoute(dst netip.Prefix) routeSpec {
+	lo := netip.IPv6Loopback()
+	if dst.Addr().Is4() {
+		lo = netip.AddrFrom4([4]byte{127, 0, 0, 1})
+	}
+	return routeSpec{Dst: dst, Gateway: lo, Reject: true}
 }
 
 func hopRoute(dst netip.Prefix, h hop) routeSpec {

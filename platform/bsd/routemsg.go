@@ -126,9 +126,12 @@ func (l Layout) parseAddrMsg(b []byte) (index uint16, addr netip.Addr, err error
 // routeMessage builds the RTM_ADD or RTM_DELETE message for r. A route
 // without gateway goes through r's interface, named by a sockaddr_dl as
 // "route add -interface" does; a host route carries RTF_HOST and no
-// netmask.
+// netmask. A reject route carries RTF_REJECT and its loopback gateway.
 func (l Layout) routeMessage(typ uint8, r routeSpec, pid, seq int32) []byte {
 	m := routeMsg{typ: typ, flags: rtfUp | rtfStatic, pid: pid, seq: seq}
+	if r.Reject {
+		m.flags |= rtfReject
+	}
 	m.addrs[0] = l.inetSockaddr(r.Dst.Addr(), 0)
 	if r.Gateway.IsValid() {
 		m.flags |= rtfGateway

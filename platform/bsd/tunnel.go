@@ -123,7 +123,7 @@ func (t *Tunnel) lookupExcludes(c *platform.Config, peer hop) error {
 		}
 	}
 	for _, ex := range c.Exclude {
-		if _, ok := t.exclHops[ex]; ok || !overlapsAny(ex, c.RemoteSelectors) {
+		if _, ok := t.exclHops[ex]; ok || !(overlapsAny(ex, c.RemoteSelectors) || overlapsAny(ex, c.Blocked)) {
 			continue
 		}
 		h, err := t.net.routeGet(ex.Addr())

@@ -432,3 +432,46 @@ func TestClonedPeerRouteReplaced(t *testing.T) {
 		}
 	})
 }
+
+// A full-tunnel profile whose gateway granted IPv4 only: IPv6 gets reject
+// routes through ::1 (RTF_REJECT), the two halves of ::/0 like the
+// tunnel's own, so it is refused instead of leaving in the clear; Close
+// takes them out again.
+func TestBlockedUngranted(t *testing.T) {
+	eachOS(t, func(t *testing.T, g goldenOS, l Layout) {
+		n, k, _ := newTestNetwork(t, g, t.TempDir())
+		tun, err := n.Open("work")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := fullTunnel()
+		c.VirtualIPs = c.VirtualIPs[:1]
+		c.RemoteSelectors = []netip.Prefix{pfx("0.0.0.0/0")}
+		c.Blocked = []netip.Prefix{pfx("::/0")}
+		if err := tun.Set(c); err != nil {
+			t.Fatal(err)
+		}
+		v4 := k.devs[0]
+		reject := func(typ uint8, dst netip.Prefix) []byte {
+			m := netip.PrefixFrom(ip("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"), dst.Bits()).Masked().Addr()
+			return g.rtmsg(typ, 0x80b, 0x7, 0, 0, g.in6SA(dst.Addr().String()), g.in6SA("::1"), g.in6SA(m.String()))
+		}
+		sameMessages(t, "set", k.takeWrites(), [][]byte{
+			peerRoute(g, rtmAdd),
+			linkRoute(g, rtmAdd, pfx("0.0.0.0/1"), v4),
+			linkRoute(g, rtmAdd, pfx("128.0.0.0/1"), v4),
+			reject(rtmAdd, pfx("::/1")),
+			reject(rtmAdd, pfx("8000::/1")),
+		})
+		if err := tun.Close(); err != nil {
+			t.Fatal(err)
+		}
+		sameMessages(t, "close", k.takeWrites(), [][]byte{
+			linkRoute(g, rtmDelete, pfx("0.0.0.0/1"), v4),
+			linkRoute(g, rtmDelete, pfx("128.0.0.0/1"), v4),
+			reject(rtmDelete, pfx("::/1")),
+			reject(rtmDelete, pfx("8000::/1")),
+			peerRoute(g, rtmDelete),
+		})
+	})
+}

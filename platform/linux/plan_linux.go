@@ -36,8 +36,12 @@ func plan(c *platform.Config, dev string) state {
 	// routes into it, so that re-applying a Config whose rule is already
 	// in place never routes the peer into the tunnel, even briefly.
 	families := map[int]bool{}
-	for _, ts := range c.RemoteSelectors {
-		families[family(ts.Addr())] = true
+	for is4 := range c.RoutedFamilies() {
+		if is4 {
+			families[unix.AF_INET] = true
+		} else {
+			families[unix.AF_INET6] = true
+		}
 	}
 	if c.NeedsPeerExclusion() {
 		// kernel-libipsec's exclusion route: the peer stays reachable
@@ -55,7 +59,7 @@ func plan(c *platform.Config, dev string) state {
 			s.routes = append(s.routes, routeSpec{Table: c.Table, Type: routeThrow, Dst: ex})
 		}
 	}
-	if families[unix.AF_INET6] && coversLinkLocal(c.RemoteSelectors) {
+	if families[unix.AF_INET6] && (coversLinkLocal(c.RemoteSelectors) || coversLinkLocal(c.Blocked)) {
 		s.routes = append(s.routes, routeSpec{Table: c.Table, Type: routeThrow, Dst: ipv6LinkLocal})
 	}
 	for _, ts := range c.RemoteSelectors {
@@ -66,6 +70,12 @@ func plan(c *platform.Config, dev string) state {
 			Dev:   dev,
 			Src:   sourceFor(c.VirtualIPs, ts.Addr()),
 		})
+	}
+	// What the profile asked for and the gateway did not grant is
+	// refused rather than sent in the clear; the tunnel's routes, more
+	// specific, keep what was granted.
+	for _, b := range c.Blocked {
+		s.routes = append(s.routes, routeSpec{Table: c.Table, Type: routeUnreachable, Dst: b})
 	}
 	if c.KillSwitch {
 		for _, ts := range c.RemoteSelectors {

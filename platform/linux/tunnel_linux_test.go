@@ -325,3 +325,26 @@ func TestResolvConfRender(t *testing.T) {
 		t.Fatalf("got\n%s\nwant\n%s", got, want)
 	}
 }
+
+// A full-tunnel profile whose gateway granted IPv4 only, and within IPv4
+// a narrower range than the profile's: what was not granted gets
+// unreachable routes in the table, under the IPv6 policy rule too, and
+// the gateway and the excluded LAN still leave outside.
+func TestBlockedUngranted(t *testing.T) {
+	e := newEnv(t, DNSResolved)
+	tun, err := e.net.Open("work")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := fullTunnelV4()
+	c.RemoteSelectors = []netip.Prefix{pfx("10.0.0.0/8")}
+	c.Blocked = []netip.Prefix{pfx("0.0.0.0/0"), pfx("::/0")}
+	if err := tun.Set(c); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "blocked_ungranted_set", e.k.take())
+	if err := tun.Close(); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "blocked_ungranted_close", e.k.take())
+}
