@@ -39,6 +39,8 @@ const (
 	FieldBlockOutside = "block_outside"
 	FieldDPD          = "dpd"
 	FieldNATKeepalive = "nat_keepalive"
+
+	FieldAllowUngranted = "allow_ungranted"
 )
 
 // FieldAt names the entry i of a list field: FieldAt(FieldRemoteTS, 1)

@@ -110,6 +110,10 @@ type Profile struct {
 	RemoteTS []string `json:"remote_ts,omitempty"`
 	// Exclude are prefixes that never go through the tunnel.
 	Exclude []string `json:"exclude,omitempty"`
+	// AllowUngranted names the address families ("ipv4", "ipv6") whose
+	// RemoteTS the gateway did not grant may go outside the tunnel. By
+	// default what was asked for and not granted is blocked.
+	AllowUngranted []string `json:"allow_ungranted,omitempty"`
 	// DNS are name servers to use instead of those the gateway assigns.
 	DNS []string `json:"dns,omitempty"`
 	// MTU of the tunnel device; 0 means 1400.
@@ -154,6 +158,7 @@ func (p Profile) Redacted() Profile {
 	r.ESPProposals = cloneStrings(p.ESPProposals)
 	r.RemoteTS = cloneStrings(p.RemoteTS)
 	r.Exclude = cloneStrings(p.Exclude)
+	r.AllowUngranted = cloneStrings(p.AllowUngranted)
 	r.DNS = cloneStrings(p.DNS)
 	return r
 }

@@ -59,6 +59,10 @@ type ConnectionStatus struct {
 	LocalTS []string `json:"local_ts"`
 	// RemoteTS are the negotiated remote traffic selectors.
 	RemoteTS []string `json:"remote_ts"`
+	// Blocked are the prefixes the profile's remote_ts asked for and the
+	// gateway did not grant: they are refused instead of going outside
+	// the tunnel (the profile's allow_ungranted lets a family through).
+	Blocked []string `json:"blocked"`
 	// IKEProposal is the chosen IKE proposal.
 	IKEProposal string `json:"ike_proposal"`
 	// ESPProposal is the chosen ESP proposal.

@@ -20,6 +20,7 @@ func (m *Manager) statusLocked(c *profileConn) api.ConnectionStatus {
 		DNS:        []string{},
 		LocalTS:    []string{},
 		RemoteTS:   []string{},
+		Blocked:    []string{},
 	}
 	if c.state == api.StateReconnecting && c.retry.attempt > 0 {
 		st.Reconnect = &api.Reconnect{Attempt: c.retry.attempt, Reason: c.lastErr, ErrorCode: c.code}
@@ -36,6 +37,7 @@ func (m *Manager) statusLocked(c *profileConn) api.ConnectionStatus {
 	st.DNS = addrs(info.DNS)
 	st.LocalTS = prefixes(info.LocalTS)
 	st.RemoteTS = prefixes(info.RemoteTS)
+	st.Blocked = prefixes(info.Blocked)
 	st.IKEProposal = info.IKEProposal
 	st.ESPProposal = info.ESPProposal
 	st.NATDetected = info.NATDetected

@@ -53,6 +53,12 @@ func (p *Profile) API() api.Profile {
 	for _, a := range p.DNS {
 		out.DNS = append(out.DNS, a.String())
 	}
+	if p.AllowUngranted4 {
+		out.AllowUngranted = append(out.AllowUngranted, FamilyIPv4)
+	}
+	if p.AllowUngranted6 {
+		out.AllowUngranted = append(out.AllowUngranted, FamilyIPv6)
+	}
 	if p.FWMark != 0 {
 		out.FWMark = fmt.Sprintf("%#x", p.FWMark)
 	}

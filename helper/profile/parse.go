@@ -66,6 +66,7 @@ func (ps *parser) parse(p *api.Profile) *Profile {
 		v6 = v6 || pr.Addr().Is6()
 	}
 	out.Exclude = ps.prefixes(api.FieldExclude, p.Exclude)
+	ps.allowUngranted(p.AllowUngranted, out)
 	for i, s := range p.DNS {
 		a, err := netip.ParseAddr(s)
 		if err != nil || a.Zone() != "" {
@@ -85,6 +86,33 @@ func (ps *parser) parse(p *api.Profile) *Profile {
 	out.DPD = ps.interval(api.FieldDPD, p.DPD)
 	out.NATKeepalive = ps.interval(api.FieldNATKeepalive, p.NATKeepalive)
 	return out
+}
+
+// Address family names, as allow_ungranted lists them.
+const (
+	FamilyIPv4 = "ipv4"
+	FamilyIPv6 = "ipv6"
+)
+
+// allowUngranted reads allow_ungranted: each entry "ipv4" or "ipv6",
+// once.
+func (ps *parser) allowUngranted(fams []string, out *Profile) {
+	for i, f := range fams {
+		var flag *bool
+		switch f {
+		case FamilyIPv4:
+			flag = &out.AllowUngranted4
+		case FamilyIPv6:
+			flag = &out.AllowUngranted6
+		default:
+			ps.add(api.FieldAllowUngranted, i, "%q is not an address family: use %q or %q", f, FamilyIPv4, FamilyIPv6)
+			continue
+		}
+		if *flag {
+			ps.add(api.FieldAllowUngranted, i, "%q is listed twice", f)
+		}
+		*flag = true
+	}
 }
 
 // nameRule is what a profile's name must be.

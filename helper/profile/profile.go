@@ -38,6 +38,10 @@ type Profile struct {
 	RemoteTS []netip.Prefix
 	Exclude  []netip.Prefix
 	DNS      []netip.Addr
+	// AllowUngranted4 and AllowUngranted6 let the part of RemoteTS the
+	// gateway did not grant, per family, go outside the tunnel instead
+	// of being blocked (allow_ungranted).
+	AllowUngranted4, AllowUngranted6 bool
 	// MTU is 0 for DefaultMTU (TunnelMTU).
 	MTU int
 	// FWMark is 0 when the profile names no mark.

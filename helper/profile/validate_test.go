@@ -121,6 +121,8 @@ func TestValidateNamesTheField(t *testing.T) {
 		{"remote_ts[0]", func(p *api.Profile) { p.RemoteTS = []string{"192.0.2.1/24"} }},
 		{"exclude[0]", func(p *api.Profile) { p.Exclude = []string{"2001:db8::/129"} }},
 		{"dns[0]", func(p *api.Profile) { p.DNS = []string{"ns.example.com"} }},
+		{"allow_ungranted[0]", func(p *api.Profile) { p.AllowUngranted = []string{"inet6"} }},
+		{"allow_ungranted[1]", func(p *api.Profile) { p.AllowUngranted = []string{"ipv6", "ipv6"} }},
 		{"mtu", func(p *api.Profile) { p.MTU = 100 }},
 		{"mtu", func(p *api.Profile) { p.MTU = 9001 }},
 		{"mtu", func(p *api.Profile) { p.MTU = 1000 }}, // default selectors include ::/0

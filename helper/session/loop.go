@@ -124,6 +124,7 @@ func (s *Session) established(ev *ike.Established) {
 		DNS:           cfg.DNS.Servers,
 		LocalTS:       ev.Child.LocalTS,
 		RemoteTS:      cfg.RemoteSelectors,
+		Blocked:       cfg.Blocked,
 		IKEProposal:   ev.IKEProposal,
 		ESPProposal:   ev.ESPProposal,
 		NATDetected:   ev.LocalNAT,
@@ -132,6 +133,9 @@ func (s *Session) established(ev *ike.Established) {
 	}
 	s.mu.Unlock()
 	s.logf(api.LevelInfo, "established: virtual IPs %v, %s, ESP %s over %s", ev.VirtualIPs, ev.IKEProposal, ev.ESPProposal, encap)
+	if len(cfg.Blocked) > 0 {
+		s.logf(api.LevelWarn, "blocked %v: remote_ts asks for it but the gateway granted only %v, so it is refused instead of leaving outside the tunnel (allow_ungranted lets a family through)", cfg.Blocked, cfg.RemoteSelectors)
+	}
 	s.upOnce.Do(func() { close(s.up) })
 }
 

@@ -98,6 +98,9 @@ type Info struct {
 	NATDetected   bool
 	Encapsulation string // api.EncapsulationUDP or api.EncapsulationRaw
 	EstablishedAt time.Time
+	// Blocked are what the profile asked to tunnel and the gateway did
+	// not grant, refused by the platform (platform.Config.Blocked).
+	Blocked []netip.Prefix
 	// Problem is a failure that left the tunnel up, such as a refused
 	// rekey (ike.ErrRekeyFailed); nil when there is none. The status
 	// shows it as LastError and ErrorCode while connected.

@@ -39,6 +39,9 @@ type settings struct {
 	fwmark             uint32
 
 	onDemand, rawESP, allowPeerTS, killSwitch bool
+	// allowUngranted4 and allowUngranted6 let what the gateway did not
+	// grant of remoteTS go outside the tunnel (allow_ungranted).
+	allowUngranted4, allowUngranted6 bool
 }
 
 // newSettings takes the attempt's profile, parsed once by the manager,
@@ -65,6 +68,9 @@ func newSettings(a Attempt, now time.Time) (*settings, error) {
 		rawESP:      p.RawESP,
 		allowPeerTS: p.AllowPeerTS,
 		killSwitch:  p.KillSwitch,
+
+		allowUngranted4: p.AllowUngranted4,
+		allowUngranted6: p.AllowUngranted6,
 	}
 	if !s.gateway.IsValid() {
 		s.gateway = p.Gateway.Addr
@@ -184,6 +190,7 @@ func (s *settings) platformConfig(peer netip.Addr, hop platform.NextHop, est *ik
 	}
 	if len(est.Child.RemoteTS) > 0 {
 		c.RemoteSelectors = est.Child.RemoteTS
+		c.Blocked = s.ungranted(peer, est.Child.RemoteTS)
 	}
 	for _, v := range est.VirtualIPs {
 		c.VirtualIPs = append(c.VirtualIPs, netip.PrefixFrom(v, v.BitLen()))
@@ -193,4 +200,34 @@ func (s *settings) platformConfig(peer netip.Addr, hop platform.NextHop, est *ik
 		c.DNS.Servers = s.dns
 	}
 	return c
+}
+
+// ungranted returns the prefixes of the profile's remote_ts that no
+// granted selector covers, except in a family allow_ungranted lets
+// through and except the gateway's own address: those the platform
+// refuses (platform.Config.Blocked), so a full-tunnel profile whose
+// gateway grants IPv4 only does not send IPv6 in the clear. A wanted
+// prefix that a granted one only partly covers is blocked whole; the
+// granted, more specific routes still carry their part.
+func (s *settings) ungranted(peer netip.Addr, granted []netip.Prefix) []netip.Prefix {
+	var out []netip.Prefix
+	for _, w := range s.remoteTS {
+		if (w.Addr().Is4() && s.allowUngranted4) || (w.Addr().Is6() && s.allowUngranted6) {
+			continue
+		}
+		if w.IsSingleIP() && w.Addr() == peer.Unmap() {
+			continue
+		}
+		covered := false
+		for _, g := range granted {
+			if g.Bits() <= w.Bits() && g.Contains(w.Addr()) {
+				covered = true
+				break
+			}
+		}
+		if !covered {
+			out = append(out, w)
+		}
+	}
+	return out
 }

@@ -15,13 +15,16 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
 	"software.sslmate.com/src/go-pkcs12"
 
 	"github.com/espressovpn/espresso/helper/api"
+	"github.com/espressovpn/espresso/ipsec/ike"
 	"github.com/espressovpn/espresso/ipsec/ike/creds"
+	"github.com/espressovpn/espresso/platform"
 )
 
 // selfSigned makes a throwaway certificate and key for client@example.test.
@@ -133,5 +136,53 @@ func TestSettingsIntervalsReachIKE(t *testing.T) {
 	}
 	if st.ike.DPDDelay != 2*time.Second || st.ike.NATKeepalive >= 0 {
 		t.Errorf("DPD %v, keepalive %v; want 2s and off", st.ike.DPDDelay, st.ike.NATKeepalive)
+	}
+}
+
+// What the profile asked to tunnel and the gateway did not grant goes to
+// the platform as Blocked, unless allow_ungranted lets its family
+// through; what a granted selector covers, and the gateway itself, never.
+func TestUngrantedBlocked(t *testing.T) {
+	p := netip.MustParsePrefix
+	peer := netip.MustParseAddr("203.0.113.1")
+	est := func(granted ...netip.Prefix) *ike.Established {
+		e := &ike.Established{}
+		e.Child.RemoteTS = granted
+		return e
+	}
+	for _, tc := range []struct {
+		name       string
+		want       []netip.Prefix
+		allow4     bool
+		allow6     bool
+		granted    []netip.Prefix
+		wantBlocks []netip.Prefix
+	}{
+		{"ipv4 only granted", nil, false, false, []netip.Prefix{p("0.0.0.0/0")}, []netip.Prefix{p("::/0")}},
+		{"ipv6 allowed", nil, false, true, []netip.Prefix{p("0.0.0.0/0")}, nil},
+		{"all granted", nil, false, false, []netip.Prefix{p("0.0.0.0/0"), p("::/0")}, nil},
+		{"narrowed", nil, false, false, []netip.Prefix{p("10.0.0.0/8"), p("2001:db8::/32")}, []netip.Prefix{p("0.0.0.0/0"), p("::/0")}},
+		{"narrowed ipv4 allowed", nil, true, false, []netip.Prefix{p("10.0.0.0/8")}, []netip.Prefix{p("::/0")}},
+		{"split covered by wider", []netip.Prefix{p("10.1.0.0/16")}, false, false, []netip.Prefix{p("10.0.0.0/8")}, nil},
+		{"gateway itself", []netip.Prefix{p("203.0.113.1/32"), p("10.1.0.0/16")}, false, false, []netip.Prefix{p("10.1.0.0/16")}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := &settings{remoteTS: tc.want, allowUngranted4: tc.allow4, allowUngranted6: tc.allow6}
+			if s.remoteTS == nil {
+				s.remoteTS = []netip.Prefix{p("0.0.0.0/0"), p("::/0")}
+			}
+			c := s.platformConfig(peer, platform.NextHop{}, est(tc.granted...))
+			if !slices.Equal(c.Blocked, tc.wantBlocks) {
+				t.Fatalf("blocked %v, want %v", c.Blocked, tc.wantBlocks)
+			}
+			if !slices.Equal(c.RemoteSelectors, tc.granted) {
+				t.Fatalf("selectors %v, want the granted %v", c.RemoteSelectors, tc.granted)
+			}
+		})
+	}
+	// Before IKE_AUTH (on demand) nothing is granted yet: nothing blocked.
+	s := &settings{remoteTS: []netip.Prefix{p("0.0.0.0/0"), p("::/0")}}
+	if c := s.platformConfig(peer, platform.NextHop{}, nil); len(c.Blocked) != 0 {
+		t.Fatalf("blocked %v before negotiation", c.Blocked)
 	}
 }
