@@ -158,7 +158,7 @@ fuzz:
 		last=$$(grep 'fuzz: elapsed:' "$$log" | tail -n 1); \
 		execs=$$(echo "$$last" | sed -E 's/.*execs: ([0-9]+).*/\1/'); \
 		new=$$(echo "$$last" | sed -E 's/.*new interesting: ([0-9]+).*/\1/'); \
-		printf '%-28s %-22s %12s execs %6s new\n' "$$pkg" "$$fn" "$$execs" "$$new"; \
+		printf '%-28s %-30s %10s execs %5s new\n' "$$pkg" "$$fn" "$$execs" "$$new"; \
 		total=$$((total + execs)); totalnew=$$((totalnew + new)); n=$$((n + 1)); \
 	done <<< "$$targets"; \
 	echo "fuzz: $$n targets, $(FUZZTIME) each: $$total executions, $$totalnew new corpus entries"
