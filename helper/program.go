@@ -95,7 +95,8 @@ func (p *program) Start(service.Service) error {
 	return nil
 }
 
-// Stop ends every connection (restoring the system), then the API.
+// Stop ends every connection (restoring the system, but keeping the kill
+// switch blocks of wanted connections for the next helper), then the API.
 func (p *program) Stop(service.Service) error {
 	ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
 	defer cancel()

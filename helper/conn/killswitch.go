@@ -15,7 +15,9 @@ import (
 
 // The kill switch of a profile with kill_switch on is engaged when its
 // supervisor starts and stays through every reconnection; only the user's
-// Disconnect (or a clean stop of the helper) lifts it. A connection that
+// Disconnect (or removing the profile) lifts it. A stop of the helper,
+// clean or not, leaves it and its record, and the next helper resumes the
+// connection under it. A connection that
 // fails for good after it had been up keeps its block until the user
 // disconnects it: it is broken, and traffic the user meant to protect must
 // not start leaving in the clear because of it. A connection whose very
@@ -133,7 +135,8 @@ func (m *Manager) release(name string) {
 }
 
 // Resume picks up the connections whose kill switch an earlier helper
-// process left engaged (it crashed, or the machine lost power): the user
+// process left engaged (it was stopped or restarted, it crashed, or the
+// machine lost power): the user
 // wanted them up, so each is connected again as a reconnection, retried
 // without a limit, while its block stays. Blocks of profiles that no
 // longer exist, or no longer ask for a kill switch, are lifted. profiles
@@ -158,7 +161,7 @@ func (m *Manager) Resume(profiles []api.Profile) ([]string, error) {
 			}
 			continue
 		}
-		m.log.Logf(api.LevelWarn, name, "the helper stopped unexpectedly while this connection was wanted; reconnecting, traffic stays blocked meanwhile")
+		m.log.Logf(api.LevelWarn, name, "an earlier helper stopped while this connection was wanted; reconnecting, traffic stays blocked meanwhile")
 		if err := m.start(profiles[i], "", true); err != nil {
 			errs = append(errs, err)
 			continue

@@ -116,9 +116,12 @@ func TestKillSwitchBrokenKeepsBlock(t *testing.T) {
 	})
 }
 
-// TestKillSwitchCloseReleasesAll checks that a clean stop lifts every
-// block, that of a broken connection included.
-func TestKillSwitchCloseReleasesAll(t *testing.T) {
+// TestKillSwitchCloseKeepsBlocks checks that a clean stop of the helper
+// (Close, as on an upgrade or a restart) keeps every block, that of a
+// broken connection included, in its "down" form since the tunnel goes
+// with the helper; a new Manager then resumes both connections under
+// their blocks, and only Disconnect lifts one.
+func TestKillSwitchCloseKeepsBlocks(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		d := &fakeDialer{}
 		ks := fake.NewKillSwitch()
@@ -140,9 +143,35 @@ func TestKillSwitchCloseReleasesAll(t *testing.T) {
 		if err := m.Close(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		if len(ks.Blocks()) != 0 {
-			t.Errorf("blocks left after Close: %v", ks.Blocks())
+		blocks := ks.Blocks()
+		if len(blocks) != 2 {
+			t.Fatalf("blocks after Close: %v, want both kept", blocks)
 		}
+		if blocks["a"].Up {
+			t.Error("the connected profile's block was left in its \"up\" form, with the tunnel gone")
+		}
+
+		d2 := &fakeDialer{}
+		n := NewManager(d2, nopLog{}, DefaultRetryPolicy, WithKillSwitch(session.NewKillSwitch(ks)))
+		n.SetProfile("a", "192.0.2.1")
+		n.SetProfile("b", "192.0.2.2")
+		d2.push(dialResult{s: newFakeSession()}, dialResult{s: newFakeSession()})
+		got, err := n.Resume([]api.Profile{guardedProfile("a"), guardedProfile("b")})
+		if err != nil || !slices.Equal(got, []string{"a", "b"}) {
+			t.Fatalf("Resume = %v, %v", got, err)
+		}
+		synctest.Wait()
+		for _, name := range got {
+			if st, _ := n.StatusOf(name); st.State != api.StateConnected {
+				t.Errorf("%s not resumed: %s", name, st.State)
+			}
+		}
+		n.Disconnect(context.Background(), "a")
+		if names, _ := ks.Engaged(); !slices.Equal(names, []string{"b"}) {
+			t.Errorf("engaged after Disconnect of a: %v", names)
+		}
+		n.Disconnect(context.Background(), "b")
+		n.Close(context.Background())
 	})
 }
 

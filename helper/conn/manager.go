@@ -335,19 +335,21 @@ func (m *Manager) StatusOf(name string) (api.ConnectionStatus, error) {
 }
 
 // Close ends every connection, waits for their supervisors (as long as ctx
-// allows) and ends every watch. A clean stop is the user's (or the
-// system's) decision, so every kill switch is lifted, also those broken
-// connections kept.
+// allows) and ends every watch. A clean stop of the helper (an upgrade, a
+// restart) is not the user's "down": every kill switch block stays
+// engaged, with its record, that of a broken connection too, so that the
+// connections' traffic does not leave in the clear while no helper runs;
+// the next helper resumes them (Resume).
 func (m *Manager) Close(ctx context.Context) error {
 	m.mu.Lock()
 	m.closed = true
 	var dones []chan struct{}
-	var blocked []string
 	for _, c := range m.conns {
 		if c.done != nil {
 			dones = append(dones, c.done)
-		} else if c.blocked {
-			blocked = append(blocked, c.name)
+		}
+		if c.blocked {
+			m.log.Logf(api.LevelInfo, c.name, "helper stopping: the kill switch stays engaged; the next helper reconnects this connection")
 		}
 	}
 	m.mu.Unlock()
@@ -359,9 +361,6 @@ func (m *Manager) Close(ctx context.Context) error {
 			return ctx.Err()
 		}
 	}
-	for _, name := range blocked {
-		m.release(name)
-	}
 	m.followers.Wait()
 	m.mu.Lock()
 	for w := range m.watchers {
@@ -369,6 +368,14 @@ func (m *Manager) Close(ctx context.Context) error {
 	}
 	m.mu.Unlock()
 	return nil
+}
+
+// stopping reports whether Close has begun: a supervisor ending then
+// keeps its connection's kill switch block for the next helper.
+func (m *Manager) stopping() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.closed
 }
 
 func (m *Manager) statusAllLocked() []api.ConnectionStatus {

@@ -44,10 +44,14 @@ func (e *invalidProfile) Permanent() bool { return true }
 func (m *Manager) supervise(ctx context.Context, c *profileConn, p *prof.Profile, perr error, done chan struct{}, resumed bool) {
 	everUp := resumed
 	defer func() {
-		// Only the user's intent lifts the kill switch: Disconnect and
-		// Close cancel ctx. A connection that broke after being up keeps
-		// its block until the user disconnects it.
-		if ctx.Err() != nil || !everUp {
+		// Only the user's intent lifts the kill switch: Disconnect
+		// cancels ctx. A connection that broke after being up keeps its
+		// block until the user disconnects it. A clean stop of the helper
+		// (Close) is not the user's: the block and its record stay, and
+		// the next helper resumes the connection (Resume).
+		switch {
+		case ctx.Err() != nil && m.stopping():
+		case ctx.Err() != nil || !everUp:
 			m.release(c.name)
 		}
 		m.finish(c, done)
@@ -101,6 +105,13 @@ func (m *Manager) supervise(ctx context.Context, c *profileConn, p *prof.Profile
 		start := time.Now()
 		select {
 		case <-ctx.Done():
+			if m.stopping() {
+				// The block outlives the helper: back to "down" before
+				// the tunnel's routes and DNS go with the session.
+				if kerr := m.engage(c, p, false); kerr != nil {
+					m.log.Logf(api.LevelError, p.Name, "%v", kerr)
+				}
+			}
 			m.closeSession(p.Name, s)
 			return
 		case <-s.Done():

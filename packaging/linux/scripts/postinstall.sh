@@ -60,14 +60,8 @@ fi
 if [ "$action" = install ]; then
 	systemctl start "$unit"
 elif systemctl --quiet is-active "$unit"; then
-	if command -v nft >/dev/null 2>&1 && nft list tables 2>/dev/null | grep -q '^table inet espresso-'; then
-		# A kill switch is engaged. A clean stop would lift it; the
-		# helper treats an unclean end as a crash and resumes the
-		# connection under the same block, so end it that way and let
-		# Restart=always start the new binary.
-		systemctl kill --signal=SIGKILL "$unit"
-	else
-		systemctl restart "$unit"
-	fi
+	# A clean stop keeps every kill switch block, and the new helper
+	# resumes those connections under it.
+	systemctl restart "$unit"
 fi
 exit 0
