@@ -39,6 +39,8 @@ var labels = map[string]string{
 	api.FieldFWMark:       "Firewall mark",
 	api.FieldDPD:          "Dead peer detection",
 	api.FieldNATKeepalive: "NAT keepalive",
+
+	api.FieldAllowUngranted: "Families allowed outside when not granted",
 }
 
 // FieldLabel returns the editor's label for a profile key as the helper
