@@ -197,6 +197,9 @@ func describe(st api.ConnectionStatus, p *api.Profile, now time.Time) string {
 		}
 		b.WriteString(addrsNote(st))
 		fmt.Fprintf(&b, ", in %s / out %s", bytesize(st.BytesIn), bytesize(st.BytesOut))
+		if len(st.Blocked) > 0 {
+			fmt.Fprintf(&b, ", blocked %s (not granted by the gateway)", strings.Join(st.Blocked, ", "))
+		}
 		if st.LastError != "" {
 			// A problem that left the tunnel up, such as a failed rekey.
 			fmt.Fprintf(&b, "; %s", reason(st.ErrorCode, st.LastError, p))

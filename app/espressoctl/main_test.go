@@ -302,6 +302,10 @@ func TestDescribeAndBytesize(t *testing.T) {
 	if got := describe(st, p, now); got != "w: connected to vpn.example.com, in 2.5 MB / out 999 B; renewing the tunnel's keys failed (NO_PROPOSAL_CHOSEN)" {
 		t.Errorf("describe, connected after a failed rekey = %q", got)
 	}
+	st.LastError, st.ErrorCode, st.Blocked = "", "", []string{"::/0"}
+	if got := describe(st, p, now); got != "w: connected to vpn.example.com, in 2.5 MB / out 999 B, blocked ::/0 (not granted by the gateway)" {
+		t.Errorf("describe, connected with a family blocked = %q", got)
+	}
 	if got := lowerFirst("IKE is down"); got != "IKE is down" {
 		t.Errorf("lowerFirst kept no capitals: %q", got)
 	}
