@@ -20,6 +20,13 @@ func startResponder(t *testing.T, top *testnet.Topology) *responder {
 	return &responder{lab.StartResponder(t, top.Gateway, testWriter{t})}
 }
 
+// startResponderMTU is startResponder with a TUN device and engine of the
+// given MTU.
+func startResponderMTU(t *testing.T, top *testnet.Topology, mtu int) *responder {
+	t.Helper()
+	return &responder{lab.StartResponderMTU(t, top.Gateway, testWriter{t}, mtu)}
+}
+
 // established returns the responder's Established event, if it had one.
 func (r *responder) established() *ike.Established { return r.r.Established() }
 

@@ -11,7 +11,7 @@ import (
 
 // newMux returns the Mux over the tunnel's devices as they are now.
 func (s *Session) newMux() *datapath.Mux {
-	m := datapath.NewMux(datapath.MuxConfig{})
+	m := datapath.NewMux(datapath.MuxConfig{BufferSize: datapath.BufferSizeFor(s.st.mtu)})
 	m.Set(muxLinks(s.tunnel.Links()))
 	return m
 }

@@ -2,6 +2,7 @@ package datapath
 
 import (
 	"errors"
+	"fmt"
 	"runtime"
 )
 
@@ -27,10 +28,11 @@ type Config struct {
 	// the excess. Lossless in-process links and benchmarks use it; the
 	// default, dropping with a counter, keeps a flood visible in Stats.
 	Backpressure bool
-	// BufferSize is the size of each packet buffer (default 4096). It bounds
-	// the inner packets read from the device and the datagrams read from
-	// the transports, IKE messages included: IKE fragmentation (RFC 7383)
-	// keeps those under it.
+	// BufferSize is the size of each packet buffer (default
+	// BufferSizeFor(MTU)). It bounds the inner packets read from the device
+	// and the datagrams read from the transports, IKE messages included:
+	// IKE fragmentation (RFC 7383) keeps those under it. With an MTU set it
+	// must hold a packet of that size and its ESP overhead.
 	BufferSize int
 	// DeviceOffset is the offset passed to Device.Write, room the device may
 	// use for its own header (default 16, at most 16).
@@ -59,7 +61,23 @@ const (
 	// tailroom keeps room for the longest padding, trailer and ICV.
 	tailroom = 15 + 2 + 32
 	maxBatch = 128
+	// outerRoom is for what a transport may deliver ahead of the ESP
+	// packet: an IPv4 raw socket reads the IP header too, up to 60 bytes.
+	outerRoom = 60
+	// minBufferSize keeps room for unfragmented IKE messages on the NAT-T
+	// port whatever the MTU.
+	minBufferSize = 4096
+	// MaxMTU is the largest tunnel MTU the engine carries.
+	MaxMTU = 9000
 )
+
+// BufferSizeFor returns the packet buffer size that carries a tunnel of
+// the given MTU (0 for the default): the packet, the ESP header, IV,
+// padding, trailer and ICV around it, and an outer IP header, but never
+// less than 4096 bytes so that IKE messages keep their room.
+func BufferSizeFor(mtu int) int {
+	return max(minBufferSize, mtu+headroom+tailroom+outerRoom)
+}
 
 func (c *Config) setDefaults() error {
 	if c.Device == nil || c.UDP == nil {
@@ -72,7 +90,10 @@ func (c *Config) setDefaults() error {
 	}
 	def(&c.Workers, runtime.GOMAXPROCS(0))
 	def(&c.QueueBatches, 16)
-	def(&c.BufferSize, 4096)
+	if c.MTU > MaxMTU {
+		return fmt.Errorf("datapath: MTU %d above %d", c.MTU, MaxMTU)
+	}
+	def(&c.BufferSize, BufferSizeFor(c.MTU))
 	def(&c.DeviceOffset, 16)
 	def(&c.ReplayWindow, 1024)
 	def(&c.IKEQueue, 64)
@@ -84,6 +105,9 @@ func (c *Config) setDefaults() error {
 	}
 	if c.BufferSize < 1280+headroom+tailroom {
 		return errors.New("datapath: BufferSize too small for a 1280-byte packet")
+	}
+	if need := c.MTU + headroom + tailroom + outerRoom; c.MTU > 0 && c.BufferSize < need {
+		return fmt.Errorf("datapath: BufferSize %d too small for MTU %d (want %d)", c.BufferSize, c.MTU, need)
 	}
 	return nil
 }

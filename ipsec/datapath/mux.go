@@ -59,7 +59,8 @@ type MuxConfig struct {
 	// batch of the Linux TUN device with segmentation offload).
 	BatchSize int
 	// BufferSize is the size of each of a reader's buffers, Offset
-	// included (default 4096, as the engine's).
+	// included (default BufferSizeFor(0), as the engine's); give it
+	// BufferSizeFor(mtu) for a tunnel of a larger MTU.
 	BufferSize int
 	// Offset is where a reader asks its device to put each packet in its
 	// buffer (default 16, the room the platform devices need).
@@ -112,7 +113,7 @@ func NewMux(cfg MuxConfig) *Mux {
 		}
 	}
 	def(&cfg.BatchSize, maxBatch)
-	def(&cfg.BufferSize, 4096)
+	def(&cfg.BufferSize, BufferSizeFor(0))
 	def(&cfg.Offset, maxDeviceOffset)
 	def(&cfg.Batches, 2)
 	if cfg.RetryDelay <= 0 {

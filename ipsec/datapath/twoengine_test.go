@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/espressovpn/espresso/ipsec/datapath"
+	"github.com/espressovpn/espresso/ipsec/datapath/datapathtest"
 	"github.com/espressovpn/espresso/ipsec/sad"
 	"github.com/espressovpn/espresso/ipsec/suite"
 )
@@ -211,4 +212,63 @@ func TestInnerChecksumNotChecked(t *testing.T) {
 	p[10], p[11] = 0xde, 0xad
 	a.dev.Inject(p)
 	receiveAll(t, b, [][]byte{p}, "bad checksum")
+}
+
+// TestMTUSizedBuffers: the buffers follow the MTU, so an engine pair with
+// a 9000-byte MTU carries packets of every size up to 9000 bytes, with
+// each suite's largest overhead (AES-CBC with HMAC-SHA-512).
+func TestMTUSizedBuffers(t *testing.T) {
+	encrs := []struct {
+		name  string
+		encr  suite.Transform
+		integ suite.TransformID
+	}{
+		{"aes128gcm16", gcm128, 0},
+		{"aes256-sha512", suite.Transform{Type: suite.TypeEncr, ID: suite.EncrAESCBC, KeyBits: 256}, suite.IntegHMACSHA2_512_256},
+	}
+	for _, st := range encrs {
+		t.Run(st.name, func(t *testing.T) {
+			a, b := pairUp(t, datapath.Config{MTU: datapath.MaxMTU, Workers: 2, Backpressure: true})
+			forA, forB := childSAs(1, 0x1000, 0x2000, st.encr, st.integ, false)
+			if err := a.e.Install(forA); err != nil {
+				t.Fatal(err)
+			}
+			if err := b.e.Install(forB); err != nil {
+				t.Fatal(err)
+			}
+			var ab [][]byte
+			for i, size := range []int{1280, 4023, 4096, 8192, 8999, datapath.MaxMTU} {
+				ab = append(ab, udpPacket(innerA4, innerB4, uint32(i), size), udpPacket(innerA6, innerB6, uint32(i), size))
+			}
+			for _, p := range ab {
+				a.dev.Inject(p)
+			}
+			receiveAll(t, b, ab, "A to B")
+		})
+	}
+}
+
+func TestMTUConfig(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		cfg  datapath.Config
+	}{
+		{"above 9000", datapath.Config{MTU: datapath.MaxMTU + 1}},
+		{"buffer below the MTU", datapath.Config{MTU: 9000, BufferSize: 8192}},
+	} {
+		ta, tb := datapathtest.Pipe(addrA, addrB, 16, 8)
+		c.cfg.Device, c.cfg.UDP = datapathtest.NewDevice(8, 8), ta
+		if e, err := datapath.New(c.cfg); err == nil {
+			e.Close()
+			t.Errorf("%s: New accepted it", c.name)
+		}
+		ta.Close()
+		tb.Close()
+	}
+	if n := datapath.BufferSizeFor(1400); n != 4096 {
+		t.Errorf("BufferSizeFor(1400) = %d; want 4096 (room for IKE)", n)
+	}
+	if n := datapath.BufferSizeFor(9000); n < 9000+8+16+15+2+32 {
+		t.Errorf("BufferSizeFor(9000) = %d; too small for the ESP overhead", n)
+	}
 }

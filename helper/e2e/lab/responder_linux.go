@@ -83,6 +83,13 @@ func (a transport) BatchSize() int { return a.t.BatchSize() }
 // ends.
 func StartResponder(t testnet.T, gw Place, log io.Writer) *Responder {
 	t.Helper()
+	return StartResponderMTU(t, gw, log, platform.DefaultMTU)
+}
+
+// StartResponderMTU is StartResponder with a TUN device and engine of the
+// given MTU.
+func StartResponderMTU(t testnet.T, gw Place, log io.Writer, mtu int) *Responder {
+	t.Helper()
 	if log == nil {
 		log = io.Discard
 	}
@@ -106,7 +113,7 @@ func StartResponder(t testnet.T, gw Place, log io.Writer) *Responder {
 	}
 	err = gw.Do(func() error {
 		var err error
-		if dev, err = tun.CreateTUN("esgw%d", platform.DefaultMTU); err != nil {
+		if dev, err = tun.CreateTUN("esgw%d", mtu); err != nil {
 			return err
 		}
 		if ikeT, err = platform.ListenUDP(platform.UDPConfig{Addr: ikeAddr}); err != nil {
@@ -140,7 +147,7 @@ func StartResponder(t testnet.T, gw Place, log io.Writer) *Responder {
 
 	eng, err := datapath.New(datapath.Config{
 		Device: dev, UDP: transport{nattT}, Raw: transport{rawT},
-		MTU: platform.DefaultMTU, Workers: 2,
+		MTU: mtu, Workers: 2,
 	})
 	if err != nil {
 		closeAll()
