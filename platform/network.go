@@ -52,6 +52,17 @@ type Tunnel interface {
 	Close() error
 }
 
+// SharedDeviceTunnel is a Tunnel that carries all of a connection's traffic
+// on one device for its whole life (Linux): once Set has created it, the
+// device holds every virtual IP until Close. The data path then reads and
+// writes that device directly instead of joining Links.
+type SharedDeviceTunnel interface {
+	Tunnel
+	// SharedDevice returns the device, or nil before the first Set and
+	// after Close.
+	SharedDevice() Device
+}
+
 // Link is one TUN device of a Tunnel.
 type Link struct {
 	// Name is the OS interface name, such as espresso0 or utun5.

@@ -175,13 +175,11 @@ func (s *Session) open(ctx context.Context) error {
 	} else {
 		first = &platform.Config{MTU: st.mtu}
 	}
-	err = s.tunnel.Set(first)
-	s.mux = s.newMux()
-	if err != nil {
+	if err = s.tunnel.Set(first); err != nil {
 		return configError(err)
 	}
 	cfg := datapath.Config{
-		Device:  s.mux,
+		Device:  s.engineDevice(),
 		UDP:     newEngineTransport(s.nattT),
 		MTU:     st.mtu,
 		Workers: s.d.opts.Workers,

@@ -5,9 +5,23 @@ import (
 	"github.com/espressovpn/espresso/platform"
 )
 
-// The engine drives one datapath.Device; a Tunnel has one device per
-// virtual IP on macOS and FreeBSD (one shared on Linux). The session's
-// datapath.Mux joins them and follows every change of the Tunnel's devices.
+// The engine drives one datapath.Device. On Linux the Tunnel keeps one
+// shared device (platform.SharedDeviceTunnel) and the engine drives it
+// directly, with no copy and no goroutine in between. On macOS and FreeBSD
+// a Tunnel has one device per virtual IP; the session's datapath.Mux joins
+// them and follows every change of the Tunnel's devices.
+
+// engineDevice returns the device the engine is to drive once the first
+// Set has created the tunnel's devices: the shared one, or a Mux.
+func (s *Session) engineDevice() datapath.Device {
+	if st, ok := s.tunnel.(platform.SharedDeviceTunnel); ok {
+		if d := st.SharedDevice(); d != nil {
+			return d
+		}
+	}
+	s.mux = s.newMux()
+	return s.mux
+}
 
 // newMux returns the Mux over the tunnel's devices as they are now.
 func (s *Session) newMux() *datapath.Mux {

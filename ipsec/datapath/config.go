@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"time"
 )
 
 // Config configures an Engine. Zero fields take the defaults shown.
@@ -67,6 +68,8 @@ const (
 	// minBufferSize keeps room for unfragmented IKE messages on the NAT-T
 	// port whatever the MTU.
 	minBufferSize = 4096
+	// deviceRetryDelay is the pause after a failed device Read.
+	deviceRetryDelay = 10 * time.Millisecond
 	// MaxMTU is the largest tunnel MTU the engine carries.
 	MaxMTU = 9000
 )

@@ -11,6 +11,12 @@ package datapath
 //     workers, write them to the transports, recycle the buffers.
 
 import (
+	"errors"
+	"io"
+	"net"
+	"os"
+	"time"
+
 	"github.com/espressovpn/espresso/ipsec/esp"
 	"github.com/espressovpn/espresso/ipsec/sad"
 	"github.com/espressovpn/espresso/ipsec/spd"
@@ -37,8 +43,14 @@ func (e *Engine) readDevice(n int) {
 			bufs[i] = elems[i].buf[:len(elems[i].buf)-tailroom]
 		}
 		cnt, err := e.cfg.Device.Read(bufs, sizes, headroom)
-		if e.closed() || (err != nil && cnt == 0) {
+		if e.closed() {
 			return
+		}
+		if err != nil && cnt == 0 {
+			if e.deviceGone(err) {
+				return
+			}
+			continue
 		}
 		b := e.outBatches.get(e.done)
 		if b == nil {
@@ -58,6 +70,26 @@ func (e *Engine) readDevice(n int) {
 		}
 		e.queueOut(b)
 		e.outMu.Unlock()
+	}
+}
+
+// deviceGone reports whether a failed device Read means the device is
+// closed. Any other error (a packet the device could not split, a
+// transient failure) is counted and the reader goes on after a pause, so
+// an engine driving a TUN device directly outlives what a Mux's reader
+// would. Closing ends the pause.
+func (e *Engine) deviceGone(err error) bool {
+	if errors.Is(err, os.ErrClosed) || errors.Is(err, net.ErrClosed) || errors.Is(err, ErrMuxClosed) || errors.Is(err, io.EOF) {
+		return true
+	}
+	e.stats.deviceErrors.Add(1)
+	t := time.NewTimer(deviceRetryDelay)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return false
+	case <-e.done:
+		return true
 	}
 }
 

@@ -14,6 +14,7 @@ type Stats struct {
 	IKEIn                uint64 // IKE datagrams handed to the IKE handler
 	Keepalives           uint64 // NAT keepalives received and dropped
 	EventsDropped        uint64 // events lost to a full Events channel
+	DeviceErrors         uint64 // failed device Reads other than a closed device
 }
 
 type stats struct {
@@ -22,6 +23,7 @@ type stats struct {
 	drops                [sad.NumDropReasons]atomic.Uint64
 	ikeIn, keepalives    atomic.Uint64
 	eventsDropped        atomic.Uint64
+	deviceErrors         atomic.Uint64
 }
 
 // Stats returns a snapshot of the engine's counters.
@@ -31,7 +33,7 @@ func (e *Engine) Stats() Stats {
 		PacketsIn: s.packetsIn.Load(), BytesIn: s.bytesIn.Load(),
 		PacketsOut: s.packetsOut.Load(), BytesOut: s.bytesOut.Load(),
 		IKEIn: s.ikeIn.Load(), Keepalives: s.keepalives.Load(),
-		EventsDropped: s.eventsDropped.Load(),
+		EventsDropped: s.eventsDropped.Load(), DeviceErrors: s.deviceErrors.Load(),
 	}
 	for i := range s.drops {
 		out.Drops[i] = s.drops[i].Load()

@@ -29,7 +29,7 @@ type Tunnel struct {
 	live *liveSet
 }
 
-var _ platform.Tunnel = (*Tunnel)(nil)
+var _ platform.SharedDeviceTunnel = (*Tunnel)(nil)
 
 func (t *Tunnel) save() error {
 	if t.live == nil {
@@ -227,6 +227,17 @@ func (t *Tunnel) Links() []platform.Link {
 		addrs = append(addrs, a.Prefix)
 	}
 	return []platform.Link{{Name: t.rec.Device, Addrs: addrs, Device: t.dev}}
+}
+
+// SharedDevice implements platform.SharedDeviceTunnel: the one device
+// lives from the first Set to Close.
+func (t *Tunnel) SharedDevice() platform.Device {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.dev == nil {
+		return nil
+	}
+	return t.dev
 }
 
 // Close implements platform.Tunnel.
