@@ -78,6 +78,11 @@ func ListenUDP(cfg UDPConfig) (Transport, error) {
 	if is4 {
 		t.local = netip.AddrPortFrom(t.local.Addr().Unmap(), t.local.Port())
 	}
+	if rc, err := conn.SyscallConn(); err == nil {
+		// Larger buffers only lose fewer datagrams in a burst; the
+		// socket works with whatever size the system grants.
+		_ = dgram.SetBuffers(rc, dgram.SocketBuffer)
+	}
 	if cfg.ReportUnreachable {
 		rc, err := conn.SyscallConn()
 		if err == nil {

@@ -57,6 +57,12 @@ func listenRawESP(cfg platform.RawESPConfig) (platform.Transport, error) {
 	if err != nil {
 		return nil, fmt.Errorf("raw esp socket on %s: %w", local, err)
 	}
+	if sc, ok := pc.(syscall.Conn); ok {
+		if rc, err := sc.SyscallConn(); err == nil {
+			// Best effort, as for the UDP sockets.
+			_ = dgram.SetBuffers(rc, dgram.SocketBuffer)
+		}
+	}
 	return &rawESP{
 		conn:   pc,
 		batch:  dgram.New(pc, local.Is4()),

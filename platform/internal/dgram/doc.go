@@ -2,8 +2,8 @@
 // UDP transport of package platform and the raw ESP transport of
 // platform/linux. Both move packets in batches through x/net's
 // PacketConns (recvmmsg and sendmmsg on Linux, one datagram per call
-// elsewhere) with message arrays allocated once, and both may carry a
-// socket mark.
+// elsewhere) with message arrays allocated once, both ask for socket
+// buffers larger than the defaults, and both may carry a socket mark.
 //
 // What differs between them stays with them: the address type (UDP
 // addresses with ports, IP addresses without), the IPv4 header a raw
