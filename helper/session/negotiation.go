@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/espressovpn/espresso/helper/api"
-	"github.com/espressovpn/espresso/ipsec/esp"
 	"github.com/espressovpn/espresso/ipsec/ike"
 	"github.com/espressovpn/espresso/platform"
 )
@@ -59,12 +58,11 @@ func (s *Session) onEvent(ev genEvent) {
 	}
 }
 
-// deliverNATT hands an IKE message the engine found on the NAT-T socket to
-// the negotiation, with the non-ESP marker the engine took off put back
-// (RFC 3948 §2.2).
+// deliverNATT hands an IKE message the engine found on the NAT-T socket,
+// with its non-ESP marker (RFC 3948 §2.2), to the negotiation, whose
+// Deliver takes the one copy of it.
 func (s *Session) deliverNATT(msg []byte, from netip.AddrPort) {
-	b := make([]byte, esp.NonESPMarkerLen, esp.NonESPMarkerLen+len(msg))
-	s.deliver(append(b, msg...), from, true)
+	s.deliver(msg, from, true)
 }
 
 // deliver hands an IKE message read from a socket to the negotiation.

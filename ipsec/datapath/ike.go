@@ -8,10 +8,11 @@ import (
 	"github.com/espressovpn/espresso/ipsec/sad"
 )
 
-// IKEHandler receives an IKE message that arrived on the NAT-T socket, with
-// the non-ESP marker already removed (RFC 3948 §2.2), so it reads as on
-// port 500. msg is valid only during the call; the handler copies what it
-// keeps. It runs on one engine goroutine, one message at a time.
+// IKEHandler receives an IKE message that arrived on the NAT-T socket as
+// it arrived: the four-octet non-ESP marker (RFC 3948 §2.2), then the
+// message as on port 500. msg is the engine's receive buffer, valid only
+// during the call, so the handler's own copy is the only one; the handler
+// runs on one engine goroutine, one message at a time.
 type IKEHandler func(msg []byte, from netip.AddrPort)
 
 type ikeMsg struct {
@@ -29,10 +30,12 @@ func (e *Engine) SetIKEHandler(h IKEHandler) {
 	e.ikeFunc.Store(&h)
 }
 
-// handIKE queues a copy of an IKE message for the handler without ever
-// blocking the reader: with the queue full the message is dropped, and
-// IKE's retransmission (RFC 7296 §2.1) recovers.
-func (e *Engine) handIKE(msg []byte, from netip.AddrPort) {
+// handIKE queues the IKE datagram d, read into x's buffer, for the handler
+// without ever blocking the reader: with the queue full the message is
+// dropped, and IKE's retransmission (RFC 7296 §2.1) recovers. The datagram
+// is not copied: x and the queued message trade buffers, both of the
+// engine's BufferSize.
+func (e *Engine) handIKE(x *elem, d Datagram) {
 	var m *ikeMsg
 	select {
 	case m = <-e.ikeMsgs.free:
@@ -48,7 +51,13 @@ func (e *Engine) handIKE(msg []byte, from netip.AddrPort) {
 		e.drop(nil, sad.DropQueueFull)
 		return
 	}
-	m.n, m.from = copy(m.buf, msg), from
+	if len(d.Buf) > 0 && cap(d.Buf) == len(x.buf) && &d.Buf[0] == &x.buf[0] {
+		m.buf, x.buf = x.buf, m.buf
+		m.n = len(d.Buf)
+	} else {
+		m.n = copy(m.buf, d.Buf)
+	}
+	m.from = d.Addr
 	select {
 	case e.ike <- m:
 	default:

@@ -67,7 +67,7 @@ func (e *Engine) classify(x *elem, d Datagram, udp bool) bool {
 			e.stats.keepalives.Add(1)
 			return false
 		case esp.KindIKE:
-			e.handIKE(d.Buf[esp.NonESPMarkerLen:], d.Addr)
+			e.handIKE(x, d)
 			return false
 		case esp.KindInvalid:
 			e.drop(nil, sad.DropMalformed)

@@ -1,6 +1,7 @@
 package ike
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -185,8 +186,7 @@ type engineNATT struct {
 func EngineNATT(e *datapath.Engine, local netip.AddrPort) platform.Transport {
 	t := &engineNATT{e: e, local: local, in: make(chan platform.Datagram, inboxSize), done: make(chan struct{})}
 	e.SetIKEHandler(func(msg []byte, from netip.AddrPort) {
-		b := make([]byte, esp.NonESPMarkerLen+len(msg))
-		copy(b[esp.NonESPMarkerLen:], msg)
+		b := bytes.Clone(msg) // the marker included, as on the socket
 		select {
 		case t.in <- platform.Datagram{Buf: b, Addr: from}:
 		default:
