@@ -178,11 +178,15 @@ func (s *Session) open(ctx context.Context) error {
 	if err = s.tunnel.Set(first); err != nil {
 		return configError(err)
 	}
+	dev := s.engineDevice()
 	cfg := datapath.Config{
-		Device:  s.engineDevice(),
+		Device:  dev,
 		UDP:     newEngineTransport(s.nattT),
 		MTU:     st.mtu,
 		Workers: s.d.opts.Workers,
+		// Linux's shared TUN device batches (BatchSize above 1) only with
+		// its offloads on, and then coalesces what it is given (GRO).
+		CoalesceWrites: s.mux == nil && dev.BatchSize() > 1,
 	}
 	if s.rawT != nil {
 		cfg.Raw = newEngineTransport(s.rawT)

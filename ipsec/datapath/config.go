@@ -38,6 +38,15 @@ type Config struct {
 	// DeviceOffset is the offset passed to Device.Write, room the device may
 	// use for its own header (default 16, at most 16).
 	DeviceOffset int
+	// CoalesceWrites makes the device writer copy each batch of inner
+	// packets into buffers of 64 KiB before Device.Write, so a device that
+	// coalesces the packets of a flow into one (the Linux TUN device's
+	// GRO, golang.zx2c4.com/wireguard/tun) has the room to: it only
+	// coalesces within a buffer's capacity, and the engine's own buffers
+	// hold one packet. One copy per packet buys one write per flow and
+	// batch instead of one per packet. The buffers, one per packet of a
+	// batch, are a fixed part of MemoryBound.
+	CoalesceWrites bool
 	// MTU is the tunnel MTU for TCP MSS clamping of SYNs in both directions;
 	// 0 disables clamping.
 	MTU int
@@ -70,6 +79,9 @@ const (
 	minBufferSize = 4096
 	// deviceRetryDelay is the pause after a failed device Read.
 	deviceRetryDelay = 10 * time.Millisecond
+	// coalesceSize is the size of a CoalesceWrites buffer: the largest
+	// packet the device may build, plus the device's offset.
+	coalesceSize = 65535 + maxDeviceOffset
 	// MaxMTU is the largest tunnel MTU the engine carries.
 	MaxMTU = 9000
 )

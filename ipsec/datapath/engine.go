@@ -36,6 +36,7 @@ type Engine struct {
 	events    chan Event
 	acquiring atomic.Int64 // packets held by trap policies
 	stats     stats
+	staged    int // bytes of the CoalesceWrites buffers
 
 	done      chan struct{}
 	closeOnce sync.Once
@@ -107,7 +108,15 @@ func New(cfg Config) (*Engine, error) {
 		e.goInternal(e.worker)
 	}
 	e.goInternal(e.writeTransport)
-	e.goInternal(e.writeDevice)
+	var stage [][]byte
+	if cfg.CoalesceWrites {
+		stage = make([][]byte, inB)
+		for i := range stage {
+			stage[i] = make([]byte, coalesceSize)
+		}
+		e.staged = inB * coalesceSize
+	}
+	e.goInternal(func() { e.writeDevice(stage) })
 	e.goInternal(e.dispatchIKE)
 	e.goInternal(e.watchLifetimes)
 	e.readers.Add(1)
@@ -135,7 +144,7 @@ func (e *Engine) goInternal(f func()) {
 // hold: every pool at its cap. Queues hold pointers into these pools only.
 func (e *Engine) MemoryBound() int {
 	n := e.outElems.max + e.inElems.max + e.ikeMsgs.max
-	return n * e.cfg.BufferSize
+	return n*e.cfg.BufferSize + e.staged
 }
 
 // Close stops the engine. The reading goroutines return when Device.Read and

@@ -162,8 +162,9 @@ func inbound(sels []spd.Selector, f spd.Flow) bool {
 	return false
 }
 
-// writeDevice writes decrypted batches in the order they were received.
-func (e *Engine) writeDevice() {
+// writeDevice writes decrypted batches in the order they were received,
+// through the buffers of stage if it has any (Config.CoalesceWrites).
+func (e *Engine) writeDevice(stage [][]byte) {
 	off := e.cfg.DeviceOffset
 	var bufs [][]byte
 	for {
@@ -177,10 +178,15 @@ func (e *Engine) writeDevice() {
 		bufs = bufs[:0]
 		var bytes uint64
 		for _, x := range b.elems {
-			if x.drop == sad.DropNone {
-				bufs = append(bufs, x.buf[x.start-off:x.end])
-				bytes += uint64(x.end - x.start)
+			if x.drop != sad.DropNone {
+				continue
 			}
+			buf := x.buf[x.start-off : x.end]
+			if j := len(bufs); j < len(stage) {
+				buf = stage[j][:off+copy(stage[j][off:], x.buf[x.start:x.end])]
+			}
+			bufs = append(bufs, buf)
+			bytes += uint64(x.end - x.start)
 		}
 		if len(bufs) > 0 {
 			if _, err := e.cfg.Device.Write(bufs, off); err != nil {

@@ -272,3 +272,70 @@ func TestMTUConfig(t *testing.T) {
 		t.Errorf("BufferSizeFor(9000) = %d; too small for the ESP overhead", n)
 	}
 }
+
+// capDevice records the smallest capacity of the buffers Write is given.
+type capDevice struct {
+	*datapathtest.Device
+	mu     sync.Mutex
+	minCap int
+}
+
+func (d *capDevice) Write(bufs [][]byte, offset int) (int, error) {
+	d.mu.Lock()
+	for _, b := range bufs {
+		if d.minCap == 0 || cap(b) < d.minCap {
+			d.minCap = cap(b)
+		}
+	}
+	d.mu.Unlock()
+	return d.Device.Write(bufs, offset)
+}
+
+// TestCoalesceWrites: with CoalesceWrites the device is given buffers with
+// room for a 64 KiB packet, and the packets still arrive intact and in
+// order.
+func TestCoalesceWrites(t *testing.T) {
+	ta, tb := datapathtest.Pipe(addrA, addrB, 1024, 32)
+	devA := datapathtest.NewDevice(32, 4096)
+	devB := &capDevice{Device: datapathtest.NewDevice(32, 4096)}
+	a, b := &side{dev: devA, tr: ta}, &side{dev: devB.Device, tr: tb}
+	for _, s := range []struct {
+		s *side
+		d datapath.Device
+	}{{a, devA}, {b, devB}} {
+		e, err := datapath.New(datapath.Config{Device: s.d, UDP: s.s.tr, Workers: 2, Backpressure: true, CoalesceWrites: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.s.e = e
+	}
+	t.Cleanup(func() {
+		for _, s := range []*side{a, b} {
+			s.dev.Close()
+			s.tr.Close()
+			s.e.Close()
+		}
+	})
+	forA, forB := childSAs(1, 0x1000, 0x2000, gcm128, 0, false)
+	if err := a.e.Install(forA); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.e.Install(forB); err != nil {
+		t.Fatal(err)
+	}
+	ab := packetsFor(flowSpec{a, b, innerA4, innerB4, innerA6, innerB6}, 500)
+	go func() {
+		for _, p := range ab {
+			a.dev.Inject(p)
+		}
+	}()
+	receiveAll(t, b, ab, "A to B")
+	devB.mu.Lock()
+	defer devB.mu.Unlock()
+	if devB.minCap < 16+65535 {
+		t.Errorf("Write got a buffer of capacity %d; want room for a 64 KiB packet", devB.minCap)
+	}
+	if bound := b.e.MemoryBound(); bound < 32*65535 {
+		t.Errorf("MemoryBound %d leaves out the coalescing buffers", bound)
+	}
+}
