@@ -148,6 +148,8 @@ func StartResponderMTU(t testnet.T, gw Place, log io.Writer, mtu int) *Responder
 	eng, err := datapath.New(datapath.Config{
 		Device: dev, UDP: transport{nattT}, Raw: transport{rawT},
 		MTU: mtu, Workers: 2,
+		// As the helper does on Linux: the TUN device coalesces writes.
+		CoalesceWrites: dev.BatchSize() > 1,
 	})
 	if err != nil {
 		closeAll()
