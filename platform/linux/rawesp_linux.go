@@ -116,13 +116,7 @@ func (t *rawESP) ReadBatch(msgs []platform.Datagram) (int, error) {
 				from, _ = netip.AddrFromSlice(ia.IP)
 				from = from.Unmap()
 			}
-			// Compact in place, swapping buffers so that dropped packets
-			// leave no holes and every Datagram keeps a buffer.
-			if kept != i {
-				msgs[i].Buf = msgs[kept].Buf
-			}
-			msgs[kept].Buf = buf
-			msgs[kept].Addr = netip.AddrPortFrom(from, 0)
+			keep(msgs, kept, buf, netip.AddrPortFrom(from, 0))
 			kept++
 		}
 		t.r.Release(n)
@@ -149,4 +143,19 @@ func (t *rawESP) WriteBatch(msgs []platform.Datagram) (int, error) {
 		return sent, fmt.Errorf("raw esp write: %w", err)
 	}
 	return sent, nil
+}
+
+// keep stores the packet pkt, read into the buffer of some msgs[j] with
+// j >= at, as msgs[at], so that dropped packets leave no holes. The caller
+// reads each packet from the buffer it put at that index (the engine
+// decrypts in its own element's buffer), so a packet that moves down is
+// copied into msgs[at]'s buffer rather than the buffers being swapped; the
+// copy happens only after a drop.
+func keep(msgs []platform.Datagram, at int, pkt []byte, from netip.AddrPort) {
+	dst := msgs[at].Buf[:cap(msgs[at].Buf)]
+	if len(pkt) == 0 || &dst[0] != &pkt[0] {
+		pkt = dst[:copy(dst, pkt)]
+	}
+	msgs[at].Buf = pkt
+	msgs[at].Addr = from
 }

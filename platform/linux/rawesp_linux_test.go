@@ -28,3 +28,31 @@ func TestRawESPWriteFailure(t *testing.T) {
 		t.Fatalf("WriteBatch of an oversized packet = %d, %v; want 0 and an error", n, err)
 	}
 }
+
+// TestRawESPKeepCopies is a regression test: after a dropped packet,
+// ReadBatch moved the next packet down by swapping buffers, and the
+// engine, which decrypts in the buffer it put at each index, read another
+// packet's bytes.
+func TestRawESPKeepCopies(t *testing.T) {
+	bufs := [][]byte{make([]byte, 64), make([]byte, 64), make([]byte, 64)}
+	msgs := make([]platform.Datagram, len(bufs))
+	for i := range msgs {
+		msgs[i].Buf = bufs[i][:0]
+	}
+	// Packet 0 was dropped; packet 1 arrived in bufs[1] and moves to index 0.
+	copy(bufs[1], "second")
+	from := netip.MustParseAddrPort("192.0.2.1:0")
+	keep(msgs, 0, bufs[1][:6], from)
+	if &msgs[0].Buf[0] != &bufs[0][0] {
+		t.Fatal("msgs[0] no longer holds its own buffer")
+	}
+	if string(msgs[0].Buf) != "second" || msgs[0].Addr != from {
+		t.Fatalf("msgs[0] = %q from %v, want \"second\" from %v", msgs[0].Buf, msgs[0].Addr, from)
+	}
+	// A packet that stays in place is not copied.
+	copy(bufs[2], "third")
+	keep(msgs, 2, bufs[2][:5], from)
+	if &msgs[2].Buf[0] != &bufs[2][0] || string(msgs[2].Buf) != "third" {
+		t.Fatalf("msgs[2] = %q, want \"third\" in its own buffer", msgs[2].Buf)
+	}
+}
