@@ -12,17 +12,17 @@ import (
 // peer's nonce and our identity (RFC 7296 §2.15): a MAC keyed by the
 // pre-shared key, or a signature with our certificate's key in the method
 // the peer understands (RFC 7427 when it announced hashes).
-func (d *Conn) authPayload(sa *ikeSA, initMsg, peerNonce []byte, id wire.Identity) (*wire.Authentication, error) {
-	if d.cfg.LocalAuth == AuthPSK {
-		return d.sharedKeyAuth(sa, initMsg, peerNonce, id, d.cfg.PSK), nil
+func (d *Conn) AuthPayload(sa *IKESA, initMsg, peerNonce []byte, id wire.Identity) (*wire.Authentication, error) {
+	if d.Cfg.LocalAuth == AuthPSK {
+		return d.SharedKeyAuth(sa, initMsg, peerNonce, id, d.Cfg.PSK), nil
 	}
-	ours, _ := sa.keys.skp(sa.initiator)
+	ours, _ := sa.keys.skp(sa.Initiator)
 	octets := auth.SignedOctets(sa.keys.prf, ours, initMsg, peerNonce, id)
-	m, opts, err := auth.Choose(d.cfg.Key.Public(), sa.peerHashes, d.cfg.RSAPSS)
+	m, opts, err := auth.Choose(d.Cfg.Key.Public(), sa.PeerHashes, d.Cfg.RSAPSS)
 	if err != nil {
 		return nil, fmt.Errorf("ike: %w", err)
 	}
-	sig, err := auth.Sign(d.rand, d.cfg.Key, m, opts, octets)
+	sig, err := auth.Sign(d.Rand, d.Cfg.Key, m, opts, octets)
 	if err != nil {
 		return nil, err
 	}
@@ -31,8 +31,8 @@ func (d *Conn) authPayload(sa *ikeSA, initMsg, peerNonce []byte, id wire.Identit
 
 // sharedKeyAuth is our AUTH payload of the shared key method keyed by key:
 // the pre-shared key, or after EAP the MSK (RFC 7296 §2.15, §2.16).
-func (d *Conn) sharedKeyAuth(sa *ikeSA, initMsg, peerNonce []byte, id wire.Identity, key []byte) *wire.Authentication {
-	ours, _ := sa.keys.skp(sa.initiator)
+func (d *Conn) SharedKeyAuth(sa *IKESA, initMsg, peerNonce []byte, id wire.Identity, key []byte) *wire.Authentication {
+	ours, _ := sa.keys.skp(sa.Initiator)
 	octets := auth.SignedOctets(sa.keys.prf, ours, initMsg, peerNonce, id)
 	return &wire.Authentication{Method: wire.AuthSharedKeyMIC, Data: auth.SharedKeyMAC(sa.keys.prf, key, octets)}
 }
@@ -40,14 +40,14 @@ func (d *Conn) sharedKeyAuth(sa *ikeSA, initMsg, peerNonce []byte, id wire.Ident
 // checkSharedKeyAuth verifies the peer's AUTH payload of the shared key
 // method keyed by key over the peer's IKE_SA_INIT message, our nonce and
 // the peer's identity.
-func (d *Conn) checkSharedKeyAuth(sa *ikeSA, a *wire.Authentication, initMsg, ourNonce []byte, id wire.Identity, key []byte, what string) error {
+func (d *Conn) CheckSharedKeyAuth(sa *IKESA, a *wire.Authentication, initMsg, ourNonce []byte, id wire.Identity, key []byte, what string) error {
 	if a == nil {
 		return &AuthError{Reason: "no AUTH payload"}
 	}
 	if a.Method != wire.AuthSharedKeyMIC {
 		return &AuthError{Reason: "expected " + what + ", got " + a.Method.String()}
 	}
-	_, theirs := sa.keys.skp(sa.initiator)
+	_, theirs := sa.keys.skp(sa.Initiator)
 	octets := auth.SignedOctets(sa.keys.prf, theirs, initMsg, ourNonce, id)
 	if err := auth.VerifySharedKeyMAC(sa.keys.prf, key, octets, a.Data); err != nil {
 		return &AuthError{Reason: what + " mismatch", Err: err}
@@ -59,15 +59,15 @@ func (d *Conn) checkSharedKeyAuth(sa *ikeSA, a *wire.Authentication, initMsg, ou
 // the identity against the configured one, the certificate chain against
 // our CAs and the identity against the certificate, then the signature or
 // the pre-shared key MAC over the peer's IKE_SA_INIT message and our nonce.
-func (d *Conn) checkPeerAuth(sa *ikeSA, id wire.Identity, ps wire.Payloads, initMsg, ourNonce []byte) error {
-	if want := d.cfg.RemoteID; want.IDType != 0 {
+func (d *Conn) CheckPeerAuth(sa *IKESA, id wire.Identity, ps wire.Payloads, initMsg, ourNonce []byte) error {
+	if want := d.Cfg.RemoteID; want.IDType != 0 {
 		if err := auth.MatchIdentity(want, id); err != nil {
 			return &IdentityMismatchError{Want: formatIdentity(want), Got: formatIdentity(id), Err: err}
 		}
 	}
 	a, _ := wire.First[*wire.Authentication](ps)
-	if d.cfg.RemoteAuth == AuthPSK {
-		return d.checkSharedKeyAuth(sa, a, initMsg, ourNonce, id, d.cfg.PSK, "a pre-shared key")
+	if d.Cfg.RemoteAuth == AuthPSK {
+		return d.CheckSharedKeyAuth(sa, a, initMsg, ourNonce, id, d.Cfg.PSK, "a pre-shared key")
 	}
 	if a == nil {
 		return &AuthError{Reason: "no AUTH payload"}
@@ -77,12 +77,12 @@ func (d *Conn) checkPeerAuth(sa *ikeSA, id wire.Identity, ps wire.Payloads, init
 		return err
 	}
 	if err := auth.MatchCertificate(id, leaf); err != nil {
-		return &IdentityMismatchError{Want: formatIdentity(d.cfg.RemoteID), Got: formatIdentity(id), InCert: true, Err: err}
+		return &IdentityMismatchError{Want: formatIdentity(d.Cfg.RemoteID), Got: formatIdentity(id), InCert: true, Err: err}
 	}
-	if err := auth.CheckMethod(a.Method, sa.peerHashes); err != nil {
+	if err := auth.CheckMethod(a.Method, sa.PeerHashes); err != nil {
 		return &AuthError{Reason: err.Error(), Err: err}
 	}
-	_, theirs := sa.keys.skp(sa.initiator)
+	_, theirs := sa.keys.skp(sa.Initiator)
 	octets := auth.SignedOctets(sa.keys.prf, theirs, initMsg, ourNonce, id)
 	if err := auth.Verify(leaf.PublicKey, a.Method, octets, a.Data); err != nil {
 		return &AuthError{Reason: err.Error(), Err: err}
@@ -111,13 +111,13 @@ func (d *Conn) peerCertificate(ps wire.Payloads) (*x509.Certificate, error) {
 		return nil, &CertificateError{Err: fmt.Errorf("%w: the peer sent no certificate", auth.ErrCertUntrusted)}
 	}
 	roots := x509.NewCertPool()
-	for _, c := range d.cfg.CAs {
+	for _, c := range d.Cfg.CAs {
 		roots.AddCert(c)
 	}
-	if err := auth.VerifyChain(certs[0], certs[1:], roots, d.clock.Now()); err != nil {
+	if err := auth.VerifyChain(certs[0], certs[1:], roots, d.Clock.Now()); err != nil {
 		return nil, &CertificateError{Err: err}
 	}
-	if !d.cfg.Responder {
+	if !d.Cfg.Responder {
 		// The peer is the gateway: a user's certificate will not do.
 		if err := auth.CheckGatewayUsage(certs[0]); err != nil {
 			return nil, &CertificateError{Err: err}

@@ -7,7 +7,7 @@ import (
 
 // caHashes is the Certification Authority field of a CERTREQ: the SHA-1 of
 // each CA's SubjectPublicKeyInfo (RFC 7296 §3.7).
-func caHashes(cas []*x509.Certificate) []byte {
+func CAHashes(cas []*x509.Certificate) []byte {
 	var out []byte
 	for _, c := range cas {
 		h := sha1.Sum(c.RawSubjectPublicKeyInfo)

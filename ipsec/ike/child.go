@@ -15,16 +15,16 @@ import (
 type childSAs struct {
 	*Conn
 	// list holds the Child SAs in use or being rekeyed or deleted.
-	list []*child
+	List []*Child
 	// retired are Child SAs deleted after a rekey whose inbound direction
 	// stays in the data path a little longer (retire.go).
-	retired []*child
+	retired []*Child
 }
 
 // accepted child of a request, with the proposal number to answer.
 type acceptedChild struct {
-	c      *child
-	number uint8
+	C      *Child
+	Number uint8
 }
 
 // childState is where a Child SA is in its life.
@@ -45,19 +45,19 @@ const (
 )
 
 // child is one Child SA pair.
-type child struct {
-	inSPI, outSPI uint32
-	prop          chosen
+type Child struct {
+	InSPI, outSPI uint32
+	Prop          chosen
 	keys          *keymat.ChildKeys
 	// weInitiated tells whether we initiated the exchange that made it,
 	// which decides the key directions (§2.17).
 	weInitiated       bool
-	localTS, remoteTS []wire.TrafficSelector
-	sa                *ChildSA
+	LocalTS, RemoteTS []wire.TrafficSelector
+	Sa                *ChildSA
 	established       time.Time
 	state             childState
-	outbound          bool
-	installed         bool
+	Outbound          bool
+	Installed         bool
 	rekeyTimer        Timer
 	// seenIn and seenOut are the packet counts the liveness timer last
 	// read from the data path (silence.go).
@@ -71,27 +71,27 @@ type child struct {
 	// ni and nr of the exchange that created it, for collisions.
 	ni, nr []byte
 	// replacement is the SA that takes over once this one is deleted.
-	replacement *child
+	replacement *Child
 	// peerNew is the SA the peer created by rekeying this one while our
 	// own rekey was in flight (§2.8.1).
-	peerNew *child
+	peerNew *Child
 }
 
 // create derives the keys of a Child SA (§2.17) and builds its data
 // path description. gir is the PFS shared secret, nil without.
-func (m *childSAs) create(sa *ikeSA, c chosen, inSPI, outSPI uint32, weInitiated bool, gir, ni, nr []byte, lts, rts []wire.TrafficSelector) (*child, error) {
-	cs := keymat.ChildSuite{Encr: c.one(suite.TypeEncr), Integ: c.one(suite.TypeInteg)}
+func (m *childSAs) create(sa *IKESA, c chosen, inSPI, outSPI uint32, weInitiated bool, gir, ni, nr []byte, lts, rts []wire.TrafficSelector) (*Child, error) {
+	cs := keymat.ChildSuite{Encr: c.One(suite.TypeEncr), Integ: c.One(suite.TypeInteg)}
 	keys, err := keymat.DeriveChildKeys(sa.keys.prf, sa.keys.keys.D, cs, gir, ni, nr)
 	if err != nil {
 		return nil, err
 	}
-	esn := c.one(suite.TypeESN).ID == suite.ESNYes
+	esn := c.One(suite.TypeESN).ID == suite.ESNYes
 	in, out := keys.Inbound(weInitiated), keys.Outbound(weInitiated)
-	ch := &child{
-		inSPI: inSPI, outSPI: outSPI, prop: c, keys: keys, weInitiated: weInitiated,
-		localTS: lts, remoteTS: rts, established: m.clock.Now(), ni: ni, nr: nr,
+	ch := &Child{
+		InSPI: inSPI, outSPI: outSPI, Prop: c, keys: keys, weInitiated: weInitiated,
+		LocalTS: lts, RemoteTS: rts, established: m.Clock.Now(), ni: ni, nr: nr,
 	}
-	ch.sa = &ChildSA{
+	ch.Sa = &ChildSA{
 		ReqID:     m.reqID(),
 		Inbound:   esp.Params{SPI: inSPI, Encr: cs.Encr, Integ: cs.Integ.ID, EncrKey: in.Encr, IntegKey: in.Integ, ESN: esn},
 		Outbound:  esp.Params{SPI: outSPI, Encr: cs.Encr, Integ: cs.Integ.ID, EncrKey: out.Encr, IntegKey: out.Integ, ESN: esn},
@@ -99,74 +99,74 @@ func (m *childSAs) create(sa *ikeSA, c chosen, inSPI, outSPI uint32, weInitiated
 		RemoteTS:  prefixes(rts),
 		Selectors: policySelectors(lts, rts),
 		Encap:     m.encapESP(),
-		Local:     m.localAddr(),
-		Remote:    m.remote,
+		Local:     m.LocalAddr(),
+		Remote:    m.Remote,
 	}
 	return ch, nil
 }
 
 // info describes a Child SA for events.
-func (c *child) info() ChildInfo {
+func (c *Child) info() ChildInfo {
 	return ChildInfo{
-		InSPI: c.inSPI, OutSPI: c.outSPI, ESPProposal: c.prop.String(),
-		LocalTS: c.sa.LocalTS, RemoteTS: c.sa.RemoteTS, Encap: c.sa.Encap,
+		InSPI: c.InSPI, OutSPI: c.outSPI, ESPProposal: c.Prop.String(),
+		LocalTS: c.Sa.LocalTS, RemoteTS: c.Sa.RemoteTS, Encap: c.Sa.Encap,
 		Established: c.established,
 	}
 }
 
 // addInbound installs the inbound direction.
-func (m *childSAs) addInbound(c *child) error {
+func (m *childSAs) addInbound(c *Child) error {
 	if m.opt.DataPath != nil {
-		if err := m.opt.DataPath.AddInbound(c.sa); err != nil {
+		if err := m.opt.DataPath.AddInbound(c.Sa); err != nil {
 			return err
 		}
 	}
-	c.installed = true
+	c.Installed = true
 	return nil
 }
 
 // activate moves outbound traffic onto c, away from old if given.
-func (m *childSAs) activate(c *child, old *child) error {
+func (m *childSAs) Activate(c *Child, old *Child) error {
 	var replaces uint32
-	if old != nil && old.outbound {
-		replaces = old.inSPI
+	if old != nil && old.Outbound {
+		replaces = old.InSPI
 	}
 	if m.opt.DataPath != nil {
-		if err := m.opt.DataPath.SetOutbound(c.sa, replaces); err != nil {
+		if err := m.opt.DataPath.SetOutbound(c.Sa, replaces); err != nil {
 			return err
 		}
 	}
-	c.outbound = true
+	c.Outbound = true
 	if old != nil {
-		old.outbound = false
+		old.Outbound = false
 	}
 	m.rekey.scheduleChildRekey(c)
 	return nil
 }
 
 // remove takes a Child SA out of the data path and wipes its keys.
-func (m *childSAs) remove(c *child) {
+func (m *childSAs) remove(c *Child) {
 	if c.rekeyTimer != nil {
 		c.rekeyTimer.Stop()
 	}
-	if c.installed && m.opt.DataPath != nil {
-		if err := m.opt.DataPath.Remove(c.sa); err != nil {
-			m.log.Warn("ike: removing Child SA", "spi", c.inSPI, "err", err)
+	if c.Installed && m.opt.DataPath != nil {
+		if err := m.opt.DataPath.Remove(c.Sa); err != nil {
+			m.Log.Warn("ike: removing Child SA", "spi", c.InSPI, "err", err)
 		}
 	}
-	c.installed = false
+	c.Installed = false
 	c.keys.Wipe()
-	clear(c.sa.Inbound.EncrKey)
-	clear(c.sa.Inbound.IntegKey)
-	clear(c.sa.Outbound.EncrKey)
-	clear(c.sa.Outbound.IntegKey)
+	clear(c.Sa.Inbound.EncrKey)
+	clear(c.Sa.Inbound.IntegKey)
+	clear(c.Sa.Outbound.EncrKey)
+	clear(c.Sa.Outbound.IntegKey)
 }
 
 // forget drops c from the connection's list.
-func (m *childSAs) forget(c *child) {
-	for i, x := range m.list {
+func (m *childSAs) forget(c *Child) {
+	for i, x := range m.List {
 		if x == c {
-			m.list = append(m.list[:i], m.list[i+1:]...)
+			m.List = append(m.List[:i], m.List[i+1:]...)
 			return
 		}
 	}
@@ -174,8 +174,8 @@ func (m *childSAs) forget(c *child) {
 
 // byOut finds a Child SA by the SPI the peer receives on, which is
 // what REKEY_SA and Delete payloads name (§3.10, §3.11).
-func (m *childSAs) byOut(spi uint32) *child {
-	for _, c := range m.list {
+func (m *childSAs) byOut(spi uint32) *Child {
+	for _, c := range m.List {
 		if c.outSPI == spi {
 			return c
 		}
@@ -184,7 +184,7 @@ func (m *childSAs) byOut(spi uint32) *child {
 }
 
 // spiBytes encodes an ESP SPI for SA, Notify and Delete payloads.
-func spiBytes(spi uint32) []byte { return binary.BigEndian.AppendUint32(nil, spi) }
+func SPIBytes(spi uint32) []byte { return binary.BigEndian.AppendUint32(nil, spi) }
 
 // spiOf reads a 4-byte ESP SPI.
 func spiOf(b []byte) (uint32, bool) {
@@ -200,7 +200,7 @@ func spiOf(b []byte) (uint32, bool) {
 // the methods, so a peer that wants PFS names its choice in
 // INVALID_KE_PAYLOAD (RFC 7296 §1.3).
 func (k *rekeying) pfsGroup() suite.TransformID {
-	if ks := keMethods(k.cfg.ESPProposals); len(ks) > 0 {
+	if ks := keMethods(k.Cfg.ESPProposals); len(ks) > 0 {
 		return ks[0]
 	}
 	return 0
@@ -219,14 +219,14 @@ func (m *childSAs) reqID() uint32 {
 // proposes for ours), keys, and its inbound direction installed. withKE
 // counts key exchange transforms in the choice (CREATE_CHILD_SA, not
 // IKE_AUTH); gir is the PFS secret, nil without.
-func (m *childSAs) accept(sa *ikeSA, ps wire.Payloads, withKE bool, gir []byte, peerSide, ourAllowed []wire.TrafficSelector, ni, nr []byte) (*acceptedChild, *wire.Notify) {
+func (m *childSAs) Accept(sa *IKESA, ps wire.Payloads, withKE bool, gir []byte, peerSide, ourAllowed []wire.TrafficSelector, ni, nr []byte) (*acceptedChild, *wire.Notify) {
 	saPayload, _ := wire.First[*wire.SecurityAssociation](ps)
 	tsi, _ := wire.First[*wire.TSi](ps)
 	tsr, _ := wire.First[*wire.TSr](ps)
 	if saPayload == nil || tsi == nil || tsr == nil {
 		return nil, wire.NewNotify(wire.InvalidSyntax, nil)
 	}
-	num, c, ok := choose(m.cfg.ESPProposals, saPayload.Proposals, wire.ProtocolESP, withKE)
+	num, c, ok := Choose(m.Cfg.ESPProposals, saPayload.Proposals, wire.ProtocolESP, withKE)
 	outSPI, spiOK := spiOf(c.spi)
 	if !ok || !spiOK {
 		return nil, wire.NewNotify(wire.NoProposalChosen, nil)
@@ -239,7 +239,7 @@ func (m *childSAs) accept(sa *ikeSA, ps wire.Payloads, withKE bool, gir []byte, 
 	if len(theirTS) == 0 || len(ourSide) == 0 {
 		return nil, wire.NewNotify(wire.TSUnacceptable, nil)
 	}
-	inSPI, err := randomSPI(m.rand, 4)
+	inSPI, err := RandomSPI(m.Rand, 4)
 	if err != nil {
 		return nil, wire.NewNotify(wire.TemporaryFailure, nil)
 	}
@@ -251,5 +251,5 @@ func (m *childSAs) accept(sa *ikeSA, ps wire.Payloads, withKE bool, gir []byte, 
 		m.remove(ch)
 		return nil, wire.NewNotify(wire.TemporaryFailure, nil)
 	}
-	return &acceptedChild{c: ch, number: num}, nil
+	return &acceptedChild{C: ch, Number: num}, nil
 }

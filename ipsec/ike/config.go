@@ -324,7 +324,7 @@ func (c *Config) Validate() error {
 }
 
 // retransmitDelay returns the wait after transmission n (0 for the first).
-func (r Retransmit) delay(n int) time.Duration {
+func (r Retransmit) Delay(n int) time.Duration {
 	d := float64(r.Timeout) * math.Pow(r.Base, float64(n))
 	if d > float64(time.Hour) {
 		return time.Hour

@@ -51,14 +51,14 @@ type Sockets struct {
 
 // Conn runs one connection's IKE SA and Child SAs.
 type Conn struct {
-	cfg   Config
+	Cfg   Config
 	opt   Options
-	clock Clock
-	rand  io.Reader
-	log   *slog.Logger
+	Clock Clock
+	Rand  io.Reader
+	Log   *slog.Logger
 	socks Sockets
 
-	inbox chan datagram
+	inbox chan Datagram
 	cmds  chan func()
 	quit  chan struct{}
 	done  chan struct{}
@@ -66,30 +66,30 @@ type Conn struct {
 	wg    sync.WaitGroup
 
 	// State below is owned by the run goroutine.
-	role     role
-	xchg     exchanges
-	children childSAs
+	role     Role
+	Xchg     exchanges
+	Children childSAs
 	rekey    rekeying
-	mobike   mobility
+	Mobike   mobility
 	live     liveness
-	remote   netip.AddrPort
-	natt     bool
-	sa       *ikeSA
-	old      []*ikeSA
+	Remote   netip.AddrPort
+	NATT     bool
+	Sa       *IKESA
+	Old      []*IKESA
 	// reauth is the IKE SA negotiated from scratch beside sa to replace
 	// it, while a reauthentication runs (reauth.go).
-	reauth    *ikeSA
-	localNAT  bool
-	remoteNAT bool
-	vips, dns []netip.Addr
+	Reauth    *IKESA
+	LocalNAT  bool
+	RemoteNAT bool
+	VIPs, DNS []netip.Addr
 	ended     bool
 }
 
 // datagram is one received IKE message.
-type datagram struct {
-	b    []byte
-	from netip.AddrPort
-	natt bool
+type Datagram struct {
+	B    []byte
+	From netip.AddrPort
+	NATT bool
 }
 
 // inboxSize bounds the datagrams waiting for the run goroutine; more are
@@ -123,35 +123,35 @@ func New(cfg Config, socks Sockets, opt Options) (*Conn, error) {
 func newConn(cfg Config, socks Sockets, opt Options) *Conn {
 	cfg = cfg.withDefaults()
 	d := &Conn{
-		cfg:    cfg,
+		Cfg:    cfg,
 		opt:    opt,
-		clock:  opt.Clock,
-		rand:   opt.Rand,
-		log:    opt.Logger,
+		Clock:  opt.Clock,
+		Rand:   opt.Rand,
+		Log:    opt.Logger,
 		socks:  socks,
-		inbox:  make(chan datagram, inboxSize),
+		inbox:  make(chan Datagram, inboxSize),
 		cmds:   make(chan func()),
 		quit:   make(chan struct{}),
 		done:   make(chan struct{}),
-		remote: cfg.Remote,
+		Remote: cfg.Remote,
 	}
 	d.role = &initiator{Conn: d}
 	if cfg.Responder {
 		d.role = &responder{Conn: d}
 	}
-	d.xchg = exchanges{Conn: d}
-	d.children = childSAs{Conn: d}
+	d.Xchg = exchanges{Conn: d}
+	d.Children = childSAs{Conn: d}
 	d.rekey = rekeying{Conn: d}
 	d.live = liveness{Conn: d}
-	d.mobike = mobility{Conn: d, localIP: opt.LocalAddr.Unmap()}
-	if d.clock == nil {
-		d.clock = SystemClock{}
+	d.Mobike = mobility{Conn: d, localIP: opt.LocalAddr.Unmap()}
+	if d.Clock == nil {
+		d.Clock = SystemClock{}
 	}
-	if d.rand == nil {
-		d.rand = rand.Reader
+	if d.Rand == nil {
+		d.Rand = rand.Reader
 	}
-	if d.log == nil {
-		d.log = slog.New(slog.DiscardHandler)
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
 	}
 	return d
 }
@@ -188,7 +188,7 @@ func (d *Conn) Deliver(b []byte, from netip.AddrPort, natt bool) {
 		}
 		b = b[esp.NonESPMarkerLen:]
 	}
-	dg := datagram{b: append([]byte(nil), b...), from: from, natt: natt}
+	dg := Datagram{B: append([]byte(nil), b...), From: from, NATT: natt}
 	select {
 	case d.inbox <- dg:
 	default:
@@ -204,7 +204,7 @@ func (d *Conn) Terminate() {
 // RekeyChild starts a rekey of every Child SA now, as their lifetime would.
 func (d *Conn) RekeyChild() {
 	d.post(func() {
-		for _, c := range d.children.list {
+		for _, c := range d.Children.List {
 			if c.state == childInstalled {
 				d.rekey.rekeyChild(c)
 			}
@@ -228,15 +228,15 @@ func (d *Conn) post(f func()) bool {
 }
 
 // after runs f on the run goroutine once dur has elapsed on the clock.
-func (d *Conn) after(dur time.Duration, f func()) Timer {
-	return d.clock.AfterFunc(dur, func() { d.post(f) })
+func (d *Conn) After(dur time.Duration, f func()) Timer {
+	return d.Clock.AfterFunc(dur, func() { d.post(f) })
 }
 
 // run is the Conn's goroutine: every protocol state change happens here.
 func (d *Conn) run() {
 	defer d.wg.Done()
 	defer close(d.done)
-	d.role.start()
+	d.role.Start()
 	for !d.ended {
 		select {
 		case <-d.quit:
@@ -274,7 +274,7 @@ func (d *Conn) read(t platform.Transport, natt bool) {
 				d.Unreachable(ue.Dest)
 				continue
 			}
-			d.log.Debug("ike: read", "err", err)
+			d.Log.Debug("ike: read", "err", err)
 			time.Sleep(10 * time.Millisecond) // a transient error must not spin
 			continue
 		}
@@ -288,13 +288,13 @@ func (d *Conn) read(t platform.Transport, natt bool) {
 					continue
 				}
 			}
-			dg := datagram{b: append([]byte(nil), b...), from: msgs[i].Addr, natt: natt}
+			dg := Datagram{B: append([]byte(nil), b...), From: msgs[i].Addr, NATT: natt}
 			select {
 			case d.inbox <- dg:
 			case <-d.quit:
 				return
 			default:
-				d.log.Debug("ike: inbox full, datagram dropped")
+				d.Log.Debug("ike: inbox full, datagram dropped")
 			}
 			msgs[i].Buf = msgs[i].Buf[:0]
 		}
@@ -319,40 +319,40 @@ func (d *Conn) emit(e Event) {
 }
 
 // localAddr is our address on the socket in use.
-func (d *Conn) localAddr() netip.AddrPort {
+func (d *Conn) LocalAddr() netip.AddrPort {
 	s := d.socks.IKE
-	if d.natt && d.socks.NATT != nil {
+	if d.NATT && d.socks.NATT != nil {
 		s = d.socks.NATT
 	}
 	a := s.LocalAddr()
-	if d.mobike.localIP.IsValid() && (d.mobike.pathSet || a.Addr().IsUnspecified()) {
-		a = netip.AddrPortFrom(d.mobike.localIP, a.Port())
+	if d.Mobike.localIP.IsValid() && (d.Mobike.pathSet || a.Addr().IsUnspecified()) {
+		a = netip.AddrPortFrom(d.Mobike.localIP, a.Port())
 	}
 	return a
 }
 
 // down ends the connection: Child SAs leave the data path, keys are wiped,
 // Down is reported and the run goroutine stops.
-func (d *Conn) down(err error) {
+func (d *Conn) Down(err error) {
 	if d.ended {
 		return
 	}
 	d.ended = true
-	d.role.stop()
+	d.role.Stop()
 	d.rekey.stop()
 	d.live.stop()
-	for _, c := range append(d.children.list, d.children.retired...) {
-		d.children.remove(c)
+	for _, c := range append(d.Children.List, d.Children.retired...) {
+		d.Children.remove(c)
 	}
-	d.children.list, d.children.retired = nil, nil
-	for _, sa := range append(d.old, d.sa, d.reauth) {
-		sa.end()
+	d.Children.List, d.Children.retired = nil, nil
+	for _, sa := range append(d.Old, d.Sa, d.Reauth) {
+		sa.End()
 	}
-	d.old, d.sa, d.reauth = nil, nil, nil
+	d.Old, d.Sa, d.Reauth = nil, nil, nil
 	if err != nil {
-		d.log.Info("ike: connection down", "err", err)
+		d.Log.Info("ike: connection down", "err", err)
 	} else {
-		d.log.Info("ike: connection closed")
+		d.Log.Info("ike: connection closed")
 	}
 	d.emit(&Down{Err: err})
 }
@@ -362,8 +362,8 @@ func (d *Conn) shutdown() {
 	if d.ended {
 		return
 	}
-	if d.sa != nil && d.sa.established {
-		d.live.sendDeleteIKE(d.sa)
+	if d.Sa != nil && d.Sa.Established {
+		d.live.sendDeleteIKE(d.Sa)
 	}
-	d.down(nil)
+	d.Down(nil)
 }

@@ -111,7 +111,7 @@ func (e *ConfigReplyError) Error() string {
 // answerCfg builds a responder's CFG_REPLY from its pools and DNS servers,
 // returning the addresses handed out. Each pool serves one peer: the
 // responder runs one connection, so its first host address is given.
-func answerCfg(cfg *Config, req *wire.Configuration) (*wire.Configuration, []netip.Addr) {
+func AnswerCfg(cfg *Config, req *wire.Configuration) (*wire.Configuration, []netip.Addr) {
 	if req == nil || req.ConfigType != wire.CFGRequest {
 		return nil, nil
 	}

@@ -30,17 +30,17 @@ type Expiry struct {
 // deleted too, so that its owner connects again; the error wraps the
 // *RekeyError of a rekey that failed before.
 func (d *Conn) Expire(e Expiry) {
-	d.post(func() { d.children.expire(e) })
+	d.post(func() { d.Children.expire(e) })
 }
 
 func (m *childSAs) expire(e Expiry) {
-	sa := m.sa
-	if sa == nil || !sa.established || sa.deleting {
+	sa := m.Sa
+	if sa == nil || !sa.Established || sa.Deleting {
 		return
 	}
-	var c *child
-	for _, x := range m.list {
-		if (!e.Outbound && x.inSPI == e.SPI) || (e.Outbound && x.outSPI == e.SPI) {
+	var c *Child
+	for _, x := range m.List {
+		if (!e.Outbound && x.InSPI == e.SPI) || (e.Outbound && x.outSPI == e.SPI) {
 			c = x
 		}
 	}
@@ -49,7 +49,7 @@ func (m *childSAs) expire(e Expiry) {
 	}
 	if !e.Hard {
 		if c.state == childInstalled {
-			m.log.Info("ike: Child SA soft lifetime reached, rekeying", "spi", c.inSPI)
+			m.Log.Info("ike: Child SA soft lifetime reached, rekeying", "spi", c.InSPI)
 			m.rekey.rekeyChild(c)
 		}
 		return
@@ -59,18 +59,18 @@ func (m *childSAs) expire(e Expiry) {
 		// Its delete is already under way.
 	case c.state == childRekeying:
 		// The rekey in flight replaces it and then deletes it.
-		m.log.Info("ike: Child SA hard lifetime reached during its rekey", "spi", c.inSPI)
+		m.Log.Info("ike: Child SA hard lifetime reached during its rekey", "spi", c.InSPI)
 	case c.state == childRekeyed || c.replacement != nil:
-		m.log.Info("ike: rekeyed Child SA hard lifetime reached, deleting it", "spi", c.inSPI)
+		m.Log.Info("ike: rekeyed Child SA hard lifetime reached, deleting it", "spi", c.InSPI)
 		m.live.deleteChild(c, nil)
 	default:
-		m.log.Warn("ike: Child SA hard lifetime reached without a rekey", "spi", c.inSPI)
+		m.Log.Warn("ike: Child SA hard lifetime reached without a rekey", "spi", c.InSPI)
 		m.live.sendDeleteIKE(sa)
 		if c.rekeyErr != nil {
 			// The rekey that failed is the cause to report.
-			m.down(fmt.Errorf("%w: %w", ErrChildExpired, c.rekeyErr))
+			m.Down(fmt.Errorf("%w: %w", ErrChildExpired, c.rekeyErr))
 			return
 		}
-		m.down(ErrChildExpired)
+		m.Down(ErrChildExpired)
 	}
 }

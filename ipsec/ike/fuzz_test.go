@@ -41,7 +41,7 @@ func fuzzConn(t testing.TB, cfg Config) *Conn {
 		t.Fatal(err)
 	}
 	d := newConn(cfg, socks, Options{Clock: stillClock{}, Rand: zeroReader{}})
-	d.inbox, d.cmds = make(chan datagram, 1), make(chan func(), 1)
+	d.inbox, d.cmds = make(chan Datagram, 1), make(chan func(), 1)
 	return d
 }
 
@@ -77,8 +77,8 @@ func FuzzResponder(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		d := fuzzConn(t, Config{Responder: true, PSK: []byte("fuzz-psk-0123456789"), Pool4: netip.MustParsePrefix("198.18.0.0/24")})
 		from := netip.MustParseAddrPort("192.0.2.2:500")
-		d.receive(datagram{b: b, from: from})
-		d.receive(datagram{b: b, from: from, natt: true})
+		d.receive(Datagram{B: b, From: from})
+		d.receive(Datagram{B: b, From: from, NATT: true})
 	})
 }
 
@@ -88,14 +88,14 @@ func FuzzInitiator(f *testing.F) {
 	seedCaptures(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		d := fuzzConn(t, Config{Remote: netip.MustParseAddrPort("192.0.2.1:500"), PSK: []byte("fuzz-psk-0123456789")})
-		d.role.start()
-		if len(b) >= 8 && d.sa != nil {
+		d.role.Start()
+		if len(b) >= 8 && d.Sa != nil {
 			// Let the message name our SPI so it reaches the state machine.
 			for i := range 8 {
-				b[i] = byte(d.sa.spiI >> (56 - 8*i))
+				b[i] = byte(d.Sa.SPIi >> (56 - 8*i))
 			}
 		}
-		d.receive(datagram{b: b, from: d.remote})
-		d.receive(datagram{b: b, from: d.remote, natt: true})
+		d.receive(Datagram{B: b, From: d.Remote})
+		d.receive(Datagram{B: b, From: d.Remote, NATT: true})
 	})
 }

@@ -18,7 +18,7 @@ func ParseIdentity(s string) (wire.Identity, error) { return auth.ParseIdentity(
 
 // localIdentity is the identity we send: the configured one, else the
 // certificate's subject, else our address.
-func localIdentity(cfg *Config, local netip.Addr) wire.Identity {
+func LocalIdentity(cfg *Config, local netip.Addr) wire.Identity {
 	switch {
 	case cfg.LocalID.IDType != 0:
 		return cfg.LocalID

@@ -18,61 +18,61 @@ type childOffer struct {
 // AUTH, the configuration request and the first Child SA. With EAP the
 // request has no AUTH (§2.16): the gateway answers with its own AUTH and
 // the first EAP Request.
-func (i *initiator) sendAuth(sa *ikeSA) {
-	id := localIdentity(&i.cfg, i.localAddr().Addr())
-	sa.localID = id
+func (i *initiator) sendAuth(sa *IKESA) {
+	id := LocalIdentity(&i.Cfg, i.LocalAddr().Addr())
+	sa.LocalID = id
 	ps := wire.Payloads{&wire.IDi{Identity: id}}
-	if i.cfg.LocalAuth == AuthCert {
-		for _, c := range i.cfg.Cert {
+	if i.Cfg.LocalAuth == AuthCert {
+		for _, c := range i.Cfg.Cert {
 			ps = append(ps, &wire.Certificate{Encoding: wire.CertX509Signature, Data: c.Raw})
 		}
 	}
-	if i.cfg.SendCertReq {
-		ps = append(ps, &wire.CertificateRequest{Encoding: wire.CertX509Signature, Authorities: caHashes(i.cfg.CAs)})
+	if i.Cfg.SendCertReq {
+		ps = append(ps, &wire.CertificateRequest{Encoding: wire.CertX509Signature, Authorities: CAHashes(i.Cfg.CAs)})
 	}
-	if i.cfg.RemoteID.IDType != 0 {
-		ps = append(ps, &wire.IDr{Identity: i.cfg.RemoteID})
+	if i.Cfg.RemoteID.IDType != 0 {
+		ps = append(ps, &wire.IDr{Identity: i.Cfg.RemoteID})
 	}
-	if i.cfg.LocalAuth == AuthEAP {
-		sa.eap = &eapState{peer: i.cfg.EAP()}
+	if i.Cfg.LocalAuth == AuthEAP {
+		sa.EAP = &EAPState{peer: i.Cfg.EAP()}
 	} else {
-		auth, err := i.authPayload(sa, sa.initReq, sa.nr, id)
+		auth, err := i.AuthPayload(sa, sa.InitReq, sa.Nr, id)
 		if err != nil {
-			i.fail(sa, err)
+			i.Fail(sa, err)
 			return
 		}
 		ps = append(ps, auth)
 	}
-	reauth := sa == i.reauth
+	reauth := sa == i.Reauth
 	if !reauth {
 		// §2.4: we hold no other SA with this peer. A reauthentication
 		// holds one, which the peer must keep until we delete it.
 		ps = append(ps, wire.NewNotify(wire.InitialContact, nil))
 	}
-	if !i.cfg.DisableMOBIKE {
+	if !i.Cfg.DisableMOBIKE {
 		// RFC 4555 §3.2: in the IKE_AUTH message with the SA payload.
 		ps = append(ps, wire.NewNotify(wire.MOBIKESupported, nil))
 	}
 	var want []netip.Addr
 	if reauth {
 		// §2.8.3: the new SA asks for the addresses the old one has.
-		want = i.vips
+		want = i.VIPs
 	}
-	if cp := cfgRequest(&i.cfg, want); cp != nil {
+	if cp := cfgRequest(&i.Cfg, want); cp != nil {
 		ps = append(ps, cp)
 	}
-	inSPI, err := randomSPI(i.rand, 4)
+	inSPI, err := RandomSPI(i.Rand, 4)
 	if err != nil {
-		i.fail(sa, err)
+		i.Fail(sa, err)
 		return
 	}
 	co := &childOffer{
-		sa:    offerSA(i.cfg.ESPProposals, wire.ProtocolESP, spiBytes(uint32(inSPI)), false, 0),
+		sa:    offerSA(i.Cfg.ESPProposals, wire.ProtocolESP, SPIBytes(uint32(inSPI)), false, 0),
 		inSPI: uint32(inSPI),
-		tsi:   selectors(i.cfg.LocalTS), tsr: selectors(i.cfg.RemoteTS),
+		tsi:   WireSelectors(i.Cfg.LocalTS), tsr: WireSelectors(i.Cfg.RemoteTS),
 	}
 	ps = append(ps, co.sa, &wire.TSi{Selectors: co.tsi}, &wire.TSr{Selectors: co.tsr})
-	i.xchg.request(sa, wire.IKEAuth, ps, func(h wire.Header, ps wire.Payloads, _ []byte) {
+	i.Xchg.request(sa, wire.IKEAuth, ps, func(h wire.Header, ps wire.Payloads, _ []byte) {
 		i.authAnswered(sa, co, ps)
 	})
 }
@@ -80,23 +80,23 @@ func (i *initiator) sendAuth(sa *ikeSA) {
 // authAnswered checks the gateway's identity and authentication in the
 // first IKE_AUTH response, then completes IKE_AUTH, or with EAP goes on
 // with the conversation the response starts.
-func (i *initiator) authAnswered(sa *ikeSA, co *childOffer, ps wire.Payloads) {
+func (i *initiator) authAnswered(sa *IKESA, co *childOffer, ps wire.Payloads) {
 	idr, _ := wire.First[*wire.IDr](ps)
 	if idr == nil {
 		if n := ps.ErrorNotify(); n != nil {
-			i.fail(sa, i.authRefused(sa, n))
+			i.Fail(sa, i.authRefused(sa, n))
 		} else {
-			i.fail(sa, &AuthError{Reason: "IKE_AUTH response without identity"})
+			i.Fail(sa, &AuthError{Reason: "IKE_AUTH response without identity"})
 		}
 		return
 	}
-	if err := i.checkPeerAuth(sa, idr.Identity, ps, sa.initRsp, sa.ni); err != nil {
+	if err := i.CheckPeerAuth(sa, idr.Identity, ps, sa.InitRsp, sa.Ni); err != nil {
 		i.live.sendDeleteIKE(sa)
-		i.fail(sa, err)
+		i.Fail(sa, err)
 		return
 	}
-	if sa.eap != nil {
-		sa.eap.peerID = wire.Identity{IDType: idr.Identity.IDType, Data: slices.Clone(idr.Identity.Data)}
+	if sa.EAP != nil {
+		sa.EAP.PeerID = wire.Identity{IDType: idr.Identity.IDType, Data: slices.Clone(idr.Identity.Data)}
 		i.eapAnswered(sa, co, ps)
 		return
 	}
@@ -107,23 +107,23 @@ func (i *initiator) authAnswered(sa *ikeSA, co *childOffer, ps wire.Payloads) {
 // AUTHENTICATION_FAILED to a request that named the gateway's identity
 // may mean that identity is wrong as much as our key, so the error quotes
 // both identities we sent (IdentitiesRejectedError).
-func (i *initiator) authRefused(sa *ikeSA, n *wire.Notify) error {
-	if n.NotifyType == wire.AuthenticationFailed && i.cfg.RemoteID.IDType != 0 {
-		return &IdentitiesRejectedError{Local: formatIdentity(sa.localID), Remote: formatIdentity(i.cfg.RemoteID)}
+func (i *initiator) authRefused(sa *IKESA, n *wire.Notify) error {
+	if n.NotifyType == wire.AuthenticationFailed && i.Cfg.RemoteID.IDType != 0 {
+		return &IdentitiesRejectedError{Local: formatIdentity(sa.LocalID), Remote: formatIdentity(i.Cfg.RemoteID)}
 	}
 	return errorFromNotify(wire.IKEAuth, n, false)
 }
 
 // completeAuth takes the first Child SA and the configuration from the
 // last IKE_AUTH response, the gateway being authenticated.
-func (i *initiator) completeAuth(sa *ikeSA, co *childOffer, ps wire.Payloads, peer wire.Identity) {
-	sa.established = true
-	i.xchg.lastSent = i.clock.Now()
-	i.mobike.enabled = !i.cfg.DisableMOBIKE && ps.Notify(wire.MOBIKESupported) != nil
+func (i *initiator) completeAuth(sa *IKESA, co *childOffer, ps wire.Payloads, peer wire.Identity) {
+	sa.Established = true
+	i.Xchg.lastSent = i.Clock.Now()
+	i.Mobike.Enabled = !i.Cfg.DisableMOBIKE && ps.Notify(wire.MOBIKESupported) != nil
 	// The IKE SA stands; the Child SA may still have failed (§1.2).
 	if n := ps.ErrorNotify(); n != nil {
 		i.live.sendDeleteIKE(sa)
-		i.fail(sa, errorFromNotify(wire.IKEAuth, n, true))
+		i.Fail(sa, errorFromNotify(wire.IKEAuth, n, true))
 		return
 	}
 	saPayload, _ := wire.First[*wire.SecurityAssociation](ps)
@@ -131,70 +131,70 @@ func (i *initiator) completeAuth(sa *ikeSA, co *childOffer, ps wire.Payloads, pe
 	outSPI, spiOK := spiOf(c.spi)
 	if !ok || !spiOK {
 		i.live.sendDeleteIKE(sa)
-		i.fail(sa, &NoProposalError{Child: true, Offers: proposalsString(i.cfg.ESPProposals)})
+		i.Fail(sa, &NoProposalError{Child: true, Offers: proposalsString(i.Cfg.ESPProposals)})
 		return
 	}
 	gotTSi, _ := wire.First[*wire.TSi](ps)
 	gotTSr, _ := wire.First[*wire.TSr](ps)
 	if gotTSi == nil || gotTSr == nil || !subsetOf(gotTSi.Selectors, co.tsi) || !subsetOf(gotTSr.Selectors, co.tsr) {
 		i.live.sendDeleteIKE(sa)
-		i.fail(sa, ErrTSUnacceptable)
+		i.Fail(sa, ErrTSUnacceptable)
 		return
 	}
 	cp, _ := wire.First[*wire.Configuration](ps)
 	vips, dns, err := cfgReply(cp)
 	if err != nil {
 		i.live.sendDeleteIKE(sa)
-		i.fail(sa, err)
+		i.Fail(sa, err)
 		return
 	}
-	if (i.cfg.VirtualIPv4 || i.cfg.VirtualIPv6) && len(vips) == 0 {
+	if (i.Cfg.VirtualIPv4 || i.Cfg.VirtualIPv6) && len(vips) == 0 {
 		i.live.sendDeleteIKE(sa)
-		i.fail(sa, &NotifyError{Exchange: wire.IKEAuth, Type: wire.InternalAddressFailure})
+		i.Fail(sa, &NotifyError{Exchange: wire.IKEAuth, Type: wire.InternalAddressFailure})
 		return
 	}
-	reauth, prevVIPs := sa == i.reauth, i.vips
-	var prevOut *child
+	reauth, prevVIPs := sa == i.Reauth, i.VIPs
+	var prevOut *Child
 	if reauth {
 		prevOut = i.outboundChild()
 	}
-	ch, err := i.children.create(sa, c, co.inSPI, outSPI, true, nil, sa.ni, sa.nr, cloneTS(gotTSi.Selectors), cloneTS(gotTSr.Selectors))
+	ch, err := i.Children.create(sa, c, co.inSPI, outSPI, true, nil, sa.Ni, sa.Nr, cloneTS(gotTSi.Selectors), cloneTS(gotTSr.Selectors))
 	if err == nil {
-		err = i.children.addInbound(ch)
+		err = i.Children.addInbound(ch)
 	}
 	if err == nil {
-		err = i.children.activate(ch, prevOut)
+		err = i.Children.Activate(ch, prevOut)
 	}
 	if err != nil {
 		i.live.sendDeleteIKE(sa)
-		i.fail(sa, err)
+		i.Fail(sa, err)
 		return
 	}
-	i.vips, i.dns = vips, dns
+	i.VIPs, i.DNS = vips, dns
 	if reauth {
 		i.reauthenticated(sa, peer, ch, prevVIPs, authLifetime(ps))
 		return
 	}
-	i.children.list = append(i.children.list, ch)
+	i.Children.List = append(i.Children.List, ch)
 	// Arm the reauthentication before reporting the connection up: whoever
 	// acts on the event (a test advancing a fake clock) finds it armed.
 	i.scheduleReauth(authLifetime(ps))
-	i.established(sa, peer, ch)
+	i.Established(sa, peer, ch)
 }
 
 // established reports the connection up and starts its timers.
-func (d *Conn) established(sa *ikeSA, peer wire.Identity, ch *child) {
-	sa.lastHeard = d.clock.Now()
-	d.mobike.peerKnows = d.localAddr().Addr()
+func (d *Conn) Established(sa *IKESA, peer wire.Identity, ch *Child) {
+	sa.LastHeard = d.Clock.Now()
+	d.Mobike.peerKnows = d.LocalAddr().Addr()
 	d.startTimers()
-	d.mobike.learnMapping(sa)
-	d.log.Info("ike: established", "ike", sa.prop.String(), "esp", ch.prop.String(), "remote", d.remote)
+	d.Mobike.learnMapping(sa)
+	d.Log.Info("ike: established", "ike", sa.Prop.String(), "esp", ch.Prop.String(), "remote", d.Remote)
 	d.emit(&Established{
-		IKEProposal: sa.prop.String(), ESPProposal: ch.prop.String(),
-		Local: d.localAddr(), Remote: d.remote,
-		LocalID: formatIdentity(sa.localID), RemoteID: formatIdentity(peer),
-		VirtualIPs: d.vips, DNS: d.dns,
-		LocalNAT: d.localNAT, RemoteNAT: d.remoteNAT,
+		IKEProposal: sa.Prop.String(), ESPProposal: ch.Prop.String(),
+		Local: d.LocalAddr(), Remote: d.Remote,
+		LocalID: formatIdentity(sa.LocalID), RemoteID: formatIdentity(peer),
+		VirtualIPs: d.VIPs, DNS: d.DNS,
+		LocalNAT: d.LocalNAT, RemoteNAT: d.RemoteNAT,
 		Child: ch.info(),
 	})
 }

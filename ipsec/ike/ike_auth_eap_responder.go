@@ -10,7 +10,7 @@ import (
 // startEAP answers an IKE_AUTH request without AUTH (§2.16) with our
 // identity and authentication and the first EAP Request. The Child SA and
 // configuration the request asks for are answered when EAP has succeeded.
-func (s *responder) startEAP(sa *ikeSA, h wire.Header, idi wire.Identity, ps wire.Payloads) {
+func (s *responder) startEAP(sa *IKESA, h wire.Header, idi wire.Identity, ps wire.Payloads) {
 	if a, _ := wire.First[*wire.Authentication](ps); a != nil {
 		s.refuseAuth(sa, h, &AuthError{Reason: "the initiator authenticated with " + a.Method.String() + ", EAP is required"})
 		return
@@ -20,41 +20,41 @@ func (s *responder) startEAP(sa *ikeSA, h wire.Header, idi wire.Identity, ps wir
 		s.refuseAuth(sa, h, err)
 		return
 	}
-	st := &eapState{authn: s.cfg.EAPAuthenticator(), peerID: wire.Identity{IDType: idi.IDType, Data: slices.Clone(idi.Data)}}
+	st := &EAPState{Authn: s.Cfg.EAPAuthenticator(), PeerID: wire.Identity{IDType: idi.IDType, Data: slices.Clone(idi.Data)}}
 	for _, p := range ps {
 		switch p.(type) {
 		case *wire.SecurityAssociation, *wire.TSi, *wire.TSr, *wire.Configuration:
-			st.request = append(st.request, p)
+			st.Request = append(st.Request, p)
 		}
 	}
-	sa.eap = st
-	first, err := st.authn.Start()
+	sa.EAP = st
+	first, err := st.Authn.Start()
 	if err != nil {
 		s.refuseAuth(sa, h, err)
 		return
 	}
-	s.xchg.respond(sa, h, append(out, &wire.EAP{Packet: first}))
+	s.Xchg.Respond(sa, h, append(out, &wire.EAP{Packet: first}))
 }
 
 // eapRequest answers the initiator's IKE_AUTH requests during EAP: its
 // EAP Responses with the authenticator's next packet, then, after
 // Success, its AUTH keyed by the MSK with ours and the Child SA (§2.16).
-func (s *responder) eapRequest(sa *ikeSA, h wire.Header, ps wire.Payloads) {
-	st := sa.eap
-	if st.authn.State() == eap.Succeeded {
+func (s *responder) eapRequest(sa *IKESA, h wire.Header, ps wire.Payloads) {
+	st := sa.EAP
+	if st.Authn.State() == eap.Succeeded {
 		a, _ := wire.First[*wire.Authentication](ps)
-		ours, theirs, err := st.authKeys(sa)
+		ours, theirs, err := st.AuthKeys(sa)
 		if err == nil {
-			err = s.checkSharedKeyAuth(sa, a, sa.initReq, sa.nr, st.peerID, theirs, "the EAP key")
+			err = s.CheckSharedKeyAuth(sa, a, sa.InitReq, sa.Nr, st.PeerID, theirs, "the EAP key")
 		}
 		if err != nil {
 			s.refuseAuth(sa, h, err)
 			return
 		}
-		out := wire.Payloads{s.sharedKeyAuth(sa, sa.initRsp, sa.ni, sa.localID, ours)}
-		req, peer := st.request, st.peerID
-		st.close()
-		sa.eap = nil
+		out := wire.Payloads{s.SharedKeyAuth(sa, sa.InitRsp, sa.Ni, sa.LocalID, ours)}
+		req, peer := st.Request, st.PeerID
+		st.Close()
+		sa.EAP = nil
 		s.acceptAuth(sa, h, out, req, peer)
 		return
 	}
@@ -63,13 +63,13 @@ func (s *responder) eapRequest(sa *ikeSA, h wire.Header, ps wire.Payloads) {
 		s.refuseAuth(sa, h, &AuthError{Reason: "IKE_AUTH request without EAP during EAP"})
 		return
 	}
-	next, err := st.authn.Handle(e.Packet)
+	next, err := st.Authn.Handle(e.Packet)
 	if err != nil {
 		s.refuseAuth(sa, h, &AuthError{Reason: "EAP: " + err.Error(), Err: err})
 		return
 	}
-	s.xchg.respond(sa, h, wire.Payloads{&wire.EAP{Packet: next}})
-	if st.authn.State() == eap.Failed {
-		s.fail(sa, &AuthError{Reason: "the peer failed EAP authentication"})
+	s.Xchg.Respond(sa, h, wire.Payloads{&wire.EAP{Packet: next}})
+	if st.Authn.State() == eap.Failed {
+		s.Fail(sa, &AuthError{Reason: "the peer failed EAP authentication"})
 	}
 }

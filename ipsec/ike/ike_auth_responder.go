@@ -13,26 +13,26 @@ import (
 // configuration and creates the first Child SA. With EAP (§2.16) the
 // answer is our authentication and the first EAP Request instead, and
 // the exchange goes on in eapRequest.
-func (s *responder) answerAuth(sa *ikeSA, h wire.Header, ps wire.Payloads) {
-	if sa.initiator || sa.established {
-		s.xchg.respond(sa, h, wire.Payloads{wire.NewNotify(wire.InvalidSyntax, nil)})
+func (s *responder) AnswerAuth(sa *IKESA, h wire.Header, ps wire.Payloads) {
+	if sa.Initiator || sa.Established {
+		s.Xchg.Respond(sa, h, wire.Payloads{wire.NewNotify(wire.InvalidSyntax, nil)})
 		return
 	}
-	if sa.eap != nil {
+	if sa.EAP != nil {
 		s.eapRequest(sa, h, ps)
 		return
 	}
 	idi, _ := wire.First[*wire.IDi](ps)
 	if idi == nil {
-		s.xchg.respond(sa, h, wire.Payloads{wire.NewNotify(wire.AuthenticationFailed, nil)})
-		s.fail(sa, &AuthError{Reason: "IKE_AUTH request without identity"})
+		s.Xchg.Respond(sa, h, wire.Payloads{wire.NewNotify(wire.AuthenticationFailed, nil)})
+		s.Fail(sa, &AuthError{Reason: "IKE_AUTH request without identity"})
 		return
 	}
-	if s.cfg.RemoteAuth == AuthEAP {
+	if s.Cfg.RemoteAuth == AuthEAP {
 		s.startEAP(sa, h, idi.Identity, ps)
 		return
 	}
-	if err := s.checkPeerAuth(sa, idi.Identity, ps, sa.initReq, sa.nr); err != nil {
+	if err := s.CheckPeerAuth(sa, idi.Identity, ps, sa.InitReq, sa.Nr); err != nil {
 		s.refuseAuth(sa, h, err)
 		return
 	}
@@ -46,22 +46,22 @@ func (s *responder) answerAuth(sa *ikeSA, h wire.Header, ps wire.Payloads) {
 
 // refuseAuth answers AUTHENTICATION_FAILED; the half-open SA is then gone
 // (§2.21.2).
-func (s *responder) refuseAuth(sa *ikeSA, h wire.Header, err error) {
-	s.xchg.respond(sa, h, wire.Payloads{wire.NewNotify(wire.AuthenticationFailed, nil)})
-	s.fail(sa, err)
+func (s *responder) refuseAuth(sa *IKESA, h wire.Header, err error) {
+	s.Xchg.Respond(sa, h, wire.Payloads{wire.NewNotify(wire.AuthenticationFailed, nil)})
+	s.Fail(sa, err)
 }
 
 // responderAuth returns our identity, certificates and AUTH payload.
-func (s *responder) responderAuth(sa *ikeSA) (wire.Payloads, error) {
-	id := localIdentity(&s.cfg, s.localAddr().Addr())
-	sa.localID = id
+func (s *responder) responderAuth(sa *IKESA) (wire.Payloads, error) {
+	id := LocalIdentity(&s.Cfg, s.LocalAddr().Addr())
+	sa.LocalID = id
 	out := wire.Payloads{&wire.IDr{Identity: id}}
-	if s.cfg.LocalAuth == AuthCert {
-		for _, c := range s.cfg.Cert {
+	if s.Cfg.LocalAuth == AuthCert {
+		for _, c := range s.Cfg.Cert {
 			out = append(out, &wire.Certificate{Encoding: wire.CertX509Signature, Data: c.Raw})
 		}
 	}
-	auth, err := s.authPayload(sa, sa.initRsp, sa.ni, id)
+	auth, err := s.AuthPayload(sa, sa.InitRsp, sa.Ni, id)
 	if err != nil {
 		return nil, err
 	}
@@ -71,97 +71,97 @@ func (s *responder) responderAuth(sa *ikeSA) (wire.Payloads, error) {
 // acceptAuth completes IKE_AUTH as responder once the initiator is
 // authenticated: out (our authentication) goes with the configuration and
 // the first Child SA, which req, the initiator's first request, asked for.
-func (s *responder) acceptAuth(sa *ikeSA, h wire.Header, out, req wire.Payloads, peer wire.Identity) {
+func (s *responder) acceptAuth(sa *IKESA, h wire.Header, out, req wire.Payloads, peer wire.Identity) {
 	ps := req
-	sa.established = true
+	sa.Established = true
 	s.stopHalfOpen()
-	prevVIPs := s.vips
-	if s.cfg.AuthLifetime > 0 {
+	prevVIPs := s.VIPs
+	if s.Cfg.AuthLifetime > 0 {
 		// RFC 4478 §3: the initiator reauthenticates before this.
-		out = append(out, wire.NewAuthLifetime(uint32(max(1, s.cfg.AuthLifetime/time.Second))))
+		out = append(out, wire.NewAuthLifetime(uint32(max(1, s.Cfg.AuthLifetime/time.Second))))
 	}
-	if !s.cfg.DisableMOBIKE && ps.Notify(wire.MOBIKESupported) != nil {
+	if !s.Cfg.DisableMOBIKE && ps.Notify(wire.MOBIKESupported) != nil {
 		// RFC 4555 §3.2: in the response that carries the SA payload.
-		s.mobike.enabled = true
+		s.Mobike.Enabled = true
 		out = append(out, wire.NewNotify(wire.MOBIKESupported, nil))
 	}
 	cpReq, _ := wire.First[*wire.Configuration](ps)
-	cp, vips := answerCfg(&s.cfg, cpReq)
+	cp, vips := AnswerCfg(&s.Cfg, cpReq)
 	if cp != nil {
 		out = append(out, cp)
 	}
-	s.vips, s.dns = vips, s.cfg.DNS
+	s.VIPs, s.DNS = vips, s.Cfg.DNS
 	// The initiator's side: its virtual addresses when it got some, else
 	// what we accept from it.
-	peerSide := selectors(s.cfg.RemoteTS)
+	peerSide := WireSelectors(s.Cfg.RemoteTS)
 	if len(vips) > 0 {
 		peerSide = nil
 		for _, v := range vips {
 			peerSide = append(peerSide, wire.SelectorFromPrefix(netip.PrefixFrom(v, v.BitLen())))
 		}
 	}
-	ch, errNotify := s.children.accept(sa, ps, false, nil, peerSide, selectors(s.cfg.LocalTS), sa.ni, sa.nr)
+	ch, errNotify := s.Children.Accept(sa, ps, false, nil, peerSide, WireSelectors(s.Cfg.LocalTS), sa.Ni, sa.Nr)
 	if errNotify != nil {
 		// The IKE SA stands without a Child SA (§1.2); the initiator decides.
-		s.xchg.respond(sa, h, append(out, errNotify))
-		if sa == s.reauth {
-			s.reauthFailed(&NotifyError{Exchange: wire.IKEAuth, Type: errNotify.NotifyType})
+		s.Xchg.Respond(sa, h, append(out, errNotify))
+		if sa == s.Reauth {
+			s.ReauthFailed(&NotifyError{Exchange: wire.IKEAuth, Type: errNotify.NotifyType})
 			return
 		}
-		s.established(sa, peer, &child{sa: &ChildSA{}})
+		s.Established(sa, peer, &Child{Sa: &ChildSA{}})
 		return
 	}
-	out = append(out, answerSA(ch.number, wire.ProtocolESP, spiBytes(ch.c.inSPI), ch.c.prop),
-		&wire.TSi{Selectors: ch.c.remoteTS}, &wire.TSr{Selectors: ch.c.localTS})
-	s.xchg.respond(sa, h, out)
-	if sa == s.reauth {
-		s.reauthAccepted(sa, peer, ch.c, prevVIPs)
+	out = append(out, AnswerSA(ch.Number, wire.ProtocolESP, SPIBytes(ch.C.InSPI), ch.C.Prop),
+		&wire.TSi{Selectors: ch.C.RemoteTS}, &wire.TSr{Selectors: ch.C.LocalTS})
+	s.Xchg.Respond(sa, h, out)
+	if sa == s.Reauth {
+		s.reauthAccepted(sa, peer, ch.C, prevVIPs)
 		return
 	}
-	if err := s.children.activate(ch.c, nil); err != nil {
-		s.fail(sa, err)
+	if err := s.Children.Activate(ch.C, nil); err != nil {
+		s.Fail(sa, err)
 		return
 	}
-	s.children.list = append(s.children.list, ch.c)
-	s.established(sa, peer, ch.c)
+	s.Children.List = append(s.Children.List, ch.C)
+	s.Established(sa, peer, ch.C)
 }
 
 // reauthAccepted completes a reauthentication as responder: sa is current,
 // and ch carries inbound traffic at once but outbound only when the
 // initiator deletes the old IKE SA, as only then is it sure to have ch's
 // inbound direction installed.
-func (s *responder) reauthAccepted(sa *ikeSA, peer wire.Identity, ch *child, prev []netip.Addr) {
+func (s *responder) reauthAccepted(sa *IKESA, peer wire.Identity, ch *Child, prev []netip.Addr) {
 	s.stopHalfOpen()
-	old := s.sa
-	old.superseded, old.successor = slices.Clone(s.children.list), ch
-	s.children.list = append(s.children.list, ch)
-	s.reauth, s.sa = nil, sa
-	s.old = append(s.old, old)
-	sa.lastHeard = s.clock.Now()
-	s.restartTimers()
-	s.emitReauthenticated(old, sa, peer, ch, prev)
+	old := s.Sa
+	old.Superseded, old.Successor = slices.Clone(s.Children.List), ch
+	s.Children.List = append(s.Children.List, ch)
+	s.Reauth, s.Sa = nil, sa
+	s.Old = append(s.Old, old)
+	sa.LastHeard = s.Clock.Now()
+	s.RestartTimers()
+	s.EmitReauthenticated(old, sa, peer, ch, prev)
 }
 
 // supersede runs when the peer deletes an IKE SA it reauthenticated: its
 // successor Child SA takes the outbound traffic, and its own Child SAs
 // linger inbound for the retire delay.
-func (s *responder) supersede(sa *ikeSA) {
-	repl := sa.successor
-	var out *child
-	for _, c := range sa.superseded {
-		if c.outbound {
+func (s *responder) supersede(sa *IKESA) {
+	repl := sa.Successor
+	var out *Child
+	for _, c := range sa.Superseded {
+		if c.Outbound {
 			out = c
 		}
 	}
-	if repl != nil && repl.installed && !repl.outbound {
-		if err := s.children.activate(repl, out); err != nil {
-			s.log.Warn("ike: activating reauthenticated Child SA", "err", err)
+	if repl != nil && repl.Installed && !repl.Outbound {
+		if err := s.Children.Activate(repl, out); err != nil {
+			s.Log.Warn("ike: activating reauthenticated Child SA", "err", err)
 		}
 	}
-	for _, c := range sa.superseded {
-		if slices.Contains(s.children.list, c) {
-			s.children.retire(c, true)
+	for _, c := range sa.Superseded {
+		if slices.Contains(s.Children.List, c) {
+			s.Children.Retire(c, true)
 		}
 	}
-	sa.superseded, sa.successor = nil, nil
+	sa.Superseded, sa.Successor = nil, nil
 }

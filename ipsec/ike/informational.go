@@ -7,8 +7,8 @@ import (
 // informationalRequest answers every INFORMATIONAL request (§1.4): an empty
 // one is a liveness check, Delete payloads delete SAs, other notifies are
 // acknowledged.
-func (v *liveness) informationalRequest(sa *ikeSA, dg datagram, h wire.Header, ps wire.Payloads) {
-	out := v.mobike.mobikeRequest(sa, dg, ps)
+func (v *liveness) informationalRequest(sa *IKESA, dg Datagram, h wire.Header, ps wire.Payloads) {
+	out := v.Mobike.mobikeRequest(sa, dg, ps)
 	var after func()
 	var ours []uint32
 	for _, p := range ps {
@@ -20,12 +20,12 @@ func (v *liveness) informationalRequest(sa *ikeSA, dg datagram, h wire.Header, p
 		case wire.ProtocolIKE:
 			// §1.4.1: the IKE SA goes, with every Child SA of it; the
 			// answer is empty.
-			v.xchg.respond(sa, h, nil)
+			v.Xchg.Respond(sa, h, nil)
 			v.ikeDeleted(sa)
 			return
 		case wire.ProtocolESP:
 			for _, spi := range del.SPIs {
-				c := v.children.byOut(spi)
+				c := v.Children.byOut(spi)
 				if c == nil {
 					continue
 				}
@@ -34,7 +34,7 @@ func (v *liveness) informationalRequest(sa *ikeSA, dg datagram, h wire.Header, p
 					// and let our own exchange finish.
 					continue
 				}
-				ours = append(ours, c.inSPI)
+				ours = append(ours, c.InSPI)
 				cc := c
 				prev := after
 				after = func() {
@@ -49,7 +49,7 @@ func (v *liveness) informationalRequest(sa *ikeSA, dg datagram, h wire.Header, p
 	if len(ours) > 0 {
 		out = append(out, &wire.Delete{Protocol: wire.ProtocolESP, SPIs: ours})
 	}
-	v.xchg.respond(sa, h, out)
+	v.Xchg.Respond(sa, h, out)
 	if after != nil {
 		after()
 	}
@@ -57,17 +57,17 @@ func (v *liveness) informationalRequest(sa *ikeSA, dg datagram, h wire.Header, p
 
 // childDeleted handles the peer's delete of a Child SA: the SA that rekeyed
 // it takes over outbound traffic first, then it leaves the data path.
-func (v *liveness) childDeleted(c *child) {
+func (v *liveness) childDeleted(c *Child) {
 	repl := c.replacement
 	if repl == nil && c.peerNew != nil && c.state != childRedundant {
 		repl = c.peerNew
 	}
-	if repl != nil && repl.installed && !repl.outbound && c.outbound {
-		if err := v.children.activate(repl, c); err != nil {
-			v.log.Warn("ike: activating rekeyed Child SA", "err", err)
+	if repl != nil && repl.Installed && !repl.Outbound && c.Outbound {
+		if err := v.Children.Activate(repl, c); err != nil {
+			v.Log.Warn("ike: activating rekeyed Child SA", "err", err)
 		}
 	}
-	v.children.retire(c, repl != nil || c.state == childRedundant)
+	v.Children.Retire(c, repl != nil || c.state == childRedundant)
 	switch {
 	case c.state == childRedundant:
 	case repl != nil:
@@ -86,9 +86,9 @@ func (v *liveness) childDeleted(c *child) {
 
 // ikeDeleted handles the peer's delete of an IKE SA: an old, rekeyed one
 // just goes; the current one takes the connection down.
-func (v *liveness) ikeDeleted(sa *ikeSA) {
-	if sa != v.sa {
-		v.role.peerDeletedIKE(sa)
+func (v *liveness) ikeDeleted(sa *IKESA) {
+	if sa != v.Sa {
+		v.role.PeerDeletedIKE(sa)
 		v.dropOld(sa)
 		return
 	}
@@ -97,87 +97,87 @@ func (v *liveness) ikeDeleted(sa *ikeSA) {
 		// deleted the old SA before our own rekey was answered: the SA
 		// the peer's rekey made takes over, and ours is abandoned with
 		// the old SA.
-		v.log.Info("ike: IKE SA rekey collision: the peer deleted the old SA first")
-		sa.end()
+		v.Log.Info("ike: IKE SA rekey collision: the peer deleted the old SA first")
+		sa.End()
 		v.rekey.switchIKE(sa, peer)
 		return
 	}
-	v.down(ErrDeleted)
+	v.Down(ErrDeleted)
 }
 
 // dropOld forgets a rekeyed-away IKE SA and wipes its keys.
-func (v *liveness) dropOld(sa *ikeSA) {
-	for i, o := range v.old {
+func (v *liveness) dropOld(sa *IKESA) {
+	for i, o := range v.Old {
 		if o == sa {
-			v.old = append(v.old[:i], v.old[i+1:]...)
+			v.Old = append(v.Old[:i], v.Old[i+1:]...)
 			break
 		}
 	}
-	sa.end()
+	sa.End()
 }
 
 // deleteChild deletes one of our Child SAs (§1.4.1); its inbound direction
 // stays until the peer confirms, so packets in flight still arrive.
-func (v *liveness) deleteChild(c *child, done func()) {
+func (v *liveness) deleteChild(c *Child, done func()) {
 	prev := c.state
 	c.state = childDeleting
 	if prev == childRedundant {
 		c.state = childRedundant
 	}
-	sa := v.sa
-	v.xchg.whenIdle(sa, func() {
-		r := v.xchg.request(sa, wire.Informational, wire.Payloads{&wire.Delete{Protocol: wire.ProtocolESP, SPIs: []uint32{c.inSPI}}},
+	sa := v.Sa
+	v.Xchg.whenIdle(sa, func() {
+		r := v.Xchg.request(sa, wire.Informational, wire.Payloads{&wire.Delete{Protocol: wire.ProtocolESP, SPIs: []uint32{c.InSPI}}},
 			func(wire.Header, wire.Payloads, []byte) {
-				v.children.retire(c, c.replacement != nil || c.state == childRedundant)
+				v.Children.Retire(c, c.replacement != nil || c.state == childRedundant)
 				if done != nil {
 					done()
 				}
 			})
 		if r != nil {
-			r.failed = func(err error) { v.down(err) }
+			r.failed = func(err error) { v.Down(err) }
 		}
 	})
 }
 
 // sendDeleteIKE sends one delete of the IKE SA without waiting for the
 // answer, as when we give up or close (§1.4.1).
-func (v *liveness) sendDeleteIKE(sa *ikeSA) {
-	h := sa.header(wire.Informational, sa.sendID, false)
-	pkts, err := sa.keys.seal(h, wire.Payloads{&wire.Delete{Protocol: wire.ProtocolIKE}}, v.xchg.fragSize(sa))
+func (v *liveness) sendDeleteIKE(sa *IKESA) {
+	h := sa.Header(wire.Informational, sa.sendID, false)
+	pkts, err := sa.keys.seal(h, wire.Payloads{&wire.Delete{Protocol: wire.ProtocolIKE}}, v.Xchg.fragSize(sa))
 	if err == nil {
 		sa.sendID++
-		v.xchg.send(pkts)
+		v.Xchg.send(pkts)
 	}
 }
 
 // terminate deletes the IKE SA and waits for the answer; Down follows.
 func (v *liveness) terminate() {
-	sa := v.sa
-	if sa == nil || !sa.established || sa.deleting {
-		if sa == nil || !sa.established {
-			v.down(nil)
+	sa := v.Sa
+	if sa == nil || !sa.Established || sa.Deleting {
+		if sa == nil || !sa.Established {
+			v.Down(nil)
 		}
 		return
 	}
-	sa.deleting = true
-	v.role.stop()
+	sa.Deleting = true
+	v.role.Stop()
 	v.rekey.stop()
 	v.stop()
-	v.xchg.whenIdle(sa, func() {
-		r := v.xchg.request(sa, wire.Informational, wire.Payloads{&wire.Delete{Protocol: wire.ProtocolIKE}},
-			func(wire.Header, wire.Payloads, []byte) { v.down(nil) })
+	v.Xchg.whenIdle(sa, func() {
+		r := v.Xchg.request(sa, wire.Informational, wire.Payloads{&wire.Delete{Protocol: wire.ProtocolIKE}},
+			func(wire.Header, wire.Payloads, []byte) { v.Down(nil) })
 		if r != nil {
-			r.failed = func(error) { v.down(nil) }
+			r.failed = func(error) { v.Down(nil) }
 		}
 	})
 }
 
 // deleteOldIKE deletes an IKE SA replaced by a rekey (§2.18).
-func (v *liveness) deleteOldIKE(sa *ikeSA) {
-	v.old = append(v.old, sa)
-	sa.deleting = true
-	v.xchg.whenIdle(sa, func() {
-		r := v.xchg.request(sa, wire.Informational, wire.Payloads{&wire.Delete{Protocol: wire.ProtocolIKE}},
+func (v *liveness) deleteOldIKE(sa *IKESA) {
+	v.Old = append(v.Old, sa)
+	sa.Deleting = true
+	v.Xchg.whenIdle(sa, func() {
+		r := v.Xchg.request(sa, wire.Informational, wire.Payloads{&wire.Delete{Protocol: wire.ProtocolIKE}},
 			func(wire.Header, wire.Payloads, []byte) { v.dropOld(sa) })
 		if r != nil {
 			r.failed = func(error) { v.dropOld(sa) }

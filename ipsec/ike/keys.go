@@ -22,7 +22,7 @@ type ikeKeys struct {
 // ciphers; initiator tells whether we are the SA's original initiator.
 // rekeyPRF is the old SA's PRF when the SA comes from a rekey, nil else.
 func newIKEKeys(c chosen, skeyseed, ni, nr []byte, spii, spir uint64, initiator bool, rekeyPRF *keymat.PRF, rand io.Reader) (*ikeKeys, error) {
-	s := keymat.IKESuite{Encr: c.one(suite.TypeEncr), PRF: c.one(suite.TypePRF).ID, Integ: c.one(suite.TypeInteg)}
+	s := keymat.IKESuite{Encr: c.One(suite.TypeEncr), PRF: c.One(suite.TypePRF).ID, Integ: c.One(suite.TypeInteg)}
 	var keys *keymat.IKEKeys
 	var err error
 	if rekeyPRF != nil {

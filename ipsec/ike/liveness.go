@@ -39,38 +39,38 @@ func (v *liveness) stop() {
 // flight, lets that request serve as one: its answer proves the peer as
 // well, and only one request may be outstanding (§2.3). Either way the
 // request is given up once the liveness limit has passed.
-func (v *liveness) checkLiveness(sa *ikeSA) {
+func (v *liveness) checkLiveness(sa *IKESA) {
 	if r := sa.pending; r != nil {
 		v.limit(sa, r)
 		return
 	}
-	r := v.xchg.prepare(sa, wire.Informational, v.mobike.livenessNATD(sa), func(_ wire.Header, ps wire.Payloads, _ []byte) {
-		v.mobike.livenessAnswered(sa, ps)
+	r := v.Xchg.prepare(sa, wire.Informational, v.Mobike.livenessNATD(sa), func(_ wire.Header, ps wire.Payloads, _ []byte) {
+		v.Mobike.livenessAnswered(sa, ps)
 	})
 	if r == nil {
 		return
 	}
-	if v.cfg.DPDTimeout > 0 {
-		r.deadline = v.clock.Now().Add(v.cfg.DPDTimeout)
+	if v.Cfg.DPDTimeout > 0 {
+		r.deadline = v.Clock.Now().Add(v.Cfg.DPDTimeout)
 	}
-	v.xchg.start(sa, r)
+	v.Xchg.start(sa, r)
 }
 
 // limit gives r the liveness limit from now, unless it has an earlier
 // one, and brings its next transmission forward to the limit if that
 // comes first.
-func (v *liveness) limit(sa *ikeSA, r *request) {
-	if v.cfg.DPDTimeout <= 0 {
+func (v *liveness) limit(sa *IKESA, r *request) {
+	if v.Cfg.DPDTimeout <= 0 {
 		return
 	}
-	now := v.clock.Now()
-	deadline := now.Add(v.cfg.DPDTimeout)
+	now := v.Clock.Now()
+	deadline := now.Add(v.Cfg.DPDTimeout)
 	if !r.deadline.IsZero() && !r.deadline.After(deadline) {
 		return
 	}
 	r.deadline = deadline
 	if r.timer != nil && r.due.After(deadline) {
-		v.xchg.arm(sa, r, now, r.due.Sub(now))
+		v.Xchg.arm(sa, r, now, r.due.Sub(now))
 	}
 }
 
@@ -80,15 +80,15 @@ func (v *liveness) limit(sa *ikeSA, r *request) {
 // message, so it changes no state (§1.5: the recipient MUST NOT change the
 // state of any SA): it only starts a liveness check at once, whose
 // authenticated answer, or its absence, decides.
-func (v *liveness) invalidSPI(sa *ikeSA, from netip.AddrPort, h wire.Header) {
-	if sa != v.sa || !sa.established || sa.deleting || from.Addr() != v.remote.Addr() {
+func (v *liveness) invalidSPI(sa *IKESA, from netip.AddrPort, h wire.Header) {
+	if sa != v.Sa || !sa.Established || sa.Deleting || from.Addr() != v.Remote.Addr() {
 		return
 	}
 	// Message IDs we have used on sa are below sendID (§2.3).
 	if h.MessageID >= sa.sendID {
 		return
 	}
-	v.log.Info("ike: the peer answered INVALID_IKE_SPI; checking whether it still holds the IKE SA")
+	v.Log.Info("ike: the peer answered INVALID_IKE_SPI; checking whether it still holds the IKE SA")
 	v.checkLiveness(sa)
 }
 

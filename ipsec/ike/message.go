@@ -7,7 +7,7 @@ import (
 )
 
 // encodePlain encodes a cleartext message (IKE_SA_INIT).
-func encodePlain(h wire.Header, ps wire.Payloads) ([]byte, error) {
+func EncodePlain(h wire.Header, ps wire.Payloads) ([]byte, error) {
 	m := wire.Message{Header: h, Payloads: ps}
 	return m.AppendTo(nil)
 }

@@ -29,7 +29,7 @@ type mobility struct {
 	pathSet            bool
 	// enabled is set once both ends announced MOBIKE (RFC 4555 §3.2);
 	// updateQueued while an UPDATE_SA_ADDRESSES waits for the window.
-	enabled, updateQueued bool
+	Enabled, updateQueued bool
 }
 
 // ErrMOBIKEUnsupported: our address changed but the peer did not announce
@@ -58,7 +58,7 @@ const cookie2Len = 16
 // stayed, a liveness check (RFC 7296 §1.4) finds out at once whether the
 // peer still hears us. A responder only takes note of the address.
 func (d *Conn) PathChanged(local netip.Addr) {
-	d.post(func() { d.mobike.pathChanged(local.Unmap()) })
+	d.post(func() { d.Mobike.pathChanged(local.Unmap()) })
 }
 
 func (p *mobility) pathChanged(local netip.Addr) {
@@ -66,25 +66,25 @@ func (p *mobility) pathChanged(local netip.Addr) {
 	if local.IsValid() {
 		p.localIP, p.pathSet = local, true
 	}
-	sa := p.sa
-	if !p.role.leads() || sa == nil || !sa.established || sa.deleting {
+	sa := p.Sa
+	if !p.role.Leads() || sa == nil || !sa.Established || sa.Deleting {
 		return
 	}
-	if !p.enabled {
+	if !p.Enabled {
 		if moved {
-			p.log.Warn("ike: local address changed and the peer has no MOBIKE", "local", local)
+			p.Log.Warn("ike: local address changed and the peer has no MOBIKE", "local", local)
 			p.live.sendDeleteIKE(sa)
-			p.down(ErrMOBIKEUnsupported)
+			p.Down(ErrMOBIKEUnsupported)
 			return
 		}
 		p.live.checkLiveness(sa)
 		return
 	}
-	p.log.Info("ike: path changed, updating the SAs' addresses", "local", p.localAddr())
+	p.Log.Info("ike: path changed, updating the SAs' addresses", "local", p.LocalAddr())
 	// §3.5: requests in flight go on being retransmitted from the new
 	// address; one copy goes now rather than after the back-off.
 	if r := sa.pending; r != nil && r.sent > 0 {
-		p.xchg.send(r.pkts)
+		p.Xchg.send(r.pkts)
 	}
 	p.queueUpdate()
 }
@@ -96,12 +96,12 @@ func (p *mobility) queueUpdate() {
 		return
 	}
 	p.updateQueued = true
-	sa := p.sa
-	p.xchg.whenIdle(sa, func() {
+	sa := p.Sa
+	p.Xchg.whenIdle(sa, func() {
 		p.updateQueued = false
-		if sa != p.sa || sa.deleting {
+		if sa != p.Sa || sa.Deleting {
 			// The IKE SA was rekeyed meanwhile: its successor moves.
-			if p.sa != nil && p.sa.established && !p.sa.deleting {
+			if p.Sa != nil && p.Sa.Established && !p.Sa.Deleting {
 				p.queueUpdate()
 			}
 			return
@@ -112,38 +112,38 @@ func (p *mobility) queueUpdate() {
 
 // sendUpdate sends UPDATE_SA_ADDRESSES from the current path (§3.5) with
 // NAT detection notifies for it and a COOKIE2 (§3.7).
-func (p *mobility) sendUpdate(sa *ikeSA) {
+func (p *mobility) sendUpdate(sa *IKESA) {
 	cookie := make([]byte, cookie2Len)
-	if _, err := io.ReadFull(p.rand, cookie); err != nil {
-		p.down(err)
+	if _, err := io.ReadFull(p.Rand, cookie); err != nil {
+		p.Down(err)
 		return
 	}
-	local := p.localAddr()
+	local := p.LocalAddr()
 	ps := wire.Payloads{wire.NewNotify(wire.UpdateSAAddresses, nil)}
-	ps = append(ps, natNotifies(sa.spiI, sa.spiR, local, p.remote, p.fakeNAT(), p.rand)...)
+	ps = append(ps, NATNotifies(sa.SPIi, sa.SPIr, local, p.Remote, p.FakeNAT(), p.Rand)...)
 	ps = append(ps, wire.NewNotify(wire.Cookie2, cookie))
-	p.xchg.request(sa, wire.Informational, ps, func(_ wire.Header, ps wire.Payloads, _ []byte) {
+	p.Xchg.request(sa, wire.Informational, ps, func(_ wire.Header, ps wire.Payloads, _ []byte) {
 		p.updateAnswered(sa, cookie, local, ps)
 	})
 }
 
 // updateAnswered completes our address update: the Child SAs' ESP moves
 // to the path the request took.
-func (p *mobility) updateAnswered(sa *ikeSA, cookie []byte, local netip.AddrPort, ps wire.Payloads) {
+func (p *mobility) updateAnswered(sa *IKESA, cookie []byte, local netip.AddrPort, ps wire.Payloads) {
 	if c := ps.Notify(wire.Cookie2); c == nil || !bytes.Equal(c.Data, cookie) {
 		p.live.sendDeleteIKE(sa)
-		p.down(ErrReturnRoutability)
+		p.Down(ErrReturnRoutability)
 		return
 	}
 	if n := ps.ErrorNotify(); n != nil {
 		// UNACCEPTABLE_ADDRESSES, UNEXPECTED_NAT_DETECTED (§4.2.4,
 		// §4.2.5): the gateway will not use this path.
 		p.live.sendDeleteIKE(sa)
-		p.down(errorFromNotify(wire.Informational, n, false))
+		p.Down(errorFromNotify(wire.Informational, n, false))
 		return
 	}
-	if localNAT, remoteNAT, ok := natCheck(ps, sa.spiI, sa.spiR, local, p.remote); ok {
-		p.localNAT, p.remoteNAT = localNAT, remoteNAT
+	if localNAT, remoteNAT, ok := NATCheck(ps, sa.SPIi, sa.SPIr, local, p.Remote); ok {
+		p.LocalNAT, p.RemoteNAT = localNAT, remoteNAT
 		sa.natDst = natDestination(ps)
 	}
 	p.moveChildren()
@@ -153,19 +153,19 @@ func (p *mobility) updateAnswered(sa *ikeSA, cookie []byte, local netip.AddrPort
 // request and returns what the response must carry: NAT detection
 // notifies for the path it came on when it had some (§3.8), and its
 // COOKIE2 (§3.7). An UPDATE_SA_ADDRESSES moves the SAs to that path (§3.5).
-func (p *mobility) mobikeRequest(sa *ikeSA, dg datagram, ps wire.Payloads) wire.Payloads {
+func (p *mobility) mobikeRequest(sa *IKESA, dg Datagram, ps wire.Payloads) wire.Payloads {
 	var out wire.Payloads
 	hasNATD := ps.Notify(wire.NATDetectionDestinationIP) != nil
-	if ps.Notify(wire.UpdateSAAddresses) != nil && p.enabled && sa == p.sa {
-		p.log.Info("ike: peer updated its address", "from", p.remote, "to", dg.from)
-		p.remote, p.natt = dg.from, dg.natt
-		if localNAT, remoteNAT, ok := natCheck(ps, sa.spiI, sa.spiR, p.localAddr(), dg.from); ok {
-			p.localNAT, p.remoteNAT = localNAT, remoteNAT
+	if ps.Notify(wire.UpdateSAAddresses) != nil && p.Enabled && sa == p.Sa {
+		p.Log.Info("ike: peer updated its address", "from", p.Remote, "to", dg.From)
+		p.Remote, p.NATT = dg.From, dg.NATT
+		if localNAT, remoteNAT, ok := NATCheck(ps, sa.SPIi, sa.SPIr, p.LocalAddr(), dg.From); ok {
+			p.LocalNAT, p.RemoteNAT = localNAT, remoteNAT
 		}
 		p.moveChildren()
 	}
 	if hasNATD {
-		out = append(out, natNotifies(sa.spiI, sa.spiR, p.localAddr(), dg.from, p.fakeNAT(), p.rand)...)
+		out = append(out, NATNotifies(sa.SPIi, sa.SPIr, p.LocalAddr(), dg.From, p.FakeNAT(), p.Rand)...)
 	}
 	if c := ps.Notify(wire.Cookie2); c != nil && len(c.Data) >= 8 && len(c.Data) <= 64 {
 		out = append(out, wire.NewNotify(wire.Cookie2, bytes.Clone(c.Data)))
@@ -178,27 +178,27 @@ func (p *mobility) mobikeRequest(sa *ikeSA, dg datagram, ps wire.Payloads) wire.
 // (RFC 4555 §3.5, RFC 3948), and reports the move.
 func (p *mobility) moveChildren() {
 	if p.encapESP() {
-		p.natt = true
+		p.NATT = true
 	}
-	local := p.localAddr()
+	local := p.LocalAddr()
 	p.peerKnows = local.Addr()
 	mover, _ := p.opt.DataPath.(PeerMover)
-	for _, c := range append(append([]*child(nil), p.children.list...), p.children.retired...) {
-		if c.sa == nil {
+	for _, c := range append(append([]*Child(nil), p.Children.List...), p.Children.retired...) {
+		if c.Sa == nil {
 			continue
 		}
-		c.sa.Local, c.sa.Remote = local, p.remote
-		c.sa.Encap = c.sa.Encap || p.encapESP()
-		if mover != nil && c.installed {
-			if err := mover.MovePeer(c.sa); err != nil {
-				p.log.Warn("ike: moving Child SA to the new path", "spi", c.inSPI, "err", err)
+		c.Sa.Local, c.Sa.Remote = local, p.Remote
+		c.Sa.Encap = c.Sa.Encap || p.encapESP()
+		if mover != nil && c.Installed {
+			if err := mover.MovePeer(c.Sa); err != nil {
+				p.Log.Warn("ike: moving Child SA to the new path", "spi", c.InSPI, "err", err)
 			}
 		}
 	}
-	if p.cfg.NATKeepalive > 0 && p.localNAT && p.natt && p.live.keepaliveTimer == nil {
-		p.live.scheduleKeepalive(p.cfg.NATKeepalive)
+	if p.Cfg.NATKeepalive > 0 && p.LocalNAT && p.NATT && p.live.keepaliveTimer == nil {
+		p.live.scheduleKeepalive(p.Cfg.NATKeepalive)
 	}
-	p.emit(&Moved{Local: local, Remote: p.remote, LocalNAT: p.localNAT, RemoteNAT: p.remoteNAT})
+	p.emit(&Moved{Local: local, Remote: p.Remote, LocalNAT: p.LocalNAT, RemoteNAT: p.RemoteNAT})
 }
 
 // natDestination keeps the peer's NAT_DETECTION_DESTINATION_IP hash, its
@@ -214,11 +214,11 @@ func natDestination(ps wire.Payloads) []byte {
 // while we are behind a NAT with MOBIKE (RFC 4555 §3.8): the peer's answer
 // tells whether the NAT changed our mapping, which only an address update
 // makes the peer follow.
-func (p *mobility) livenessNATD(sa *ikeSA) wire.Payloads {
-	if !p.enabled || !p.localNAT || !p.role.leads() {
+func (p *mobility) livenessNATD(sa *IKESA) wire.Payloads {
+	if !p.Enabled || !p.LocalNAT || !p.role.Leads() {
 		return nil
 	}
-	return natNotifies(sa.spiI, sa.spiR, p.localAddr(), p.remote, p.fakeNAT(), p.rand)
+	return NATNotifies(sa.SPIi, sa.SPIr, p.LocalAddr(), p.Remote, p.FakeNAT(), p.Rand)
 }
 
 // livenessAnswered compares the peer's view of our address in the answer
@@ -228,21 +228,21 @@ func (p *mobility) livenessNATD(sa *ikeSA) wire.Payloads {
 // one it learnt before the NAT changed it, which an address update from
 // the mapping that works replaces. Without MOBIKE the check itself does
 // that (RFC 7296 §2.23).
-func (p *mobility) livenessAnswered(sa *ikeSA, ps wire.Payloads) {
+func (p *mobility) livenessAnswered(sa *IKESA, ps wire.Payloads) {
 	dst := natDestination(ps)
-	if dst == nil || !p.enabled {
+	if dst == nil || !p.Enabled {
 		return
 	}
 	changed := sa.natDst != nil && !bytes.Equal(sa.natDst, dst)
-	stale := p.live.esp.unanswered && !p.live.esp.refreshed && p.localNAT
+	stale := p.live.esp.unanswered && !p.live.esp.refreshed && p.LocalNAT
 	sa.natDst = dst
-	if sa != p.sa || (!changed && !stale) {
+	if sa != p.Sa || (!changed && !stale) {
 		return
 	}
 	if changed {
-		p.log.Info("ike: the NAT changed our mapping, updating the SAs' addresses")
+		p.Log.Info("ike: the NAT changed our mapping, updating the SAs' addresses")
 	} else {
-		p.log.Info("ike: our ESP gets no answer while IKE does, updating the SAs' addresses")
+		p.Log.Info("ike: our ESP gets no answer while IKE does, updating the SAs' addresses")
 	}
 	p.live.esp.refreshed = true
 	p.queueUpdate()
@@ -251,30 +251,30 @@ func (p *mobility) livenessAnswered(sa *ikeSA, ps wire.Payloads) {
 // peerMoved follows the peer to the address an authenticated request came
 // from when a NAT sits between us and it may have remapped the port
 // (RFC 7296 §2.23), and onto port 4500 when it moved there.
-func (p *mobility) peerMoved(dg datagram) {
-	if dg.from == p.remote && dg.natt == p.natt {
+func (p *mobility) peerMoved(dg Datagram) {
+	if dg.From == p.Remote && dg.NATT == p.NATT {
 		return
 	}
-	if dg.natt && !p.natt {
-		p.natt = true
+	if dg.NATT && !p.NATT {
+		p.NATT = true
 	}
 	// RFC 4555 §3.8: with MOBIKE, addresses change only by
 	// UPDATE_SA_ADDRESSES, as strongSwan does.
-	if p.enabled {
+	if p.Enabled {
 		return
 	}
-	if p.natt && (p.localNAT || p.remoteNAT || !p.role.leads()) {
-		p.log.Info("ike: peer moved", "from", p.remote, "to", dg.from)
-		p.remote = dg.from
+	if p.NATT && (p.LocalNAT || p.RemoteNAT || !p.role.Leads()) {
+		p.Log.Info("ike: peer moved", "from", p.Remote, "to", dg.From)
+		p.Remote = dg.From
 		mover, _ := p.opt.DataPath.(PeerMover)
-		for _, c := range p.children.list {
-			if c.sa == nil || !c.sa.Encap || c.sa.Remote == p.remote {
+		for _, c := range p.Children.List {
+			if c.Sa == nil || !c.Sa.Encap || c.Sa.Remote == p.Remote {
 				continue
 			}
-			c.sa.Remote = p.remote
-			if mover != nil && c.installed {
-				if err := mover.MovePeer(c.sa); err != nil {
-					p.log.Warn("ike: moving Child SA to the peer's new address", "spi", c.inSPI, "err", err)
+			c.Sa.Remote = p.Remote
+			if mover != nil && c.Installed {
+				if err := mover.MovePeer(c.Sa); err != nil {
+					p.Log.Warn("ike: moving Child SA to the peer's new address", "spi", c.InSPI, "err", err)
 				}
 			}
 		}
@@ -287,12 +287,12 @@ func (p *mobility) peerMoved(dg datagram) {
 // carries no NAT detection, IKE_SA_INIT's was of port 500, and a rekeyed
 // SA's hashes cover its new SPIs. Without it, a remap before the first
 // check would be taken for the mapping the peer holds.
-func (p *mobility) learnMapping(sa *ikeSA) {
-	if !p.enabled || !p.localNAT || !p.role.leads() || p.cfg.DPDDelay <= 0 {
+func (p *mobility) learnMapping(sa *IKESA) {
+	if !p.Enabled || !p.LocalNAT || !p.role.Leads() || p.Cfg.DPDDelay <= 0 {
 		return
 	}
-	p.xchg.whenIdle(sa, func() {
-		if sa == p.sa && sa.established && !sa.deleting && sa.natDst == nil {
+	p.Xchg.whenIdle(sa, func() {
+		if sa == p.Sa && sa.Established && !sa.Deleting && sa.natDst == nil {
 			p.live.checkLiveness(sa)
 		}
 	})

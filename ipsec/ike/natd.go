@@ -15,7 +15,7 @@ import (
 // fake sends a source hash that cannot match, so that the peer sees a NAT
 // and encapsulates ESP in UDP (RFC 7296 §2.23 lets an endpoint claim a NAT;
 // strongSwan forces encapsulation the same way).
-func natNotifies(spii, spir uint64, local, remote netip.AddrPort, fake bool, r io.Reader) []wire.Payload {
+func NATNotifies(spii, spir uint64, local, remote netip.AddrPort, fake bool, r io.Reader) []wire.Payload {
 	src := auth.NATDetectionHash(spii, spir, local)
 	if fake {
 		if r == nil {
@@ -34,7 +34,7 @@ func natNotifies(spii, spir uint64, local, remote netip.AddrPort, fake bool, r i
 // peer's view of our address (its destination hash) does not match ours,
 // remoteNAT when none of its source hashes matches where its packet came
 // from. ok is false when the peer sent no such notifies.
-func natCheck(ps wire.Payloads, spii, spir uint64, local, remote netip.AddrPort) (localNAT, remoteNAT, ok bool) {
+func NATCheck(ps wire.Payloads, spii, spir uint64, local, remote netip.AddrPort) (localNAT, remoteNAT, ok bool) {
 	dst := ps.Notify(wire.NATDetectionDestinationIP)
 	if dst == nil {
 		return false, false, false

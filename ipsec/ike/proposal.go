@@ -48,7 +48,7 @@ type chosen struct {
 }
 
 // one returns the transform of type t, or the zero Transform.
-func (c chosen) one(t suite.TransformType) suite.Transform {
+func (c chosen) One(t suite.TransformType) suite.Transform {
 	if ts := c.Of(t); len(ts) > 0 {
 		return ts[0]
 	}
@@ -61,7 +61,7 @@ func (c chosen) one(t suite.TransformType) suite.Transform {
 // transforms the peer also offers. withKE false ignores key exchange
 // transforms on both sides (IKE_AUTH). It returns the peer's proposal
 // number and SPI with the selection.
-func choose(ours []suite.Proposal, theirs []wire.Proposal, proto wire.ProtocolID, withKE bool) (number uint8, c chosen, ok bool) {
+func Choose(ours []suite.Proposal, theirs []wire.Proposal, proto wire.ProtocolID, withKE bool) (number uint8, c chosen, ok bool) {
 	for _, o := range ours {
 		for _, tp := range theirs {
 			if tp.Protocol != proto {
@@ -173,7 +173,7 @@ func accepted(offer *wire.SecurityAssociation, answer *wire.SecurityAssociation)
 }
 
 // answerSA encodes the chosen proposal for a response.
-func answerSA(number uint8, proto wire.ProtocolID, spi []byte, c chosen) *wire.SecurityAssociation {
+func AnswerSA(number uint8, proto wire.ProtocolID, spi []byte, c chosen) *wire.SecurityAssociation {
 	wp := wire.Proposal{Number: number, Protocol: proto, SPI: spi}
 	for _, t := range c.Transforms {
 		wp.Transforms = append(wp.Transforms, wire.TransformFrom(t))

@@ -115,8 +115,8 @@ func TestAcceptedKeyExchangeNone(t *testing.T) {
 			if ok != tc.ok {
 				t.Fatalf("accepted = %v (%v), want %v", ok, c.Proposal, tc.ok)
 			}
-			if ok && c.one(suite.TypeKE).ID != tc.wantKE {
-				t.Fatalf("key exchange %v, want %v", c.one(suite.TypeKE), tc.wantKE)
+			if ok && c.One(suite.TypeKE).ID != tc.wantKE {
+				t.Fatalf("key exchange %v, want %v", c.One(suite.TypeKE), tc.wantKE)
 			}
 		})
 	}

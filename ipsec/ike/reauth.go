@@ -42,70 +42,70 @@ func (i *initiator) scheduleReauth(peerLifetime time.Duration) {
 		i.reauthTimer.Stop()
 		i.reauthTimer = nil
 	}
-	life := i.cfg.ReauthTime
+	life := i.Cfg.ReauthTime
 	if peerLifetime > 0 && (life <= 0 || peerLifetime < life) {
 		life = peerLifetime
 	}
 	if life <= 0 {
 		return
 	}
-	i.log.Info("ike: reauthentication scheduled", "in", life-reauthMargin(life))
-	i.reauthTimer = i.after(life-reauthMargin(life), i.startReauth)
+	i.Log.Info("ike: reauthentication scheduled", "in", life-reauthMargin(life))
+	i.reauthTimer = i.After(life-reauthMargin(life), i.startReauth)
 }
 
 // Reauthenticate starts a reauthentication now, as the lifetime would; a
 // responder leaves it to the initiator.
 func (d *Conn) Reauthenticate() {
-	d.post(func() { d.role.reauthenticate() })
+	d.post(func() { d.role.Reauthenticate() })
 }
 
 // startReauth begins the new IKE SA with IKE_SA_INIT (§1.2) while the
 // current one goes on carrying traffic.
 func (i *initiator) startReauth() {
-	cur := i.sa
-	if cur == nil || !cur.established || cur.deleting || i.reauth != nil {
+	cur := i.Sa
+	if cur == nil || !cur.Established || cur.Deleting || i.Reauth != nil {
 		return
 	}
-	spi, err := randomSPI(i.rand, 8)
+	spi, err := RandomSPI(i.Rand, 8)
 	var ni []byte
 	if err == nil {
-		ni, err = randomNonce(i.rand)
+		ni, err = RandomNonce(i.Rand)
 	}
 	if err != nil {
-		i.log.Warn("ike: reauthentication failed", "err", err)
+		i.Log.Warn("ike: reauthentication failed", "err", err)
 		i.emit(&ReauthFailed{Err: err})
 		return
 	}
-	i.log.Info("ike: reauthenticating")
-	sa := &ikeSA{spiI: spi, initiator: true, ni: ni}
-	i.reauth = sa
-	i.sendInit(sa, keMethods(i.cfg.IKEProposals)[0])
+	i.Log.Info("ike: reauthenticating")
+	sa := &IKESA{SPIi: spi, Initiator: true, Ni: ni}
+	i.Reauth = sa
+	i.sendInit(sa, keMethods(i.Cfg.IKEProposals)[0])
 }
 
 // fail ends the negotiation of sa with err: a reauthentication is given
 // up, leaving the current SA in place; anything else ends the connection.
-func (d *Conn) fail(sa *ikeSA, err error) {
-	if sa != nil && sa == d.reauth {
-		d.reauthFailed(err)
+func (d *Conn) Fail(sa *IKESA, err error) {
+	if sa != nil && sa == d.Reauth {
+		d.ReauthFailed(err)
 		return
 	}
-	d.down(err)
+	d.Down(err)
 }
 
 // reauthFailed abandons the reauthentication in progress. The current SA
 // stays until it expires or the peer deletes it.
-func (d *Conn) reauthFailed(err error) {
-	sa := d.reauth
-	d.reauth = nil
-	sa.end()
-	d.log.Warn("ike: reauthentication failed", "err", err)
+func (d *Conn) ReauthFailed(err error) {
+	sa := d.Reauth
+	d.Reauth = nil
+	sa.End()
+	d.Log.Warn("ike: reauthentication failed", "err", err)
 	d.emit(&ReauthFailed{Err: err})
 }
 
 // outboundChild is the Child SA carrying our outbound traffic, nil if none.
-func (d *Conn) outboundChild() *child {
-	for _, c := range d.children.list {
-		if c.outbound && c.installed {
+func (d *Conn) outboundChild() *Child {
+	for _, c := range d.Children.List {
+		if c.Outbound && c.Installed {
 			return c
 		}
 	}
@@ -117,37 +117,37 @@ func (d *Conn) outboundChild() *child {
 // ones keep their inbound direction for the retire delay, for what the
 // peer sent before it learnt of the switch, and the old IKE SA is deleted,
 // which deletes its Child SAs at the peer (§1.4.1).
-func (i *initiator) reauthenticated(sa *ikeSA, peer wire.Identity, ch *child, prev []netip.Addr, peerLifetime time.Duration) {
-	old, oldChildren := i.sa, i.children.list
-	i.reauth, i.sa, i.children.list = nil, sa, []*child{ch}
-	sa.lastHeard = i.clock.Now()
-	i.mobike.peerKnows = i.localAddr().Addr()
+func (i *initiator) reauthenticated(sa *IKESA, peer wire.Identity, ch *Child, prev []netip.Addr, peerLifetime time.Duration) {
+	old, oldChildren := i.Sa, i.Children.List
+	i.Reauth, i.Sa, i.Children.List = nil, sa, []*Child{ch}
+	sa.LastHeard = i.Clock.Now()
+	i.Mobike.peerKnows = i.LocalAddr().Addr()
 	for _, c := range oldChildren {
-		i.children.retire(c, true)
+		i.Children.Retire(c, true)
 	}
-	i.restartTimers()
-	i.mobike.learnMapping(sa)
+	i.RestartTimers()
+	i.Mobike.learnMapping(sa)
 	i.scheduleReauth(peerLifetime)
 	i.live.deleteOldIKE(old)
-	i.emitReauthenticated(old, sa, peer, ch, prev)
+	i.EmitReauthenticated(old, sa, peer, ch, prev)
 }
 
 // restartTimers rearms the connection's timers for a new IKE SA.
-func (d *Conn) restartTimers() {
+func (d *Conn) RestartTimers() {
 	d.live.stop()
 	d.startTimers()
 }
 
 // emitReauthenticated reports a completed reauthentication.
-func (d *Conn) emitReauthenticated(old, sa *ikeSA, peer wire.Identity, ch *child, prev []netip.Addr) {
-	changed := !slices.Equal(prev, d.vips)
-	d.log.Info("ike: reauthenticated", "ike", sa.prop.String(), "esp", ch.prop.String(), "vips_changed", changed)
+func (d *Conn) EmitReauthenticated(old, sa *IKESA, peer wire.Identity, ch *Child, prev []netip.Addr) {
+	changed := !slices.Equal(prev, d.VIPs)
+	d.Log.Info("ike: reauthenticated", "ike", sa.Prop.String(), "esp", ch.Prop.String(), "vips_changed", changed)
 	d.emit(&Reauthenticated{
-		IKEProposal: sa.prop.String(), ESPProposal: ch.prop.String(),
-		LocalID: formatIdentity(sa.localID), RemoteID: formatIdentity(peer),
-		VirtualIPs: d.vips, DNS: d.dns,
+		IKEProposal: sa.Prop.String(), ESPProposal: ch.Prop.String(),
+		LocalID: formatIdentity(sa.LocalID), RemoteID: formatIdentity(peer),
+		VirtualIPs: d.VIPs, DNS: d.DNS,
 		PreviousVirtualIPs: prev, VirtualIPsChanged: changed,
-		SPIi: sa.spiI, SPIr: sa.spiR, OldSPIi: old.spiI, OldSPIr: old.spiR,
+		SPIi: sa.SPIi, SPIr: sa.SPIr, OldSPIi: old.SPIi, OldSPIr: old.SPIr,
 		Child: ch.info(),
 	})
 }

@@ -26,7 +26,7 @@ func (k *rekeying) stop() {
 // jittered returns d less a random part of the jitter, so that both ends of
 // an SA do not rekey at the same moment (the cause of §2.8.1 collisions).
 func (k *rekeying) jittered(dur time.Duration) time.Duration {
-	j := k.cfg.RekeyJitter
+	j := k.Cfg.RekeyJitter
 	if j == 0 {
 		j = dur / 10
 	}
@@ -40,18 +40,18 @@ func (k *rekeying) scheduleIKERekey() {
 	if k.ikeTimer != nil {
 		k.ikeTimer.Stop()
 	}
-	if k.cfg.IKERekeyTime > 0 {
-		k.ikeTimer = k.after(k.jittered(k.cfg.IKERekeyTime), k.rekeyIKE)
+	if k.Cfg.IKERekeyTime > 0 {
+		k.ikeTimer = k.After(k.jittered(k.Cfg.IKERekeyTime), k.rekeyIKE)
 	}
 }
 
-func (k *rekeying) scheduleChildRekey(c *child) {
+func (k *rekeying) scheduleChildRekey(c *Child) {
 	if c.rekeyTimer != nil {
 		c.rekeyTimer.Stop()
 	}
-	if k.cfg.ChildRekeyTime > 0 {
-		c.rekeyTimer = k.after(k.jittered(k.cfg.ChildRekeyTime), func() {
-			if c.state == childInstalled && c.outbound {
+	if k.Cfg.ChildRekeyTime > 0 {
+		c.rekeyTimer = k.After(k.jittered(k.Cfg.ChildRekeyTime), func() {
+			if c.state == childInstalled && c.Outbound {
 				k.rekeyChild(c)
 			}
 		})

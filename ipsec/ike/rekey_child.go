@@ -11,45 +11,45 @@ import (
 
 // rekeyChild starts our CREATE_CHILD_SA rekey of a Child SA (§1.3.3), with
 // a fresh key exchange when the ESP proposals ask for PFS.
-func (k *rekeying) rekeyChild(old *child) {
-	sa := k.sa
-	if sa == nil || !sa.established || old.state != childInstalled {
+func (k *rekeying) rekeyChild(old *Child) {
+	sa := k.Sa
+	if sa == nil || !sa.Established || old.state != childInstalled {
 		return
 	}
 	old.state = childRekeying
-	k.xchg.whenIdle(sa, func() { k.sendRekeyChild(sa, old, k.pfsGroup(), 0) })
+	k.Xchg.whenIdle(sa, func() { k.sendRekeyChild(sa, old, k.pfsGroup(), 0) })
 }
 
-func (k *rekeying) sendRekeyChild(sa *ikeSA, old *child, group suite.TransformID, tries int) {
-	if old.state != childRekeying || sa != k.sa {
+func (k *rekeying) sendRekeyChild(sa *IKESA, old *Child, group suite.TransformID, tries int) {
+	if old.state != childRekeying || sa != k.Sa {
 		return
 	}
-	inSPI, err := randomSPI(k.rand, 4)
+	inSPI, err := RandomSPI(k.Rand, 4)
 	if err != nil {
-		k.down(err)
+		k.Down(err)
 		return
 	}
-	ni, err := randomNonce(k.rand)
+	ni, err := RandomNonce(k.Rand)
 	if err != nil {
-		k.down(err)
+		k.Down(err)
 		return
 	}
 	var ke dh.KeyExchange
 	if group != 0 {
-		if ke, err = dh.Generate(group, k.rand); err != nil {
-			k.down(err)
+		if ke, err = dh.Generate(group, k.Rand); err != nil {
+			k.Down(err)
 			return
 		}
 	}
 	// The key exchange methods are offered even without a KE payload, so
 	// that a peer requiring PFS can name its choice (§1.3).
-	offer := offerSA(k.cfg.ESPProposals, wire.ProtocolESP, spiBytes(uint32(inSPI)), true, group)
-	ps := wire.Payloads{wire.NewRekeySA(wire.ProtocolESP, spiBytes(old.inSPI)), offer, &wire.Nonce{Data: ni}}
+	offer := offerSA(k.Cfg.ESPProposals, wire.ProtocolESP, SPIBytes(uint32(inSPI)), true, group)
+	ps := wire.Payloads{wire.NewRekeySA(wire.ProtocolESP, SPIBytes(old.InSPI)), offer, &wire.Nonce{Data: ni}}
 	if ke != nil {
 		ps = append(ps, &wire.KeyExchange{Group: group, Data: ke.PublicKey()})
 	}
-	ps = append(ps, &wire.TSi{Selectors: old.localTS}, &wire.TSr{Selectors: old.remoteTS})
-	r := k.xchg.request(sa, wire.CreateChildSA, ps, func(_ wire.Header, ps wire.Payloads, _ []byte) {
+	ps = append(ps, &wire.TSi{Selectors: old.LocalTS}, &wire.TSr{Selectors: old.RemoteTS})
+	r := k.Xchg.request(sa, wire.CreateChildSA, ps, func(_ wire.Header, ps wire.Payloads, _ []byte) {
 		if ke != nil {
 			defer ke.Zero()
 		}
@@ -60,48 +60,48 @@ func (k *rekeying) sendRekeyChild(sa *ikeSA, old *child, group suite.TransformID
 			if ke != nil {
 				ke.Zero()
 			}
-			k.down(err)
+			k.Down(err)
 		}
 	}
 }
 
 // rekeyChildAnswered installs the new Child SA, resolves a collision with
 // the peer's own rekey of the same SA (§2.8.1), and deletes the loser.
-func (k *rekeying) rekeyChildAnswered(sa *ikeSA, old *child, offer *wire.SecurityAssociation, inSPI uint32, ni []byte, ke dh.KeyExchange, ps wire.Payloads, tries int) {
+func (k *rekeying) rekeyChildAnswered(sa *IKESA, old *Child, offer *wire.SecurityAssociation, inSPI uint32, ni []byte, ke dh.KeyExchange, ps wire.Payloads, tries int) {
 	if n := ps.Notify(wire.InvalidKEPayload); n != nil && tries < maxInitTries {
 		g, err := n.Group()
 		sent := suite.KENone
 		if ke != nil {
 			sent = ke.Group()
 		}
-		if err == nil && g != suite.KENone && g != sent && slices.Contains(keMethods(k.cfg.ESPProposals), g) {
-			k.xchg.whenIdle(sa, func() { k.sendRekeyChild(sa, old, g, tries+1) })
+		if err == nil && g != suite.KENone && g != sent && slices.Contains(keMethods(k.Cfg.ESPProposals), g) {
+			k.Xchg.whenIdle(sa, func() { k.sendRekeyChild(sa, old, g, tries+1) })
 			return
 		}
 	}
 	if n := ps.ErrorNotify(); n != nil {
-		k.log.Info("ike: Child SA rekey refused", "notify", n.NotifyType)
+		k.Log.Info("ike: Child SA rekey refused", "notify", n.NotifyType)
 		if old.state != childRekeying {
 			return
 		}
 		switch n.NotifyType {
 		case wire.ChildSANotFound:
 			old.state = childInstalled
-			k.children.forget(old)
-			k.children.remove(old)
+			k.Children.forget(old)
+			k.Children.remove(old)
 			k.emit(&ChildDown{Child: old.info(), ByPeer: true})
 		case wire.TemporaryFailure:
 			// The peer is busy with this SA, a collision: try again
 			// shortly (§2.25).
 			old.state = childInstalled
 			c := old
-			c.rekeyTimer = k.after(k.cfg.Retransmit.delay(1), func() {
+			c.rekeyTimer = k.After(k.Cfg.Retransmit.Delay(1), func() {
 				if c.state == childInstalled {
 					k.rekeyChild(c)
 				}
 			})
 		default:
-			k.rekeyChildFailed(old, &RekeyError{SPI: old.inSPI, Notify: n.NotifyType})
+			k.rekeyChildFailed(old, &RekeyError{SPI: old.InSPI, Notify: n.NotifyType})
 		}
 		return
 	}
@@ -113,7 +113,7 @@ func (k *rekeying) rekeyChildAnswered(sa *ikeSA, old *child, offer *wire.Securit
 	var gir []byte
 	if ok && spiOK && nr != nil {
 		peerKE, _ := wire.First[*wire.KeyExchange](ps)
-		switch g := c.one(suite.TypeKE).ID; {
+		switch g := c.One(suite.TypeKE).ID; {
 		case g == suite.KENone:
 			// The peer chose NONE from our list: no PFS, and our KE
 			// payload, if any, goes unused (§3.3.3).
@@ -132,32 +132,32 @@ func (k *rekeying) rekeyChildAnswered(sa *ikeSA, old *child, offer *wire.Securit
 	tsi, _ := wire.First[*wire.TSi](ps)
 	tsr, _ := wire.First[*wire.TSr](ps)
 	if !ok || !spiOK || nr == nil || tsi == nil || tsr == nil ||
-		!subsetOf(tsi.Selectors, old.localTS) || !subsetOf(tsr.Selectors, old.remoteTS) {
+		!subsetOf(tsi.Selectors, old.LocalTS) || !subsetOf(tsr.Selectors, old.RemoteTS) {
 		if ok && (!spiOK || nr == nil || tsi == nil || tsr == nil) {
 			why = "payloads missing"
 		} else if ok {
 			why = "traffic selectors changed"
 		}
-		k.log.Warn("ike: unusable CREATE_CHILD_SA response", "reason", why)
+		k.Log.Warn("ike: unusable CREATE_CHILD_SA response", "reason", why)
 		if old.state == childRekeying {
-			k.rekeyChildFailed(old, &RekeyError{SPI: old.inSPI, Reason: why})
+			k.rekeyChildFailed(old, &RekeyError{SPI: old.InSPI, Reason: why})
 		}
 		return
 	}
-	nc, err := k.children.create(sa, c, inSPI, outSPI, true, gir, ni, bytes.Clone(nr.Data), cloneTS(tsi.Selectors), cloneTS(tsr.Selectors))
+	nc, err := k.Children.create(sa, c, inSPI, outSPI, true, gir, ni, bytes.Clone(nr.Data), cloneTS(tsi.Selectors), cloneTS(tsr.Selectors))
 	if err == nil {
-		err = k.children.addInbound(nc)
+		err = k.Children.addInbound(nc)
 	}
 	if err != nil {
-		k.down(err)
+		k.Down(err)
 		return
 	}
-	k.children.list = append(k.children.list, nc)
+	k.Children.List = append(k.Children.List, nc)
 	if old.state != childRekeying || (old.peerNew != nil && lostCollision(ni, nc.nr, old.peerNew.ni, old.peerNew.nr)) {
 		// The peer rekeyed the SA too and its exchange holds the lower
 		// nonce... or the old SA is gone: ours is redundant and we, its
 		// creator, delete it (§2.8.1).
-		k.log.Info("ike: Child SA rekey collision lost", "spi", old.inSPI)
+		k.Log.Info("ike: Child SA rekey collision lost", "spi", old.InSPI)
 		nc.state = childRedundant
 		k.live.deleteChild(nc, nil)
 		return
@@ -170,8 +170,8 @@ func (k *rekeying) rekeyChildAnswered(sa *ikeSA, old *child, offer *wire.Securit
 		// takes nothing down.
 		pn.state = childRedundant
 	}
-	if err := k.children.activate(nc, old); err != nil {
-		k.down(err)
+	if err := k.Children.Activate(nc, old); err != nil {
+		k.Down(err)
 		return
 	}
 	k.live.deleteChild(old, func() { k.emit(&ChildRekeyed{Old: old.info(), New: nc.info()}) })
@@ -196,9 +196,9 @@ func minBytes(a, b []byte) []byte {
 // createChildRequest answers CREATE_CHILD_SA: a rekey of a Child SA
 // (REKEY_SA), a rekey of the IKE SA (an SA payload for IKE), or a new
 // Child SA, which a remote-access client does not take (§1.3).
-func (k *rekeying) createChildRequest(sa *ikeSA, h wire.Header, ps wire.Payloads) {
-	if !sa.established || sa != k.sa || sa.deleting {
-		k.xchg.respond(sa, h, wire.Payloads{wire.NewNotify(wire.TemporaryFailure, nil)})
+func (k *rekeying) createChildRequest(sa *IKESA, h wire.Header, ps wire.Payloads) {
+	if !sa.Established || sa != k.Sa || sa.Deleting {
+		k.Xchg.Respond(sa, h, wire.Payloads{wire.NewNotify(wire.TemporaryFailure, nil)})
 		return
 	}
 	if n := ps.Notify(wire.RekeySA); n != nil {
@@ -209,31 +209,31 @@ func (k *rekeying) createChildRequest(sa *ikeSA, h wire.Header, ps wire.Payloads
 		k.rekeyIKERequest(sa, h, ps)
 		return
 	}
-	k.xchg.respond(sa, h, wire.Payloads{wire.NewNotify(wire.NoAdditionalSAs, nil)})
+	k.Xchg.Respond(sa, h, wire.Payloads{wire.NewNotify(wire.NoAdditionalSAs, nil)})
 }
 
 // rekeyChildRequest answers the peer's rekey of a Child SA. The new SA's
 // inbound direction is installed at once; outbound moves to it when the
 // peer deletes the old SA, since until then the peer may not have
 // installed its own inbound direction (§2.8).
-func (k *rekeying) rekeyChildRequest(sa *ikeSA, h wire.Header, ps wire.Payloads, n *wire.Notify) {
+func (k *rekeying) rekeyChildRequest(sa *IKESA, h wire.Header, ps wire.Payloads, n *wire.Notify) {
 	spi, ok := spiOf(n.SPI)
-	old := k.children.byOut(spi)
+	old := k.Children.byOut(spi)
 	if !ok || n.Protocol != wire.ProtocolESP || old == nil {
-		k.xchg.respond(sa, h, wire.Payloads{&wire.Notify{Protocol: wire.ProtocolESP, SPI: n.SPI, NotifyType: wire.ChildSANotFound}})
+		k.Xchg.Respond(sa, h, wire.Payloads{&wire.Notify{Protocol: wire.ProtocolESP, SPI: n.SPI, NotifyType: wire.ChildSANotFound}})
 		return
 	}
 	if old.state != childInstalled && old.state != childRekeying {
 		// §2.25.1: it is being deleted or was rekeyed already.
-		k.xchg.respond(sa, h, wire.Payloads{wire.NewNotify(wire.TemporaryFailure, nil)})
+		k.Xchg.Respond(sa, h, wire.Payloads{wire.NewNotify(wire.TemporaryFailure, nil)})
 		return
 	}
 	ni, _ := wire.First[*wire.Nonce](ps)
 	if ni == nil {
-		k.xchg.respond(sa, h, wire.Payloads{wire.NewNotify(wire.InvalidSyntax, nil)})
+		k.Xchg.Respond(sa, h, wire.Payloads{wire.NewNotify(wire.InvalidSyntax, nil)})
 		return
 	}
-	nr, err := randomNonce(k.rand)
+	nr, err := RandomNonce(k.Rand)
 	if err != nil {
 		return
 	}
@@ -246,45 +246,45 @@ func (k *rekeying) rekeyChildRequest(sa *ikeSA, h wire.Header, ps wire.Payloads,
 	if group := k.pfsGroupFor(ps); group != suite.KENone {
 		ke, _ := wire.First[*wire.KeyExchange](ps)
 		if ke == nil || ke.Group != group {
-			k.xchg.respond(sa, h, wire.Payloads{wire.NewInvalidKEPayload(group)})
+			k.Xchg.Respond(sa, h, wire.Payloads{wire.NewInvalidKEPayload(group)})
 			return
 		}
-		mine, err := dh.Generate(group, k.rand)
+		mine, err := dh.Generate(group, k.Rand)
 		if err != nil {
 			return
 		}
 		defer mine.Zero()
 		if gir, err = mine.SharedSecret(ke.Data); err != nil {
-			k.xchg.respond(sa, h, wire.Payloads{wire.NewNotify(wire.InvalidSyntax, nil)})
+			k.Xchg.Respond(sa, h, wire.Payloads{wire.NewNotify(wire.InvalidSyntax, nil)})
 			return
 		}
 		defer clear(gir)
 		kePayload = &wire.KeyExchange{Group: group, Data: mine.PublicKey()}
 	}
 	// A rekey keeps the selectors (§2.9.2): narrow against the old SA's.
-	ac, errNotify := k.children.accept(sa, ps, true, gir, old.remoteTS, old.localTS, bytes.Clone(ni.Data), nr)
+	ac, errNotify := k.Children.Accept(sa, ps, true, gir, old.RemoteTS, old.LocalTS, bytes.Clone(ni.Data), nr)
 	if errNotify != nil {
-		k.xchg.respond(sa, h, wire.Payloads{errNotify})
+		k.Xchg.Respond(sa, h, wire.Payloads{errNotify})
 		// The old SA stays; the peer decides what follows, so the
 		// owner learns why its tunnel may end.
-		k.log.Warn("ike: refused the peer's Child SA rekey", "spi", old.inSPI, "notify", errNotify.NotifyType)
-		k.emit(&ChildRekeyFailed{Child: old.info(), Err: &RekeyError{SPI: old.inSPI, ByPeer: true, Notify: errNotify.NotifyType}})
+		k.Log.Warn("ike: refused the peer's Child SA rekey", "spi", old.InSPI, "notify", errNotify.NotifyType)
+		k.emit(&ChildRekeyFailed{Child: old.info(), Err: &RekeyError{SPI: old.InSPI, ByPeer: true, Notify: errNotify.NotifyType}})
 		return
 	}
-	nc := ac.c
-	k.children.list = append(k.children.list, nc)
-	out := wire.Payloads{answerSA(ac.number, wire.ProtocolESP, spiBytes(nc.inSPI), nc.prop), &wire.Nonce{Data: nr}}
+	nc := ac.C
+	k.Children.List = append(k.Children.List, nc)
+	out := wire.Payloads{AnswerSA(ac.Number, wire.ProtocolESP, SPIBytes(nc.InSPI), nc.Prop), &wire.Nonce{Data: nr}}
 	if kePayload != nil {
 		out = append(out, kePayload)
 	}
-	out = append(out, &wire.TSi{Selectors: nc.remoteTS}, &wire.TSr{Selectors: nc.localTS})
+	out = append(out, &wire.TSi{Selectors: nc.RemoteTS}, &wire.TSr{Selectors: nc.LocalTS})
 	if old.state == childRekeying {
 		old.peerNew = nc
 	} else {
 		old.state = childRekeyed
 		old.replacement = nc
 	}
-	k.xchg.respond(sa, h, out)
+	k.Xchg.Respond(sa, h, out)
 }
 
 // pfsGroupFor picks, for a peer's CREATE_CHILD_SA, the key exchange method
@@ -294,9 +294,9 @@ func (k *rekeying) pfsGroupFor(ps wire.Payloads) suite.TransformID {
 	if p == nil {
 		return 0
 	}
-	_, c, ok := choose(k.cfg.ESPProposals, p.Proposals, wire.ProtocolESP, true)
+	_, c, ok := Choose(k.Cfg.ESPProposals, p.Proposals, wire.ProtocolESP, true)
 	if !ok {
 		return 0
 	}
-	return c.one(suite.TypeKE).ID
+	return c.One(suite.TypeKE).ID
 }

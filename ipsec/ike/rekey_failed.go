@@ -52,7 +52,7 @@ const maxRekeyRetry = 5 * time.Minute
 // so that a gateway that keeps refusing is not flooded while the old SA
 // still has time left.
 func (k *rekeying) rekeyRetryDelay(n int) time.Duration {
-	wait := k.cfg.Retransmit.Timeout
+	wait := k.Cfg.Retransmit.Timeout
 	for i := 1; i < n && wait < maxRekeyRetry; i++ {
 		wait *= 2
 	}
@@ -62,7 +62,7 @@ func (k *rekeying) rekeyRetryDelay(n int) time.Duration {
 // rekeyChildFailed keeps old, whose rekey failed, in use and tries again
 // after a back-off: the SA carries traffic until its hard lifetime, and
 // a later attempt may succeed (§2.25, a gateway busy or reconfigured).
-func (k *rekeying) rekeyChildFailed(old *child, err *RekeyError) {
+func (k *rekeying) rekeyChildFailed(old *Child, err *RekeyError) {
 	if old.peerNew != nil {
 		// The peer's own rekey of it went through meanwhile (§2.8.1):
 		// that SA replaces it, nothing failed.
@@ -74,11 +74,11 @@ func (k *rekeying) rekeyChildFailed(old *child, err *RekeyError) {
 	old.rekeyFailures++
 	old.rekeyErr = err
 	wait := k.rekeyRetryDelay(old.rekeyFailures)
-	k.log.Warn("ike: Child SA rekey failed, keeping the old SA", "spi", old.inSPI, "err", err, "retry", wait)
+	k.Log.Warn("ike: Child SA rekey failed, keeping the old SA", "spi", old.InSPI, "err", err, "retry", wait)
 	if old.rekeyTimer != nil {
 		old.rekeyTimer.Stop()
 	}
-	old.rekeyTimer = k.after(wait, func() {
+	old.rekeyTimer = k.After(wait, func() {
 		if old.state == childInstalled {
 			k.rekeyChild(old)
 		}

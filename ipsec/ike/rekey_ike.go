@@ -17,7 +17,7 @@ type ikeRekey struct {
 	ni  []byte
 	ke  dh.KeyExchange
 	// sa is the new IKE SA once the response arrived.
-	sa *ikeSA
+	sa *IKESA
 }
 
 func (r *ikeRekey) wipe() {
@@ -30,35 +30,35 @@ func (r *ikeRekey) wipe() {
 // rekeyIKE starts our rekey of the IKE SA, with the key exchange method
 // the SA uses first (§2.18).
 func (k *rekeying) rekeyIKE() {
-	sa := k.sa
-	if sa == nil || !sa.established || sa.rekey != nil || sa.deleting {
+	sa := k.Sa
+	if sa == nil || !sa.Established || sa.rekey != nil || sa.Deleting {
 		return
 	}
-	group := sa.prop.one(suite.TypeKE).ID
+	group := sa.Prop.One(suite.TypeKE).ID
 	sa.rekey = &ikeRekey{}
-	k.xchg.whenIdle(sa, func() { k.sendRekeyIKE(sa, group, 0) })
+	k.Xchg.whenIdle(sa, func() { k.sendRekeyIKE(sa, group, 0) })
 }
 
-func (k *rekeying) sendRekeyIKE(sa *ikeSA, group suite.TransformID, tries int) {
+func (k *rekeying) sendRekeyIKE(sa *IKESA, group suite.TransformID, tries int) {
 	rk := sa.rekey
-	if rk == nil || sa != k.sa {
+	if rk == nil || sa != k.Sa {
 		return
 	}
 	var err error
-	if rk.spi, err = randomSPI(k.rand, 8); err == nil {
-		rk.ni, err = randomNonce(k.rand)
+	if rk.spi, err = RandomSPI(k.Rand, 8); err == nil {
+		rk.ni, err = RandomNonce(k.Rand)
 	}
 	if err == nil {
 		rk.wipe()
-		rk.ke, err = dh.Generate(group, k.rand)
+		rk.ke, err = dh.Generate(group, k.Rand)
 	}
 	if err != nil {
-		k.down(err)
+		k.Down(err)
 		return
 	}
-	offer := offerSA(k.cfg.IKEProposals, wire.ProtocolIKE, binary.BigEndian.AppendUint64(nil, rk.spi), true, group)
+	offer := offerSA(k.Cfg.IKEProposals, wire.ProtocolIKE, binary.BigEndian.AppendUint64(nil, rk.spi), true, group)
 	ps := wire.Payloads{offer, &wire.Nonce{Data: rk.ni}, &wire.KeyExchange{Group: group, Data: rk.ke.PublicKey()}}
-	k.xchg.request(sa, wire.CreateChildSA, ps, func(_ wire.Header, ps wire.Payloads, _ []byte) {
+	k.Xchg.request(sa, wire.CreateChildSA, ps, func(_ wire.Header, ps wire.Payloads, _ []byte) {
 		k.rekeyIKEAnswered(sa, offer, ps, tries)
 	})
 }
@@ -66,12 +66,12 @@ func (k *rekeying) sendRekeyIKE(sa *ikeSA, group suite.TransformID, tries int) {
 // rekeyIKEAnswered makes the new IKE SA current, moves the Child SAs to
 // it and deletes the old one; in a collision (§2.8.2) the SA made with the
 // lowest nonce is deleted by its creator.
-func (k *rekeying) rekeyIKEAnswered(sa *ikeSA, offer *wire.SecurityAssociation, ps wire.Payloads, tries int) {
+func (k *rekeying) rekeyIKEAnswered(sa *IKESA, offer *wire.SecurityAssociation, ps wire.Payloads, tries int) {
 	rk := sa.rekey
 	if n := ps.Notify(wire.InvalidKEPayload); n != nil && tries < maxInitTries {
-		if g, err := n.Group(); err == nil && slices.Contains(keMethods(k.cfg.IKEProposals), g) {
+		if g, err := n.Group(); err == nil && slices.Contains(keMethods(k.Cfg.IKEProposals), g) {
 			// sendRekeyIKE replaces the key of this attempt.
-			k.xchg.whenIdle(sa, func() { k.sendRekeyIKE(sa, g, tries+1) })
+			k.Xchg.whenIdle(sa, func() { k.sendRekeyIKE(sa, g, tries+1) })
 			return
 		}
 	}
@@ -81,16 +81,16 @@ func (k *rekeying) rekeyIKEAnswered(sa *ikeSA, offer *wire.SecurityAssociation, 
 			// §2.8.2: the peer's rekey of the SA went through while ours
 			// failed (it had already moved on): its new SA is the one,
 			// and the peer deletes the old.
-			k.log.Info("ike: IKE SA rekey collision: the peer's rekey stands")
-			k.old = append(k.old, sa)
+			k.Log.Info("ike: IKE SA rekey collision: the peer's rekey stands")
+			k.Old = append(k.Old, sa)
 			k.switchIKE(sa, peer)
 			return
 		}
 		sa.rekey = nil
-		k.ikeTimer = k.after(k.cfg.Retransmit.delay(1), k.rekeyIKE)
+		k.ikeTimer = k.After(k.Cfg.Retransmit.Delay(1), k.rekeyIKE)
 	}
 	if n := ps.ErrorNotify(); n != nil {
-		k.log.Info("ike: IKE SA rekey refused", "notify", n.NotifyType)
+		k.Log.Info("ike: IKE SA rekey refused", "notify", n.NotifyType)
 		retry()
 		return
 	}
@@ -98,8 +98,8 @@ func (k *rekeying) rekeyIKEAnswered(sa *ikeSA, offer *wire.SecurityAssociation, 
 	nr, _ := wire.First[*wire.Nonce](ps)
 	ke, _ := wire.First[*wire.KeyExchange](ps)
 	c, ok := accepted(offer, saPayload)
-	if !ok || nr == nil || ke == nil || len(c.spi) != 8 || ke.Group != rk.ke.Group() || c.one(suite.TypeKE).ID != ke.Group {
-		k.log.Warn("ike: unusable IKE SA rekey response")
+	if !ok || nr == nil || ke == nil || len(c.spi) != 8 || ke.Group != rk.ke.Group() || c.One(suite.TypeKE).ID != ke.Group {
+		k.Log.Warn("ike: unusable IKE SA rekey response")
 		retry()
 		return
 	}
@@ -110,22 +110,22 @@ func (k *rekeying) rekeyIKEAnswered(sa *ikeSA, offer *wire.SecurityAssociation, 
 	}
 	nsa, err := k.rekeyedSA(sa, c, gir, rk.ni, bytes.Clone(nr.Data), rk.spi, binary.BigEndian.Uint64(c.spi), true)
 	if err != nil {
-		k.down(err)
+		k.Down(err)
 		return
 	}
 	rk.sa = nsa
 	if peer := sa.peerRekey; peer != nil {
-		if lostCollision(nsa.ni, nsa.nr, peer.ni, peer.nr) {
+		if lostCollision(nsa.Ni, nsa.Nr, peer.Ni, peer.Nr) {
 			// Ours is redundant: delete it on itself; the peer, winner,
 			// deletes the old SA.
-			k.log.Info("ike: IKE SA rekey collision lost")
-			k.old = append(k.old, sa)
+			k.Log.Info("ike: IKE SA rekey collision lost")
+			k.Old = append(k.Old, sa)
 			k.switchIKE(sa, peer)
 			k.live.deleteOldIKE(nsa)
 			return
 		}
 		// We won; the peer deletes its redundant SA.
-		k.old = append(k.old, peer)
+		k.Old = append(k.Old, peer)
 	}
 	k.switchIKE(sa, nsa)
 	k.live.deleteOldIKE(sa)
@@ -133,80 +133,80 @@ func (k *rekeying) rekeyIKEAnswered(sa *ikeSA, offer *wire.SecurityAssociation, 
 
 // rekeyedSA builds the IKE SA a rekey creates: SKEYSEED from the old SA's
 // SK_d and PRF (§2.18), fresh message IDs, and the old SA's capabilities.
-func (k *rekeying) rekeyedSA(old *ikeSA, c chosen, gir, ni, nr []byte, spiI, spiR uint64, initiator bool) (*ikeSA, error) {
+func (k *rekeying) rekeyedSA(old *IKESA, c chosen, gir, ni, nr []byte, spiI, spiR uint64, initiator bool) (*IKESA, error) {
 	defer clear(gir)
 	skeyseed := keymat.RekeySKEYSEED(old.keys.prf, old.keys.keys.D, gir, ni, nr)
 	defer clear(skeyseed)
-	keys, err := newIKEKeys(c, skeyseed, ni, nr, spiI, spiR, initiator, &old.keys.prf, k.rand)
+	keys, err := newIKEKeys(c, skeyseed, ni, nr, spiI, spiR, initiator, &old.keys.prf, k.Rand)
 	if err != nil {
 		return nil, err
 	}
-	return &ikeSA{
-		spiI: spiI, spiR: spiR, initiator: initiator, prop: c, keys: keys,
-		established: true, ni: ni, nr: nr, localID: old.localID,
-		fragOK: old.fragOK, peerHashes: old.peerHashes, lastHeard: k.clock.Now(),
+	return &IKESA{
+		SPIi: spiI, SPIr: spiR, Initiator: initiator, Prop: c, keys: keys,
+		Established: true, Ni: ni, Nr: nr, LocalID: old.LocalID,
+		FragOK: old.FragOK, PeerHashes: old.PeerHashes, LastHeard: k.Clock.Now(),
 	}, nil
 }
 
 // switchIKE makes nsa the connection's IKE SA; the Child SAs belong to it
 // from now on (§2.18).
-func (k *rekeying) switchIKE(old, nsa *ikeSA) {
+func (k *rekeying) switchIKE(old, nsa *IKESA) {
 	old.rekey, old.peerRekey = nil, nil
-	k.sa = nsa
+	k.Sa = nsa
 	k.scheduleIKERekey()
-	k.mobike.learnMapping(nsa)
-	k.log.Info("ike: IKE SA rekeyed", "proposal", nsa.prop.String())
-	k.emit(&IKERekeyed{IKEProposal: nsa.prop.String()})
+	k.Mobike.learnMapping(nsa)
+	k.Log.Info("ike: IKE SA rekeyed", "proposal", nsa.Prop.String())
+	k.emit(&IKERekeyed{IKEProposal: nsa.Prop.String()})
 }
 
 // rekeyIKERequest answers the peer's rekey of the IKE SA. The new SA is
 // current at once; the old one stays until the peer deletes it. When our
 // own rekey is in flight, the collision is resolved once it is answered.
-func (k *rekeying) rekeyIKERequest(sa *ikeSA, h wire.Header, ps wire.Payloads) {
+func (k *rekeying) rekeyIKERequest(sa *IKESA, h wire.Header, ps wire.Payloads) {
 	saPayload, _ := wire.First[*wire.SecurityAssociation](ps)
 	ni, _ := wire.First[*wire.Nonce](ps)
 	ke, _ := wire.First[*wire.KeyExchange](ps)
 	if ni == nil || ke == nil {
-		k.xchg.respond(sa, h, wire.Payloads{wire.NewNotify(wire.InvalidSyntax, nil)})
+		k.Xchg.Respond(sa, h, wire.Payloads{wire.NewNotify(wire.InvalidSyntax, nil)})
 		return
 	}
-	if len(k.children.list) > 0 && slices.ContainsFunc(k.children.list, func(c *child) bool { return c.state == childRekeying || c.state == childDeleting }) {
+	if len(k.Children.List) > 0 && slices.ContainsFunc(k.Children.List, func(c *Child) bool { return c.state == childRekeying || c.state == childDeleting }) {
 		// §2.25.2: no IKE rekey while Child SA exchanges are in flight.
-		k.xchg.respond(sa, h, wire.Payloads{wire.NewNotify(wire.TemporaryFailure, nil)})
+		k.Xchg.Respond(sa, h, wire.Payloads{wire.NewNotify(wire.TemporaryFailure, nil)})
 		return
 	}
-	num, c, ok := choose(k.cfg.IKEProposals, saPayload.Proposals, wire.ProtocolIKE, true)
+	num, c, ok := Choose(k.Cfg.IKEProposals, saPayload.Proposals, wire.ProtocolIKE, true)
 	if !ok || len(c.spi) != 8 {
-		k.xchg.respond(sa, h, wire.Payloads{wire.NewNotify(wire.NoProposalChosen, nil)})
+		k.Xchg.Respond(sa, h, wire.Payloads{wire.NewNotify(wire.NoProposalChosen, nil)})
 		return
 	}
-	group := c.one(suite.TypeKE).ID
+	group := c.One(suite.TypeKE).ID
 	if ke.Group != group {
-		k.xchg.respond(sa, h, wire.Payloads{wire.NewInvalidKEPayload(group)})
+		k.Xchg.Respond(sa, h, wire.Payloads{wire.NewInvalidKEPayload(group)})
 		return
 	}
-	mine, err := dh.Generate(group, k.rand)
+	mine, err := dh.Generate(group, k.Rand)
 	if err != nil {
 		return
 	}
 	defer mine.Zero()
 	gir, err := mine.SharedSecret(ke.Data)
 	if err != nil {
-		k.xchg.respond(sa, h, wire.Payloads{wire.NewNotify(wire.InvalidSyntax, nil)})
+		k.Xchg.Respond(sa, h, wire.Payloads{wire.NewNotify(wire.InvalidSyntax, nil)})
 		return
 	}
-	spi, err := randomSPI(k.rand, 8)
-	nr, err2 := randomNonce(k.rand)
+	spi, err := RandomSPI(k.Rand, 8)
+	nr, err2 := RandomNonce(k.Rand)
 	if err != nil || err2 != nil {
 		return
 	}
 	nsa, err := k.rekeyedSA(sa, c, gir, bytes.Clone(ni.Data), nr, binary.BigEndian.Uint64(c.spi), spi, false)
 	if err != nil {
-		k.xchg.respond(sa, h, wire.Payloads{wire.NewNotify(wire.NoProposalChosen, nil)})
+		k.Xchg.Respond(sa, h, wire.Payloads{wire.NewNotify(wire.NoProposalChosen, nil)})
 		return
 	}
-	k.xchg.respond(sa, h, wire.Payloads{
-		answerSA(num, wire.ProtocolIKE, binary.BigEndian.AppendUint64(nil, spi), c),
+	k.Xchg.Respond(sa, h, wire.Payloads{
+		AnswerSA(num, wire.ProtocolIKE, binary.BigEndian.AppendUint64(nil, spi), c),
 		&wire.Nonce{Data: nr},
 		&wire.KeyExchange{Group: group, Data: mine.PublicKey()},
 	})
@@ -215,6 +215,6 @@ func (k *rekeying) rekeyIKERequest(sa *ikeSA, h wire.Header, ps wire.Payloads) {
 		return
 	}
 	// The old SA waits for the peer's delete; we stop using it.
-	k.old = append(k.old, sa)
+	k.Old = append(k.Old, sa)
 	k.switchIKE(sa, nsa)
 }

@@ -16,22 +16,22 @@ type responder struct {
 }
 
 // start waits: the peer opens the IKE SA.
-func (*responder) start() {}
+func (*responder) Start() {}
 
 // initResponse drops an IKE_SA_INIT response: a responder sends no
 // IKE_SA_INIT request.
-func (*responder) initResponse(datagram, *wire.Message) {}
+func (*responder) InitResponse(Datagram, *wire.Message) {}
 
 // reauthenticate does nothing: the initiator reauthenticates.
-func (*responder) reauthenticate() {}
+func (*responder) Reauthenticate() {}
 
 // leads is false: the initiator moves the SAs and reauthenticates, and
 // the responder follows the peer to where its requests come from.
-func (*responder) leads() bool { return false }
+func (*responder) Leads() bool { return false }
 
-func (s *responder) peerDeletedIKE(sa *ikeSA) { s.supersede(sa) }
+func (s *responder) PeerDeletedIKE(sa *IKESA) { s.supersede(sa) }
 
-func (s *responder) stop() {
+func (s *responder) Stop() {
 	s.stopHalfOpen()
 	clear(s.cookieSecret)
 }

@@ -12,9 +12,9 @@ package ike
 // retire forgets a deleted Child SA and, when another SA replaced it,
 // leaves it in the data path for the linger delay; otherwise, or without a
 // delay, it goes at once.
-func (m *childSAs) retire(c *child, replaced bool) {
+func (m *childSAs) Retire(c *Child, replaced bool) {
 	m.forget(c)
-	if !replaced || !c.installed || m.cfg.DeleteRekeyedDelay <= 0 {
+	if !replaced || !c.Installed || m.Cfg.DeleteRekeyedDelay <= 0 {
 		m.remove(c)
 		return
 	}
@@ -22,12 +22,12 @@ func (m *childSAs) retire(c *child, replaced bool) {
 		c.rekeyTimer.Stop()
 	}
 	m.retired = append(m.retired, c)
-	c.rekeyTimer = m.after(m.cfg.DeleteRekeyedDelay, func() { m.dropRetired(c) })
+	c.rekeyTimer = m.After(m.Cfg.DeleteRekeyedDelay, func() { m.dropRetired(c) })
 }
 
 // dropRetired removes a retired Child SA from the data path once its delay
 // has passed.
-func (m *childSAs) dropRetired(c *child) {
+func (m *childSAs) dropRetired(c *Child) {
 	for i, x := range m.retired {
 		if x == c {
 			m.retired = append(m.retired[:i], m.retired[i+1:]...)

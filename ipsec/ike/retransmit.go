@@ -18,7 +18,7 @@ type exchanges struct {
 	*Conn
 	// requester is the datagram of the peer's last request, whose source
 	// gets our response.
-	requester *datagram
+	requester *Datagram
 	// lastSent is when we last sent anything to the peer, for NAT
 	// keepalives.
 	lastSent time.Time
@@ -50,7 +50,7 @@ type request struct {
 
 // whenIdle runs f now if the SA has no request in flight, else once the
 // window opens (window size one, §2.3).
-func (x *exchanges) whenIdle(sa *ikeSA, f func()) {
+func (x *exchanges) whenIdle(sa *IKESA, f func()) {
 	if sa.pending == nil && len(sa.queue) == 0 {
 		f()
 		return
@@ -59,7 +59,7 @@ func (x *exchanges) whenIdle(sa *ikeSA, f func()) {
 }
 
 // next starts the next queued request.
-func (x *exchanges) next(sa *ikeSA) {
+func (x *exchanges) next(sa *IKESA) {
 	for sa.pending == nil && len(sa.queue) > 0 && !x.ended {
 		f := sa.queue[0]
 		sa.queue = sa.queue[1:]
@@ -68,7 +68,7 @@ func (x *exchanges) next(sa *ikeSA) {
 }
 
 // request encrypts and sends a request on sa, which must be idle.
-func (x *exchanges) request(sa *ikeSA, ex wire.ExchangeType, ps wire.Payloads, handle func(wire.Header, wire.Payloads, []byte)) *request {
+func (x *exchanges) request(sa *IKESA, ex wire.ExchangeType, ps wire.Payloads, handle func(wire.Header, wire.Payloads, []byte)) *request {
 	r := x.prepare(sa, ex, ps, handle)
 	if r == nil {
 		return nil
@@ -78,11 +78,11 @@ func (x *exchanges) request(sa *ikeSA, ex wire.ExchangeType, ps wire.Payloads, h
 
 // prepare encrypts a request on sa without sending it; nil means the
 // connection went down.
-func (x *exchanges) prepare(sa *ikeSA, ex wire.ExchangeType, ps wire.Payloads, handle func(wire.Header, wire.Payloads, []byte)) *request {
-	h := sa.header(ex, sa.sendID, false)
+func (x *exchanges) prepare(sa *IKESA, ex wire.ExchangeType, ps wire.Payloads, handle func(wire.Header, wire.Payloads, []byte)) *request {
+	h := sa.Header(ex, sa.sendID, false)
 	pkts, err := sa.keys.seal(h, ps, x.fragSize(sa))
 	if err != nil {
-		x.fail(sa, err)
+		x.Fail(sa, err)
 		return nil
 	}
 	return &request{exchange: ex, id: sa.sendID, pkts: pkts, handle: handle}
@@ -90,10 +90,10 @@ func (x *exchanges) prepare(sa *ikeSA, ex wire.ExchangeType, ps wire.Payloads, h
 
 // start sends a prepared request and arms its retransmission. A request
 // that sets up an IKE SA gets the setup limit (Config.SetupTimeout).
-func (x *exchanges) start(sa *ikeSA, r *request) *request {
-	if !sa.established && (r.exchange == wire.IKESAInit || r.exchange == wire.IKEAuth) &&
-		x.cfg.SetupTimeout > 0 && r.deadline.IsZero() {
-		r.deadline = x.clock.Now().Add(x.cfg.SetupTimeout)
+func (x *exchanges) start(sa *IKESA, r *request) *request {
+	if !sa.Established && (r.exchange == wire.IKESAInit || r.exchange == wire.IKEAuth) &&
+		x.Cfg.SetupTimeout > 0 && r.deadline.IsZero() {
+		r.deadline = x.Clock.Now().Add(x.Cfg.SetupTimeout)
 	}
 	sa.pending = r
 	sa.sendID = r.id + 1
@@ -103,44 +103,44 @@ func (x *exchanges) start(sa *ikeSA, r *request) *request {
 
 // transmit sends r once more, or gives up after the configured tries or
 // at its deadline.
-func (x *exchanges) transmit(sa *ikeSA, r *request) {
+func (x *exchanges) transmit(sa *IKESA, r *request) {
 	if sa.pending != r || x.ended {
 		return
 	}
-	rt := x.cfg.Retransmit
-	now := x.clock.Now()
+	rt := x.Cfg.Retransmit
+	now := x.Clock.Now()
 	if r.sent > rt.Tries || (!r.deadline.IsZero() && !now.Before(r.deadline)) {
 		x.giveUp(sa, r)
 		return
 	}
 	if r.sent > 0 {
-		x.log.Debug("ike: retransmit", "exchange", r.exchange, "id", r.id, "try", r.sent)
+		x.Log.Debug("ike: retransmit", "exchange", r.exchange, "id", r.id, "try", r.sent)
 	}
 	x.send(r.pkts)
-	wait := rt.delay(r.sent)
+	wait := rt.Delay(r.sent)
 	r.sent++
 	x.arm(sa, r, now, wait)
 }
 
 // giveUp ends r unanswered: the peer is unreachable.
-func (x *exchanges) giveUp(sa *ikeSA, r *request) {
+func (x *exchanges) giveUp(sa *IKESA, r *request) {
 	if r.timer != nil {
 		r.timer.Stop()
 	}
 	sa.pending = nil
-	err := &PeerUnreachableError{Exchange: r.exchange, Tries: r.sent, Peer: x.remote, Unreachable: r.unreachable}
+	err := &PeerUnreachableError{Exchange: r.exchange, Tries: r.sent, Peer: x.Remote, Unreachable: r.unreachable}
 	if r.failed != nil {
 		r.failed(err)
 		x.next(sa)
 		return
 	}
-	x.fail(sa, err)
+	x.Fail(sa, err)
 }
 
 // arm schedules r's next transmission wait from now, or at its deadline
 // if that comes first. A timer replaced before it fired does nothing,
 // even if it had fired already and its call was on its way.
-func (x *exchanges) arm(sa *ikeSA, r *request, now time.Time, wait time.Duration) {
+func (x *exchanges) arm(sa *IKESA, r *request, now time.Time, wait time.Duration) {
 	if !r.deadline.IsZero() {
 		wait = min(wait, r.deadline.Sub(now))
 	}
@@ -148,7 +148,7 @@ func (x *exchanges) arm(sa *ikeSA, r *request, now time.Time, wait time.Duration
 		r.timer.Stop()
 	}
 	var t Timer
-	t = x.after(wait, func() {
+	t = x.After(wait, func() {
 		if r.timer == t {
 			x.transmit(sa, r)
 		}
@@ -159,32 +159,32 @@ func (x *exchanges) arm(sa *ikeSA, r *request, now time.Time, wait time.Duration
 // respond encrypts and sends the response to request h, to where the
 // peer's last request came from (RFC 7296 §2.11), and keeps it for
 // retransmissions of the request.
-func (x *exchanges) respond(sa *ikeSA, h wire.Header, ps wire.Payloads) {
-	rh := sa.header(h.ExchangeType, h.MessageID, true)
+func (x *exchanges) Respond(sa *IKESA, h wire.Header, ps wire.Payloads) {
+	rh := sa.Header(h.ExchangeType, h.MessageID, true)
 	pkts, err := sa.keys.seal(rh, ps, x.fragSize(sa))
 	if err != nil {
-		x.log.Warn("ike: cannot encode response", "err", err)
+		x.Log.Warn("ike: cannot encode response", "err", err)
 		return
 	}
-	sa.lastResp = &response{id: h.MessageID, pkts: pkts}
-	sa.recvID = h.MessageID + 1
+	sa.LastResp = &Response{ID: h.MessageID, Pkts: pkts}
+	sa.RecvID = h.MessageID + 1
 	if dg := x.requester; dg != nil {
-		x.reply(pkts, *dg)
+		x.Reply(pkts, *dg)
 		return
 	}
 	x.send(pkts)
 }
 
 // reply answers a datagram on the socket and address it came from.
-func (x *exchanges) reply(pkts [][]byte, dg datagram) {
-	x.sendTo(pkts, dg.from, dg.natt)
-	x.lastSent = x.clock.Now()
+func (x *exchanges) Reply(pkts [][]byte, dg Datagram) {
+	x.sendTo(pkts, dg.From, dg.NATT)
+	x.lastSent = x.Clock.Now()
 }
 
 // send writes the datagrams of one message to the peer.
 func (x *exchanges) send(pkts [][]byte) {
-	x.sendTo(pkts, x.remote, x.natt)
-	x.lastSent = x.clock.Now()
+	x.sendTo(pkts, x.Remote, x.NATT)
+	x.lastSent = x.Clock.Now()
 }
 
 // sendTo writes datagrams to an address, on the port-4500 socket with the
@@ -203,24 +203,24 @@ func (x *exchanges) sendTo(pkts [][]byte, to netip.AddrPort, natt bool) {
 		dgs[i] = platform.Datagram{Buf: p, Addr: to}
 	}
 	if _, err := s.WriteBatch(dgs); err != nil {
-		x.log.Debug("ike: send", "err", err)
+		x.Log.Debug("ike: send", "err", err)
 	}
 }
 
 // fragSize is the largest datagram we send on the SA without fragmenting
 // it, 0 when fragmentation is off (RFC 7383 §2.5).
-func (x *exchanges) fragSize(sa *ikeSA) int {
-	if !sa.fragOK || x.cfg.FragmentSize < 0 {
+func (x *exchanges) fragSize(sa *IKESA) int {
+	if !sa.FragOK || x.Cfg.FragmentSize < 0 {
 		return 0
 	}
-	if x.natt {
-		return x.cfg.FragmentSize - 4 // room for the non-ESP marker
+	if x.NATT {
+		return x.Cfg.FragmentSize - 4 // room for the non-ESP marker
 	}
-	return x.cfg.FragmentSize
+	return x.Cfg.FragmentSize
 }
 
 // handleResponse matches a response to our outstanding request (§2.3).
-func (x *exchanges) handleResponse(sa *ikeSA, dg datagram, m *wire.Message) {
+func (x *exchanges) handleResponse(sa *IKESA, dg Datagram, m *wire.Message) {
 	r, h := sa.pending, m.Header
 	if r == nil || h.MessageID != r.id || h.ExchangeType != r.exchange {
 		return
@@ -231,8 +231,8 @@ func (x *exchanges) handleResponse(sa *ikeSA, dg datagram, m *wire.Message) {
 	}
 	r.timer.Stop()
 	sa.pending = nil
-	sa.lastHeard = x.clock.Now()
-	r.handle(h, ps, dg.b)
+	sa.LastHeard = x.Clock.Now()
+	r.handle(h, ps, dg.B)
 	if !x.ended {
 		x.next(sa)
 	}
@@ -241,10 +241,10 @@ func (x *exchanges) handleResponse(sa *ikeSA, dg datagram, m *wire.Message) {
 // openMessage checks and decrypts a protected message, reassembling
 // fragments, and parses its inner payloads. A message that fails its
 // integrity check is dropped silently (§2.21.1).
-func (x *exchanges) openMessage(sa *ikeSA, dg datagram, m *wire.Message, frags *reassembly) (wire.Payloads, bool) {
-	o, err := sa.keys.open(dg.b, m)
+func (x *exchanges) openMessage(sa *IKESA, dg Datagram, m *wire.Message, frags *reassembly) (wire.Payloads, bool) {
+	o, err := sa.keys.open(dg.B, m)
 	if err != nil {
-		x.log.Debug("ike: protected message dropped", "exchange", m.Header.ExchangeType, "err", err)
+		x.Log.Debug("ike: protected message dropped", "exchange", m.Header.ExchangeType, "err", err)
 		return nil, false
 	}
 	first, plain := o.first, o.plain
@@ -256,14 +256,14 @@ func (x *exchanges) openMessage(sa *ikeSA, dg datagram, m *wire.Message, frags *
 	}
 	ps, err := wire.ParsePayloads(first, plain)
 	if err != nil {
-		x.log.Debug("ike: bad inner payloads", "exchange", m.Header.ExchangeType, "err", err)
+		x.Log.Debug("ike: bad inner payloads", "exchange", m.Header.ExchangeType, "err", err)
 		if !m.Header.IsResponse() {
 			n := wire.NewNotify(wire.InvalidSyntax, nil)
 			var uc *wire.UnsupportedCriticalPayloadError
 			if errors.As(err, &uc) {
 				n = wire.NewNotify(wire.UnsupportedCriticalPayload, []byte{byte(uc.Type)})
 			}
-			x.respond(sa, m.Header, wire.Payloads{n})
+			x.Respond(sa, m.Header, wire.Payloads{n})
 		}
 		return nil, false
 	}

@@ -8,27 +8,27 @@ import "github.com/espressovpn/espresso/ipsec/ike/wire"
 // path and reauthenticates. The responder (responder.go) answers the
 // requests that open an IKE SA and follows the initiator. Everything else,
 // rekeys, liveness and deletes, both ends do alike.
-type role interface {
+type Role interface {
 	// start runs on the connection's goroutine before anything else.
-	start()
+	Start()
 	// answerInit handles an IKE_SA_INIT request, answerAuth an IKE_AUTH
 	// request on an IKE SA the peer opened.
-	answerInit(dg datagram, m *wire.Message)
-	answerAuth(sa *ikeSA, h wire.Header, ps wire.Payloads)
+	AnswerInit(dg Datagram, m *wire.Message)
+	AnswerAuth(sa *IKESA, h wire.Header, ps wire.Payloads)
 	// initResponse handles an IKE_SA_INIT response.
-	initResponse(dg datagram, m *wire.Message)
+	InitResponse(dg Datagram, m *wire.Message)
 	// reauthenticate starts a reauthentication now (RFC 7296 §2.8.3).
-	reauthenticate()
+	Reauthenticate()
 	// leads tells whether this end takes the initiative of address
 	// updates (RFC 4555 §3.4) and the NAT mapping checks that call for
 	// them (§3.8); the other end follows the peer to where its requests
 	// come from.
-	leads() bool
+	Leads() bool
 	// peerDeletedIKE runs when the peer deletes an IKE SA other than the
 	// current one.
-	peerDeletedIKE(sa *ikeSA)
+	PeerDeletedIKE(sa *IKESA)
 	// stop ends the role's own timers and wipes its secrets.
-	stop()
+	Stop()
 }
 
 // initiator is the role of the VPN client: it opens the IKE SA
@@ -40,24 +40,24 @@ type initiator struct {
 	reauthTimer Timer
 }
 
-func (i *initiator) start() { i.startInit() }
+func (i *initiator) Start() { i.startInit() }
 
-func (i *initiator) reauthenticate() { i.startReauth() }
+func (i *initiator) Reauthenticate() { i.startReauth() }
 
 // answerInit drops an IKE_SA_INIT request: an initiator accepts none.
-func (*initiator) answerInit(datagram, *wire.Message) {}
+func (*initiator) AnswerInit(Datagram, *wire.Message) {}
 
 // answerAuth refuses an IKE_AUTH request: the peer is the responder of
 // the IKE SA, and IKE_AUTH requests are ours to send.
-func (i *initiator) answerAuth(sa *ikeSA, h wire.Header, _ wire.Payloads) {
-	i.xchg.respond(sa, h, wire.Payloads{wire.NewNotify(wire.InvalidSyntax, nil)})
+func (i *initiator) AnswerAuth(sa *IKESA, h wire.Header, _ wire.Payloads) {
+	i.Xchg.Respond(sa, h, wire.Payloads{wire.NewNotify(wire.InvalidSyntax, nil)})
 }
 
-func (*initiator) leads() bool { return true }
+func (*initiator) Leads() bool { return true }
 
-func (*initiator) peerDeletedIKE(*ikeSA) {}
+func (*initiator) PeerDeletedIKE(*IKESA) {}
 
-func (i *initiator) stop() {
+func (i *initiator) Stop() {
 	if i.reauthTimer != nil {
 		i.reauthTimer.Stop()
 	}

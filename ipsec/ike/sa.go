@@ -12,66 +12,66 @@ import (
 // ikeSA is one IKE SA: its SPIs, keys, message-ID windows and the state of
 // the exchanges in flight. A rekey replaces it with a new one (RFC 7296
 // §2.18); the old one lives on until its delete is answered.
-type ikeSA struct {
-	spiI, spiR uint64
+type IKESA struct {
+	SPIi, SPIr uint64
 	// initiator is true when we are the SA's original initiator, which
 	// sets the I flag and picks SK_ei/SK_er (RFC 7296 §2.14, §3.1).
-	initiator bool
-	prop      chosen
+	Initiator bool
+	Prop      chosen
 	keys      *ikeKeys
 	// established is set once IKE_AUTH (or the rekey) completed.
-	established bool
+	Established bool
 
 	// IKE_SA_INIT state, kept for the AUTH payloads (§2.15) and retries.
-	ni, nr           []byte
+	Ni, Nr           []byte
 	ke               dh.KeyExchange
-	initReq, initRsp []byte
+	InitReq, InitRsp []byte
 	cookie           []byte
 	initTries        int
-	localID          wire.Identity
+	LocalID          wire.Identity
 	// eap is the EAP conversation of IKE_AUTH while it runs (§2.16).
-	eap *eapState
+	EAP *EAPState
 
 	// Message IDs (§2.3): sendID is the ID of our next request, recvID the
 	// one we expect of the peer. The window is one in both directions: we
 	// announce no SET_WINDOW_SIZE.
-	sendID, recvID uint32
+	sendID, RecvID uint32
 	pending        *request
 	queue          []func()
-	lastResp       *response
+	LastResp       *Response
 	reqFrags       reassembly
 	rspFrags       reassembly
 
 	// Peer capabilities from IKE_SA_INIT.
-	fragOK     bool
-	peerHashes []wire.HashAlgorithm
+	FragOK     bool
+	PeerHashes []wire.HashAlgorithm
 
-	lastHeard time.Time
+	LastHeard time.Time
 	// natDst is the peer's last NAT_DETECTION_DESTINATION_IP hash, its
 	// view of our address, for MOBIKE's NAT mapping checks (RFC 4555 §3.8).
 	natDst []byte
 	// rekey is our rekey of this SA in flight, peerRekey the SA the peer
 	// created by rekeying it, for collisions (§2.8.2).
 	rekey     *ikeRekey
-	peerRekey *ikeSA
-	deleting  bool
+	peerRekey *IKESA
+	Deleting  bool
 	// superseded are the Child SAs that go with this SA once the peer
 	// deletes it after reauthenticating, and successor the one that then
 	// takes over their outbound traffic (responder side,
 	// ike_auth_responder.go).
-	superseded []*child
-	successor  *child
+	Superseded []*Child
+	Successor  *Child
 }
 
 // response is the last response sent, for retransmitted requests (§2.1).
-type response struct {
-	id   uint32
-	pkts [][]byte
+type Response struct {
+	ID   uint32
+	Pkts [][]byte
 }
 
 // randomSPI returns a non-zero SPI of n bytes (8 for IKE, 4 for ESP); zero
 // is reserved in both (RFC 7296 §3.1, RFC 4303 §2.1).
-func randomSPI(r io.Reader, n int) (uint64, error) {
+func RandomSPI(r io.Reader, n int) (uint64, error) {
 	var b [8]byte
 	for {
 		if _, err := io.ReadFull(r, b[:n]); err != nil {
@@ -97,20 +97,20 @@ func randomSPI(r io.Reader, n int) (uint64, error) {
 // 128 bits (RFC 7296 §2.10); 32 bytes covers every PRF here.
 const nonceLen = 32
 
-func randomNonce(r io.Reader) ([]byte, error) {
+func RandomNonce(r io.Reader) ([]byte, error) {
 	n := make([]byte, nonceLen)
 	_, err := io.ReadFull(r, n)
 	return n, err
 }
 
 // header returns the header of a message on this SA.
-func (sa *ikeSA) header(ex wire.ExchangeType, id uint32, resp bool) wire.Header {
+func (sa *IKESA) Header(ex wire.ExchangeType, id uint32, resp bool) wire.Header {
 	h := wire.Header{
-		SPIi: sa.spiI, SPIr: sa.spiR,
+		SPIi: sa.SPIi, SPIr: sa.SPIr,
 		MajorVersion: wire.MajorVersion, MinorVersion: wire.MinorVersion,
 		ExchangeType: ex, MessageID: id,
 	}
-	if sa.initiator {
+	if sa.Initiator {
 		h.Flags |= wire.FlagInitiator
 	}
 	if resp {
@@ -120,7 +120,7 @@ func (sa *ikeSA) header(ex wire.ExchangeType, id uint32, resp bool) wire.Header 
 }
 
 // end stops the SA's retransmissions and wipes its keys.
-func (sa *ikeSA) end() {
+func (sa *IKESA) End() {
 	if sa == nil {
 		return
 	}
@@ -136,9 +136,9 @@ func (sa *ikeSA) end() {
 	if sa.rekey != nil {
 		sa.rekey.wipe()
 	}
-	if sa.eap != nil {
-		sa.eap.close()
-		sa.eap = nil
+	if sa.EAP != nil {
+		sa.EAP.Close()
+		sa.EAP = nil
 	}
 	sa.keys.wipe()
 	sa.reqFrags.reset()
@@ -146,23 +146,23 @@ func (sa *ikeSA) end() {
 }
 
 // findSA returns the IKE SA a message belongs to.
-func (d *Conn) findSA(spii, spir uint64) *ikeSA {
-	if d.sa != nil && d.sa.spiI == spii && d.sa.spiR == spir {
-		return d.sa
+func (d *Conn) findSA(spii, spir uint64) *IKESA {
+	if d.Sa != nil && d.Sa.SPIi == spii && d.Sa.SPIr == spir {
+		return d.Sa
 	}
-	if r := d.reauth; r != nil && r.spiI == spii && r.spiR == spir {
+	if r := d.Reauth; r != nil && r.SPIi == spii && r.SPIr == spir {
 		return r
 	}
-	for _, sa := range d.old {
-		if sa.spiI == spii && sa.spiR == spir {
+	for _, sa := range d.Old {
+		if sa.SPIi == spii && sa.SPIr == spir {
 			return sa
 		}
 	}
-	if r := d.sa; r != nil && r.rekey != nil && r.rekey.sa != nil && r.rekey.sa.spiI == spii && r.rekey.sa.spiR == spir {
+	if r := d.Sa; r != nil && r.rekey != nil && r.rekey.sa != nil && r.rekey.sa.SPIi == spii && r.rekey.sa.SPIr == spir {
 		return r.rekey.sa
 	}
-	if d.sa != nil && d.sa.peerRekey != nil && d.sa.peerRekey.spiI == spii && d.sa.peerRekey.spiR == spir {
-		return d.sa.peerRekey
+	if d.Sa != nil && d.Sa.peerRekey != nil && d.Sa.peerRekey.SPIi == spii && d.Sa.peerRekey.SPIr == spir {
+		return d.Sa.peerRekey
 	}
 	return nil
 }

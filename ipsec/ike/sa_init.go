@@ -19,36 +19,36 @@ const maxInitTries = 5
 // startInit begins the IKE SA as initiator with the first key exchange
 // method we propose (RFC 7296 §1.2).
 func (i *initiator) startInit() {
-	spi, err := randomSPI(i.rand, 8)
+	spi, err := RandomSPI(i.Rand, 8)
 	if err != nil {
-		i.down(err)
+		i.Down(err)
 		return
 	}
-	ni, err := randomNonce(i.rand)
+	ni, err := RandomNonce(i.Rand)
 	if err != nil {
-		i.down(err)
+		i.Down(err)
 		return
 	}
-	sa := &ikeSA{spiI: spi, initiator: true, ni: ni}
-	i.sa = sa
-	i.sendInit(sa, keMethods(i.cfg.IKEProposals)[0])
+	sa := &IKESA{SPIi: spi, Initiator: true, Ni: ni}
+	i.Sa = sa
+	i.sendInit(sa, keMethods(i.Cfg.IKEProposals)[0])
 }
 
 // sendInit sends (or, after COOKIE or INVALID_KE_PAYLOAD, sends again) the
 // IKE_SA_INIT request with a fresh key of group.
-func (i *initiator) sendInit(sa *ikeSA, group suite.TransformID) {
+func (i *initiator) sendInit(sa *IKESA, group suite.TransformID) {
 	if sa.ke == nil || sa.ke.Group() != group {
 		if sa.ke != nil {
 			sa.ke.Zero()
 		}
-		ke, err := dh.Generate(group, i.rand)
+		ke, err := dh.Generate(group, i.Rand)
 		if err != nil {
-			i.fail(sa, err)
+			i.Fail(sa, err)
 			return
 		}
 		sa.ke = ke
 	}
-	offer := offerSA(i.cfg.IKEProposals, wire.ProtocolIKE, nil, true, group)
+	offer := offerSA(i.Cfg.IKEProposals, wire.ProtocolIKE, nil, true, group)
 	var ps wire.Payloads
 	if sa.cookie != nil {
 		// §2.6: the cookie comes first, everything else unchanged.
@@ -56,21 +56,21 @@ func (i *initiator) sendInit(sa *ikeSA, group suite.TransformID) {
 	}
 	ps = append(ps, offer,
 		&wire.KeyExchange{Group: group, Data: sa.ke.PublicKey()},
-		&wire.Nonce{Data: sa.ni})
-	ps = append(ps, natNotifies(sa.spiI, 0, i.localAddr(), i.remote, i.fakeNAT(), i.rand)...)
-	if i.cfg.FragmentSize > 0 {
+		&wire.Nonce{Data: sa.Ni})
+	ps = append(ps, NATNotifies(sa.SPIi, 0, i.LocalAddr(), i.Remote, i.FakeNAT(), i.Rand)...)
+	if i.Cfg.FragmentSize > 0 {
 		ps = append(ps, wire.NewNotify(wire.IKEv2FragmentationSupported, nil))
 	}
 	ps = append(ps, wire.NewSignatureHashAlgorithms(auth.AnnouncedHashes...))
-	h := sa.header(wire.IKESAInit, 0, false)
-	raw, err := encodePlain(h, ps)
+	h := sa.Header(wire.IKESAInit, 0, false)
+	raw, err := EncodePlain(h, ps)
 	if err != nil {
-		i.fail(sa, err)
+		i.Fail(sa, err)
 		return
 	}
-	sa.initReq = raw
+	sa.InitReq = raw
 	sa.sendID = 0
-	i.xchg.start(sa, &request{
+	i.Xchg.start(sa, &request{
 		exchange: wire.IKESAInit,
 		pkts:     [][]byte{raw},
 		handle: func(h wire.Header, ps wire.Payloads, raw []byte) {
@@ -80,37 +80,37 @@ func (i *initiator) sendInit(sa *ikeSA, group suite.TransformID) {
 }
 
 // fakeNAT tells whether to force UDP encapsulation by claiming a NAT.
-func (d *Conn) fakeNAT() bool { return !d.cfg.RawESP && d.socks.NATT != nil }
+func (d *Conn) FakeNAT() bool { return !d.Cfg.RawESP && d.socks.NATT != nil }
 
 // encapESP tells whether ESP goes in UDP (RFC 3948): when either side
 // detected a NAT, or claims one (RFC 7296 §2.23). IKE on port 4500 alone
 // does not decide it, as MOBIKE moves there without a NAT (RFC 4555 §3.3).
 func (d *Conn) encapESP() bool {
-	return d.socks.NATT != nil && (d.localNAT || d.remoteNAT || d.fakeNAT())
+	return d.socks.NATT != nil && (d.LocalNAT || d.RemoteNAT || d.FakeNAT())
 }
 
 // initResponse routes a cleartext IKE_SA_INIT response to our request.
-func (i *initiator) initResponse(dg datagram, m *wire.Message) {
-	sa, h := i.sa, m.Header
-	if r := i.reauth; r != nil && h.SPIi == r.spiI {
+func (i *initiator) InitResponse(dg Datagram, m *wire.Message) {
+	sa, h := i.Sa, m.Header
+	if r := i.Reauth; r != nil && h.SPIi == r.SPIi {
 		sa = r
 	}
-	if sa == nil || !sa.initiator || sa.keys != nil || sa.pending == nil ||
-		sa.pending.exchange != wire.IKESAInit || h.SPIi != sa.spiI || h.MessageID != 0 {
+	if sa == nil || !sa.Initiator || sa.keys != nil || sa.pending == nil ||
+		sa.pending.exchange != wire.IKESAInit || h.SPIi != sa.SPIi || h.MessageID != 0 {
 		return
 	}
 	r := sa.pending
 	r.timer.Stop()
 	sa.pending = nil
-	r.handle(h, m.Payloads, dg.b)
+	r.handle(h, m.Payloads, dg.B)
 }
 
 // initAnswered processes the IKE_SA_INIT response (§1.2, §1.3, §2.6).
-func (i *initiator) initAnswered(sa *ikeSA, offer *wire.SecurityAssociation, h wire.Header, ps wire.Payloads, raw []byte) {
+func (i *initiator) initAnswered(sa *IKESA, offer *wire.SecurityAssociation, h wire.Header, ps wire.Payloads, raw []byte) {
 	if c := ps.Notify(wire.Cookie); c != nil {
 		sa.initTries++
 		if sa.initTries > maxInitTries || len(c.Data) == 0 || len(c.Data) > 64 {
-			i.fail(sa, &NotifyError{Exchange: wire.IKESAInit, Type: wire.Cookie})
+			i.Fail(sa, &NotifyError{Exchange: wire.IKESAInit, Type: wire.Cookie})
 			return
 		}
 		sa.cookie = bytes.Clone(c.Data)
@@ -120,19 +120,19 @@ func (i *initiator) initAnswered(sa *ikeSA, offer *wire.SecurityAssociation, h w
 	if n := ps.Notify(wire.InvalidKEPayload); n != nil {
 		g, err := n.Group()
 		sa.initTries++
-		if err != nil || sa.initTries > maxInitTries || g == sa.ke.Group() || !slices.Contains(keMethods(i.cfg.IKEProposals), g) {
-			i.fail(sa, &NoProposalError{Offers: proposalsString(i.cfg.IKEProposals)})
+		if err != nil || sa.initTries > maxInitTries || g == sa.ke.Group() || !slices.Contains(keMethods(i.Cfg.IKEProposals), g) {
+			i.Fail(sa, &NoProposalError{Offers: proposalsString(i.Cfg.IKEProposals)})
 			return
 		}
-		i.log.Info("ike: peer asks for another key exchange method", "group", suite.Transform{Type: suite.TypeKE, ID: g})
+		i.Log.Info("ike: peer asks for another key exchange method", "group", suite.Transform{Type: suite.TypeKE, ID: g})
 		i.sendInit(sa, g)
 		return
 	}
 	if n := ps.ErrorNotify(); n != nil {
 		if n.NotifyType == wire.NoProposalChosen {
-			i.fail(sa, &NoProposalError{Offers: proposalsString(i.cfg.IKEProposals)})
+			i.Fail(sa, &NoProposalError{Offers: proposalsString(i.Cfg.IKEProposals)})
 		} else {
-			i.fail(sa, errorFromNotify(wire.IKESAInit, n, false))
+			i.Fail(sa, errorFromNotify(wire.IKESAInit, n, false))
 		}
 		return
 	}
@@ -140,57 +140,57 @@ func (i *initiator) initAnswered(sa *ikeSA, offer *wire.SecurityAssociation, h w
 	ke, _ := wire.First[*wire.KeyExchange](ps)
 	nr, _ := wire.First[*wire.Nonce](ps)
 	c, ok := accepted(offer, saPayload)
-	if !ok || ke == nil || nr == nil || h.SPIr == 0 || c.one(suite.TypeKE).ID != sa.ke.Group() || ke.Group != sa.ke.Group() {
-		i.fail(sa, &NoProposalError{Offers: proposalsString(i.cfg.IKEProposals)})
+	if !ok || ke == nil || nr == nil || h.SPIr == 0 || c.One(suite.TypeKE).ID != sa.ke.Group() || ke.Group != sa.ke.Group() {
+		i.Fail(sa, &NoProposalError{Offers: proposalsString(i.Cfg.IKEProposals)})
 		return
 	}
 	gir, err := sa.ke.SharedSecret(ke.Data)
 	if err != nil {
-		i.fail(sa, err)
+		i.Fail(sa, err)
 		return
 	}
 	sa.ke.Zero()
 	sa.ke = nil
-	sa.spiR, sa.nr, sa.prop, sa.initRsp = h.SPIr, bytes.Clone(nr.Data), c, raw
-	if err := i.deriveInit(sa, gir); err != nil {
-		i.fail(sa, err)
+	sa.SPIr, sa.Nr, sa.Prop, sa.InitRsp = h.SPIr, bytes.Clone(nr.Data), c, raw
+	if err := i.DeriveInit(sa, gir); err != nil {
+		i.Fail(sa, err)
 		return
 	}
 	sa.sendID = 1
-	sa.fragOK = i.cfg.FragmentSize > 0 && ps.Notify(wire.IKEv2FragmentationSupported) != nil
+	sa.FragOK = i.Cfg.FragmentSize > 0 && ps.Notify(wire.IKEv2FragmentationSupported) != nil
 	if n := ps.Notify(wire.SignatureHashAlgorithms); n != nil {
-		sa.peerHashes, _ = n.HashAlgorithms()
+		sa.PeerHashes, _ = n.HashAlgorithms()
 	}
-	localNAT, remoteNAT, _ := natCheck(ps, sa.spiI, sa.spiR, i.localAddr(), i.remote)
-	i.localNAT, i.remoteNAT = localNAT, remoteNAT
+	localNAT, remoteNAT, _ := NATCheck(ps, sa.SPIi, sa.SPIr, i.LocalAddr(), i.Remote)
+	i.LocalNAT, i.RemoteNAT = localNAT, remoteNAT
 	// §2.23: move to port 4500 when a NAT is detected; forced
 	// encapsulation moves regardless, and so does MOBIKE (RFC 4555 §3.3),
 	// since a NAT may appear on a later path.
-	if i.socks.NATT != nil && (localNAT || remoteNAT || i.fakeNAT() || !i.cfg.DisableMOBIKE) {
-		i.natt = true
-		if i.remote.Port() == DefaultIKEPort {
-			i.remote = netip.AddrPortFrom(i.remote.Addr(), DefaultNATTPort)
+	if i.socks.NATT != nil && (localNAT || remoteNAT || i.FakeNAT() || !i.Cfg.DisableMOBIKE) {
+		i.NATT = true
+		if i.Remote.Port() == DefaultIKEPort {
+			i.Remote = netip.AddrPortFrom(i.Remote.Addr(), DefaultNATTPort)
 		}
 	}
-	if !i.natt {
+	if !i.NATT {
 		// On port 4500 the NAT maps us anew: the first liveness check
 		// learns that mapping instead (RFC 4555 §3.8).
 		sa.natDst = natDestination(ps)
 	}
-	i.log.Info("ike: IKE_SA_INIT done", "proposal", c.String(), "local_nat", localNAT, "remote_nat", remoteNAT)
+	i.Log.Info("ike: IKE_SA_INIT done", "proposal", c.String(), "local_nat", localNAT, "remote_nat", remoteNAT)
 	i.sendAuth(sa)
 }
 
 // deriveInit computes SKEYSEED and the IKE SA's keys (§2.14) and wipes the
 // shared secret.
-func (d *Conn) deriveInit(sa *ikeSA, gir []byte) error {
+func (d *Conn) DeriveInit(sa *IKESA, gir []byte) error {
 	defer clear(gir)
-	prf, err := keymat.NewPRF(sa.prop.one(suite.TypePRF).ID)
+	prf, err := keymat.NewPRF(sa.Prop.One(suite.TypePRF).ID)
 	if err != nil {
 		return err
 	}
-	skeyseed := keymat.SKEYSEED(prf, sa.ni, sa.nr, gir)
+	skeyseed := keymat.SKEYSEED(prf, sa.Ni, sa.Nr, gir)
 	defer clear(skeyseed)
-	sa.keys, err = newIKEKeys(sa.prop, skeyseed, sa.ni, sa.nr, sa.spiI, sa.spiR, sa.initiator, nil, d.rand)
+	sa.keys, err = newIKEKeys(sa.Prop, skeyseed, sa.Ni, sa.Nr, sa.SPIi, sa.SPIr, sa.Initiator, nil, d.Rand)
 	return err
 }

@@ -15,23 +15,23 @@ import (
 
 // answerInit answers an IKE_SA_INIT request as responder (§1.2): a
 // retransmission gets the cached response, a new request creates the SA.
-func (s *responder) answerInit(dg datagram, m *wire.Message) {
+func (s *responder) AnswerInit(dg Datagram, m *wire.Message) {
 	h := m.Header
 	if h.SPIr != 0 || h.MessageID != 0 || !h.IsInitiator() {
 		return
 	}
 	reauth := false
-	if cur := s.sa; cur != nil {
-		for _, sa := range []*ikeSA{cur, s.reauth} {
-			if sa != nil && sa.spiI == h.SPIi && bytes.Equal(sa.initReq, dg.b) && sa.lastResp != nil && sa.lastResp.id == 0 {
-				s.xchg.reply(sa.lastResp.pkts, dg)
+	if cur := s.Sa; cur != nil {
+		for _, sa := range []*IKESA{cur, s.Reauth} {
+			if sa != nil && sa.SPIi == h.SPIi && bytes.Equal(sa.InitReq, dg.B) && sa.LastResp != nil && sa.LastResp.ID == 0 {
+				s.Xchg.Reply(sa.LastResp.Pkts, dg)
 				return
 			}
 		}
 		// One connection: the first initiator keeps it, and a new
 		// IKE_SA_INIT beside its established SA is a reauthentication
 		// (§2.8.3), which IKE_AUTH authenticates as the configured peer.
-		if !cur.established || cur.deleting || s.reauth != nil || dg.from.Addr() != s.remote.Addr() {
+		if !cur.Established || cur.Deleting || s.Reauth != nil || dg.From.Addr() != s.Remote.Addr() {
 			return
 		}
 		reauth = true
@@ -39,8 +39,8 @@ func (s *responder) answerInit(dg datagram, m *wire.Message) {
 	ps := m.Payloads
 	reply := func(n *wire.Notify) {
 		hr := wire.Header{SPIi: h.SPIi, MajorVersion: wire.MajorVersion, ExchangeType: wire.IKESAInit, Flags: wire.FlagResponse}
-		if b, err := encodePlain(hr, wire.Payloads{n}); err == nil {
-			s.xchg.reply([][]byte{b}, dg)
+		if b, err := EncodePlain(hr, wire.Payloads{n}); err == nil {
+			s.Xchg.Reply([][]byte{b}, dg)
 		}
 	}
 	saPayload, _ := wire.First[*wire.SecurityAssociation](ps)
@@ -50,34 +50,34 @@ func (s *responder) answerInit(dg datagram, m *wire.Message) {
 		reply(wire.NewNotify(wire.InvalidSyntax, nil))
 		return
 	}
-	if s.cfg.RequireCookie {
+	if s.Cfg.RequireCookie {
 		want := s.cookieFor(h.SPIi, ni.Data, dg)
 		if c := ps.Notify(wire.Cookie); c == nil || !hmac.Equal(c.Data, want) {
 			reply(wire.NewNotify(wire.Cookie, want))
 			return
 		}
 	}
-	num, c, ok := choose(s.cfg.IKEProposals, saPayload.Proposals, wire.ProtocolIKE, true)
+	num, c, ok := Choose(s.Cfg.IKEProposals, saPayload.Proposals, wire.ProtocolIKE, true)
 	if !ok {
-		s.log.Info("ike: no acceptable IKE proposal", "offered", saPayload)
+		s.Log.Info("ike: no acceptable IKE proposal", "offered", saPayload)
 		reply(wire.NewNotify(wire.NoProposalChosen, nil))
 		return
 	}
-	group := c.one(suite.TypeKE).ID
+	group := c.One(suite.TypeKE).ID
 	if ke.Group != group || len(ke.Data) != dh.PublicKeyLen(group) {
 		// §1.3: tell the initiator which method we want.
 		reply(wire.NewInvalidKEPayload(group))
 		return
 	}
-	spi, err := randomSPI(s.rand, 8)
+	spi, err := RandomSPI(s.Rand, 8)
 	if err != nil {
 		return
 	}
-	nr, err := randomNonce(s.rand)
+	nr, err := RandomNonce(s.Rand)
 	if err != nil {
 		return
 	}
-	mine, err := dh.Generate(group, s.rand)
+	mine, err := dh.Generate(group, s.Rand)
 	if err != nil {
 		return
 	}
@@ -87,70 +87,70 @@ func (s *responder) answerInit(dg datagram, m *wire.Message) {
 		reply(wire.NewNotify(wire.InvalidSyntax, nil))
 		return
 	}
-	sa := &ikeSA{spiI: h.SPIi, spiR: spi, ni: bytes.Clone(ni.Data), nr: nr, prop: c, initReq: bytes.Clone(dg.b)}
-	if err := s.deriveInit(sa, gir); err != nil {
+	sa := &IKESA{SPIi: h.SPIi, SPIr: spi, Ni: bytes.Clone(ni.Data), Nr: nr, Prop: c, InitReq: bytes.Clone(dg.B)}
+	if err := s.DeriveInit(sa, gir); err != nil {
 		return
 	}
 	if !reauth {
-		s.remote, s.natt = dg.from, dg.natt
-		localNAT, remoteNAT, _ := natCheck(ps, sa.spiI, 0, s.localAddr(), dg.from)
-		s.localNAT, s.remoteNAT = localNAT, remoteNAT
+		s.Remote, s.NATT = dg.From, dg.NATT
+		localNAT, remoteNAT, _ := NATCheck(ps, sa.SPIi, 0, s.LocalAddr(), dg.From)
+		s.LocalNAT, s.RemoteNAT = localNAT, remoteNAT
 	}
-	sa.fragOK = s.cfg.FragmentSize > 0 && ps.Notify(wire.IKEv2FragmentationSupported) != nil
+	sa.FragOK = s.Cfg.FragmentSize > 0 && ps.Notify(wire.IKEv2FragmentationSupported) != nil
 	if n := ps.Notify(wire.SignatureHashAlgorithms); n != nil {
-		sa.peerHashes, _ = n.HashAlgorithms()
+		sa.PeerHashes, _ = n.HashAlgorithms()
 	}
 	out := wire.Payloads{
-		answerSA(num, wire.ProtocolIKE, nil, c),
+		AnswerSA(num, wire.ProtocolIKE, nil, c),
 		&wire.KeyExchange{Group: group, Data: mine.PublicKey()},
 		&wire.Nonce{Data: nr},
 	}
-	out = append(out, natNotifies(sa.spiI, sa.spiR, s.localAddr(), dg.from, s.fakeNAT(), s.rand)...)
-	if sa.fragOK {
+	out = append(out, NATNotifies(sa.SPIi, sa.SPIr, s.LocalAddr(), dg.From, s.FakeNAT(), s.Rand)...)
+	if sa.FragOK {
 		out = append(out, wire.NewNotify(wire.IKEv2FragmentationSupported, nil))
 	}
 	out = append(out, wire.NewSignatureHashAlgorithms(auth.AnnouncedHashes...))
-	if s.cfg.SendCertReq {
-		out = append(out, &wire.CertificateRequest{Encoding: wire.CertX509Signature, Authorities: caHashes(s.cfg.CAs)})
+	if s.Cfg.SendCertReq {
+		out = append(out, &wire.CertificateRequest{Encoding: wire.CertX509Signature, Authorities: CAHashes(s.Cfg.CAs)})
 	}
-	raw, err := encodePlain(sa.header(wire.IKESAInit, 0, true), out)
+	raw, err := EncodePlain(sa.Header(wire.IKESAInit, 0, true), out)
 	if err != nil {
-		sa.end()
+		sa.End()
 		return
 	}
-	sa.initRsp = raw
-	sa.lastResp = &response{id: 0, pkts: [][]byte{raw}}
-	sa.recvID = 1
-	s.log.Info("ike: IKE_SA_INIT answered", "proposal", c.String(), "from", dg.from, "reauth", reauth)
-	s.xchg.reply(sa.lastResp.pkts, dg)
+	sa.InitRsp = raw
+	sa.LastResp = &Response{ID: 0, Pkts: [][]byte{raw}}
+	sa.RecvID = 1
+	s.Log.Info("ike: IKE_SA_INIT answered", "proposal", c.String(), "from", dg.From, "reauth", reauth)
+	s.Xchg.Reply(sa.LastResp.Pkts, dg)
 	if reauth {
-		s.reauth = sa
-		s.halfOpen = s.after(s.cfg.Retransmit.delay(0)*8, func() {
-			if s.reauth == sa && !sa.established {
-				s.reauthFailed(&PeerUnreachableError{Exchange: wire.IKEAuth})
+		s.Reauth = sa
+		s.halfOpen = s.After(s.Cfg.Retransmit.Delay(0)*8, func() {
+			if s.Reauth == sa && !sa.Established {
+				s.ReauthFailed(&PeerUnreachableError{Exchange: wire.IKEAuth})
 			}
 		})
 		return
 	}
-	s.sa = sa
+	s.Sa = sa
 	// A responder that never sees IKE_AUTH gives the half-open SA up.
-	s.halfOpen = s.after(s.cfg.Retransmit.delay(0)*8, func() {
-		if s.sa == sa && !sa.established {
-			s.down(&PeerUnreachableError{Exchange: wire.IKEAuth})
+	s.halfOpen = s.After(s.Cfg.Retransmit.Delay(0)*8, func() {
+		if s.Sa == sa && !sa.Established {
+			s.Down(&PeerUnreachableError{Exchange: wire.IKEAuth})
 		}
 	})
 }
 
 // cookieFor computes the stateless cookie of §2.6: a MAC, under a secret of
 // this Conn, of the initiator's nonce, address and SPI.
-func (s *responder) cookieFor(spii uint64, ni []byte, dg datagram) []byte {
+func (s *responder) cookieFor(spii uint64, ni []byte, dg Datagram) []byte {
 	if s.cookieSecret == nil {
 		s.cookieSecret = make([]byte, 32)
-		io.ReadFull(s.rand, s.cookieSecret)
+		io.ReadFull(s.Rand, s.cookieSecret)
 	}
 	m := hmac.New(sha256.New, s.cookieSecret)
 	m.Write(ni)
-	m.Write(dg.from.Addr().AsSlice())
+	m.Write(dg.From.Addr().AsSlice())
 	var b [8]byte
 	binary.BigEndian.PutUint64(b[:], spii)
 	m.Write(b[:])

@@ -43,7 +43,7 @@ type espActivity struct {
 
 // trafficSample is the period at which the counters are read.
 func (v *liveness) trafficSample() time.Duration {
-	return min(max(v.cfg.DPDDelay/10, minTrafficSample), maxTrafficSample, v.cfg.DPDDelay)
+	return min(max(v.Cfg.DPDDelay/10, minTrafficSample), maxTrafficSample, v.Cfg.DPDDelay)
 }
 
 // sampleESP reads the packet counters of the Child SAs in the data path
@@ -54,12 +54,12 @@ func (v *liveness) sampleESP(now time.Time) bool {
 		return false
 	}
 	var in, out bool
-	for _, cs := range [][]*child{v.children.list, v.children.retired} {
+	for _, cs := range [][]*Child{v.Children.List, v.Children.retired} {
 		for _, c := range cs {
-			if !c.installed || c.sa == nil {
+			if !c.Installed || c.Sa == nil {
 				continue
 			}
-			i, o, ok := tc.Traffic(c.sa)
+			i, o, ok := tc.Traffic(c.Sa)
 			if !ok {
 				continue
 			}
@@ -82,14 +82,14 @@ func (v *liveness) sampleESP(now time.Time) bool {
 // otherwise the timer is armed again for when one may fall due, or for the
 // next reading of the counters.
 func (v *liveness) livenessTick() {
-	sa := v.sa
-	if sa == nil || !sa.established {
+	sa := v.Sa
+	if sa == nil || !sa.Established {
 		return
 	}
-	now := v.clock.Now()
+	now := v.Clock.Now()
 	counted := v.sampleESP(now)
-	delay := v.cfg.DPDDelay
-	heard := sa.lastHeard
+	delay := v.Cfg.DPDDelay
+	heard := sa.LastHeard
 	if v.esp.heard.After(heard) {
 		heard = v.esp.heard
 	}
@@ -97,7 +97,7 @@ func (v *liveness) livenessTick() {
 	case now.Sub(heard) >= delay:
 		v.checkLiveness(sa)
 	case v.esp.unanswered && !v.esp.probed && now.Sub(v.esp.heard) >= delay:
-		v.log.Info("ike: our ESP gets no answer; checking the path", "silent", now.Sub(v.esp.heard))
+		v.Log.Info("ike: our ESP gets no answer; checking the path", "silent", now.Sub(v.esp.heard))
 		v.esp.probed = true
 		v.checkLiveness(sa)
 	default:
@@ -117,5 +117,5 @@ func (v *liveness) firstDPD() time.Duration {
 	if _, ok := v.opt.DataPath.(TrafficCounter); ok {
 		return v.trafficSample()
 	}
-	return v.cfg.DPDDelay
+	return v.Cfg.DPDDelay
 }

@@ -8,12 +8,12 @@ import (
 
 // startTimers arms the timers of an established connection.
 func (d *Conn) startTimers() {
-	d.live.esp = espActivity{heard: d.clock.Now()}
-	if d.cfg.DPDDelay > 0 {
+	d.live.esp = espActivity{heard: d.Clock.Now()}
+	if d.Cfg.DPDDelay > 0 {
 		d.live.scheduleDPD(d.live.firstDPD())
 	}
-	if d.cfg.NATKeepalive > 0 && d.localNAT && d.natt {
-		d.live.scheduleKeepalive(d.cfg.NATKeepalive)
+	if d.Cfg.NATKeepalive > 0 && d.LocalNAT && d.NATT {
+		d.live.scheduleKeepalive(d.Cfg.NATKeepalive)
 	}
 	d.rekey.scheduleIKERekey()
 }
@@ -22,7 +22,7 @@ func (d *Conn) startTimers() {
 // from the peer for DPDDelay, an empty INFORMATIONAL request must be
 // answered within DPDTimeout (liveness.go, silence.go).
 func (v *liveness) scheduleDPD(wait time.Duration) {
-	v.dpdTimer = v.after(wait, v.livenessTick)
+	v.dpdTimer = v.After(wait, v.livenessTick)
 }
 
 // keepalive is the NAT keepalive datagram: one 0xFF octet (RFC 3948 §2.3).
@@ -31,20 +31,20 @@ var keepalive = []byte{0xff}
 // scheduleKeepalive sends a keepalive when we sent nothing for the
 // interval, keeping the NAT's mapping.
 func (v *liveness) scheduleKeepalive(wait time.Duration) {
-	v.keepaliveTimer = v.after(wait, func() {
-		idle := v.clock.Now().Sub(v.xchg.lastSent)
-		if idle >= v.cfg.NATKeepalive && v.socks.NATT != nil {
+	v.keepaliveTimer = v.After(wait, func() {
+		idle := v.Clock.Now().Sub(v.Xchg.lastSent)
+		if idle >= v.Cfg.NATKeepalive && v.socks.NATT != nil {
 			v.sendKeepalive()
 			idle = 0
 		}
-		v.scheduleKeepalive(v.cfg.NATKeepalive - idle)
+		v.scheduleKeepalive(v.Cfg.NATKeepalive - idle)
 	})
 }
 
 // sendKeepalive sends one NAT keepalive to the peer's port 4500.
 func (v *liveness) sendKeepalive() {
-	if _, err := v.socks.NATT.WriteBatch([]platform.Datagram{{Buf: keepalive, Addr: v.remote}}); err != nil {
-		v.log.Debug("ike: keepalive", "err", err)
+	if _, err := v.socks.NATT.WriteBatch([]platform.Datagram{{Buf: keepalive, Addr: v.Remote}}); err != nil {
+		v.Log.Debug("ike: keepalive", "err", err)
 	}
-	v.xchg.lastSent = v.clock.Now()
+	v.Xchg.lastSent = v.Clock.Now()
 }

@@ -8,7 +8,7 @@ import (
 )
 
 // selectors turns prefixes into traffic selectors of any protocol and port.
-func selectors(ps []netip.Prefix) []wire.TrafficSelector {
+func WireSelectors(ps []netip.Prefix) []wire.TrafficSelector {
 	out := make([]wire.TrafficSelector, 0, len(ps))
 	for _, p := range ps {
 		out = append(out, wire.SelectorFromPrefix(p))

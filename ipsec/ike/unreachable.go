@@ -44,13 +44,13 @@ func (d *Conn) Unreachable(dest netip.AddrPort) {
 // request in flight to it, if any.
 func (d *Conn) unreachable(dest netip.AddrPort) {
 	dest = netip.AddrPortFrom(dest.Addr().Unmap(), dest.Port())
-	if dest != d.remote {
+	if dest != d.Remote {
 		return
 	}
 	// A reauthentication's IKE_SA_INIT is left alone: an IKE SA stands
 	// beside it, and its liveness checks speak for the peer.
-	sa := d.sa
-	if sa == nil || sa.established || sa.pending == nil {
+	sa := d.Sa
+	if sa == nil || sa.Established || sa.pending == nil {
 		return
 	}
 	r := sa.pending
@@ -61,13 +61,13 @@ func (d *Conn) unreachable(dest netip.AddrPort) {
 	}
 	r.unreachable++
 	r.unreachableTry = r.sent
-	d.log.Info("ike: ICMP unreachable from the peer's address", "peer", dest, "transmission", r.sent)
+	d.Log.Info("ike: ICMP unreachable from the peer's address", "peer", dest, "transmission", r.sent)
 	if r.unreachable >= unreachableConfirm {
-		d.xchg.giveUp(sa, r)
+		d.Xchg.giveUp(sa, r)
 		return
 	}
-	now := d.clock.Now()
+	now := d.Clock.Now()
 	if r.timer != nil && r.due.After(now.Add(unreachableRetry)) {
-		d.xchg.arm(sa, r, now, unreachableRetry)
+		d.Xchg.arm(sa, r, now, unreachableRetry)
 	}
 }

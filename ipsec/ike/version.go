@@ -11,12 +11,12 @@ import (
 // Response flag (§1.5). Responses, and messages of earlier versions
 // (IKEv1), are dropped: nothing answers a response (§2.21), and an IKEv1
 // peer would not understand.
-func (d *Conn) answerMajorVersion(dg datagram) {
-	h, _ := wire.ParseHeader(dg.b)
+func (d *Conn) answerMajorVersion(dg Datagram) {
+	h, _ := wire.ParseHeader(dg.B)
 	if h.MajorVersion <= wire.MajorVersion || h.IsResponse() {
 		return
 	}
-	d.log.Debug("ike: request of IKE major version answered with INVALID_MAJOR_VERSION", "version", h.MajorVersion, "from", dg.from)
+	d.Log.Debug("ike: request of IKE major version answered with INVALID_MAJOR_VERSION", "version", h.MajorVersion, "from", dg.From)
 	rh := wire.Header{
 		SPIi: h.SPIi, SPIr: h.SPIr,
 		MajorVersion: wire.MajorVersion, MinorVersion: wire.MinorVersion,
@@ -28,9 +28,9 @@ func (d *Conn) answerMajorVersion(dg datagram) {
 		// initiator (§3.1).
 		rh.Flags |= wire.FlagInitiator
 	}
-	b, err := encodePlain(rh, wire.Payloads{wire.NewNotify(wire.InvalidMajorVersion, nil)})
+	b, err := EncodePlain(rh, wire.Payloads{wire.NewNotify(wire.InvalidMajorVersion, nil)})
 	if err != nil {
 		return
 	}
-	d.xchg.reply([][]byte{b}, dg)
+	d.Xchg.Reply([][]byte{b}, dg)
 }
