@@ -74,7 +74,7 @@ type Conn struct {
 	live     liveness
 	Remote   netip.AddrPort
 	NATT     bool
-	Sa       *IKESA
+	SA       *IKESA
 	Old      []*IKESA
 	// reauth is the IKE SA negotiated from scratch beside sa to replace
 	// it, while a reauthentication runs (reauth.go).
@@ -345,10 +345,10 @@ func (d *Conn) Down(err error) {
 		d.Children.remove(c)
 	}
 	d.Children.List, d.Children.retired = nil, nil
-	for _, sa := range append(d.Old, d.Sa, d.Reauth) {
+	for _, sa := range append(d.Old, d.SA, d.Reauth) {
 		sa.End()
 	}
-	d.Old, d.Sa, d.Reauth = nil, nil, nil
+	d.Old, d.SA, d.Reauth = nil, nil, nil
 	if err != nil {
 		d.Log.Info("ike: connection down", "err", err)
 	} else {
@@ -362,8 +362,8 @@ func (d *Conn) shutdown() {
 	if d.ended {
 		return
 	}
-	if d.Sa != nil && d.Sa.Established {
-		d.live.sendDeleteIKE(d.Sa)
+	if d.SA != nil && d.SA.Established {
+		d.live.sendDeleteIKE(d.SA)
 	}
 	d.Down(nil)
 }

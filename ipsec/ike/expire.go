@@ -34,7 +34,7 @@ func (d *Conn) Expire(e Expiry) {
 }
 
 func (m *childSAs) expire(e Expiry) {
-	sa := m.Sa
+	sa := m.SA
 	if sa == nil || !sa.Established || sa.Deleting {
 		return
 	}

@@ -89,10 +89,10 @@ func FuzzInitiator(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		d := fuzzConn(t, Config{Remote: netip.MustParseAddrPort("192.0.2.1:500"), PSK: []byte("fuzz-psk-0123456789")})
 		d.role.Start()
-		if len(b) >= 8 && d.Sa != nil {
+		if len(b) >= 8 && d.SA != nil {
 			// Let the message name our SPI so it reaches the state machine.
 			for i := range 8 {
-				b[i] = byte(d.Sa.SPIi >> (56 - 8*i))
+				b[i] = byte(d.SA.SPIi >> (56 - 8*i))
 			}
 		}
 		d.receive(Datagram{B: b, From: d.Remote})

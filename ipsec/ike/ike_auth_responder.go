@@ -132,10 +132,10 @@ func (s *responder) acceptAuth(sa *IKESA, h wire.Header, out, req wire.Payloads,
 // inbound direction installed.
 func (s *responder) reauthAccepted(sa *IKESA, peer wire.Identity, ch *Child, prev []netip.Addr) {
 	s.stopHalfOpen()
-	old := s.Sa
+	old := s.SA
 	old.Superseded, old.Successor = slices.Clone(s.Children.List), ch
 	s.Children.List = append(s.Children.List, ch)
-	s.Reauth, s.Sa = nil, sa
+	s.Reauth, s.SA = nil, sa
 	s.Old = append(s.Old, old)
 	sa.LastHeard = s.Clock.Now()
 	s.RestartTimers()

@@ -87,7 +87,7 @@ func (v *liveness) childDeleted(c *Child) {
 // ikeDeleted handles the peer's delete of an IKE SA: an old, rekeyed one
 // just goes; the current one takes the connection down.
 func (v *liveness) ikeDeleted(sa *IKESA) {
-	if sa != v.Sa {
+	if sa != v.SA {
 		v.role.PeerDeletedIKE(sa)
 		v.dropOld(sa)
 		return
@@ -124,7 +124,7 @@ func (v *liveness) deleteChild(c *Child, done func()) {
 	if prev == childRedundant {
 		c.state = childRedundant
 	}
-	sa := v.Sa
+	sa := v.SA
 	v.Xchg.whenIdle(sa, func() {
 		r := v.Xchg.request(sa, wire.Informational, wire.Payloads{&wire.Delete{Protocol: wire.ProtocolESP, SPIs: []uint32{c.InSPI}}},
 			func(wire.Header, wire.Payloads, []byte) {
@@ -152,7 +152,7 @@ func (v *liveness) sendDeleteIKE(sa *IKESA) {
 
 // terminate deletes the IKE SA and waits for the answer; Down follows.
 func (v *liveness) terminate() {
-	sa := v.Sa
+	sa := v.SA
 	if sa == nil || !sa.Established || sa.Deleting {
 		if sa == nil || !sa.Established {
 			v.Down(nil)

@@ -81,7 +81,7 @@ func (v *liveness) limit(sa *IKESA, r *request) {
 // state of any SA): it only starts a liveness check at once, whose
 // authenticated answer, or its absence, decides.
 func (v *liveness) invalidSPI(sa *IKESA, from netip.AddrPort, h wire.Header) {
-	if sa != v.Sa || !sa.Established || sa.Deleting || from.Addr() != v.Remote.Addr() {
+	if sa != v.SA || !sa.Established || sa.Deleting || from.Addr() != v.Remote.Addr() {
 		return
 	}
 	// Message IDs we have used on sa are below sendID (§2.3).

@@ -66,7 +66,7 @@ func (p *mobility) pathChanged(local netip.Addr) {
 	if local.IsValid() {
 		p.localIP, p.pathSet = local, true
 	}
-	sa := p.Sa
+	sa := p.SA
 	if !p.role.Leads() || sa == nil || !sa.Established || sa.Deleting {
 		return
 	}
@@ -96,12 +96,12 @@ func (p *mobility) queueUpdate() {
 		return
 	}
 	p.updateQueued = true
-	sa := p.Sa
+	sa := p.SA
 	p.Xchg.whenIdle(sa, func() {
 		p.updateQueued = false
-		if sa != p.Sa || sa.Deleting {
+		if sa != p.SA || sa.Deleting {
 			// The IKE SA was rekeyed meanwhile: its successor moves.
-			if p.Sa != nil && p.Sa.Established && !p.Sa.Deleting {
+			if p.SA != nil && p.SA.Established && !p.SA.Deleting {
 				p.queueUpdate()
 			}
 			return
@@ -156,7 +156,7 @@ func (p *mobility) updateAnswered(sa *IKESA, cookie []byte, local netip.AddrPort
 func (p *mobility) mobikeRequest(sa *IKESA, dg Datagram, ps wire.Payloads) wire.Payloads {
 	var out wire.Payloads
 	hasNATD := ps.Notify(wire.NATDetectionDestinationIP) != nil
-	if ps.Notify(wire.UpdateSAAddresses) != nil && p.Enabled && sa == p.Sa {
+	if ps.Notify(wire.UpdateSAAddresses) != nil && p.Enabled && sa == p.SA {
 		p.Log.Info("ike: peer updated its address", "from", p.Remote, "to", dg.From)
 		p.Remote, p.NATT = dg.From, dg.NATT
 		if localNAT, remoteNAT, ok := NATCheck(ps, sa.SPIi, sa.SPIr, p.LocalAddr(), dg.From); ok {
@@ -236,7 +236,7 @@ func (p *mobility) livenessAnswered(sa *IKESA, ps wire.Payloads) {
 	changed := sa.natDst != nil && !bytes.Equal(sa.natDst, dst)
 	stale := p.live.esp.unanswered && !p.live.esp.refreshed && p.LocalNAT
 	sa.natDst = dst
-	if sa != p.Sa || (!changed && !stale) {
+	if sa != p.SA || (!changed && !stale) {
 		return
 	}
 	if changed {
@@ -292,7 +292,7 @@ func (p *mobility) learnMapping(sa *IKESA) {
 		return
 	}
 	p.Xchg.whenIdle(sa, func() {
-		if sa == p.Sa && sa.Established && !sa.Deleting && sa.natDst == nil {
+		if sa == p.SA && sa.Established && !sa.Deleting && sa.natDst == nil {
 			p.live.checkLiveness(sa)
 		}
 	})

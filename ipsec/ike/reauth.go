@@ -62,7 +62,7 @@ func (d *Conn) Reauthenticate() {
 // startReauth begins the new IKE SA with IKE_SA_INIT (§1.2) while the
 // current one goes on carrying traffic.
 func (i *initiator) startReauth() {
-	cur := i.Sa
+	cur := i.SA
 	if cur == nil || !cur.Established || cur.Deleting || i.Reauth != nil {
 		return
 	}
@@ -118,8 +118,8 @@ func (d *Conn) outboundChild() *Child {
 // peer sent before it learnt of the switch, and the old IKE SA is deleted,
 // which deletes its Child SAs at the peer (§1.4.1).
 func (i *initiator) reauthenticated(sa *IKESA, peer wire.Identity, ch *Child, prev []netip.Addr, peerLifetime time.Duration) {
-	old, oldChildren := i.Sa, i.Children.List
-	i.Reauth, i.Sa, i.Children.List = nil, sa, []*Child{ch}
+	old, oldChildren := i.SA, i.Children.List
+	i.Reauth, i.SA, i.Children.List = nil, sa, []*Child{ch}
 	sa.LastHeard = i.Clock.Now()
 	i.Mobike.peerKnows = i.LocalAddr().Addr()
 	for _, c := range oldChildren {

@@ -12,7 +12,7 @@ import (
 // rekeyChild starts our CREATE_CHILD_SA rekey of a Child SA (§1.3.3), with
 // a fresh key exchange when the ESP proposals ask for PFS.
 func (k *rekeying) rekeyChild(old *Child) {
-	sa := k.Sa
+	sa := k.SA
 	if sa == nil || !sa.Established || old.state != childInstalled {
 		return
 	}
@@ -21,7 +21,7 @@ func (k *rekeying) rekeyChild(old *Child) {
 }
 
 func (k *rekeying) sendRekeyChild(sa *IKESA, old *Child, group suite.TransformID, tries int) {
-	if old.state != childRekeying || sa != k.Sa {
+	if old.state != childRekeying || sa != k.SA {
 		return
 	}
 	inSPI, err := RandomSPI(k.Rand, 4)
@@ -197,7 +197,7 @@ func minBytes(a, b []byte) []byte {
 // (REKEY_SA), a rekey of the IKE SA (an SA payload for IKE), or a new
 // Child SA, which a remote-access client does not take (§1.3).
 func (k *rekeying) createChildRequest(sa *IKESA, h wire.Header, ps wire.Payloads) {
-	if !sa.Established || sa != k.Sa || sa.Deleting {
+	if !sa.Established || sa != k.SA || sa.Deleting {
 		k.Xchg.Respond(sa, h, wire.Payloads{wire.NewNotify(wire.TemporaryFailure, nil)})
 		return
 	}

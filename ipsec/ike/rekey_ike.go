@@ -30,7 +30,7 @@ func (r *ikeRekey) wipe() {
 // rekeyIKE starts our rekey of the IKE SA, with the key exchange method
 // the SA uses first (§2.18).
 func (k *rekeying) rekeyIKE() {
-	sa := k.Sa
+	sa := k.SA
 	if sa == nil || !sa.Established || sa.rekey != nil || sa.Deleting {
 		return
 	}
@@ -41,7 +41,7 @@ func (k *rekeying) rekeyIKE() {
 
 func (k *rekeying) sendRekeyIKE(sa *IKESA, group suite.TransformID, tries int) {
 	rk := sa.rekey
-	if rk == nil || sa != k.Sa {
+	if rk == nil || sa != k.SA {
 		return
 	}
 	var err error
@@ -152,7 +152,7 @@ func (k *rekeying) rekeyedSA(old *IKESA, c chosen, gir, ni, nr []byte, spiI, spi
 // from now on (§2.18).
 func (k *rekeying) switchIKE(old, nsa *IKESA) {
 	old.rekey, old.peerRekey = nil, nil
-	k.Sa = nsa
+	k.SA = nsa
 	k.scheduleIKERekey()
 	k.Mobike.learnMapping(nsa)
 	k.Log.Info("ike: IKE SA rekeyed", "proposal", nsa.Prop.String())

@@ -147,8 +147,8 @@ func (sa *IKESA) End() {
 
 // findSA returns the IKE SA a message belongs to.
 func (d *Conn) findSA(spii, spir uint64) *IKESA {
-	if d.Sa != nil && d.Sa.SPIi == spii && d.Sa.SPIr == spir {
-		return d.Sa
+	if d.SA != nil && d.SA.SPIi == spii && d.SA.SPIr == spir {
+		return d.SA
 	}
 	if r := d.Reauth; r != nil && r.SPIi == spii && r.SPIr == spir {
 		return r
@@ -158,11 +158,11 @@ func (d *Conn) findSA(spii, spir uint64) *IKESA {
 			return sa
 		}
 	}
-	if r := d.Sa; r != nil && r.rekey != nil && r.rekey.sa != nil && r.rekey.sa.SPIi == spii && r.rekey.sa.SPIr == spir {
+	if r := d.SA; r != nil && r.rekey != nil && r.rekey.sa != nil && r.rekey.sa.SPIi == spii && r.rekey.sa.SPIr == spir {
 		return r.rekey.sa
 	}
-	if d.Sa != nil && d.Sa.peerRekey != nil && d.Sa.peerRekey.SPIi == spii && d.Sa.peerRekey.SPIr == spir {
-		return d.Sa.peerRekey
+	if d.SA != nil && d.SA.peerRekey != nil && d.SA.peerRekey.SPIi == spii && d.SA.peerRekey.SPIr == spir {
+		return d.SA.peerRekey
 	}
 	return nil
 }

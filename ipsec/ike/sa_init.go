@@ -30,7 +30,7 @@ func (i *initiator) startInit() {
 		return
 	}
 	sa := &IKESA{SPIi: spi, Initiator: true, Ni: ni}
-	i.Sa = sa
+	i.SA = sa
 	i.sendInit(sa, keMethods(i.Cfg.IKEProposals)[0])
 }
 
@@ -91,7 +91,7 @@ func (d *Conn) encapESP() bool {
 
 // initResponse routes a cleartext IKE_SA_INIT response to our request.
 func (i *initiator) InitResponse(dg Datagram, m *wire.Message) {
-	sa, h := i.Sa, m.Header
+	sa, h := i.SA, m.Header
 	if r := i.Reauth; r != nil && h.SPIi == r.SPIi {
 		sa = r
 	}

@@ -21,7 +21,7 @@ func (s *responder) AnswerInit(dg Datagram, m *wire.Message) {
 		return
 	}
 	reauth := false
-	if cur := s.Sa; cur != nil {
+	if cur := s.SA; cur != nil {
 		for _, sa := range []*IKESA{cur, s.Reauth} {
 			if sa != nil && sa.SPIi == h.SPIi && bytes.Equal(sa.InitReq, dg.B) && sa.LastResp != nil && sa.LastResp.ID == 0 {
 				s.Xchg.Reply(sa.LastResp.Pkts, dg)
@@ -132,10 +132,10 @@ func (s *responder) AnswerInit(dg Datagram, m *wire.Message) {
 		})
 		return
 	}
-	s.Sa = sa
+	s.SA = sa
 	// A responder that never sees IKE_AUTH gives the half-open SA up.
 	s.halfOpen = s.After(s.Cfg.Retransmit.Delay(0)*8, func() {
-		if s.Sa == sa && !sa.Established {
+		if s.SA == sa && !sa.Established {
 			s.Down(&PeerUnreachableError{Exchange: wire.IKEAuth})
 		}
 	})

@@ -82,7 +82,7 @@ func (v *liveness) sampleESP(now time.Time) bool {
 // otherwise the timer is armed again for when one may fall due, or for the
 // next reading of the counters.
 func (v *liveness) livenessTick() {
-	sa := v.Sa
+	sa := v.SA
 	if sa == nil || !sa.Established {
 		return
 	}

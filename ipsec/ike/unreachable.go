@@ -49,7 +49,7 @@ func (d *Conn) unreachable(dest netip.AddrPort) {
 	}
 	// A reauthentication's IKE_SA_INIT is left alone: an IKE SA stands
 	// beside it, and its liveness checks speak for the peer.
-	sa := d.Sa
+	sa := d.SA
 	if sa == nil || sa.Established || sa.pending == nil {
 		return
 	}
