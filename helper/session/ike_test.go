@@ -18,6 +18,7 @@ import (
 	"github.com/espressovpn/espresso/ipsec/datapath"
 	"github.com/espressovpn/espresso/ipsec/ike"
 	"github.com/espressovpn/espresso/ipsec/ike/iketest"
+	"github.com/espressovpn/espresso/ipsec/ike/responder"
 	"github.com/espressovpn/espresso/ipsec/ike/wire"
 	"github.com/espressovpn/espresso/platform"
 	"github.com/espressovpn/espresso/platform/fake"
@@ -127,17 +128,16 @@ func startGatewayAt(t *testing.T, n *iketest.Network, natt netip.AddrPort, noMOB
 		t.Fatal(err)
 	}
 	cfg := ike.Config{
-		Responder: true,
-		LocalID:   mustID("gw.example.test"),
-		RemoteID:  mustID("client@example.test"),
-		PSK:       []byte(psk),
-		LocalTS:   []netip.Prefix{lan},
-		Pool4:     pool,
-		DNS:       []netip.Addr{dns},
+		LocalID:  mustID("gw.example.test"),
+		RemoteID: mustID("client@example.test"),
+		PSK:      []byte(psk),
+		LocalTS:  []netip.Prefix{lan},
+		Pool4:    pool,
+		DNS:      []netip.Addr{dns},
 
 		DisableMOBIKE: noMOBIKE,
 	}
-	d, err := ike.New(cfg, ike.Sockets{IKE: ikeConn, NATT: ike.EngineNATT(eng, nattConn.LocalAddr())},
+	d, err := responder.New(cfg, ike.Sockets{IKE: ikeConn, NATT: ike.EngineNATT(eng, nattConn.LocalAddr())},
 		ike.Options{DataPath: ike.NewEngineDataPath(eng)})
 	if err != nil {
 		t.Fatal(err)

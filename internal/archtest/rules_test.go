@@ -29,6 +29,12 @@ var rules = []rule{
 		why:  "the connection manager dials and watches through helper/session, whose errors carry their failure codes; it knows neither ipsec nor platform",
 	},
 	{
+		from:   "ipsec/ike/...",
+		except: []string{"ipsec/ike/responder"},
+		deny:   []string{"ipsec/ike/responder"},
+		why:    "the initiator and the shared core stand without the responder role, which builds on them",
+	},
+	{
 		from: "platform/...",
 		deny: []string{"helper/...", "app/..."},
 		why:  "platform implements interfaces that ipsec and helper consume",
@@ -41,6 +47,7 @@ var exceptions = []edge{
 	// To be removed: ipsec/ike takes platform's Datagram/Transport; one
 	// shape shared by platform and the engine ends it.
 	{from: "ipsec/ike", to: "platform"},
+	{from: "ipsec/ike/internal/core", to: "platform"},
 	{from: "ipsec/ike/iketest", to: "platform"},
 	// To be removed: the profile editor checks proposals with ipsec/suite
 	// rather than through the helper's profile rules.
@@ -48,10 +55,12 @@ var exceptions = []edge{
 }
 
 // testSupport are the packages that exist for tests: test doubles (named
-// <package>test, plus those below not yet renamed) and the end-to-end
-// lab. Production code imports none of them.
+// <package>test, plus those below not yet renamed), the end-to-end lab
+// and the IKE responder, the lab's and the in-process tests' gateway.
+// Production code imports none of them.
 var testSupport = []string{
 	"helper/e2e/...",
+	"ipsec/ike/responder",
 	"platform/fake",
 	"platform/linux/testnet",
 }

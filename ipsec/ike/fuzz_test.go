@@ -1,10 +1,13 @@
-package ike
+package ike_test
 
 import (
 	"net/netip"
 	"testing"
 	"time"
 
+	"github.com/espressovpn/espresso/ipsec/ike"
+	"github.com/espressovpn/espresso/ipsec/ike/internal/core"
+	"github.com/espressovpn/espresso/ipsec/ike/responder"
 	"github.com/espressovpn/espresso/ipsec/internal/pcap"
 	"github.com/espressovpn/espresso/platform"
 )
@@ -12,8 +15,8 @@ import (
 // stillClock never fires its timers.
 type stillClock struct{}
 
-func (stillClock) Now() time.Time                        { return time.Now() }
-func (stillClock) AfterFunc(time.Duration, func()) Timer { return stillTimer{} }
+func (stillClock) Now() time.Time                            { return time.Now() }
+func (stillClock) AfterFunc(time.Duration, func()) ike.Timer { return stillTimer{} }
 
 type stillTimer struct{}
 
@@ -28,20 +31,19 @@ func (s sink) BatchSize() int                                { return 1 }
 func (s sink) LocalAddr() netip.AddrPort                     { return s.local }
 func (s sink) Close() error                                  { return nil }
 
-// fuzzConn builds a Conn whose run goroutine is not started, so the
-// fuzz target drives receive itself; its timers never fire (the fake clock
-// does not move).
-func fuzzConn(t testing.TB, cfg Config) *Conn {
+// fuzzConn builds a connection in the role newRole builds (nil: the
+// initiator) whose run goroutine is not started, so the fuzz target drives
+// Receive itself; its timers never fire (the fake clock does not move).
+func fuzzConn(t testing.TB, cfg ike.Config, newRole core.NewRole) *core.Machine {
 	local := netip.MustParseAddr("192.0.2.1")
-	if !cfg.Responder {
+	if newRole == nil {
 		local = netip.MustParseAddr("192.0.2.2")
 	}
-	socks := Sockets{IKE: sink{netip.AddrPortFrom(local, 500)}, NATT: sink{netip.AddrPortFrom(local, 4500)}}
-	if err := cfg.Validate(); err != nil {
+	socks := ike.Sockets{IKE: sink{netip.AddrPortFrom(local, 500)}, NATT: sink{netip.AddrPortFrom(local, 4500)}}
+	d, err := core.Detached(cfg, socks, ike.Options{Clock: stillClock{}, Rand: zeroReader{}}, newRole)
+	if err != nil {
 		t.Fatal(err)
 	}
-	d := newConn(cfg, socks, Options{Clock: stillClock{}, Rand: zeroReader{}})
-	d.inbox, d.cmds = make(chan Datagram, 1), make(chan func(), 1)
 	return d
 }
 
@@ -75,10 +77,10 @@ func seedCaptures(f *testing.F) {
 func FuzzResponder(f *testing.F) {
 	seedCaptures(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
-		d := fuzzConn(t, Config{Responder: true, PSK: []byte("fuzz-psk-0123456789"), Pool4: netip.MustParsePrefix("198.18.0.0/24")})
+		d := fuzzConn(t, ike.Config{PSK: []byte("fuzz-psk-0123456789"), Pool4: netip.MustParsePrefix("198.18.0.0/24")}, responder.NewRole)
 		from := netip.MustParseAddrPort("192.0.2.2:500")
-		d.receive(Datagram{B: b, From: from})
-		d.receive(Datagram{B: b, From: from, NATT: true})
+		d.Receive(core.Datagram{B: b, From: from})
+		d.Receive(core.Datagram{B: b, From: from, NATT: true})
 	})
 }
 
@@ -87,15 +89,15 @@ func FuzzResponder(f *testing.F) {
 func FuzzInitiator(f *testing.F) {
 	seedCaptures(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
-		d := fuzzConn(t, Config{Remote: netip.MustParseAddrPort("192.0.2.1:500"), PSK: []byte("fuzz-psk-0123456789")})
-		d.role.Start()
+		d := fuzzConn(t, ike.Config{Remote: netip.MustParseAddrPort("192.0.2.1:500"), PSK: []byte("fuzz-psk-0123456789")}, nil)
+		d.StartRole()
 		if len(b) >= 8 && d.SA != nil {
 			// Let the message name our SPI so it reaches the state machine.
 			for i := range 8 {
 				b[i] = byte(d.SA.SPIi >> (56 - 8*i))
 			}
 		}
-		d.receive(Datagram{B: b, From: d.Remote})
-		d.receive(Datagram{B: b, From: d.Remote, NATT: true})
+		d.Receive(core.Datagram{B: b, From: d.Remote})
+		d.Receive(core.Datagram{B: b, From: d.Remote, NATT: true})
 	})
 }

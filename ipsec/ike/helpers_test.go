@@ -8,6 +8,7 @@ import (
 	"github.com/espressovpn/espresso/ipsec/datapath/datapathtest"
 	"github.com/espressovpn/espresso/ipsec/ike"
 	"github.com/espressovpn/espresso/ipsec/ike/iketest"
+	"github.com/espressovpn/espresso/ipsec/ike/responder"
 	"github.com/espressovpn/espresso/ipsec/ike/wire"
 )
 
@@ -67,13 +68,12 @@ func pskConfigs(t testing.TB) (ike.Config, ike.Config) {
 		RemoteTS: []netip.Prefix{lan},
 	}
 	gw := ike.Config{
-		Responder: true,
-		LocalID:   mustID(t, "gw.example.test"),
-		RemoteID:  mustID(t, "client@example.test"),
-		PSK:       psk,
-		LocalTS:   []netip.Prefix{lan},
-		Pool4:     pool4,
-		DNS:       []netip.Addr{dnsServer},
+		LocalID:  mustID(t, "gw.example.test"),
+		RemoteID: mustID(t, "client@example.test"),
+		PSK:      psk,
+		LocalTS:  []netip.Prefix{lan},
+		Pool4:    pool4,
+		DNS:      []netip.Addr{dnsServer},
 	}
 	return cli, gw
 }
@@ -96,11 +96,14 @@ func (p *pair) start(t testing.TB) {
 	case p.withEngine:
 		cu, gu = datapathtest.Pipe(netip.AddrPortFrom(clientAddr, 4500), netip.AddrPortFrom(gatewayAddr, 4500), 4096, 16)
 	}
-	p.gw = p.run(t, p.gwCfg, gatewayAddr, gu)
-	p.cli = p.run(t, p.cliCfg, clientAddr, cu)
+	p.gw = p.run(t, responder.New, p.gwCfg, gatewayAddr, gu)
+	p.cli = p.run(t, ike.New, p.cliCfg, clientAddr, cu)
 }
 
-func (p *pair) run(t testing.TB, cfg ike.Config, addr netip.Addr, udp engineSocket) *peer {
+// newConn is ike.New or responder.New.
+type newConn func(ike.Config, ike.Sockets, ike.Options) (*ike.Conn, error)
+
+func (p *pair) run(t testing.TB, newConn newConn, cfg ike.Config, addr netip.Addr, udp engineSocket) *peer {
 	t.Helper()
 	pr := &peer{events: make(chan ike.Event, 64)}
 	socks := ike.Sockets{IKE: p.net.Listen(netip.AddrPortFrom(addr, 500))}
@@ -121,7 +124,7 @@ func (p *pair) run(t testing.TB, cfg ike.Config, addr netip.Addr, udp engineSock
 			opt.DataPath = p.cliPath
 		}
 	}
-	d, err := ike.New(cfg, socks, opt)
+	d, err := newConn(cfg, socks, opt)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/espressovpn/espresso/ipsec/datapath/datapathtest"
 	"github.com/espressovpn/espresso/ipsec/esp"
 	"github.com/espressovpn/espresso/ipsec/ike"
+	"github.com/espressovpn/espresso/ipsec/ike/internal/core"
 	"github.com/espressovpn/espresso/ipsec/ike/wire"
 	"github.com/espressovpn/espresso/ipsec/spd"
 	"github.com/espressovpn/espresso/ipsec/suite"
@@ -24,7 +25,7 @@ func tsOf(proto uint8, lo, hi uint16, p string) wire.TrafficSelector {
 // protocols differ is left out, and ICMP's type and code ranges are not
 // taken for ports.
 func TestPolicySelectorsKeepProtocolAndPorts(t *testing.T) {
-	got := ike.PolicySelectors(
+	got := core.PolicySelectors(
 		[]wire.TrafficSelector{tsOf(17, 53, 53, "198.18.0.1/32"), tsOf(6, 0, 65535, "198.18.0.1/32"), tsOf(1, 0x0800, 0x08ff, "198.18.0.1/32")},
 		[]wire.TrafficSelector{tsOf(17, 0, 65535, "203.0.113.0/24"), tsOf(0, 0, 65535, "2001:db8::/32")},
 	)
@@ -33,7 +34,7 @@ func TestPolicySelectorsKeepProtocolAndPorts(t *testing.T) {
 	if len(got) != len(want) || got[0] != want[0] {
 		t.Fatalf("selectors %+v, want %+v", got, want)
 	}
-	icmp := ike.PolicySelectors([]wire.TrafficSelector{tsOf(1, 0x0800, 0x08ff, "198.18.0.1/32")}, []wire.TrafficSelector{tsOf(0, 0, 65535, "203.0.113.0/24")})
+	icmp := core.PolicySelectors([]wire.TrafficSelector{tsOf(1, 0x0800, 0x08ff, "198.18.0.1/32")}, []wire.TrafficSelector{tsOf(0, 0, 65535, "203.0.113.0/24")})
 	if len(icmp) != 1 || icmp[0].Proto != 1 || !icmp[0].LocalPorts.Any() {
 		t.Errorf("ICMP selectors %+v", icmp)
 	}
@@ -55,7 +56,7 @@ func TestEngineChecksInboundProtocolAndPorts(t *testing.T) {
 	cliSA := &ike.ChildSA{
 		ReqID: 1, Inbound: toCli, Outbound: toGw, Encap: true, Local: cliAP, Remote: gwAP,
 		LocalTS: []netip.Prefix{vip}, RemoteTS: []netip.Prefix{lan},
-		Selectors: ike.PolicySelectors([]wire.TrafficSelector{tsOf(17, 53, 53, vip.String())}, []wire.TrafficSelector{tsOf(17, 0, 65535, lan.String())}),
+		Selectors: core.PolicySelectors([]wire.TrafficSelector{tsOf(17, 53, 53, vip.String())}, []wire.TrafficSelector{tsOf(17, 0, 65535, lan.String())}),
 	}
 	gwSA := &ike.ChildSA{
 		ReqID: 1, Inbound: toGw, Outbound: toCli, Encap: true, Local: gwAP, Remote: cliAP,

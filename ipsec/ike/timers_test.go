@@ -64,7 +64,7 @@ func TestRetransmission(t *testing.T) {
 	rec := &recorder{clock: clock}
 	n.SetFilter(rec.filter(clientAddr, wire.IKESAInit, nil))
 	p := &pair{net: n, clock: clock}
-	p.cli = p.run(t, cli, clientAddr, nil)
+	p.cli = p.run(t, ike.New, cli, clientAddr, nil)
 	start := clock.Now()
 	want := []time.Duration{0}
 	step := 4 * time.Second

@@ -24,7 +24,7 @@ func silentStart(t *testing.T, cfg func(*ike.Config)) (*pair, *recorder) {
 	rec := &recorder{clock: clock}
 	n.SetFilter(rec.filter(clientAddr, wire.IKESAInit, nil))
 	p := &pair{net: n, clock: clock}
-	p.cli = p.run(t, cli, clientAddr, nil)
+	p.cli = p.run(t, ike.New, cli, clientAddr, nil)
 	rec.waitFor(t, 1)
 	return p, rec
 }
@@ -117,7 +117,7 @@ func TestUnreachableFromSocket(t *testing.T) {
 	rec := &recorder{clock: clock}
 	n.SetFilter(rec.filter(clientAddr, wire.IKESAInit, nil))
 	p := &pair{net: n, clock: clock}
-	p.cli = p.run(t, cli, clientAddr, nil)
+	p.cli = p.run(t, ike.New, cli, clientAddr, nil)
 	rec.waitFor(t, 1)
 	start := clock.Now()
 	// Fake time moves in small steps, with a pause for the reads of the

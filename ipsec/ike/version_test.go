@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/espressovpn/espresso/ipsec/ike/iketest"
+	"github.com/espressovpn/espresso/ipsec/ike/responder"
 	"github.com/espressovpn/espresso/ipsec/ike/wire"
 	"github.com/espressovpn/espresso/platform"
 )
@@ -16,7 +17,7 @@ import (
 func TestInvalidMajorVersion(t *testing.T) {
 	_, gw := pskConfigs(t)
 	p := &pair{net: iketest.NewNetwork(), clock: iketest.NewClock()}
-	p.gw = p.run(t, gw, gatewayAddr, nil)
+	p.gw = p.run(t, responder.New, gw, gatewayAddr, nil)
 	probe := p.net.Listen(netip.AddrPortFrom(netip.MustParseAddr("192.0.2.3"), 500))
 	h := wire.Header{
 		SPIi: 0x0102030405060708, MajorVersion: 3, ExchangeType: wire.IKESAInit,

@@ -11,6 +11,7 @@ import (
 
 	"github.com/espressovpn/espresso/ipsec/datapath"
 	"github.com/espressovpn/espresso/ipsec/ike"
+	"github.com/espressovpn/espresso/ipsec/ike/responder"
 	"github.com/espressovpn/espresso/platform"
 	"github.com/espressovpn/espresso/platform/linux"
 	"github.com/espressovpn/espresso/platform/linux/testnet"
@@ -158,9 +159,8 @@ func StartResponderMTU(t testnet.T, gw Place, log io.Writer, mtu int) *Responder
 	localID, _ := ike.ParseIdentity(GatewayID)
 	remoteID, _ := ike.ParseIdentity(PSKClientID)
 	r := &Responder{events: make(chan ike.Event, 64)}
-	d, err := ike.New(ike.Config{
-		Responder: true,
-		LocalID:   localID, RemoteID: remoteID,
+	d, err := responder.New(ike.Config{
+		LocalID: localID, RemoteID: remoteID,
 		PSK:     []byte(PSK),
 		LocalTS: []netip.Prefix{testnet.LANV4},
 		Pool4:   testnet.PoolV4,

@@ -1,4 +1,0 @@
-package ike
-
-// PolicySelectors exposes policySelectors to the external tests.
-var PolicySelectors = policySelectors

@@ -1,0 +1,140 @@
+package core
+
+import (
+	"fmt"
+	"net/netip"
+
+	"github.com/espressovpn/espresso/ipsec/ike/wire"
+)
+
+// cfgRequest is the CFG_REQUEST of an initiator asking for virtual
+// addresses and DNS servers (RFC 7296 §2.19, §3.15); the addresses in
+// want, those of a reauthenticated SA, are asked for by value, which
+// §3.15.1 allows as a hint.
+func cfgRequest(cfg *Config, want []netip.Addr) *wire.Configuration {
+	if !cfg.VirtualIPv4 && !cfg.VirtualIPv6 {
+		return nil
+	}
+	c := &wire.Configuration{ConfigType: wire.CFGRequest}
+	v4 := wire.ConfigAttribute{Type: wire.InternalIP4Address}
+	v6 := wire.ConfigAttribute{Type: wire.InternalIP6Address}
+	for _, a := range want {
+		if a.Is4() {
+			v4 = wire.AddrAttribute(wire.InternalIP4Address, a)
+		} else {
+			v6 = wire.PrefixAttribute(wire.InternalIP6Address, netip.PrefixFrom(a, a.BitLen()))
+		}
+	}
+	if cfg.VirtualIPv4 {
+		c.Attributes = append(c.Attributes, v4, wire.ConfigAttribute{Type: wire.InternalIP4DNS})
+	}
+	if cfg.VirtualIPv6 {
+		c.Attributes = append(c.Attributes, v6, wire.ConfigAttribute{Type: wire.InternalIP6DNS})
+	}
+	return c
+}
+
+// cfgReply reads the virtual addresses and DNS servers of a CFG_REPLY.
+// Attributes we cannot read are skipped, as RFC 7296 §3.15.1 allows. An
+// address that is not unicast (see unicastReason) fails the reply with a
+// *ConfigReplyError: it would be put on the TUN device or in the system's
+// resolver configuration as it is.
+func cfgReply(c *wire.Configuration) (vips, dns []netip.Addr, err error) {
+	if c == nil || c.ConfigType != wire.CFGReply {
+		return nil, nil, nil
+	}
+	for _, a := range c.Attributes {
+		var addr netip.Addr
+		var ok bool
+		var perr error
+		switch a.Type {
+		case wire.InternalIP4Address, wire.InternalIP4DNS, wire.InternalIP6DNS:
+			addr, ok, perr = a.Addr()
+		case wire.InternalIP6Address:
+			var p netip.Prefix
+			p, ok, perr = a.Prefix()
+			addr = p.Addr()
+		default:
+			continue
+		}
+		if perr != nil || !ok {
+			continue
+		}
+		if reason := unicastReason(addr); reason != "" {
+			return nil, nil, &ConfigReplyError{Attribute: a.Type, Addr: addr, Reason: reason}
+		}
+		if a.Type == wire.InternalIP4Address || a.Type == wire.InternalIP6Address {
+			vips = append(vips, addr)
+		} else {
+			dns = append(dns, addr)
+		}
+	}
+	return vips, dns, nil
+}
+
+// unicastReason says why a is no address for a virtual IP or a DNS
+// server, or "" when it is a global unicast address (private IPv4 ranges
+// and IPv6 unique local addresses included).
+func unicastReason(a netip.Addr) string {
+	switch {
+	case a.IsUnspecified():
+		return "the unspecified address"
+	case a.IsLoopback():
+		return "a loopback address"
+	case a.IsMulticast():
+		return "a multicast address"
+	case a.IsLinkLocalUnicast():
+		return "a link-local address"
+	case a == netip.AddrFrom4([4]byte{255, 255, 255, 255}):
+		return "the broadcast address"
+	case a.Is4In6():
+		return "an IPv4-mapped IPv6 address"
+	case !a.IsGlobalUnicast():
+		return "not a unicast address"
+	}
+	return ""
+}
+
+// ConfigReplyError reports an address in the gateway's configuration
+// reply (RFC 7296 §3.15) that cannot be used: a virtual IP or a DNS
+// server that is not a global unicast or unique local address.
+type ConfigReplyError struct {
+	Attribute wire.ConfigAttributeType
+	Addr      netip.Addr
+	Reason    string
+}
+
+func (e *ConfigReplyError) Error() string {
+	return fmt.Sprintf("ike: the gateway assigned %v %s, which is %s; only unicast addresses are accepted", e.Attribute, e.Addr, e.Reason)
+}
+
+// answerCfg builds a responder's CFG_REPLY from its pools and DNS servers,
+// returning the addresses handed out. Each pool serves one peer: the
+// responder runs one connection, so its first host address is given.
+func AnswerCfg(cfg *Config, req *wire.Configuration) (*wire.Configuration, []netip.Addr) {
+	if req == nil || req.ConfigType != wire.CFGRequest {
+		return nil, nil
+	}
+	reply := &wire.Configuration{ConfigType: wire.CFGReply}
+	var vips []netip.Addr
+	if _, ok := req.Find(wire.InternalIP4Address); ok && cfg.Pool4.IsValid() {
+		a := cfg.Pool4.Masked().Addr().Next()
+		vips = append(vips, a)
+		reply.Attributes = append(reply.Attributes, wire.AddrAttribute(wire.InternalIP4Address, a))
+	}
+	if _, ok := req.Find(wire.InternalIP6Address); ok && cfg.Pool6.IsValid() {
+		a := cfg.Pool6.Masked().Addr().Next()
+		vips = append(vips, a)
+		reply.Attributes = append(reply.Attributes, wire.PrefixAttribute(wire.InternalIP6Address, netip.PrefixFrom(a, 128)))
+	}
+	for _, d := range cfg.DNS {
+		t := wire.InternalIP4DNS
+		if d.Is6() {
+			t = wire.InternalIP6DNS
+		}
+		if _, ok := req.Find(t); ok {
+			reply.Attributes = append(reply.Attributes, wire.AddrAttribute(t, d))
+		}
+	}
+	return reply, vips
+}

@@ -1,0 +1,123 @@
+package core
+
+import (
+	"testing"
+
+	"github.com/espressovpn/espresso/ipsec/ike/wire"
+	"github.com/espressovpn/espresso/ipsec/suite"
+)
+
+func mustProposal(t *testing.T, s string, esp bool) suite.Proposal {
+	t.Helper()
+	p, err := suite.ParseProposal(s, esp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// wireProposal is s as a peer sends it, with extra transforms appended
+// (such as NONE in an IKE proposal, which ParseProposal drops).
+func wireProposal(t *testing.T, s string, proto wire.ProtocolID, extra ...suite.Transform) wire.Proposal {
+	t.Helper()
+	p := mustProposal(t, s, proto == wire.ProtocolESP)
+	p.Transforms = append(p.Transforms, extra...)
+	return offerSA([]suite.Proposal{p}, proto, []byte{1, 2, 3, 4}, true, 0).Proposals[0]
+}
+
+// Responder side: NONE in a key exchange list is a choice like any other
+// (RFC 7296 §3.3.3, §3.3.6). The expectations are those of strongSwan's
+// proposal selection (libstrongswan proposal.c, select_algo): for ESP a
+// side listing no method accepts a list holding NONE ("if NONE is
+// proposed, we accept the proposal"), NONE chosen leaves no method in the
+// selection, and the responder's order of preference decides; an IKE
+// proposal always needs a method.
+func TestMatchKeyExchangeNone(t *testing.T) {
+	esp, ikeP := wire.ProtocolESP, wire.ProtocolIKE
+	for _, tc := range []struct {
+		name, ours, theirs string
+		proto              wire.ProtocolID
+		withKE             bool
+		want               string // "" for no match
+	}{
+		{"peer offers NONE, we want no PFS", "aes128gcm16", "aes128gcm16-x25519-ecp256-modp2048-modpnone", esp, true, "aes128gcm16-noesn"},
+		{"peer requires PFS, we want none", "aes128gcm16", "aes128gcm16-x25519", esp, true, ""},
+		{"we allow NONE, peer offers no method", "aes128gcm16-x25519-modpnone", "aes128gcm16", esp, true, "aes128gcm16-noesn"},
+		{"we require PFS, peer offers no method", "aes128gcm16-x25519", "aes128gcm16", esp, true, ""},
+		{"our first method the peer has", "aes128gcm16-x25519-ecp256-modpnone", "aes128gcm16-ecp256-modpnone", esp, true, "aes128gcm16-ecp256-noesn"},
+		{"our preference for NONE wins", "aes128gcm16-modpnone-x25519", "aes128gcm16-x25519-modpnone", esp, true, "aes128gcm16-noesn"},
+		{"NONE on both sides only", "aes128gcm16-modpnone", "aes128gcm16-modpnone", esp, true, "aes128gcm16-noesn"},
+		{"default against required PFS", "aes256gcm16-aes128gcm16-chacha20poly1305-x25519-ecp256-ecp384-modp3072-modp2048-modpnone-esn-noesn",
+			"aes256gcm16-ecp384", esp, true, "aes256gcm16-ecp384-noesn"},
+		{"no common method, no NONE", "aes128gcm16-x25519-modpnone", "aes128gcm16-ecp384", esp, true, ""},
+		{"IKE_AUTH ignores methods", "aes128gcm16-x25519", "aes128gcm16-ecp384", esp, false, "aes128gcm16-noesn"},
+		{"IKE needs a method", "aes128gcm16-prfsha256-x25519", "aes128gcm16-prfsha256-x25519", ikeP, true, "aes128gcm16-prfsha256-x25519"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sel, ok := match(mustProposal(t, tc.ours, tc.proto == esp), wireProposal(t, tc.theirs, tc.proto), tc.withKE)
+			switch {
+			case tc.want == "" && ok:
+				t.Fatalf("matched %v, want no match", sel)
+			case tc.want != "" && !ok:
+				t.Fatalf("no match, want %s", tc.want)
+			case ok && sel.String() != tc.want:
+				t.Fatalf("selected %v, want %s", sel, tc.want)
+			}
+		})
+	}
+	// NONE offered in an IKE proposal is never chosen: the IKE SA needs a
+	// key exchange (strongSwan makes key exchange optional only for ESP
+	// and AH).
+	ours := mustProposal(t, "aes128gcm16-prfsha256-x25519", false)
+	if sel, ok := match(ours, wireProposal(t, "aes128gcm16-prfsha256-ecp256", ikeP, keNone), true); ok {
+		t.Fatalf("IKE proposal with NONE matched as %v", sel)
+	}
+}
+
+// Initiator side: the answer to an offer whose key exchange list holds
+// NONE may name no method (strongSwan leaves NONE out of the proposal it
+// selects) or NONE itself; either means no PFS. Without NONE offered, an
+// answer must name one of the methods offered, exactly once.
+func TestAcceptedKeyExchangeNone(t *testing.T) {
+	withNone := []suite.Proposal{mustProposal(t, "aes128gcm16-x25519-ecp384-modpnone", true)}
+	withoutNone := []suite.Proposal{mustProposal(t, "aes128gcm16-x25519", true)}
+	answer := func(ts ...suite.Transform) *wire.SecurityAssociation {
+		p := wire.Proposal{Number: 1, Protocol: wire.ProtocolESP, SPI: []byte{5, 6, 7, 8}}
+		for _, tr := range ts {
+			p.Transforms = append(p.Transforms, wire.TransformFrom(tr))
+		}
+		return &wire.SecurityAssociation{Proposals: []wire.Proposal{p}}
+	}
+	gcm := suite.Transform{Type: suite.TypeEncr, ID: suite.EncrAESGCM16, KeyBits: 128}
+	noESN := suite.Transform{Type: suite.TypeESN, ID: suite.ESNNo}
+	x25519 := suite.Transform{Type: suite.TypeKE, ID: suite.GroupCurve25519}
+	ecp384 := suite.Transform{Type: suite.TypeKE, ID: suite.GroupECP384}
+	modp2048 := suite.Transform{Type: suite.TypeKE, ID: suite.GroupMODP2048}
+	for _, tc := range []struct {
+		name   string
+		offer  []suite.Proposal
+		answer *wire.SecurityAssociation
+		wantKE suite.TransformID
+		ok     bool
+	}{
+		{"NONE chosen, left out", withNone, answer(gcm, noESN), suite.KENone, true},
+		{"NONE chosen, named", withNone, answer(gcm, keNone, noESN), suite.KENone, true},
+		{"a method chosen", withNone, answer(gcm, ecp384, noESN), suite.GroupECP384, true},
+		{"a method not offered", withNone, answer(gcm, modp2048, noESN), 0, false},
+		{"two methods", withNone, answer(gcm, x25519, ecp384, noESN), 0, false},
+		{"no method, NONE not offered", withoutNone, answer(gcm, noESN), 0, false},
+		{"NONE named, not offered", withoutNone, answer(gcm, keNone, noESN), 0, false},
+		{"the method offered", withoutNone, answer(gcm, x25519, noESN), suite.GroupCurve25519, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			offer := offerSA(tc.offer, wire.ProtocolESP, []byte{1, 2, 3, 4}, true, 0)
+			c, ok := accepted(offer, tc.answer)
+			if ok != tc.ok {
+				t.Fatalf("accepted = %v (%v), want %v", ok, c.Proposal, tc.ok)
+			}
+			if ok && c.One(suite.TypeKE).ID != tc.wantKE {
+				t.Fatalf("key exchange %v, want %v", c.One(suite.TypeKE), tc.wantKE)
+			}
+		})
+	}
+}

@@ -1,0 +1,83 @@
+package core
+
+import (
+	"errors"
+
+	"github.com/espressovpn/espresso/ipsec/ike/wire"
+)
+
+// receive dispatches one datagram: IKE_SA_INIT in the clear, everything
+// else to its IKE SA as a request or a response.
+func (d *Machine) receive(dg Datagram) {
+	m, err := wire.ParseMessage(dg.B)
+	if errors.Is(err, wire.ErrInvalidMajorVersion) {
+		d.answerMajorVersion(dg)
+		return
+	}
+	if err != nil {
+		d.Log.Debug("ike: unparsable message dropped", "from", dg.From, "err", err)
+		return
+	}
+	h := m.Header
+	if h.ExchangeType == wire.IKESAInit {
+		if h.IsResponse() {
+			d.role.InitResponse(dg, m)
+		} else {
+			d.role.AnswerInit(dg, m)
+		}
+		return
+	}
+	sa := d.findSA(h.SPIi, h.SPIr)
+	// The I flag names the SA's original initiator (§3.1): a message
+	// claiming our role is our own, reflected.
+	if sa == nil || sa.keys == nil || h.IsInitiator() == sa.Initiator {
+		d.Log.Debug("ike: message for no known IKE SA dropped", "exchange", h.ExchangeType)
+		return
+	}
+	if unprotectedInvalidSPI(m) {
+		d.live.invalidSPI(sa, dg.From, h)
+		return
+	}
+	if h.IsResponse() {
+		d.Xchg.handleResponse(sa, dg, m)
+	} else {
+		d.handleRequest(sa, dg, m)
+	}
+}
+
+// handleRequest answers a request of the peer: the next one in the window,
+// or a retransmission of the last, which gets the same response again.
+func (d *Machine) handleRequest(sa *IKESA, dg Datagram, m *wire.Message) {
+	h := m.Header
+	if sa.LastResp != nil && h.MessageID == sa.LastResp.ID {
+		// Retransmitted request: answer once per message, on its first
+		// fragment (RFC 7383 §2.6.1), after checking it is genuine.
+		o, err := sa.keys.open(dg.B, m)
+		if err == nil && o.frag <= 1 {
+			d.Xchg.Reply(sa.LastResp.Pkts, dg)
+		}
+		return
+	}
+	if h.MessageID != sa.RecvID {
+		return
+	}
+	// RFC 7296 §2.11: the response goes where the request came from.
+	d.Xchg.requester = &dg
+	ps, ok := d.Xchg.openMessage(sa, dg, m, &sa.reqFrags)
+	if !ok {
+		return
+	}
+	sa.LastHeard = d.Clock.Now()
+	d.Mobike.peerMoved(dg)
+	switch h.ExchangeType {
+	case wire.IKEAuth:
+		d.role.AnswerAuth(sa, h, ps)
+	case wire.CreateChildSA:
+		d.rekey.createChildRequest(sa, h, ps)
+	case wire.Informational:
+		d.live.informationalRequest(sa, dg, h, ps)
+	default:
+		// RFC 7296 §1.5: an unknown exchange type gets INVALID_SYNTAX.
+		d.Xchg.Respond(sa, h, wire.Payloads{wire.NewNotify(wire.InvalidSyntax, nil)})
+	}
+}

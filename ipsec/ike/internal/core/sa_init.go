@@ -1,0 +1,196 @@
+package core
+
+import (
+	"bytes"
+	"net/netip"
+	"slices"
+
+	"github.com/espressovpn/espresso/ipsec/ike/auth"
+	"github.com/espressovpn/espresso/ipsec/ike/dh"
+	"github.com/espressovpn/espresso/ipsec/ike/keymat"
+	"github.com/espressovpn/espresso/ipsec/ike/wire"
+	"github.com/espressovpn/espresso/ipsec/suite"
+)
+
+// maxInitTries bounds the COOKIE and INVALID_KE_PAYLOAD retries of one
+// IKE_SA_INIT, so that a hostile peer cannot keep us looping.
+const maxInitTries = 5
+
+// startInit begins the IKE SA as initiator with the first key exchange
+// method we propose (RFC 7296 §1.2).
+func (i *initiator) startInit() {
+	spi, err := RandomSPI(i.Rand, 8)
+	if err != nil {
+		i.Down(err)
+		return
+	}
+	ni, err := RandomNonce(i.Rand)
+	if err != nil {
+		i.Down(err)
+		return
+	}
+	sa := &IKESA{SPIi: spi, Initiator: true, Ni: ni}
+	i.SA = sa
+	i.sendInit(sa, keMethods(i.Cfg.IKEProposals)[0])
+}
+
+// sendInit sends (or, after COOKIE or INVALID_KE_PAYLOAD, sends again) the
+// IKE_SA_INIT request with a fresh key of group.
+func (i *initiator) sendInit(sa *IKESA, group suite.TransformID) {
+	if sa.ke == nil || sa.ke.Group() != group {
+		if sa.ke != nil {
+			sa.ke.Zero()
+		}
+		ke, err := dh.Generate(group, i.Rand)
+		if err != nil {
+			i.Fail(sa, err)
+			return
+		}
+		sa.ke = ke
+	}
+	offer := offerSA(i.Cfg.IKEProposals, wire.ProtocolIKE, nil, true, group)
+	var ps wire.Payloads
+	if sa.cookie != nil {
+		// §2.6: the cookie comes first, everything else unchanged.
+		ps = append(ps, wire.NewNotify(wire.Cookie, sa.cookie))
+	}
+	ps = append(ps, offer,
+		&wire.KeyExchange{Group: group, Data: sa.ke.PublicKey()},
+		&wire.Nonce{Data: sa.Ni})
+	ps = append(ps, NATNotifies(sa.SPIi, 0, i.LocalAddr(), i.Remote, i.FakeNAT(), i.Rand)...)
+	if i.Cfg.FragmentSize > 0 {
+		ps = append(ps, wire.NewNotify(wire.IKEv2FragmentationSupported, nil))
+	}
+	ps = append(ps, wire.NewSignatureHashAlgorithms(auth.AnnouncedHashes...))
+	h := sa.Header(wire.IKESAInit, 0, false)
+	raw, err := EncodePlain(h, ps)
+	if err != nil {
+		i.Fail(sa, err)
+		return
+	}
+	sa.InitReq = raw
+	sa.sendID = 0
+	i.Xchg.start(sa, &request{
+		exchange: wire.IKESAInit,
+		pkts:     [][]byte{raw},
+		handle: func(h wire.Header, ps wire.Payloads, raw []byte) {
+			i.initAnswered(sa, offer, h, ps, raw)
+		},
+	})
+}
+
+// fakeNAT tells whether to force UDP encapsulation by claiming a NAT.
+func (d *Machine) FakeNAT() bool { return !d.Cfg.RawESP && d.socks.NATT != nil }
+
+// encapESP tells whether ESP goes in UDP (RFC 3948): when either side
+// detected a NAT, or claims one (RFC 7296 §2.23). IKE on port 4500 alone
+// does not decide it, as MOBIKE moves there without a NAT (RFC 4555 §3.3).
+func (d *Machine) encapESP() bool {
+	return d.socks.NATT != nil && (d.LocalNAT || d.RemoteNAT || d.FakeNAT())
+}
+
+// initResponse routes a cleartext IKE_SA_INIT response to our request.
+func (i *initiator) InitResponse(dg Datagram, m *wire.Message) {
+	sa, h := i.SA, m.Header
+	if r := i.Reauth; r != nil && h.SPIi == r.SPIi {
+		sa = r
+	}
+	if sa == nil || !sa.Initiator || sa.keys != nil || sa.pending == nil ||
+		sa.pending.exchange != wire.IKESAInit || h.SPIi != sa.SPIi || h.MessageID != 0 {
+		return
+	}
+	r := sa.pending
+	r.timer.Stop()
+	sa.pending = nil
+	r.handle(h, m.Payloads, dg.B)
+}
+
+// initAnswered processes the IKE_SA_INIT response (§1.2, §1.3, §2.6).
+func (i *initiator) initAnswered(sa *IKESA, offer *wire.SecurityAssociation, h wire.Header, ps wire.Payloads, raw []byte) {
+	if c := ps.Notify(wire.Cookie); c != nil {
+		sa.initTries++
+		if sa.initTries > maxInitTries || len(c.Data) == 0 || len(c.Data) > 64 {
+			i.Fail(sa, &NotifyError{Exchange: wire.IKESAInit, Type: wire.Cookie})
+			return
+		}
+		sa.cookie = bytes.Clone(c.Data)
+		i.sendInit(sa, sa.ke.Group())
+		return
+	}
+	if n := ps.Notify(wire.InvalidKEPayload); n != nil {
+		g, err := n.Group()
+		sa.initTries++
+		if err != nil || sa.initTries > maxInitTries || g == sa.ke.Group() || !slices.Contains(keMethods(i.Cfg.IKEProposals), g) {
+			i.Fail(sa, &NoProposalError{Offers: proposalsString(i.Cfg.IKEProposals)})
+			return
+		}
+		i.Log.Info("ike: peer asks for another key exchange method", "group", suite.Transform{Type: suite.TypeKE, ID: g})
+		i.sendInit(sa, g)
+		return
+	}
+	if n := ps.ErrorNotify(); n != nil {
+		if n.NotifyType == wire.NoProposalChosen {
+			i.Fail(sa, &NoProposalError{Offers: proposalsString(i.Cfg.IKEProposals)})
+		} else {
+			i.Fail(sa, errorFromNotify(wire.IKESAInit, n, false))
+		}
+		return
+	}
+	saPayload, _ := wire.First[*wire.SecurityAssociation](ps)
+	ke, _ := wire.First[*wire.KeyExchange](ps)
+	nr, _ := wire.First[*wire.Nonce](ps)
+	c, ok := accepted(offer, saPayload)
+	if !ok || ke == nil || nr == nil || h.SPIr == 0 || c.One(suite.TypeKE).ID != sa.ke.Group() || ke.Group != sa.ke.Group() {
+		i.Fail(sa, &NoProposalError{Offers: proposalsString(i.Cfg.IKEProposals)})
+		return
+	}
+	gir, err := sa.ke.SharedSecret(ke.Data)
+	if err != nil {
+		i.Fail(sa, err)
+		return
+	}
+	sa.ke.Zero()
+	sa.ke = nil
+	sa.SPIr, sa.Nr, sa.Prop, sa.InitRsp = h.SPIr, bytes.Clone(nr.Data), c, raw
+	if err := i.DeriveInit(sa, gir); err != nil {
+		i.Fail(sa, err)
+		return
+	}
+	sa.sendID = 1
+	sa.FragOK = i.Cfg.FragmentSize > 0 && ps.Notify(wire.IKEv2FragmentationSupported) != nil
+	if n := ps.Notify(wire.SignatureHashAlgorithms); n != nil {
+		sa.PeerHashes, _ = n.HashAlgorithms()
+	}
+	localNAT, remoteNAT, _ := NATCheck(ps, sa.SPIi, sa.SPIr, i.LocalAddr(), i.Remote)
+	i.LocalNAT, i.RemoteNAT = localNAT, remoteNAT
+	// §2.23: move to port 4500 when a NAT is detected; forced
+	// encapsulation moves regardless, and so does MOBIKE (RFC 4555 §3.3),
+	// since a NAT may appear on a later path.
+	if i.socks.NATT != nil && (localNAT || remoteNAT || i.FakeNAT() || !i.Cfg.DisableMOBIKE) {
+		i.NATT = true
+		if i.Remote.Port() == DefaultIKEPort {
+			i.Remote = netip.AddrPortFrom(i.Remote.Addr(), DefaultNATTPort)
+		}
+	}
+	if !i.NATT {
+		// On port 4500 the NAT maps us anew: the first liveness check
+		// learns that mapping instead (RFC 4555 §3.8).
+		sa.natDst = natDestination(ps)
+	}
+	i.Log.Info("ike: IKE_SA_INIT done", "proposal", c.String(), "local_nat", localNAT, "remote_nat", remoteNAT)
+	i.sendAuth(sa)
+}
+
+// deriveInit computes SKEYSEED and the IKE SA's keys (§2.14) and wipes the
+// shared secret.
+func (d *Machine) DeriveInit(sa *IKESA, gir []byte) error {
+	defer clear(gir)
+	prf, err := keymat.NewPRF(sa.Prop.One(suite.TypePRF).ID)
+	if err != nil {
+		return err
+	}
+	skeyseed := keymat.SKEYSEED(prf, sa.Ni, sa.Nr, gir)
+	defer clear(skeyseed)
+	sa.keys, err = newIKEKeys(sa.Prop, skeyseed, sa.Ni, sa.Nr, sa.SPIi, sa.SPIr, sa.Initiator, nil, d.Rand)
+	return err
+}
