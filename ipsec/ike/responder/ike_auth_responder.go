@@ -9,7 +9,7 @@ import (
 	"github.com/espressovpn/espresso/ipsec/ike/wire"
 )
 
-// answerAuth answers the initiator's IKE_AUTH (§1.2): it checks the
+// AnswerAuth answers the initiator's IKE_AUTH (§1.2): it checks the
 // initiator's authentication, authenticates us, hands out the requested
 // configuration and creates the first Child SA. With EAP (§2.16) the
 // answer is our authentication and the first EAP Request instead, and

@@ -29,17 +29,17 @@ type responder struct {
 	cookieSecret []byte
 }
 
-// start waits: the peer opens the IKE SA.
+// Start waits: the peer opens the IKE SA.
 func (*responder) Start() {}
 
-// initResponse drops an IKE_SA_INIT response: a responder sends no
+// InitResponse drops an IKE_SA_INIT response: a responder sends no
 // IKE_SA_INIT request.
 func (*responder) InitResponse(core.Datagram, *wire.Message) {}
 
-// reauthenticate does nothing: the initiator reauthenticates.
+// Reauthenticate does nothing: the initiator reauthenticates.
 func (*responder) Reauthenticate() {}
 
-// leads is false: the initiator moves the SAs and reauthenticates, and
+// Leads is false: the initiator moves the SAs and reauthenticates, and
 // the responder follows the peer to where its requests come from.
 func (*responder) Leads() bool { return false }
 

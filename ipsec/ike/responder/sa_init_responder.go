@@ -14,7 +14,7 @@ import (
 	"github.com/espressovpn/espresso/ipsec/suite"
 )
 
-// answerInit answers an IKE_SA_INIT request as responder (§1.2): a
+// AnswerInit answers an IKE_SA_INIT request as responder (§1.2): a
 // retransmission gets the cached response, a new request creates the SA.
 func (s *responder) AnswerInit(dg core.Datagram, m *wire.Message) {
 	h := m.Header

@@ -8,7 +8,7 @@ import (
 	"github.com/espressovpn/espresso/ipsec/ike/wire"
 )
 
-// authPayload computes our AUTH payload over our IKE_SA_INIT message, the
+// AuthPayload computes our AUTH payload over our IKE_SA_INIT message, the
 // peer's nonce and our identity (RFC 7296 §2.15): a MAC keyed by the
 // pre-shared key, or a signature with our certificate's key in the method
 // the peer understands (RFC 7427 when it announced hashes).
@@ -29,7 +29,7 @@ func (d *Machine) AuthPayload(sa *IKESA, initMsg, peerNonce []byte, id wire.Iden
 	return &wire.Authentication{Method: m, Data: sig}, nil
 }
 
-// sharedKeyAuth is our AUTH payload of the shared key method keyed by key:
+// SharedKeyAuth is our AUTH payload of the shared key method keyed by key:
 // the pre-shared key, or after EAP the MSK (RFC 7296 §2.15, §2.16).
 func (d *Machine) SharedKeyAuth(sa *IKESA, initMsg, peerNonce []byte, id wire.Identity, key []byte) *wire.Authentication {
 	ours, _ := sa.keys.skp(sa.Initiator)
@@ -37,7 +37,7 @@ func (d *Machine) SharedKeyAuth(sa *IKESA, initMsg, peerNonce []byte, id wire.Id
 	return &wire.Authentication{Method: wire.AuthSharedKeyMIC, Data: auth.SharedKeyMAC(sa.keys.prf, key, octets)}
 }
 
-// checkSharedKeyAuth verifies the peer's AUTH payload of the shared key
+// CheckSharedKeyAuth verifies the peer's AUTH payload of the shared key
 // method keyed by key over the peer's IKE_SA_INIT message, our nonce and
 // the peer's identity.
 func (d *Machine) CheckSharedKeyAuth(sa *IKESA, a *wire.Authentication, initMsg, ourNonce []byte, id wire.Identity, key []byte, what string) error {
@@ -55,7 +55,7 @@ func (d *Machine) CheckSharedKeyAuth(sa *IKESA, a *wire.Authentication, initMsg,
 	return nil
 }
 
-// checkPeerAuth verifies the peer's identity and AUTH payload (§2.15):
+// CheckPeerAuth verifies the peer's identity and AUTH payload (§2.15):
 // the identity against the configured one, the certificate chain against
 // our CAs and the identity against the certificate, then the signature or
 // the pre-shared key MAC over the peer's IKE_SA_INIT message and our nonce.

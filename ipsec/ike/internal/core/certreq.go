@@ -5,7 +5,7 @@ import (
 	"crypto/x509"
 )
 
-// caHashes is the Certification Authority field of a CERTREQ: the SHA-1 of
+// CAHashes is the Certification Authority field of a CERTREQ: the SHA-1 of
 // each CA's SubjectPublicKeyInfo (RFC 7296 §3.7).
 func CAHashes(cas []*x509.Certificate) []byte {
 	var out []byte

@@ -14,7 +14,7 @@ import (
 // keys, their traffic selectors and their place in the data path.
 type childSAs struct {
 	*Machine
-	// list holds the Child SAs in use or being rekeyed or deleted.
+	// List holds the Child SAs in use or being rekeyed or deleted.
 	List []*Child
 	// retired are Child SAs deleted after a rekey whose inbound direction
 	// stays in the data path a little longer (retire.go).
@@ -44,7 +44,7 @@ const (
 	childRedundant
 )
 
-// child is one Child SA pair.
+// Child is one Child SA pair.
 type Child struct {
 	InSPI, outSPI uint32
 	Prop          chosen
@@ -125,7 +125,7 @@ func (m *childSAs) addInbound(c *Child) error {
 	return nil
 }
 
-// activate moves outbound traffic onto c, away from old if given.
+// Activate moves outbound traffic onto c, away from old if given.
 func (m *childSAs) Activate(c *Child, old *Child) error {
 	var replaces uint32
 	if old != nil && old.Outbound {
@@ -183,7 +183,7 @@ func (m *childSAs) byOut(spi uint32) *Child {
 	return nil
 }
 
-// spiBytes encodes an ESP SPI for SA, Notify and Delete payloads.
+// SPIBytes encodes an ESP SPI for SA, Notify and Delete payloads.
 func SPIBytes(spi uint32) []byte { return binary.BigEndian.AppendUint32(nil, spi) }
 
 // spiOf reads a 4-byte ESP SPI.
@@ -214,7 +214,7 @@ func (m *childSAs) reqID() uint32 {
 	return DefaultReqID
 }
 
-// accept negotiates a Child SA as responder: proposal, selectors
+// Accept negotiates a Child SA as responder: proposal, selectors
 // narrowed to what we allow on the peer's side and ours (nil: whatever it
 // proposes for ours), keys, and its inbound direction installed. withKE
 // counts key exchange transforms in the choice (CREATE_CHILD_SA, not

@@ -77,7 +77,7 @@ type Machine struct {
 	NATT     bool
 	SA       *IKESA
 	Old      []*IKESA
-	// reauth is the IKE SA negotiated from scratch beside sa to replace
+	// Reauth is the IKE SA negotiated from scratch beside sa to replace
 	// it, while a reauthentication runs (reauth.go).
 	Reauth    *IKESA
 	LocalNAT  bool
@@ -86,7 +86,7 @@ type Machine struct {
 	ended     bool
 }
 
-// datagram is one received IKE message.
+// Datagram is one received IKE message.
 type Datagram struct {
 	B    []byte
 	From netip.AddrPort
@@ -251,7 +251,7 @@ func (d *Machine) post(f func()) bool {
 	}
 }
 
-// after runs f on the run goroutine once dur has elapsed on the clock.
+// After runs f on the run goroutine once dur has elapsed on the clock.
 func (d *Machine) After(dur time.Duration, f func()) Timer {
 	return d.Clock.AfterFunc(dur, func() { d.post(f) })
 }
@@ -342,7 +342,7 @@ func (d *Machine) emit(e Event) {
 	}
 }
 
-// localAddr is our address on the socket in use.
+// LocalAddr is our address on the socket in use.
 func (d *Machine) LocalAddr() netip.AddrPort {
 	s := d.socks.IKE
 	if d.NATT && d.socks.NATT != nil {
@@ -355,7 +355,7 @@ func (d *Machine) LocalAddr() netip.AddrPort {
 	return a
 }
 
-// down ends the connection: Child SAs leave the data path, keys are wiped,
+// Down ends the connection: Child SAs leave the data path, keys are wiped,
 // Down is reported and the run goroutine stops.
 func (d *Machine) Down(err error) {
 	if d.ended {

@@ -108,7 +108,7 @@ func (e *ConfigReplyError) Error() string {
 	return fmt.Sprintf("ike: the gateway assigned %v %s, which is %s; only unicast addresses are accepted", e.Attribute, e.Addr, e.Reason)
 }
 
-// answerCfg builds a responder's CFG_REPLY from its pools and DNS servers,
+// AnswerCfg builds a responder's CFG_REPLY from its pools and DNS servers,
 // returning the addresses handed out. Each pool serves one peer: the
 // responder runs one connection, so its first host address is given.
 func AnswerCfg(cfg *Config, req *wire.Configuration) (*wire.Configuration, []netip.Addr) {

@@ -16,7 +16,7 @@ import (
 // hex). It is auth.ParseIdentity, kept here for the package's users.
 func ParseIdentity(s string) (wire.Identity, error) { return auth.ParseIdentity(s) }
 
-// localIdentity is the identity we send: the configured one, else the
+// LocalIdentity is the identity we send: the configured one, else the
 // certificate's subject, else our address.
 func LocalIdentity(cfg *Config, local netip.Addr) wire.Identity {
 	switch {

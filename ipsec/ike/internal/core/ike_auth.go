@@ -182,7 +182,7 @@ func (i *initiator) completeAuth(sa *IKESA, co *childOffer, ps wire.Payloads, pe
 	i.Established(sa, peer, ch)
 }
 
-// established reports the connection up and starts its timers.
+// Established reports the connection up and starts its timers.
 func (d *Machine) Established(sa *IKESA, peer wire.Identity, ch *Child) {
 	sa.LastHeard = d.Clock.Now()
 	d.Mobike.peerKnows = d.LocalAddr().Addr()

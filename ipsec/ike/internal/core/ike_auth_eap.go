@@ -8,14 +8,14 @@ import (
 	"github.com/espressovpn/espresso/ipsec/ike/wire"
 )
 
-// eapState is the EAP conversation of one IKE_AUTH (RFC 7296 §2.16).
+// EAPState is the EAP conversation of one IKE_AUTH (RFC 7296 §2.16).
 type EAPState struct {
 	// peer runs our side as initiator, authn the gateway's as responder.
 	peer  *eap.Peer
 	Authn *eap.Authenticator
-	// peerID is the other side's identity from its first IKE_AUTH message.
+	// PeerID is the other side's identity from its first IKE_AUTH message.
 	PeerID wire.Identity
-	// request holds the SA, TS and CP payloads of the initiator's first
+	// Request holds the SA, TS and CP payloads of the initiator's first
 	// IKE_AUTH request, which the responder answers at the end.
 	Request wire.Payloads
 	// msk keys the AUTH payloads once the method succeeded (nil: the
@@ -23,7 +23,7 @@ type EAPState struct {
 	msk []byte
 }
 
-// close ends the conversation, whether it completed or was abandoned,
+// Close ends the conversation, whether it completed or was abandoned,
 // and wipes the MSK.
 func (st *EAPState) Close() {
 	if st.peer != nil {
@@ -36,7 +36,7 @@ func (st *EAPState) Close() {
 	st.msk = nil
 }
 
-// authKeys returns the shared secrets of the AUTH payloads that close an
+// AuthKeys returns the shared secrets of the AUTH payloads that close an
 // EAP IKE_AUTH (§2.16): the MSK for both, or SK_p of each side when the
 // method produced none. They stay valid while the conversation is open.
 func (st *EAPState) AuthKeys(sa *IKESA) (ours, theirs []byte, err error) {

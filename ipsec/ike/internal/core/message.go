@@ -6,7 +6,7 @@ import (
 	"github.com/espressovpn/espresso/ipsec/ike/wire"
 )
 
-// encodePlain encodes a cleartext message (IKE_SA_INIT).
+// EncodePlain encodes a cleartext message (IKE_SA_INIT).
 func EncodePlain(h wire.Header, ps wire.Payloads) ([]byte, error) {
 	m := wire.Message{Header: h, Payloads: ps}
 	return m.AppendTo(nil)

@@ -27,7 +27,7 @@ type mobility struct {
 	// address the peer last learnt for us, in IKE_AUTH or an update.
 	localIP, peerKnows netip.Addr
 	pathSet            bool
-	// enabled is set once both ends announced MOBIKE (RFC 4555 §3.2);
+	// Enabled is set once both ends announced MOBIKE (RFC 4555 §3.2);
 	// updateQueued while an UPDATE_SA_ADDRESSES waits for the window.
 	Enabled, updateQueued bool
 }

@@ -10,7 +10,7 @@ import (
 	"github.com/espressovpn/espresso/ipsec/ike/wire"
 )
 
-// natNotifies returns NAT_DETECTION_SOURCE_IP and _DESTINATION_IP for the
+// NATNotifies returns NAT_DETECTION_SOURCE_IP and _DESTINATION_IP for the
 // endpoints (RFC 7296 §2.23; SPIr is zero in the IKE_SA_INIT request).
 // fake sends a source hash that cannot match, so that the peer sees a NAT
 // and encapsulates ESP in UDP (RFC 7296 §2.23 lets an endpoint claim a NAT;
@@ -30,7 +30,7 @@ func NATNotifies(spii, spir uint64, local, remote netip.AddrPort, fake bool, r i
 	}
 }
 
-// natCheck evaluates the peer's NAT detection notifies: localNAT when the
+// NATCheck evaluates the peer's NAT detection notifies: localNAT when the
 // peer's view of our address (its destination hash) does not match ours,
 // remoteNAT when none of its source hashes matches where its packet came
 // from. ok is false when the peer sent no such notifies.

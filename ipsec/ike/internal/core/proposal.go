@@ -47,7 +47,7 @@ type chosen struct {
 	spi []byte
 }
 
-// one returns the transform of type t, or the zero Transform.
+// One returns the transform of type t, or the zero Transform.
 func (c chosen) One(t suite.TransformType) suite.Transform {
 	if ts := c.Of(t); len(ts) > 0 {
 		return ts[0]
@@ -55,7 +55,7 @@ func (c chosen) One(t suite.TransformType) suite.Transform {
 	return suite.Transform{}
 }
 
-// choose picks, responder side, the first of our proposals (in our order of
+// Choose picks, responder side, the first of our proposals (in our order of
 // preference, as strongSwan does by default) that one of the peer's
 // proposals can satisfy: for each transform type we list, the first of our
 // transforms the peer also offers. withKE false ignores key exchange
@@ -172,7 +172,7 @@ func accepted(offer *wire.SecurityAssociation, answer *wire.SecurityAssociation)
 	return chosen{}, false
 }
 
-// answerSA encodes the chosen proposal for a response.
+// AnswerSA encodes the chosen proposal for a response.
 func AnswerSA(number uint8, proto wire.ProtocolID, spi []byte, c chosen) *wire.SecurityAssociation {
 	wp := wire.Proposal{Number: number, Protocol: proto, SPI: spi}
 	for _, t := range c.Transforms {

@@ -82,7 +82,7 @@ func (i *initiator) startReauth() {
 	i.sendInit(sa, keMethods(i.Cfg.IKEProposals)[0])
 }
 
-// fail ends the negotiation of sa with err: a reauthentication is given
+// Fail ends the negotiation of sa with err: a reauthentication is given
 // up, leaving the current SA in place; anything else ends the connection.
 func (d *Machine) Fail(sa *IKESA, err error) {
 	if sa != nil && sa == d.Reauth {
@@ -92,7 +92,7 @@ func (d *Machine) Fail(sa *IKESA, err error) {
 	d.Down(err)
 }
 
-// reauthFailed abandons the reauthentication in progress. The current SA
+// ReauthFailed abandons the reauthentication in progress. The current SA
 // stays until it expires or the peer deletes it.
 func (d *Machine) ReauthFailed(err error) {
 	sa := d.Reauth
@@ -132,13 +132,13 @@ func (i *initiator) reauthenticated(sa *IKESA, peer wire.Identity, ch *Child, pr
 	i.EmitReauthenticated(old, sa, peer, ch, prev)
 }
 
-// restartTimers rearms the connection's timers for a new IKE SA.
+// RestartTimers rearms the connection's timers for a new IKE SA.
 func (d *Machine) RestartTimers() {
 	d.live.stop()
 	d.startTimers()
 }
 
-// emitReauthenticated reports a completed reauthentication.
+// EmitReauthenticated reports a completed reauthentication.
 func (d *Machine) EmitReauthenticated(old, sa *IKESA, peer wire.Identity, ch *Child, prev []netip.Addr) {
 	changed := !slices.Equal(prev, d.VIPs)
 	d.Log.Info("ike: reauthenticated", "ike", sa.Prop.String(), "esp", ch.Prop.String(), "vips_changed", changed)

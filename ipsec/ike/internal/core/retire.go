@@ -9,7 +9,7 @@ package core
 // data path for Config.DeleteRekeyedDelay after its delete; outbound traffic
 // already left it when its replacement was activated.
 
-// retire forgets a deleted Child SA and, when another SA replaced it,
+// Retire forgets a deleted Child SA and, when another SA replaced it,
 // leaves it in the data path for the linger delay; otherwise, or without a
 // delay, it goes at once.
 func (m *childSAs) Retire(c *Child, replaced bool) {

@@ -156,7 +156,7 @@ func (x *exchanges) arm(sa *IKESA, r *request, now time.Time, wait time.Duration
 	r.timer, r.due = t, now.Add(wait)
 }
 
-// respond encrypts and sends the response to request h, to where the
+// Respond encrypts and sends the response to request h, to where the
 // peer's last request came from (RFC 7296 §2.11), and keeps it for
 // retransmissions of the request.
 func (x *exchanges) Respond(sa *IKESA, h wire.Header, ps wire.Payloads) {
@@ -175,7 +175,7 @@ func (x *exchanges) Respond(sa *IKESA, h wire.Header, ps wire.Payloads) {
 	x.send(pkts)
 }
 
-// reply answers a datagram on the socket and address it came from.
+// Reply answers a datagram on the socket and address it came from.
 func (x *exchanges) Reply(pkts [][]byte, dg Datagram) {
 	x.sendTo(pkts, dg.From, dg.NATT)
 	x.lastSent = x.Clock.Now()

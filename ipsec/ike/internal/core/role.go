@@ -2,32 +2,32 @@ package core
 
 import "github.com/espressovpn/espresso/ipsec/ike/wire"
 
-// role is what sets the connection's end of its IKE SA apart from the
+// Role is what sets the connection's end of its IKE SA apart from the
 // peer's. The initiator (the VPN client) opens the IKE SA and keeps the
 // initiative RFC 4555 and RFC 4478 leave to it: it moves the SAs to a new
 // path and reauthenticates. The responder (package responder) answers the
 // requests that open an IKE SA and follows the initiator. Everything else,
 // rekeys, liveness and deletes, both ends do alike.
 type Role interface {
-	// start runs on the connection's goroutine before anything else.
+	// Start runs on the connection's goroutine before anything else.
 	Start()
-	// answerInit handles an IKE_SA_INIT request, answerAuth an IKE_AUTH
+	// AnswerInit handles an IKE_SA_INIT request, answerAuth an IKE_AUTH
 	// request on an IKE SA the peer opened.
 	AnswerInit(dg Datagram, m *wire.Message)
 	AnswerAuth(sa *IKESA, h wire.Header, ps wire.Payloads)
-	// initResponse handles an IKE_SA_INIT response.
+	// InitResponse handles an IKE_SA_INIT response.
 	InitResponse(dg Datagram, m *wire.Message)
-	// reauthenticate starts a reauthentication now (RFC 7296 §2.8.3).
+	// Reauthenticate starts a reauthentication now (RFC 7296 §2.8.3).
 	Reauthenticate()
-	// leads tells whether this end takes the initiative of address
+	// Leads tells whether this end takes the initiative of address
 	// updates (RFC 4555 §3.4) and the NAT mapping checks that call for
 	// them (§3.8); the other end follows the peer to where its requests
 	// come from.
 	Leads() bool
-	// peerDeletedIKE runs when the peer deletes an IKE SA other than the
+	// PeerDeletedIKE runs when the peer deletes an IKE SA other than the
 	// current one.
 	PeerDeletedIKE(sa *IKESA)
-	// stop ends the role's own timers and wipes its secrets.
+	// Stop ends the role's own timers and wipes its secrets.
 	Stop()
 }
 
@@ -44,10 +44,10 @@ func (i *initiator) Start() { i.startInit() }
 
 func (i *initiator) Reauthenticate() { i.startReauth() }
 
-// answerInit drops an IKE_SA_INIT request: an initiator accepts none.
+// AnswerInit drops an IKE_SA_INIT request: an initiator accepts none.
 func (*initiator) AnswerInit(Datagram, *wire.Message) {}
 
-// answerAuth refuses an IKE_AUTH request: the peer is the responder of
+// AnswerAuth refuses an IKE_AUTH request: the peer is the responder of
 // the IKE SA, and IKE_AUTH requests are ours to send.
 func (i *initiator) AnswerAuth(sa *IKESA, h wire.Header, _ wire.Payloads) {
 	i.Xchg.Respond(sa, h, wire.Payloads{wire.NewNotify(wire.InvalidSyntax, nil)})

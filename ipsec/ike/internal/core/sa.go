@@ -9,17 +9,17 @@ import (
 	"github.com/espressovpn/espresso/ipsec/ike/wire"
 )
 
-// ikeSA is one IKE SA: its SPIs, keys, message-ID windows and the state of
+// IKESA is one IKE SA: its SPIs, keys, message-ID windows and the state of
 // the exchanges in flight. A rekey replaces it with a new one (RFC 7296
 // §2.18); the old one lives on until its delete is answered.
 type IKESA struct {
 	SPIi, SPIr uint64
-	// initiator is true when we are the SA's original initiator, which
+	// Initiator is true when we are the SA's original initiator, which
 	// sets the I flag and picks SK_ei/SK_er (RFC 7296 §2.14, §3.1).
 	Initiator bool
 	Prop      chosen
 	keys      *ikeKeys
-	// established is set once IKE_AUTH (or the rekey) completed.
+	// Established is set once IKE_AUTH (or the rekey) completed.
 	Established bool
 
 	// IKE_SA_INIT state, kept for the AUTH payloads (§2.15) and retries.
@@ -29,7 +29,7 @@ type IKESA struct {
 	cookie           []byte
 	initTries        int
 	LocalID          wire.Identity
-	// eap is the EAP conversation of IKE_AUTH while it runs (§2.16).
+	// EAP is the EAP conversation of IKE_AUTH while it runs (§2.16).
 	EAP *EAPState
 
 	// Message IDs (§2.3): sendID is the ID of our next request, recvID the
@@ -55,20 +55,20 @@ type IKESA struct {
 	rekey     *ikeRekey
 	peerRekey *IKESA
 	Deleting  bool
-	// superseded are the Child SAs that go with this SA once the peer
+	// Superseded are the Child SAs that go with this SA once the peer
 	// deletes it after reauthenticating, and successor the one that then
 	// takes over their outbound traffic (package responder).
 	Superseded []*Child
 	Successor  *Child
 }
 
-// response is the last response sent, for retransmitted requests (§2.1).
+// Response is the last response sent, for retransmitted requests (§2.1).
 type Response struct {
 	ID   uint32
 	Pkts [][]byte
 }
 
-// randomSPI returns a non-zero SPI of n bytes (8 for IKE, 4 for ESP); zero
+// RandomSPI returns a non-zero SPI of n bytes (8 for IKE, 4 for ESP); zero
 // is reserved in both (RFC 7296 §3.1, RFC 4303 §2.1).
 func RandomSPI(r io.Reader, n int) (uint64, error) {
 	var b [8]byte
@@ -102,7 +102,7 @@ func RandomNonce(r io.Reader) ([]byte, error) {
 	return n, err
 }
 
-// header returns the header of a message on this SA.
+// Header returns the header of a message on this SA.
 func (sa *IKESA) Header(ex wire.ExchangeType, id uint32, resp bool) wire.Header {
 	h := wire.Header{
 		SPIi: sa.SPIi, SPIr: sa.SPIr,
@@ -118,7 +118,7 @@ func (sa *IKESA) Header(ex wire.ExchangeType, id uint32, resp bool) wire.Header 
 	return h
 }
 
-// end stops the SA's retransmissions and wipes its keys.
+// End stops the SA's retransmissions and wipes its keys.
 func (sa *IKESA) End() {
 	if sa == nil {
 		return

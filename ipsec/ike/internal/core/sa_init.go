@@ -79,7 +79,7 @@ func (i *initiator) sendInit(sa *IKESA, group suite.TransformID) {
 	})
 }
 
-// fakeNAT tells whether to force UDP encapsulation by claiming a NAT.
+// FakeNAT tells whether to force UDP encapsulation by claiming a NAT.
 func (d *Machine) FakeNAT() bool { return !d.Cfg.RawESP && d.socks.NATT != nil }
 
 // encapESP tells whether ESP goes in UDP (RFC 3948): when either side
@@ -89,7 +89,7 @@ func (d *Machine) encapESP() bool {
 	return d.socks.NATT != nil && (d.LocalNAT || d.RemoteNAT || d.FakeNAT())
 }
 
-// initResponse routes a cleartext IKE_SA_INIT response to our request.
+// InitResponse routes a cleartext IKE_SA_INIT response to our request.
 func (i *initiator) InitResponse(dg Datagram, m *wire.Message) {
 	sa, h := i.SA, m.Header
 	if r := i.Reauth; r != nil && h.SPIi == r.SPIi {
@@ -181,7 +181,7 @@ func (i *initiator) initAnswered(sa *IKESA, offer *wire.SecurityAssociation, h w
 	i.sendAuth(sa)
 }
 
-// deriveInit computes SKEYSEED and the IKE SA's keys (§2.14) and wipes the
+// DeriveInit computes SKEYSEED and the IKE SA's keys (§2.14) and wipes the
 // shared secret.
 func (d *Machine) DeriveInit(sa *IKESA, gir []byte) error {
 	defer clear(gir)

@@ -7,7 +7,7 @@ import (
 	"github.com/espressovpn/espresso/ipsec/spd"
 )
 
-// selectors turns prefixes into traffic selectors of any protocol and port.
+// WireSelectors turns prefixes into traffic selectors of any protocol and port.
 func WireSelectors(ps []netip.Prefix) []wire.TrafficSelector {
 	out := make([]wire.TrafficSelector, 0, len(ps))
 	for _, p := range ps {
@@ -87,7 +87,7 @@ func subsetOf(got, proposed []wire.TrafficSelector) bool {
 	return true
 }
 
-// policySelectors are the data path's selectors of a Child SA whose local
+// PolicySelectors are the data path's selectors of a Child SA whose local
 // and remote traffic selectors are lts and rts: every pair of one local
 // and one remote selector of the same family, with the narrower of their
 // protocols and each side's port range, so that inbound packets are
