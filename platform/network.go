@@ -1,6 +1,10 @@
 package platform
 
-import "net/netip"
+import (
+	"net/netip"
+
+	"github.com/espressovpn/espresso/ipsec/socket"
+)
 
 // Network is one operating system's side of the helper: it opens the OS
 // state of connections, answers questions about the system's routing and
@@ -22,12 +26,12 @@ type Network interface {
 
 	// ListenUDP opens a UDP socket for IKE and UDP-encapsulated ESP
 	// (RFC 7296 §2.11 port 500, RFC 3948 port 4500).
-	ListenUDP(cfg UDPConfig) (Transport, error)
+	ListenUDP(cfg UDPConfig) (socket.Transport, error)
 
 	// ListenRawESP opens a socket for IP protocol 50 (RFC 4303), used
 	// when raw_esp is on and no NAT was detected. ErrUnsupported where the
 	// OS offers no such socket to a userland ESP engine.
-	ListenRawESP(cfg RawESPConfig) (Transport, error)
+	ListenRawESP(cfg RawESPConfig) (socket.Transport, error)
 }
 
 // Tunnel is the OS state of one connection.

@@ -9,12 +9,13 @@ import (
 	"sync"
 	"syscall"
 
+	"github.com/espressovpn/espresso/ipsec/socket"
 	"github.com/espressovpn/espresso/platform/internal/dgram"
 )
 
-// udpTransport is a Transport over one UDP socket. Reads and writes each
-// reuse their own message arrays, so concurrent callers of the same
-// direction are serialised.
+// udpTransport is a socket.Transport over one UDP socket. Reads and
+// writes each reuse their own message arrays, so concurrent callers of
+// the same direction are serialised.
 type udpTransport struct {
 	conn  *net.UDPConn
 	batch dgram.Conn
@@ -34,7 +35,7 @@ type udpTransport struct {
 	// queue and not yet returned by ReadBatch.
 	recverr bool
 	bmu     sync.Mutex
-	bounced []UnreachableError
+	bounced []socket.UnreachableError
 }
 
 // maxBounced bounds the ICMP errors kept for ReadBatch, and how many one
@@ -43,7 +44,7 @@ const maxBounced = 16
 
 // ListenUDP opens the UDP socket cfg describes. Implementations of Network
 // use it for ListenUDP; it is portable, batching where the OS can.
-func ListenUDP(cfg UDPConfig) (Transport, error) {
+func ListenUDP(cfg UDPConfig) (socket.Transport, error) {
 	if !cfg.Addr.IsValid() {
 		return nil, &ConfigError{Field: "udp address", Reason: "invalid"}
 	}
@@ -101,7 +102,7 @@ func (t *udpTransport) LocalAddr() netip.AddrPort { return t.local }
 
 func (t *udpTransport) Close() error { return t.conn.Close() }
 
-func (t *udpTransport) ReadBatch(msgs []Datagram) (int, error) {
+func (t *udpTransport) ReadBatch(msgs []socket.Datagram) (int, error) {
 	t.rmu.Lock()
 	defer t.rmu.Unlock()
 	if u := t.popBounced(); u != nil {
@@ -149,25 +150,25 @@ func (t *udpTransport) drainBounced() {
 		return
 	}
 	_ = dgram.DrainErrQueue(rc, maxBounced, func(dest netip.AddrPort, e dgram.ExtendedErr) {
-		var kind UnreachableKind
+		var kind socket.UnreachableKind
 		switch e.Unreachable() {
 		case dgram.PortUnreachable:
-			kind = PortUnreachable
+			kind = socket.PortUnreachable
 		case dgram.HostUnreachable:
-			kind = HostUnreachable
+			kind = socket.HostUnreachable
 		default:
 			return
 		}
 		t.bmu.Lock()
 		defer t.bmu.Unlock()
 		if len(t.bounced) < maxBounced {
-			t.bounced = append(t.bounced, UnreachableError{Dest: dest, From: e.Offender.Unmap(), Kind: kind})
+			t.bounced = append(t.bounced, socket.UnreachableError{Dest: dest, From: e.Offender.Unmap(), Kind: kind})
 		}
 	})
 }
 
 // popBounced returns the oldest ICMP error not yet returned, nil if none.
-func (t *udpTransport) popBounced() *UnreachableError {
+func (t *udpTransport) popBounced() *socket.UnreachableError {
 	if !t.recverr {
 		return nil
 	}
@@ -188,7 +189,7 @@ var errWrongFamily = errors.New("destination is not of the socket's address fami
 // sendable is how many datagrams from the start of msgs the socket can
 // address: an IPv4 socket cannot reach an IPv6 destination, and no socket
 // an invalid one.
-func (t *udpTransport) sendable(msgs []Datagram) int {
+func (t *udpTransport) sendable(msgs []socket.Datagram) int {
 	for i := range msgs {
 		a := msgs[i].Addr.Addr()
 		if !a.IsValid() || t.is4 && !a.Unmap().Is4() {
@@ -198,7 +199,7 @@ func (t *udpTransport) sendable(msgs []Datagram) int {
 	return len(msgs)
 }
 
-func (t *udpTransport) WriteBatch(msgs []Datagram) (int, error) {
+func (t *udpTransport) WriteBatch(msgs []socket.Datagram) (int, error) {
 	t.wmu.Lock()
 	defer t.wmu.Unlock()
 	if n := t.sendable(msgs); n < len(msgs) {
@@ -215,7 +216,7 @@ func (t *udpTransport) WriteBatch(msgs []Datagram) (int, error) {
 // queued ICMP error fails the next write once with its errno although
 // nothing is wrong with this one: the error is moved to bounced, for
 // ReadBatch to report, and the rest of msgs sent again.
-func (t *udpTransport) write(msgs []Datagram) (int, error) {
+func (t *udpTransport) write(msgs []socket.Datagram) (int, error) {
 	sent, err := t.writeOnce(msgs)
 	if err != nil && t.recverr && dgram.IsICMPErrno(err) {
 		t.drainBounced()
@@ -230,7 +231,7 @@ func (t *udpTransport) write(msgs []Datagram) (int, error) {
 }
 
 // writeOnce sends msgs with sendmmsg.
-func (t *udpTransport) writeOnce(msgs []Datagram) (int, error) {
+func (t *udpTransport) writeOnce(msgs []socket.Datagram) (int, error) {
 	return t.w.Write(t.batch, len(msgs), func(j, i int) {
 		d := &msgs[i]
 		t.w.SetBuf(j, d.Buf)

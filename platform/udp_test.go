@@ -7,6 +7,8 @@ import (
 	"net/netip"
 	"testing"
 	"time"
+
+	"github.com/espressovpn/espresso/ipsec/socket"
 )
 
 // TestUDPBatchRoundTrip sends a batch between two loopback sockets of each
@@ -35,17 +37,17 @@ func testUDPRoundTrip(t *testing.T, ip netip.Addr) {
 
 // udpRoundTrip writes count datagrams from a to b and reads them back;
 // b is closed if they have not all arrived within five seconds.
-func udpRoundTrip(t *testing.T, a, b Transport, count int) {
+func udpRoundTrip(t *testing.T, a, b socket.Transport, count int) {
 	t.Helper()
-	out := make([]Datagram, count)
+	out := make([]socket.Datagram, count)
 	for i := range out {
-		out[i] = Datagram{Buf: fmt.Appendf(nil, "datagram %d", i), Addr: b.LocalAddr()}
+		out[i] = socket.Datagram{Buf: fmt.Appendf(nil, "datagram %d", i), Addr: b.LocalAddr()}
 	}
 	n, err := a.WriteBatch(out)
 	if err != nil || n != count {
 		t.Fatalf("WriteBatch = %d, %v", n, err)
 	}
-	in := make([]Datagram, count)
+	in := make([]socket.Datagram, count)
 	for i := range in {
 		in[i].Buf = make([]byte, 0, 1500)
 	}
@@ -87,7 +89,7 @@ func TestUDPWriteFailure(t *testing.T) {
 	}
 	defer a.Close()
 	// Port 0 is no destination: sendmmsg fails with EINVAL before sending anything.
-	n, err := a.WriteBatch([]Datagram{{Buf: []byte("x"), Addr: netip.MustParseAddrPort("127.0.0.1:0")}})
+	n, err := a.WriteBatch([]socket.Datagram{{Buf: []byte("x"), Addr: netip.MustParseAddrPort("127.0.0.1:0")}})
 	if err == nil || n != 0 {
 		t.Fatalf("WriteBatch to port 0 = %d, %v; want 0 and an error", n, err)
 	}
@@ -101,7 +103,7 @@ func TestUDPWrongFamily(t *testing.T) {
 		t.Skipf("no IPv4 loopback socket here: %v", err)
 	}
 	defer a.Close()
-	msgs := []Datagram{
+	msgs := []socket.Datagram{
 		{Buf: []byte("x"), Addr: a.LocalAddr()},
 		{Buf: []byte("y"), Addr: netip.MustParseAddrPort("[2001:db8::1]:500")},
 		{Buf: []byte("z"), Addr: a.LocalAddr()},
@@ -110,7 +112,7 @@ func TestUDPWrongFamily(t *testing.T) {
 	if n != 1 || !errors.Is(err, errWrongFamily) {
 		t.Fatalf("WriteBatch = %d, %v; want 1 and a wrong-family error", n, err)
 	}
-	if n, err := a.WriteBatch([]Datagram{{Buf: []byte("x")}}); n != 0 || !errors.Is(err, errWrongFamily) {
+	if n, err := a.WriteBatch([]socket.Datagram{{Buf: []byte("x")}}); n != 0 || !errors.Is(err, errWrongFamily) {
 		t.Fatalf("WriteBatch to no address = %d, %v", n, err)
 	}
 }

@@ -181,7 +181,7 @@ func (s *Session) open(ctx context.Context) error {
 	dev := s.engineDevice()
 	cfg := datapath.Config{
 		Device:  dev,
-		UDP:     newEngineTransport(s.nattT),
+		UDP:     s.nattT,
 		MTU:     st.mtu,
 		Workers: s.d.opts.Workers,
 		// Linux's shared TUN device batches (BatchSize above 1) only with
@@ -189,7 +189,7 @@ func (s *Session) open(ctx context.Context) error {
 		CoalesceWrites: s.mux == nil && dev.BatchSize() > 1,
 	}
 	if s.rawT != nil {
-		cfg.Raw = newEngineTransport(s.rawT)
+		cfg.Raw = s.rawT
 	}
 	if s.eng, err = datapath.New(cfg); err != nil {
 		return WithCode(api.FailureSystemConfig, fmt.Errorf("data path: %w", err))

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/espressovpn/espresso/helper/api"
+	"github.com/espressovpn/espresso/ipsec/socket"
 	"github.com/espressovpn/espresso/platform"
 	"github.com/espressovpn/espresso/platform/fake"
 )
@@ -32,7 +33,7 @@ type boundNet struct {
 	addr netip.Addr
 }
 
-func (n boundNet) ListenUDP(cfg platform.UDPConfig) (platform.Transport, error) {
+func (n boundNet) ListenUDP(cfg platform.UDPConfig) (socket.Transport, error) {
 	cfg.Addr = netip.AddrPortFrom(n.addr, cfg.Addr.Port())
 	return n.testNet.ListenUDP(cfg)
 }

@@ -3,6 +3,7 @@ package session
 import (
 	"crypto/rand"
 	"encoding/binary"
+	"github.com/espressovpn/espresso/ipsec/socket/sockettest"
 	"net/netip"
 	"sync"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/espressovpn/espresso/ipsec/esp"
 	"github.com/espressovpn/espresso/ipsec/ike"
 	"github.com/espressovpn/espresso/ipsec/ike/wire"
+	"github.com/espressovpn/espresso/ipsec/socket"
 	"github.com/espressovpn/espresso/ipsec/suite"
 	"github.com/espressovpn/espresso/platform"
 	"github.com/espressovpn/espresso/platform/fake"
@@ -33,9 +35,9 @@ var (
 type testNet struct {
 	*fake.Network
 	mu      sync.Mutex
-	udp     []*fake.Transport
+	udp     []*sockettest.Transport
 	udpCfgs []platform.UDPConfig
-	raw     []*fake.Transport
+	raw     []*sockettest.Transport
 	tunnels []platform.Tunnel
 }
 
@@ -45,22 +47,22 @@ func newTestNet() *testNet {
 	return n
 }
 
-func (n *testNet) ListenUDP(cfg platform.UDPConfig) (platform.Transport, error) {
+func (n *testNet) ListenUDP(cfg platform.UDPConfig) (socket.Transport, error) {
 	t, err := n.Network.ListenUDP(cfg)
 	if err == nil {
 		n.mu.Lock()
-		n.udp = append(n.udp, t.(*fake.Transport))
+		n.udp = append(n.udp, t.(*sockettest.Transport))
 		n.udpCfgs = append(n.udpCfgs, cfg)
 		n.mu.Unlock()
 	}
 	return t, err
 }
 
-func (n *testNet) ListenRawESP(cfg platform.RawESPConfig) (platform.Transport, error) {
+func (n *testNet) ListenRawESP(cfg platform.RawESPConfig) (socket.Transport, error) {
 	t, err := n.Network.ListenRawESP(cfg)
 	if err == nil {
 		n.mu.Lock()
-		n.raw = append(n.raw, t.(*fake.Transport))
+		n.raw = append(n.raw, t.(*sockettest.Transport))
 		n.mu.Unlock()
 	}
 	return t, err
@@ -77,7 +79,7 @@ func (n *testNet) Open(name string) (platform.Tunnel, error) {
 }
 
 // natt returns the session's NAT-T socket (the second UDP socket).
-func (n *testNet) natt(t *testing.T) *fake.Transport {
+func (n *testNet) natt(t *testing.T) *sockettest.Transport {
 	t.Helper()
 	n.mu.Lock()
 	defer n.mu.Unlock()

@@ -20,6 +20,7 @@ import (
 	"github.com/espressovpn/espresso/ipsec/ike/iketest"
 	"github.com/espressovpn/espresso/ipsec/ike/responder"
 	"github.com/espressovpn/espresso/ipsec/ike/wire"
+	"github.com/espressovpn/espresso/ipsec/socket"
 	"github.com/espressovpn/espresso/platform"
 	"github.com/espressovpn/espresso/platform/fake"
 )
@@ -46,7 +47,7 @@ type network struct {
 	tunnels []platform.Tunnel
 }
 
-func (n *network) ListenUDP(cfg platform.UDPConfig) (platform.Transport, error) {
+func (n *network) ListenUDP(cfg platform.UDPConfig) (socket.Transport, error) {
 	if _, err := n.Network.ListenUDP(cfg); err != nil {
 		return nil, err
 	}
@@ -73,31 +74,6 @@ func (n *network) device() *fake.Device {
 	return n.tunnels[len(n.tunnels)-1].Links()[0].Device.(*fake.Device)
 }
 
-// engineUDP lets the gateway's engine use a platform.Transport.
-type engineUDP struct{ t platform.Transport }
-
-func (e engineUDP) ReadBatch(msgs []datapath.Datagram) (int, error) {
-	ds := make([]platform.Datagram, len(msgs))
-	for i := range msgs {
-		ds[i] = platform.Datagram(msgs[i])
-	}
-	n, err := e.t.ReadBatch(ds)
-	for i := range n {
-		msgs[i] = datapath.Datagram(ds[i])
-	}
-	return n, err
-}
-
-func (e engineUDP) WriteBatch(msgs []datapath.Datagram) (int, error) {
-	ds := make([]platform.Datagram, len(msgs))
-	for i := range msgs {
-		ds[i] = platform.Datagram(msgs[i])
-	}
-	return e.t.WriteBatch(ds)
-}
-
-func (e engineUDP) BatchSize() int { return e.t.BatchSize() }
-
 // gateway is an ike responder with an ESP engine, on the in-memory network.
 type gateway struct {
 	dev *fake.Device
@@ -123,7 +99,7 @@ func startGatewayAt(t *testing.T, n *iketest.Network, natt netip.AddrPort, noMOB
 	ikeConn := n.Listen(netip.AddrPortFrom(gwAddr, 500))
 	nattConn := n.Listen(natt)
 	dev := fake.NewDevice("gw0")
-	eng, err := datapath.New(datapath.Config{Device: dev, UDP: engineUDP{nattConn}, Workers: 1})
+	eng, err := datapath.New(datapath.Config{Device: dev, UDP: nattConn, Workers: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

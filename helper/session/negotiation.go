@@ -9,7 +9,7 @@ import (
 
 	"github.com/espressovpn/espresso/helper/api"
 	"github.com/espressovpn/espresso/ipsec/ike"
-	"github.com/espressovpn/espresso/platform"
+	"github.com/espressovpn/espresso/ipsec/socket"
 )
 
 // ikeReadBatch is how many datagrams one read of the IKE socket takes.
@@ -92,7 +92,7 @@ func (s *Session) readIKE() {
 	// Port 500 sees a few IKE_SA_INIT messages and little else (the
 	// exchange moves to port 4500 at once, RFC 7296 §2.23); a few buffers
 	// of the largest UDP payload do.
-	msgs := make([]platform.Datagram, min(max(s.ikeT.BatchSize(), 1), ikeReadBatch))
+	msgs := make([]socket.Datagram, min(max(s.ikeT.BatchSize(), 1), ikeReadBatch))
 	for i := range msgs {
 		msgs[i].Buf = make([]byte, 0, 65535)
 	}
@@ -108,10 +108,10 @@ func (s *Session) readIKE() {
 				return
 			default:
 			}
-			if errors.Is(err, platform.ErrClosed) || errors.Is(err, net.ErrClosed) {
+			if errors.Is(err, socket.ErrClosed) || errors.Is(err, net.ErrClosed) {
 				return
 			}
-			var ue *platform.UnreachableError
+			var ue *socket.UnreachableError
 			if errors.As(err, &ue) {
 				s.unreachable(ue.Dest)
 				continue

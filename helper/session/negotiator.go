@@ -28,7 +28,7 @@ type Negotiation interface {
 	Deliver(b []byte, from netip.AddrPort, natt bool)
 	// Unreachable hands over an ICMP destination unreachable that came
 	// back for a datagram sent to dest on the IKE socket
-	// (platform.UnreachableError): unauthenticated, a hint at most.
+	// (socket.UnreachableError): unauthenticated, a hint at most.
 	Unreachable(dest netip.AddrPort)
 	// RekeyChild rekeys the Child SAs now, as when an SA's sequence
 	// numbers are nearly used up (RFC 4303 §3.3.3).

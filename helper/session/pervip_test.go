@@ -10,6 +10,7 @@ import (
 
 	"github.com/espressovpn/espresso/ipsec/esp"
 	"github.com/espressovpn/espresso/ipsec/ike"
+	"github.com/espressovpn/espresso/ipsec/socket"
 	"github.com/espressovpn/espresso/platform"
 	"github.com/espressovpn/espresso/platform/fake"
 )
@@ -118,7 +119,7 @@ func TestPerVIPDevices(t *testing.T) {
 				t.Errorf("%v: the gateway decrypted something else than the packet sent", tc.vip)
 			}
 			in := tc.build(tc.host, tc.vip, "answer")
-			natt.Deliver(platform.Datagram{Buf: f.gwSeal(t, in), Addr: gwNATT})
+			natt.Deliver(socket.Datagram{Buf: f.gwSeal(t, in), Addr: gwNATT})
 			if got := recv(t, dev.Written(), "a decrypted packet"); !bytes.Equal(got, in) {
 				t.Errorf("%v: the device got something else than the packet the gateway sealed", tc.vip)
 			}

@@ -11,6 +11,7 @@ import (
 	"github.com/espressovpn/espresso/helper/api"
 	"github.com/espressovpn/espresso/ipsec/datapath"
 	"github.com/espressovpn/espresso/ipsec/ike"
+	"github.com/espressovpn/espresso/ipsec/socket"
 	"github.com/espressovpn/espresso/platform"
 )
 
@@ -30,7 +31,7 @@ type Session struct {
 	hop   platform.NextHop
 	local netip.Addr
 
-	ikeT, nattT, rawT platform.Transport
+	ikeT, nattT, rawT socket.Transport
 	tunnel            platform.Tunnel
 	mux               *datapath.Mux // the tunnel's devices, for the engine
 	eng               *datapath.Engine
@@ -181,7 +182,7 @@ func (s *Session) Close() error {
 	}
 	s.stopNegotiation()
 	var errs []error
-	for _, t := range []platform.Transport{s.ikeT, s.nattT, s.rawT} {
+	for _, t := range []socket.Transport{s.ikeT, s.nattT, s.rawT} {
 		if t != nil {
 			t.Close()
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/espressovpn/espresso/helper/api"
 	"github.com/espressovpn/espresso/helper/profile"
 	"github.com/espressovpn/espresso/ipsec/ike"
+	"github.com/espressovpn/espresso/ipsec/socket"
 	"github.com/espressovpn/espresso/platform"
 	"github.com/espressovpn/espresso/platform/fake"
 )
@@ -125,7 +126,7 @@ func TestDialConfiguresAndCarriesTraffic(t *testing.T) {
 
 	// In: the gateway's ESP comes out of the device as the inner packet.
 	in := ipv4UDP(lanHost, vip, "answer")
-	natt.Deliver(platform.Datagram{Buf: f.seal(t, in), Addr: gwNATT})
+	natt.Deliver(socket.Datagram{Buf: f.seal(t, in), Addr: gwNATT})
 	if got := recv(t, dev.Written(), "a decrypted packet"); !bytes.Equal(got, in) {
 		t.Error("the device got something else than the packet the gateway sealed")
 	}
@@ -173,13 +174,13 @@ func TestIKEDelivery(t *testing.T) {
 	n.mu.Lock()
 	ike := n.udp[0]
 	n.mu.Unlock()
-	ike.Deliver(platform.Datagram{Buf: []byte("sa_init"), Addr: netip.AddrPortFrom(gwAddr, 500)})
+	ike.Deliver(socket.Datagram{Buf: []byte("sa_init"), Addr: netip.AddrPortFrom(gwAddr, 500)})
 	if d := recv(t, f.delivered, "IKE on port 500"); d.b != "sa_init" || d.natt {
 		t.Errorf("delivered %+v", d)
 	}
 	natt := n.natt(t)
-	natt.Deliver(platform.Datagram{Buf: []byte{0xff}, Addr: gwNATT})
-	natt.Deliver(platform.Datagram{Buf: append([]byte{0, 0, 0, 0}, "ike_auth"...), Addr: gwNATT})
+	natt.Deliver(socket.Datagram{Buf: []byte{0xff}, Addr: gwNATT})
+	natt.Deliver(socket.Datagram{Buf: append([]byte{0, 0, 0, 0}, "ike_auth"...), Addr: gwNATT})
 	if d := recv(t, f.delivered, "IKE on port 4500"); d.b != "ike_auth" || !d.natt || d.from != gwNATT {
 		t.Errorf("delivered %+v", d)
 	}
@@ -207,12 +208,12 @@ func TestIKEUnreachable(t *testing.T) {
 		t.Errorf("UDP sockets %+v, want ICMP reports on the IKE socket alone", cfgs)
 	}
 	gw := netip.AddrPortFrom(gwAddr, 500)
-	ike.Bounce(platform.UnreachableError{Dest: gw, Kind: platform.PortUnreachable})
+	ike.Bounce(socket.UnreachableError{Dest: gw, Kind: socket.PortUnreachable})
 	if got := recv(t, f.unreachable, "the ICMP error"); got != gw {
 		t.Errorf("unreachable for %v, want %v", got, gw)
 	}
 	// The socket goes on carrying IKE.
-	ike.Deliver(platform.Datagram{Buf: []byte("sa_init"), Addr: gw})
+	ike.Deliver(socket.Datagram{Buf: []byte("sa_init"), Addr: gw})
 	if d := recv(t, f.delivered, "IKE after the ICMP error"); d.b != "sa_init" {
 		t.Errorf("delivered %+v", d)
 	}

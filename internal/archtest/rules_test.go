@@ -44,11 +44,6 @@ var rules = []rule{
 // exceptions are imports that break a rule today. Each is to be removed;
 // none may be added.
 var exceptions = []edge{
-	// To be removed: ipsec/ike takes platform's Datagram/Transport; one
-	// shape shared by platform and the engine ends it.
-	{from: "ipsec/ike", to: "platform"},
-	{from: "ipsec/ike/internal/core", to: "platform"},
-	{from: "ipsec/ike/iketest", to: "platform"},
 	// To be removed: the profile editor checks proposals with ipsec/suite
 	// rather than through the helper's profile rules.
 	{from: "app/form", to: "ipsec/suite"},

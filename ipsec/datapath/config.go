@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"runtime"
 	"time"
+
+	"github.com/espressovpn/espresso/ipsec/socket"
 )
 
 // Config configures an Engine. Zero fields take the defaults shown.
@@ -12,11 +14,13 @@ type Config struct {
 	// Device carries cleartext IP packets. Required.
 	Device Device
 	// UDP is the NAT-T socket (port 4500): ESP in UDP, IKE behind the
-	// non-ESP marker, NAT keepalives (RFC 3948). Required.
-	UDP Transport
+	// non-ESP marker, NAT keepalives (RFC 3948). Required. The engine
+	// reads and writes its transports but does not close them: their
+	// owner does, which ends the engine's readers.
+	UDP socket.Transport
 	// Raw, if set, carries plain ESP (IP protocol 50) for SAs with
 	// sad.EncapRaw; everything read from it is taken as ESP.
-	Raw Transport
+	Raw socket.Transport
 
 	// Workers is the number of crypto goroutines (default GOMAXPROCS).
 	Workers int

@@ -6,6 +6,7 @@ import (
 
 	"github.com/espressovpn/espresso/ipsec/esp"
 	"github.com/espressovpn/espresso/ipsec/sad"
+	"github.com/espressovpn/espresso/ipsec/socket"
 	"github.com/espressovpn/espresso/ipsec/spd"
 	"github.com/espressovpn/espresso/ipsec/suite"
 )
@@ -14,11 +15,13 @@ import (
 // target alone feeds the inbound path.
 type idle struct{ done chan struct{} }
 
-func (d idle) Read([][]byte, []int, int) (int, error) { <-d.done; return 0, errIdle }
-func (d idle) Write(b [][]byte, _ int) (int, error)   { return len(b), nil }
-func (d idle) BatchSize() int                         { return 8 }
-func (d idle) ReadBatch([]Datagram) (int, error)      { <-d.done; return 0, errIdle }
-func (d idle) WriteBatch(m []Datagram) (int, error)   { return len(m), nil }
+func (d idle) Read([][]byte, []int, int) (int, error)      { <-d.done; return 0, errIdle }
+func (d idle) Write(b [][]byte, _ int) (int, error)        { return len(b), nil }
+func (d idle) BatchSize() int                              { return 8 }
+func (d idle) ReadBatch([]socket.Datagram) (int, error)    { <-d.done; return 0, errIdle }
+func (d idle) WriteBatch(m []socket.Datagram) (int, error) { return len(m), nil }
+func (d idle) LocalAddr() netip.AddrPort                   { return netip.AddrPort{} }
+func (d idle) Close() error                                { return nil }
 
 var errIdle = ErrNotSent
 
@@ -69,7 +72,7 @@ func FuzzInbound(f *testing.F) {
 		x := e.inElems.get(e.done)
 		n := copy(x.buf, data)
 		x.sa, x.drop = nil, sad.DropNone
-		if e.classify(x, Datagram{Buf: x.buf[:n], Addr: netip.MustParseAddrPort("203.0.113.1:4500")}, true) {
+		if e.classify(x, socket.Datagram{Buf: x.buf[:n], Addr: netip.MustParseAddrPort("203.0.113.1:4500")}, true) {
 			e.open(cs, x)
 			if x.drop == sad.DropNone && (x.start < e.cfg.DeviceOffset || x.end > n || x.start > x.end) {
 				t.Fatalf("inner packet bounds %d:%d of %d", x.start, x.end, n)

@@ -2,6 +2,7 @@ package datapath_test
 
 import (
 	"encoding/binary"
+	"github.com/espressovpn/espresso/ipsec/socket/sockettest"
 	"net/netip"
 	"testing"
 
@@ -27,14 +28,14 @@ var (
 type side struct {
 	e   *datapath.Engine
 	dev *datapathtest.Device
-	tr  *datapathtest.Transport
+	tr  *sockettest.Transport
 }
 
 // pairUp starts two engines connected by an in-memory link and stops them
 // when the test ends.
 func pairUp(t testing.TB, cfg datapath.Config) (a, b *side) {
 	t.Helper()
-	ta, tb := datapathtest.Pipe(addrA, addrB, 1024, 32)
+	ta, tb := sockettest.Pipe(addrA, addrB, 1024, 32)
 	a = &side{dev: datapathtest.NewDevice(32, 4096), tr: ta}
 	b = &side{dev: datapathtest.NewDevice(32, 4096), tr: tb}
 	for _, s := range []*side{a, b} {

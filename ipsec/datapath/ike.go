@@ -6,6 +6,7 @@ import (
 
 	"github.com/espressovpn/espresso/ipsec/esp"
 	"github.com/espressovpn/espresso/ipsec/sad"
+	"github.com/espressovpn/espresso/ipsec/socket"
 )
 
 // IKEHandler receives an IKE message that arrived on the NAT-T socket as
@@ -35,7 +36,7 @@ func (e *Engine) SetIKEHandler(h IKEHandler) {
 // dropped, and IKE's retransmission (RFC 7296 §2.1) recovers. The datagram
 // is not copied: x and the queued message trade buffers, both of the
 // engine's BufferSize.
-func (e *Engine) handIKE(x *elem, d Datagram) {
+func (e *Engine) handIKE(x *elem, d socket.Datagram) {
 	var m *ikeMsg
 	select {
 	case m = <-e.ikeMsgs.free:
@@ -101,7 +102,7 @@ func (e *Engine) SendKeepalive(to netip.AddrPort) error {
 }
 
 func (e *Engine) sendOne(buf []byte, to netip.AddrPort) error {
-	n, err := e.cfg.UDP.WriteBatch([]Datagram{{Buf: buf, Addr: to}})
+	n, err := e.cfg.UDP.WriteBatch([]socket.Datagram{{Buf: buf, Addr: to}})
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package datapath_test
 
 import (
+	"github.com/espressovpn/espresso/ipsec/socket/sockettest"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -16,7 +17,7 @@ import (
 // after it the SA carries nothing (RFC 4301 §4.4.2.1).
 func TestTimeLifetimes(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		ta, tb := datapathtest.Pipe(addrA, addrB, 64, 8)
+		ta, tb := sockettest.Pipe(addrA, addrB, 64, 8)
 		dev := datapathtest.NewDevice(8, 64)
 		e, err := datapath.New(datapath.Config{Device: dev, UDP: ta, Workers: 1})
 		if err != nil {

@@ -10,9 +10,10 @@ import (
 	"github.com/espressovpn/espresso/ipsec/datapath"
 	"github.com/espressovpn/espresso/ipsec/datapath/datapathtest"
 	"github.com/espressovpn/espresso/ipsec/sad"
+	"github.com/espressovpn/espresso/ipsec/socket"
 )
 
-// recorder is a Transport that keeps the destination and ESP sequence
+// recorder is a socket.Transport that keeps the destination and ESP sequence
 // number of every datagram written to it, and reads nothing.
 type recorder struct {
 	mu   sync.Mutex
@@ -26,7 +27,7 @@ type sentESP struct {
 	seq uint32
 }
 
-func (r *recorder) WriteBatch(msgs []datapath.Datagram) (int, error) {
+func (r *recorder) WriteBatch(msgs []socket.Datagram) (int, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, m := range msgs {
@@ -35,13 +36,14 @@ func (r *recorder) WriteBatch(msgs []datapath.Datagram) (int, error) {
 	return len(msgs), nil
 }
 
-func (r *recorder) ReadBatch([]datapath.Datagram) (int, error) {
+func (r *recorder) ReadBatch([]socket.Datagram) (int, error) {
 	<-r.done
-	return 0, datapathtest.ErrClosed
+	return 0, socket.ErrClosed
 }
 
-func (r *recorder) BatchSize() int { return 8 }
-func (r *recorder) close()         { r.once.Do(func() { close(r.done) }) }
+func (r *recorder) BatchSize() int            { return 8 }
+func (r *recorder) LocalAddr() netip.AddrPort { return netip.AddrPort{} }
+func (r *recorder) Close() error              { r.once.Do(func() { close(r.done) }); return nil }
 
 func (r *recorder) snapshot() []sentESP {
 	r.mu.Lock()
@@ -62,7 +64,7 @@ func TestMovePeerWhileSending(t *testing.T) {
 	}
 	defer func() {
 		dev.Close()
-		tr.close()
+		tr.Close()
 		e.Close()
 	}()
 	forA, _ := childSAs(5, 0x1000, 0x2000, gcm128, 0, false)

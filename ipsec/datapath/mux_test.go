@@ -3,6 +3,7 @@ package datapath_test
 import (
 	"bytes"
 	"errors"
+	"github.com/espressovpn/espresso/ipsec/socket/sockettest"
 	"net/netip"
 	"sync"
 	"sync/atomic"
@@ -231,7 +232,7 @@ func TestMuxSurvivesReadError(t *testing.T) {
 // virtual IP behind a Mux, as on macOS and FreeBSD: IPv4 and IPv6 traffic
 // flows both ways, each through its own device.
 func TestEngineOverMux(t *testing.T) {
-	ta, tb := datapathtest.Pipe(addrA, addrB, 1024, 32)
+	ta, tb := sockettest.Pipe(addrA, addrB, 1024, 32)
 	d4, d6 := datapathtest.NewDevice(1, 1024), datapathtest.NewDevice(1, 1024)
 	m := datapath.NewMux(datapath.MuxConfig{BatchSize: 32})
 	m.Set([]datapath.MuxLink{{Device: d4, Addrs: []netip.Prefix{vip4}}, {Device: d6, Addrs: []netip.Prefix{vip6}}})

@@ -1,6 +1,7 @@
 package datapath_test
 
 import (
+	"github.com/espressovpn/espresso/ipsec/socket/sockettest"
 	"runtime"
 	"sync/atomic"
 	"testing"
@@ -20,7 +21,7 @@ func TestOverload(t *testing.T) {
 	if testing.Short() {
 		t.Skip("overload test runs for seconds")
 	}
-	ta, tb := datapathtest.Pipe(addrA, addrB, 1024, 32)
+	ta, tb := sockettest.Pipe(addrA, addrB, 1024, 32)
 	ta.Lossy, ta.Delay = true, 2*time.Millisecond
 	dev := datapathtest.NewDevice(32, 16)
 	var stop atomic.Bool

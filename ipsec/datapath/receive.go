@@ -17,14 +17,15 @@ import (
 
 	"github.com/espressovpn/espresso/ipsec/esp"
 	"github.com/espressovpn/espresso/ipsec/sad"
+	"github.com/espressovpn/espresso/ipsec/socket"
 	"github.com/espressovpn/espresso/ipsec/spd"
 	"github.com/espressovpn/espresso/ipsec/tcpmss"
 )
 
-func (e *Engine) readTransport(t Transport, udp bool, n int) {
+func (e *Engine) readTransport(t socket.Transport, udp bool, n int) {
 	defer e.readers.Done()
 	elems := make([]*elem, n)
-	msgs := make([]Datagram, n)
+	msgs := make([]socket.Datagram, n)
 	for {
 		for i := range elems {
 			if elems[i] == nil {
@@ -32,7 +33,7 @@ func (e *Engine) readTransport(t Transport, udp bool, n int) {
 					return
 				}
 			}
-			msgs[i] = Datagram{Buf: elems[i].buf}
+			msgs[i] = socket.Datagram{Buf: elems[i].buf}
 		}
 		cnt, err := t.ReadBatch(msgs)
 		if e.closed() || (err != nil && cnt == 0) {
@@ -60,7 +61,7 @@ func (e *Engine) readTransport(t Transport, udp bool, n int) {
 
 // classify deals with one received datagram and reports whether it is an
 // ESP packet to decrypt.
-func (e *Engine) classify(x *elem, d Datagram, udp bool) bool {
+func (e *Engine) classify(x *elem, d socket.Datagram, udp bool) bool {
 	if udp {
 		switch esp.Classify(d.Buf) {
 		case esp.KindKeepalive:

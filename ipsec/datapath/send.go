@@ -19,6 +19,7 @@ import (
 
 	"github.com/espressovpn/espresso/ipsec/esp"
 	"github.com/espressovpn/espresso/ipsec/sad"
+	"github.com/espressovpn/espresso/ipsec/socket"
 	"github.com/espressovpn/espresso/ipsec/spd"
 	"github.com/espressovpn/espresso/ipsec/tcpmss"
 )
@@ -168,7 +169,7 @@ func (e *Engine) seal(s *cryptoScratch, x *elem) {
 
 // writeTransport writes sealed batches in the order they were read.
 func (e *Engine) writeTransport() {
-	var udp, raw []Datagram
+	var udp, raw []socket.Datagram
 	for {
 		var b *batch
 		select {
@@ -183,7 +184,7 @@ func (e *Engine) writeTransport() {
 				continue
 			}
 			r := x.sa.Route()
-			d := Datagram{Buf: x.buf[x.start:x.end], Addr: r.Peer}
+			d := socket.Datagram{Buf: x.buf[x.start:x.end], Addr: r.Peer}
 			if r.Encap == sad.EncapRaw && e.cfg.Raw != nil {
 				raw = append(raw, d)
 			} else {
@@ -203,7 +204,7 @@ func (e *Engine) writeTransport() {
 	}
 }
 
-func (e *Engine) send(t Transport, msgs []Datagram) {
+func (e *Engine) send(t socket.Transport, msgs []socket.Datagram) {
 	if len(msgs) == 0 {
 		return
 	}

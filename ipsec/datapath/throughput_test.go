@@ -2,6 +2,7 @@ package datapath_test
 
 import (
 	"fmt"
+	"github.com/espressovpn/espresso/ipsec/socket/sockettest"
 	"net/netip"
 	"slices"
 	"sync/atomic"
@@ -111,7 +112,7 @@ type benchLink struct {
 
 func newBenchLink(b *testing.B, nSA, train int) *benchLink {
 	l := &benchLink{nSA: nSA, next: make(chan struct{}, 1), arrived: make(chan struct{}, 1)}
-	ta, tb := datapathtest.Pipe(addrA, addrB, 1024, benchBatch)
+	ta, tb := sockettest.Pipe(addrA, addrB, 1024, benchBatch)
 	devA, devB := datapathtest.NewDevice(benchBatch, 16), datapathtest.NewDevice(benchBatch, 16)
 	done := make(chan struct{})
 	proto := udpPacket(innerA4, innerB4, 0, 1400)
@@ -152,7 +153,7 @@ func newBenchLink(b *testing.B, nSA, train int) *benchLink {
 	})
 	for _, s := range []struct {
 		d *datapathtest.Device
-		t *datapathtest.Transport
+		t *sockettest.Transport
 	}{{devA, ta}, {devB, tb}} {
 		e, err := datapath.New(datapath.Config{Device: s.d, UDP: s.t, Backpressure: true})
 		if err != nil {

@@ -2,6 +2,7 @@ package datapath_test
 
 import (
 	"bytes"
+	"github.com/espressovpn/espresso/ipsec/socket/sockettest"
 	"net/netip"
 	"sync"
 	"testing"
@@ -256,7 +257,7 @@ func TestMTUConfig(t *testing.T) {
 		{"above 9000", datapath.Config{MTU: datapath.MaxMTU + 1}},
 		{"buffer below the MTU", datapath.Config{MTU: 9000, BufferSize: 8192}},
 	} {
-		ta, tb := datapathtest.Pipe(addrA, addrB, 16, 8)
+		ta, tb := sockettest.Pipe(addrA, addrB, 16, 8)
 		c.cfg.Device, c.cfg.UDP = datapathtest.NewDevice(8, 8), ta
 		if e, err := datapath.New(c.cfg); err == nil {
 			e.Close()
@@ -295,7 +296,7 @@ func (d *capDevice) Write(bufs [][]byte, offset int) (int, error) {
 // room for a 64 KiB packet, and the packets still arrive intact and in
 // order.
 func TestCoalesceWrites(t *testing.T) {
-	ta, tb := datapathtest.Pipe(addrA, addrB, 1024, 32)
+	ta, tb := sockettest.Pipe(addrA, addrB, 1024, 32)
 	devA := datapathtest.NewDevice(32, 4096)
 	devB := &capDevice{Device: datapathtest.NewDevice(32, 4096)}
 	a, b := &side{dev: devA, tr: ta}, &side{dev: devB.Device, tr: tb}

@@ -7,9 +7,8 @@ import (
 
 	"github.com/espressovpn/espresso/ipsec/datapath"
 	"github.com/espressovpn/espresso/ipsec/datapath/datapathtest"
-	"github.com/espressovpn/espresso/ipsec/ike/iketest"
 	"github.com/espressovpn/espresso/ipsec/sad"
-	"github.com/espressovpn/espresso/platform"
+	"github.com/espressovpn/espresso/ipsec/socket"
 )
 
 // memEngine is a real ESP engine on an in-memory TUN device.
@@ -18,40 +17,7 @@ type memEngine struct {
 	dev *datapathtest.Device
 }
 
-// engineSocket is the port-4500 socket of an engine in these tests: one
-// end of a datapathtest pipe, or a netSocket.
-type engineSocket interface {
-	datapath.Transport
-	Close()
-}
-
-// netSocket is an iketest.Conn as an engine's transport.
-type netSocket struct{ c *iketest.Conn }
-
-func (s netSocket) ReadBatch(msgs []datapath.Datagram) (int, error) {
-	pm := make([]platform.Datagram, len(msgs))
-	for i := range msgs {
-		pm[i].Buf = msgs[i].Buf
-	}
-	n, err := s.c.ReadBatch(pm)
-	for i := range n {
-		msgs[i] = datapath.Datagram(pm[i])
-	}
-	return n, err
-}
-
-func (s netSocket) WriteBatch(msgs []datapath.Datagram) (int, error) {
-	pm := make([]platform.Datagram, len(msgs))
-	for i, m := range msgs {
-		pm[i] = platform.Datagram(m)
-	}
-	return s.c.WriteBatch(pm)
-}
-
-func (s netSocket) BatchSize() int { return s.c.BatchSize() }
-func (s netSocket) Close()         { s.c.Close() }
-
-func newMemEngine(t testing.TB, udp engineSocket) *memEngine {
+func newMemEngine(t testing.TB, udp socket.Transport) *memEngine {
 	t.Helper()
 	dev := datapathtest.NewDevice(16, 4096)
 	e, err := datapath.New(datapath.Config{Device: dev, UDP: udp, Workers: 2, Backpressure: true})

@@ -11,8 +11,8 @@ import (
 	"github.com/espressovpn/espresso/ipsec/datapath/datapathtest"
 	"github.com/espressovpn/espresso/ipsec/esp"
 	"github.com/espressovpn/espresso/ipsec/ike"
+	"github.com/espressovpn/espresso/ipsec/socket"
 	"github.com/espressovpn/espresso/ipsec/suite"
-	"github.com/espressovpn/espresso/platform"
 )
 
 // sentTo is an engine socket that reads nothing and reports where each
@@ -27,12 +27,12 @@ func newSentTo() *sentTo {
 	return &sentTo{to: make(chan netip.AddrPort, 64), done: make(chan struct{})}
 }
 
-func (s *sentTo) ReadBatch([]datapath.Datagram) (int, error) {
+func (s *sentTo) ReadBatch([]socket.Datagram) (int, error) {
 	<-s.done
-	return 0, platform.ErrClosed
+	return 0, socket.ErrClosed
 }
 
-func (s *sentTo) WriteBatch(msgs []datapath.Datagram) (int, error) {
+func (s *sentTo) WriteBatch(msgs []socket.Datagram) (int, error) {
 	for _, m := range msgs {
 		select {
 		case s.to <- m.Addr:
@@ -42,8 +42,9 @@ func (s *sentTo) WriteBatch(msgs []datapath.Datagram) (int, error) {
 	return len(msgs), nil
 }
 
-func (s *sentTo) BatchSize() int { return 8 }
-func (s *sentTo) Close()         { s.once.Do(func() { close(s.done) }) }
+func (s *sentTo) BatchSize() int            { return 8 }
+func (s *sentTo) LocalAddr() netip.AddrPort { return netip.AddrPort{} }
+func (s *sentTo) Close() error              { s.once.Do(func() { close(s.done) }); return nil }
 
 // next waits for the destination of the next datagram written.
 func (s *sentTo) next(t *testing.T, what string) netip.AddrPort {

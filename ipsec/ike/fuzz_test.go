@@ -9,7 +9,7 @@ import (
 	"github.com/espressovpn/espresso/ipsec/ike/internal/core"
 	"github.com/espressovpn/espresso/ipsec/ike/responder"
 	"github.com/espressovpn/espresso/ipsec/internal/pcap"
-	"github.com/espressovpn/espresso/platform"
+	"github.com/espressovpn/espresso/ipsec/socket"
 )
 
 // stillClock never fires its timers.
@@ -25,11 +25,11 @@ func (stillTimer) Stop() bool { return true }
 // sink is a socket that drops what is written and never reads.
 type sink struct{ local netip.AddrPort }
 
-func (s sink) ReadBatch([]platform.Datagram) (int, error)    { return 0, platform.ErrClosed }
-func (s sink) WriteBatch(m []platform.Datagram) (int, error) { return len(m), nil }
-func (s sink) BatchSize() int                                { return 1 }
-func (s sink) LocalAddr() netip.AddrPort                     { return s.local }
-func (s sink) Close() error                                  { return nil }
+func (s sink) ReadBatch([]socket.Datagram) (int, error)    { return 0, socket.ErrClosed }
+func (s sink) WriteBatch(m []socket.Datagram) (int, error) { return len(m), nil }
+func (s sink) BatchSize() int                              { return 1 }
+func (s sink) LocalAddr() netip.AddrPort                   { return s.local }
+func (s sink) Close() error                                { return nil }
 
 // fuzzConn builds a connection in the role newRole builds (nil: the
 // initiator) whose run goroutine is not started, so the fuzz target drives

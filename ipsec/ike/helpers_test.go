@@ -1,15 +1,15 @@
 package ike_test
 
 import (
-	"net/netip"
-	"testing"
-	"time"
-
-	"github.com/espressovpn/espresso/ipsec/datapath/datapathtest"
 	"github.com/espressovpn/espresso/ipsec/ike"
 	"github.com/espressovpn/espresso/ipsec/ike/iketest"
 	"github.com/espressovpn/espresso/ipsec/ike/responder"
 	"github.com/espressovpn/espresso/ipsec/ike/wire"
+	"github.com/espressovpn/espresso/ipsec/socket"
+	"github.com/espressovpn/espresso/ipsec/socket/sockettest"
+	"net/netip"
+	"testing"
+	"time"
 )
 
 // Addresses of the in-memory network: the client and the gateway.
@@ -87,14 +87,14 @@ func (p *pair) start(t testing.TB) {
 	if p.clock == nil && !p.sysClock {
 		p.clock = iketest.NewClock()
 	}
-	var cu, gu engineSocket
+	var cu, gu socket.Transport
 	switch {
 	case p.engineOnNet:
 		p.net.SetWait(true)
-		cu = netSocket{p.net.Listen(netip.AddrPortFrom(clientAddr, 4500))}
-		gu = netSocket{p.net.Listen(netip.AddrPortFrom(gatewayAddr, 4500))}
+		cu = p.net.Listen(netip.AddrPortFrom(clientAddr, 4500))
+		gu = p.net.Listen(netip.AddrPortFrom(gatewayAddr, 4500))
 	case p.withEngine:
-		cu, gu = datapathtest.Pipe(netip.AddrPortFrom(clientAddr, 4500), netip.AddrPortFrom(gatewayAddr, 4500), 4096, 16)
+		cu, gu = sockettest.Pipe(netip.AddrPortFrom(clientAddr, 4500), netip.AddrPortFrom(gatewayAddr, 4500), 4096, 16)
 	}
 	p.gw = p.run(t, responder.New, p.gwCfg, gatewayAddr, gu)
 	p.cli = p.run(t, ike.New, p.cliCfg, clientAddr, cu)
@@ -103,7 +103,7 @@ func (p *pair) start(t testing.TB) {
 // newConn is ike.New or responder.New.
 type newConn func(ike.Config, ike.Sockets, ike.Options) (*ike.Conn, error)
 
-func (p *pair) run(t testing.TB, newConn newConn, cfg ike.Config, addr netip.Addr, udp engineSocket) *peer {
+func (p *pair) run(t testing.TB, newConn newConn, cfg ike.Config, addr netip.Addr, udp socket.Transport) *peer {
 	t.Helper()
 	pr := &peer{events: make(chan ike.Event, 64)}
 	socks := ike.Sockets{IKE: p.net.Listen(netip.AddrPortFrom(addr, 500))}

@@ -6,8 +6,8 @@ import (
 	"github.com/espressovpn/espresso/ipsec/datapath"
 	"github.com/espressovpn/espresso/ipsec/ike/internal/core"
 	"github.com/espressovpn/espresso/ipsec/ike/wire"
+	"github.com/espressovpn/espresso/ipsec/socket"
 	"github.com/espressovpn/espresso/ipsec/spd"
-	"github.com/espressovpn/espresso/platform"
 )
 
 // The connection and its configuration, events and errors are those of
@@ -110,7 +110,7 @@ func Selectors(local, remote []netip.Prefix) []spd.Selector { return core.Select
 // EngineNATT returns the engine's NAT-T socket, bound to local, for
 // Sockets.NATT. The engine owns the socket and reads it; IKE messages on it
 // reach the Conn through the engine's IKE handler, which this sets.
-func EngineNATT(e *datapath.Engine, local netip.AddrPort) platform.Transport {
+func EngineNATT(e *datapath.Engine, local netip.AddrPort) socket.Transport {
 	return core.EngineNATT(e, local)
 }
 

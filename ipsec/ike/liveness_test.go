@@ -12,7 +12,7 @@ import (
 	"github.com/espressovpn/espresso/ipsec/ike"
 	"github.com/espressovpn/espresso/ipsec/ike/iketest"
 	"github.com/espressovpn/espresso/ipsec/ike/wire"
-	"github.com/espressovpn/espresso/platform"
+	"github.com/espressovpn/espresso/ipsec/socket"
 )
 
 // silentGateway is a network on the fake clock whose gateway stops hearing
@@ -205,7 +205,7 @@ func (g *silentGateway) invalidSPI(t *testing.T, from netip.Addr, id uint32) {
 	}
 	c := g.net.Listen(netip.AddrPortFrom(from, 501))
 	defer c.Close()
-	if _, err := c.WriteBatch([]platform.Datagram{{Buf: b, Addr: netip.AddrPortFrom(clientAddr, 500)}}); err != nil {
+	if _, err := c.WriteBatch([]socket.Datagram{{Buf: b, Addr: netip.AddrPortFrom(clientAddr, 500)}}); err != nil {
 		t.Fatal(err)
 	}
 }

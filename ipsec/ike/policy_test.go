@@ -1,11 +1,11 @@
 package ike_test
 
 import (
+	"github.com/espressovpn/espresso/ipsec/socket/sockettest"
 	"net/netip"
 	"testing"
 	"time"
 
-	"github.com/espressovpn/espresso/ipsec/datapath/datapathtest"
 	"github.com/espressovpn/espresso/ipsec/esp"
 	"github.com/espressovpn/espresso/ipsec/ike"
 	"github.com/espressovpn/espresso/ipsec/ike/internal/core"
@@ -47,7 +47,7 @@ func TestPolicySelectorsKeepProtocolAndPorts(t *testing.T) {
 // match; UDP to port 53 is delivered.
 func TestEngineChecksInboundProtocolAndPorts(t *testing.T) {
 	cliAP, gwAP := netip.AddrPortFrom(clientAddr, 4500), netip.AddrPortFrom(gatewayAddr, 4500)
-	cu, gu := datapathtest.Pipe(cliAP, gwAP, 4096, 16)
+	cu, gu := sockettest.Pipe(cliAP, gwAP, 4096, 16)
 	cli, gw := newMemEngine(t, cu), newMemEngine(t, gu)
 	gcm := suite.Transform{Type: suite.TypeEncr, ID: suite.EncrAESGCM16, KeyBits: 128}
 	toCli := esp.Params{SPI: 0x1001, Encr: gcm, EncrKey: make([]byte, 20)}

@@ -8,7 +8,7 @@ import (
 	"github.com/espressovpn/espresso/ipsec/ike/iketest"
 	"github.com/espressovpn/espresso/ipsec/ike/responder"
 	"github.com/espressovpn/espresso/ipsec/ike/wire"
-	"github.com/espressovpn/espresso/platform"
+	"github.com/espressovpn/espresso/ipsec/socket"
 )
 
 // RFC 7296 §2.5: a request of a later major version is answered with
@@ -24,12 +24,12 @@ func TestInvalidMajorVersion(t *testing.T) {
 		Flags: wire.FlagInitiator, MessageID: 0, Length: wire.HeaderLen,
 	}
 	req := h.AppendTo(nil)
-	if _, err := probe.WriteBatch([]platform.Datagram{{Buf: req, Addr: netip.AddrPortFrom(gatewayAddr, 500)}}); err != nil {
+	if _, err := probe.WriteBatch([]socket.Datagram{{Buf: req, Addr: netip.AddrPortFrom(gatewayAddr, 500)}}); err != nil {
 		t.Fatal(err)
 	}
 	got := make(chan []byte, 1)
 	go func() {
-		msgs := make([]platform.Datagram, 1)
+		msgs := make([]socket.Datagram, 1)
 		if n, err := probe.ReadBatch(msgs); err == nil && n == 1 {
 			got <- msgs[0].Buf
 		}

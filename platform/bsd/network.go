@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/espressovpn/espresso/ipsec/socket"
 	"github.com/espressovpn/espresso/platform"
 	"github.com/espressovpn/espresso/platform/internal/statefile"
 )
@@ -264,7 +265,7 @@ func (n *Network) writeMsg(b []byte) error {
 
 // ListenUDP implements platform.Network. Socket marks are Linux's, so a
 // mark is refused.
-func (n *Network) ListenUDP(cfg platform.UDPConfig) (platform.Transport, error) {
+func (n *Network) ListenUDP(cfg platform.UDPConfig) (socket.Transport, error) {
 	if cfg.FwMark != 0 {
 		return nil, fmt.Errorf("fwmark: %w", platform.ErrUnsupported)
 	}
@@ -273,6 +274,6 @@ func (n *Network) ListenUDP(cfg platform.UDPConfig) (platform.Transport, error) 
 
 // ListenRawESP implements platform.Network: raw protocol-50 sockets are
 // Linux-only in Espresso, so ESP is UDP-encapsulated (RFC 3948) here.
-func (n *Network) ListenRawESP(platform.RawESPConfig) (platform.Transport, error) {
+func (n *Network) ListenRawESP(platform.RawESPConfig) (socket.Transport, error) {
 	return nil, fmt.Errorf("raw esp: %w", platform.ErrUnsupported)
 }

@@ -6,11 +6,13 @@ package fake
 
 import (
 	"fmt"
+	"github.com/espressovpn/espresso/ipsec/socket/sockettest"
 	"maps"
 	"net/netip"
 	"slices"
 	"sync"
 
+	"github.com/espressovpn/espresso/ipsec/socket"
 	"github.com/espressovpn/espresso/platform"
 )
 
@@ -195,21 +197,21 @@ func (n *Network) RouteTo(dst netip.Addr) (platform.NextHop, error) {
 }
 
 // ListenUDP implements platform.Network with an in-memory Transport.
-func (n *Network) ListenUDP(cfg platform.UDPConfig) (platform.Transport, error) {
+func (n *Network) ListenUDP(cfg platform.UDPConfig) (socket.Transport, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if err := n.record(Op{Kind: OpListenUDP, Addr: cfg.Addr, FwMark: cfg.FwMark}); err != nil {
 		return nil, err
 	}
-	return NewTransport(cfg.Addr), nil
+	return sockettest.NewTransport(cfg.Addr), nil
 }
 
 // ListenRawESP implements platform.Network with an in-memory Transport.
-func (n *Network) ListenRawESP(cfg platform.RawESPConfig) (platform.Transport, error) {
+func (n *Network) ListenRawESP(cfg platform.RawESPConfig) (socket.Transport, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if err := n.record(Op{Kind: OpListenRawESP, Addr: netip.AddrPortFrom(cfg.Local, 0), FwMark: cfg.FwMark}); err != nil {
 		return nil, err
 	}
-	return NewTransport(netip.AddrPortFrom(cfg.Local, 0)), nil
+	return sockettest.NewTransport(netip.AddrPortFrom(cfg.Local, 0)), nil
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"sync"
 
+	"github.com/espressovpn/espresso/ipsec/socket"
 	"github.com/espressovpn/espresso/platform"
 	"golang.zx2c4.com/wireguard/tun"
 )
@@ -212,11 +213,11 @@ func (n *Network) RouteTo(dst netip.Addr) (platform.NextHop, error) {
 
 // ListenUDP implements platform.Network with platform.ListenUDP, whose
 // batches use recvmmsg and sendmmsg here.
-func (n *Network) ListenUDP(cfg platform.UDPConfig) (platform.Transport, error) {
+func (n *Network) ListenUDP(cfg platform.UDPConfig) (socket.Transport, error) {
 	return platform.ListenUDP(cfg)
 }
 
 // ListenRawESP implements platform.Network.
-func (n *Network) ListenRawESP(cfg platform.RawESPConfig) (platform.Transport, error) {
+func (n *Network) ListenRawESP(cfg platform.RawESPConfig) (socket.Transport, error) {
 	return listenRawESP(cfg)
 }

@@ -5,6 +5,7 @@ package linux
 import (
 	"net/netip"
 
+	"github.com/espressovpn/espresso/ipsec/socket"
 	"github.com/espressovpn/espresso/platform"
 )
 
@@ -29,11 +30,11 @@ func (*Network) RouteTo(netip.Addr) (platform.NextHop, error) {
 }
 
 // ListenUDP implements platform.Network.
-func (*Network) ListenUDP(platform.UDPConfig) (platform.Transport, error) {
+func (*Network) ListenUDP(platform.UDPConfig) (socket.Transport, error) {
 	return nil, platform.ErrUnsupported
 }
 
 // ListenRawESP implements platform.Network.
-func (*Network) ListenRawESP(platform.RawESPConfig) (platform.Transport, error) {
+func (*Network) ListenRawESP(platform.RawESPConfig) (socket.Transport, error) {
 	return nil, platform.ErrUnsupported
 }

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"syscall"
 
+	"github.com/espressovpn/espresso/ipsec/socket"
 	"github.com/espressovpn/espresso/platform"
 	"github.com/espressovpn/espresso/platform/internal/dgram"
 )
@@ -18,7 +19,7 @@ const rawBatchSize = 64
 // protoESP is ESP's IP protocol number (RFC 4303 §2).
 const protoESP = 50
 
-// rawESP is a platform.Transport over a raw IP socket for protocol 50: ESP
+// rawESP is a socket.Transport over a raw IP socket for protocol 50: ESP
 // without UDP encapsulation, for paths without NAT. Datagrams carry the ESP
 // packet from the SPI on; an IPv4 raw socket delivers the IP header too,
 // which ReadBatch strips.
@@ -37,7 +38,7 @@ type rawESP struct {
 	wips   [][16]byte
 }
 
-func listenRawESP(cfg platform.RawESPConfig) (platform.Transport, error) {
+func listenRawESP(cfg platform.RawESPConfig) (socket.Transport, error) {
 	if !cfg.Local.IsValid() {
 		return nil, &platform.ConfigError{Field: "raw esp address", Reason: "invalid"}
 	}
@@ -81,9 +82,9 @@ func (t *rawESP) LocalAddr() netip.AddrPort { return netip.AddrPortFrom(t.local,
 
 func (t *rawESP) Close() error { return t.conn.Close() }
 
-// ReadBatch implements platform.Transport. Packets too short to hold their
+// ReadBatch implements socket.Transport. Packets too short to hold their
 // IPv4 header are dropped rather than returned.
-func (t *rawESP) ReadBatch(msgs []platform.Datagram) (int, error) {
+func (t *rawESP) ReadBatch(msgs []socket.Datagram) (int, error) {
 	t.rmu.Lock()
 	defer t.rmu.Unlock()
 	for {
@@ -126,8 +127,8 @@ func (t *rawESP) ReadBatch(msgs []platform.Datagram) (int, error) {
 	}
 }
 
-// WriteBatch implements platform.Transport; the kernel adds the IP header.
-func (t *rawESP) WriteBatch(msgs []platform.Datagram) (int, error) {
+// WriteBatch implements socket.Transport; the kernel adds the IP header.
+func (t *rawESP) WriteBatch(msgs []socket.Datagram) (int, error) {
 	t.wmu.Lock()
 	defer t.wmu.Unlock()
 	sent, err := t.w.Write(t.batch, len(msgs), func(j, i int) {
@@ -151,7 +152,7 @@ func (t *rawESP) WriteBatch(msgs []platform.Datagram) (int, error) {
 // decrypts in its own element's buffer), so a packet that moves down is
 // copied into msgs[at]'s buffer rather than the buffers being swapped; the
 // copy happens only after a drop.
-func keep(msgs []platform.Datagram, at int, pkt []byte, from netip.AddrPort) {
+func keep(msgs []socket.Datagram, at int, pkt []byte, from netip.AddrPort) {
 	dst := msgs[at].Buf[:cap(msgs[at].Buf)]
 	if len(pkt) == 0 || &dst[0] != &pkt[0] {
 		pkt = dst[:copy(dst, pkt)]

@@ -5,6 +5,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/espressovpn/espresso/ipsec/socket"
 	"github.com/espressovpn/espresso/platform"
 )
 
@@ -22,8 +23,8 @@ func TestRawESPWriteFailure(t *testing.T) {
 	defer tr.Close()
 	// No IPv4 packet holds 70000 bytes: the kernel refuses it (EMSGSIZE)
 	// before anything leaves.
-	big := platform.Datagram{Buf: make([]byte, 70000), Addr: netip.MustParseAddrPort("127.0.0.1:0")}
-	n, err := tr.WriteBatch([]platform.Datagram{big})
+	big := socket.Datagram{Buf: make([]byte, 70000), Addr: netip.MustParseAddrPort("127.0.0.1:0")}
+	n, err := tr.WriteBatch([]socket.Datagram{big})
 	if err == nil || n != 0 {
 		t.Fatalf("WriteBatch of an oversized packet = %d, %v; want 0 and an error", n, err)
 	}
@@ -35,7 +36,7 @@ func TestRawESPWriteFailure(t *testing.T) {
 // packet's bytes.
 func TestRawESPKeepCopies(t *testing.T) {
 	bufs := [][]byte{make([]byte, 64), make([]byte, 64), make([]byte, 64)}
-	msgs := make([]platform.Datagram, len(bufs))
+	msgs := make([]socket.Datagram, len(bufs))
 	for i := range msgs {
 		msgs[i].Buf = bufs[i][:0]
 	}

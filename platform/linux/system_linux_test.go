@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/espressovpn/espresso/ipsec/socket"
 	"github.com/espressovpn/espresso/platform"
 	"github.com/espressovpn/espresso/platform/linux/testnet"
 )
@@ -260,7 +261,7 @@ func TestSystemRecoverAfterCrash(t *testing.T) {
 func TestSystemTransports(t *testing.T) {
 	client, peer := pair(t)
 	for _, fam := range []struct{ a, b string }{{"192.0.2.2", "192.0.2.1"}, {"2001:db8:1::2", "2001:db8:1::1"}} {
-		var ta, tb, ra, rb platform.Transport
+		var ta, tb, ra, rb socket.Transport
 		err := client.Do(func() (err error) {
 			if ta, err = platform.ListenUDP(platform.UDPConfig{Addr: netip.AddrPortFrom(ip(fam.a), 4500), FwMark: 0x2a}); err != nil {
 				return err
@@ -283,7 +284,7 @@ func TestSystemTransports(t *testing.T) {
 		}
 		t.Run("udp "+fam.a, func(t *testing.T) { roundTrip(t, ta, tb, 32, 4500) })
 		t.Run("esp "+fam.a, func(t *testing.T) { roundTrip(t, ra, rb, 32, 0) })
-		for _, c := range []platform.Transport{ta, tb, ra, rb} {
+		for _, c := range []socket.Transport{ta, tb, ra, rb} {
 			c.Close()
 		}
 	}
@@ -292,19 +293,19 @@ func TestSystemTransports(t *testing.T) {
 // roundTrip writes count datagrams from a to b in one batch and checks each
 // arrives whole with a's address as source; b is closed if they have not
 // all arrived within five seconds.
-func roundTrip(t *testing.T, a, b platform.Transport, count int, port uint16) {
+func roundTrip(t *testing.T, a, b socket.Transport, count int, port uint16) {
 	t.Helper()
-	out := make([]platform.Datagram, count)
+	out := make([]socket.Datagram, count)
 	for i := range out {
 		// Shaped like ESP: SPI, sequence number, payload.
 		p := []byte{0, 0, 0x10, 0x01, 0, 0, 0, byte(i + 1)}
-		out[i] = platform.Datagram{Buf: append(p, bytes.Repeat([]byte{byte(i)}, 100+i)...),
+		out[i] = socket.Datagram{Buf: append(p, bytes.Repeat([]byte{byte(i)}, 100+i)...),
 			Addr: netip.AddrPortFrom(b.LocalAddr().Addr(), port)}
 	}
 	if n, err := a.WriteBatch(out); err != nil || n != count {
 		t.Fatalf("WriteBatch = %d, %v", n, err)
 	}
-	in := make([]platform.Datagram, count)
+	in := make([]socket.Datagram, count)
 	for i := range in {
 		in[i].Buf = make([]byte, 0, 2048)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/espressovpn/espresso/ipsec/datapath"
 	"github.com/espressovpn/espresso/ipsec/ike"
 	"github.com/espressovpn/espresso/ipsec/ike/responder"
+	"github.com/espressovpn/espresso/ipsec/socket"
 	"github.com/espressovpn/espresso/platform"
 	"github.com/espressovpn/espresso/platform/linux"
 	"github.com/espressovpn/espresso/platform/linux/testnet"
@@ -54,31 +55,6 @@ type Responder struct {
 	events chan ike.Event
 }
 
-// transport gives a platform socket the engine's Transport shape.
-type transport struct{ t platform.Transport }
-
-func (a transport) ReadBatch(msgs []datapath.Datagram) (int, error) {
-	pm := make([]platform.Datagram, len(msgs))
-	for i := range msgs {
-		pm[i].Buf = msgs[i].Buf
-	}
-	n, err := a.t.ReadBatch(pm)
-	for i := range n {
-		msgs[i] = datapath.Datagram(pm[i])
-	}
-	return n, err
-}
-
-func (a transport) WriteBatch(msgs []datapath.Datagram) (int, error) {
-	pm := make([]platform.Datagram, len(msgs))
-	for i := range msgs {
-		pm[i] = platform.Datagram(msgs[i])
-	}
-	return a.t.WriteBatch(pm)
-}
-
-func (a transport) BatchSize() int { return a.t.BatchSize() }
-
 // StartResponder starts the responder in gw, the gateway namespace of a
 // topology, logging to log (nil: discarded), and stops it when the test
 // ends.
@@ -103,7 +79,7 @@ func StartResponderMTU(t testnet.T, gw Place, log io.Writer, mtu int) *Responder
 	t.Cleanup(func() { os.RemoveAll(state) })
 	var (
 		dev               tun.Device
-		ikeT, nattT, rawT platform.Transport
+		ikeT, nattT, rawT socket.Transport
 	)
 	closeAll := func() {
 		for _, c := range []interface{ Close() error }{dev, ikeT, nattT, rawT} {
@@ -147,7 +123,7 @@ func StartResponderMTU(t testnet.T, gw Place, log io.Writer, mtu int) *Responder
 	}
 
 	eng, err := datapath.New(datapath.Config{
-		Device: dev, UDP: transport{nattT}, Raw: transport{rawT},
+		Device: dev, UDP: nattT, Raw: rawT,
 		MTU: mtu, Workers: 2,
 		// As the helper does on Linux: the TUN device coalesces writes.
 		CoalesceWrites: dev.BatchSize() > 1,

@@ -1,12 +1,16 @@
-// Package datapathtest provides in-memory stand-ins for a TUN device and a UDP
-// socket, so that whole engines run and talk to each other inside one test
-// process. Both are bounded: queues and buffers have fixed sizes.
+// Package datapathtest provides an in-memory stand-in for a TUN device; with
+// sockettest's linked transports, whole engines run and talk to each other
+// inside one test process. Its queues have fixed sizes.
 package datapathtest
 
 import (
 	"errors"
 	"sync"
+
+	"github.com/espressovpn/espresso/ipsec/datapath"
 )
+
+var _ datapath.Device = (*Device)(nil)
 
 // ErrClosed is returned by reads and writes after Close.
 var ErrClosed = errors.New("datapathtest: closed")

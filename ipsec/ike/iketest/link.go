@@ -5,7 +5,7 @@ import (
 	"net/netip"
 	"sync"
 
-	"github.com/espressovpn/espresso/platform"
+	"github.com/espressovpn/espresso/ipsec/socket"
 )
 
 // ErrClosed is returned by a closed Conn.
@@ -80,7 +80,7 @@ func (n *Network) Move(from, to netip.AddrPort) bool {
 
 // SetRefuse makes a datagram for an address nobody is bound to come back
 // to its sender as an ICMP port unreachable, which the sender's ReadBatch
-// returns as a *platform.UnreachableError, as a host without the daemon
+// returns as a *socket.UnreachableError, as a host without the daemon
 // answers; otherwise such datagrams vanish.
 func (n *Network) SetRefuse(refuse bool) {
 	n.mu.Lock()
@@ -97,31 +97,31 @@ func (n *Network) SetFilter(f Filter) {
 
 // Listen binds a Conn to addr.
 func (n *Network) Listen(addr netip.AddrPort) *Conn {
-	c := &Conn{net: n, local: addr, in: make(chan platform.Datagram, 256),
-		bounced: make(chan platform.UnreachableError, 16), done: make(chan struct{})}
+	c := &Conn{net: n, local: addr, in: make(chan socket.Datagram, 256),
+		bounced: make(chan socket.UnreachableError, 16), done: make(chan struct{})}
 	n.mu.Lock()
 	n.conns[addr] = c
 	n.mu.Unlock()
 	return c
 }
 
-// Conn is one bound socket of a Network; it implements platform.Transport.
+// Conn is one bound socket of a Network; it implements socket.Transport.
 type Conn struct {
 	net *Network
 	// local is guarded by net.mu: Move changes it.
 	local   netip.AddrPort
-	in      chan platform.Datagram
-	bounced chan platform.UnreachableError
+	in      chan socket.Datagram
+	bounced chan socket.UnreachableError
 	done    chan struct{}
 	once    sync.Once
 }
 
 // ReadBatch waits for a datagram, then returns it and any others queued.
-func (c *Conn) ReadBatch(msgs []platform.Datagram) (int, error) {
+func (c *Conn) ReadBatch(msgs []socket.Datagram) (int, error) {
 	if len(msgs) == 0 {
 		return 0, nil
 	}
-	var d platform.Datagram
+	var d socket.Datagram
 	select {
 	case d = <-c.in:
 	case u := <-c.bounced:
@@ -147,7 +147,7 @@ func (c *Conn) ReadBatch(msgs []platform.Datagram) (int, error) {
 
 // WriteBatch delivers copies of msgs to the Conns bound to their addresses;
 // datagrams to nobody, or that the filter refuses, vanish.
-func (c *Conn) WriteBatch(msgs []platform.Datagram) (int, error) {
+func (c *Conn) WriteBatch(msgs []socket.Datagram) (int, error) {
 	select {
 	case <-c.done:
 		return 0, ErrClosed
@@ -170,13 +170,13 @@ func (c *Conn) WriteBatch(msgs []platform.Datagram) (int, error) {
 		if dst == nil {
 			if refuse {
 				select {
-				case c.bounced <- platform.UnreachableError{Dest: m.Addr, From: m.Addr.Addr(), Kind: platform.PortUnreachable}:
+				case c.bounced <- socket.UnreachableError{Dest: m.Addr, From: m.Addr.Addr(), Kind: socket.PortUnreachable}:
 				default:
 				}
 			}
 			continue
 		}
-		d := platform.Datagram{Buf: append([]byte(nil), m.Buf...), Addr: src}
+		d := socket.Datagram{Buf: append([]byte(nil), m.Buf...), Addr: src}
 		if wait {
 			select {
 			case dst.in <- d:

@@ -3,12 +3,8 @@ package interop
 import (
 	"encoding/binary"
 	"errors"
-	"fmt"
 	"net/netip"
 	"sync"
-
-	"github.com/espressovpn/espresso/ipsec/datapath"
-	"github.com/espressovpn/espresso/platform"
 )
 
 // chanDevice is an in-memory TUN device: packets injected are what the
@@ -47,38 +43,6 @@ func (d *chanDevice) Write(bufs [][]byte, offset int) (int, error) {
 
 func (d *chanDevice) BatchSize() int { return 1 }
 func (d *chanDevice) Close()         { d.once.Do(func() { close(d.done) }) }
-
-// udpAdapter gives a platform UDP socket the datapath's Transport shape.
-type udpAdapter struct{ t platform.Transport }
-
-func (a udpAdapter) ReadBatch(msgs []datapath.Datagram) (int, error) {
-	pm := make([]platform.Datagram, len(msgs))
-	for i := range msgs {
-		pm[i].Buf = msgs[i].Buf
-	}
-	n, err := a.t.ReadBatch(pm)
-	for i := range n {
-		msgs[i].Buf, msgs[i].Addr = pm[i].Buf, pm[i].Addr
-	}
-	return n, err
-}
-
-func (a udpAdapter) WriteBatch(msgs []datapath.Datagram) (n int, err error) {
-	// platform's udpTransport indexes msgs[-1] when the socket reports a
-	// failed first write; turn that into the error it should have been.
-	defer func() {
-		if r := recover(); r != nil {
-			n, err = 0, fmt.Errorf("udp write: %v", r)
-		}
-	}()
-	pm := make([]platform.Datagram, len(msgs))
-	for i := range msgs {
-		pm[i] = platform.Datagram{Buf: msgs[i].Buf, Addr: msgs[i].Addr}
-	}
-	return a.t.WriteBatch(pm)
-}
-
-func (a udpAdapter) BatchSize() int { return a.t.BatchSize() }
 
 // echoRequest builds an ICMP echo request (RFC 792) with valid checksums.
 func echoRequest(src, dst netip.Addr, id, seq uint16) []byte {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/espressovpn/espresso/ipsec/datapath"
 	"github.com/espressovpn/espresso/ipsec/ike"
+	"github.com/espressovpn/espresso/ipsec/socket"
 	"github.com/espressovpn/espresso/ipsec/suite"
 	"github.com/espressovpn/espresso/platform"
 	"github.com/espressovpn/espresso/platform/linux/testnet"
@@ -35,7 +36,7 @@ type client struct {
 // engine and the daemon.
 func startClient(t *testing.T, top *testnet.Topology, cfg ike.Config) *client {
 	t.Helper()
-	var ikeSock, nattSock platform.Transport
+	var ikeSock, nattSock socket.Transport
 	if err := top.Client.Do(func() error {
 		var err error
 		if ikeSock, err = platform.ListenUDP(platform.UDPConfig{Addr: netip.MustParseAddrPort("0.0.0.0:500")}); err != nil {
@@ -47,7 +48,7 @@ func startClient(t *testing.T, top *testnet.Topology, cfg ike.Config) *client {
 		t.Fatal(err)
 	}
 	c := &client{dev: newChanDevice(), events: make(chan ike.Event, 64)}
-	e, err := datapath.New(datapath.Config{Device: c.dev, UDP: udpAdapter{nattSock}})
+	e, err := datapath.New(datapath.Config{Device: c.dev, UDP: nattSock})
 	if err != nil {
 		t.Fatal(err)
 	}

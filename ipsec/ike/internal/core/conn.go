@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/espressovpn/espresso/ipsec/esp"
-	"github.com/espressovpn/espresso/platform"
+	"github.com/espressovpn/espresso/ipsec/socket"
 )
 
 // Options are a Conn's collaborators.
@@ -40,7 +40,7 @@ type Options struct {
 // socket (RFC 3948 §2.2). NATT may be nil, which keeps IKE on IKE's port
 // and ESP unencapsulated.
 type Sockets struct {
-	IKE, NATT platform.Transport
+	IKE, NATT socket.Transport
 	// External means the owner reads the sockets and hands the IKE
 	// datagrams to Deliver; the Conn then only writes to them and does not
 	// close them. Otherwise the Conn reads them, drops ESP found on NATT
@@ -275,10 +275,10 @@ func (d *Machine) run() {
 }
 
 // read feeds one socket's IKE datagrams to the run goroutine.
-func (d *Machine) read(t platform.Transport, natt bool) {
+func (d *Machine) read(t socket.Transport, natt bool) {
 	defer d.wg.Done()
 	n := max(1, t.BatchSize())
-	msgs := make([]platform.Datagram, n)
+	msgs := make([]socket.Datagram, n)
 	for i := range msgs {
 		msgs[i].Buf = make([]byte, 0, 65536)
 	}
@@ -290,10 +290,10 @@ func (d *Machine) read(t platform.Transport, natt bool) {
 				return
 			default:
 			}
-			if errors.Is(err, platform.ErrClosed) || isClosed(err) {
+			if errors.Is(err, socket.ErrClosed) || isClosed(err) {
 				return
 			}
-			var ue *platform.UnreachableError
+			var ue *socket.UnreachableError
 			if errors.As(err, &ue) {
 				d.Unreachable(ue.Dest)
 				continue

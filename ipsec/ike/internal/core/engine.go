@@ -11,8 +11,8 @@ import (
 	"github.com/espressovpn/espresso/ipsec/datapath"
 	"github.com/espressovpn/espresso/ipsec/esp"
 	"github.com/espressovpn/espresso/ipsec/sad"
+	"github.com/espressovpn/espresso/ipsec/socket"
 	"github.com/espressovpn/espresso/ipsec/spd"
-	"github.com/espressovpn/espresso/platform"
 )
 
 // EngineDataPath is the DataPath of a datapath.Engine, for the helper's
@@ -175,7 +175,7 @@ func Selectors(local, remote []netip.Prefix) []spd.Selector {
 type engineNATT struct {
 	e     *datapath.Engine
 	local netip.AddrPort
-	in    chan platform.Datagram
+	in    chan socket.Datagram
 	done  chan struct{}
 	once  sync.Once
 }
@@ -183,19 +183,19 @@ type engineNATT struct {
 // EngineNATT returns the engine's NAT-T socket, bound to local, for
 // Sockets.NATT. The engine owns the socket and reads it; IKE messages on it
 // reach the Conn through the engine's IKE handler, which this sets.
-func EngineNATT(e *datapath.Engine, local netip.AddrPort) platform.Transport {
-	t := &engineNATT{e: e, local: local, in: make(chan platform.Datagram, inboxSize), done: make(chan struct{})}
+func EngineNATT(e *datapath.Engine, local netip.AddrPort) socket.Transport {
+	t := &engineNATT{e: e, local: local, in: make(chan socket.Datagram, inboxSize), done: make(chan struct{})}
 	e.SetIKEHandler(func(msg []byte, from netip.AddrPort) {
 		b := bytes.Clone(msg) // the marker included, as on the socket
 		select {
-		case t.in <- platform.Datagram{Buf: b, Addr: from}:
+		case t.in <- socket.Datagram{Buf: b, Addr: from}:
 		default:
 		}
 	})
 	return t
 }
 
-func (t *engineNATT) ReadBatch(msgs []platform.Datagram) (int, error) {
+func (t *engineNATT) ReadBatch(msgs []socket.Datagram) (int, error) {
 	if len(msgs) == 0 {
 		return 0, nil
 	}
@@ -205,11 +205,11 @@ func (t *engineNATT) ReadBatch(msgs []platform.Datagram) (int, error) {
 		msgs[0].Addr = d.Addr
 		return 1, nil
 	case <-t.done:
-		return 0, platform.ErrClosed
+		return 0, socket.ErrClosed
 	}
 }
 
-func (t *engineNATT) WriteBatch(msgs []platform.Datagram) (int, error) {
+func (t *engineNATT) WriteBatch(msgs []socket.Datagram) (int, error) {
 	for i, m := range msgs {
 		var err error
 		switch esp.Classify(m.Buf) {

@@ -7,7 +7,7 @@ import (
 
 	"github.com/espressovpn/espresso/ipsec/esp"
 	"github.com/espressovpn/espresso/ipsec/ike/wire"
-	"github.com/espressovpn/espresso/platform"
+	"github.com/espressovpn/espresso/ipsec/socket"
 )
 
 // exchanges carries the connection's exchanges on its IKE SAs: message
@@ -195,12 +195,12 @@ func (x *exchanges) sendTo(pkts [][]byte, to netip.AddrPort, natt bool) {
 	if natt {
 		s = x.socks.NATT
 	}
-	dgs := make([]platform.Datagram, len(pkts))
+	dgs := make([]socket.Datagram, len(pkts))
 	for i, p := range pkts {
 		if natt {
 			p = append(make([]byte, esp.NonESPMarkerLen, esp.NonESPMarkerLen+len(p)), p...)
 		}
-		dgs[i] = platform.Datagram{Buf: p, Addr: to}
+		dgs[i] = socket.Datagram{Buf: p, Addr: to}
 	}
 	if _, err := s.WriteBatch(dgs); err != nil {
 		x.Log.Debug("ike: send", "err", err)

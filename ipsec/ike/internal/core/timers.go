@@ -3,7 +3,7 @@ package core
 import (
 	"time"
 
-	"github.com/espressovpn/espresso/platform"
+	"github.com/espressovpn/espresso/ipsec/socket"
 )
 
 // startTimers arms the timers of an established connection.
@@ -43,7 +43,7 @@ func (v *liveness) scheduleKeepalive(wait time.Duration) {
 
 // sendKeepalive sends one NAT keepalive to the peer's port 4500.
 func (v *liveness) sendKeepalive() {
-	if _, err := v.socks.NATT.WriteBatch([]platform.Datagram{{Buf: keepalive, Addr: v.Remote}}); err != nil {
+	if _, err := v.socks.NATT.WriteBatch([]socket.Datagram{{Buf: keepalive, Addr: v.Remote}}); err != nil {
 		v.Log.Debug("ike: keepalive", "err", err)
 	}
 	v.Xchg.lastSent = v.Clock.Now()

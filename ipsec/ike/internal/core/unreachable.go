@@ -31,7 +31,7 @@ const (
 
 // Unreachable tells the Conn that an ICMP destination unreachable came
 // back for a datagram it sent to dest, as the socket's owner learnt it
-// (platform.UnreachableError). It may be called from any goroutine and
+// (socket.UnreachableError). It may be called from any goroutine and
 // returns once the Conn has taken it into account.
 func (d *Machine) Unreachable(dest netip.AddrPort) {
 	done := make(chan struct{})
