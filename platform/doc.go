@@ -15,7 +15,7 @@
 // once.
 //
 // Implementations live in platform/linux, platform/darwin and
-// platform/freebsd; platform/fake records the operations for tests. This
-// package itself has no OS-specific behaviour except the socket mark, which
-// only Linux has.
+// platform/freebsd; platform/platformtest records the operations for
+// tests. This package itself has no OS-specific behaviour except the
+// socket mark, which only Linux has.
 package platform

@@ -11,7 +11,7 @@ import (
 	"github.com/espressovpn/espresso/helper/api"
 	"github.com/espressovpn/espresso/helper/session"
 	"github.com/espressovpn/espresso/platform"
-	"github.com/espressovpn/espresso/platform/fake"
+	"github.com/espressovpn/espresso/platform/platformtest"
 )
 
 // TestNetworkChangeRetriesNow lets a reconnection back off to 40 seconds,
@@ -22,7 +22,7 @@ func TestNetworkChangeRetriesNow(t *testing.T) {
 		d := &fakeDialer{}
 		m := NewManager(d, nopLog{}, DefaultRetryPolicy)
 		defer m.Close(context.Background())
-		mon := fake.NewMonitor()
+		mon := platformtest.NewMonitor()
 		defer mon.Close()
 		m.Follow(mon.Changes())
 		s := newFakeSession()

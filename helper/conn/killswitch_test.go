@@ -12,7 +12,7 @@ import (
 	"github.com/espressovpn/espresso/helper/api"
 	"github.com/espressovpn/espresso/helper/session"
 	"github.com/espressovpn/espresso/platform"
-	"github.com/espressovpn/espresso/platform/fake"
+	"github.com/espressovpn/espresso/platform/platformtest"
 )
 
 func guardedProfile(name string) api.Profile {
@@ -23,7 +23,7 @@ func guardedProfile(name string) api.Profile {
 	return p
 }
 
-func sameCalls(t *testing.T, ks *fake.KillSwitch, want ...string) {
+func sameCalls(t *testing.T, ks *platformtest.KillSwitch, want ...string) {
 	t.Helper()
 	if got := ks.Calls(); !slices.Equal(got, want) {
 		t.Errorf("kill switch calls\n got %q\nwant %q", got, want)
@@ -37,7 +37,7 @@ func sameCalls(t *testing.T, ks *fake.KillSwitch, want ...string) {
 func TestKillSwitchHoldsThroughReconnect(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		d := &fakeDialer{}
-		ks := fake.NewKillSwitch()
+		ks := platformtest.NewKillSwitch()
 		m := newTestManager(t, d, DefaultRetryPolicy, "work", WithKillSwitch(session.NewKillSwitch(ks)))
 		s1 := newFakeSession()
 		s1.peer = netip.MustParseAddrPort("203.0.113.9:4500")
@@ -79,7 +79,7 @@ func TestKillSwitchHoldsThroughReconnect(t *testing.T) {
 func TestKillSwitchFirstFailureReleases(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		d := &fakeDialer{}
-		ks := fake.NewKillSwitch()
+		ks := platformtest.NewKillSwitch()
 		m := newTestManager(t, d, DefaultRetryPolicy, "work", WithKillSwitch(session.NewKillSwitch(ks)))
 		d.push(dialResult{err: errors.New("authentication failed")})
 		m.Connect(guardedProfile("work"))
@@ -94,7 +94,7 @@ func TestKillSwitchFirstFailureReleases(t *testing.T) {
 func TestKillSwitchBrokenKeepsBlock(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		d := &fakeDialer{}
-		ks := fake.NewKillSwitch()
+		ks := platformtest.NewKillSwitch()
 		m := newTestManager(t, d, DefaultRetryPolicy, "work", WithKillSwitch(session.NewKillSwitch(ks)))
 		s := newFakeSession()
 		d.push(dialResult{s: s}, dialResult{err: permanentErr{"authentication failed"}})
@@ -124,7 +124,7 @@ func TestKillSwitchBrokenKeepsBlock(t *testing.T) {
 func TestKillSwitchCloseKeepsBlocks(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		d := &fakeDialer{}
-		ks := fake.NewKillSwitch()
+		ks := platformtest.NewKillSwitch()
 		m := NewManager(d, nopLog{}, DefaultRetryPolicy, WithKillSwitch(session.NewKillSwitch(ks)))
 		m.SetProfile("a", "192.0.2.1")
 		m.SetProfile("b", "192.0.2.2")
@@ -180,7 +180,7 @@ func TestKillSwitchCloseKeepsBlocks(t *testing.T) {
 func TestKillSwitchEngageFailureStopsConnect(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		d := &fakeDialer{}
-		ks := fake.NewKillSwitch()
+		ks := platformtest.NewKillSwitch()
 		ks.Fail(errors.New("nf_tables is not available"))
 		m := newTestManager(t, d, DefaultRetryPolicy, "work", WithKillSwitch(session.NewKillSwitch(ks)))
 		m.Connect(guardedProfile("work"))
@@ -218,7 +218,7 @@ func TestNoKillSwitchRefusesGuardedProfile(t *testing.T) {
 // wants its kill switch and lifts the other block.
 func TestResumeAfterCrash(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		ks := fake.NewKillSwitch()
+		ks := platformtest.NewKillSwitch()
 		ks.Engage("work", &platform.BlockConfig{BlockOutside: true})
 		ks.Engage("gone", &platform.BlockConfig{BlockOutside: true})
 
@@ -253,7 +253,7 @@ func TestResumeAfterCrash(t *testing.T) {
 func TestUnparsableProfileFails(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		d := &fakeDialer{}
-		m := newTestManager(t, d, policy, "work", WithKillSwitch(session.NewKillSwitch(fake.NewKillSwitch())))
+		m := newTestManager(t, d, policy, "work", WithKillSwitch(session.NewKillSwitch(platformtest.NewKillSwitch())))
 		p := guardedProfile("work")
 		p.RemoteTS = []string{"not a prefix"}
 		if err := m.Connect(p); err != nil {
@@ -285,7 +285,7 @@ func TestNamedGatewayResolvedOncePerAttempt(t *testing.T) {
 			}
 			return second, nil
 		}}
-		ks := fake.NewKillSwitch()
+		ks := platformtest.NewKillSwitch()
 		r := &staticResolver{addrs: []netip.Addr{netip.MustParseAddr("203.0.113.7"), netip.MustParseAddr("2001:db8::7")}}
 		m := newTestManager(t, d, promptPolicy, "work", WithKillSwitch(session.NewKillSwitch(ks)), WithResolver(r))
 		p := guardedProfile("work")
@@ -313,7 +313,7 @@ func TestNamedGatewayResolvedOncePerAttempt(t *testing.T) {
 func TestBlockOutsideImpliesKillSwitch(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		d := &fakeDialer{}
-		ks := fake.NewKillSwitch()
+		ks := platformtest.NewKillSwitch()
 		m := newTestManager(t, d, DefaultRetryPolicy, "work", WithKillSwitch(session.NewKillSwitch(ks)))
 		p := profile("work")
 		p.BlockOutside = true
@@ -347,7 +347,7 @@ func (r *staticResolver) LookupNetIP(_ context.Context, _, host string) ([]netip
 func TestKillSwitchResolvesNamedGateway(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		d := &fakeDialer{}
-		ks := fake.NewKillSwitch()
+		ks := platformtest.NewKillSwitch()
 		r := &staticResolver{addrs: []netip.Addr{netip.MustParseAddr("203.0.113.7"), netip.MustParseAddr("2001:db8::7")}}
 		m := NewManager(d, nopLog{}, DefaultRetryPolicy, WithKillSwitch(session.NewKillSwitch(ks)), WithResolver(r))
 		defer m.Close(context.Background())

@@ -8,12 +8,12 @@ import (
 
 	"github.com/espressovpn/espresso/helper/api"
 	"github.com/espressovpn/espresso/helper/session"
-	"github.com/espressovpn/espresso/platform/fake"
+	"github.com/espressovpn/espresso/platform/platformtest"
 )
 
 // slowRelease is a kill switch whose Release waits for the test.
 type slowRelease struct {
-	*fake.KillSwitch
+	*platformtest.KillSwitch
 	release chan struct{}
 }
 
@@ -29,7 +29,7 @@ func (k slowRelease) Release(name string) error {
 func TestConnectRightAfterFailure(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		d := &hookDialer{hook: script(dialResult{err: errors.New("gateway unreachable")}, dialResult{s: newFakeSession()})}
-		ks := slowRelease{fake.NewKillSwitch(), make(chan struct{})}
+		ks := slowRelease{platformtest.NewKillSwitch(), make(chan struct{})}
 		m := newTestManager(t, d, promptPolicy, "work", WithKillSwitch(session.NewKillSwitch(ks)))
 		if err := m.Connect(guardedProfile("work")); err != nil {
 			t.Fatal(err)

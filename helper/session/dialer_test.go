@@ -9,7 +9,7 @@ import (
 	"github.com/espressovpn/espresso/helper/api"
 	"github.com/espressovpn/espresso/ipsec/socket"
 	"github.com/espressovpn/espresso/platform"
-	"github.com/espressovpn/espresso/platform/fake"
+	"github.com/espressovpn/espresso/platform/platformtest"
 )
 
 // dialOver dials p over any platform.Network.
@@ -56,7 +56,7 @@ func TestSocketsBoundToUnspecified(t *testing.T) {
 	}
 	listens := 0
 	for _, op := range n.Ops() {
-		if op.Kind != fake.OpListenUDP && op.Kind != fake.OpListenRawESP {
+		if op.Kind != platformtest.OpListenUDP && op.Kind != platformtest.OpListenRawESP {
 			continue
 		}
 		listens++

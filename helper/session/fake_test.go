@@ -15,7 +15,7 @@ import (
 	"github.com/espressovpn/espresso/ipsec/socket"
 	"github.com/espressovpn/espresso/ipsec/suite"
 	"github.com/espressovpn/espresso/platform"
-	"github.com/espressovpn/espresso/platform/fake"
+	"github.com/espressovpn/espresso/platform/platformtest"
 )
 
 // The test network: the gateway at 192.0.2.1 reached from 192.0.2.2 over
@@ -33,7 +33,7 @@ var (
 // testNet is the recording fake platform, keeping the sockets and tunnels
 // the session opens so that tests can play the gateway's side of them.
 type testNet struct {
-	*fake.Network
+	*platformtest.Network
 	mu      sync.Mutex
 	udp     []*sockettest.Transport
 	udpCfgs []platform.UDPConfig
@@ -42,7 +42,7 @@ type testNet struct {
 }
 
 func newTestNet() *testNet {
-	n := &testNet{Network: fake.NewNetwork()}
+	n := &testNet{Network: platformtest.NewNetwork()}
 	n.SetRoute(gwAddr, gwHop)
 	return n
 }
@@ -90,7 +90,7 @@ func (n *testNet) natt(t *testing.T) *sockettest.Transport {
 }
 
 // device returns the TUN device of the latest tunnel.
-func (n *testNet) device(t *testing.T) *fake.Device {
+func (n *testNet) device(t *testing.T) *platformtest.Device {
 	t.Helper()
 	n.mu.Lock()
 	tun := n.tunnels[len(n.tunnels)-1]
@@ -99,7 +99,7 @@ func (n *testNet) device(t *testing.T) *fake.Device {
 	if len(links) != 1 {
 		t.Fatalf("%d links, want 1", len(links))
 	}
-	return links[0].Device.(*fake.Device)
+	return links[0].Device.(*platformtest.Device)
 }
 
 // fakeNegotiator plays IKE: each Start runs script, if set, on a goroutine

@@ -22,7 +22,7 @@ import (
 	"github.com/espressovpn/espresso/ipsec/ike/wire"
 	"github.com/espressovpn/espresso/ipsec/socket"
 	"github.com/espressovpn/espresso/platform"
-	"github.com/espressovpn/espresso/platform/fake"
+	"github.com/espressovpn/espresso/platform/platformtest"
 )
 
 var (
@@ -39,7 +39,7 @@ const psk = "in-process-psk-0123456789"
 // network is the client's platform: the recording fake for the system,
 // with sockets on an in-memory network shared with the gateway.
 type network struct {
-	*fake.Network
+	*platformtest.Network
 	net *iketest.Network
 
 	mu      sync.Mutex
@@ -68,15 +68,15 @@ func (n *network) Open(name string) (platform.Tunnel, error) {
 	return t, err
 }
 
-func (n *network) device() *fake.Device {
+func (n *network) device() *platformtest.Device {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	return n.tunnels[len(n.tunnels)-1].Links()[0].Device.(*fake.Device)
+	return n.tunnels[len(n.tunnels)-1].Links()[0].Device.(*platformtest.Device)
 }
 
 // gateway is an ike responder with an ESP engine, on the in-memory network.
 type gateway struct {
-	dev *fake.Device
+	dev *platformtest.Device
 	d   *ike.Conn
 }
 
@@ -98,7 +98,7 @@ func startGatewayAt(t *testing.T, n *iketest.Network, natt netip.AddrPort, noMOB
 	}
 	ikeConn := n.Listen(netip.AddrPortFrom(gwAddr, 500))
 	nattConn := n.Listen(natt)
-	dev := fake.NewDevice("gw0")
+	dev := platformtest.NewDevice("gw0")
 	eng, err := datapath.New(datapath.Config{Device: dev, UDP: nattConn, Workers: 1})
 	if err != nil {
 		t.Fatal(err)
@@ -145,7 +145,7 @@ func profile(key string) api.Profile {
 }
 
 func newNetwork() *network {
-	n := &network{Network: fake.NewNetwork(), net: iketest.NewNetwork()}
+	n := &network{Network: platformtest.NewNetwork(), net: iketest.NewNetwork()}
 	n.SetRoute(gwAddr, platform.NextHop{Interface: "eth0", Source: cliAddr})
 	return n
 }

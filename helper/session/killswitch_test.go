@@ -9,7 +9,7 @@ import (
 	"github.com/espressovpn/espresso/helper/api"
 	"github.com/espressovpn/espresso/helper/profile"
 	"github.com/espressovpn/espresso/platform"
-	"github.com/espressovpn/espresso/platform/fake"
+	"github.com/espressovpn/espresso/platform/platformtest"
 )
 
 func TestBlockConfigFromProfile(t *testing.T) {
@@ -46,7 +46,7 @@ func TestKillSwitchErrorsAreCoded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ks := fake.NewKillSwitch()
+	ks := platformtest.NewKillSwitch()
 	ks.Fail(errors.New("nf_tables is not available"))
 	err = NewKillSwitch(ks).Engage("work", tp, nil, false)
 	var ke *platform.KillSwitchError

@@ -8,7 +8,7 @@ import (
 
 	"github.com/espressovpn/espresso/ipsec/ike"
 	"github.com/espressovpn/espresso/platform"
-	"github.com/espressovpn/espresso/platform/fake"
+	"github.com/espressovpn/espresso/platform/platformtest"
 )
 
 // TestMovedFollowsPath: after MOBIKE moved the SAs to a new network (the
@@ -20,7 +20,7 @@ import (
 func TestMovedFollowsPath(t *testing.T) {
 	n, neg, s, f := dialEstablished(t, []netip.Prefix{anyV4})
 	before := s.Info()
-	sets := countOps(n, fake.OpSet)
+	sets := countOps(n, platformtest.OpSet)
 
 	newLocal := netip.MustParseAddr("198.51.100.7")
 	newHop := platform.NextHop{Gateway: netip.MustParseAddr("198.51.100.1"), Interface: "wlan0", Source: newLocal}
@@ -29,7 +29,7 @@ func TestMovedFollowsPath(t *testing.T) {
 
 	var last *platform.Config
 	for range 500 {
-		if ops := opsOf(n, fake.OpSet); len(ops) > sets {
+		if ops := opsOf(n, platformtest.OpSet); len(ops) > sets {
 			last = ops[len(ops)-1].Config
 			break
 		}
@@ -67,21 +67,21 @@ func TestMovedFollowsPath(t *testing.T) {
 // configuration as it was rather than remove the exclusion route.
 func TestMovedWithoutPathKeepsConfig(t *testing.T) {
 	n, _, s, f := dialEstablished(t, []netip.Prefix{anyV4})
-	sets := countOps(n, fake.OpSet)
-	routes := countOps(n, fake.OpRouteTo)
+	sets := countOps(n, platformtest.OpSet)
+	routes := countOps(n, platformtest.OpRouteTo)
 	n.SetRoute(gwAddr, platform.NextHop{})
 	f.opts.OnEvent(&ike.Moved{Local: netip.MustParseAddrPort("198.51.100.7:4500"), Remote: gwNATT})
 	for range 500 {
-		if countOps(n, fake.OpRouteTo) > routes {
+		if countOps(n, platformtest.OpRouteTo) > routes {
 			break
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	if countOps(n, fake.OpRouteTo) == routes {
+	if countOps(n, platformtest.OpRouteTo) == routes {
 		t.Fatal("the session did not look up the path after the move")
 	}
 	time.Sleep(20 * time.Millisecond)
-	if got := countOps(n, fake.OpSet); got != sets {
+	if got := countOps(n, platformtest.OpSet); got != sets {
 		t.Errorf("%d configurations applied after a move without a path, want none", got-sets)
 	}
 	if got := n.Installed()["work"].PeerNextHop; got != gwHop {
@@ -92,8 +92,8 @@ func TestMovedWithoutPathKeepsConfig(t *testing.T) {
 	}
 }
 
-func opsOf(n *testNet, kind string) []fake.Op {
-	var out []fake.Op
+func opsOf(n *testNet, kind string) []platformtest.Op {
+	var out []platformtest.Op
 	for _, op := range n.Ops() {
 		if op.Kind == kind {
 			out = append(out, op)

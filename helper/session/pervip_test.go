@@ -12,7 +12,7 @@ import (
 	"github.com/espressovpn/espresso/ipsec/ike"
 	"github.com/espressovpn/espresso/ipsec/socket"
 	"github.com/espressovpn/espresso/platform"
-	"github.com/espressovpn/espresso/platform/fake"
+	"github.com/espressovpn/espresso/platform/platformtest"
 )
 
 var (
@@ -86,7 +86,7 @@ func TestPerVIPDevices(t *testing.T) {
 			t.Fatal(err)
 		}
 		f := neg.next(t)
-		if len(bare) != 1 || len(bare[0].Addrs) != 0 || !bare[0].Device.(*fake.Device).Closed() {
+		if len(bare) != 1 || len(bare[0].Addrs) != 0 || !bare[0].Device.(*platformtest.Device).Closed() {
 			t.Errorf("before the virtual IPs: links %+v; want one device without address, closed once they came", bare)
 		}
 
@@ -96,12 +96,12 @@ func TestPerVIPDevices(t *testing.T) {
 		if len(links) != 2 {
 			t.Fatalf("%d devices, want one per virtual IP", len(links))
 		}
-		devs := map[netip.Addr]*fake.Device{}
+		devs := map[netip.Addr]*platformtest.Device{}
 		for _, l := range links {
 			if len(l.Addrs) != 1 {
 				t.Fatalf("device %s holds %v, want one virtual IP", l.Name, l.Addrs)
 			}
-			devs[l.Addrs[0].Addr()] = l.Device.(*fake.Device)
+			devs[l.Addrs[0].Addr()] = l.Device.(*platformtest.Device)
 		}
 		natt := n.natt(t)
 		for _, tc := range []struct {
@@ -151,7 +151,7 @@ func TestPerVIPDevices(t *testing.T) {
 		if len(n.Installed()) != 0 {
 			t.Errorf("the system still holds %v after Close", n.Installed())
 		}
-		if k := n.Kinds(); !slices.Contains(k, fake.OpClose) {
+		if k := n.Kinds(); !slices.Contains(k, platformtest.OpClose) {
 			t.Errorf("operations %v: the tunnel was not closed", k)
 		}
 	})

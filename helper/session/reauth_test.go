@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/espressovpn/espresso/ipsec/ike"
-	"github.com/espressovpn/espresso/platform/fake"
+	"github.com/espressovpn/espresso/platform/platformtest"
 )
 
 // reauthEvent is the event of a reauthentication that keeps or changes
@@ -28,7 +28,7 @@ func reauthEvent(v netip.Addr, changed bool) *ike.Reauthenticated {
 func TestReauthenticatedKeepsTunnel(t *testing.T) {
 	n, neg, s, f := dialEstablished(t, []netip.Prefix{anyV4})
 	before := s.Info()
-	sets := countOps(n, fake.OpSet)
+	sets := countOps(n, platformtest.OpSet)
 	f.opts.OnEvent(reauthEvent(vip, false))
 	after := s.Info()
 	for range 500 {
@@ -44,7 +44,7 @@ func TestReauthenticatedKeepsTunnel(t *testing.T) {
 		after.NATDetected != before.NATDetected {
 		t.Errorf("info after the reauthentication %+v, want the same connection as %+v", after, before)
 	}
-	if got := countOps(n, fake.OpSet); got != sets {
+	if got := countOps(n, platformtest.OpSet); got != sets {
 		t.Errorf("the reauthentication configured the system again (%d Set calls, want %d)", got, sets)
 	}
 	if ended(s) {
@@ -61,16 +61,16 @@ func TestReauthenticatedKeepsTunnel(t *testing.T) {
 // IP on reauthentication gets the system configured for it.
 func TestReauthenticatedNewVirtualIP(t *testing.T) {
 	n, _, s, f := dialEstablished(t, []netip.Prefix{anyV4})
-	sets := countOps(n, fake.OpSet)
+	sets := countOps(n, platformtest.OpSet)
 	other := netip.MustParseAddr("198.18.0.9")
 	f.opts.OnEvent(reauthEvent(other, true))
 	for range 500 {
-		if countOps(n, fake.OpSet) > sets {
+		if countOps(n, platformtest.OpSet) > sets {
 			break
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	ops := opsOf(n, fake.OpSet)
+	ops := opsOf(n, platformtest.OpSet)
 	if len(ops) <= sets {
 		t.Fatal("the system was not configured for the new virtual IP")
 	}

@@ -15,7 +15,7 @@ import (
 	"github.com/espressovpn/espresso/ipsec/ike"
 	"github.com/espressovpn/espresso/ipsec/socket"
 	"github.com/espressovpn/espresso/platform"
-	"github.com/espressovpn/espresso/platform/fake"
+	"github.com/espressovpn/espresso/platform/platformtest"
 )
 
 var (
@@ -96,7 +96,7 @@ func TestDialConfiguresAndCarriesTraffic(t *testing.T) {
 		t.Error("the negotiation's data path does not count traffic (ike.TrafficCounter)")
 	}
 
-	want := []string{fake.OpRouteTo, fake.OpListenUDP, fake.OpListenUDP, fake.OpOpen, fake.OpSet, fake.OpSet}
+	want := []string{platformtest.OpRouteTo, platformtest.OpListenUDP, platformtest.OpListenUDP, platformtest.OpOpen, platformtest.OpSet, platformtest.OpSet}
 	if got := n.Kinds(); !slices.Equal(got, want) {
 		t.Fatalf("operations %v, want %v", got, want)
 	}
@@ -236,7 +236,7 @@ func TestDialFailureLeavesNothing(t *testing.T) {
 	if !neg.next(t).isClosed() {
 		t.Error("the negotiation was left running")
 	}
-	if len(n.Installed()) != 0 || n.Kinds()[len(n.Kinds())-1] != fake.OpClose {
+	if len(n.Installed()) != 0 || n.Kinds()[len(n.Kinds())-1] != platformtest.OpClose {
 		t.Errorf("after the failure: installed %v, operations %v", n.Installed(), n.Kinds())
 	}
 }
@@ -341,7 +341,7 @@ func TestAllowPeerTSMarksSockets(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, op := range n.Ops() {
-		if op.Kind == fake.OpListenUDP && op.FwMark != DefaultFwMark {
+		if op.Kind == platformtest.OpListenUDP && op.FwMark != DefaultFwMark {
 			t.Errorf("socket mark %#x, want %#x", op.FwMark, DefaultFwMark)
 		}
 	}

@@ -49,13 +49,12 @@ var exceptions = []edge{
 	{from: "app/form", to: "ipsec/suite"},
 }
 
-// testSupport are the packages that exist for tests: test doubles (named
-// <package>test, plus those below not yet renamed), the end-to-end lab
-// and the IKE responder, the lab's and the in-process tests' gateway.
-// Production code imports none of them.
+// testSupport are the packages that exist for tests besides the test
+// doubles, which are named <package>test: the end-to-end lab, the IKE
+// responder (the lab's and the in-process tests' gateway) and the test
+// networks. Production code imports none of them.
 var testSupport = []string{
 	"helper/e2e/...",
 	"ipsec/ike/responder",
-	"platform/fake",
 	"platform/linux/testnet",
 }

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/espressovpn/espresso/platform/fake"
+	"github.com/espressovpn/espresso/platform/platformtest"
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 )
@@ -65,13 +65,13 @@ func (k *fakeKernel) factory(pattern string, mtu int) (tunDevice, string, error)
 		delete(k.links, name)
 		return nil, "", err
 	}
-	return &fakeTUN{Device: fake.NewDevice(name), k: k, name: name}, name, nil
+	return &fakeTUN{Device: platformtest.NewDevice(name), k: k, name: name}, name, nil
 }
 
 // fakeTUN is a fake device whose Close removes its link, as closing a
 // non-persistent TUN device's descriptor does.
 type fakeTUN struct {
-	*fake.Device
+	*platformtest.Device
 	k    *fakeKernel
 	name string
 }

@@ -1,4 +1,4 @@
-package fake
+package platformtest
 
 import (
 	"sync"
@@ -6,7 +6,7 @@ import (
 	"github.com/espressovpn/espresso/platform"
 )
 
-// queueLen bounds each direction of a fake device or transport, so a test
+// queueLen bounds each direction of a fake device, so a test
 // that never drains cannot grow memory.
 const queueLen = 256
 

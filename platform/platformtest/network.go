@@ -1,8 +1,8 @@
-// Package fake is a recording implementation of the platform interfaces for
-// unit tests of the helper: it records every operation in order, keeps the
-// state a real system would be left in (including after a simulated crash)
-// and can be told to fail any operation.
-package fake
+// Package platformtest is a recording implementation of the platform
+// interfaces for unit tests of the helper: it records every operation in
+// order, keeps the state a real system would be left in (including after a
+// simulated crash) and can be told to fail any operation.
+package platformtest
 
 import (
 	"fmt"
@@ -159,7 +159,7 @@ func (n *Network) Open(name string) (platform.Tunnel, error) {
 		return nil, err
 	}
 	if _, busy := n.open[name]; busy {
-		return nil, fmt.Errorf("fake: tunnel %q already open", name)
+		return nil, fmt.Errorf("platformtest: tunnel %q already open", name)
 	}
 	t := &Tunnel{net: n, name: name}
 	n.open[name] = t
@@ -191,7 +191,7 @@ func (n *Network) RouteTo(dst netip.Addr) (platform.NextHop, error) {
 	}
 	hop, ok := n.routes[dst]
 	if !ok {
-		return platform.NextHop{}, fmt.Errorf("fake: no route to %s", dst)
+		return platform.NextHop{}, fmt.Errorf("platformtest: no route to %s", dst)
 	}
 	return hop, nil
 }
