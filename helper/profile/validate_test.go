@@ -1,44 +1,22 @@
 package profile
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
-	"math/big"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/espressovpn/espresso/helper/api"
+	"github.com/espressovpn/espresso/internal/pkitest"
 )
 
 // testCertKey returns a self-signed certificate and its key, in PEM.
 func testCertKey(t *testing.T) (certPEM, keyPEM string) {
 	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		Subject:      pkix.Name{CommonName: "client.example.com"},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kd, err := x509.MarshalPKCS8PrivateKey(k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})),
-		string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kd}))
+	c := pkitest.Issue(t, &x509.Certificate{Subject: pkix.Name{CommonName: "client.example.com"}}, pkitest.ECKey(t), nil)
+	return pkitest.CertPEM(c.Cert), pkitest.KeyPEM(t, c.Key)
 }
 
 func validPSK() api.Profile {

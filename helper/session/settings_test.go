@@ -3,15 +3,11 @@ package session
 import (
 	"context"
 	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/base64"
-	"encoding/pem"
 	"errors"
 	"io/fs"
-	"math/big"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -22,6 +18,7 @@ import (
 	"software.sslmate.com/src/go-pkcs12"
 
 	"github.com/espressovpn/espresso/helper/api"
+	"github.com/espressovpn/espresso/internal/pkitest"
 	"github.com/espressovpn/espresso/ipsec/ike"
 	"github.com/espressovpn/espresso/ipsec/ike/creds"
 	"github.com/espressovpn/espresso/platform"
@@ -30,24 +27,12 @@ import (
 // selfSigned makes a throwaway certificate and key for client@example.test.
 func selfSigned(t *testing.T) (*x509.Certificate, *ecdsa.PrivateKey) {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "client@example.test"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+	key := pkitest.ECKey(t)
+	c := pkitest.Issue(t, &x509.Certificate{
+		Subject:        pkix.Name{CommonName: "client@example.test"},
 		EmailAddresses: []string{"client@example.test"}, KeyUsage: x509.KeyUsageDigitalSignature,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cert, key
+	}, key, nil)
+	return c.Cert, key
 }
 
 // TestPKCS12Profile: a certificate profile given as PKCS#12 loads with its
@@ -61,7 +46,7 @@ func TestPKCS12Profile(t *testing.T) {
 	p := pskProfile()
 	p.Auth, p.PSK = api.AuthCert, ""
 	p.P12, p.P12Password = base64.StdEncoding.EncodeToString(pfx), "right"
-	p.CA = string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}))
+	p.CA = pkitest.CertPEM(cert)
 	st, err := newSettings(attempt(t, p), time.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -86,20 +71,16 @@ func TestAttemptLoadsOnce(t *testing.T) {
 	cert, key := selfSigned(t)
 	dir := t.TempDir()
 	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	der, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
+	if err := os.WriteFile(certFile, []byte(pkitest.CertPEM(cert)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
+	if err := os.WriteFile(keyFile, []byte(pkitest.KeyPEM(t, key)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	p := pskProfile()
 	p.Auth, p.PSK, p.Gateway = api.AuthCert, "", "vpn.example.test"
 	p.CertFile, p.KeyFile = certFile, keyFile
-	p.CA = string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}))
+	p.CA = pkitest.CertPEM(cert)
 	a := attempt(t, p)
 	a.Gateway = gwAddr
 	n := newTestNet()

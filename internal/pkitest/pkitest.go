@@ -3,8 +3,8 @@
 // PEM forms. Each test keeps its own templates (names, usages, validity
 // against its own clock); the signing is done here once.
 //
-// The root-only tests use platform/linux/testnet's PKI, which writes what
-// a strongSwan gateway needs.
+// platform/linux/testnet's PKI, which the root-only tests give a
+// strongSwan gateway as files, signs through Sign.
 package pkitest
 
 import (
@@ -43,10 +43,20 @@ func ECKey(tb testing.TB) *ecdsa.PrivateKey {
 // day.
 func Issue(tb testing.TB, tmpl *x509.Certificate, key crypto.Signer, parent *Issued) Issued {
 	tb.Helper()
+	c, err := Sign(tmpl, key, parent)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return c
+}
+
+// Sign is Issue returning its error, for a test lab that has no
+// testing.TB.
+func Sign(tmpl *x509.Certificate, key crypto.Signer, parent *Issued) (Issued, error) {
 	if tmpl.SerialNumber == nil {
 		n, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 64))
 		if err != nil {
-			tb.Fatal(err)
+			return Issued{}, err
 		}
 		tmpl.SerialNumber = n
 	}
@@ -59,13 +69,13 @@ func Issue(tb testing.TB, tmpl *x509.Certificate, key crypto.Signer, parent *Iss
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, parentCert, key.Public(), signer)
 	if err != nil {
-		tb.Fatal(err)
+		return Issued{}, err
 	}
 	c, err := x509.ParseCertificate(der)
 	if err != nil {
-		tb.Fatal(err)
+		return Issued{}, err
 	}
-	return Issued{Cert: c, Key: key}
+	return Issued{Cert: c, Key: key}, nil
 }
 
 // CA makes a self-signed CA named name, valid as Issue makes it unless

@@ -10,10 +10,10 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"fmt"
-	"math/big"
 	"net"
 	"strings"
-	"time"
+
+	"github.com/espressovpn/espresso/internal/pkitest"
 )
 
 // KeyType selects the key of a test certificate.
@@ -32,9 +32,7 @@ type Identity struct {
 }
 
 // CertPEM is the certificate in PEM.
-func (id *Identity) CertPEM() []byte {
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: id.Cert.Raw})
-}
+func (id *Identity) CertPEM() []byte { return []byte(pkitest.CertPEM(id.Cert)) }
 
 // KeyPEM is the private key in PKCS#8 PEM.
 func (id *Identity) KeyPEM() []byte {
@@ -66,45 +64,31 @@ func NewPKI(kt KeyType) (*PKI, error) {
 	if err != nil {
 		return nil, err
 	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
+	ca, err := pkitest.Sign(&x509.Certificate{
 		Subject:               pkix.Name{Country: []string{"XX"}, Organization: []string{"Espresso Test"}, CommonName: "Espresso Test CA"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(24 * time.Hour),
 		IsCA:                  true,
 		BasicConstraintsValid: true,
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	}, key, nil)
 	if err != nil {
 		return nil, err
 	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		return nil, err
-	}
-	return &PKI{CA: &Identity{Cert: cert, Key: key}}, nil
+	return &PKI{CA: &Identity{Cert: ca.Cert, Key: ca.Key}}, nil
 }
 
-// Issue makes an end-entity certificate for name: a DNS name, an email address
-// (when name holds an @) or an IP address, which also goes into the subject
-// alternative names so it can serve as the IKE identity.
+// Issue makes an end-entity certificate for name, valid as the CA is: a
+// DNS name, an email address (when name holds an @) or an IP address,
+// which also goes into the subject alternative names so it can serve as
+// the IKE identity.
 func (p *PKI) Issue(name string, kt KeyType) (*Identity, error) {
 	key, err := newKey(kt)
 	if err != nil {
 		return nil, err
 	}
-	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
-	if err != nil {
-		return nil, err
-	}
 	tmpl := &x509.Certificate{
-		SerialNumber: serial,
-		Subject:      pkix.Name{Country: []string{"XX"}, Organization: []string{"Espresso Test"}, CommonName: name},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
+		Subject:     pkix.Name{Country: []string{"XX"}, Organization: []string{"Espresso Test"}, CommonName: name},
+		KeyUsage:    x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
 	}
 	switch ip := net.ParseIP(name); {
 	case ip != nil:
@@ -114,13 +98,9 @@ func (p *PKI) Issue(name string, kt KeyType) (*Identity, error) {
 	default:
 		tmpl.DNSNames = []string{name}
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, p.CA.Cert, key.Public(), p.CA.Key)
+	c, err := pkitest.Sign(tmpl, key, &pkitest.Issued{Cert: p.CA.Cert, Key: p.CA.Key})
 	if err != nil {
 		return nil, err
 	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		return nil, err
-	}
-	return &Identity{Cert: cert, Key: key}, nil
+	return &Identity{Cert: c.Cert, Key: c.Key}, nil
 }
