@@ -51,10 +51,11 @@ var exceptions = []edge{
 
 // testSupport are the packages that exist for tests besides the test
 // doubles, which are named <package>test: the end-to-end lab, the IKE
-// responder (the lab's and the in-process tests' gateway) and the test
-// networks. Production code imports none of them.
+// responder (the lab's and the in-process tests' gateway), the test
+// networks and the interop tests. Production code imports none of them.
 var testSupport = []string{
 	"helper/e2e/...",
+	"interop",
 	"ipsec/ike/responder",
 	"platform/linux/testnet",
 }
