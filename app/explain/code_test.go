@@ -33,6 +33,7 @@ func TestCodeSentences(t *testing.T) {
 		{api.FailureNoProposal, eap, "The gateway accepts none of the algorithms this profile proposes", ActionEdit},
 		{api.FailureTSUnacceptable, eap, "The gateway refused the networks this profile asks to reach", ActionEdit},
 		{api.FailureConfigRefused, eap, "The gateway gave this computer no address in the VPN", ActionNone},
+		{api.FailureConfigInvalid, eap, "The gateway assigned an address that cannot be used in the VPN", ActionNone},
 		{api.FailurePeerUnreachable, eap, "Nothing answers IKE at vpn.example.com:500", ActionNone},
 		{api.FailurePeerUnreachable, psk, "Nothing answers IKE at 192.0.2.1:4500", ActionNone},
 		{api.FailureTimeout, eap, "vpn.example.com did not finish setting up the connection in time", ActionNone},

@@ -36,6 +36,9 @@ const (
 	// ReasonNoVirtualIP: the gateway assigned no address
 	// (INTERNAL_ADDRESS_FAILURE).
 	ReasonNoVirtualIP
+	// ReasonConfigInvalid: the gateway assigned a virtual IP or DNS
+	// server that is not a unicast address.
+	ReasonConfigInvalid
 	// ReasonEAPRejected: the gateway refused the EAP credentials: the
 	// password, or the certificate inside EAP-TLS.
 	ReasonEAPRejected
@@ -105,6 +108,7 @@ var codes = map[api.FailureCode]Reason{
 	api.FailureNoProposal:       ReasonNoProposal,
 	api.FailureTSUnacceptable:   ReasonTSUnacceptable,
 	api.FailureConfigRefused:    ReasonNoVirtualIP,
+	api.FailureConfigInvalid:    ReasonConfigInvalid,
 	api.FailurePeerUnreachable:  ReasonUnreachable,
 	api.FailureTimeout:          ReasonTimeout,
 	api.FailureDNS:              ReasonNameNotFound,

@@ -136,6 +136,9 @@ func sentence(r Reason, text string, p *api.Profile) Sentence {
 	case ReasonNoVirtualIP:
 		return Sentence{"The gateway gave this computer no address in the VPN",
 			"Ask your administrator to check the gateway's address pool.", ActionNone}
+	case ReasonConfigInvalid:
+		return Sentence{"The gateway assigned an address that cannot be used in the VPN",
+			"Ask your administrator to check the gateway's address pool and DNS servers; Espresso accepts only unicast addresses.", ActionNone}
 	case ReasonRekeyFailed:
 		return rekeyFailed(text)
 	case ReasonGatewayClosed:

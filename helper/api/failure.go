@@ -42,6 +42,11 @@ const (
 	// FailureConfigRefused: the gateway assigned no virtual IP
 	// (INTERNAL_ADDRESS_FAILURE, FAILED_CP_REQUIRED; RFC 7296 §3.15.4).
 	FailureConfigRefused FailureCode = "config_refused"
+	// FailureConfigInvalid: the gateway's configuration reply assigned a
+	// virtual IP or a DNS server that is not a unicast address
+	// (multicast, loopback, link-local, unspecified...), which the helper
+	// refuses to put on this computer.
+	FailureConfigInvalid FailureCode = "config_invalid"
 	// FailurePeerUnreachable: the gateway answered no request after every
 	// retransmission, or dead peer detection gave up (RFC 7296 §2.4).
 	FailurePeerUnreachable FailureCode = "peer_unreachable"

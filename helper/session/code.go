@@ -78,6 +78,7 @@ func failureCode(err error) api.FailureCode {
 	var ksErr *platform.KillSwitchError
 	var peerTS *platform.PeerSelectorError
 	var cfgErr *platform.ConfigError
+	var replyErr *ike.ConfigReplyError
 	switch {
 	// This computer's own credentials, as the session loaded them.
 	case errors.Is(err, creds.ErrWrongPassword):
@@ -129,6 +130,8 @@ func failureCode(err error) api.FailureCode {
 		return api.FailureTSUnacceptable
 	case errors.Is(err, ike.ErrConfigRefused):
 		return api.FailureConfigRefused
+	case errors.As(err, &replyErr):
+		return api.FailureConfigInvalid
 	case errors.Is(err, ike.ErrPeerUnreachable):
 		return api.FailurePeerUnreachable
 	case errors.Is(err, ike.ErrDeleted):

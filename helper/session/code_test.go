@@ -45,6 +45,7 @@ func TestCode(t *testing.T) {
 		{"ESP proposals", &ike.NoProposalError{Child: true}, api.FailureNoProposal},
 		{"traffic selectors", &ike.NotifyError{Exchange: wire.IKEAuth, Type: wire.TSUnacceptable}, api.FailureTSUnacceptable},
 		{"no virtual IP", &ike.NotifyError{Exchange: wire.IKEAuth, Type: wire.InternalAddressFailure}, api.FailureConfigRefused},
+		{"multicast DNS server", &ike.ConfigReplyError{Attribute: wire.InternalIP4DNS, Addr: netip.MustParseAddr("224.0.0.251"), Reason: "a multicast address"}, api.FailureConfigInvalid},
 		{"no answer", &ike.PeerUnreachableError{Exchange: wire.IKESAInit, Tries: 5}, api.FailurePeerUnreachable},
 		{"dead peer detection", fmt.Errorf("IKE SA down: %w", &ike.PeerUnreachableError{Exchange: wire.Informational, Tries: 5}), api.FailurePeerUnreachable},
 		{"untrusted CA", certErr(auth.ErrCertUntrusted), api.FailureCertUntrusted},
