@@ -60,6 +60,7 @@ func pemOf(typ string, der []byte) string {
 
 func certPEM(cs ...*x509.Certificate) string { return pkitest.CertPEM(cs...) }
 
+// writeFile writes content into a file for openssl.
 func writeFile(t *testing.T, name, content string) string {
 	p := filepath.Join(t.TempDir(), name)
 	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
@@ -89,14 +90,11 @@ func TestLoadPEMKeyFormats(t *testing.T) {
 		"PKCS#8 Ed25519": {edKey, pemOf("PRIVATE KEY", p8ed)},
 	} {
 		leaf := newLeaf(t, ca, tc.key, nil)
-		// Inline PEM, the key in its own file, and both in one file.
+		// The key apart, and the key and certificates in one PEM.
 		for how, load := range map[string]func() (*Credential, error){
-			"inline": func() (*Credential, error) { return LoadPEM(certPEM(leaf.Cert, ca.Cert), tc.pem) },
-			"files": func() (*Credential, error) {
-				return LoadPEM(writeFile(t, "c.pem", certPEM(leaf.Cert, ca.Cert)), writeFile(t, "k.pem", tc.pem))
-			},
-			"one file": func() (*Credential, error) {
-				return LoadPEM(writeFile(t, "ck.pem", tc.pem+certPEM(ca.Cert, leaf.Cert)), "")
+			"apart": func() (*Credential, error) { return FromPEM([]byte(certPEM(leaf.Cert, ca.Cert)), []byte(tc.pem)) },
+			"together": func() (*Credential, error) {
+				return FromPEM([]byte(tc.pem+certPEM(ca.Cert, leaf.Cert)), nil)
 			},
 		} {
 			c, err := load()
@@ -133,12 +131,9 @@ func TestLoadPEMErrors(t *testing.T) {
 		"bad key":      {certPEM(leaf.Cert), pemOf("EC PRIVATE KEY", []byte{1, 2}), ErrMalformed},
 		"not PEM":      {"-----BEGIN nothing", "", ErrMalformed},
 	} {
-		if _, err := LoadPEM(tc.cert, tc.key); !errors.Is(err, tc.want) {
+		if _, err := FromPEM([]byte(tc.cert), []byte(tc.key)); !errors.Is(err, tc.want) {
 			t.Errorf("%s: %v, want %v", name, err, tc.want)
 		}
-	}
-	if _, err := LoadPEM(filepath.Join(t.TempDir(), "missing.pem"), ""); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("missing file: %v", err)
 	}
 }
 
@@ -173,15 +168,17 @@ func TestCheck(t *testing.T) {
 	}
 }
 
-func TestLoadCAs(t *testing.T) {
+func TestParseCAs(t *testing.T) {
 	a, b := newCA(t, "A"), newCA(t, "B")
-	for how, s := range map[string]string{"inline": certPEM(a.Cert, b.Cert), "path": writeFile(t, "ca.pem", certPEM(a.Cert, b.Cert))} {
-		cas, err := LoadCAs(s)
-		if err != nil || len(cas) != 2 || !cas[1].Equal(b.Cert) {
-			t.Errorf("%s: %d CAs, %v", how, len(cas), err)
-		}
+	cas, err := ParseCAs([]byte(certPEM(a.Cert, b.Cert)))
+	if err != nil || len(cas) != 2 || !cas[1].Equal(b.Cert) {
+		t.Errorf("%d CAs, %v", len(cas), err)
 	}
-	if _, err := LoadCAs(pemOf("PRIVATE KEY", []byte{1})); !errors.Is(err, ErrNoCertificate) {
+	// A path is data like any other, and not a certificate.
+	if _, err := ParseCAs([]byte(writeFile(t, "ca.pem", certPEM(a.Cert)))); !errors.Is(err, ErrMalformed) {
+		t.Errorf("a path: %v", err)
+	}
+	if _, err := ParseCAs([]byte(pemOf("PRIVATE KEY", []byte{1}))); !errors.Is(err, ErrNoCertificate) {
 		t.Errorf("CA data without certificates: %v", err)
 	}
 }
@@ -199,14 +196,12 @@ func TestPKCS12(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for how, src := range map[string]string{"path": writeFile(t, "c.p12", string(pfx)), "base64": base64.StdEncoding.EncodeToString(pfx)} {
-			c, err := LoadPKCS12(src, "s3cret")
-			if err != nil {
-				t.Fatalf("%s, %s: %v", name, how, err)
-			}
-			if !c.Leaf().Equal(leaf.Cert) || len(c.Chain) != 2 || c.Check(Pool(c.Chain[1:]), testNow) != nil {
-				t.Errorf("%s, %s: wrong credential", name, how)
-			}
+		c, err := ParsePKCS12(pfx, "s3cret")
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if !c.Leaf().Equal(leaf.Cert) || len(c.Chain) != 2 || c.Check(Pool(c.Chain[1:]), testNow) != nil {
+			t.Errorf("%s: wrong credential", name)
 		}
 		if _, err := ParsePKCS12(pfx, "wrong"); !errors.Is(err, ErrWrongPassword) {
 			t.Errorf("%s: wrong password: %v", name, err)
@@ -220,8 +215,12 @@ func TestPKCS12(t *testing.T) {
 	if _, err := ParsePKCS12([]byte{0x30, 1, 2}, "x"); !errors.Is(err, ErrMalformed) {
 		t.Errorf("garbage: %v", err)
 	}
-	if _, err := LoadPKCS12(filepath.Join(t.TempDir(), "missing.p12"), "x"); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("missing file: %v", err)
+	// Neither a path nor base64 is opened or decoded.
+	if _, err := ParsePKCS12([]byte(writeFile(t, "c.p12", string(pfx))), "x"); !errors.Is(err, ErrMalformed) {
+		t.Errorf("a path: %v", err)
+	}
+	if _, err := ParsePKCS12([]byte(base64.StdEncoding.EncodeToString(pfx)), "x"); !errors.Is(err, ErrMalformed) {
+		t.Errorf("base64: %v", err)
 	}
 }
 
@@ -253,14 +252,18 @@ func TestOpenSSL3PKCS12(t *testing.T) {
 	if !strings.Contains(string(b), "PBES2, PBKDF2, AES-256-CBC") {
 		t.Fatalf("the file is not AES-encrypted; openssl reports: %s", b)
 	}
-	c, err := LoadPKCS12(out, "open sesame")
+	der, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := ParsePKCS12(der, "open sesame")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !c.Leaf().Equal(leaf.Cert) || len(c.Chain) != 2 {
 		t.Error("wrong credential from the OpenSSL file")
 	}
-	if _, err := LoadPKCS12(out, "open sesam"); !errors.Is(err, ErrWrongPassword) {
+	if _, err := ParsePKCS12(der, "open sesam"); !errors.Is(err, ErrWrongPassword) {
 		t.Errorf("wrong password: %v", err)
 	}
 }

@@ -6,25 +6,10 @@ import (
 	"fmt"
 )
 
-// LoadPEM loads our credential from a certificate and a key, each inline
-// PEM or a path. key may be empty when the certificate's PEM holds the key
-// too. Further certificates after the leaf are sent as the chain.
-func LoadPEM(cert, key string) (*Credential, error) {
-	cb, err := readPEMSource(cert)
-	if err != nil {
-		return nil, err
-	}
-	var kb []byte
-	if key != "" {
-		if kb, err = readPEMSource(key); err != nil {
-			return nil, err
-		}
-	}
-	return FromPEM(cb, kb)
-}
-
-// FromPEM is LoadPEM for the PEM content of the certificate and of the
-// key; key may be empty when cert holds the key too.
+// FromPEM returns our credential from the PEM content of a certificate
+// and of its key; key may be empty when cert holds the key too. Further
+// certificates after the leaf are sent as the chain. Reading files is the
+// caller's business: nothing here opens one.
 func FromPEM(cert, key []byte) (*Credential, error) {
 	certs, k, err := ParsePEM(cert)
 	if err != nil {
@@ -102,17 +87,8 @@ func parseKey(b *pem.Block) (any, error) {
 	return k, nil
 }
 
-// LoadCAs reads the CA certificates of a profile, inline PEM or a path,
+// ParseCAs reads the CA certificates of a profile from their PEM content,
 // for ike.Config.CAs and, through Pool, for EAP-TLS.
-func LoadCAs(s string) ([]*x509.Certificate, error) {
-	b, err := readPEMSource(s)
-	if err != nil {
-		return nil, err
-	}
-	return ParseCAs(b)
-}
-
-// ParseCAs is LoadCAs for the PEM content.
 func ParseCAs(data []byte) ([]*x509.Certificate, error) {
 	certs, _, err := parsePEM(data, false)
 	if err != nil {

@@ -7,21 +7,12 @@ import (
 	"software.sslmate.com/src/go-pkcs12"
 )
 
-// LoadPKCS12 loads our credential from a PKCS#12 file (RFC 7292), given as
-// a path or base64, with its password. Files from OpenSSL 3 (AES-256-CBC
-// with PBKDF2) open as well as legacy ones (3DES, RC2); that is why this
-// uses software.sslmate.com/src/go-pkcs12 rather than the frozen
+// ParsePKCS12 returns our credential from the content of a PKCS#12 file
+// (RFC 7292) and its password. Files from OpenSSL 3 (AES-256-CBC with
+// PBKDF2) open as well as legacy ones (3DES, RC2); that is why this uses
+// software.sslmate.com/src/go-pkcs12 rather than the frozen
 // golang.org/x/crypto/pkcs12, which reads only the legacy ciphers. CA
 // certificates in the file become the chain.
-func LoadPKCS12(s, password string) (*Credential, error) {
-	b, err := readBinarySource(s)
-	if err != nil {
-		return nil, err
-	}
-	return ParsePKCS12(b, password)
-}
-
-// ParsePKCS12 is LoadPKCS12 for the file's content.
 func ParsePKCS12(data []byte, password string) (*Credential, error) {
 	key, leaf, cas, err := pkcs12.DecodeChain(data, password)
 	if errors.Is(err, pkcs12.ErrIncorrectPassword) {
