@@ -20,7 +20,7 @@ import (
 type passwordDialer struct{ want string }
 
 func (d passwordDialer) Dial(ctx context.Context, a session.Attempt) (session.Conn, error) {
-	if a.Profile.Password != d.want {
+	if a.Profile.Password.Reveal() != d.want {
 		return nil, &ike.EAPError{Method: eap.TypeMSCHAPv2, Err: &mschapv2.FailureError{Code: mschapv2.ErrorAuthenticationFailed}}
 	}
 	return &fakeConn{done: make(chan struct{})}, nil

@@ -36,7 +36,7 @@ func (d *gatewayDialer) Dial(ctx context.Context, a session.Attempt) (session.Co
 	d.mu.Lock()
 	d.dials++
 	d.mu.Unlock()
-	if a.Profile.Password != d.password {
+	if a.Profile.Password.Reveal() != d.password {
 		return nil, &ike.EAPError{Method: eap.TypeMSCHAPv2, Err: &mschapv2.FailureError{Code: mschapv2.ErrorAuthenticationFailed}}
 	}
 	return &upSession{done: make(chan struct{})}, nil

@@ -102,8 +102,9 @@ type profileConn struct {
 	// blocked reports that the kill switch holds a block for c.
 	blocked bool
 	// password is the EAP password the supervisor uses; empty when it
-	// must ask (see password.go).
-	password string
+	// must ask (see password.go). It is c's own copy, wiped when it is
+	// replaced or refused and when the supervisor ends.
+	password prof.Secret
 	// refused reports that the gateway refused the password used last,
 	// so a stored one is not tried again until a connection comes up.
 	refused bool
@@ -173,6 +174,8 @@ func (m *Manager) RemoveProfile(name string) error {
 		return ErrBusy
 	}
 	blocked := c.blocked
+	c.password.Wipe()
+	c.password = nil
 	delete(m.conns, name)
 	m.broadcastLocked(api.Event{Kind: api.EventRemoved, Name: name})
 	m.mu.Unlock()

@@ -20,9 +20,10 @@ import (
 // with: given (from the connect request), else p's stored one unless the
 // gateway refused it last. The caller holds m.mu.
 func takePasswordLocked(c *profileConn, p *prof.Profile, given string) {
-	c.password = given
-	if c.password == "" && !c.refused {
-		c.password = p.Password
+	c.password.Wipe()
+	c.password = prof.NewSecret(given)
+	if c.password.Empty() && !c.refused {
+		c.password = p.Password.Clone()
 	}
 }
 
@@ -37,7 +38,9 @@ func (m *Manager) withPassword(ctx context.Context, c *profileConn, p *prof.Prof
 		return p, nil, nil
 	}
 	m.mu.Lock()
-	pw, retry := c.password, c.refused
+	// The attempt's own copy: the session copies it again and dial wipes
+	// this one once the Dialer returns.
+	pw, retry := c.password.Clone(), c.refused
 	m.mu.Unlock()
 	user := p.EAPIdentity()
 	var prompt session.PasswordPrompt
@@ -48,17 +51,19 @@ func (m *Manager) withPassword(ctx context.Context, c *profileConn, p *prof.Prof
 			return m.ask(ctx, c, user, api.PromptOnDemand, retry)
 		}
 	}
-	if pw == "" && !p.OnDemand {
+	if pw.Empty() && !p.OnDemand {
 		reason := api.PromptConnect
 		if reconnecting {
 			reason = api.PromptReconnect
 		}
-		var err error
-		if pw, err = m.ask(ctx, c, user, reason, retry); err != nil {
+		answer, err := m.ask(ctx, c, user, reason, retry)
+		if err != nil {
 			return p, nil, err
 		}
+		pw = prof.NewSecret(answer)
 		m.mu.Lock()
-		c.password = pw
+		c.password.Wipe()
+		c.password = pw.Clone()
 		m.mu.Unlock()
 	}
 	// The attempt's copy carries the password; the connection's profile
@@ -77,7 +82,8 @@ func (m *Manager) passwordRefused(c *profileConn, p *prof.Profile, err error) bo
 		return false
 	}
 	m.mu.Lock()
-	c.password, c.refused = "", true
+	c.password.Wipe()
+	c.password, c.refused = nil, true
 	m.mu.Unlock()
 	return !p.OnDemand
 }

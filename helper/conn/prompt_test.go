@@ -25,7 +25,7 @@ type hookDialer struct {
 
 func (d *hookDialer) Dial(ctx context.Context, a session.Attempt) (session.Conn, error) {
 	d.mu.Lock()
-	d.passwords = append(d.passwords, a.Profile.Password)
+	d.passwords = append(d.passwords, a.Profile.Password.Reveal())
 	hook := d.hook
 	d.mu.Unlock()
 	return hook(ctx, a)

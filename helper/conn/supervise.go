@@ -54,6 +54,10 @@ func (m *Manager) supervise(ctx context.Context, c *profileConn, p *prof.Profile
 		case ctx.Err() != nil || !everUp:
 			m.release(c.name)
 		}
+		// Nothing dials with p any more: its secrets can go.
+		if p != nil {
+			p.Wipe()
+		}
 		m.finish(c, done)
 	}()
 	if perr != nil {
@@ -157,6 +161,10 @@ func (m *Manager) dial(ctx context.Context, c *profileConn, p *prof.Profile, rec
 	if err != nil {
 		return nil, err
 	}
+	if dp != p {
+		// The Dialer keeps its own copy of what it needs.
+		defer dp.Password.Wipe()
+	}
 	return m.dialer.Dial(ctx, session.Attempt{Profile: dp, Gateway: m.gatewayFor(c, p), Prompt: ask})
 }
 
@@ -241,6 +249,9 @@ func (m *Manager) finish(c *profileConn, done chan struct{}) {
 	m.mu.Lock()
 	c.session = nil
 	c.stop, c.done, c.kick = nil, nil, nil
+	// The next Connect chooses its password anew (takePasswordLocked).
+	c.password.Wipe()
+	c.password = nil
 	c.retry = retryState{}
 	if c.state != api.StateFailed {
 		m.log.Logf(api.LevelInfo, c.name, "disconnected")

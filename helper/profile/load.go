@@ -18,17 +18,28 @@ func (p *Profile) Credential() (*creds.Credential, error) {
 		if err != nil {
 			return nil, err
 		}
-		c, err := creds.ParsePKCS12(b, p.P12Password)
+		if p.P12.Path != "" {
+			// The file's bytes are this call's own: wipe them once parsed.
+			defer clear(b)
+		}
+		c, err := creds.ParsePKCS12(b, p.P12Password.Reveal())
 		return c, contentError(err)
 	}
 	cert, err := p.Cert.Read()
 	if err != nil {
 		return nil, err
 	}
+	if p.Cert.Path != "" {
+		// The file may hold the key too.
+		defer clear(cert)
+	}
 	var key []byte
 	if !p.Key.IsZero() {
 		if key, err = p.Key.Read(); err != nil {
 			return nil, err
+		}
+		if p.Key.Path != "" {
+			defer clear(key)
 		}
 	}
 	c, err := creds.FromPEM(cert, key)

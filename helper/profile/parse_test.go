@@ -236,7 +236,7 @@ func TestSourcesLoad(t *testing.T) {
 			t.Errorf("%s: %d CAs, %v", name, len(cas), err)
 		}
 		if name == "p12" {
-			tp.P12Password = "wrong"
+			tp.P12Password = NewSecret("wrong")
 			if _, err := tp.Credential(); !errors.Is(err, creds.ErrWrongPassword) {
 				t.Errorf("wrong PKCS#12 password: %v", err)
 			}

@@ -23,13 +23,16 @@ type Profile struct {
 	LocalID  string
 	Auth     Auth
 
-	PSK string
+	// PSK, P12Password and Password are the profile's secrets, and
+	// Key.Data and P12.Data when the key is inline: Wipe overwrites them
+	// all.
+	PSK Secret
 	// Cert, Key, CA and P12 are where the credentials come from; zero
 	// when the profile has none.
 	Cert, Key, CA, P12 Source
-	P12Password        string
+	P12Password        Secret
 	Username           string
-	Password           string
+	Password           Secret
 
 	// IKEProposals and ESPProposals are empty for the helper's defaults.
 	IKEProposals, ESPProposals []suite.Proposal
@@ -53,6 +56,19 @@ type Profile struct {
 
 	OnDemand, RawESP, AllowPeerTS, KillSwitch, BlockOutside bool
 	DPD, NATKeepalive                                       Interval
+}
+
+// Wipe overwrites the secrets p holds (PSK, passwords, inline private
+// key and PKCS#12 data) once its owner is done with it: a connection that
+// ended, a profile that was edited or removed. Copies of p made with
+// *p share these arrays and see the zeros too.
+func (p *Profile) Wipe() {
+	p.PSK.Wipe()
+	p.P12Password.Wipe()
+	p.Password.Wipe()
+	clear(p.Key.Data)
+	clear(p.Cert.Data) // which may hold the key too
+	clear(p.P12.Data)
 }
 
 // Gateway is where the IKE SA goes: a host name or an address, and a

@@ -21,7 +21,7 @@ type passwordDialer struct {
 
 func (d *passwordDialer) Dial(ctx context.Context, a session.Attempt) (session.Conn, error) {
 	d.mu.Lock()
-	d.passwords = append(d.passwords, a.Profile.Password)
+	d.passwords = append(d.passwords, a.Profile.Password.Reveal())
 	d.mu.Unlock()
 	return &fakeSession{done: make(chan struct{})}, nil
 }

@@ -100,6 +100,7 @@ func (d *Connector) Dial(ctx context.Context, a Attempt) (Conn, error) {
 	}
 	s := newSession(d, st)
 	if err := s.takePrompt(a.Prompt); err != nil {
+		st.wipe()
 		return nil, err
 	}
 	if err := s.open(ctx); err != nil {

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"github.com/espressovpn/espresso/helper/profile"
 	"github.com/espressovpn/espresso/ipsec/ike"
 	"github.com/espressovpn/espresso/ipsec/ike/creds"
 	"github.com/espressovpn/espresso/ipsec/ike/eap"
@@ -10,9 +11,11 @@ import (
 
 // mschapv2Peer returns the EAP peer of an EAP-MSCHAPv2 profile: the user
 // name is the EAP identity (RFC 3748 §5.1) and the MSCHAPv2 user.
-func mschapv2Peer(user, password string) func() *eap.Peer {
+// The password is read when the peer is made, for each negotiation; the
+// session wipes it when it ends.
+func mschapv2Peer(user string, password profile.Secret) func() *eap.Peer {
 	return func() *eap.Peer {
-		return eap.NewPeer(user, mschapv2.NewPeer(user, password, nil))
+		return eap.NewPeer(user, mschapv2.NewPeer(user, password.Reveal(), nil))
 	}
 }
 

@@ -38,7 +38,7 @@ type passwordAnswer struct {
 
 // needsPassword reports whether a negotiation would lack the password.
 func (st *settings) needsPassword() bool {
-	return st.auth == profile.AuthEAPMSCHAPv2 && st.password == ""
+	return st.auth == profile.AuthEAPMSCHAPv2 && st.password.Empty()
 }
 
 // takePrompt keeps the attempt's PasswordPrompt for an on-demand
@@ -98,7 +98,7 @@ func (s *Session) answered(a passwordAnswer) {
 		s.end(a.err)
 		return
 	}
-	s.st.password = a.password
+	s.st.setPassword(profile.NewSecret(a.password))
 	if err := s.negotiate(); err != nil {
 		s.rearm(err)
 	}
@@ -111,6 +111,6 @@ func (s *Session) forgetRefused(err error) {
 	if s.pw.ask == nil || s.st.auth != profile.AuthEAPMSCHAPv2 || failureCode(err) != api.FailureEAPRejected {
 		return
 	}
-	s.st.password = ""
+	s.st.setPassword(nil)
 	s.pw.refused = true
 }

@@ -104,7 +104,7 @@ func TestOnDemandAsksForPassword(t *testing.T) {
 		default:
 			t.Fatal("the answer started no negotiation")
 		}
-		if s.st.password != "first" || eapIdentity(t, f.cfg) != "alice" {
+		if s.st.password.Reveal() != "first" || eapIdentity(t, f.cfg) != "alice" {
 			t.Error("the negotiation did not get the answered password (mismatch)")
 		}
 

@@ -201,6 +201,9 @@ func (s *Session) Close() error {
 		s.eng.Close()
 	}
 	s.wg.Wait()
+	// No negotiation runs any more, nor may start: the PSK and the
+	// password can go.
+	s.st.wipe()
 	s.end(ErrClosed)
 	return errors.Join(errs...)
 }

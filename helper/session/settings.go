@@ -29,14 +29,16 @@ type settings struct {
 	// come later (ikeConfig).
 	ike ike.Config
 	// auth is the profile's method; username and password are the
-	// EAP-MSCHAPv2 credentials.
-	auth               profile.Auth
-	username, password string
-	remoteTS           []netip.Prefix
-	exclude            []netip.Prefix
-	dns                []netip.Addr // the profile's own servers, which replace the gateway's
-	mtu                int
-	fwmark             uint32
+	// EAP-MSCHAPv2 credentials. The password, like ike.PSK, is the
+	// session's own copy, wiped when the session ends (wipe).
+	auth     profile.Auth
+	username string
+	password profile.Secret
+	remoteTS []netip.Prefix
+	exclude  []netip.Prefix
+	dns      []netip.Addr // the profile's own servers, which replace the gateway's
+	mtu      int
+	fwmark   uint32
 
 	onDemand, rawESP, allowPeerTS, killSwitch bool
 	// allowUngranted4 and allowUngranted6 let what the gateway did not
@@ -93,7 +95,7 @@ func (s *settings) readIKE(p *profile.Profile, now time.Time) error {
 	switch p.Auth {
 	case profile.AuthPSK:
 		c.LocalAuth, c.RemoteAuth = ike.AuthPSK, ike.AuthPSK
-		c.PSK = []byte(p.PSK)
+		c.PSK = p.PSK.Clone()
 	case profile.AuthCert, profile.AuthEAPTLS:
 		cred, err := loadCredential(p, now)
 		if err != nil {
@@ -108,7 +110,7 @@ func (s *settings) readIKE(p *profile.Profile, now time.Time) error {
 		}
 	case profile.AuthEAPMSCHAPv2:
 		c.LocalAuth, c.RemoteAuth = ike.AuthEAP, ike.AuthCert
-		s.username, s.password = p.EAPIdentity(), p.Password
+		s.username, s.password = p.EAPIdentity(), p.Password.Clone()
 		// Without a password, Dial decides whether the session can ask
 		// for it (takePrompt).
 	default:
@@ -144,6 +146,21 @@ func (s *settings) readIKE(p *profile.Profile, now time.Time) error {
 	c.RawESP = s.rawESP
 	c.DPDDelay, c.NATKeepalive = interval(p.DPD), interval(p.NATKeepalive)
 	return nil
+}
+
+// setPassword replaces the EAP password with pw, which the settings own
+// from now on, wiping the one before.
+func (s *settings) setPassword(pw profile.Secret) {
+	s.password.Wipe()
+	s.password = pw
+}
+
+// wipe overwrites the secrets of the settings (the PSK, the EAP
+// password) once the session has stopped every negotiation that used
+// them.
+func (s *settings) wipe() {
+	profile.Secret(s.ike.PSK).Wipe()
+	s.password.Wipe()
 }
 
 // ikeConfig is the initiator's configuration for a negotiation with the
