@@ -30,7 +30,10 @@ type Dialer interface {
 // loads the profile's own certificate and key once per attempt.
 type Attempt struct {
 	// Profile is the connection's profile; its Password is the one this
-	// attempt uses (empty when an on-demand session is to ask).
+	// attempt uses (empty when an on-demand session is to ask). Its
+	// secrets belong to the caller, who wipes them once Dial returned:
+	// the Dialer copies those it keeps and wipes its copies when the Conn
+	// closes.
 	Profile *profile.Profile
 	// Gateway is the gateway's address when it is known before the dial:
 	// the profile's own, or the one the kill switch looked up for this
