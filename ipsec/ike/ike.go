@@ -37,6 +37,8 @@ type (
 	CertificateError        = core.CertificateError
 	IdentityMismatchError   = core.IdentityMismatchError
 	NotifyError             = core.NotifyError
+	UnauthenticatedError    = core.UnauthenticatedError
+	Drops                   = core.Drops
 	EAPError                = core.EAPError
 	Event                   = core.Event
 	Established             = core.Established

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"net/netip"
 	"testing"
+	"testing/synctest"
+	"time"
 
 	"github.com/espressovpn/espresso/ipsec/ike"
 	"github.com/espressovpn/espresso/ipsec/ike/iketest"
@@ -120,15 +122,20 @@ func TestFailures(t *testing.T) {
 		}
 	})
 	t.Run("no ike proposal", func(t *testing.T) {
-		cli, gw := pskConfigs(t)
-		cli.IKEProposals = proposals(t, false, "aes128-sha256-modp2048")
-		gw.IKEProposals = proposals(t, false, "aes256gcm16-prfsha384-x25519")
-		p := &pair{cliCfg: cli, gwCfg: gw}
-		p.start(t)
-		var np *ike.NoProposalError
-		if err := next[*ike.Down](t, p.cli).Err; !errors.As(err, &np) || np.Child {
-			t.Fatalf("client: %v", err)
-		}
+		// The refusal is unauthenticated: the client fails only once its
+		// retransmissions run out (TestRefusalFailsAfterRetransmissions).
+		synctest.Test(t, func(t *testing.T) {
+			cli, gw := pskConfigs(t)
+			cli.IKEProposals = proposals(t, false, "aes128-sha256-modp2048")
+			gw.IKEProposals = proposals(t, false, "aes256gcm16-prfsha384-x25519")
+			cli.SetupTimeout = 10 * time.Second
+			p := &pair{cliCfg: cli, gwCfg: gw, sysClock: true}
+			p.start(t)
+			var np *ike.NoProposalError
+			if err := next[*ike.Down](t, p.cli).Err; !errors.As(err, &np) || np.Child {
+				t.Fatalf("client: %v", err)
+			}
+		})
 	})
 	t.Run("no esp proposal", func(t *testing.T) {
 		cli, gw := pskConfigs(t)

@@ -95,6 +95,27 @@ func (n *Network) SetFilter(f Filter) {
 	n.mu.Unlock()
 }
 
+// Spoof delivers b to the Conn bound to to as though from had sent it, as
+// an attacker who forges its source address would; the filter does not see
+// it. It reports false when nobody is bound to to or its queue is full.
+func (n *Network) Spoof(from, to netip.AddrPort, b []byte) bool {
+	n.mu.Lock()
+	if in, ok := n.natIn[to]; ok {
+		to = in
+	}
+	dst := n.conns[to]
+	n.mu.Unlock()
+	if dst == nil {
+		return false
+	}
+	select {
+	case dst.in <- socket.Datagram{Buf: append([]byte(nil), b...), Addr: from}:
+		return true
+	default:
+		return false
+	}
+}
+
 // Listen binds a Conn to addr.
 func (n *Network) Listen(addr netip.AddrPort) *Conn {
 	c := &Conn{net: n, local: addr, in: make(chan socket.Datagram, 256),

@@ -84,6 +84,8 @@ type Machine struct {
 	RemoteNAT bool
 	VIPs, DNS []netip.Addr
 	ended     bool
+	// drops counts what receive dropped (drops.go).
+	drops dropCounters
 }
 
 // Datagram is one received IKE message.

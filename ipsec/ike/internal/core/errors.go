@@ -267,3 +267,33 @@ func (e *EAPError) Is(target error) bool {
 	}
 	return false
 }
+
+// UnauthenticatedError reports a failure whose reason came in a message
+// nobody authenticated: an error notify in an IKE_SA_INIT response (RFC
+// 7296 §2.21.1), which anyone who saw our SPI can forge from anywhere.
+// The exchange waited for a valid answer until its retransmissions ran
+// out (Unanswered) and then gave up with the reason noted last (Err), so
+// a real refusal still reads as one. Since a forger can produce it, a
+// caller must not take it for a lasting verdict: dialling again may
+// succeed. errors.Is and errors.As reach Err.
+type UnauthenticatedError struct {
+	Err error
+	// Unanswered is the request's giving up, nil when the exchange ended
+	// on the unauthenticated message itself (too many COOKIE or
+	// INVALID_KE_PAYLOAD answers).
+	Unanswered *PeerUnreachableError
+}
+
+func (e *UnauthenticatedError) Error() string {
+	if e.Unanswered == nil {
+		return fmt.Sprintf("%v (unauthenticated answer)", e.Err)
+	}
+	return fmt.Sprintf("%v (unauthenticated answer; no valid one after %d transmissions of %v)",
+		e.Err, e.Unanswered.Tries, e.Unanswered.Exchange)
+}
+
+// Unwrap returns the reason noted.
+func (e *UnauthenticatedError) Unwrap() error { return e.Err }
+
+// Unauthenticated reports true: nothing proved the reason genuine.
+func (e *UnauthenticatedError) Unauthenticated() bool { return true }

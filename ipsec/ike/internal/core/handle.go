@@ -41,3 +41,6 @@ func (c *Conn) Reauthenticate() { c.m.Reauthenticate() }
 // Unreachable reports an ICMP unreachable for dest; see
 // Machine.Unreachable.
 func (c *Conn) Unreachable(dest netip.AddrPort) { c.m.Unreachable(dest) }
+
+// Drops returns the datagrams dropped so far, by reason; see Machine.Drops.
+func (c *Conn) Drops() Drops { return c.m.Drops() }

@@ -81,11 +81,9 @@ func (v *liveness) limit(sa *IKESA, r *request) {
 // state of any SA): it only starts a liveness check at once, whose
 // authenticated answer, or its absence, decides.
 func (v *liveness) invalidSPI(sa *IKESA, from netip.AddrPort, h wire.Header) {
-	if sa != v.SA || !sa.Established || sa.Deleting || from.Addr() != v.Remote.Addr() {
-		return
-	}
 	// Message IDs we have used on sa are below sendID (§2.3).
-	if h.MessageID >= sa.sendID {
+	if sa != v.SA || !sa.Established || sa.Deleting || from.Addr() != v.Remote.Addr() || h.MessageID >= sa.sendID {
+		v.drops.unauthenticated.Add(1)
 		return
 	}
 	v.Log.Info("ike: the peer answered INVALID_IKE_SPI; checking whether it still holds the IKE SA")

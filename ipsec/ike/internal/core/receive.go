@@ -16,6 +16,7 @@ func (d *Machine) receive(dg Datagram) {
 	}
 	if err != nil {
 		d.Log.Debug("ike: unparsable message dropped", "from", dg.From, "err", err)
+		d.drops.unparsable.Add(1)
 		return
 	}
 	h := m.Header
@@ -32,6 +33,7 @@ func (d *Machine) receive(dg Datagram) {
 	// claiming our role is our own, reflected.
 	if sa == nil || sa.keys == nil || h.IsInitiator() == sa.Initiator {
 		d.Log.Debug("ike: message for no known IKE SA dropped", "exchange", h.ExchangeType)
+		d.drops.noSA.Add(1)
 		return
 	}
 	if unprotectedInvalidSPI(m) {
@@ -53,12 +55,15 @@ func (d *Machine) handleRequest(sa *IKESA, dg Datagram, m *wire.Message) {
 		// Retransmitted request: answer once per message, on its first
 		// fragment (RFC 7383 §2.6.1), after checking it is genuine.
 		o, err := sa.keys.open(dg.B, m)
-		if err == nil && o.frag <= 1 {
+		if err != nil {
+			d.drops.unauthenticated.Add(1)
+		} else if o.frag <= 1 {
 			d.Xchg.Reply(sa.LastResp.Pkts, dg)
 		}
 		return
 	}
 	if h.MessageID != sa.RecvID {
+		d.drops.unexpected.Add(1)
 		return
 	}
 	// RFC 7296 §2.11: the response goes where the request came from.

@@ -46,6 +46,13 @@ type request struct {
 	// unreachable counts the transmissions an ICMP unreachable came back
 	// for, and unreachableTry is the last of them (unreachable.go).
 	unreachable, unreachableTry int
+	// to is where the last transmission went: an unauthenticated answer
+	// must come from there (fromPeer).
+	to netip.AddrPort
+	// noted is the reason an unauthenticated answer gave for refusing the
+	// request while it kept waiting for a valid one (RFC 7296 §2.21.1):
+	// the reason it fails with once its retransmissions run out.
+	noted error
 }
 
 // whenIdle runs f now if the SA has no request in flight, else once the
@@ -116,25 +123,64 @@ func (x *exchanges) transmit(sa *IKESA, r *request) {
 	if r.sent > 0 {
 		x.Log.Debug("ike: retransmit", "exchange", r.exchange, "id", r.id, "try", r.sent)
 	}
+	r.to = x.Remote
 	x.send(r.pkts)
 	wait := rt.Delay(r.sent)
 	r.sent++
 	x.arm(sa, r, now, wait)
 }
 
-// giveUp ends r unanswered: the peer is unreachable.
+// giveUp ends r unanswered: the peer is unreachable, or refused it in an
+// unauthenticated answer that nothing valid replaced.
 func (x *exchanges) giveUp(sa *IKESA, r *request) {
 	if r.timer != nil {
 		r.timer.Stop()
 	}
 	sa.pending = nil
-	err := &PeerUnreachableError{Exchange: r.exchange, Tries: r.sent, Peer: x.Remote, Unreachable: r.unreachable}
+	pu := &PeerUnreachableError{Exchange: r.exchange, Tries: r.sent, Peer: x.Remote, Unreachable: r.unreachable}
+	var err error = pu
+	if r.noted != nil {
+		err = &UnauthenticatedError{Err: r.noted, Unanswered: pu}
+	}
 	if r.failed != nil {
 		r.failed(err)
 		x.next(sa)
 		return
 	}
 	x.Fail(sa, err)
+}
+
+// answered ends r, the request in flight on sa, as answered.
+func (x *exchanges) answered(sa *IKESA, r *request) {
+	r.timer.Stop()
+	sa.pending = nil
+	sa.LastHeard = x.Clock.Now()
+}
+
+// fromPeer tells whether dg comes from where r went, or from the NAT-T
+// port of that address on the NAT-T socket (RFC 3948 §2.2). Only an
+// answer from there is taken for an unauthenticated one, so that a forger
+// must at least spoof the peer's address.
+func (x *exchanges) fromPeer(r *request, dg Datagram) bool {
+	from := netip.AddrPortFrom(dg.From.Addr().Unmap(), dg.From.Port())
+	to := netip.AddrPortFrom(r.to.Addr().Unmap(), r.to.Port())
+	if from == to {
+		return true
+	}
+	return dg.NATT && from.Addr() == to.Addr() && from.Port() == DefaultNATTPort
+}
+
+// note keeps err, the reason an unauthenticated answer gave for refusing
+// r, and lets r wait on for a valid answer (RFC 7296 §2.21.1): anyone who
+// saw our SPI can forge one, and the peer's real answer may follow.
+func (x *exchanges) note(r *request, err error) {
+	x.drops.errorNotify.Add(1)
+	if r.noted == nil {
+		x.Log.Info("ike: unauthenticated refusal noted; waiting for a valid answer", "exchange", r.exchange, "reason", err)
+	} else {
+		x.Log.Debug("ike: unauthenticated refusal noted; waiting for a valid answer", "exchange", r.exchange, "reason", err)
+	}
+	r.noted = err
 }
 
 // arm schedules r's next transmission wait from now, or at its deadline
@@ -223,15 +269,15 @@ func (x *exchanges) fragSize(sa *IKESA) int {
 func (x *exchanges) handleResponse(sa *IKESA, dg Datagram, m *wire.Message) {
 	r, h := sa.pending, m.Header
 	if r == nil || h.MessageID != r.id || h.ExchangeType != r.exchange {
+		x.Log.Debug("ike: response to no request in flight dropped", "exchange", h.ExchangeType, "id", h.MessageID)
+		x.drops.unexpected.Add(1)
 		return
 	}
 	ps, ok := x.openMessage(sa, dg, m, &sa.rspFrags)
 	if !ok {
 		return
 	}
-	r.timer.Stop()
-	sa.pending = nil
-	sa.LastHeard = x.Clock.Now()
+	x.answered(sa, r)
 	r.handle(h, ps, dg.B)
 	if !x.ended {
 		x.next(sa)
@@ -245,6 +291,7 @@ func (x *exchanges) openMessage(sa *IKESA, dg Datagram, m *wire.Message, frags *
 	o, err := sa.keys.open(dg.B, m)
 	if err != nil {
 		x.Log.Debug("ike: protected message dropped", "exchange", m.Header.ExchangeType, "err", err)
+		x.drops.unauthenticated.Add(1)
 		return nil, false
 	}
 	first, plain := o.first, o.plain

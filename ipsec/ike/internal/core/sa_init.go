@@ -70,13 +70,11 @@ func (i *initiator) sendInit(sa *IKESA, group suite.TransformID) {
 	}
 	sa.InitReq = raw
 	sa.sendID = 0
-	i.Xchg.start(sa, &request{
-		exchange: wire.IKESAInit,
-		pkts:     [][]byte{raw},
-		handle: func(h wire.Header, ps wire.Payloads, raw []byte) {
-			i.initAnswered(sa, offer, h, ps, raw)
-		},
-	})
+	r := &request{exchange: wire.IKESAInit, pkts: [][]byte{raw}}
+	r.handle = func(h wire.Header, ps wire.Payloads, raw []byte) {
+		i.initAnswered(sa, r, offer, h, ps, raw)
+	}
+	i.Xchg.start(sa, r)
 }
 
 // FakeNAT tells whether to force UDP encapsulation by claiming a NAT.
@@ -90,27 +88,44 @@ func (d *Machine) encapESP() bool {
 }
 
 // InitResponse routes a cleartext IKE_SA_INIT response to our request.
+// Nothing authenticates it, so it must come from where the request went;
+// the request stays in flight until initAnswered accepts the response.
 func (i *initiator) InitResponse(dg Datagram, m *wire.Message) {
 	sa, h := i.SA, m.Header
 	if r := i.Reauth; r != nil && h.SPIi == r.SPIi {
 		sa = r
 	}
-	if sa == nil || !sa.Initiator || sa.keys != nil || sa.pending == nil ||
-		sa.pending.exchange != wire.IKESAInit || h.SPIi != sa.SPIi || h.MessageID != 0 {
+	if sa == nil || !sa.Initiator || h.SPIi != sa.SPIi {
+		i.drops.noSA.Add(1)
 		return
 	}
 	r := sa.pending
-	r.timer.Stop()
-	sa.pending = nil
+	if sa.keys != nil || r == nil || r.exchange != wire.IKESAInit || h.MessageID != 0 {
+		i.drops.unexpected.Add(1)
+		return
+	}
+	if !i.Xchg.fromPeer(r, dg) {
+		i.Log.Debug("ike: IKE_SA_INIT response from elsewhere than the peer dropped", "from", dg.From, "peer", r.to)
+		i.drops.wrongSource.Add(1)
+		return
+	}
 	r.handle(h, m.Payloads, dg.B)
 }
 
-// initAnswered processes the IKE_SA_INIT response (§1.2, §1.3, §2.6).
-func (i *initiator) initAnswered(sa *IKESA, offer *wire.SecurityAssociation, h wire.Header, ps wire.Payloads, raw []byte) {
+// initAnswered processes the IKE_SA_INIT response to r (§1.2, §1.3,
+// §2.6). COOKIE and INVALID_KE_PAYLOAD that we can follow restart the
+// exchange; any other refusal, an error notify or an answer we cannot
+// use, is only noted, and r waits on for a valid answer (§2.21.1).
+func (i *initiator) initAnswered(sa *IKESA, r *request, offer *wire.SecurityAssociation, h wire.Header, ps wire.Payloads, raw []byte) {
 	if c := ps.Notify(wire.Cookie); c != nil {
+		if len(c.Data) == 0 || len(c.Data) > 64 {
+			i.Xchg.note(r, &NotifyError{Exchange: wire.IKESAInit, Type: wire.Cookie})
+			return
+		}
+		i.Xchg.answered(sa, r)
 		sa.initTries++
-		if sa.initTries > maxInitTries || len(c.Data) == 0 || len(c.Data) > 64 {
-			i.Fail(sa, &NotifyError{Exchange: wire.IKESAInit, Type: wire.Cookie})
+		if sa.initTries > maxInitTries {
+			i.Fail(sa, &UnauthenticatedError{Err: &NotifyError{Exchange: wire.IKESAInit, Type: wire.Cookie}})
 			return
 		}
 		sa.cookie = bytes.Clone(c.Data)
@@ -119,39 +134,29 @@ func (i *initiator) initAnswered(sa *IKESA, offer *wire.SecurityAssociation, h w
 	}
 	if n := ps.Notify(wire.InvalidKEPayload); n != nil {
 		g, err := n.Group()
+		if err != nil || g == sa.ke.Group() || !slices.Contains(keMethods(i.Cfg.IKEProposals), g) {
+			i.Xchg.note(r, &NoProposalError{Offers: proposalsString(i.Cfg.IKEProposals)})
+			return
+		}
+		i.Xchg.answered(sa, r)
 		sa.initTries++
-		if err != nil || sa.initTries > maxInitTries || g == sa.ke.Group() || !slices.Contains(keMethods(i.Cfg.IKEProposals), g) {
-			i.Fail(sa, &NoProposalError{Offers: proposalsString(i.Cfg.IKEProposals)})
+		if sa.initTries > maxInitTries {
+			i.Fail(sa, &UnauthenticatedError{Err: &NoProposalError{Offers: proposalsString(i.Cfg.IKEProposals)}})
 			return
 		}
 		i.Log.Info("ike: peer asks for another key exchange method", "group", suite.Transform{Type: suite.TypeKE, ID: g})
 		i.sendInit(sa, g)
 		return
 	}
-	if n := ps.ErrorNotify(); n != nil {
-		if n.NotifyType == wire.NoProposalChosen {
-			i.Fail(sa, &NoProposalError{Offers: proposalsString(i.Cfg.IKEProposals)})
-		} else {
-			i.Fail(sa, errorFromNotify(wire.IKESAInit, n, false))
-		}
-		return
-	}
-	saPayload, _ := wire.First[*wire.SecurityAssociation](ps)
-	ke, _ := wire.First[*wire.KeyExchange](ps)
-	nr, _ := wire.First[*wire.Nonce](ps)
-	c, ok := accepted(offer, saPayload)
-	if !ok || ke == nil || nr == nil || h.SPIr == 0 || c.One(suite.TypeKE).ID != sa.ke.Group() || ke.Group != sa.ke.Group() {
-		i.Fail(sa, &NoProposalError{Offers: proposalsString(i.Cfg.IKEProposals)})
-		return
-	}
-	gir, err := sa.ke.SharedSecret(ke.Data)
+	c, nr, gir, err := i.initAccept(sa, offer, h, ps)
 	if err != nil {
-		i.Fail(sa, err)
+		i.Xchg.note(r, err)
 		return
 	}
+	i.Xchg.answered(sa, r)
 	sa.ke.Zero()
 	sa.ke = nil
-	sa.SPIr, sa.Nr, sa.Prop, sa.InitRsp = h.SPIr, bytes.Clone(nr.Data), c, raw
+	sa.SPIr, sa.Nr, sa.Prop, sa.InitRsp = h.SPIr, bytes.Clone(nr), c, raw
 	if err := i.DeriveInit(sa, gir); err != nil {
 		i.Fail(sa, err)
 		return
@@ -179,6 +184,32 @@ func (i *initiator) initAnswered(sa *IKESA, offer *wire.SecurityAssociation, h w
 	}
 	i.Log.Info("ike: IKE_SA_INIT done", "proposal", c.String(), "local_nat", localNAT, "remote_nat", remoteNAT)
 	i.sendAuth(sa)
+}
+
+// initAccept checks an IKE_SA_INIT response without COOKIE or
+// INVALID_KE_PAYLOAD and returns what the IKE SA takes from it: the
+// proposal the peer chose, its nonce and the shared secret. An error is
+// the refusal the response stands for: its error notify, or no proposal
+// chosen for an answer that does not fit our offer.
+func (i *initiator) initAccept(sa *IKESA, offer *wire.SecurityAssociation, h wire.Header, ps wire.Payloads) (chosen, []byte, []byte, error) {
+	if n := ps.ErrorNotify(); n != nil {
+		if n.NotifyType == wire.NoProposalChosen {
+			return chosen{}, nil, nil, &NoProposalError{Offers: proposalsString(i.Cfg.IKEProposals)}
+		}
+		return chosen{}, nil, nil, errorFromNotify(wire.IKESAInit, n, false)
+	}
+	saPayload, _ := wire.First[*wire.SecurityAssociation](ps)
+	ke, _ := wire.First[*wire.KeyExchange](ps)
+	nr, _ := wire.First[*wire.Nonce](ps)
+	c, ok := accepted(offer, saPayload)
+	if !ok || ke == nil || nr == nil || h.SPIr == 0 || c.One(suite.TypeKE).ID != sa.ke.Group() || ke.Group != sa.ke.Group() {
+		return chosen{}, nil, nil, &NoProposalError{Offers: proposalsString(i.Cfg.IKEProposals)}
+	}
+	gir, err := sa.ke.SharedSecret(ke.Data)
+	if err != nil {
+		return chosen{}, nil, nil, err
+	}
+	return c, nr.Data, gir, nil
 }
 
 // DeriveInit computes SKEYSEED and the IKE SA's keys (§2.14) and wipes the
