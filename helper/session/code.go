@@ -50,12 +50,22 @@ func (e *CodedError) FailureCode() api.FailureCode { return e.Code }
 // Code returns the failure code of err, empty for nil, and whether
 // dialling again cannot fix it: permanent is err's own Permanent method
 // (PermanentError, ProfileError, CredentialError), not that of an error
-// it wraps, so that a wrapper decides for what it wraps.
+// it wraps, so that a wrapper decides for what it wraps. A failure whose
+// reason nobody authenticated (ike.UnauthenticatedError) is never
+// permanent, whatever wraps it.
 func Code(err error) (code api.FailureCode, permanent bool) {
 	if p, ok := err.(interface{ Permanent() bool }); ok {
-		permanent = p.Permanent()
+		permanent = p.Permanent() && !unauthenticated(err)
 	}
 	return failureCode(err), permanent
+}
+
+// unauthenticated tells whether err, or an error it wraps, reports a
+// reason that came in a message nobody authenticated: anyone who saw the
+// exchange could have forged it (RFC 7296 §2.21.1).
+func unauthenticated(err error) bool {
+	var u interface{ Unauthenticated() bool }
+	return errors.As(err, &u) && u.Unauthenticated()
 }
 
 // failureCode classifies err. An explicit Coder wins (CredentialError

@@ -43,6 +43,7 @@ func TestCode(t *testing.T) {
 		{"EAP-TLS server cert expired", &ike.EAPError{Err: fmt.Errorf("%w: %w", eap.ErrAuthenticatorUnproven, auth.ErrCertExpired)}, api.FailureCertExpired},
 		{"IKE proposals", &ike.NoProposalError{Offers: "aes128-sha256-modp2048"}, api.FailureNoProposal},
 		{"ESP proposals", &ike.NoProposalError{Child: true}, api.FailureNoProposal},
+		{"unauthenticated refusal", &ike.UnauthenticatedError{Err: &ike.NoProposalError{}, Unanswered: &ike.PeerUnreachableError{Exchange: wire.IKESAInit, Tries: 6}}, api.FailureNoProposal},
 		{"traffic selectors", &ike.NotifyError{Exchange: wire.IKEAuth, Type: wire.TSUnacceptable}, api.FailureTSUnacceptable},
 		{"no virtual IP", &ike.NotifyError{Exchange: wire.IKEAuth, Type: wire.InternalAddressFailure}, api.FailureConfigRefused},
 		{"multicast DNS server", &ike.ConfigReplyError{Attribute: wire.InternalIP4DNS, Addr: netip.MustParseAddr("224.0.0.251"), Reason: "a multicast address"}, api.FailureConfigInvalid},
@@ -95,9 +96,34 @@ func TestCodePermanent(t *testing.T) {
 		{&CredentialError{Err: errors.New("garbled")}, true},
 		{ErrTimeout, false},
 		{fmt.Errorf("IKE SA down: %w", Permanent(errors.New("x"))), false},
+		{Permanent(&ike.UnauthenticatedError{Err: &ike.NoProposalError{}}), false},
 	} {
 		if _, got := Code(tc.err); got != tc.permanent {
 			t.Errorf("Code(%v) permanent = %v, want %v", tc.err, got, tc.permanent)
+		}
+	}
+}
+
+// TestUnauthenticatedRefusalRetried: the IKE SA going down on a refusal
+// nobody authenticated (a forger who saw our SPI can send one, RFC 7296
+// §2.21.1) is retried, while the same refusal proven genuine is not.
+func TestUnauthenticatedRefusalRetried(t *testing.T) {
+	for _, tc := range []struct {
+		err       error
+		permanent bool
+	}{
+		{&ike.NoProposalError{}, true},
+		{&ike.AuthError{Local: true, Reason: "AUTHENTICATION_FAILED"}, true},
+		{&ike.UnauthenticatedError{Err: &ike.NoProposalError{}, Unanswered: &ike.PeerUnreachableError{Exchange: wire.IKESAInit, Tries: 6}}, false},
+		{&ike.UnauthenticatedError{Err: &ike.NotifyError{Exchange: wire.IKESAInit, Type: wire.AuthenticationFailed}}, false},
+		{fmt.Errorf("reauthentication: %w", &ike.UnauthenticatedError{Err: &ike.NoProposalError{}}), false},
+	} {
+		code, permanent := Code(classify(tc.err))
+		if permanent != tc.permanent {
+			t.Errorf("%v: permanent = %v, want %v", tc.err, permanent, tc.permanent)
+		}
+		if want := failureCode(tc.err); code != want {
+			t.Errorf("%v: code %q, want %q", tc.err, code, want)
 		}
 	}
 }

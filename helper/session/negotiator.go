@@ -64,8 +64,14 @@ var permanentErrs = []error{
 	ike.ErrCertNotTrusted, ike.ErrIdentityMismatch, ike.ErrConfigRefused,
 }
 
-// classify marks the failures conn.Manager must not retry.
+// classify marks the failures conn.Manager must not retry. A failure
+// whose reason came in a message nobody authenticated is never one: a
+// forger who saw our SPI could have sent it (RFC 7296 §2.21.1), and
+// taking it for final would let one forged datagram end reconnection.
 func classify(err error) error {
+	if unauthenticated(err) {
+		return err
+	}
 	for _, p := range permanentErrs {
 		if errors.Is(err, p) {
 			return Permanent(err)
