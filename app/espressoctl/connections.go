@@ -21,8 +21,9 @@ func cmdUp(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("up", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	pwStdin := fs.Bool("password-stdin", false, "")
-	if err := fs.Parse(args); err != nil || fs.NArg() != 1 {
-		return usageError("up [--password-stdin] NAME")
+	asJSON := fs.Bool("json", false, "")
+	if err := fs.Parse(interspersed(args)); err != nil || fs.NArg() != 1 {
+		return usageError("up takes one profile NAME")
 	}
 	name := fs.Arg(0)
 	var req api.ConnectRequest
@@ -63,13 +64,51 @@ func cmdUp(ctx context.Context, e *env, args []string) error {
 		if msg != ae.Message {
 			msg += " (" + ae.Message + ")"
 		}
-		return errors.New(msg)
+		return &explained{msg: msg, err: err}
 	}
 	if err != nil {
 		return err
 	}
+	if *asJSON {
+		return writeJSON(e.stdout, st)
+	}
 	fmt.Fprintf(e.stdout, "%s: connected to %s%s\n", name, st.Gateway, addrsNote(st))
 	return nil
+}
+
+// explained is an error reworded for a person that keeps the error it
+// words, whose codes decide the exit status.
+type explained struct {
+	msg string
+	err error
+}
+
+func (e *explained) Error() string { return e.msg }
+func (e *explained) Unwrap() error { return e.err }
+
+// writeJSON writes v as indented JSON.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// interspersed moves the flags in args before the operands, so that a
+// flag may follow the profile's name as well as precede it.
+func interspersed(args []string) []string {
+	var flags, operands []string
+	for i, a := range args {
+		if a == "--" {
+			operands = append(operands, args[i:]...)
+			break
+		}
+		if strings.HasPrefix(a, "-") && a != "-" {
+			flags = append(flags, a)
+		} else {
+			operands = append(operands, a)
+		}
+	}
+	return append(flags, operands...)
 }
 
 func addrsNote(st api.ConnectionStatus) string {
@@ -81,7 +120,7 @@ func addrsNote(st api.ConnectionStatus) string {
 
 func cmdDown(ctx context.Context, e *env, args []string) error {
 	if len(args) != 1 {
-		return usageError("down NAME")
+		return usageError("down takes one profile NAME")
 	}
 	st, err := e.client.Disconnect(ctx, args[0])
 	if err != nil {
@@ -101,7 +140,7 @@ func cmdStatus(ctx context.Context, e *env, args []string) error {
 		name, args = args[0], args[1:]
 	}
 	if err := fs.Parse(args); err != nil || fs.NArg() > 1 || (name != "" && fs.NArg() > 0) {
-		return usageError("status [--json] [NAME]")
+		return usageError("status takes at most one profile NAME")
 	}
 	if name == "" {
 		name = fs.Arg(0)
@@ -120,12 +159,10 @@ func cmdStatus(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	if *asJSON {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
 		if name != "" {
-			return enc.Encode(sts[0])
+			return writeJSON(e.stdout, sts[0])
 		}
-		return enc.Encode(sts)
+		return writeJSON(e.stdout, sts)
 	}
 	if len(sts) == 0 {
 		fmt.Fprintln(e.stdout, "no profiles; add one with: espressoctl import FILE")
@@ -238,9 +275,11 @@ func cmdLogs(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("logs", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	follow := fs.Bool("f", false, "")
+	asJSON := fs.Bool("json", false, "")
 	if err := fs.Parse(args); err != nil || fs.NArg() != 0 {
-		return usageError("logs [-f]")
+		return usageError("logs takes no arguments")
 	}
+	enc := json.NewEncoder(e.stdout)
 	s, err := e.client.Logs(ctx, *follow)
 	if err != nil {
 		return err
@@ -255,6 +294,12 @@ func cmdLogs(ctx context.Context, e *env, args []string) error {
 			return nil // interrupted while following
 		case err != nil:
 			return err
+		}
+		if *asJSON {
+			if err := enc.Encode(entry); err != nil {
+				return err
+			}
+			continue
 		}
 		conn := ""
 		if entry.Connection != "" {

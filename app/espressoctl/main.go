@@ -1,18 +1,27 @@
 // Command espressoctl controls the Espresso helper from a terminal, through
 // the same local API as the desktop app.
 //
-//	espressoctl [--socket PATH] list
+//	espressoctl [--socket PATH] list [--json]
 //	espressoctl [--socket PATH] import [--replace] FILE
 //	espressoctl [--socket PATH] remove NAME
-//	espressoctl [--socket PATH] up [--password-stdin] NAME
+//	espressoctl [--socket PATH] up [--password-stdin] [--json] NAME
 //	espressoctl [--socket PATH] down NAME
 //	espressoctl [--socket PATH] status [--json] [NAME]
-//	espressoctl [--socket PATH] logs [-f]
+//	espressoctl [--socket PATH] logs [-f] [--json]
 //	espressoctl [--socket PATH] version
+//	espressoctl help [COMMAND | exit-codes | --man]
+//	espressoctl completion bash|zsh|fish
 //	espressoctl --version
 //
+// The command table (commands.go) is the one source of the usage, `help
+// COMMAND`, the completion scripts and the manual page; every command
+// takes --help and then does nothing else.
+//
 // up exits 0 only once the tunnel is established and the system
-// configured; otherwise it prints the reason in one line and exits 1.
+// configured; otherwise it prints the reason in one line and exits with
+// the failure's status (exitcode.go): 3 when the helper is not running, 4
+// when access is denied, 5 when authentication failed, 6 when the gateway
+// is unreachable, 2 for a bad profile or command line, else 1.
 // When the helper asks for the profile's password (it stores none, or
 // the gateway refused the stored one), up asks on the terminal, without
 // echo, and offers to remember it; with standard input not a terminal,
@@ -32,26 +41,6 @@ import (
 
 	"github.com/espressovpn/espresso/helper/api"
 	"github.com/espressovpn/espresso/internal/version"
-)
-
-const usage = `usage: espressoctl [--socket PATH] COMMAND [ARGS]
-
-Commands:
-  list                          list the profiles
-  import [--replace] FILE       import a profile (Espresso .json or strongSwan .sswan)
-  remove NAME                   remove a profile
-  up [--password-stdin] NAME    connect; exits 0 once the tunnel is up
-  down NAME                     disconnect
-  status [--json] [NAME]        show connections
-  logs [-f]                     show the helper's log; -f follows it
-  version                       show espressoctl's and the helper's versions
-`
-
-// Exit statuses.
-const (
-	exitOK    = 0
-	exitFail  = 1
-	exitUsage = 2
 )
 
 // env is what a command runs with; tests supply their own.
@@ -84,55 +73,51 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 // runOn is run with the terminal to ask on, nil for none.
 func runOn(ctx context.Context, args []string, stdin io.Reader, tty terminal, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("espressoctl", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	socket := fs.String("socket", api.DefaultSocket, "`path` of the helper's socket")
-	showVersion := fs.Bool("version", false, "print espressoctl's version and exit")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, usage, "\nFlags:\n")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
+	fs.SetOutput(io.Discard)
+	socket := fs.String("socket", api.DefaultSocket, "")
+	showVersion := fs.Bool("version", false, "")
+	err := fs.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		writeUsage(stdout)
+		return exitOK
+	case err != nil:
+		fmt.Fprintf(stderr, "espressoctl: %v\n", err)
+		writeUsage(stderr)
 		return exitUsage
-	}
-	if *showVersion {
+	case *showVersion:
 		fmt.Fprintln(stdout, "espressoctl", version.String())
 		return exitOK
-	}
-	if fs.NArg() == 0 {
-		fs.Usage()
+	case fs.NArg() == 0:
+		writeUsage(stderr)
 		return exitUsage
+	}
+	name, rest := fs.Arg(0), fs.Args()[1:]
+	c, ok := lookup(name)
+	if !ok {
+		fmt.Fprintf(stderr, "espressoctl: unknown command %q\n", name)
+		writeUsage(stderr)
+		return exitUsage
+	}
+	if wantsHelp(rest) {
+		// Before anything else, so that no --help is taken for a name.
+		writeCommandHelp(stdout, c)
+		return exitOK
 	}
 	e := &env{client: api.NewClient(*socket), stdin: stdin, stdout: stdout, stderr: stderr, term: tty, answered: map[string]bool{}}
 	defer e.client.CloseIdleConnections()
-	cmd, rest := fs.Arg(0), fs.Args()[1:]
-	commands := map[string]func(context.Context, *env, []string) error{
-		"list":    cmdList,
-		"import":  cmdImport,
-		"remove":  cmdRemove,
-		"up":      cmdUp,
-		"down":    cmdDown,
-		"status":  cmdStatus,
-		"logs":    cmdLogs,
-		"version": cmdVersion,
-	}
-	f, ok := commands[cmd]
-	if !ok {
-		fmt.Fprintf(stderr, "espressoctl: unknown command %q\n", cmd)
-		fs.Usage()
-		return exitUsage
-	}
-	err := f(ctx, e, rest)
+	err = c.run(ctx, e, rest)
 	var ue usageError
 	switch {
 	case err == nil:
 		return exitOK
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "espressoctl %s: %s\n", cmd, ue)
-		fmt.Fprint(stderr, usage)
+		fmt.Fprintf(stderr, "espressoctl %s: %s\n", name, ue)
+		fmt.Fprintf(stderr, "usage: espressoctl %s\n(see: espressoctl help %s)\n", c.synopsis(), name)
 		return exitUsage
 	}
-	fmt.Fprintf(stderr, "espressoctl %s: %s\n", cmd, errorLine(err, *socket))
-	return exitFail
+	fmt.Fprintf(stderr, "espressoctl %s: %s\n", name, errorLine(err, *socket))
+	return exitCode(err)
 }
 
 // usageError reports a command line a command cannot use.
@@ -145,11 +130,14 @@ func (e usageError) Error() string { return string(e) }
 func errorLine(err error, socket string) string {
 	var ae *api.AccessDeniedError
 	var e *api.Error
+	var ex *explained
 	switch {
 	case errors.Is(err, api.ErrHelperNotRunning):
 		return fmt.Sprintf("the Espresso helper is not running (nothing listens on %s); start it with: sudo espresso-helper start", socket)
 	case errors.As(err, &ae), errors.Is(err, api.ErrAccessDenied):
 		return fmt.Sprintf("access denied: run as root or join the %q group (then log in again)", api.GroupName)
+	case errors.As(err, &ex):
+		return ex.msg
 	case errors.As(err, &e):
 		return e.Message
 	}

@@ -186,7 +186,7 @@ func TestUpFailureWithCode(t *testing.T) {
 	}
 	code, _, errOut := ctl(t, sock, "", "up", "work")
 	want := "espressoctl up: the gateway rejected the pre-shared key (ike: the peer rejected our authentication: AUTHENTICATION_FAILED)\n"
-	if code != 1 || errOut != want {
+	if code != exitAuth || errOut != want {
 		t.Errorf("up: %d %q", code, errOut)
 	}
 	code, out, _ := ctl(t, sock, "", "status")
@@ -229,7 +229,7 @@ func TestImportSswanAndInlinedFiles(t *testing.T) {
 	sw := writeFile(t, dir, "office.sswan", `{"uuid": "d9ab35a1-8f4b-4d6c-9a52-3b8c5a3f7e01", "name": "Office", "type": "ikev2-eap",
 		"remote": {"addr": "192.0.2.7"}, "local": {"eap_id": "bob"}, "apps": ["com.example"]}`)
 	code, _, errOut := ctl(t, sock, "", "import", sw)
-	if code != 1 || !strings.Contains(errOut, "apps: per-application routing") {
+	if code != exitUsage || !strings.Contains(errOut, "apps: per-application routing") {
 		t.Errorf("sswan with apps: %d %q", code, errOut)
 	}
 	ca, err := os.ReadFile("../../helper/sswan/testdata/ca.crt")
@@ -246,7 +246,7 @@ func TestImportSswanAndInlinedFiles(t *testing.T) {
 		t.Errorf("import with a missing CA: %d %q", code, errOut)
 	}
 	f = writeFile(t, dir, "bad.json", `{"name": "b", "gateway": "192.0.2.1:70000", "auth": "psk", "psk": "k"}`)
-	if code, _, errOut := ctl(t, sock, "", "import", f); code != 1 || !strings.Contains(errOut, "gateway: ") {
+	if code, _, errOut := ctl(t, sock, "", "import", f); code != exitUsage || !strings.Contains(errOut, "gateway: ") {
 		t.Errorf("import invalid: %d %q", code, errOut)
 	}
 }
@@ -254,7 +254,7 @@ func TestImportSswanAndInlinedFiles(t *testing.T) {
 func TestHelperNotRunning(t *testing.T) {
 	sock := filepath.Join(t.TempDir(), "none.sock")
 	code, _, errOut := ctl(t, sock, "", "status")
-	if code != 1 || !strings.Contains(errOut, "the Espresso helper is not running") || strings.Count(errOut, "\n") != 1 {
+	if code != exitNotRunning || !strings.Contains(errOut, "the Espresso helper is not running") || strings.Count(errOut, "\n") != 1 {
 		t.Errorf("%d %q", code, errOut)
 	}
 }
@@ -336,7 +336,7 @@ func TestVersion(t *testing.T) {
 		t.Errorf("version: %d %q %q", code, out, errOut)
 	}
 	code, out, errOut = ctl(t, "/nonexistent/helper.sock", "", "version")
-	if code != 1 || out != "espressoctl "+mine+"\n" || !strings.Contains(errOut, "not running") {
+	if code != exitNotRunning || out != "espressoctl "+mine+"\n" || !strings.Contains(errOut, "not running") {
 		t.Errorf("version without a helper: %d %q %q", code, out, errOut)
 	}
 }

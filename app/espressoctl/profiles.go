@@ -16,7 +16,10 @@ import (
 )
 
 func cmdList(ctx context.Context, e *env, args []string) error {
-	if len(args) != 0 {
+	fs := flag.NewFlagSet("list", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	asJSON := fs.Bool("json", false, "")
+	if err := fs.Parse(args); err != nil || fs.NArg() != 0 {
 		return usageError("list takes no arguments")
 	}
 	ps, err := e.client.Profiles(ctx)
@@ -31,6 +34,17 @@ func cmdList(ctx context.Context, e *env, args []string) error {
 	for _, st := range sts {
 		state[st.Name] = st.State
 	}
+	if *asJSON {
+		type entry struct {
+			api.Profile
+			State api.State `json:"state"`
+		}
+		out := make([]entry, 0, len(ps))
+		for _, p := range ps {
+			out = append(out, entry{p, state[p.Name]})
+		}
+		return writeJSON(e.stdout, out)
+	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tGATEWAY\tAUTH\tSTATE")
 	for _, p := range ps {
@@ -44,7 +58,7 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 	fs.SetOutput(io.Discard)
 	replace := fs.Bool("replace", false, "")
 	if err := fs.Parse(args); err != nil || fs.NArg() != 1 {
-		return usageError("import [--replace] FILE")
+		return usageError("import takes one FILE")
 	}
 	file := fs.Arg(0)
 	data, err := os.ReadFile(file)
@@ -131,7 +145,7 @@ func inlineFiles(data []byte, dir string) ([]byte, error) {
 
 func cmdRemove(ctx context.Context, e *env, args []string) error {
 	if len(args) != 1 {
-		return usageError("remove NAME")
+		return usageError("remove takes one profile NAME")
 	}
 	if err := e.client.RemoveProfile(ctx, args[0]); err != nil {
 		return err

@@ -119,7 +119,7 @@ func TestUpWrongPasswordThenCancel(t *testing.T) {
 	importEAP(t, sock)
 	k := &typing{replies: []reply{{text: "wrong"}, {text: "n"}}}
 	code, _, errOut := ctlAt(t, sock, k, "up", "eap")
-	if code != 1 || !strings.HasPrefix(errOut, "espressoctl up: the gateway rejected the password for alice") {
+	if code != exitAuth || !strings.HasPrefix(errOut, "espressoctl up: the gateway rejected the password for alice") {
 		t.Errorf("wrong password: %d %q", code, errOut)
 	}
 	p, _ := api.NewClient(sock).Profile(context.Background(), "eap")
