@@ -1,12 +1,16 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"net"
 	"net/http"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/espressovpn/espresso/app/internal/apitest"
 	"github.com/espressovpn/espresso/helper/api"
@@ -179,9 +183,30 @@ func TestCompletionMentionsEveryCommand(t *testing.T) {
 				}
 			}
 		}
+		checkSyntax(t, shell, out)
 	}
 	if code, _, _ := ctl(t, "/nonexistent", "", "completion", "tcsh"); code != exitUsage {
 		t.Errorf("completion tcsh: %d", code)
+	}
+}
+
+// checkSyntax has the shell parse script without running it, where the
+// shell is installed.
+func checkSyntax(t *testing.T, shell, script string) {
+	t.Helper()
+	path, err := exec.LookPath(shell)
+	if err != nil {
+		t.Logf("%s is not installed; its script's syntax is not checked", shell)
+		return
+	}
+	f := filepath.Join(t.TempDir(), "completion."+shell)
+	if err := os.WriteFile(f, []byte(script), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if out, err := exec.CommandContext(ctx, path, "-n", f).CombinedOutput(); err != nil {
+		t.Errorf("%s -n on its completion script: %v\n%s", shell, err, out)
 	}
 }
 
