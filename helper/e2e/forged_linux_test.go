@@ -141,13 +141,17 @@ func noProposalChosen(t *testing.T, spi uint64) []byte {
 
 // TestForgedIKEError: while the helper connects to the gateway, an
 // attacker who saw its IKE_SA_INIT request answers it with
-// NO_PROPOSAL_CHOSEN carrying the client's SPI, from the gateway's own
-// address and port, from another address and from another port. The
+// NO_PROPOSAL_CHOSEN carrying the client's SPI: first a member of the
+// espresso group on the client's machine, without privileges, from an
+// ordinary UDP socket; then an attacker on the path, from the gateway's
+// own address and port, from another address and from another port. The
 // gateway's firewall holds the first request back so that the forgeries
 // come first. None of them ends the attempt (RFC 7296 §2.21.1): the
 // helper's retransmission reaches the gateway and `up` succeeds.
 func TestForgedIKEError(t *testing.T) {
+	grp := espressoGroup(t)
 	r := newRig(t, false)
+	m := newMember(t, r.h, grp, "f")
 	r.h.Import(lab.PSKProfile("work"))
 	f := newForger(t, r.top.Gateway)
 	holdIKE(t, r.top.Gateway)
@@ -166,6 +170,7 @@ func TestForgedIKEError(t *testing.T) {
 		t.Fatal("no IKE_SA_INIT request from the client within 20s")
 	}
 	forged := noProposalChosen(t, spi)
+	m.sendUDP(t, r.top.Client, client, forged)
 	for _, src := range []netip.AddrPort{
 		netip.AddrPortFrom(testnet.GatewayV4, 500),
 		netip.MustParseAddrPort("198.51.100.66:500"),

@@ -24,6 +24,9 @@ func TestMain(m *testing.M) {
 	if req := os.Getenv(clientEnv); req != "" {
 		os.Exit(clientMain(req))
 	}
+	if req := os.Getenv(forgeEnv); req != "" {
+		os.Exit(forgeMain(req))
+	}
 	code := m.Run()
 	if buildDir != "" {
 		os.RemoveAll(buildDir)
