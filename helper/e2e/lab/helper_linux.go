@@ -1,7 +1,6 @@
 package lab
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -9,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -120,20 +118,7 @@ func (h *Helper) Stop() {
 func (h *Helper) PID() int { return h.proc.PID() }
 
 // PeakRSS is the helper's peak resident set so far, in KiB (VmHWM).
-func (h *Helper) PeakRSS() (int, error) {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", h.PID()))
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
-			return strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
-		}
-	}
-	return 0, fmt.Errorf("no VmHWM in /proc/%d/status", h.PID())
-}
+func (h *Helper) PeakRSS() (int, error) { return PeakRSSOf(h.PID()) }
 
 // Log returns the log of every run of the helper so far.
 func (h *Helper) Log() string {
