@@ -152,6 +152,23 @@ func nobody(t *testing.T) (uid, gid uint32) {
 	return uint32(a), uint32(b)
 }
 
+// memberServer starts a server whose group is nobody's own, so that a
+// client run as nobody (runAs with uid and gid) is a member, and returns
+// the client binary nobody may run and the group's name.
+func memberServer(t *testing.T) (h *harness, bin string, uid, gid uint32, group string) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: runs a client as another uid")
+	}
+	uid, gid = nobody(t)
+	g, err := user.LookupGroupId(strconv.FormatUint(uint64(gid), 10))
+	if err != nil {
+		t.Skipf("nobody's group has no name: %v", err)
+	}
+	dir, bin := worldReachableDir(t)
+	return start(t, fakeDialer{}, Authorizer{Group: g.Name}, dir), bin, uid, gid, g.Name
+}
+
 func TestUnprivilegedPeerIsRefused(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root: runs a client as another uid")
@@ -181,16 +198,7 @@ func TestUnprivilegedPeerIsRefused(t *testing.T) {
 }
 
 func TestGroupMemberIsAllowed(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: runs a client as another uid")
-	}
-	uid, gid := nobody(t)
-	g, err := user.LookupGroupId(strconv.FormatUint(uint64(gid), 10))
-	if err != nil {
-		t.Skipf("nobody's group has no name: %v", err)
-	}
-	dir, bin := worldReachableDir(t)
-	h := start(t, fakeDialer{}, Authorizer{Group: g.Name}, dir)
+	h, bin, uid, gid, group := memberServer(t)
 	if _, err := h.client.CreateProfile(context.Background(), pskProfile("work"), false); err != nil {
 		t.Fatal(err)
 	}
@@ -200,7 +208,7 @@ func TestGroupMemberIsAllowed(t *testing.T) {
 	}
 	// Root's profile is not the member's to remove.
 	if got := runAs(t, bin, h.sock, uid, gid); got != "ok not_owner" {
-		t.Errorf("member of %s, root's profile: %s", g.Name, got)
+		t.Errorf("member of %s, root's profile: %s", group, got)
 	}
 	if _, err := h.store.Get("work"); err != nil {
 		t.Errorf("the member removed root's profile: %v", err)
@@ -212,7 +220,7 @@ func TestGroupMemberIsAllowed(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got := runAs(t, bin, h.sock, uid, gid); got != "ok ok" {
-		t.Errorf("member of %s, own profile: %s", g.Name, got)
+		t.Errorf("member of %s, own profile: %s", group, got)
 	}
 }
 
@@ -221,16 +229,7 @@ func TestGroupMemberIsAllowed(t *testing.T) {
 // pass every kill switch block of that profile. It is refused, on a new
 // profile and on an edit, while an edit keeping root's mark is not.
 func TestMemberCannotChooseFWMark(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: runs a client as another uid")
-	}
-	uid, gid := nobody(t)
-	g, err := user.LookupGroupId(strconv.FormatUint(uint64(gid), 10))
-	if err != nil {
-		t.Skipf("nobody's group has no name: %v", err)
-	}
-	dir, bin := worldReachableDir(t)
-	h := start(t, fakeDialer{}, Authorizer{Group: g.Name}, dir)
+	h, bin, uid, gid, _ := memberServer(t)
 	ctx := context.Background()
 	// The member owns "work" and "plain"; root gave "work" its mark.
 	for _, name := range []string{"work", "plain"} {
