@@ -3,6 +3,7 @@ package ike_test
 import (
 	"errors"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 
@@ -60,5 +61,19 @@ func TestConfigReplyRefusesNonUnicast(t *testing.T) {
 				t.Fatalf("client: %v, want %v %s refused", err, tc.attr, tc.bad)
 			}
 		})
+	}
+}
+
+// TestConfigReplyDNSDomains: the domains a gateway sends (RFC 8598) reach
+// Established normalised; one that is no DNS name is left out, and the
+// connection comes up without it.
+func TestConfigReplyDNSDomains(t *testing.T) {
+	cli, gw := pskConfigs(t)
+	gw.DNSDomains = []string{"Corp.Example", "evil\nname", "lab.example."}
+	p := &pair{cliCfg: cli, gwCfg: gw}
+	p.start(t)
+	ev := next[*ike.Established](t, p.cli)
+	if !slices.Equal(ev.DNSDomains, []string{"corp.example", "lab.example"}) {
+		t.Fatalf("domains %q", ev.DNSDomains)
 	}
 }

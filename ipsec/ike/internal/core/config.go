@@ -149,6 +149,9 @@ type Config struct {
 	// Pool4, Pool6 and DNS are what a responder hands out.
 	Pool4, Pool6 netip.Prefix
 	DNS          []netip.Addr
+	// DNSDomains are the INTERNAL_DNS_DOMAIN values (RFC 8598) a
+	// responder sends when asked, as they are.
+	DNSDomains []string
 	// RequireCookie makes a responder demand a COOKIE before it keeps any
 	// state for an IKE_SA_INIT (RFC 7296 §2.6).
 	RequireCookie bool

@@ -83,7 +83,9 @@ type Machine struct {
 	LocalNAT  bool
 	RemoteNAT bool
 	VIPs, DNS []netip.Addr
-	ended     bool
+	// DNSDomains came in the CFG_REPLY (RFC 8598).
+	DNSDomains []string
+	ended      bool
 	// drops counts what receive dropped (drops.go).
 	drops dropCounters
 }

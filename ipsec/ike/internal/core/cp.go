@@ -3,12 +3,14 @@ package core
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 
 	"github.com/espressovpn/espresso/ipsec/ike/wire"
 )
 
 // cfgRequest is the CFG_REQUEST of an initiator asking for virtual
-// addresses and DNS servers (RFC 7296 §2.19, §3.15); the addresses in
+// addresses, DNS servers (RFC 7296 §2.19, §3.15) and the domains those
+// servers answer for (INTERNAL_DNS_DOMAIN, RFC 8598 §4); the addresses in
 // want, those of a reauthenticated SA, are asked for by value, which
 // §3.15.1 allows as a hint.
 func cfgRequest(cfg *Config, want []netip.Addr) *wire.Configuration {
@@ -31,17 +33,32 @@ func cfgRequest(cfg *Config, want []netip.Addr) *wire.Configuration {
 	if cfg.VirtualIPv6 {
 		c.Attributes = append(c.Attributes, v6, wire.ConfigAttribute{Type: wire.InternalIP6DNS})
 	}
+	c.Attributes = append(c.Attributes, wire.ConfigAttribute{Type: wire.InternalDNSDomain})
 	return c
 }
 
-// cfgReply reads the virtual addresses and DNS servers of a CFG_REPLY.
-// Attributes we cannot read are skipped, as RFC 7296 §3.15.1 allows. An
-// address that is not unicast (see unicastReason) fails the reply with a
-// *ConfigReplyError: it would be put on the TUN device or in the system's
-// resolver configuration as it is.
-func cfgReply(c *wire.Configuration) (vips, dns []netip.Addr, err error) {
+// cfgReplyData is what an initiator takes from a CFG_REPLY.
+type cfgReplyData struct {
+	vips, dns []netip.Addr
+	// domains are the INTERNAL_DNS_DOMAIN names, checked and normalised
+	// (wire.ParseDNSDomain), without duplicates.
+	domains []string
+	// skipped tells why attributes were left out; the caller logs it.
+	skipped []string
+}
+
+// cfgReply reads the virtual addresses, DNS servers and DNS domains of a
+// CFG_REPLY. Attributes we cannot read are skipped, as RFC 7296 §3.15.1
+// allows. An address that is not unicast (see unicastReason) fails the
+// reply with a *ConfigReplyError: it would be put on the TUN device or in
+// the system's resolver configuration as it is. A domain that is no DNS
+// name, or one beyond wire.MaxDNSDomains, is skipped with a reason: the
+// connection works without it, only names under it stay on the local
+// resolver.
+func cfgReply(c *wire.Configuration) (cfgReplyData, error) {
+	var r cfgReplyData
 	if c == nil || c.ConfigType != wire.CFGReply {
-		return nil, nil, nil
+		return r, nil
 	}
 	for _, a := range c.Attributes {
 		var addr netip.Addr
@@ -54,6 +71,9 @@ func cfgReply(c *wire.Configuration) (vips, dns []netip.Addr, err error) {
 			var p netip.Prefix
 			p, ok, perr = a.Prefix()
 			addr = p.Addr()
+		case wire.InternalDNSDomain:
+			r.addDomain(a)
+			continue
 		default:
 			continue
 		}
@@ -61,15 +81,30 @@ func cfgReply(c *wire.Configuration) (vips, dns []netip.Addr, err error) {
 			continue
 		}
 		if reason := unicastReason(addr); reason != "" {
-			return nil, nil, &ConfigReplyError{Attribute: a.Type, Addr: addr, Reason: reason}
+			return cfgReplyData{}, &ConfigReplyError{Attribute: a.Type, Addr: addr, Reason: reason}
 		}
 		if a.Type == wire.InternalIP4Address || a.Type == wire.InternalIP6Address {
-			vips = append(vips, addr)
+			r.vips = append(r.vips, addr)
 		} else {
-			dns = append(dns, addr)
+			r.dns = append(r.dns, addr)
 		}
 	}
-	return vips, dns, nil
+	return r, nil
+}
+
+// addDomain takes the domain of an INTERNAL_DNS_DOMAIN attribute, or
+// notes why it is skipped.
+func (r *cfgReplyData) addDomain(a wire.ConfigAttribute) {
+	d, ok, err := a.DNSDomain()
+	switch {
+	case err != nil:
+		r.skipped = append(r.skipped, fmt.Sprintf("%v: %v", a.Type, err))
+	case !ok, slices.Contains(r.domains, d):
+	case len(r.domains) == wire.MaxDNSDomains:
+		r.skipped = append(r.skipped, fmt.Sprintf("%v %s: more than %d domains", a.Type, d, wire.MaxDNSDomains))
+	default:
+		r.domains = append(r.domains, d)
+	}
 }
 
 // unicastReason says why a is no address for a virtual IP or a DNS
@@ -134,6 +169,11 @@ func AnswerCfg(cfg *Config, req *wire.Configuration) (*wire.Configuration, []net
 		}
 		if _, ok := req.Find(t); ok {
 			reply.Attributes = append(reply.Attributes, wire.AddrAttribute(t, d))
+		}
+	}
+	if _, ok := req.Find(wire.InternalDNSDomain); ok {
+		for _, d := range cfg.DNSDomains {
+			reply.Attributes = append(reply.Attributes, wire.DNSDomainAttribute(d))
 		}
 	}
 	return reply, vips

@@ -25,6 +25,10 @@ type Established struct {
 	// out (responder).
 	VirtualIPs []netip.Addr
 	DNS        []netip.Addr
+	// DNSDomains are the INTERNAL_DNS_DOMAIN names of the CFG_REPLY
+	// (RFC 8598), which the DNS servers answer for; lower case, without
+	// a trailing dot. Empty for a responder.
+	DNSDomains []string
 	// LocalNAT is true when our address is translated; RemoteNAT when the
 	// peer's is (or claims to be, as forced encapsulation does).
 	LocalNAT, RemoteNAT bool
@@ -83,6 +87,8 @@ type Reauthenticated struct {
 	// VirtualIPs and DNS came in the new CFG_REPLY (initiator) or were
 	// handed out again (responder).
 	VirtualIPs, DNS []netip.Addr
+	// DNSDomains came in the new CFG_REPLY, as in Established.
+	DNSDomains []string
 	// PreviousVirtualIPs are the addresses of the old IKE SA, and
 	// VirtualIPsChanged tells that the gateway assigned others.
 	PreviousVirtualIPs []netip.Addr

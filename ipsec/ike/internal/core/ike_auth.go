@@ -142,13 +142,16 @@ func (i *initiator) completeAuth(sa *IKESA, co *childOffer, ps wire.Payloads, pe
 		return
 	}
 	cp, _ := wire.First[*wire.Configuration](ps)
-	vips, dns, err := cfgReply(cp)
+	cfgr, err := cfgReply(cp)
 	if err != nil {
 		i.live.sendDeleteIKE(sa)
 		i.Fail(sa, err)
 		return
 	}
-	if (i.Cfg.VirtualIPv4 || i.Cfg.VirtualIPv6) && len(vips) == 0 {
+	for _, why := range cfgr.skipped {
+		i.Log.Warn("ike: configuration reply: attribute skipped", "reason", why)
+	}
+	if (i.Cfg.VirtualIPv4 || i.Cfg.VirtualIPv6) && len(cfgr.vips) == 0 {
 		i.live.sendDeleteIKE(sa)
 		i.Fail(sa, &NotifyError{Exchange: wire.IKEAuth, Type: wire.InternalAddressFailure})
 		return
@@ -170,7 +173,7 @@ func (i *initiator) completeAuth(sa *IKESA, co *childOffer, ps wire.Payloads, pe
 		i.Fail(sa, err)
 		return
 	}
-	i.VIPs, i.DNS = vips, dns
+	i.VIPs, i.DNS, i.DNSDomains = cfgr.vips, cfgr.dns, cfgr.domains
 	if reauth {
 		i.reauthenticated(sa, peer, ch, prevVIPs, authLifetime(ps))
 		return
@@ -193,7 +196,7 @@ func (d *Machine) Established(sa *IKESA, peer wire.Identity, ch *Child) {
 		IKEProposal: sa.Prop.String(), ESPProposal: ch.Prop.String(),
 		Local: d.LocalAddr(), Remote: d.Remote,
 		LocalID: formatIdentity(sa.LocalID), RemoteID: formatIdentity(peer),
-		VirtualIPs: d.VIPs, DNS: d.DNS,
+		VirtualIPs: d.VIPs, DNS: d.DNS, DNSDomains: d.DNSDomains,
 		LocalNAT: d.LocalNAT, RemoteNAT: d.RemoteNAT,
 		Child: ch.info(),
 	})

@@ -145,7 +145,7 @@ func (d *Machine) EmitReauthenticated(old, sa *IKESA, peer wire.Identity, ch *Ch
 	d.emit(&Reauthenticated{
 		IKEProposal: sa.Prop.String(), ESPProposal: ch.Prop.String(),
 		LocalID: formatIdentity(sa.LocalID), RemoteID: formatIdentity(peer),
-		VirtualIPs: d.VIPs, DNS: d.DNS,
+		VirtualIPs: d.VIPs, DNS: d.DNS, DNSDomains: d.DNSDomains,
 		PreviousVirtualIPs: prev, VirtualIPsChanged: changed,
 		SPIi: sa.SPIi, SPIr: sa.SPIr, OldSPIi: old.SPIi, OldSPIr: old.SPIr,
 		Child: ch.info(),
