@@ -30,6 +30,7 @@ const (
 	FieldRemoteTS     = "remote_ts"
 	FieldExclude      = "exclude"
 	FieldDNS          = "dns"
+	FieldDNSDomains   = "dns_domains"
 	FieldMTU          = "mtu"
 	FieldOnDemand     = "on_demand"
 	FieldRawESP       = "raw_esp"

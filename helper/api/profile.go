@@ -116,6 +116,10 @@ type Profile struct {
 	AllowUngranted []string `json:"allow_ungranted,omitempty"`
 	// DNS are name servers to use instead of those the gateway assigns.
 	DNS []string `json:"dns,omitempty"`
+	// DNSDomains are domains whose names go to the tunnel's name
+	// servers, in addition to those the gateway sends (RFC 8598
+	// INTERNAL_DNS_DOMAIN); empty means only the gateway's.
+	DNSDomains []string `json:"dns_domains,omitempty"`
 	// MTU of the tunnel device; 0 means 1400.
 	MTU int `json:"mtu,omitempty"`
 
@@ -160,6 +164,7 @@ func (p Profile) Redacted() Profile {
 	r.Exclude = cloneStrings(p.Exclude)
 	r.AllowUngranted = cloneStrings(p.AllowUngranted)
 	r.DNS = cloneStrings(p.DNS)
+	r.DNSDomains = cloneStrings(p.DNSDomains)
 	return r
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/netip"
+	"slices"
 
 	"github.com/espressovpn/espresso/helper/api"
 	"github.com/espressovpn/espresso/ipsec/suite"
@@ -36,6 +37,7 @@ func (p *Profile) API() api.Profile {
 		ESPProposals: proposalTexts(p.ESPProposals),
 		RemoteTS:     prefixTexts(p.RemoteTS),
 		Exclude:      prefixTexts(p.Exclude),
+		DNSDomains:   slices.Clone(p.DNSDomains),
 		MTU:          p.MTU,
 		OnDemand:     p.OnDemand,
 		RawESP:       p.RawESP,

@@ -75,6 +75,7 @@ func (ps *parser) parse(p *api.Profile) *Profile {
 		}
 		out.DNS = append(out.DNS, a)
 	}
+	out.DNSDomains = ps.dnsDomains(p.DNSDomains)
 	ps.mtu(p.MTU, v6)
 	if p.FWMark != "" {
 		m, err := ParseFWMark(p.FWMark)

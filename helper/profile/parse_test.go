@@ -134,6 +134,11 @@ func TestParseRuleReasons(t *testing.T) {
 		{func(p *api.Profile) { p.Exclude = []string{"lan"} }, "exclude[0]", `"lan" is not a network such as 192.0.2.0/24`},
 		{func(p *api.Profile) { p.IKEProposals = []string{"aes256-foo-x25519"} }, "ike_proposals[0]", `"foo": unknown or unsupported algorithm`},
 		{func(p *api.Profile) { p.MTU = 100 }, "mtu", "100 is outside 576 to 9000"},
+		{func(p *api.Profile) { p.DNSDomains = []string{"corp.example", "a b"} }, "dns_domains[1]", `domain "a b": only letters, digits`},
+		{func(p *api.Profile) { p.DNSDomains = []string{"corp.example", "Corp.Example."} }, "dns_domains[1]", `domain "Corp.Example." is given twice`},
+		{func(p *api.Profile) { p.DNSDomains = []string{"."} }, "dns_domains[0]", `domain ".": not a DNS name`},
+		{func(p *api.Profile) { p.DNSDomains = []string{"~corp.example"} }, "dns_domains[0]", `domain "~corp.example": only letters`},
+		{func(p *api.Profile) { p.DNSDomains = make([]string, 33) }, "dns_domains", "33 domains; at most 32 are allowed"},
 		{func(p *api.Profile) { p.AllowUngranted = []string{"IPv6"} }, "allow_ungranted[0]", `"IPv6" is not an address family: use "ipv4" or "ipv6"`},
 		{func(p *api.Profile) { p.CA = "-----BEGIN CERTIFICATE-----\nnot base64" }, "ca", "no complete PEM certificate block"},
 		{func(p *api.Profile) { p.Auth, p.PSK, p.CertFile = api.AuthCert, "", "/c.pem" }, "key", `auth "cert" needs cert and key, or p12`},
@@ -161,7 +166,8 @@ func TestRoundTrip(t *testing.T) {
 			Cert: cert, Key: key, CAFile: "/etc/espresso/ca.pem",
 			IKEProposals: []string{"aes256gcm16-prfsha384-x25519"}, ESPProposals: []string{"aes256gcm16-noesn"},
 			RemoteTS: []string{"0.0.0.0/0", "::/0"}, Exclude: []string{"192.0.2.0/24"}, AllowUngranted: []string{"ipv4", "ipv6"}, DNS: []string{"198.51.100.53", "2001:db8::53"},
-			MTU: 1400, FWMark: "0x42", DPD: "30s", NATKeepalive: "0s", OnDemand: true, RawESP: true, AllowPeerTS: true, KillSwitch: true},
+			DNSDomains: []string{"corp.example", "lab.corp.example"},
+			MTU:        1400, FWMark: "0x42", DPD: "30s", NATKeepalive: "0s", OnDemand: true, RawESP: true, AllowPeerTS: true, KillSwitch: true},
 		{Name: "p12", Gateway: "192.0.2.1:4500", Auth: api.AuthEAPTLS, P12: base64.StdEncoding.EncodeToString([]byte{0x30, 1, 2}), P12Password: "x"},
 		{Name: "p12file", Gateway: "vpn.example.com", Auth: api.AuthEAPTLS, P12File: "/etc/espresso/me.p12"},
 		{Name: "eap", Gateway: "vpn.example.com:4500", Auth: api.AuthEAPMSCHAPv2, Username: "alice", Password: "pw", BlockOutside: true},
@@ -183,12 +189,13 @@ func TestRoundTrip(t *testing.T) {
 	// Other spellings come back canonical.
 	p := validPSK()
 	p.Gateway, p.FWMark, p.ESPProposals = "vpn.example.com:500", "66", []string{"aes256gcm16"}
+	p.DNSDomains = []string{"Corp.Example."}
 	tp, err := Parse(&p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b := tp.API(); b.Gateway != "vpn.example.com" || b.FWMark != "0x42" || !slices.Equal(b.ESPProposals, []string{"aes256gcm16-noesn"}) {
-		t.Errorf("canonical gateway %q, fwmark %q, esp_proposals %q", b.Gateway, b.FWMark, b.ESPProposals)
+	if b := tp.API(); b.Gateway != "vpn.example.com" || b.FWMark != "0x42" || !slices.Equal(b.ESPProposals, []string{"aes256gcm16-noesn"}) || !slices.Equal(b.DNSDomains, []string{"corp.example"}) {
+		t.Errorf("canonical gateway %q, fwmark %q, esp_proposals %q, dns_domains %q", b.Gateway, b.FWMark, b.ESPProposals, b.DNSDomains)
 	}
 }
 

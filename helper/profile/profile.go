@@ -41,6 +41,9 @@ type Profile struct {
 	RemoteTS []netip.Prefix
 	Exclude  []netip.Prefix
 	DNS      []netip.Addr
+	// DNSDomains add to the gateway's DNS domains; lower case, without
+	// a trailing dot.
+	DNSDomains []string
 	// AllowUngranted4 and AllowUngranted6 let the part of RemoteTS the
 	// gateway did not grant, per family, go outside the tunnel instead
 	// of being blocked (allow_ungranted).

@@ -7,8 +7,12 @@ import (
 	"net"
 	"net/netip"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/espressovpn/espresso/helper/api"
+	"github.com/espressovpn/espresso/ipsec/ike/wire"
 )
 
 // pemMarker starts every PEM block: a value holding it is inline PEM,
@@ -135,4 +139,27 @@ func ParseFWMark(s string) (uint32, error) {
 		return 0, fmt.Errorf("%q is not a nonzero 32-bit number (decimal or 0x hex)", s)
 	}
 	return uint32(n), nil
+}
+
+// dnsDomains checks the dns_domains key: DNS names (wire.ParseDNSDomain),
+// each once, at most wire.MaxDNSDomains. They are kept normalised.
+func (ps *parser) dnsDomains(in []string) []string {
+	if len(in) > wire.MaxDNSDomains {
+		ps.add(api.FieldDNSDomains, -1, "%d domains; at most %d are allowed", len(in), wire.MaxDNSDomains)
+		return nil
+	}
+	var out []string
+	for i, s := range in {
+		d, err := wire.ParseDNSDomain(s)
+		if err != nil {
+			ps.add(api.FieldDNSDomains, i, "%v", err)
+			continue
+		}
+		if slices.Contains(out, d) {
+			ps.add(api.FieldDNSDomains, i, "domain %q is given twice", s)
+			continue
+		}
+		out = append(out, d)
+	}
+	return out
 }
