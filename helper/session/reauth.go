@@ -13,7 +13,7 @@ func (s *Session) reauthenticated(ev *ike.Reauthenticated) {
 	est := &ike.Established{
 		IKEProposal: ev.IKEProposal, ESPProposal: ev.ESPProposal,
 		LocalID: ev.LocalID, RemoteID: ev.RemoteID,
-		VirtualIPs: ev.VirtualIPs, DNS: ev.DNS,
+		VirtualIPs: ev.VirtualIPs, DNS: ev.DNS, DNSDomains: ev.DNSDomains,
 		Child: ev.Child,
 	}
 	if s.est != nil {

@@ -3,6 +3,7 @@ package session
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/espressovpn/espresso/helper/api"
@@ -37,8 +38,11 @@ type settings struct {
 	remoteTS []netip.Prefix
 	exclude  []netip.Prefix
 	dns      []netip.Addr // the profile's own servers, which replace the gateway's
-	mtu      int
-	fwmark   uint32
+	// dnsDomains are the profile's DNS domains, which add to the
+	// gateway's.
+	dnsDomains []string
+	mtu        int
+	fwmark     uint32
 
 	onDemand, rawESP, allowPeerTS, killSwitch bool
 	// allowUngranted4 and allowUngranted6 let what the gateway did not
@@ -64,6 +68,7 @@ func newSettings(a Attempt, now time.Time) (*settings, error) {
 		remoteTS:    p.Selectors(),
 		exclude:     p.Exclude,
 		dns:         p.DNS,
+		dnsDomains:  p.DNSDomains,
 		mtu:         p.TunnelMTU(),
 		fwmark:      p.FWMark,
 		onDemand:    p.OnDemand,
@@ -216,6 +221,11 @@ func (s *settings) platformConfig(peer netip.Addr, hop platform.NextHop, est *ik
 	if len(s.dns) > 0 {
 		c.DNS.Servers = s.dns
 	}
+	// The domains route look-ups to the servers above; without servers
+	// they would send those names nowhere.
+	if len(c.DNS.Servers) > 0 {
+		c.DNS.Domains = dnsDomains(est.DNSDomains, s.dnsDomains)
+	}
 	return c
 }
 
@@ -244,6 +254,19 @@ func (s *settings) ungranted(peer netip.Addr, granted []netip.Prefix) []netip.Pr
 		}
 		if !covered {
 			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// dnsDomains are the gateway's DNS domains followed by the profile's
+// (dns_domains adds to them), each once. Both are already lower case
+// without a trailing dot (ike.Established.DNSDomains, profile.Profile).
+func dnsDomains(gateway, profile []string) []string {
+	var out []string
+	for _, d := range slices.Concat(gateway, profile) {
+		if !slices.Contains(out, d) {
+			out = append(out, d)
 		}
 	}
 	return out

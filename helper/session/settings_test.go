@@ -167,3 +167,40 @@ func TestUngrantedBlocked(t *testing.T) {
 		t.Fatalf("blocked %v before negotiation", c.Blocked)
 	}
 }
+
+// TestDNSDomainsReachPlatform: the gateway's DNS domains and the
+// profile's dns_domains, each once, reach the platform with the servers;
+// without any server there is nowhere to send them, so none are set.
+func TestDNSDomainsReachPlatform(t *testing.T) {
+	peer := netip.MustParseAddr("203.0.113.1")
+	ns := netip.MustParseAddr("10.9.0.53")
+	for _, tc := range []struct {
+		name             string
+		gwDNS, ownDNS    []netip.Addr
+		gateway, profile []string
+		want             []string
+	}{
+		{"gateway only", []netip.Addr{ns}, nil, []string{"corp.example"}, nil, []string{"corp.example"}},
+		{"profile adds", []netip.Addr{ns}, nil, []string{"corp.example"}, []string{"lab.example", "corp.example"}, []string{"corp.example", "lab.example"}},
+		{"profile only, own servers", nil, []netip.Addr{ns}, nil, []string{"lab.example"}, []string{"lab.example"}},
+		{"no servers", nil, nil, []string{"corp.example"}, []string{"lab.example"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := &settings{remoteTS: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}, dns: tc.ownDNS, dnsDomains: tc.profile}
+			est := &ike.Established{DNS: tc.gwDNS, DNSDomains: tc.gateway}
+			c := s.platformConfig(peer, platform.NextHop{}, est)
+			if !slices.Equal(c.DNS.Domains, tc.want) {
+				t.Fatalf("domains %q, want %q", c.DNS.Domains, tc.want)
+			}
+		})
+	}
+	p := pskProfile()
+	p.DNSDomains = []string{"Corp.Example."}
+	st, err := newSettings(attempt(t, p), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(st.dnsDomains, []string{"corp.example"}) {
+		t.Errorf("settings domains %q", st.dnsDomains)
+	}
+}
