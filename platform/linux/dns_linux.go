@@ -89,9 +89,13 @@ func (m *dnsManager) apply(rec *record, save func() error, name, dev string, d p
 }
 
 // resolvedCommands are the resolvectl invocations that set link's servers
-// and domains. "~." makes the link the route for every domain
-// (systemd-resolved.service(8), "routing-only domains"). An empty argument
-// clears the setting.
+// and domains (systemd-resolved.service(8), "routing-only domains"). On a
+// split tunnel (route false) the domains are routing-only ("~corp.example"):
+// names under them go to the link's servers, every other name stays with
+// the other links' resolvers, and short names are not completed with
+// them. On a full tunnel "~." makes the link the route for every name and
+// the domains are search domains too. An empty argument clears the
+// setting.
 func resolvedCommands(link string, d platform.DNSConfig, route bool) [][]string {
 	servers := []string{"dns", link}
 	for _, s := range d.Servers {
@@ -100,7 +104,13 @@ func resolvedCommands(link string, d platform.DNSConfig, route bool) [][]string 
 	if len(d.Servers) == 0 {
 		servers = append(servers, "")
 	}
-	domains := append([]string{"domain", link}, d.Domains...)
+	domains := []string{"domain", link}
+	for _, dom := range d.Domains {
+		if !route {
+			dom = "~" + dom
+		}
+		domains = append(domains, dom)
+	}
 	if route {
 		domains = append(domains, "~.")
 	}

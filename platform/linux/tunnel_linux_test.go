@@ -168,6 +168,27 @@ func TestSplitDualStackFile(t *testing.T) {
 	}
 }
 
+// TestSplitResolvedRoutingDomains: on a split tunnel the DNS domains are
+// systemd-resolved routing-only domains ("~corp.example") and no "~.":
+// other names stay with the local resolver. (The full tunnel's "~." is in
+// TestFullTunnelIPv4Resolved.)
+func TestSplitResolvedRoutingDomains(t *testing.T) {
+	e := newEnv(t, DNSResolved)
+	tun, err := e.net.Open("lab")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := splitDualStack()
+	c.DNS.Domains = []string{"corp.example", "lab.example"}
+	if err := tun.Set(c); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "split_dual_resolved_set", e.k.take())
+	if err := tun.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestAllowPeerTSUsesFwmark(t *testing.T) {
 	e := newEnv(t, DNSFile)
 	tun, _ := e.net.Open("host")
