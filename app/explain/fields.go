@@ -32,6 +32,7 @@ var labels = map[string]string{
 	api.FieldRemoteTS:     "Networks through the tunnel",
 	api.FieldExclude:      "Networks outside the tunnel",
 	api.FieldDNS:          "DNS servers",
+	api.FieldDNSDomains:   "DNS domains",
 	api.FieldMTU:          "MTU",
 	api.FieldOnDemand:     "Connect on demand",
 	api.FieldKillSwitch:   "Kill switch",

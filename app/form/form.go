@@ -32,8 +32,10 @@ type Form struct {
 	Cert, CA, Username         string
 	IKEProposals, ESPProposals string
 	RemoteTS, Exclude, DNS     string
-	MTU                        string
-	OnDemand                   bool
+	// DNSDomains are the profile's dns_domains, one a line.
+	DNSDomains string
+	MTU        string
+	OnDemand   bool
 	// KillSwitch and BlockOutside are the profile's kill_switch and
 	// block_outside. BlockOutside implies KillSwitch, as in the helper:
 	// Profile sets both.
@@ -67,7 +69,8 @@ func FromProfile(p api.Profile) Form {
 		Cert: orElse(p.Cert, p.CertFile), CA: orElse(p.CA, p.CAFile), Username: p.Username,
 		IKEProposals: strings.Join(p.IKEProposals, "\n"), ESPProposals: strings.Join(p.ESPProposals, "\n"),
 		RemoteTS: strings.Join(p.RemoteTS, "\n"), Exclude: strings.Join(p.Exclude, "\n"), DNS: strings.Join(p.DNS, "\n"),
-		OnDemand: p.OnDemand, KillSwitch: p.KillSwitch || p.BlockOutside, BlockOutside: p.BlockOutside,
+		DNSDomains: strings.Join(p.DNSDomains, "\n"),
+		OnDemand:   p.OnDemand, KillSwitch: p.KillSwitch || p.BlockOutside, BlockOutside: p.BlockOutside,
 	}
 	if f.Auth == "" {
 		f.Auth = api.AuthPSK
@@ -120,6 +123,7 @@ func (f Form) Profile(s Stored) api.Profile {
 	p.RemoteTS = Lines(f.RemoteTS)
 	p.Exclude = Lines(f.Exclude)
 	p.DNS = Lines(f.DNS)
+	p.DNSDomains = Lines(f.DNSDomains)
 	p.MTU, _ = strconv.Atoi(strings.TrimSpace(f.MTU))
 	p.OnDemand = f.OnDemand
 	p.BlockOutside = f.BlockOutside

@@ -33,6 +33,7 @@ func TestCheckNamesTheField(t *testing.T) {
 		{func(f *Form) { f.RemoteTS = "10.0.0.0/8, 10.1.2.3/16" }, "remote_ts", "Networks through the tunnel: line 2: did you mean 10.1.0.0/16?"},
 		{func(f *Form) { f.Exclude = "lan" }, "exclude", `Networks outside the tunnel: line 1: "lan" is not a network`},
 		{func(f *Form) { f.DNS = "198.51.100.1\nns.example.com" }, "dns", `DNS servers: line 2: "ns.example.com" is not an IP address`},
+		{func(f *Form) { f.DNSDomains = "corp.example\ncorp example" }, "dns_domains", `DNS domains: line 2: domain "corp example": only letters`},
 		{func(f *Form) { f.MTU = "big" }, "mtu", `MTU: "big" is not a number`},
 		{func(f *Form) { f.MTU = "100" }, "mtu", "MTU: 100 is outside 576 to 9000"},
 		{func(f *Form) { f.MTU = "1000" }, "mtu", "MTU: 1000 is below 1280"},
@@ -171,5 +172,19 @@ func TestInlineReadsTypedPaths(t *testing.T) {
 	}
 	if p.CAFile != "/etc/espresso/ca.pem" || p.CA != "" || read["/etc/espresso/ca.pem"] != "" {
 		t.Errorf("root's stored CA path: %+v", p)
+	}
+}
+
+// TestDNSDomainsRoundTrip: dns_domains are shown one a line and read back
+// as a list.
+func TestDNSDomainsRoundTrip(t *testing.T) {
+	stored := api.Profile{Name: "work", Gateway: "vpn.example.com", Auth: api.AuthPSK, HasPSK: true, DNSDomains: []string{"corp.example", "lab.example"}}
+	f := FromProfile(stored)
+	if f.DNSDomains != "corp.example\nlab.example" {
+		t.Fatalf("form %q", f.DNSDomains)
+	}
+	f.DNSDomains += "\nextra.example"
+	if p := f.Profile(Stored{Profile: stored}); strings.Join(p.DNSDomains, ",") != "corp.example,lab.example,extra.example" {
+		t.Errorf("profile %q", p.DNSDomains)
 	}
 }

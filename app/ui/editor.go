@@ -158,6 +158,7 @@ func (e *editor) build() {
 	entry(api.FieldRemoteTS, f.RemoteTS, "Everything (0.0.0.0/0 and ::/0); or one network a line", true, false)
 	entry(api.FieldExclude, f.Exclude, "One network a line, e.g. 192.168.0.0/16", true, false)
 	entry(api.FieldDNS, f.DNS, "The gateway's", false, false)
+	entry(api.FieldDNSDomains, f.DNSDomains, "The gateway's; or one domain a line, e.g. corp.example, added to them", true, false)
 	entry(api.FieldMTU, f.MTU, "1400", false, false)
 	e.onDemand = widget.NewCheck("Connect when traffic for the VPN appears", func(bool) { e.changed(api.FieldOnDemand) })
 	e.onDemand.Checked = f.OnDemand
@@ -204,7 +205,7 @@ func (e *editor) values() form.Form {
 		Name: t(api.FieldName), Gateway: t(api.FieldGateway), RemoteID: t(api.FieldRemoteID), LocalID: t(api.FieldLocalID),
 		PSK: t(api.FieldPSK), Key: t(api.FieldKey), Password: t(api.FieldPassword), Cert: t(api.FieldCert), CA: t(api.FieldCA), Username: t(api.FieldUsername),
 		IKEProposals: t(api.FieldIKEProposals), ESPProposals: t(api.FieldESPProposals),
-		RemoteTS: t(api.FieldRemoteTS), Exclude: t(api.FieldExclude), DNS: t(api.FieldDNS), MTU: t(api.FieldMTU),
+		RemoteTS: t(api.FieldRemoteTS), Exclude: t(api.FieldExclude), DNS: t(api.FieldDNS), DNSDomains: t(api.FieldDNSDomains), MTU: t(api.FieldMTU),
 		OnDemand: e.onDemand.Checked, KillSwitch: e.killSwitch.Checked, BlockOutside: e.blockOutside.Checked,
 	}
 	for _, c := range authChoices {
@@ -285,7 +286,7 @@ func (e *editor) linkChanged() {
 // firstProblem is the problem of the topmost field, for the status line.
 func (e *editor) firstProblem() string {
 	for _, k := range []string{api.FieldName, api.FieldGateway, api.FieldRemoteID, api.FieldLocalID, api.FieldAuth, api.FieldPSK, api.FieldUsername, api.FieldPassword, api.FieldCert, api.FieldKey, api.FieldCA,
-		api.FieldRemoteTS, api.FieldExclude, api.FieldDNS, api.FieldMTU, api.FieldOnDemand, api.FieldKillSwitch, api.FieldBlockOutside, api.FieldIKEProposals, api.FieldESPProposals} {
+		api.FieldRemoteTS, api.FieldExclude, api.FieldDNS, api.FieldDNSDomains, api.FieldMTU, api.FieldOnDemand, api.FieldKillSwitch, api.FieldBlockOutside, api.FieldIKEProposals, api.FieldESPProposals} {
 		if msg, ok := e.problems[k]; ok {
 			return msg
 		}

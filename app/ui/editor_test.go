@@ -92,11 +92,12 @@ func TestEditorKeepsSecretsAndShowsHelperErrors(t *testing.T) {
 		t.Fatalf("unchanged stored profile cannot be saved: %q", e.status.Text)
 	}
 	test.Type(e.entries["dns"], "198.51.100.53")
+	test.Type(e.entries["dns_domains"], "corp.example\nlab.example")
 	test.Tap(e.save)
 	h.until("saved", func() bool { _, open := h.u.editors["work"]; return !open })
 	p, _ := h.fake.StoredProfile("work")
-	if p.PSK != workProfile.PSK || len(p.DNS) != 1 {
-		t.Errorf("after edit: psk kept=%v dns=%v", p.PSK == workProfile.PSK, p.DNS)
+	if p.PSK != workProfile.PSK || len(p.DNS) != 1 || strings.Join(p.DNSDomains, ",") != "corp.example,lab.example" {
+		t.Errorf("after edit: psk kept=%v dns=%v dns_domains=%q", p.PSK == workProfile.PSK, p.DNS, p.DNSDomains)
 	}
 
 	// The helper has the last word: a rule the editor does not know.
