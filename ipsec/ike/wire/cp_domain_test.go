@@ -33,6 +33,12 @@ func TestDNSDomain(t *testing.T) {
 			t.Errorf("%q accepted as %q", in, d)
 		}
 	}
+	// On the wire (RFC 8598 §4): type 25, the name's octets, no NUL.
+	reply := &Configuration{ConfigType: CFGReply, Attributes: []ConfigAttribute{DNSDomainAttribute("corp.example")}}
+	got := roundTrip(t, reply, hexBytes("02000000 0019000c 636f72702e6578616d706c65")).(*Configuration)
+	if d, ok, err := got.Attributes[0].DNSDomain(); !ok || err != nil || d != "corp.example" {
+		t.Errorf("decoded %q %v %v", d, ok, err)
+	}
 	if _, ok, err := (ConfigAttribute{Type: InternalDNSDomain}).DNSDomain(); ok || err != nil {
 		t.Errorf("empty INTERNAL_DNS_DOMAIN: %v %v", ok, err)
 	}
