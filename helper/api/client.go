@@ -165,6 +165,26 @@ func (c *Client) StatusOf(ctx context.Context, name string) (ConnectionStatus, e
 	return st, err
 }
 
+// AlwaysOn returns the default always-on profile; its Profile is empty
+// when none is marked.
+func (c *Client) AlwaysOn(ctx context.Context) (AlwaysOn, error) {
+	var a AlwaysOn
+	err := c.do(ctx, http.MethodGet, PathAlwaysOn, nil, nil, &a)
+	return a, err
+}
+
+// SetAlwaysOn marks the profile name as the default always-on profile,
+// or clears the mark when name is empty, and returns the setting.
+func (c *Client) SetAlwaysOn(ctx context.Context, name string) (AlwaysOn, error) {
+	body, err := json.Marshal(AlwaysOn{Profile: name})
+	if err != nil {
+		return AlwaysOn{}, err
+	}
+	var a AlwaysOn
+	err = c.do(ctx, http.MethodPut, PathAlwaysOn, nil, body, &a)
+	return a, err
+}
+
 // AnswerPrompt answers the prompt id of the watch stream (see
 // PromptProtocol). It returns an *Error with CodeNotFound when the prompt
 // is no longer waiting: another client answered it, it expired, or the

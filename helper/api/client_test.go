@@ -250,7 +250,7 @@ func TestConnectionStatusHasEveryField(t *testing.T) {
 	}
 	want := []string{"name", "state", "gateway", "virtual_ips", "dns", "local_ts", "remote_ts", "blocked",
 		"ike_proposal", "esp_proposal", "nat_detected", "encapsulation", "bytes_in", "bytes_out",
-		"packets_in", "packets_out", "established_at", "last_error", "error_code", "reconnect"}
+		"packets_in", "packets_out", "established_at", "last_error", "error_code", "reconnect", "always_on", "standby"}
 	for _, k := range want {
 		if _, ok := m[k]; !ok {
 			t.Errorf("field %q missing", k)

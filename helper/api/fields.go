@@ -41,7 +41,9 @@ const (
 	FieldDPD          = "dpd"
 	FieldNATKeepalive = "nat_keepalive"
 
-	FieldAllowUngranted = "allow_ungranted"
+	FieldAllowUngranted  = "allow_ungranted"
+	FieldAutoConnect     = "auto_connect"
+	FieldTrustedNetworks = "trusted_networks"
 )
 
 // FieldAt names the entry i of a list field: FieldAt(FieldRemoteTS, 1)

@@ -37,6 +37,9 @@ const (
 	// PromptAnswer body; 204 when taken, CodeNotFound when the prompt is
 	// no longer waiting).
 	PathPrompt = "/v1/prompts/{id}"
+	// PathAlwaysOn reads (GET) or sets (PUT) the default always-on
+	// profile, an AlwaysOn body.
+	PathAlwaysOn = "/v1/always-on"
 )
 
 // Query parameters understood by the helper.

@@ -146,6 +146,16 @@ type Profile struct {
 	// NATKeepalive is the NAT keepalive interval (RFC 3948 §4); empty means
 	// the default, "0s" disables it.
 	NATKeepalive string `json:"nat_keepalive,omitempty"`
+
+	// AutoConnect makes the connection always-on: the helper brings it
+	// up when it starts and keeps it up, across helper restarts and
+	// reboots, until the user disconnects it (down), which holds it down
+	// until the next connect.
+	AutoConnect bool `json:"auto_connect,omitempty"`
+	// TrustedNetworks are networks on which an always-on connection stays
+	// down, each "dns-suffix:DOMAIN", "prefix:NETWORK" or
+	// "gateway-mac:MAC" (see the README).
+	TrustedNetworks []string `json:"trusted_networks,omitempty"`
 }
 
 // Redacted returns a copy of p with every secret removed and the matching
@@ -165,6 +175,7 @@ func (p Profile) Redacted() Profile {
 	r.AllowUngranted = cloneStrings(p.AllowUngranted)
 	r.DNS = cloneStrings(p.DNS)
 	r.DNSDomains = cloneStrings(p.DNSDomains)
+	r.TrustedNetworks = cloneStrings(p.TrustedNetworks)
 	return r
 }
 
@@ -187,4 +198,14 @@ type ConnectRequest struct {
 // that is neither theirs nor shared with them: its name and owner.
 func (p Profile) Summary() Profile {
 	return Profile{Name: p.Name, Owner: p.Owner, Shared: p.Shared}
+}
+
+// AlwaysOn is the helper-wide default always-on profile (GET and PUT
+// PathAlwaysOn): a profile the helper keeps connected as if its
+// AutoConnect were set. Only the profile's owner or root may mark it, and
+// only the marked profile's owner or root may change or clear the mark.
+type AlwaysOn struct {
+	// Profile is the marked profile's name; empty when none is marked
+	// (PUT with an empty name clears the mark).
+	Profile string `json:"profile"`
 }

@@ -94,4 +94,12 @@ type ConnectionStatus struct {
 	// Reconnect is the progress of the reconnection while the state is
 	// StateReconnecting; null otherwise.
 	Reconnect *Reconnect `json:"reconnect"`
+	// AlwaysOn reports that the helper keeps this connection up by
+	// itself: the profile has auto_connect, or is the default always-on
+	// profile (AlwaysOn).
+	AlwaysOn bool `json:"always_on"`
+	// Standby says, in words, why an always-on connection is down
+	// although always-on: "on trusted network prefix:192.0.2.0/24", or
+	// that the user disconnected it; empty otherwise.
+	Standby string `json:"standby"`
 }

@@ -48,6 +48,10 @@ func (p *Profile) API() api.Profile {
 		NATKeepalive: p.NATKeepalive.String(),
 		Owner:        p.Owner,
 		Shared:       p.Shared,
+		AutoConnect:  p.AutoConnect,
+	}
+	for _, t := range p.Trusted {
+		out.TrustedNetworks = append(out.TrustedNetworks, t.String())
 	}
 	if len(p.P12.Data) > 0 {
 		out.P12 = base64.StdEncoding.EncodeToString(p.P12.Data)

@@ -45,6 +45,7 @@ func (ps *parser) parse(p *api.Profile) *Profile {
 		AllowPeerTS:  p.AllowPeerTS,
 		KillSwitch:   p.KillSwitch,
 		BlockOutside: p.BlockOutside,
+		AutoConnect:  p.AutoConnect,
 		Owner:        p.Owner,
 		Shared:       p.Shared,
 	}
@@ -86,6 +87,7 @@ func (ps *parser) parse(p *api.Profile) *Profile {
 	}
 	out.DPD = ps.interval(api.FieldDPD, p.DPD)
 	out.NATKeepalive = ps.interval(api.FieldNATKeepalive, p.NATKeepalive)
+	out.Trusted = ps.trusted(p.TrustedNetworks)
 	return out
 }
 

@@ -139,6 +139,15 @@ func TestParseRuleReasons(t *testing.T) {
 		{func(p *api.Profile) { p.DNSDomains = []string{"."} }, "dns_domains[0]", `domain ".": not a DNS name`},
 		{func(p *api.Profile) { p.DNSDomains = []string{"~corp.example"} }, "dns_domains[0]", `domain "~corp.example": only letters`},
 		{func(p *api.Profile) { p.DNSDomains = make([]string, 33) }, "dns_domains", "33 domains; at most 32 are allowed"},
+		{func(p *api.Profile) { p.TrustedNetworks = []string{"prefix:192.0.2.0/24", "prefix:192.0.2.1/24"} }, "trusted_networks[1]", `prefix: "192.0.2.1/24" has host bits set; did you mean 192.0.2.0/24?`},
+		{func(p *api.Profile) { p.TrustedNetworks = []string{"gateway-mac:00:00:5e:00:53"} }, "trusted_networks[0]", `gateway-mac: "00:00:5e:00:53" is not an Ethernet address`},
+		{func(p *api.Profile) { p.TrustedNetworks = []string{"dns-suffix:a b"} }, "trusted_networks[0]", `dns-suffix: domain "a b": only letters`},
+		{func(p *api.Profile) { p.TrustedNetworks = []string{"ssid:Office"} }, "trusted_networks[0]", "SSIDs cannot be matched"},
+		{func(p *api.Profile) { p.TrustedNetworks = []string{"192.0.2.0/24"} }, "trusted_networks[0]", "use dns-suffix:DOMAIN, prefix:NETWORK or gateway-mac:MAC"},
+		{func(p *api.Profile) {
+			p.TrustedNetworks = []string{"dns-suffix:Corp.Example", "DNS-SUFFIX:corp.example."}
+		}, "trusted_networks[1]", `"DNS-SUFFIX:corp.example." is given twice`},
+		{func(p *api.Profile) { p.TrustedNetworks = make([]string, 33) }, "trusted_networks", "33 networks; at most 32 are allowed"},
 		{func(p *api.Profile) { p.AllowUngranted = []string{"IPv6"} }, "allow_ungranted[0]", `"IPv6" is not an address family: use "ipv4" or "ipv6"`},
 		{func(p *api.Profile) { p.CA = "-----BEGIN CERTIFICATE-----\nnot base64" }, "ca", "no complete PEM certificate block"},
 		{func(p *api.Profile) { p.Auth, p.PSK, p.CertFile = api.AuthCert, "", "/c.pem" }, "key", `auth "cert" needs cert and key, or p12`},
@@ -171,6 +180,8 @@ func TestRoundTrip(t *testing.T) {
 		{Name: "p12", Gateway: "192.0.2.1:4500", Auth: api.AuthEAPTLS, P12: base64.StdEncoding.EncodeToString([]byte{0x30, 1, 2}), P12Password: "x"},
 		{Name: "p12file", Gateway: "vpn.example.com", Auth: api.AuthEAPTLS, P12File: "/etc/espresso/me.p12"},
 		{Name: "eap", Gateway: "vpn.example.com:4500", Auth: api.AuthEAPMSCHAPv2, Username: "alice", Password: "pw", BlockOutside: true},
+		{Name: "always", Gateway: "vpn.example.com", Auth: api.AuthPSK, PSK: "k", AutoConnect: true, KillSwitch: true,
+			TrustedNetworks: []string{"dns-suffix:corp.example", "prefix:192.0.2.0/24", "prefix:2001:db8::/32", "gateway-mac:00:00:5e:00:53:01"}},
 	}
 	for _, p := range canonical {
 		tp, err := Parse(&p)

@@ -59,6 +59,12 @@ type Profile struct {
 
 	OnDemand, RawESP, AllowPeerTS, KillSwitch, BlockOutside bool
 	DPD, NATKeepalive                                       Interval
+
+	// AutoConnect makes the connection always-on (auto_connect).
+	AutoConnect bool
+	// Trusted are the networks on which an always-on connection stays
+	// down (trusted_networks).
+	Trusted []TrustedNetwork
 }
 
 // Wipe overwrites the secrets p holds (PSK, passwords, inline private
