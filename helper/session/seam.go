@@ -87,6 +87,11 @@ type PathObserver interface {
 // platform.Monitor reports it.
 type Change = platform.Change
 
+// Surroundings is what the system tells about the networks it is
+// attached to, by which trusted networks are recognised, as a
+// platform.Surveyor reports it.
+type Surroundings = platform.Surroundings
+
 // Info is what a connection negotiated.
 type Info struct {
 	// Peer is the gateway's address and port the connection talks to;

@@ -277,3 +277,11 @@ func (n *Network) ListenUDP(cfg platform.UDPConfig) (socket.Transport, error) {
 func (n *Network) ListenRawESP(platform.RawESPConfig) (socket.Transport, error) {
 	return nil, fmt.Errorf("raw esp: %w", platform.ErrUnsupported)
 }
+
+// Survey implements platform.Surveyor: the addresses of the interfaces
+// other than the helper's utun or tun devices. Neither macOS nor FreeBSD
+// is asked for DNS domains or the gateway's link-layer address.
+func (n *Network) Survey() (platform.Surroundings, error) {
+	as, err := platform.InterfaceAddrs(func(i int, _ string) bool { return n.ownsIndex(i) })
+	return platform.Surroundings{Addrs: as}, err
+}

@@ -38,3 +38,8 @@ func (*Network) ListenUDP(platform.UDPConfig) (socket.Transport, error) {
 func (*Network) ListenRawESP(platform.RawESPConfig) (socket.Transport, error) {
 	return nil, platform.ErrUnsupported
 }
+
+// Survey implements platform.Surveyor.
+func (*Network) Survey() (platform.Surroundings, error) {
+	return platform.Surroundings{}, platform.ErrUnsupported
+}
