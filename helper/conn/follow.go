@@ -10,8 +10,9 @@ import (
 
 // NetworkChanged tells the Manager that the network changed or the system
 // woke up: every connection waiting to reconnect tries at once, with its
-// backoff started over, and every established connection implementing
-// session.PathObserver is told.
+// backoff started over, every established connection implementing
+// session.PathObserver is told, and the always-on connections are
+// reconsidered (Reconsider).
 func (m *Manager) NetworkChanged(ch session.Change) {
 	var observers []session.PathObserver
 	m.mu.Lock()
@@ -35,6 +36,8 @@ func (m *Manager) NetworkChanged(ch session.Change) {
 	for _, o := range observers {
 		o.PathChanged(ch)
 	}
+	// The machine may have arrived on, or left, a trusted network.
+	m.Reconsider()
 }
 
 // Follow passes every report from changes (a platform.Monitor's Changes)

@@ -24,6 +24,10 @@ var ErrBusy = errors.New("the connection is active; disconnect it first")
 // errShuttingDown refuses work once Close has begun.
 var errShuttingDown = errors.New("the helper is shutting down")
 
+// errNoAlwaysOn refuses a default always-on profile where the Manager
+// was given no WithAlwaysOn.
+var errNoAlwaysOn = errors.New("this helper keeps no always-on connections")
+
 // ErrDisconnected is returned by Wait when the connection was ended (by a
 // Disconnect) before it came up.
 var ErrDisconnected = errors.New("the connection was disconnected before it came up")
@@ -61,6 +65,11 @@ type Manager struct {
 
 	// promptTimeout bounds the wait for a prompt's answer.
 	promptTimeout time.Duration
+
+	// always keeps always-on connections up; nil without WithAlwaysOn.
+	always *AlwaysOn
+	// reconsider serialises Reconsider.
+	reconsider sync.Mutex
 
 	mu       sync.Mutex
 	conns    map[string]*profileConn
@@ -108,6 +117,14 @@ type profileConn struct {
 	// refused reports that the gateway refused the password used last,
 	// so a stored one is not tried again until a connection comes up.
 	refused bool
+	// alwaysOn reports that the profile is always-on; standby says why
+	// it is down all the same, "" when nothing keeps it down (see
+	// alwayson.go).
+	alwaysOn bool
+	standby  string
+	// auto reports that the helper, not the user, started the
+	// supervisor running now (Resume, Reconsider).
+	auto bool
 }
 
 // Option configures a Manager.
@@ -179,6 +196,11 @@ func (m *Manager) RemoveProfile(name string) error {
 	delete(m.conns, name)
 	m.broadcastLocked(api.Event{Kind: api.EventRemoved, Name: name})
 	m.mu.Unlock()
+	if m.always != nil {
+		if err := m.always.Wanted.Forget(name); err != nil {
+			m.log.Logf(api.LevelError, name, "%v", err)
+		}
+	}
 	if blocked {
 		m.release(name)
 	}
@@ -200,6 +222,7 @@ func (m *Manager) Active(name string) bool {
 // stored password the gateway refused last) has the user asked for one
 // when it is needed.
 func (m *Manager) Connect(p api.Profile) error {
+	m.hold(p.Name, false)
 	return m.start(p, "", false)
 }
 
@@ -207,11 +230,12 @@ func (m *Manager) Connect(p api.Profile) error {
 // this connection, used instead of a stored one. It is kept in memory
 // for the connection's reconnections only.
 func (m *Manager) ConnectWithPassword(p api.Profile, password string) error {
+	m.hold(p.Name, false)
 	return m.start(p, password, false)
 }
 
 // start launches p's supervisor with the password given for it, if any;
-// resumed starts it as a reconnection.
+// resumed starts it as a reconnection, which the helper itself asked for.
 func (m *Manager) start(p api.Profile, password string, resumed bool) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -247,6 +271,7 @@ func (m *Manager) start(p api.Profile, password string, resumed bool) error {
 	ctx, stop := context.WithCancel(m.ctx)
 	c.stop, c.done, c.kick = stop, make(chan struct{}), make(chan struct{}, 1)
 	c.lastErr, c.code = "", ""
+	c.auto = resumed
 	if resumed {
 		c.retry = retryState{attempt: 1}
 		m.setStateLocked(c, api.StateReconnecting)
@@ -258,9 +283,23 @@ func (m *Manager) start(p api.Profile, password string, resumed bool) error {
 	return nil
 }
 
-// Disconnect ends the profile's connection and waits, as long as ctx
-// allows, until the system is restored.
+// Disconnect ends the profile's connection, as the user's down, and
+// waits, as long as ctx allows, until the system is restored. An
+// always-on connection stays down until the user connects it again.
 func (m *Manager) Disconnect(ctx context.Context, name string) error {
+	m.mu.Lock()
+	_, ok := m.conns[name]
+	m.mu.Unlock()
+	if !ok {
+		return ErrUnknownProfile
+	}
+	m.hold(name, true)
+	return m.disconnect(ctx, name)
+}
+
+// disconnect ends the profile's connection and waits, as long as ctx
+// allows, until the system is restored.
+func (m *Manager) disconnect(ctx context.Context, name string) error {
 	m.mu.Lock()
 	c, ok := m.conns[name]
 	if !ok {

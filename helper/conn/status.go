@@ -21,6 +21,10 @@ func (m *Manager) statusLocked(c *profileConn) api.ConnectionStatus {
 		LocalTS:    []string{},
 		RemoteTS:   []string{},
 		Blocked:    []string{},
+		AlwaysOn:   c.alwaysOn,
+	}
+	if c.done == nil {
+		st.Standby = c.standby
 	}
 	if c.state == api.StateReconnecting && c.retry.attempt > 0 {
 		st.Reconnect = &api.Reconnect{Attempt: c.retry.attempt, Reason: c.lastErr, ErrorCode: c.code}
