@@ -65,6 +65,15 @@ func (s *system) close() error {
 	return errors.Join(errs...)
 }
 
+// survey returns how the connection manager learns what network the
+// machine is on, for trusted networks; nil where the OS cannot tell.
+func (s *system) survey() func() (session.Surroundings, error) {
+	if sv, ok := s.net.(platform.Surveyor); ok {
+		return sv.Survey
+	}
+	return nil
+}
+
 // killSwitch returns the kill switch as the connection manager drives
 // it; nil where the OS has none.
 func (s *system) killSwitch() *session.KillSwitch {

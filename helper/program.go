@@ -57,8 +57,13 @@ func (p *program) Start(service.Service) error {
 	if err != nil {
 		return err
 	}
+	wanted, err := conn.OpenWanted(filepath.Join(p.paths.StateDir, "always-on.json"))
+	if err != nil {
+		return err
+	}
 	p.mgr = conn.NewManager(newDialer(p.sys.net, p.log), p.log, conn.DefaultRetryPolicy,
-		conn.WithKillSwitch(p.sys.killSwitch()))
+		conn.WithKillSwitch(p.sys.killSwitch()),
+		conn.WithAlwaysOn(conn.AlwaysOn{Wanted: wanted, Profiles: store.List, Survey: p.sys.survey()}))
 	if p.sys.monitor != nil {
 		p.mgr.Follow(p.sys.monitor.Changes())
 	}
@@ -78,6 +83,9 @@ func (p *program) Start(service.Service) error {
 	for _, name := range resumed {
 		p.log.Logf(api.LevelInfo, name, "reconnecting: the kill switch of an earlier helper still holds this connection")
 	}
+	// Always-on connections come up now, unless the user took them down
+	// or the machine is on one of their trusted networks.
+	p.mgr.Reconsider()
 	p.ln, err = server.Listen(p.paths.Socket, api.GroupName)
 	if err != nil {
 		return err

@@ -34,6 +34,12 @@ func CanUse(p *api.Profile, uid uint32) bool {
 	return CanView(p, uid) || p.Shared && p.Owner == Root
 }
 
+// CanMarkAlwaysOn reports whether uid may make p the default always-on
+// profile, or take the mark from it: its owner and root may. Being able
+// to connect a shared profile is not enough, as the mark keeps it up for
+// every user of the machine.
+func CanMarkAlwaysOn(p *api.Profile, uid uint32) bool { return CanView(p, uid) }
+
 // rootOnly lists the fields only root may set or change, with their value
 // as text. The *_file fields name files the helper reads as root; shared
 // opens a profile to every member; the profile's fwmark passes its kill

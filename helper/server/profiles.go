@@ -119,6 +119,9 @@ func (s *Server) store(w http.ResponseWriter, r *http.Request, p api.Profile, re
 		return
 	}
 	s.cfg.Log.Logf(api.LevelInfo, stored.Name, "profile stored (uid %d)", peerFrom(r).UID)
+	// A profile stored always-on comes up now, or no longer counts as
+	// always-on.
+	s.cfg.Manager.Reconsider()
 	writeJSON(w, status, stored.Redacted())
 }
 

@@ -127,6 +127,8 @@ func (s *Server) routes() *http.ServeMux {
 	mux.HandleFunc("GET "+api.PathLogs, s.logs)
 	mux.HandleFunc("GET "+api.PathVersion, s.version)
 	mux.HandleFunc("POST "+api.PathPrompt, s.answerPrompt)
+	mux.HandleFunc("GET "+api.PathAlwaysOn, s.alwaysOn)
+	mux.HandleFunc("PUT "+api.PathAlwaysOn, s.setAlwaysOn)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, api.Errorf(api.CodeNotFound, "no such API path: %s %s", r.Method, r.URL.Path))
 	})

@@ -61,7 +61,11 @@ func start(t *testing.T, d session.Dialer, auth Authorizer, dir string) *harness
 		t.Fatal(err)
 	}
 	log := logring.New(100, nil, nil)
-	mgr := conn.NewManager(d, log, conn.DefaultRetryPolicy)
+	wanted, err := conn.OpenWanted(filepath.Join(dir, "always-on.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mgr := conn.NewManager(d, log, conn.DefaultRetryPolicy, conn.WithAlwaysOn(conn.AlwaysOn{Wanted: wanted, Profiles: store.List}))
 	srv := New(Config{Store: store, Manager: mgr, Log: log, Auth: auth, Version: "test"})
 	sock := filepath.Join(dir, "run", "helper.sock")
 	ln, err := Listen(sock, "")
