@@ -64,6 +64,10 @@ func init() {
 				"with standard input not a terminal, give it with --password-stdin. With --json, prints the connection's status as JSON."},
 		{name: "down", args: "NAME", summary: "disconnect", run: cmdDown, profile: true,
 			help: "Disconnects the profile NAME, and lifts its kill switch's block."},
+		{name: "always-on", args: "[NAME | off]", summary: "show or set the default always-on profile", run: cmdAlwaysOn, profile: true,
+			help: "Without an argument, prints the default always-on profile. With NAME, marks that profile: the helper connects it at its start and keeps it connected, " +
+				"as it does every profile with \"auto_connect\": true, until you disconnect it with down, which holds it down until the next up. " +
+				"`always-on off` clears the mark (`always-on -- off` marks a profile called off). Only the profile's owner or root may set or clear the mark."},
 		{name: "status", args: "[NAME]", summary: "show the connections", run: cmdStatus, profile: true,
 			flags: []flagSpec{jsonFlag},
 			help: "Shows every connection, or the one of NAME: its state, gateway, virtual IPs and traffic, or why it failed or is reconnecting. " +

@@ -226,6 +226,14 @@ func lowerFirst(s string) string {
 func describe(st api.ConnectionStatus, p *api.Profile, now time.Time) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %s", st.Name, st.State)
+	if st.AlwaysOn {
+		b.WriteString(" (always-on)")
+	}
+	if st.Standby != "" {
+		// What keeps an always-on connection down: a trusted network,
+		// or the user's own down.
+		fmt.Fprintf(&b, ": %s", st.Standby)
+	}
 	switch st.State {
 	case api.StateConnected:
 		fmt.Fprintf(&b, " to %s", st.Gateway)
@@ -307,4 +315,30 @@ func cmdLogs(ctx context.Context, e *env, args []string) error {
 		}
 		fmt.Fprintf(e.stdout, "%s %-5s%s %s\n", entry.Time.Local().Format(time.DateTime), entry.Level, conn, entry.Message)
 	}
+}
+
+func cmdAlwaysOn(ctx context.Context, e *env, args []string) error {
+	var a api.AlwaysOn
+	var err error
+	switch {
+	case len(args) == 0:
+		a, err = e.client.AlwaysOn(ctx)
+	case len(args) == 1 && args[0] == "off":
+		a, err = e.client.SetAlwaysOn(ctx, "")
+	case len(args) == 1 && !strings.HasPrefix(args[0], "-"):
+		a, err = e.client.SetAlwaysOn(ctx, args[0])
+	case len(args) == 2 && args[0] == "--":
+		a, err = e.client.SetAlwaysOn(ctx, args[1])
+	default:
+		return usageError("always-on takes one profile NAME or off")
+	}
+	if err != nil {
+		return err
+	}
+	if a.Profile == "" {
+		fmt.Fprintln(e.stdout, "no default always-on profile")
+		return nil
+	}
+	fmt.Fprintf(e.stdout, "default always-on profile: %s\n", a.Profile)
+	return nil
 }

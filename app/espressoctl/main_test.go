@@ -70,7 +70,11 @@ func helper(t *testing.T, d session.Dialer) string {
 		t.Fatal(err)
 	}
 	log := logring.New(100, nil, nil)
-	mgr := conn.NewManager(d, log, conn.DefaultRetryPolicy)
+	wanted, err := conn.OpenWanted(filepath.Join(dir, "always-on.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mgr := conn.NewManager(d, log, conn.DefaultRetryPolicy, conn.WithAlwaysOn(conn.AlwaysOn{Wanted: wanted, Profiles: store.List}))
 	srv := server.New(server.Config{Store: store, Manager: mgr, Log: log, Auth: server.Authorizer{Group: g.Name}, Version: "test"})
 	sock := filepath.Join(dir, "helper.sock")
 	ln, err := server.Listen(sock, "")
@@ -369,5 +373,59 @@ func TestInlineFileKeys(t *testing.T) {
 	euid = func() int { return 1000 }
 	if _, err := inlineFiles([]byte(`{"name":"f","p12_file":"/nonexistent/me.p12"}`), dir); err == nil {
 		t.Error("a missing p12_file was ignored")
+	}
+}
+
+// always-on marks, shows and clears the default always-on profile, which
+// list and status show, and the helper connects it by itself; down holds
+// it down and says so.
+func TestAlwaysOn(t *testing.T) {
+	sock := helper(t, dialer{})
+	f := writeFile(t, t.TempDir(), "work.json", `{"name": "work", "gateway": "192.0.2.1", "auth": "psk", "psk": "correct horse"}`)
+	if code, _, errOut := ctl(t, sock, "", "import", f); code != 0 {
+		t.Fatalf("import: %q", errOut)
+	}
+	if code, out, _ := ctl(t, sock, "", "always-on"); code != 0 || out != "no default always-on profile\n" {
+		t.Errorf("always-on: %d %q", code, out)
+	}
+	if code, out, errOut := ctl(t, sock, "", "always-on", "work"); code != 0 || out != "default always-on profile: work\n" {
+		t.Fatalf("always-on work: %d %q %q", code, out, errOut)
+	}
+	c := api.NewClient(sock)
+	defer c.CloseIdleConnections()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	// No up: the helper connects the marked profile itself.
+	for {
+		st, err := c.StatusOf(ctx, "work")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.State == api.StateConnected {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	code, out, _ := ctl(t, sock, "", "list")
+	if code != 0 || !strings.Contains(out, "ALWAYS-ON") || !strings.Contains(out, "connected  default") {
+		t.Errorf("list: %d %q", code, out)
+	}
+	code, out, _ = ctl(t, sock, "", "list", "--json")
+	if code != 0 || !strings.Contains(out, `"always_on": true`) || !strings.Contains(out, `"default_always_on": true`) {
+		t.Errorf("list --json: %d %q", code, out)
+	}
+	ctl(t, sock, "", "down", "work")
+	code, out, _ = ctl(t, sock, "", "status", "work")
+	if code != 0 || out != "work: disconnected (always-on): disconnected by the user; it stays down until connected again\n" {
+		t.Errorf("status after down: %d %q", code, out)
+	}
+	if code, out, _ := ctl(t, sock, "", "always-on", "off"); code != 0 || out != "no default always-on profile\n" {
+		t.Errorf("always-on off: %d %q", code, out)
+	}
+	if code, _, errOut := ctl(t, sock, "", "always-on", "nope"); code == 0 || !strings.Contains(errOut, `no profile named "nope"`) {
+		t.Errorf("always-on nope: %d %q", code, errOut)
+	}
+	if code, _, _ := ctl(t, sock, "", "always-on", "a", "b"); code != exitUsage {
+		t.Errorf("two names: %d", code)
 	}
 }

@@ -30,25 +30,38 @@ func cmdList(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	state := map[string]api.State{}
+	status := map[string]api.ConnectionStatus{}
 	for _, st := range sts {
-		state[st.Name] = st.State
+		status[st.Name] = st
 	}
+	// A helper older than the always-on API marks none.
+	def, _ := e.client.AlwaysOn(ctx)
 	if *asJSON {
 		type entry struct {
 			api.Profile
 			State api.State `json:"state"`
+			// AlwaysOn: the helper keeps the connection up; Default:
+			// it is the default always-on profile.
+			AlwaysOn bool `json:"always_on"`
+			Default  bool `json:"default_always_on"`
 		}
 		out := make([]entry, 0, len(ps))
 		for _, p := range ps {
-			out = append(out, entry{p, state[p.Name]})
+			out = append(out, entry{p, status[p.Name].State, status[p.Name].AlwaysOn, p.Name == def.Profile})
 		}
 		return writeJSON(e.stdout, out)
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tGATEWAY\tAUTH\tSTATE")
+	fmt.Fprintln(tw, "NAME\tGATEWAY\tAUTH\tSTATE\tALWAYS-ON")
 	for _, p := range ps {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", p.Name, p.Gateway, p.Auth, state[p.Name])
+		always := ""
+		switch {
+		case p.Name == def.Profile:
+			always = "default"
+		case status[p.Name].AlwaysOn:
+			always = "yes"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.Name, p.Gateway, p.Auth, status[p.Name].State, always)
 	}
 	return tw.Flush()
 }
