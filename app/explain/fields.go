@@ -41,7 +41,9 @@ var labels = map[string]string{
 	api.FieldDPD:          "Dead peer detection",
 	api.FieldNATKeepalive: "NAT keepalive",
 
-	api.FieldAllowUngranted: "Families allowed outside when not granted",
+	api.FieldAllowUngranted:  "Families allowed outside when not granted",
+	api.FieldAutoConnect:     "Connect automatically",
+	api.FieldTrustedNetworks: "Trusted networks",
 }
 
 // FieldLabel returns the editor's label for a profile key as the helper

@@ -40,6 +40,10 @@ type Form struct {
 	// block_outside. BlockOutside implies KillSwitch, as in the helper:
 	// Profile sets both.
 	KillSwitch, BlockOutside bool
+	// AutoConnect is the profile's auto_connect; TrustedNetworks its
+	// trusted_networks, one a line.
+	AutoConnect     bool
+	TrustedNetworks string
 }
 
 // Hints the editor shows under the kill switch's two settings. Both are
@@ -49,6 +53,10 @@ const (
 		"through the tunnel leaves outside it, and while the tunnel is down DNS queries do not go to the local network."
 	BlockOutsideHint = "Linux only. Blocks all other IPv4 and IPv6 traffic outside the tunnel too, except IKE to the gateway " +
 		"and what the local link needs (neighbour discovery, DHCP). Turns the kill switch on."
+	AutoConnectHint = "The helper connects when it starts, after a reboot too, and keeps the connection up " +
+		"until you disconnect it, which keeps it down until you connect it again. With the kill switch, traffic is blocked until connected."
+	TrustedNetworksHint = "On these networks the connection stays down. One a line: dns-suffix:corp.example, " +
+		"prefix:192.0.2.0/24 or gateway-mac:00:00:5e:00:53:01 (Linux only)."
 )
 
 // Stored is what the helper holds of a profile being edited: the profile
@@ -71,6 +79,7 @@ func FromProfile(p api.Profile) Form {
 		RemoteTS: strings.Join(p.RemoteTS, "\n"), Exclude: strings.Join(p.Exclude, "\n"), DNS: strings.Join(p.DNS, "\n"),
 		DNSDomains: strings.Join(p.DNSDomains, "\n"),
 		OnDemand:   p.OnDemand, KillSwitch: p.KillSwitch || p.BlockOutside, BlockOutside: p.BlockOutside,
+		AutoConnect: p.AutoConnect, TrustedNetworks: strings.Join(p.TrustedNetworks, "\n"),
 	}
 	if f.Auth == "" {
 		f.Auth = api.AuthPSK
@@ -128,6 +137,8 @@ func (f Form) Profile(s Stored) api.Profile {
 	p.OnDemand = f.OnDemand
 	p.BlockOutside = f.BlockOutside
 	p.KillSwitch = f.KillSwitch || f.BlockOutside
+	p.AutoConnect = f.AutoConnect
+	p.TrustedNetworks = Lines(f.TrustedNetworks)
 	return p
 }
 

@@ -43,6 +43,8 @@ type editor struct {
 	rows     map[string][]fyne.CanvasObject
 	auth     *widget.Select
 	onDemand *widget.Check
+	// autoConnect makes the profile always-on.
+	autoConnect *widget.Check
 	// killSwitch and blockOutside are the kill switch's settings;
 	// blockOutside implies killSwitch, which is then checked and locked.
 	killSwitch   *widget.Check
@@ -178,6 +180,19 @@ func (e *editor) build() {
 	e.blockOutside.Checked = f.BlockOutside
 	add(api.FieldBlockOutside, container.NewVBox(e.blockOutside, hint(form.BlockOutsideHint)))
 
+	section("Always-on")
+	e.autoConnect = widget.NewCheck("Connect automatically", func(bool) { e.changed(api.FieldAutoConnect) })
+	e.autoConnect.Checked = f.AutoConnect
+	add(api.FieldAutoConnect, container.NewVBox(e.autoConnect, hint(form.AutoConnectHint)))
+	trusted := widget.NewMultiLineEntry()
+	trusted.SetMinRowsVisible(3)
+	trusted.Wrapping = fyne.TextWrapOff
+	trusted.SetText(f.TrustedNetworks)
+	trusted.SetPlaceHolder("None; or one a line, e.g. dns-suffix:corp.example")
+	trusted.OnChanged = func(string) { e.changed(api.FieldTrustedNetworks) }
+	e.entries[api.FieldTrustedNetworks] = trusted
+	add(api.FieldTrustedNetworks, container.NewVBox(trusted, hint(form.TrustedNetworksHint)))
+
 	section("Proposals")
 	entry(api.FieldIKEProposals, f.IKEProposals, form.DefaultProposals(false), true, false)
 	entry(api.FieldESPProposals, f.ESPProposals, form.DefaultProposals(true), true, false)
@@ -207,6 +222,7 @@ func (e *editor) values() form.Form {
 		IKEProposals: t(api.FieldIKEProposals), ESPProposals: t(api.FieldESPProposals),
 		RemoteTS: t(api.FieldRemoteTS), Exclude: t(api.FieldExclude), DNS: t(api.FieldDNS), DNSDomains: t(api.FieldDNSDomains), MTU: t(api.FieldMTU),
 		OnDemand: e.onDemand.Checked, KillSwitch: e.killSwitch.Checked, BlockOutside: e.blockOutside.Checked,
+		AutoConnect: e.autoConnect.Checked, TrustedNetworks: t(api.FieldTrustedNetworks),
 	}
 	for _, c := range authChoices {
 		if c.label == e.auth.Selected {
@@ -286,7 +302,7 @@ func (e *editor) linkChanged() {
 // firstProblem is the problem of the topmost field, for the status line.
 func (e *editor) firstProblem() string {
 	for _, k := range []string{api.FieldName, api.FieldGateway, api.FieldRemoteID, api.FieldLocalID, api.FieldAuth, api.FieldPSK, api.FieldUsername, api.FieldPassword, api.FieldCert, api.FieldKey, api.FieldCA,
-		api.FieldRemoteTS, api.FieldExclude, api.FieldDNS, api.FieldDNSDomains, api.FieldMTU, api.FieldOnDemand, api.FieldKillSwitch, api.FieldBlockOutside, api.FieldIKEProposals, api.FieldESPProposals} {
+		api.FieldRemoteTS, api.FieldExclude, api.FieldDNS, api.FieldDNSDomains, api.FieldMTU, api.FieldOnDemand, api.FieldKillSwitch, api.FieldBlockOutside, api.FieldAutoConnect, api.FieldTrustedNetworks, api.FieldIKEProposals, api.FieldESPProposals} {
 		if msg, ok := e.problems[k]; ok {
 			return msg
 		}

@@ -168,3 +168,46 @@ func TestEditorKillSwitchSettings(t *testing.T) {
 		t.Errorf("stored after clearing: kill_switch %v, block_outside %v", p.KillSwitch, p.BlockOutside)
 	}
 }
+
+// Connect automatically and the trusted networks: a wrong entry is named
+// by its line before anything is sent, both reach the helper, and the
+// reopened editor shows them as stored.
+func TestEditorConnectAutomatically(t *testing.T) {
+	h := newHarness(t, options{})
+	h.until("profile read", func() bool { _, ok := h.u.profiles["work"]; return ok })
+	h.u.OpenEditor("work")
+	e := h.u.editors["work"]
+	if e.autoConnect.Checked || !hasText(e.win.Content(), form.AutoConnectHint) || !hasText(e.win.Content(), form.TrustedNetworksHint) {
+		t.Fatalf("stored profile without auto_connect: checked %v, or a hint not shown", e.autoConnect.Checked)
+	}
+	test.Tap(e.autoConnect)
+	test.Type(e.entries["trusted_networks"], "dns-suffix:corp.example\nprefix:192.0.2.1/24")
+	if got := e.errs["trusted_networks"].Text; !e.errs["trusted_networks"].Visible() || !strings.Contains(got, "line 2") || !strings.Contains(got, "192.0.2.0/24") {
+		t.Errorf("trusted networks error = %q", got)
+	}
+	if !e.save.Disabled() {
+		t.Error("save enabled with a wrong trusted network")
+	}
+	e.entries["trusted_networks"].SetText("dns-suffix:corp.example\nprefix:192.0.2.0/24")
+	if e.errs["trusted_networks"].Visible() || e.save.Disabled() {
+		t.Fatalf("cannot save: %q", e.status.Text)
+	}
+	test.Tap(e.save)
+	h.until("saved", func() bool { _, open := h.u.editors["work"]; return !open })
+	p, _ := h.fake.StoredProfile("work")
+	if !p.AutoConnect || strings.Join(p.TrustedNetworks, ",") != "dns-suffix:corp.example,prefix:192.0.2.0/24" {
+		t.Errorf("stored: auto_connect %v, trusted_networks %q", p.AutoConnect, p.TrustedNetworks)
+	}
+
+	h.u.OpenEditor("work")
+	e = h.u.editors["work"]
+	if !e.autoConnect.Checked || e.entries["trusted_networks"].Text != "dns-suffix:corp.example\nprefix:192.0.2.0/24" {
+		t.Errorf("reopened: checked %v, trusted %q", e.autoConnect.Checked, e.entries["trusted_networks"].Text)
+	}
+	test.Tap(e.autoConnect)
+	test.Tap(e.save)
+	h.until("saved again", func() bool { _, open := h.u.editors["work"]; return !open })
+	if p, _ = h.fake.StoredProfile("work"); p.AutoConnect {
+		t.Error("auto_connect still stored after clearing it")
+	}
+}
