@@ -33,9 +33,10 @@ const (
 	rowNAT        = "NAT"
 	rowReconnect  = "Reconnecting"
 	rowLastError  = "Last error"
+	rowAlwaysOn   = "Always-on"
 )
 
-var detailRows = []string{rowGateway, rowReconnect, rowVirtualIPs, rowDNS, rowUptime, rowReceived, rowSent, rowNetworks, rowIKE, rowESP, rowNAT, rowLastError}
+var detailRows = []string{rowGateway, rowAlwaysOn, rowReconnect, rowVirtualIPs, rowDNS, rowUptime, rowReceived, rowSent, rowNetworks, rowIKE, rowESP, rowNAT, rowLastError}
 
 // details shows the selected connection: its name and state, the
 // Connect/Disconnect button, and while connected what the tunnel is made
@@ -134,6 +135,9 @@ func (d *details) refresh() {
 
 	up := c.State == api.StateConnected
 	d.set(rowGateway, c.Gateway, true)
+	// Why an always-on connection is down (a trusted network, the user's
+	// Disconnect), or that the helper keeps it up.
+	d.set(rowAlwaysOn, alwaysOnText(c), c.AlwaysOn)
 	d.set(rowReconnect, reconnectText(c, u.profileOf(c.Name), u.cfg.Now()), c.State == api.StateReconnecting)
 	d.set(rowVirtualIPs, strings.Join(c.VirtualIPs, ", "), up)
 	d.set(rowDNS, strings.Join(c.DNS, ", "), up)
@@ -228,4 +232,12 @@ func (u *UI) Shown() (profile, state string) {
 		return "", ""
 	}
 	return d.name.Text, d.state.Text
+}
+
+// alwaysOnText says what keeps an always-on connection down, if anything.
+func alwaysOnText(c api.ConnectionStatus) string {
+	if c.Standby != "" {
+		return "Down: " + c.Standby
+	}
+	return "Kept connected by the helper"
 }

@@ -352,3 +352,18 @@ func TestReconnectProgressShown(t *testing.T) {
 		t.Error("the reconnection's progress outlived it")
 	}
 }
+
+// An always-on connection's details say that the helper keeps it up, or
+// why it is down.
+func TestAlwaysOnShownInDetails(t *testing.T) {
+	h := newHarness(t, options{})
+	h.until("work is shown disconnected", func() bool { return h.u.selected == "work" && h.shownState() == "Disconnected" })
+	d := h.u.main.details
+	if d.Value(rowAlwaysOn) != "" {
+		t.Error("always-on row shown for a profile that is not")
+	}
+	if err := h.fake.Standby("work", "on trusted network prefix:192.0.2.0/24"); err != nil {
+		t.Fatal(err)
+	}
+	h.until("the reason is shown", func() bool { return d.Value(rowAlwaysOn) == "Down: on trusted network prefix:192.0.2.0/24" })
+}

@@ -111,6 +111,22 @@ func (s *Server) Reconnecting(name string, r api.Reconnect) error {
 	return nil
 }
 
+// Standby marks profile name's connection always-on and down for the
+// reason given (empty: kept up), as the helper reports an always-on
+// profile on a trusted network or disconnected by the user.
+func (s *Server) Standby(name, reason string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, ok := s.status[name]
+	if !ok {
+		return fmt.Errorf("apitest: no profile %q", name)
+	}
+	st = cloneStatus(st)
+	st.AlwaysOn, st.Standby = true, reason
+	s.setStatus(st)
+	return nil
+}
+
 // Reset forgets every connection's state, as a helper that restarted
 // after a crash knows no tunnel: each profile is disconnected again.
 func (s *Server) Reset() {
