@@ -110,3 +110,54 @@ func TestAlwaysOnTrustedNetwork(t *testing.T) {
 		t.Errorf("no ping through the tunnel: %v\n%s", err, out)
 	}
 }
+
+// TestAlwaysOnKillSwitchUntilConnected: an always-on kill_switch profile
+// stored while the gateway is down blocks its traffic from the first
+// attempt, with no up; the helper retries with its back-off, connects
+// once the gateway is back, and not one packet to the protected LAN left
+// in the clear meanwhile.
+func TestAlwaysOnKillSwitchUntilConnected(t *testing.T) {
+	r := newRig(t, false)
+	lab.StopCharon(t, r.gw.Process())
+	c := startCapture(t, r.top.Client, "eth0")
+	p := lab.PSKProfile("work")
+	p.AutoConnect = true
+	p.KillSwitch = true
+	r.h.Import(p)
+	start := time.Now()
+	for {
+		st, err := r.h.Status("work")
+		if err == nil && st.State == api.StateReconnecting && st.Reconnect != nil && st.Reconnect.Reason != "" {
+			t.Logf("first attempt failed after %v: %s", time.Since(start).Round(time.Millisecond), st.Reconnect.Reason)
+			break
+		}
+		if err == nil && st.State != api.StateReconnecting {
+			t.Fatalf("an always-on connection to a stopped gateway is %s, not reconnecting: %+v", st.State, st)
+		}
+		if time.Since(start) > 45*time.Second {
+			t.Fatalf("the first attempt did not fail within 45s: %+v, %v", st, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if out, err := r.top.Client.Run("nft", "list", "table", "inet", "espresso-work"); err != nil {
+		t.Fatalf("no kill switch while the always-on connection is down: %v\n%s", err, out)
+	}
+	lanPing := []string{"ping", "-c", "2", "-i", "0.2", "-W", "1", testnet.LANHostV4.String()}
+	if out, err := r.top.Client.Run(lanPing...); err == nil {
+		t.Errorf("a ping to the LAN was answered before the tunnel was up:\n%s", out)
+	}
+
+	lab.RestartCharon(t, r.top.Gateway, r.gw.Charon)
+	waitState(t, r.h, "work", api.StateConnected, 60*time.Second, "connected once the gateway was back")
+	if out, err := r.top.Client.Run(lanPing...); err != nil {
+		t.Errorf("no ping through the tunnel: %v\n%s", err, out)
+	}
+	c.stop()
+	if leaks := c.lines("dst net " + testnet.LANV4.String()); len(leaks) > 0 {
+		t.Errorf("%d packets to the protected LAN left in the clear:\n%s", len(leaks), joinLines(leaks))
+	}
+	r.h.MustCtl("down", "work")
+	if out, err := r.top.Client.Run("nft", "list", "table", "inet", "espresso-work"); err == nil {
+		t.Errorf("down left the kill switch in place:\n%s", out)
+	}
+}
