@@ -130,10 +130,11 @@ func (m *Manager) Reconsider() {
 		}
 		standby := ""
 		trusted := false
-		switch tp, perr := prof.Parse(p); {
+		nets := trustedNetworks(p)
+		switch {
 		case m.always.Wanted.HeldDown(p.Name):
 			standby = standbyUserDown
-		case perr == nil && len(tp.Trusted) > 0 && m.always.Survey != nil:
+		case len(nets) > 0 && m.always.Survey != nil:
 			if here == nil {
 				s, err := m.always.Survey()
 				if err != nil {
@@ -141,12 +142,9 @@ func (m *Manager) Reconsider() {
 				}
 				here = &s
 			}
-			if t, ok := trustedBy(tp.Trusted, *here); ok {
+			if t, ok := trustedBy(nets, *here); ok {
 				standby, trusted = standbyTrusted+t.String(), true
 			}
-			tp.Wipe()
-		case perr == nil:
-			tp.Wipe()
 		}
 		start, stop := m.setStandby(p.Name, true, standby)
 		switch {
@@ -164,6 +162,18 @@ func (m *Manager) Reconsider() {
 			cancel()
 		}
 	}
+}
+
+// trustedNetworks reads p's trusted_networks; the store refused profiles
+// with a wrong entry, so one that does not parse is only skipped.
+func trustedNetworks(p *api.Profile) []prof.TrustedNetwork {
+	var out []prof.TrustedNetwork
+	for _, s := range p.TrustedNetworks {
+		if t, reason := prof.ParseTrustedNetwork(s); reason == "" {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // setStandby records whether name is always-on and why it is down, and
