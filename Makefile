@@ -5,6 +5,7 @@
 #   make build-helper  bin/espresso-helper and bin/espressoctl alone
 #   make package dist/espresso_VERSION_amd64.deb and dist/espresso-VERSION.x86_64.rpm
 #   make test    lint, cross-builds and every test (root-only tests need root)
+#   make strongswan6  build strongSwan 6 for the tests, once per machine
 #   make lint    gofmt, go mod tidy -diff, go vet, staticcheck
 #   make cross   build and vet the non-GUI code for macOS and FreeBSD
 #   make fuzz    every fuzz target for FUZZTIME each, with executions and new corpus entries
@@ -41,7 +42,8 @@ PORTABLE := ./helper/... ./ipsec/... ./platform/... ./app/espressoctl/...
 CROSS_TARGETS := darwin/amd64 darwin/arm64 freebsd/amd64
 
 # Debian packages: the C toolchain and X11/GL headers Fyne needs, then what the
-# tests use (strongSwan with kernel-libipsec, iperf3, namespaces, Xvfb, captures).
+# tests use (strongSwan with kernel-libipsec, iperf3, namespaces, Xvfb, captures,
+# and what building strongSwan 6 from source takes).
 # They are installed with service starts disabled (policy-rc.d), so that
 # strongSwan's packages do not start a system charon: the tests run their own.
 DEB_PACKAGES := gcc pkg-config libgl1-mesa-dev xorg-dev \
@@ -49,9 +51,10 @@ DEB_PACKAGES := gcc pkg-config libgl1-mesa-dev xorg-dev \
 	libstrongswan-standard-plugins libstrongswan-extra-plugins \
 	libcharon-extauth-plugins iperf3 iproute2 iputils-ping nftables \
 	tcpdump xvfb imagemagick procps conntrack wireguard-tools \
-	lintian rpm systemd
+	lintian rpm systemd \
+	autoconf automake libtool gperf bison flex libgmp-dev libssl-dev make
 
-.PHONY: all deps build build-helper package test gotest lint cross fuzz bench demo clean
+.PHONY: all deps build build-helper package test gotest lint cross fuzz bench demo clean strongswan6
 
 all: build
 
@@ -113,7 +116,18 @@ package: $(NFPM)
 	ESPRESSO_VERSION='$(VERSION)' \
 		$(NFPM) package --config packaging/linux/nfpm.yaml --packager rpm --target 'dist/espresso-$(VERSION).x86_64.rpm'
 
-test: deps lint cross package gotest
+test: deps lint cross package strongswan6 gotest
+
+# strongSwan 6, which the tests against it run, built from its source
+# tarball into a cache directory keyed by the tarball's SHA-256 (see the
+# script for the places and the variables that move them): minutes the
+# first time on a machine, then nothing. Where it cannot be built (no
+# root, no tarball) those tests skip and say why; a failed build fails.
+strongswan6:
+	@if [ "$$(id -u)" != 0 ]; then echo "strongswan6: not root: the tests against strongSwan 6 will be skipped"; exit 0; fi; \
+	platform/linux/testnet/strongswan6.sh >/dev/null; rc=$$?; \
+	if [ $$rc = 2 ]; then echo "strongswan6: cannot build here: the tests against strongSwan 6 will be skipped"; exit 0; fi; \
+	exit $$rc
 
 # Root-only tests (network namespaces, TUN, strongSwan) skip with a message
 # when not root; -v is off, so the skips are listed by the summary below.

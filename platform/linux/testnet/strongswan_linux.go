@@ -64,6 +64,12 @@ type CharonConfig struct {
 	Key *Identity
 	// DNS servers announced with the pools.
 	DNS []string
+	// StrongSwan is the installation to run; nil runs the system's.
+	StrongSwan *StrongSwan
+	// KeyLog raises the log levels to those at which charon logs key
+	// material: the key exchange secrets, SKEYSEED, the SK_* keys, the
+	// Child SA keys and the IKE_INTERMEDIATE IntAuth values (ike 4, chd 4).
+	KeyLog bool
 }
 
 // Charon is a strongSwan daemon running in a namespace, controlled over vici.
@@ -71,6 +77,7 @@ type Charon struct {
 	Dir  string
 	ns   *Namespace
 	proc *Process
+	ss   *StrongSwan
 	t    T
 }
 
@@ -79,7 +86,11 @@ type Charon struct {
 // configuration with swanctl and stops the daemon when the test ends.
 func StartCharon(t T, ns *Namespace, cfg CharonConfig) *Charon {
 	t.Helper()
-	RequireRoot(t, charonPath, "swanctl")
+	if cfg.StrongSwan == nil {
+		RequireRoot(t, charonPath, "swanctl")
+	} else {
+		RequireRoot(t, cfg.StrongSwan.charon(), cfg.StrongSwan.swanctl())
+	}
 	dir, err := os.MkdirTemp("", "espresso-charon-")
 	if err != nil {
 		t.Fatal(err)
@@ -92,12 +103,18 @@ func StartCharon(t T, ns *Namespace, cfg CharonConfig) *Charon {
 		}
 		os.RemoveAll(dir)
 	})
-	c := &Charon{Dir: dir, ns: ns, t: t}
+	c := &Charon{Dir: dir, ns: ns, ss: cfg.StrongSwan, t: t}
 	if err := c.writeConfig(cfg); err != nil {
 		t.Fatal(err)
 	}
+	// A build of our own keeps its PID file in its prefix: that directory
+	// is made private to the daemon too.
+	mounts := "mount -t tmpfs none /run"
+	if d := cfg.StrongSwan.piddir(); d != "" {
+		mounts += " && mount -t tmpfs none " + d
+	}
 	cmd := ns.Command("unshare", "--mount", "--propagation", "private", "sh", "-c",
-		"mount -t tmpfs none /run && exec "+charonPath)
+		mounts+" && exec "+cfg.StrongSwan.charon())
 	cmd.Env = append(os.Environ(), "STRONGSWAN_CONF="+filepath.Join(dir, "strongswan.conf"))
 	c.proc = Start(t, cmd, filepath.Join(dir, "charon.out"))
 	deadline := time.Now().Add(10 * time.Second)
@@ -108,7 +125,7 @@ func StartCharon(t T, ns *Namespace, cfg CharonConfig) *Charon {
 		}
 		if c.proc.Exited() || time.Now().After(deadline) {
 			out, _ := os.ReadFile(filepath.Join(dir, "charon.out"))
-			t.Fatalf("charon in %s did not start: %v %s", ns.Name, err, out)
+			t.Fatalf("charon (%v) in %s did not start: %v %s", cfg.StrongSwan, ns.Name, err, out)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -122,7 +139,7 @@ func StartCharon(t T, ns *Namespace, cfg CharonConfig) *Charon {
 // "--list-sas"), the rest its options.
 func (c *Charon) Swanctl(args ...string) (string, error) {
 	full := append([]string{args[0], "--uri", "unix://" + filepath.Join(c.Dir, "charon.vici")}, args[1:]...)
-	cmd := exec.Command("swanctl", full...)
+	cmd := exec.Command(c.ss.swanctl(), full...)
 	cmd.Env = append(os.Environ(), "SWANCTL_DIR="+c.Dir)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -172,7 +189,7 @@ func (c *Charon) writeConfig(cfg CharonConfig) error {
 		}
 	}
 	files := map[string][]byte{
-		"strongswan.conf": []byte(strongswanConf(c.Dir)),
+		"strongswan.conf": []byte(strongswanConf(c.Dir, cfg.StrongSwan.plugins(), cfg.KeyLog)),
 		"swanctl.conf":    []byte(swanctlConf(cfg)),
 	}
 	if cfg.CA != nil {
@@ -194,7 +211,11 @@ func (c *Charon) writeConfig(cfg CharonConfig) error {
 	return nil
 }
 
-func strongswanConf(dir string) string {
+func strongswanConf(dir string, plugins []string, keyLog bool) string {
+	levels := "ike = 2\n\t\t\tcfg = 2\n\t\t\tknl = 2"
+	if keyLog {
+		levels = "ike = 4\n\t\t\tchd = 4\n\t\t\tcfg = 2\n\t\t\tknl = 2"
+	}
 	return fmt.Sprintf(`charon {
 	load = %s
 	retransmit_timeout = 2
@@ -204,9 +225,7 @@ func strongswanConf(dir string) string {
 			path = %s/charon.log
 			time_format = %%H:%%M:%%S
 			default = 1
-			ike = 2
-			cfg = 2
-			knl = 2
+			%s
 		}
 	}
 	plugins {
@@ -218,7 +237,7 @@ func strongswanConf(dir string) string {
 		}
 	}
 }
-`, strings.Join(charonPlugins, " "), dir, dir, dir)
+`, strings.Join(plugins, " "), dir, levels, dir, dir)
 }
 
 func swanctlConf(cfg CharonConfig) string {
