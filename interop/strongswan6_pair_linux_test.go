@@ -61,7 +61,8 @@ func TestStrongSwan6Pair(t *testing.T) {
 			waitSAs(t, cli, "the client's rekeyed IKE SA", "home: #2, ESTABLISHED")
 			pingThrough(t, top, gw, 3)
 			pcap := capture()
-
+			// The client's log is read once the daemon has ended.
+			cli.Process().Stop(5 * time.Second)
 			log := cli.Log()
 			if got := countExchanges(log, "generating", "IKE_INTERMEDIATE"); got != boolCount(s.intermediate, 1) {
 				t.Errorf("the client sent %d IKE_INTERMEDIATE requests", got)

@@ -68,7 +68,8 @@ type CharonConfig struct {
 	StrongSwan *StrongSwan
 	// KeyLog raises the log levels to those at which charon logs key
 	// material: the key exchange secrets, SKEYSEED, the SK_* keys, the
-	// Child SA keys and the IKE_INTERMEDIATE IntAuth values (ike 4, chd 4).
+	// Child SA keys and the IKE_INTERMEDIATE IntAuth values (ike 4, chd 4),
+	// each line naming its IKE SA.
 	KeyLog bool
 }
 
@@ -214,7 +215,10 @@ func (c *Charon) writeConfig(cfg CharonConfig) error {
 func strongswanConf(dir string, plugins []string, keyLog bool) string {
 	levels := "ike = 2\n\t\t\tcfg = 2\n\t\t\tknl = 2"
 	if keyLog {
-		levels = "ike = 4\n\t\t\tchd = 4\n\t\t\tcfg = 2\n\t\t\tknl = 2"
+		// ike_name prefixes each line with its IKE SA ("<home|1> "), as
+		// the known-answer logs read by ipsec/internal/charonlog have it;
+		// flush_line leaves no line in a buffer when the log is read.
+		levels = "ike_name = yes\n\t\t\tflush_line = yes\n\t\t\tike = 4\n\t\t\tchd = 4\n\t\t\tcfg = 2\n\t\t\tknl = 2"
 	}
 	return fmt.Sprintf(`charon {
 	load = %s
