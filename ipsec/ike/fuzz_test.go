@@ -59,7 +59,14 @@ func (zeroReader) Read(b []byte) (int, error) {
 }
 
 func seedCaptures(f *testing.F) {
-	for _, name := range []string{"internal/kat/testdata/psk.pcap", "internal/kat/testdata/cert.pcap"} {
+	for _, name := range []string{
+		"internal/kat/testdata/psk.pcap", "internal/kat/testdata/cert.pcap",
+		// Post-quantum exchanges: ADDKE transforms, ML-KEM KE payloads,
+		// IKE_INTERMEDIATE and IKE_FOLLOWUP_KE.
+		"internal/kat/testdata/strongswan-6.0.6/x25519-mlkem768.pcap",
+		"internal/kat/testdata/strongswan-6.0.6/ecp384-mlkem1024.pcap",
+		"internal/kat/testdata/strongswan-6.0.6/mlkem768.pcap",
+	} {
 		ds, err := pcap.ReadFile(name)
 		if err != nil {
 			f.Fatal(err)
