@@ -98,6 +98,21 @@ func StartGatewayWith(t testnet.T, top *testnet.Topology, edit func(*testnet.Cha
 	return &Gateway{Charon: c, PKI: pki, Cert: gw, ClientCert: client}
 }
 
+// StartGateway6 is StartGatewayWith running strongSwan 6 built from its
+// tarball (testnet.StrongSwan6, which skips the test where it cannot be
+// built) instead of the system's strongSwan 5.9.8: the same connections,
+// with strongSwan 6's post-quantum methods for edit to require.
+func StartGateway6(t testnet.T, top *testnet.Topology, edit func(*testnet.CharonConfig)) *Gateway {
+	t.Helper()
+	ss := testnet.StrongSwan6(t)
+	return StartGatewayWith(t, top, func(c *testnet.CharonConfig) {
+		c.StrongSwan = ss
+		if edit != nil {
+			edit(c)
+		}
+	})
+}
+
 // PSKProfile is a profile for the "psk" connection, routing the LAN.
 func PSKProfile(name string) api.Profile {
 	return api.Profile{
