@@ -33,7 +33,13 @@ import (
 // seeds and keys. They were made by interop.TestStrongSwan6Pair with
 // ESPRESSO_KAT_STRONGSWAN6 set to a directory (the test builds strongSwan 6
 // from its tarball, platform/linux/testnet.StrongSwan6), and copied here
-// unchanged; every key in them is a test key made for the run.
+// unchanged; every key in them is a test key made for the run. NAME.txt
+// holds the values the tests use by name, made from the two by
+// TestStrongSwan6Values. To make the material afresh (as root):
+//
+//	ESPRESSO_KAT_STRONGSWAN6=$PWD/ipsec/ike/internal/kat/testdata/strongswan-6.0.6 \
+//		go test -run TestStrongSwan6Pair ./interop/
+//	ESPRESSO_KAT_WRITE=1 go test -run TestStrongSwan6Values ./ipsec/ike/internal/kat/
 var StrongSwan6 = []string{
 	"strongswan-6.0.6/x25519-mlkem768",
 	"strongswan-6.0.6/ecp384-mlkem1024",
