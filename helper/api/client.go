@@ -214,6 +214,29 @@ func (c *Client) Logs(ctx context.Context, follow bool) (*Stream[LogEntry], erro
 	return openStream[LogEntry](ctx, c, PathLogs, q)
 }
 
+// LogLevel returns the helper's current log level.
+func (c *Client) LogLevel(ctx context.Context) (Level, error) {
+	var l LogLevel
+	err := c.do(ctx, http.MethodGet, PathLogLevel, nil, nil, &l)
+	return l.Level, err
+}
+
+// SetLogLevel sets the helper's log level; only root may.
+func (c *Client) SetLogLevel(ctx context.Context, level Level) error {
+	body, err := json.Marshal(LogLevel{Level: level})
+	if err != nil {
+		return err
+	}
+	return c.do(ctx, http.MethodPut, PathLogLevel, nil, body, nil)
+}
+
+// Diagnostics returns the helper's part of a diagnostic bundle.
+func (c *Client) Diagnostics(ctx context.Context) (Diagnostics, error) {
+	var d Diagnostics
+	err := c.do(ctx, http.MethodGet, PathDiagnostics, nil, nil, &d)
+	return d, err
+}
+
 // do sends one request and decodes a JSON answer into out (if not nil).
 func (c *Client) do(ctx context.Context, method, path string, q url.Values, body []byte, out any) error {
 	resp, err := c.send(ctx, method, path, q, body)

@@ -47,3 +47,36 @@ type VersionInfo struct {
 	// prompts.
 	PromptProtocol int `json:"prompt_protocol,omitempty"`
 }
+
+// Rank orders the levels from 0 (debug) to 3 (error); an unknown level
+// ranks -1.
+func (l Level) Rank() int {
+	switch l {
+	case LevelDebug:
+		return 0
+	case LevelInfo:
+		return 1
+	case LevelWarn:
+		return 2
+	case LevelError:
+		return 3
+	}
+	return -1
+}
+
+// ParseLevel returns the level named s: debug, info, warn or error.
+func ParseLevel(s string) (Level, error) {
+	l := Level(s)
+	if l.Rank() < 0 {
+		return "", Errorf(CodeBadRequest, "unknown log level %q (debug, info, warn or error)", s)
+	}
+	return l, nil
+}
+
+// LogLevel is the body of PathLogLevel: the least severe level the helper
+// records. At LevelDebug it also records each IKE message sent and
+// received (exchange, message ID, payload types, never their contents)
+// and the data path's drops by reason.
+type LogLevel struct {
+	Level Level `json:"level"`
+}

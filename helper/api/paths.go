@@ -31,6 +31,13 @@ const (
 	// buffered entries, then with ?follow=true every new one until the
 	// client goes away.
 	PathLogs = "/v1/logs"
+	// PathLogLevel reads (GET) or sets (PUT, root only) the helper's log
+	// level, a LogLevel. The level is not kept across helper restarts.
+	PathLogLevel = "/v1/loglevel"
+	// PathDiagnostics returns the helper's part of a diagnostic bundle,
+	// Diagnostics (GET): only the profiles the caller may view, without
+	// secrets.
+	PathDiagnostics = "/v1/diagnostics"
 	// PathVersion returns VersionInfo (GET).
 	PathVersion = "/v1/version"
 	// PathPrompt answers a prompt of the watch stream (POST, a

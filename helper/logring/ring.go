@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/espressovpn/espresso/helper/api"
@@ -28,6 +29,16 @@ type Ring struct {
 	notify chan struct{}
 	now    func() time.Time
 	mirror io.Writer
+	sink   Sink
+	// min is the rank (api.Level.Rank) of the least severe level
+	// recorded.
+	min atomic.Int32
+}
+
+// Sink receives every recorded entry, in order, such as the system log.
+// It is called with the ring locked and must not log to the ring.
+type Sink interface {
+	Log(e api.LogEntry)
 }
 
 // New returns a ring holding the newest capacity entries. now stamps the
@@ -41,12 +52,50 @@ func New(capacity int, now func() time.Time, mirror io.Writer) *Ring {
 	if now == nil {
 		now = time.Now
 	}
-	return &Ring{buf: make([]api.LogEntry, 0, capacity), notify: make(chan struct{}), now: now, mirror: mirror}
+	r := &Ring{buf: make([]api.LogEntry, 0, capacity), notify: make(chan struct{}), now: now, mirror: mirror}
+	r.min.Store(int32(api.LevelInfo.Rank()))
+	return r
+}
+
+// SetSink makes s receive every entry recorded from now on; nil stops.
+func (r *Ring) SetSink(s Sink) {
+	r.mu.Lock()
+	r.sink = s
+	r.mu.Unlock()
+}
+
+// SetLevel sets the least severe level recorded: entries below it are
+// dropped, not kept. A new ring records info and above.
+func (r *Ring) SetLevel(l api.Level) error {
+	if l.Rank() < 0 {
+		return fmt.Errorf("unknown log level %q", l)
+	}
+	r.min.Store(int32(l.Rank()))
+	return nil
+}
+
+// Level returns the least severe level recorded.
+func (r *Ring) Level() api.Level {
+	for _, l := range []api.Level{api.LevelDebug, api.LevelInfo, api.LevelWarn, api.LevelError} {
+		if int32(l.Rank()) == r.min.Load() {
+			return l
+		}
+	}
+	return api.LevelInfo
+}
+
+// Enabled reports whether entries of level are recorded, so that callers
+// can skip building debug messages nobody keeps.
+func (r *Ring) Enabled(level api.Level) bool {
+	return int32(level.Rank()) >= r.min.Load()
 }
 
 // Logf records an entry about connection (empty for the helper itself).
 // Callers must not pass secrets: the entry is served to every client.
 func (r *Ring) Logf(level api.Level, connection, format string, args ...any) {
+	if !r.Enabled(level) {
+		return
+	}
 	msg := fmt.Sprintf(format, args...)
 	if len(msg) > MaxMessage {
 		msg = msg[:MaxMessage]
@@ -64,6 +113,9 @@ func (r *Ring) Logf(level api.Level, connection, format string, args ...any) {
 	r.notify = make(chan struct{})
 	if r.mirror != nil {
 		fmt.Fprintln(r.mirror, formatLine(e))
+	}
+	if r.sink != nil {
+		r.sink.Log(e)
 	}
 	r.mu.Unlock()
 }

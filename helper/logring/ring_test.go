@@ -54,3 +54,41 @@ func TestRingNotifiesFollowers(t *testing.T) {
 		t.Errorf("entry = %+v", got[0].Seq)
 	}
 }
+
+type sinkRecorder struct{ got []api.LogEntry }
+
+func (s *sinkRecorder) Log(e api.LogEntry) { s.got = append(s.got, e) }
+
+func TestRingLevel(t *testing.T) {
+	r := New(10, nil, nil)
+	var sink sinkRecorder
+	r.SetSink(&sink)
+	if r.Level() != api.LevelInfo || r.Enabled(api.LevelDebug) {
+		t.Fatalf("a new ring records %s and above", r.Level())
+	}
+	r.Logf(api.LevelDebug, "work", "dropped")
+	r.Logf(api.LevelInfo, "work", "kept")
+	if err := r.SetLevel(api.LevelDebug); err != nil {
+		t.Fatal(err)
+	}
+	r.Logf(api.LevelDebug, "work", "now kept")
+	if err := r.SetLevel("verbose"); err == nil {
+		t.Error("an unknown level was taken")
+	}
+	if err := r.SetLevel(api.LevelWarn); err != nil {
+		t.Fatal(err)
+	}
+	r.Logf(api.LevelInfo, "", "below warn")
+	r.Logf(api.LevelError, "", "failed")
+	got, _ := r.Since(0)
+	var msgs []string
+	for _, e := range got {
+		msgs = append(msgs, e.Message)
+	}
+	if strings.Join(msgs, ",") != "kept,now kept,failed" {
+		t.Errorf("entries = %v", msgs)
+	}
+	if len(sink.got) != 3 || sink.got[1].Level != api.LevelDebug {
+		t.Errorf("sink got %+v", sink.got)
+	}
+}

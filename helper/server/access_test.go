@@ -33,9 +33,12 @@ const peerActionEnv = "ESPRESSO_TEST_PEER_ACTION"
 
 func TestMain(m *testing.M) {
 	if sock := os.Getenv(peerSocketEnv); sock != "" {
-		if os.Getenv(peerActionEnv) == "fwmark" {
+		switch os.Getenv(peerActionEnv) {
+		case "fwmark":
 			fmt.Println(fwmarkOutcome(sock))
-		} else {
+		case "diagnostics":
+			fmt.Println(diagnosticsOutcome(sock))
+		default:
 			fmt.Println(clientOutcome(sock))
 		}
 		os.Exit(0)

@@ -35,6 +35,9 @@ type Config struct {
 	Auth    Authorizer
 	// Version is the helper's release version, reported by /v1/version.
 	Version string
+	// SystemState gathers the system's network state for
+	// /v1/diagnostics; nil gathers none.
+	SystemState func(context.Context) []api.SystemState
 }
 
 // Server serves the local API.
@@ -126,6 +129,9 @@ func (s *Server) routes() *http.ServeMux {
 	mux.HandleFunc("GET "+api.PathWatch, s.watch)
 	mux.HandleFunc("GET "+api.PathLogs, s.logs)
 	mux.HandleFunc("GET "+api.PathVersion, s.version)
+	mux.HandleFunc("GET "+api.PathLogLevel, s.logLevel)
+	mux.HandleFunc("PUT "+api.PathLogLevel, s.setLogLevel)
+	mux.HandleFunc("GET "+api.PathDiagnostics, s.diagnostics)
 	mux.HandleFunc("POST "+api.PathPrompt, s.answerPrompt)
 	mux.HandleFunc("GET "+api.PathAlwaysOn, s.alwaysOn)
 	mux.HandleFunc("PUT "+api.PathAlwaysOn, s.setAlwaysOn)

@@ -51,7 +51,7 @@ type harness struct {
 }
 
 // start runs a full server (store, manager, log) on a fresh socket.
-func start(t *testing.T, d session.Dialer, auth Authorizer, dir string) *harness {
+func start(t *testing.T, d session.Dialer, auth Authorizer, dir string, opts ...func(*Config)) *harness {
 	t.Helper()
 	if dir == "" {
 		dir = t.TempDir()
@@ -66,7 +66,11 @@ func start(t *testing.T, d session.Dialer, auth Authorizer, dir string) *harness
 		t.Fatal(err)
 	}
 	mgr := conn.NewManager(d, log, conn.DefaultRetryPolicy, conn.WithAlwaysOn(conn.AlwaysOn{Wanted: wanted, Profiles: store.List}))
-	srv := New(Config{Store: store, Manager: mgr, Log: log, Auth: auth, Version: "test"})
+	cfg := Config{Store: store, Manager: mgr, Log: log, Auth: auth, Version: "test"}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	srv := New(cfg)
 	sock := filepath.Join(dir, "run", "helper.sock")
 	ln, err := Listen(sock, "")
 	if err != nil {
