@@ -2,7 +2,7 @@
 // profiles, runs the connections and configures the system, and serves
 // the local API that the app and espressoctl use.
 //
-//	espresso-helper [--socket PATH] [--state-dir DIR] run|install|uninstall|start|stop|status
+//	espresso-helper [--socket PATH] [--state-dir DIR] [--log-level LEVEL] run|install|uninstall|start|stop|status
 //	espresso-helper [--user NAME] setup
 //	espresso-helper --version
 package main
@@ -55,6 +55,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&paths.StateDir, "state-dir", paths.StateDir, "`directory` for profiles and crash records")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	userName := fs.String("user", "", "setup, install: the `user` to add to the group")
+	logLevel := fs.String("log-level", string(api.LevelInfo), "run: the least severe `level` logged: debug, info, warn or error (espressoctl log-level changes it later)")
 	cpuProfile := fs.String("cpuprofile", "", "run, for debugging: write a CPU profile to `path` until the helper stops (off unless given)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, usage, api.GroupName)
@@ -98,12 +99,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 
+	level, err := api.ParseLevel(*logLevel)
+	if err != nil {
+		fmt.Fprintln(stderr, "espresso-helper:", err)
+		return 2
+	}
+
 	exe, err := os.Executable()
 	if err != nil {
 		fmt.Fprintln(stderr, "espresso-helper:", err)
 		return 1
 	}
-	prg := newProgram(paths, stderr)
+	prg := newProgram(paths, stderr, level)
 	svc, err := service.New(prg, helpersvc.Config(exe, paths))
 	if err != nil {
 		fmt.Fprintln(stderr, "espresso-helper:", err)

@@ -2,9 +2,15 @@ package main
 
 import (
 	"bytes"
+	"fmt"
+	"io"
 	"strings"
 	"testing"
 
+	"github.com/kardianos/service"
+
+	"github.com/espressovpn/espresso/helper/api"
+	helpersvc "github.com/espressovpn/espresso/helper/service"
 	"github.com/espressovpn/espresso/internal/version"
 )
 
@@ -32,5 +38,69 @@ func TestVersionFlag(t *testing.T) {
 	}
 	if want := "espresso-helper " + version.String() + "\n"; out.String() != want {
 		t.Errorf("output %q, want %q", out.String(), want)
+	}
+}
+
+// fakeService is the service manager's view of the helper, with a system
+// logger that records what reaches it.
+type fakeService struct {
+	service.Service
+	sys *fakeSystemLogger
+}
+
+func (f fakeService) SystemLogger(chan<- error) (service.Logger, error) { return f.sys, nil }
+
+type fakeSystemLogger struct{ lines []string }
+
+func (f *fakeSystemLogger) add(prio string, v ...any) error {
+	f.lines = append(f.lines, prio+" "+fmt.Sprint(v...))
+	return nil
+}
+func (f *fakeSystemLogger) Error(v ...any) error   { return f.add("err", v...) }
+func (f *fakeSystemLogger) Warning(v ...any) error { return f.add("warning", v...) }
+func (f *fakeSystemLogger) Info(v ...any) error    { return f.add("info", v...) }
+func (f *fakeSystemLogger) Errorf(s string, a ...any) error {
+	return f.add("err", fmt.Sprintf(s, a...))
+}
+func (f *fakeSystemLogger) Warningf(s string, a ...any) error {
+	return f.add("warning", fmt.Sprintf(s, a...))
+}
+func (f *fakeSystemLogger) Infof(format string, a ...any) error {
+	return f.add("info", fmt.Sprintf(format, a...))
+}
+
+func TestServiceLogsToSystemLog(t *testing.T) {
+	var stderr bytes.Buffer
+	p := newProgram(helpersvc.Paths{}, &stderr, api.LevelInfo)
+	sys := &fakeSystemLogger{}
+	p.logToSystem(fakeService{sys: sys}, false)
+	p.log.Logf(api.LevelInfo, "work", "connected")
+	p.log.Logf(api.LevelError, "", "serve: %s", "closed")
+	want := "info [work] connected\nerr serve: closed"
+	if got := strings.Join(sys.lines, "\n"); got != want {
+		t.Errorf("system log:\n%s\nwant:\n%s", got, want)
+	}
+	if entries, _ := p.log.Since(0); len(entries) != 2 {
+		t.Errorf("the helper's own log has %d entries", len(entries))
+	}
+}
+
+func TestInteractiveHelperKeepsSystemLogOut(t *testing.T) {
+	p := newProgram(helpersvc.Paths{}, io.Discard, api.LevelInfo)
+	sys := &fakeSystemLogger{}
+	p.logToSystem(fakeService{sys: sys}, true)
+	p.log.Logf(api.LevelInfo, "", "listening")
+	if len(sys.lines) != 0 {
+		t.Errorf("system log in a terminal: %q", sys.lines)
+	}
+}
+
+func TestLogLevelFlag(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if code := run([]string{"--log-level", "loud", "run"}, &out, &errOut); code != 2 {
+		t.Errorf("exit %d, want 2", code)
+	}
+	if !strings.Contains(errOut.String(), `unknown log level "loud"`) {
+		t.Errorf("stderr %q", errOut.String())
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"runtime"
 	"time"
 
 	"github.com/kardianos/service"
@@ -15,6 +16,7 @@ import (
 	"github.com/espressovpn/espresso/helper/api"
 	"github.com/espressovpn/espresso/helper/conn"
 	"github.com/espressovpn/espresso/helper/logring"
+	"github.com/espressovpn/espresso/helper/netstate"
 	"github.com/espressovpn/espresso/helper/profile"
 	"github.com/espressovpn/espresso/helper/server"
 	helpersvc "github.com/espressovpn/espresso/helper/service"
@@ -31,8 +33,9 @@ const stopTimeout = 30 * time.Second
 // program is the helper as the service manager sees it: Start brings it
 // up (or fails so the manager knows), Stop takes it down.
 type program struct {
-	paths helpersvc.Paths
-	log   *logring.Ring
+	paths  helpersvc.Paths
+	log    *logring.Ring
+	stderr io.Writer
 
 	sys      *system
 	mgr      *conn.Manager
@@ -41,14 +44,51 @@ type program struct {
 	serveErr chan error
 }
 
-func newProgram(paths helpersvc.Paths, stderr io.Writer) *program {
-	return &program{paths: paths, log: logring.New(logCapacity, nil, stderr)}
+// newProgram returns the helper, logging from level up. In a terminal
+// the log is also written to stderr; under a service manager it goes to
+// the system log instead (Start), as stderr may go nowhere there (FreeBSD's
+// rc.d), or to the journal without priorities.
+func newProgram(paths helpersvc.Paths, stderr io.Writer, level api.Level) *program {
+	var mirror io.Writer
+	if service.Interactive() {
+		mirror = stderr
+	}
+	l := logring.New(logCapacity, nil, mirror)
+	_ = l.SetLevel(level)
+	return &program{paths: paths, log: l, stderr: stderr}
+}
+
+// logToSystem sends the log to the system logger of s when the helper
+// runs as a service, or to stderr if there is none.
+func (p *program) logToSystem(s service.Service, interactive bool) {
+	if interactive {
+		return
+	}
+	sl, err := s.SystemLogger(nil)
+	if err != nil {
+		p.log.SetSink(stderrSink{p.stderr})
+		p.log.Logf(api.LevelWarn, "", "no system log (%v); logging to stderr", err)
+		return
+	}
+	p.log.SetSink(helpersvc.SystemLog(sl))
+}
+
+// stderrSink writes entries as lines, as the ring's mirror does.
+type stderrSink struct{ w io.Writer }
+
+func (s stderrSink) Log(e api.LogEntry) {
+	if e.Connection != "" {
+		fmt.Fprintf(s.w, "%s [%s] %s\n", e.Level, e.Connection, e.Message)
+		return
+	}
+	fmt.Fprintf(s.w, "%s %s\n", e.Level, e.Message)
 }
 
 // Start opens the store, undoes what a crashed predecessor left on the
 // system, and serves the API. Everything that can fail is done before
 // Start returns.
-func (p *program) Start(service.Service) error {
+func (p *program) Start(s service.Service) error {
+	p.logToSystem(s, service.Interactive())
 	store, err := profile.Open(filepath.Join(p.paths.StateDir, "profiles"))
 	if err != nil {
 		return err
@@ -96,6 +136,9 @@ func (p *program) Start(service.Service) error {
 		Log:     p.log,
 		Auth:    server.Authorizer{Group: api.GroupName},
 		Version: version.String(),
+		SystemState: func(ctx context.Context) []api.SystemState {
+			return netstate.Gather(ctx, netstate.ExecRunner{}, netstate.Sources(runtime.GOOS))
+		},
 	})
 	p.serveErr = make(chan error, 1)
 	go func() { p.serveErr <- p.srv.Serve(p.ln) }()
