@@ -7,6 +7,7 @@ import (
 	"github.com/espressovpn/espresso/ipsec/ike/wire"
 	"github.com/espressovpn/espresso/ipsec/socket"
 	"github.com/espressovpn/espresso/ipsec/socket/sockettest"
+	"log/slog"
 	"net/netip"
 	"testing"
 	"time"
@@ -55,6 +56,8 @@ type pair struct {
 	// sysClock runs the daemons on ike.SystemClock, for tests inside a
 	// synctest bubble, instead of clock.
 	sysClock bool
+	// cliLog, when set, is the client's logger.
+	cliLog *slog.Logger
 }
 
 // pskConfigs returns matching initiator and responder configurations.
@@ -110,6 +113,9 @@ func (p *pair) run(t testing.TB, newConn newConn, cfg ike.Config, addr netip.Add
 	opt := ike.Options{OnEvent: func(e ike.Event) { pr.events <- e }}
 	if p.clock != nil {
 		opt.Clock = p.clock
+	}
+	if addr == clientAddr && p.cliLog != nil {
+		opt.Logger = p.cliLog
 	}
 	if udp != nil {
 		pr.engine = newMemEngine(t, udp)

@@ -114,7 +114,8 @@ func (s *responder) AnswerInit(dg core.Datagram, m *wire.Message) {
 	if s.Cfg.SendCertReq {
 		out = append(out, &wire.CertificateRequest{Encoding: wire.CertX509Signature, Authorities: core.CAHashes(s.Cfg.CAs)})
 	}
-	raw, err := core.EncodePlain(sa.Header(wire.IKESAInit, 0, true), out)
+	rh := sa.Header(wire.IKESAInit, 0, true)
+	raw, err := core.EncodePlain(rh, out)
 	if err != nil {
 		sa.End()
 		return
@@ -123,6 +124,7 @@ func (s *responder) AnswerInit(dg core.Datagram, m *wire.Message) {
 	sa.LastResp = &core.Response{ID: 0, Pkts: [][]byte{raw}}
 	sa.RecvID = 1
 	s.Log.Info("ike: IKE_SA_INIT answered", "proposal", c.String(), "from", dg.From, "reauth", reauth)
+	s.LogMessage(true, rh, out)
 	s.Xchg.Reply(sa.LastResp.Pkts, dg)
 	if reauth {
 		s.Reauth = sa

@@ -143,9 +143,11 @@ func (v *liveness) deleteChild(c *Child, done func()) {
 // answer, as when we give up or close (§1.4.1).
 func (v *liveness) sendDeleteIKE(sa *IKESA) {
 	h := sa.Header(wire.Informational, sa.sendID, false)
-	pkts, err := sa.keys.seal(h, wire.Payloads{&wire.Delete{Protocol: wire.ProtocolIKE}}, v.Xchg.fragSize(sa))
+	ps := wire.Payloads{&wire.Delete{Protocol: wire.ProtocolIKE}}
+	pkts, err := sa.keys.seal(h, ps, v.Xchg.fragSize(sa))
 	if err == nil {
 		sa.sendID++
+		v.LogMessage(true, h, ps)
 		v.Xchg.send(pkts)
 	}
 }

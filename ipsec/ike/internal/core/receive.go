@@ -21,6 +21,7 @@ func (d *Machine) receive(dg Datagram) {
 	}
 	h := m.Header
 	if h.ExchangeType == wire.IKESAInit {
+		d.LogMessage(false, h, m.Payloads)
 		if h.IsResponse() {
 			d.role.InitResponse(dg, m)
 		} else {

@@ -53,6 +53,10 @@ type request struct {
 	// request while it kept waiting for a valid one (RFC 7296 §2.21.1):
 	// the reason it fails with once its retransmissions run out.
 	noted error
+	// header and payloads describe the request for the debug log
+	// (msglog.go); payloads is empty unless the log keeps debug records.
+	header   wire.Header
+	payloads string
 }
 
 // whenIdle runs f now if the SA has no request in flight, else once the
@@ -92,7 +96,11 @@ func (x *exchanges) prepare(sa *IKESA, ex wire.ExchangeType, ps wire.Payloads, h
 		x.Fail(sa, err)
 		return nil
 	}
-	return &request{exchange: ex, id: sa.sendID, pkts: pkts, handle: handle}
+	r := &request{exchange: ex, id: sa.sendID, pkts: pkts, handle: handle, header: h}
+	if x.debugOn() {
+		r.payloads = summarize(ps)
+	}
+	return r
 }
 
 // start sends a prepared request and arms its retransmission. A request
@@ -122,6 +130,8 @@ func (x *exchanges) transmit(sa *IKESA, r *request) {
 	}
 	if r.sent > 0 {
 		x.Log.Debug("ike: retransmit", "exchange", r.exchange, "id", r.id, "try", r.sent)
+	} else if r.payloads != "" {
+		x.logSummary(true, r.header, r.payloads)
 	}
 	r.to = x.Remote
 	x.send(r.pkts)
@@ -214,6 +224,7 @@ func (x *exchanges) Respond(sa *IKESA, h wire.Header, ps wire.Payloads) {
 	}
 	sa.LastResp = &Response{ID: h.MessageID, Pkts: pkts}
 	sa.RecvID = h.MessageID + 1
+	x.LogMessage(true, rh, ps)
 	if dg := x.requester; dg != nil {
 		x.Reply(pkts, *dg)
 		return
@@ -302,6 +313,9 @@ func (x *exchanges) openMessage(sa *IKESA, dg Datagram, m *wire.Message, frags *
 		}
 	}
 	ps, err := wire.ParsePayloads(first, plain)
+	if err == nil {
+		x.LogMessage(false, m.Header, ps)
+	}
 	if err != nil {
 		x.Log.Debug("ike: bad inner payloads", "exchange", m.Header.ExchangeType, "err", err)
 		if !m.Header.IsResponse() {

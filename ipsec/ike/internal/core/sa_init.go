@@ -70,7 +70,10 @@ func (i *initiator) sendInit(sa *IKESA, group suite.TransformID) {
 	}
 	sa.InitReq = raw
 	sa.sendID = 0
-	r := &request{exchange: wire.IKESAInit, pkts: [][]byte{raw}}
+	r := &request{exchange: wire.IKESAInit, pkts: [][]byte{raw}, header: h}
+	if i.debugOn() {
+		r.payloads = summarize(ps)
+	}
 	r.handle = func(h wire.Header, ps wire.Payloads, raw []byte) {
 		i.initAnswered(sa, r, offer, h, ps, raw)
 	}
