@@ -81,6 +81,11 @@ type ConnectionStatus struct {
 	PacketsIn uint64 `json:"packets_in"`
 	// PacketsOut counts packets sent.
 	PacketsOut uint64 `json:"packets_out"`
+	// Drops counts the packets (ESP: "replay", "integrity", "policy",
+	// "no_sa", "malformed", "queue_full", "send") and IKE messages
+	// ("ike_no_sa", "ike_unauthenticated", ...) the connection dropped,
+	// by reason; absent when there were none.
+	Drops map[string]uint64 `json:"drops,omitempty"`
 	// EstablishedAt is when the current tunnel came up; null when not
 	// connected.
 	EstablishedAt *time.Time `json:"established_at"`

@@ -56,6 +56,7 @@ func (m *Manager) statusLocked(c *profileConn) api.ConnectionStatus {
 	cnt := c.session.Counters()
 	st.BytesIn, st.BytesOut = cnt.BytesIn, cnt.BytesOut
 	st.PacketsIn, st.PacketsOut = cnt.PacketsIn, cnt.PacketsOut
+	st.Drops = cnt.Drops
 	return st
 }
 

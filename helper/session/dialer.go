@@ -87,6 +87,12 @@ type discard struct{}
 
 func (discard) Logf(api.Level, string, string, ...any) {}
 
+// debugEnabled reports whether the Connector's Logger keeps debug entries.
+func (c *Connector) debugEnabled() bool {
+	l, ok := c.opts.Logger.(LevelLogger)
+	return ok && l.Enabled(api.LevelDebug)
+}
+
 // Dial implements Dialer. It returns once the first Child SA is in
 // the engine and the system is configured; for an on-demand profile, once
 // the routes and the trap are in.

@@ -329,3 +329,36 @@ func udp4(src, dst netip.Addr, payload string) []byte {
 	copy(p[28:], payload)
 	return p
 }
+
+// debugRecorder is the helper's log at debug level.
+type debugRecorder struct{ logRecorder }
+
+func (*debugRecorder) Enabled(api.Level) bool { return true }
+
+// TestDebugLogShowsIKEMessages: with the helper's log at debug level, the
+// session logs each IKE message under the profile's name, without the
+// key; at info level it logs none.
+func TestDebugLogShowsIKEMessages(t *testing.T) {
+	for _, debug := range []bool{true, false} {
+		n := newNetwork()
+		startGateway(t, n.net)
+		rec := &debugRecorder{}
+		var log session.Logger = &rec.logRecorder
+		if debug {
+			log = rec
+		}
+		d := session.NewConnector(n, session.Options{Negotiator: session.IKE{}, Logger: log, Timeout: 20 * time.Second, Workers: 1})
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		s, err := d.Dial(ctx, attempt(t, profile(psk)))
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+		sent := rec.has("work", "ike: sent exchange=IKE_AUTH kind=request id=1")
+		got := rec.has("work", "ike: received exchange=IKE_AUTH kind=response id=1")
+		if sent != debug || got != debug || rec.has("work", psk) {
+			t.Errorf("debug %v: IKE_AUTH sent %v, received %v, or the key shown:\n%s", debug, sent, got, strings.Join(rec.lines, "\n"))
+		}
+	}
+}

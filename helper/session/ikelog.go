@@ -12,18 +12,22 @@ import (
 // ikeLogger is the negotiation's logger: the session's log, under the
 // profile's name.
 func (s *Session) ikeLogger() *slog.Logger {
-	return slog.New(logHandler{logf: s.logf})
+	return slog.New(logHandler{logf: s.logf, debug: s.d.debugEnabled})
 }
 
-// logHandler writes ipsec/ike's records of level Info and above to the
-// helper's log, the attributes as key=value after the message. ipsec/ike
-// never logs key material.
+// logHandler writes ipsec/ike's records to the helper's log, the
+// attributes as key=value after the message: those of level Info and
+// above, and Debug ones (each IKE message sent and received) while debug
+// reports the helper's log keeps them. ipsec/ike never logs key material.
 type logHandler struct {
 	logf  func(level api.Level, format string, args ...any)
+	debug func() bool
 	attrs string
 }
 
-func (h logHandler) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelInfo }
+func (h logHandler) Enabled(_ context.Context, l slog.Level) bool {
+	return l >= slog.LevelInfo || h.debug != nil && h.debug()
+}
 
 func (h logHandler) Handle(_ context.Context, r slog.Record) error {
 	var b strings.Builder
@@ -39,6 +43,8 @@ func (h logHandler) Handle(_ context.Context, r slog.Record) error {
 		level = api.LevelError
 	case r.Level >= slog.LevelWarn:
 		level = api.LevelWarn
+	case r.Level < slog.LevelInfo:
+		level = api.LevelDebug
 	}
 	h.logf(level, "%s", b.String())
 	return nil

@@ -14,6 +14,9 @@ import (
 // engine report.
 func (s *Session) loop() {
 	defer close(s.looped)
+	dropTick := time.NewTicker(dropInterval)
+	defer dropTick.Stop()
+	var report dropReport
 	defer func() {
 		if s.retry != nil {
 			s.retry.Stop()
@@ -48,6 +51,8 @@ func (s *Session) loop() {
 		case <-orphan:
 			s.orphan = nil
 			s.orphaned()
+		case <-dropTick.C:
+			s.reportDrops(&report)
 		}
 	}
 }

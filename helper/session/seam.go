@@ -119,11 +119,22 @@ type Info struct {
 type Counters struct {
 	BytesIn, BytesOut     uint64
 	PacketsIn, PacketsOut uint64
+	// Drops are the packets and IKE messages dropped, by reason; nil
+	// when there were none.
+	Drops map[string]uint64
 }
 
 // Logger records log entries; *logring.Ring implements it.
 type Logger interface {
 	Logf(level api.Level, connection, format string, args ...any)
+}
+
+// LevelLogger is a Logger that tells whether it keeps entries of a level,
+// as *logring.Ring does. A session logs debug detail (each IKE message,
+// the data path's drops) only to a LevelLogger that keeps debug entries.
+type LevelLogger interface {
+	Logger
+	Enabled(level api.Level) bool
 }
 
 // ErrUnavailable is returned by UnavailableDialer, and by a Connector

@@ -151,6 +151,7 @@ func (s *Session) Counters() Counters {
 	return Counters{
 		BytesIn: c.In.Bytes, PacketsIn: c.In.Packets,
 		BytesOut: c.Out.Bytes, PacketsOut: c.Out.Packets,
+		Drops: s.drops().named(),
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"net/netip"
+	"reflect"
 	"slices"
 	"testing"
 	"testing/synctest"
@@ -150,7 +151,7 @@ func TestDialConfiguresAndCarriesTraffic(t *testing.T) {
 	if len(n.Installed()) != 0 {
 		t.Errorf("the system still holds %v after Close", n.Installed())
 	}
-	if after := s.Counters(); after != c {
+	if after := s.Counters(); !reflect.DeepEqual(after, c) {
 		t.Errorf("counters %+v after the Child SA was removed, want %+v kept", after, c)
 	}
 	if !f.isClosed() || !dev.Closed() {
