@@ -34,6 +34,7 @@ type command struct {
 // globalFlags are the flags before the command.
 var globalFlags = []flagSpec{
 	{"socket", "PATH", "the helper's socket (default: the platform's, such as /run/espresso/helper.sock)"},
+	{"verbose", "", "say on standard error what espressoctl does: the socket, each request to the helper and its answer"},
 	{"version", "", "print espressoctl's version and exit"},
 	{"help", "", "print the usage and exit"},
 }
@@ -73,9 +74,22 @@ func init() {
 			help: "Shows every connection, or the one of NAME: its state, gateway, virtual IPs and traffic, or why it failed or is reconnecting. " +
 				"With --json, prints the status as the helper reports it (an array, or one object with NAME)."},
 		{name: "logs", summary: "show the helper's log", run: cmdLogs,
-			flags: []flagSpec{{"f", "", "follow: keep printing new entries until interrupted"}, jsonFlag},
+			flags: []flagSpec{{"f", "", "follow: keep printing new entries until interrupted"},
+				{"level", "LEVEL", "show only entries of LEVEL and more severe: debug, info, warn or error (default: all the helper keeps)"}, jsonFlag},
 			help: "Prints the helper's recent log. With -f, keeps printing new entries until interrupted. " +
-				"With --json, prints one JSON object per entry and line."},
+				"With --level, only the entries of that level and more severe. " +
+				"With --json, prints one JSON object per entry and line. " +
+				"The helper keeps entries from its log level up (see `espressoctl log-level`)."},
+		{name: "log-level", args: "[debug|info|warn|error]", summary: "show or set the helper's log level", run: cmdLogLevel,
+			help: "Without an argument, prints the helper's log level. With one, sets it; only root may, as every member of the group reads the log. " +
+				"At debug the helper also logs each IKE message sent and received (exchange, message ID, payload types; never their contents) " +
+				"and, at most every ten seconds per connection, the packets and IKE messages dropped by reason. " +
+				"The level holds until the helper restarts; `espresso-helper run --log-level debug` starts it there."},
+		{name: "diagnose", summary: "save a diagnostic bundle for a support request", run: cmdDiagnose,
+			flags: []flagSpec{{"o", "FILE", "write the bundle to FILE (\"-\" for standard output) instead of espresso-diagnostics-DATE-TIME.tar.gz here"}},
+			help: "Writes a .tar.gz bundle: espressoctl's and the helper's versions, the OS and kernel, the profiles you may view with their secrets replaced by \"stored\", " +
+				"the connections' status, the helper's recent log, and the system's addresses, routes, policy rules, DNS and firewall state as the helper reads them. " +
+				"Read it before you send it: it shows your network's addresses. The file is readable by you alone."},
 		{name: "version", summary: "show espressoctl's and the helper's versions", run: cmdVersion,
 			help: "Prints espressoctl's version and the running helper's, and says when the two differ, as after an upgrade whose helper has not restarted. " +
 				"`espressoctl --version` prints espressoctl's alone, without asking the helper."},
@@ -136,7 +150,7 @@ func wantsHelp(args []string) bool {
 
 // writeUsage writes the overall usage: synopsis, commands and flags.
 func writeUsage(w io.Writer) {
-	fmt.Fprint(w, "usage: espressoctl [--socket PATH] COMMAND [ARGS]\n\nCommands:\n")
+	fmt.Fprint(w, "usage: espressoctl [--socket PATH] [--verbose] COMMAND [ARGS]\n\nCommands:\n")
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for _, c := range commands {
 		fmt.Fprintf(tw, "  %s\t%s\n", c.synopsis(), c.summary)

@@ -284,8 +284,13 @@ func cmdLogs(ctx context.Context, e *env, args []string) error {
 	fs.SetOutput(io.Discard)
 	follow := fs.Bool("f", false, "")
 	asJSON := fs.Bool("json", false, "")
+	levelName := fs.String("level", string(api.LevelDebug), "")
 	if err := fs.Parse(args); err != nil || fs.NArg() != 0 {
 		return usageError("logs takes no arguments")
+	}
+	level, err := api.ParseLevel(*levelName)
+	if err != nil {
+		return usageError(fmt.Sprintf("unknown level %q: debug, info, warn or error", *levelName))
 	}
 	enc := json.NewEncoder(e.stdout)
 	s, err := e.client.Logs(ctx, *follow)
@@ -302,6 +307,9 @@ func cmdLogs(ctx context.Context, e *env, args []string) error {
 			return nil // interrupted while following
 		case err != nil:
 			return err
+		}
+		if entry.Level.Rank() < level.Rank() {
+			continue
 		}
 		if *asJSON {
 			if err := enc.Encode(entry); err != nil {

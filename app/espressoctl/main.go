@@ -7,11 +7,16 @@
 //	espressoctl [--socket PATH] up [--password-stdin] [--json] NAME
 //	espressoctl [--socket PATH] down NAME
 //	espressoctl [--socket PATH] status [--json] [NAME]
-//	espressoctl [--socket PATH] logs [-f] [--json]
+//	espressoctl [--socket PATH] logs [-f] [--level LEVEL] [--json]
+//	espressoctl [--socket PATH] log-level [debug|info|warn|error]
+//	espressoctl [--socket PATH] diagnose [-o FILE]
 //	espressoctl [--socket PATH] version
 //	espressoctl help [COMMAND | exit-codes | --man]
 //	espressoctl completion bash|zsh|fish
 //	espressoctl --version
+//
+// --verbose, before the command, says on standard error what espressoctl
+// does: the socket, each request to the helper and its answer.
 //
 // The command table (commands.go) is the one source of the usage, `help
 // COMMAND`, the completion scripts and the manual page; every command
@@ -76,6 +81,7 @@ func runOn(ctx context.Context, args []string, stdin io.Reader, tty terminal, st
 	fs.SetOutput(io.Discard)
 	socket := fs.String("socket", api.DefaultSocket, "")
 	showVersion := fs.Bool("version", false, "")
+	verbose := fs.Bool("verbose", false, "")
 	err := fs.Parse(args)
 	switch {
 	case errors.Is(err, flag.ErrHelp):
@@ -106,6 +112,14 @@ func runOn(ctx context.Context, args []string, stdin io.Reader, tty terminal, st
 	}
 	e := &env{client: api.NewClient(*socket), stdin: stdin, stdout: stdout, stderr: stderr, term: tty, answered: map[string]bool{}}
 	defer e.client.CloseIdleConnections()
+	if *verbose {
+		e.client.SetTrace(func(format string, args ...any) {
+			fmt.Fprintf(stderr, "espressoctl: "+format+"\n", args...)
+		})
+		if !c.local {
+			fmt.Fprintf(stderr, "espressoctl: %s %q through the helper at %s\n", name, rest, *socket)
+		}
+	}
 	err = c.run(ctx, e, rest)
 	var ue usageError
 	switch {

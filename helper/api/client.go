@@ -27,6 +27,7 @@ const maxErrorBody = 64 << 10
 type Client struct {
 	socket string
 	hc     *http.Client
+	trace  func(format string, args ...any)
 }
 
 // NewClient returns a Client for the helper listening at socket.
@@ -39,6 +40,11 @@ func NewClient(socket string) *Client {
 	c.hc = &http.Client{Transport: tr}
 	return c
 }
+
+// SetTrace makes the Client report each request and its outcome to f,
+// one line each (never a body: a request may carry a secret). Call it
+// before the first request.
+func (c *Client) SetTrace(f func(format string, args ...any)) { c.trace = f }
 
 // Socket returns the socket path the Client dials.
 func (c *Client) Socket() string { return c.socket }
@@ -273,7 +279,17 @@ func (c *Client) send(ctx context.Context, method, path string, q url.Values, bo
 		req.Header.Set("Content-Type", ContentTypeJSON)
 	}
 	req.Header.Set("Accept", ContentTypeJSON)
+	if c.trace != nil {
+		c.trace("request: %s %s", method, req.URL.RequestURI())
+	}
 	resp, err := c.hc.Do(req)
+	if c.trace != nil {
+		if err != nil {
+			c.trace("answer: %s %s: %v", method, req.URL.Path, err)
+		} else {
+			c.trace("answer: %s %s: %s", method, req.URL.Path, resp.Status)
+		}
+	}
 	if err != nil {
 		var ne *NotRunningError
 		var ae *AccessDeniedError
