@@ -25,6 +25,9 @@ type Helper interface {
 	Status(ctx context.Context) ([]api.ConnectionStatus, error)
 	Watch(ctx context.Context) (*api.Stream[api.Event], error)
 	Logs(ctx context.Context, follow bool) (*api.Stream[api.LogEntry], error)
+	LogLevel(ctx context.Context) (api.Level, error)
+	SetLogLevel(ctx context.Context, level api.Level) error
+	Diagnostics(ctx context.Context) (api.Diagnostics, error)
 	Version(ctx context.Context) (api.VersionInfo, error)
 	AnswerPrompt(ctx context.Context, id string, a api.PromptAnswer) error
 }

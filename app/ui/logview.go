@@ -53,6 +53,17 @@ type logView struct {
 	list    *widget.List
 	count   *widget.Label
 	copyBtn *widget.Button
+	// debug shows and sets the helper's debug level; syncing is set while
+	// the view sets it to what the helper says (diagnostics.go).
+	debug   *widget.Check
+	syncing bool
+	// changes counts the user's changes of the check, levelRead whether
+	// the helper's level was read since the window opened.
+	changes   int
+	levelRead bool
+	saveBtn   *widget.Button
+	// note says what the last change of level or save did.
+	note *widget.Label
 }
 
 // ShowLog opens the log window, or brings it to the front.
@@ -100,8 +111,14 @@ func (u *UI) ShowLog() {
 		})
 	v.count = widget.NewLabel("")
 	v.copyBtn = widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), v.copy)
+	v.debug = widget.NewCheck(debugLabel, v.setDebug)
+	v.saveBtn = widget.NewButtonWithIcon("Save diagnostics…", theme.DocumentSaveIcon(), v.askSave)
+	v.note = widget.NewLabel("")
+	v.note.Wrapping = fyne.TextWrapWord
 	top := container.NewBorder(nil, nil, nil, v.level, v.filter)
-	bottom := container.NewBorder(nil, nil, nil, v.copyBtn, v.count)
+	bottom := container.NewVBox(
+		container.NewBorder(nil, nil, nil, container.NewHBox(v.debug, v.saveBtn, v.copyBtn), v.count),
+		v.note)
 	v.win.SetContent(container.NewBorder(container.NewPadded(top), container.NewPadded(bottom), nil, nil, v.list))
 	v.win.Resize(fyne.NewSize(860, 520))
 	ctx, cancel := context.WithCancel(u.ctx)
@@ -112,6 +129,7 @@ func (u *UI) ShowLog() {
 	})
 	u.logs = v
 	u.goFunc(func() { v.follow(ctx) })
+	v.readLevel()
 	v.apply()
 	v.win.Show()
 }

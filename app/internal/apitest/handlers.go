@@ -29,6 +29,9 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET "+api.PathStatusOne, s.statusOne)
 	mux.HandleFunc("GET "+api.PathWatch, s.watch)
 	mux.HandleFunc("GET "+api.PathLogs, s.streamLogs)
+	mux.HandleFunc("GET "+api.PathLogLevel, s.getLogLevel)
+	mux.HandleFunc("PUT "+api.PathLogLevel, s.putLogLevel)
+	mux.HandleFunc("GET "+api.PathDiagnostics, s.diagnostics)
 	return mux
 }
 

@@ -35,6 +35,10 @@ type Server struct {
 	logs     []api.LogEntry
 	logSubs  map[chan api.LogEntry]struct{}
 	imports  []Import
+	// level and refuseLevel are the log level and whether setting it is
+	// refused (diagnostics.go).
+	level       api.Level
+	refuseLevel bool
 }
 
 // Import records one POST of a profile file, for tests that check what the
