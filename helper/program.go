@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"runtime"
 	"time"
@@ -33,9 +34,8 @@ const stopTimeout = 30 * time.Second
 // program is the helper as the service manager sees it: Start brings it
 // up (or fails so the manager knows), Stop takes it down.
 type program struct {
-	paths  helpersvc.Paths
-	log    *logring.Ring
-	stderr io.Writer
+	paths helpersvc.Paths
+	log   *logring.Ring
 
 	sys      *system
 	mgr      *conn.Manager
@@ -44,44 +44,34 @@ type program struct {
 	serveErr chan error
 }
 
-// newProgram returns the helper, logging from level up. In a terminal
-// the log is also written to stderr; under a service manager it goes to
-// the system log instead (Start), as stderr may go nowhere there (FreeBSD's
-// rc.d), or to the journal without priorities.
+// newProgram returns the helper, logging from level up. Each entry is
+// also written to stderr, except under systemd, whose journal keeps the
+// service's stderr as it keeps the system log (Start): there a line would
+// be there twice, and only the system log's has its priority.
 func newProgram(paths helpersvc.Paths, stderr io.Writer, level api.Level) *program {
-	var mirror io.Writer
-	if service.Interactive() {
-		mirror = stderr
+	var mirror io.Writer = stderr
+	if !service.Interactive() && os.Getenv("JOURNAL_STREAM") != "" {
+		mirror = nil
 	}
 	l := logring.New(logCapacity, nil, mirror)
 	_ = l.SetLevel(level)
-	return &program{paths: paths, log: l, stderr: stderr}
+	return &program{paths: paths, log: l}
 }
 
-// logToSystem sends the log to the system logger of s when the helper
-// runs as a service, or to stderr if there is none.
+// logToSystem sends the log to the system logger of s (syslog, which
+// journald reads on Linux and the unified log keeps on macOS) when the
+// helper runs as a service: under FreeBSD's rc.d its stderr goes nowhere.
+// In a terminal stderr is enough.
 func (p *program) logToSystem(s service.Service, interactive bool) {
 	if interactive {
 		return
 	}
 	sl, err := s.SystemLogger(nil)
 	if err != nil {
-		p.log.SetSink(stderrSink{p.stderr})
-		p.log.Logf(api.LevelWarn, "", "no system log (%v); logging to stderr", err)
+		p.log.Logf(api.LevelWarn, "", "no system log: %v", err)
 		return
 	}
 	p.log.SetSink(helpersvc.SystemLog(sl))
-}
-
-// stderrSink writes entries as lines, as the ring's mirror does.
-type stderrSink struct{ w io.Writer }
-
-func (s stderrSink) Log(e api.LogEntry) {
-	if e.Connection != "" {
-		fmt.Fprintf(s.w, "%s [%s] %s\n", e.Level, e.Connection, e.Message)
-		return
-	}
-	fmt.Fprintf(s.w, "%s %s\n", e.Level, e.Message)
 }
 
 // Start opens the store, undoes what a crashed predecessor left on the
