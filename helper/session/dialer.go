@@ -55,6 +55,9 @@ type Options struct {
 	// Workers is the number of the ESP engine's crypto goroutines; 0
 	// means one per CPU.
 	Workers int
+	// DropReport is how often a session logs its new drops while the
+	// Logger keeps debug entries; 0 means ten seconds.
+	DropReport time.Duration
 }
 
 // Connector is the helper's Dialer: it connects profiles over a
@@ -79,6 +82,9 @@ func NewConnector(n platform.Network, opts Options) *Connector {
 	}
 	if opts.Logger == nil {
 		opts.Logger = discard{}
+	}
+	if opts.DropReport <= 0 {
+		opts.DropReport = defaultDropReport
 	}
 	return &Connector{net: n, opts: opts}
 }

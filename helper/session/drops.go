@@ -10,10 +10,10 @@ import (
 	"github.com/espressovpn/espresso/ipsec/sad"
 )
 
-// dropInterval is how often a session reports its new drops while the
-// helper logs at debug level: at most one line per connection and
+// defaultDropReport is how often a session reports its new drops while
+// the helper logs at debug level: at most one line per connection and
 // interval, however fast packets are dropped.
-const dropInterval = 10 * time.Second
+const defaultDropReport = 10 * time.Second
 
 // dropCounts are a session's drops by reason: the engine's ESP drops
 // (ipsec/sad's reasons) and the negotiation's IKE drops, named "ike_...".

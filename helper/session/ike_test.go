@@ -362,3 +362,41 @@ func TestDebugLogShowsIKEMessages(t *testing.T) {
 		}
 	}
 }
+
+// TestDebugLogCountsDrops: an ESP packet the session cannot use is
+// counted by reason in its counters and, at debug level, reported in the
+// log at the next interval.
+func TestDebugLogCountsDrops(t *testing.T) {
+	n := newNetwork()
+	startGateway(t, n.net)
+	rec := &debugRecorder{}
+	d := session.NewConnector(n, session.Options{Negotiator: session.IKE{}, Logger: rec, Timeout: 20 * time.Second, Workers: 1,
+		DropReport: 10 * time.Millisecond})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s, err := d.Dial(ctx, attempt(t, profile(psk)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	// An ESP packet for an SPI nobody gave out, to each of the client's
+	// ports: the engine's socket drops it for want of an SA.
+	esp := append([]byte{0xde, 0xad, 0xbe, 0xef, 0, 0, 0, 1}, make([]byte, 32)...)
+	for port := uint16(40001); port <= 40004; port++ {
+		n.net.Spoof(netip.AddrPortFrom(gwAddr, 4500), netip.AddrPortFrom(cliAddr, port), esp)
+	}
+	deadline := time.After(20 * time.Second)
+	for !rec.has("work", "dropped: ") {
+		select {
+		case <-deadline:
+			t.Fatalf("no drop reported in the log:\n%s", strings.Join(rec.lines, "\n"))
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	if !rec.has("work", "dropped: no_sa +1 (1 in all)") {
+		t.Errorf("the log does not name the drop:\n%s", strings.Join(rec.lines, "\n"))
+	}
+	if c := s.Counters(); c.Drops["no_sa"] != 1 {
+		t.Errorf("counters %v, want one no_sa drop", c.Drops)
+	}
+}

@@ -14,7 +14,7 @@ import (
 // engine report.
 func (s *Session) loop() {
 	defer close(s.looped)
-	dropTick := time.NewTicker(dropInterval)
+	dropTick := time.NewTicker(s.d.opts.DropReport)
 	defer dropTick.Stop()
 	var report dropReport
 	defer func() {
