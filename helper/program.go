@@ -126,8 +126,8 @@ func (p *program) Start(s service.Service) error {
 		Log:     p.log,
 		Auth:    server.Authorizer{Group: api.GroupName},
 		Version: version.String(),
-		SystemState: func(ctx context.Context) []api.SystemState {
-			return netstate.Gather(ctx, netstate.ExecRunner{}, netstate.Sources(runtime.GOOS))
+		SystemState: func(ctx context.Context, root bool) []api.SystemState {
+			return netstate.Gather(ctx, netstate.ExecRunner{}, netstate.Sources(runtime.GOOS), root)
 		},
 	})
 	p.serveErr = make(chan error, 1)

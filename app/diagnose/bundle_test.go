@@ -66,7 +66,7 @@ func startHelper(t *testing.T) (*api.Client, *logring.Ring) {
 	mgr := conn.NewManager(fakeDialer{}, log, conn.DefaultRetryPolicy)
 	srv := server.New(server.Config{
 		Store: store, Manager: mgr, Log: log, Version: "9.9.9-test",
-		SystemState: func(context.Context) []api.SystemState {
+		SystemState: func(context.Context, bool) []api.SystemState {
 			return []api.SystemState{
 				{Name: "kernel", Command: "uname -a", Output: "Linux test 6.1.0 x86_64\n"},
 				{Name: "routes-ipv4", Command: "ip -4 route show table all", Output: "198.51.100.0/24 dev tun0 table 220\n"},

@@ -31,6 +31,9 @@ type Source struct {
 	Argv []string
 	// File is the file to read when Argv is empty.
 	File string
+	// RootOnly marks a part only root may read on the system itself, such
+	// as the firewall's rules: it is read for root's bundle alone.
+	RootOnly bool
 }
 
 // String is the command line or the file's path.
@@ -56,7 +59,7 @@ func Sources(goos string) []Source {
 			{Name: "rules-ipv6", Argv: []string{"ip", "-6", "rule", "show"}},
 			{Name: "dns-resolved", Argv: []string{"resolvectl", "status"}},
 			resolv,
-			{Name: "firewall", Argv: []string{"nft", "list", "ruleset"}},
+			{Name: "firewall", Argv: []string{"nft", "list", "ruleset"}, RootOnly: true},
 		}
 	case "darwin":
 		return []Source{
@@ -97,13 +100,20 @@ func (ExecRunner) Run(ctx context.Context, name string, args ...string) ([]byte,
 	return cmd.CombinedOutput()
 }
 
-// Gather reads every source, in order. A command that fails or a file
-// that cannot be read is reported in its SystemState's Error, with
-// whatever it wrote; the others are read all the same.
-func Gather(ctx context.Context, r Runner, sources []Source) []api.SystemState {
+// Gather reads every source, in order, for a caller who is root or not:
+// a RootOnly source is not read for anyone else, and says so. A command
+// that fails or a file that cannot be read is reported in its
+// SystemState's Error, with whatever it wrote; the others are read all
+// the same.
+func Gather(ctx context.Context, r Runner, sources []Source, root bool) []api.SystemState {
 	out := make([]api.SystemState, 0, len(sources))
 	for _, s := range sources {
 		st := api.SystemState{Name: s.Name, Command: s.String()}
+		if s.RootOnly && !root {
+			st.Error = "only root may read this; run the diagnosis as root to include it"
+			out = append(out, st)
+			continue
+		}
 		var b []byte
 		var err error
 		if len(s.Argv) == 0 {

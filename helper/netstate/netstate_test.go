@@ -82,11 +82,12 @@ func TestGather(t *testing.T) {
 		{Name: "resolv.conf", File: conf},
 		{Name: "missing", File: filepath.Join(dir, "nope")},
 		{Name: "big", Argv: []string{"big"}},
-	})
+		{Name: "firewall", Argv: []string{"nft", "list", "ruleset"}, RootOnly: true},
+	}, false)
 	if strings.Join(r.ran, "|") != "ip route|fails now|big" {
 		t.Errorf("ran %q", r.ran)
 	}
-	if len(got) != 5 {
+	if len(got) != 6 {
 		t.Fatalf("got %d parts", len(got))
 	}
 	if got[0].Output != "out of ip route" || got[0].Error != "" || got[0].Command != "ip route" {
@@ -100,6 +101,12 @@ func TestGather(t *testing.T) {
 	}
 	if got[3].Error == "" || got[3].Output != "" {
 		t.Errorf("missing: %+v", got[3])
+	}
+	if got[5].Output != "" || !strings.Contains(got[5].Error, "only root") {
+		t.Errorf("firewall for a member: %+v", got[5])
+	}
+	if st := Gather(context.Background(), r, []Source{{Name: "firewall", Argv: []string{"nft", "list", "ruleset"}, RootOnly: true}}, true); st[0].Output != "out of nft list ruleset" {
+		t.Errorf("firewall for root: %+v", st[0])
 	}
 	if len(got[4].Output) > MaxOutput+100 || !strings.Contains(got[4].Output, "[cut: more than") {
 		t.Errorf("big: %d bytes", len(got[4].Output))

@@ -51,10 +51,13 @@ func (s *Server) setLogLevel(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, api.LogLevel{Level: l})
 }
 
-// diagnostics answers the helper's part of a diagnostic bundle: what a
-// client cannot read itself (the system's routes and rules need no root
-// on most systems, but the helper's view is the one that matters) and
-// what it could only gather in several requests.
+// diagnostics answers the helper's part of a diagnostic bundle: the
+// system as the connections see it, read with root's rights (the
+// firewall's rules need them), and in one answer what a client would
+// otherwise gather in several requests. A caller gets the profiles and
+// statuses it may view, as GET /v1/profiles/{name} would give them, the
+// log as every member reads it, and of the system what the caller could
+// read there itself (the firewall's rules for root alone).
 func (s *Server) diagnostics(w http.ResponseWriter, r *http.Request) {
 	uid := peerFrom(r).UID
 	ps, err := s.cfg.Store.List()
@@ -84,7 +87,7 @@ func (s *Server) diagnostics(w http.ResponseWriter, r *http.Request) {
 	d.Log, _ = s.cfg.Log.Since(0)
 	if s.cfg.SystemState != nil {
 		ctx, cancel := context.WithTimeout(r.Context(), systemStateTimeout)
-		d.System = s.cfg.SystemState(ctx)
+		d.System = s.cfg.SystemState(ctx, uid == profile.Root)
 		cancel()
 	}
 	writeJSON(w, http.StatusOK, d)

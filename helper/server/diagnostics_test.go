@@ -68,7 +68,7 @@ func TestDiagnostics(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root: the test client must pass the helper's peer check")
 	}
-	state := func(context.Context) []api.SystemState {
+	state := func(context.Context, bool) []api.SystemState {
 		return []api.SystemState{{Name: "routes-ipv4", Command: "ip -4 route show table all", Output: "default via 192.0.2.1"}}
 	}
 	h := start(t, fakeDialer{}, Authorizer{}, "", func(c *Config) { c.SystemState = state })

@@ -36,8 +36,8 @@ type Config struct {
 	// Version is the helper's release version, reported by /v1/version.
 	Version string
 	// SystemState gathers the system's network state for
-	// /v1/diagnostics; nil gathers none.
-	SystemState func(context.Context) []api.SystemState
+	// /v1/diagnostics, for a caller who is root or not; nil gathers none.
+	SystemState func(ctx context.Context, root bool) []api.SystemState
 }
 
 // Server serves the local API.
