@@ -16,6 +16,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -39,29 +40,52 @@ func FileName(now time.Time) string {
 	return "espresso-diagnostics-" + now.UTC().Format("20060102-150405") + ".tar.gz"
 }
 
-// Save asks the helper for its part and writes the bundle to path, which
-// is created readable by its owner alone (the bundle shows the system's
-// addresses and routes).
-func Save(ctx context.Context, c *api.Client, client Client, path string, now time.Time) error {
+// PartialError reports a bundle written without the helper's part: the
+// helper did not answer (Err says why), and the bundle says so in
+// helper-error.txt. A helper that is not running is when a bundle is
+// most wanted.
+type PartialError struct{ Err error }
+
+func (e *PartialError) Error() string {
+	return "the bundle lacks the helper's part: " + e.Err.Error()
+}
+
+func (e *PartialError) Unwrap() error { return e.Err }
+
+// Collect asks the helper for its part of the bundle. If it does not
+// answer, the part is empty and the error is a *PartialError.
+func Collect(ctx context.Context, c *api.Client) (api.Diagnostics, error) {
 	d, err := c.Diagnostics(ctx)
 	if err != nil {
-		return err
+		return api.Diagnostics{}, &PartialError{Err: err}
 	}
+	return d, nil
+}
+
+// Save collects the helper's part and writes the bundle to path, which
+// is created readable by its owner alone (the bundle shows the system's
+// addresses and routes). Without the helper's part the bundle is written
+// all the same and the error is a *PartialError.
+func Save(ctx context.Context, c *api.Client, client Client, path string, now time.Time) error {
+	d, partial := Collect(ctx, c)
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return err
 	}
-	if err := Write(f, d, client, now); err != nil {
+	if err := Write(f, d, partial, client, now); err != nil {
 		f.Close()
 		return err
 	}
-	return f.Close()
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return partial
 }
 
 // Write writes the bundle of d to w, the files under one directory named
-// for the time now.
-func Write(w io.Writer, d api.Diagnostics, client Client, now time.Time) error {
-	files, err := Files(d, client, now)
+// for the time now; partial, when not nil, is why d is empty.
+func Write(w io.Writer, d api.Diagnostics, partial error, client Client, now time.Time) error {
+	files, err := Files(d, partial, client, now)
 	if err != nil {
 		return err
 	}
@@ -89,10 +113,19 @@ type File struct {
 	Data []byte
 }
 
-// Files returns the bundle's files, in the archive's order.
-func Files(d api.Diagnostics, client Client, now time.Time) ([]File, error) {
+// Files returns the bundle's files, in the archive's order; partial,
+// when not nil, is why d, the helper's part, is empty.
+func Files(d api.Diagnostics, partial error, client Client, now time.Time) ([]File, error) {
 	var files []File
 	files = append(files, File{"versions.txt", versions(d, client, now)})
+	if partial != nil {
+		why := partial
+		var pe *PartialError
+		if errors.As(partial, &pe) {
+			why = pe.Err
+		}
+		files = append(files, File{"helper-error.txt", []byte("The helper did not answer: " + why.Error() + "\n")})
+	}
 	for _, p := range d.Profiles {
 		b, err := Scrub(p)
 		if err != nil {
@@ -100,7 +133,11 @@ func Files(d api.Diagnostics, client Client, now time.Time) ([]File, error) {
 		}
 		files = append(files, File{"profiles/" + fileSafe(p.Name) + ".json", b})
 	}
-	status, err := json.MarshalIndent(d.Status, "", "  ")
+	st := d.Status
+	if st == nil {
+		st = []api.ConnectionStatus{}
+	}
+	status, err := json.MarshalIndent(st, "", "  ")
 	if err != nil {
 		return nil, err
 	}

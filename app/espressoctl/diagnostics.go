@@ -53,18 +53,29 @@ func cmdDiagnose(ctx context.Context, e *env, args []string) error {
 	}
 	now := time.Now()
 	client := diagnose.Client{Name: "espressoctl", Version: version.String()}
+	var pe *diagnose.PartialError
 	if *out == "-" {
-		d, err := e.client.Diagnostics(ctx)
-		if err != nil {
+		d, partial := diagnose.Collect(ctx, e.client)
+		if err := diagnose.Write(e.stdout, d, partial, client, now); err != nil {
 			return err
 		}
-		return diagnose.Write(e.stdout, d, client, now)
+		if errors.As(partial, &pe) {
+			return pe.Err
+		}
+		return nil
 	}
 	path := *out
 	if path == "" {
 		path = diagnose.FileName(now)
 	}
-	if err := diagnose.Save(ctx, e.client, client, path, now); err != nil {
+	err := diagnose.Save(ctx, e.client, client, path, now)
+	switch {
+	case errors.As(err, &pe):
+		// The bundle is written, and says why it lacks the helper's
+		// part; the exit status says it too.
+		fmt.Fprintf(e.stdout, "wrote %s without the helper's part\n", path)
+		return pe.Err
+	case err != nil:
 		return err
 	}
 	fmt.Fprintf(e.stdout, "wrote %s; read it before you send it on: it shows your network's addresses and routes\n", path)

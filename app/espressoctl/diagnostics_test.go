@@ -105,3 +105,22 @@ func TestDiagnose(t *testing.T) {
 		t.Errorf("diagnose extra: %d %q", code, errOut)
 	}
 }
+
+// TestDiagnoseWithoutHelper: with no helper running the bundle is written
+// all the same, saying why it lacks the helper's part, and the exit status
+// says the helper is not running.
+func TestDiagnoseWithoutHelper(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "out.tar.gz")
+	code, out, errOut := ctl(t, filepath.Join(dir, "none.sock"), "", "diagnose", "-o", path)
+	if code != exitNotRunning || out != "wrote "+path+" without the helper's part\n" || !strings.Contains(errOut, "not running") {
+		t.Errorf("diagnose: %d %q %q", code, out, errOut)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if names := strings.Join(bundleNames(t, b), " "); names != "versions.txt helper-error.txt status.json log.txt" {
+		t.Errorf("bundle files: %s", names)
+	}
+}

@@ -102,17 +102,24 @@ func (v *logView) saveTo(name, path string, w io.WriteCloser) {
 	}
 	now := v.u.cfg.Now()
 	v.note.SetText("Saving the diagnostics…")
+	// Without the helper's part (it is not running, say) the bundle is
+	// saved all the same, saying why: that is when one is most wanted.
+	var partial error
 	v.u.call(func(ctx context.Context) error {
 		d, err := v.u.cfg.Helper.Diagnostics(ctx)
-		if err == nil {
-			err = diagnose.Write(w, d, diagnose.Client{Name: "espresso", Version: version.String()}, now)
+		if err != nil {
+			d, partial = api.Diagnostics{}, err
 		}
+		err = diagnose.Write(w, d, partial, diagnose.Client{Name: "espresso", Version: version.String()}, now)
 		return errors.Join(err, w.Close())
 	}, func(err error) {
-		if err != nil {
+		switch {
+		case err != nil:
 			v.note.SetText(fmt.Sprintf("Could not save the diagnostics: %s", explain.Error(err, nil).Problem))
-			return
+		case partial != nil:
+			v.note.SetText("Saved the diagnostics to " + name + " without the helper's part: " + explain.Error(partial, nil).Problem + ".")
+		default:
+			v.note.SetText("Saved the diagnostics to " + name + ". Read them before you send them on: they show your network's addresses.")
 		}
-		v.note.SetText("Saved the diagnostics to " + name + ". Read them before you send them on: they show your network's addresses.")
 	})
 }

@@ -92,6 +92,31 @@ func TestLogViewSavesDiagnostics(t *testing.T) {
 	}
 }
 
+// TestLogViewSavesWithoutHelper: with the helper gone the bundle is saved
+// all the same, and the window says what it lacks.
+func TestLogViewSavesWithoutHelper(t *testing.T) {
+	h := newHarness(t, options{})
+	h.u.ShowLog()
+	v := h.u.logs
+	h.fake.Stop()
+	path := filepath.Join(t.TempDir(), "bundle.tar.gz")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.saveTo("bundle.tar.gz", path, f)
+	h.until("saved", func() bool {
+		return strings.HasPrefix(v.note.Text, "Saved the diagnostics to bundle.tar.gz without the helper's part")
+	})
+	found := false
+	for name := range readTarGz(t, path) {
+		found = found || strings.HasSuffix(name, "/helper-error.txt")
+	}
+	if !found {
+		t.Error("the bundle does not say why it lacks the helper's part")
+	}
+}
+
 func readTarGz(t *testing.T, path string) map[string]string {
 	t.Helper()
 	f, err := os.Open(path)
