@@ -36,6 +36,14 @@ type udpTransport struct {
 	recverr bool
 	bmu     sync.Mutex
 	bounced []socket.UnreachableError
+
+	// segment is set while writes gather runs of datagrams into
+	// UDP_SEGMENT messages (under wmu); gro when the socket reads
+	// coalesced runs (udp_offload.go).
+	segment bool
+	sw      segWriter
+	gro     bool
+	gr      groReader
 }
 
 // maxBounced bounds the ICMP errors kept for ReadBatch, and how many one
@@ -84,6 +92,14 @@ func ListenUDP(cfg UDPConfig) (socket.Transport, error) {
 		// socket works with whatever size the system grants.
 		_ = dgram.SetBuffers(rc, dgram.SocketBuffer)
 	}
+	if rc, err := conn.SyscallConn(); err == nil {
+		if t.segment = dgram.CanSegment(rc); t.segment {
+			t.sw = newSegWriter(udpBatchSize)
+		}
+		if t.gro = dgram.EnableGRO(rc) == nil; t.gro {
+			t.gr = newGROReader()
+		}
+	}
 	if cfg.ReportUnreachable {
 		rc, err := conn.SyscallConn()
 		if err == nil {
@@ -108,6 +124,9 @@ func (t *udpTransport) ReadBatch(msgs []socket.Datagram) (int, error) {
 	if u := t.popBounced(); u != nil {
 		return 0, u
 	}
+	if t.gro {
+		return t.readCoalesced(msgs)
+	}
 	n := min(len(msgs), len(t.r.Msgs))
 	for i := range n {
 		t.r.SetBuf(i, msgs[i].Buf[:cap(msgs[i].Buf)])
@@ -128,17 +147,37 @@ func (t *udpTransport) ReadBatch(msgs []socket.Datagram) (int, error) {
 	}
 	t.r.Release(n)
 	if err != nil && got == 0 {
-		if t.recverr && dgram.IsICMPErrno(err) {
-			// The errno only says an ICMP error is queued; the queue
-			// says for which destination.
-			t.drainBounced()
-			if u := t.popBounced(); u != nil {
-				return 0, u
-			}
-		}
-		return 0, err
+		return 0, t.readFailed(err)
 	}
 	return got, nil
+}
+
+// readCoalesced is ReadBatch on a socket with UDP_GRO: the datagrams of the
+// last read go first, then a new read.
+func (t *udpTransport) readCoalesced(msgs []socket.Datagram) (int, error) {
+	if len(msgs) == 0 {
+		return 0, nil
+	}
+	if !t.gr.pending() {
+		got, err := t.gr.read(t.batch)
+		if err != nil && got == 0 {
+			return 0, t.readFailed(err)
+		}
+	}
+	return t.gr.split(msgs), nil
+}
+
+// readFailed returns the error for a read that failed before any datagram.
+func (t *udpTransport) readFailed(err error) error {
+	if t.recverr && dgram.IsICMPErrno(err) {
+		// The errno only says an ICMP error is queued; the queue says
+		// for which destination.
+		t.drainBounced()
+		if u := t.popBounced(); u != nil {
+			return u
+		}
+	}
+	return err
 }
 
 // drainBounced moves the destination unreachables of the socket's error
@@ -230,19 +269,21 @@ func (t *udpTransport) write(msgs []socket.Datagram) (int, error) {
 	return sent, nil
 }
 
-// writeOnce sends msgs with sendmmsg.
+// writeOnce sends msgs with sendmmsg, runs of them in UDP_SEGMENT
+// messages where the socket can.
 func (t *udpTransport) writeOnce(msgs []socket.Datagram) (int, error) {
-	return t.w.Write(t.batch, len(msgs), func(j, i int) {
+	sent := 0
+	if t.segment {
+		n, plain, err := t.writeSegmented(msgs)
+		if !plain {
+			return n, err
+		}
+		sent, msgs = n, msgs[n:]
+	}
+	n, err := t.w.Write(t.batch, len(msgs), func(j, i int) {
 		d := &msgs[i]
 		t.w.SetBuf(j, d.Buf)
-		ua := &t.waddrs[j]
-		a := d.Addr.Addr()
-		if t.is4 {
-			a = a.Unmap()
-		}
-		ua.IP = dgram.PutIP(&t.wips[j], a, t.is4)
-		ua.Port = int(d.Addr.Port())
-		ua.Zone = a.Zone()
-		t.w.Msgs[j].Addr = ua
+		t.w.Msgs[j].Addr = t.udpAddr(j, d.Addr)
 	})
+	return sent + n, err
 }

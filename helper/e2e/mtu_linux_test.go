@@ -44,6 +44,17 @@ func TestTunnelMTU(t *testing.T) {
 			} {
 				l.ns.MustRun("ip", "link", "set", l.iface, "mtu", strconv.Itoa(l.mtu))
 			}
+			// The tunnel's sockets send runs of ESP datagrams as one UDP
+			// GSO message, which a veth passes on whole, so tcpdump would
+			// see one packet per run. A device that takes one segment at a
+			// time has the kernel split each run before the capture sees
+			// it, as a NIC without UDP segmentation offload does.
+			for _, l := range []struct {
+				ns    *testnet.Namespace
+				iface string
+			}{{top.Client, "eth0"}, {top.Gateway, "wan"}} {
+				l.ns.MustRun("ip", "link", "set", l.iface, "gso_max_segs", "1")
+			}
 			lab.IsolateLAN(t, top)
 			startResponderMTU(t, top, c.mtu)
 			lab.StartIPerfServer(t, top.LAN, testnet.LANHostV4)
