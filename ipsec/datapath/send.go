@@ -209,11 +209,13 @@ func (e *Engine) send(t socket.Transport, msgs []socket.Datagram) {
 		return
 	}
 	n, _ := t.WriteBatch(msgs)
+	var bytes uint64
 	for _, d := range msgs[:n] {
-		e.stats.packetsOut.Add(1)
-		e.stats.bytesOut.Add(uint64(len(d.Buf)))
+		bytes += uint64(len(d.Buf))
 	}
-	for range msgs[n:] {
-		e.drop(nil, sad.DropSend)
+	e.stats.packetsOut.Add(uint64(n))
+	e.stats.bytesOut.Add(bytes)
+	if n < len(msgs) {
+		e.stats.drops[sad.DropSend].Add(uint64(len(msgs) - n))
 	}
 }
