@@ -65,7 +65,7 @@ func ParseProposal(s string, esp bool) (Proposal, error) {
 		if kw == "" {
 			return Proposal{}, perr("", "empty algorithm name")
 		}
-		if why, bad := weak[kw]; bad {
+		if why, bad := weak[withoutAddKEPrefix(kw)]; bad {
 			return Proposal{}, perr(tok, "refused: %s", why)
 		}
 		t, ok := lookupKeyword(kw)
@@ -77,6 +77,8 @@ func ParseProposal(s string, esp bool) (Proposal, error) {
 			return Proposal{}, perr(tok, "a PRF has no place in an ESP proposal")
 		case !esp && t.Type == TypeESN:
 			return Proposal{}, perr(tok, "ESN has no place in an IKE proposal")
+		case t.Type.AddKEIndex() != 0 && t.ID != KENone && !keHybridOK(t.ID):
+			return Proposal{}, perr(tok, "only ML-KEM and the classical groups serve as additional key exchanges")
 		}
 		if !slices.Contains(p.Transforms, t) {
 			p.Transforms = append(p.Transforms, t)
@@ -115,6 +117,17 @@ func ParseProposal(s string, esp bool) (Proposal, error) {
 	}
 	if !esp && len(p.ofType(TypeKE)) == 0 {
 		return Proposal{}, perr("", "a key exchange method is needed in an IKE proposal")
+	}
+	for n := 1; n <= MaxAddKE; n++ {
+		ts := p.ofType(TypeAddKE(n))
+		if len(ts) == 0 {
+			continue
+		}
+		// RFC 9370 §2.2.1: the additional exchanges follow the first one;
+		// without it they have nothing to add to.
+		if ke := p.ofType(TypeKE); len(ke) == 0 || (len(ke) == 1 && ke[0].ID == KENone) {
+			return Proposal{}, perr(ts[0].String(), "an additional key exchange needs a key exchange method")
+		}
 	}
 	if esp && len(p.ofType(TypeESN)) == 0 {
 		p.Transforms = append(p.Transforms, Transform{Type: TypeESN, ID: ESNNo})
@@ -163,9 +176,73 @@ func typeRank(t TransformType) int {
 	case TypeKE:
 		return 3
 	case TypeESN:
-		return 4
+		return 4 + MaxAddKE
 	}
-	return 5
+	if n := t.AddKEIndex(); n != 0 {
+		return 3 + n
+	}
+	return 5 + MaxAddKE
+}
+
+// withoutAddKEPrefix strips the "keN_" of an additional key exchange
+// keyword, so that "ke1_modp1024" is refused for the reason "modp1024" is.
+func withoutAddKEPrefix(kw string) string {
+	if len(kw) > 4 && kw[0] == 'k' && kw[1] == 'e' && kw[2] >= '1' && kw[2] <= '9' && kw[3] == '_' {
+		return kw[4:]
+	}
+	return kw
+}
+
+// keHybridOK tells whether a method may serve as an additional key exchange.
+func keHybridOK(id TransformID) bool { return Supported(Transform{Type: TypeKE, ID: id}) }
+
+// IsKEM tells whether a key exchange method is a key encapsulation
+// mechanism (ML-KEM), whose responder answers with a ciphertext rather than
+// a public key of its own.
+func IsKEM(id TransformID) bool {
+	return id == KEMLKEM512 || id == KEMLKEM768 || id == KEMLKEM1024
+}
+
+// KEName returns the name of a key exchange method as a person reads it in
+// a status: "ML-KEM-768" for ML-KEM, the strongSwan keyword otherwise.
+func KEName(id TransformID) string {
+	switch id {
+	case KEMLKEM512:
+		return "ML-KEM-512"
+	case KEMLKEM768:
+		return "ML-KEM-768"
+	case KEMLKEM1024:
+		return "ML-KEM-1024"
+	}
+	return Transform{Type: TypeKE, ID: id}.String()
+}
+
+// AddKEs returns the additional key exchange methods of a negotiated
+// proposal, one transform per type, in the order of their types
+// (ADDKE1 first), leaving out NONE: the exchanges to run after the first
+// one (RFC 9370 §2.2.1).
+func (p Proposal) AddKEs() []TransformID {
+	var out []TransformID
+	for n := 1; n <= MaxAddKE; n++ {
+		if ts := p.ofType(TypeAddKE(n)); len(ts) > 0 && ts[0].ID != KENone {
+			out = append(out, ts[0].ID)
+		}
+	}
+	return out
+}
+
+// KeyExchanges describes the key exchanges of a negotiated proposal for a
+// status, the first one followed by the additional ones:
+// "x25519 + ML-KEM-768". It is empty when the proposal has none.
+func (p Proposal) KeyExchanges() string {
+	var names []string
+	if ts := p.ofType(TypeKE); len(ts) > 0 && ts[0].ID != KENone {
+		names = append(names, KEName(ts[0].ID))
+	}
+	for _, id := range p.AddKEs() {
+		names = append(names, KEName(id))
+	}
+	return strings.Join(names, " + ")
 }
 
 // prfForInteg maps an HMAC integrity algorithm to the PRF on the same hash, as

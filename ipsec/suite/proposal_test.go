@@ -2,6 +2,7 @@ package suite
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -116,8 +117,8 @@ func TestDefaults(t *testing.T) {
 			}
 		}
 	}
-	// PFS with the IKE default's key exchange methods, NONE last: the
-	// gateway's rekeys work whether it wants PFS or not.
+	// PFS with the classical IKE defaults' key exchange methods, NONE
+	// last: the gateway's rekeys work whether it wants PFS or not.
 	wantKE := append(DefaultIKE()[0].Of(TypeKE), Transform{Type: TypeKE, ID: KENone})
 	for _, p := range DefaultESP() {
 		if len(p.Of(TypeEncr)) == 0 || len(p.Of(TypeESN)) != 2 || len(p.Of(TypePRF)) != 0 {
@@ -145,5 +146,75 @@ func TestTransformString(t *testing.T) {
 		if got := tr.String(); got != want {
 			t.Errorf("%+v.String() = %q, want %q", tr, got, want)
 		}
+	}
+}
+
+// RFC 9370 §3: additional key exchanges in strongSwan 6's syntax, keN_
+// before the method, NONE making one optional.
+func TestParseAdditionalKeyExchanges(t *testing.T) {
+	tests := []struct {
+		in   string
+		esp  bool
+		want string
+		kes  string
+	}{
+		{"aes256gcm16-prfsha384-x25519-ke1_mlkem768", false, "aes256gcm16-prfsha384-x25519-ke1_mlkem768", "x25519 + ML-KEM-768"},
+		{"aes256gcm16-prfsha384-ecp384-ke1_mlkem1024", false, "aes256gcm16-prfsha384-ecp384-ke1_mlkem1024", "ecp384 + ML-KEM-1024"},
+		{"aes256gcm16-prfsha384-mlkem768", false, "aes256gcm16-prfsha384-mlkem768", "ML-KEM-768"},
+		{"aes256gcm16-prfsha384-x25519-ke2_mlkem1024-ke1_mlkem768-ke1_none", false, "aes256gcm16-prfsha384-x25519-ke1_mlkem768-ke1_modpnone-ke2_mlkem1024", "x25519 + ML-KEM-768 + ML-KEM-1024"},
+		{"aes256gcm16-x25519-ke1_mlkem768-ke7_ecp384-esn", true, "aes256gcm16-x25519-ke1_mlkem768-ke7_ecp384-esn", "x25519 + ML-KEM-768 + ecp384"},
+		{"KE1_MLKEM768-aes256gcm16-prfsha384-x25519", false, "aes256gcm16-prfsha384-x25519-ke1_mlkem768", "x25519 + ML-KEM-768"},
+	}
+	for _, tt := range tests {
+		p, err := ParseProposal(tt.in, tt.esp)
+		if err != nil {
+			t.Errorf("ParseProposal(%q): %v", tt.in, err)
+			continue
+		}
+		if got := p.String(); got != tt.want {
+			t.Errorf("ParseProposal(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+		if got := p.KeyExchanges(); got != tt.kes {
+			t.Errorf("%q: KeyExchanges() = %q, want %q", tt.in, got, tt.kes)
+		}
+		again, err := ParseProposal(p.String(), tt.esp)
+		if err != nil || !slices.Equal(again.Transforms, p.Transforms) {
+			t.Errorf("%q does not round trip: %v %v", p, again, err)
+		}
+	}
+	bad := []struct{ in, token string }{
+		{"aes256gcm16-prfsha384-x25519-ke1_mlkem512", "ke1_mlkem512"},
+		{"aes256gcm16-prfsha384-mlkem512", "mlkem512"},
+		{"aes256gcm16-prfsha384-x25519-ke8_mlkem768", "ke8_mlkem768"},
+		{"aes256gcm16-prfsha384-x25519-ke0_mlkem768", "ke0_mlkem768"},
+		{"aes256gcm16-prfsha384-x25519-ke1_aes128", "ke1_aes128"},
+		{"aes256gcm16-prfsha384-x25519-ke1_modp1024", "ke1_modp1024"},
+		{"aes256gcm16-prfsha384-ke1_mlkem768", "a key exchange method is needed"},
+		{"aes256gcm16-ke1_mlkem768", "ke1_mlkem768"},
+	}
+	for _, tt := range bad {
+		esp := tt.in == "aes256gcm16-ke1_mlkem768"
+		_, err := ParseProposal(tt.in, esp)
+		if err == nil || !errors.Is(err, ErrInvalidProposal) || !strings.Contains(err.Error(), tt.token) {
+			t.Errorf("ParseProposal(%q) = %v, want an error naming %q", tt.in, err, tt.token)
+		}
+	}
+}
+
+func TestAddKETypes(t *testing.T) {
+	for n := 1; n <= MaxAddKE; n++ {
+		typ := TypeAddKE(n)
+		if int(typ) != 5+n || typ.AddKEIndex() != n || !typ.IsKE() || typ.String() != fmt.Sprintf("ADDKE%d", n) {
+			t.Errorf("ADDKE%d: type %d, index %d, %q", n, typ, typ.AddKEIndex(), typ)
+		}
+	}
+	if TypeESN.IsKE() || TypeESN.AddKEIndex() != 0 || !TypeKE.IsKE() || TransformType(13).IsKE() {
+		t.Error("IsKE wrong outside ADDKE1..7")
+	}
+	if !Supported(Transform{Type: TypeAddKE(3), ID: KEMLKEM1024}) || Supported(Transform{Type: TypeAddKE(3), ID: KEMLKEM512}) {
+		t.Error("Supported wrong for additional key exchanges")
+	}
+	if got := (Transform{Type: TypeAddKE(2), ID: 99}).String(); got != "ADDKE2(99)" {
+		t.Errorf("unknown ADDKE method prints %q", got)
 	}
 }

@@ -28,6 +28,8 @@ var algs = []alg{
 	{"ecp256", Transform{TypeKE, GroupECP256, 0}},
 	{"ecp384", Transform{TypeKE, GroupECP384, 0}},
 	{"x25519", Transform{TypeKE, GroupCurve25519, 0}},
+	{"mlkem768", Transform{TypeKE, KEMLKEM768, 0}},
+	{"mlkem1024", Transform{TypeKE, KEMLKEM1024, 0}},
 	{"modpnone", Transform{TypeKE, KENone, 0}},
 	{"esn", Transform{TypeESN, ESNYes, 0}},
 	{"noesn", Transform{TypeESN, ESNNo, 0}},
@@ -72,6 +74,7 @@ var weak = map[string]string{
 	"modp2048s256": "MODP groups with small subgroups are not recommended (RFC 8247 §2.4)",
 	"ecp192":       "ECP-192 is too small",
 	"ecp224":       "ECP-224 is too small",
+	"mlkem512":     "ML-KEM-512 is not supported (mlkem768 and mlkem1024 are)",
 	"aes128gcm8":   "an 8-byte ICV is too short",
 	"aes256gcm8":   "an 8-byte ICV is too short",
 	"aes128gcm64":  "an 8-byte ICV is too short",
@@ -92,8 +95,18 @@ func lookupAlg(t Transform) (alg, bool) {
 	return alg{}, false
 }
 
-// lookupKeyword maps a strongSwan keyword to its transform.
+// lookupKeyword maps a strongSwan keyword to its transform. "keN_" before a
+// key exchange keyword names it for the additional key exchange type ADDKEN
+// (RFC 9370), as strongSwan 6 writes it ("ke1_mlkem768").
 func lookupKeyword(s string) (Transform, bool) {
+	if len(s) > 4 && s[0] == 'k' && s[1] == 'e' && s[2] >= '1' && s[2] <= '0'+byte(MaxAddKE) && s[3] == '_' {
+		t, ok := lookupKeyword(s[4:])
+		if !ok || t.Type != TypeKE {
+			return Transform{}, false
+		}
+		t.Type = TypeAddKE(int(s[2] - '0'))
+		return t, true
+	}
 	for _, a := range algs {
 		if a.name == s {
 			return a.t, true
@@ -105,6 +118,9 @@ func lookupKeyword(s string) (Transform, bool) {
 
 // Supported reports whether t is a transform this package implements.
 func Supported(t Transform) bool {
+	if t.Type.AddKEIndex() != 0 {
+		t.Type = TypeKE
+	}
 	_, ok := lookupAlg(t)
 	return ok
 }

@@ -22,6 +22,32 @@ const (
 	TypeESN   TransformType = 5
 )
 
+// Additional key exchange transform types ADDKE1 to ADDKE7 (RFC 9370 §2.2.1,
+// §3): each names a key exchange run after the one of TypeKE, in
+// IKE_INTERMEDIATE or IKE_FOLLOWUP_KE exchanges, in the order of the types.
+const (
+	TypeAddKE1 TransformType = 6
+	TypeAddKE7 TransformType = 12
+)
+
+// MaxAddKE is the number of additional key exchange types (RFC 9370 §2.2.1).
+const MaxAddKE = int(TypeAddKE7 - TypeAddKE1 + 1)
+
+// TypeAddKE returns the transform type ADDKEn, n from 1 to 7.
+func TypeAddKE(n int) TransformType { return TypeAddKE1 + TransformType(n-1) }
+
+// AddKEIndex returns n for the type ADDKEn, and 0 for any other type.
+func (t TransformType) AddKEIndex() int {
+	if t >= TypeAddKE1 && t <= TypeAddKE7 {
+		return int(t-TypeAddKE1) + 1
+	}
+	return 0
+}
+
+// IsKE tells whether t carries key exchange methods: the key exchange type
+// or one of the additional ones (RFC 9370 §2.2.1).
+func (t TransformType) IsKE() bool { return t == TypeKE || t.AddKEIndex() != 0 }
+
 // String returns the RFC 7296 abbreviation of the transform type.
 func (t TransformType) String() string {
 	switch t {
@@ -35,6 +61,9 @@ func (t TransformType) String() string {
 		return "KE"
 	case TypeESN:
 		return "ESN"
+	}
+	if n := t.AddKEIndex(); n != 0 {
+		return fmt.Sprintf("ADDKE%d", n)
 	}
 	return fmt.Sprintf("TYPE(%d)", uint8(t))
 }
@@ -73,6 +102,12 @@ const (
 	GroupECP256     TransformID = 19 // RFC 5903
 	GroupECP384     TransformID = 20 // RFC 5903
 	GroupCurve25519 TransformID = 31 // RFC 8031
+	// ML-KEM (FIPS 203) as IKEv2 key exchange methods, with the values of
+	// draft-ietf-ipsecme-ikev2-mlkem that strongSwan 6 uses. ML-KEM-512 is
+	// named for messages only: the standard library does not implement it.
+	KEMLKEM512  TransformID = 35
+	KEMLKEM768  TransformID = 36
+	KEMLKEM1024 TransformID = 37
 )
 
 // Extended sequence number IDs (transform type 5), RFC 7296 §3.3.2.
@@ -95,6 +130,11 @@ type Transform struct {
 func (t Transform) String() string {
 	if a, ok := lookupAlg(t); ok {
 		return a.name
+	}
+	if n := t.Type.AddKEIndex(); n != 0 {
+		if a, ok := lookupAlg(Transform{Type: TypeKE, ID: t.ID}); ok {
+			return fmt.Sprintf("ke%d_%s", n, a.name)
+		}
 	}
 	if t.KeyBits != 0 {
 		return fmt.Sprintf("%s(%d,%d)", t.Type, t.ID, t.KeyBits)

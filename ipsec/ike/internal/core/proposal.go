@@ -9,8 +9,8 @@ import (
 )
 
 // offerSA encodes proposals for an SA payload, numbered from 1 (RFC 7296
-// §3.3.1). withKE false drops the key exchange transforms, as IKE_AUTH
-// requires (§1.2); firstKE, when non-zero, moves that method to the front of
+// §3.3.1). withKE false drops the key exchange transforms, additional ones
+// included, as IKE_AUTH requires (§1.2, RFC 9370 §2.2.3); firstKE, when non-zero, moves that method to the front of
 // each proposal that has it, so the KE payload sent matches the first choice.
 func offerSA(ps []suite.Proposal, proto wire.ProtocolID, spi []byte, withKE bool, firstKE suite.TransformID) *wire.SecurityAssociation {
 	sa := &wire.SecurityAssociation{}
@@ -24,7 +24,7 @@ func offerSA(ps []suite.Proposal, proto wire.ProtocolID, spi []byte, withKE bool
 			})
 		}
 		for _, t := range ts {
-			if t.Type == suite.TypeKE && !withKE {
+			if t.Type.IsKE() && !withKE {
 				continue
 			}
 			wp.Transforms = append(wp.Transforms, wire.TransformFrom(t))
@@ -80,8 +80,11 @@ func Choose(ours []suite.Proposal, theirs []wire.Proposal, proto wire.ProtocolID
 // must not need a type we lack, except that key exchange is optional in an
 // ESP proposal (§3.3.3): NONE in a key exchange list is a choice like any
 // other, and a side that lists no method accepts a list with NONE, as
-// strongSwan's proposal selection does. NONE chosen leaves the selection
-// without a key exchange method. withKE false ignores key exchange on both
+// strongSwan's proposal selection does. The additional key exchange types
+// of RFC 9370 follow the same rule in IKE and ESP proposals alike (§2.2.1):
+// a peer without RFC 9370 offers none of them and so matches only a
+// proposal of ours where they are optional. NONE chosen leaves the
+// selection without that type. withKE false ignores key exchange on both
 // sides (IKE_AUTH, §1.2).
 func match(ours suite.Proposal, theirs wire.Proposal, withKE bool) (suite.Proposal, bool) {
 	offered := map[suite.TransformType][]suite.Transform{}
@@ -104,12 +107,12 @@ func match(ours suite.Proposal, theirs wire.Proposal, withKE bool) (suite.Propos
 	optionalKE := theirs.Protocol == wire.ProtocolESP
 	var sel suite.Proposal
 	for _, typ := range types {
-		if typ == suite.TypeKE && !withKE {
+		if typ.IsKE() && !withKE {
 			continue
 		}
 		mine, peers := ours.Of(typ), offered[typ]
-		if typ == suite.TypeKE && optionalKE && (len(mine) == 0 || len(peers) == 0) {
-			if !slices.Contains(mine, keNone) && !slices.Contains(peers, keNone) {
+		if (typ == suite.TypeKE && optionalKE || typ.AddKEIndex() != 0) && (len(mine) == 0 || len(peers) == 0) {
+			if !containsNone(mine) && !containsNone(peers) {
 				return suite.Proposal{}, false
 			}
 			continue
@@ -118,7 +121,7 @@ func match(ours suite.Proposal, theirs wire.Proposal, withKE bool) (suite.Propos
 		if i < 0 {
 			return suite.Proposal{}, false
 		}
-		if mine[i] != keNone {
+		if mine[i].ID != suite.KENone || !typ.IsKE() {
 			sel.Transforms = append(sel.Transforms, mine[i])
 		}
 	}
@@ -127,6 +130,12 @@ func match(ours suite.Proposal, theirs wire.Proposal, withKE bool) (suite.Propos
 
 // keNone is the key exchange transform NONE (RFC 7296 §3.3.2).
 var keNone = suite.Transform{Type: suite.TypeKE, ID: suite.KENone}
+
+// containsNone tells whether a list of key exchange transforms, of the key
+// exchange type or an additional one, holds NONE.
+func containsNone(ts []suite.Transform) bool {
+	return slices.ContainsFunc(ts, func(t suite.Transform) bool { return t.Type.IsKE() && t.ID == suite.KENone })
+}
 
 // accepted checks, initiator side, the peer's answer to our offer: a single
 // proposal whose number we sent, with exactly one of our transforms of each
@@ -158,12 +167,12 @@ func accepted(offer *wire.SecurityAssociation, answer *wire.SecurityAssociation)
 				return chosen{}, false
 			}
 			seen[t.Type] = true
-			if t != keNone {
+			if !t.Type.IsKE() || t.ID != suite.KENone {
 				c.Transforms = append(c.Transforms, t)
 			}
 		}
 		for typ := range types {
-			if !seen[typ] && !(typ == suite.TypeKE && slices.Contains(mine.Of(typ), keNone)) {
+			if !seen[typ] && !(typ.IsKE() && containsNone(mine.Of(typ))) {
 				return chosen{}, false
 			}
 		}

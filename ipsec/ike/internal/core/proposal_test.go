@@ -121,3 +121,77 @@ func TestAcceptedKeyExchangeNone(t *testing.T) {
 		})
 	}
 }
+
+// RFC 9370 §2.2.1: each additional key exchange type is chosen like the
+// first one; a side without the type (a peer without RFC 9370) matches
+// only where the other side's list of that type holds NONE.
+func TestMatchAdditionalKeyExchanges(t *testing.T) {
+	ikeP, esp := wire.ProtocolIKE, wire.ProtocolESP
+	for _, tc := range []struct {
+		name, ours, theirs string
+		proto              wire.ProtocolID
+		withKE             bool
+		want               string
+	}{
+		{"hybrid on both sides", "aes256gcm16-prfsha384-x25519-ke1_mlkem768", "aes256gcm16-prfsha384-x25519-ke1_mlkem768", ikeP, true, "aes256gcm16-prfsha384-x25519-ke1_mlkem768"},
+		{"our preference among ADDKE1", "aes256gcm16-prfsha384-x25519-ke1_mlkem1024-ke1_mlkem768", "aes256gcm16-prfsha384-x25519-ke1_mlkem768-ke1_mlkem1024", ikeP, true, "aes256gcm16-prfsha384-x25519-ke1_mlkem1024"},
+		{"peer without RFC 9370", "aes256gcm16-prfsha384-x25519-ke1_mlkem768", "aes256gcm16-prfsha384-x25519", ikeP, true, ""},
+		{"optional ADDKE, peer without it", "aes256gcm16-prfsha384-x25519-ke1_mlkem768-ke1_none", "aes256gcm16-prfsha384-x25519", ikeP, true, "aes256gcm16-prfsha384-x25519"},
+		{"peer's optional ADDKE, we have none", "aes256gcm16-prfsha384-x25519", "aes256gcm16-prfsha384-x25519-ke1_mlkem768-ke1_none", ikeP, true, "aes256gcm16-prfsha384-x25519"},
+		{"peer requires ADDKE we lack", "aes256gcm16-prfsha384-x25519", "aes256gcm16-prfsha384-x25519-ke1_mlkem768", ikeP, true, ""},
+		{"different methods", "aes256gcm16-prfsha384-x25519-ke1_mlkem768", "aes256gcm16-prfsha384-x25519-ke1_mlkem1024", ikeP, true, ""},
+		{"two additional exchanges", "aes256gcm16-prfsha384-x25519-ke1_mlkem768-ke2_mlkem1024", "aes256gcm16-prfsha384-x25519-ke1_mlkem768-ke2_mlkem1024-ke2_none", ikeP, true, "aes256gcm16-prfsha384-x25519-ke1_mlkem768-ke2_mlkem1024"},
+		{"NONE preferred", "aes256gcm16-prfsha384-x25519-ke1_none-ke1_mlkem768", "aes256gcm16-prfsha384-x25519-ke1_mlkem768-ke1_none", ikeP, true, "aes256gcm16-prfsha384-x25519"},
+		{"ESP with PFS and ADDKE", "aes256gcm16-x25519-ke1_mlkem768", "aes256gcm16-x25519-ke1_mlkem768", esp, true, "aes256gcm16-x25519-ke1_mlkem768-noesn"},
+		{"IKE_AUTH ignores ADDKE", "aes256gcm16-x25519-ke1_mlkem768", "aes256gcm16", esp, false, "aes256gcm16-noesn"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sel, ok := match(mustProposal(t, tc.ours, tc.proto == esp), wireProposal(t, tc.theirs, tc.proto), tc.withKE)
+			switch {
+			case tc.want == "" && ok:
+				t.Fatalf("matched %v, want no match", sel)
+			case tc.want != "" && !ok:
+				t.Fatalf("no match, want %s", tc.want)
+			case ok && sel.String() != tc.want:
+				t.Fatalf("selected %v, want %s", sel, tc.want)
+			}
+		})
+	}
+}
+
+// Initiator side: an answer must name one transform of each additional
+// key exchange type offered, unless the list offered holds NONE.
+func TestAcceptedAdditionalKeyExchanges(t *testing.T) {
+	answer := func(s string, extra ...suite.Transform) *wire.SecurityAssociation {
+		p := mustProposal(t, s, false)
+		p.Transforms = append(p.Transforms, extra...)
+		a := offerSA([]suite.Proposal{p}, wire.ProtocolIKE, nil, true, 0)
+		return a
+	}
+	required := []suite.Proposal{mustProposal(t, "aes256gcm16-prfsha384-x25519-ke1_mlkem768-ke1_mlkem1024", false)}
+	optional := []suite.Proposal{mustProposal(t, "aes256gcm16-prfsha384-x25519-ke1_mlkem768-ke1_none", false)}
+	for _, tc := range []struct {
+		name   string
+		offer  []suite.Proposal
+		answer *wire.SecurityAssociation
+		want   string
+	}{
+		{"hybrid chosen", required, answer("aes256gcm16-prfsha384-x25519-ke1_mlkem1024"), "x25519 + ML-KEM-1024"},
+		{"ADDKE left out", required, answer("aes256gcm16-prfsha384-x25519"), ""},
+		{"ADDKE not offered", required, answer("aes256gcm16-prfsha384-x25519-ke2_mlkem768"), ""},
+		{"ADDKE twice", required, answer("aes256gcm16-prfsha384-x25519-ke1_mlkem768-ke1_mlkem1024"), ""},
+		{"optional left out", optional, answer("aes256gcm16-prfsha384-x25519"), "x25519"},
+		{"optional NONE named", optional, answer("aes256gcm16-prfsha384-x25519-ke1_none"), "x25519"},
+		{"optional chosen", optional, answer("aes256gcm16-prfsha384-x25519-ke1_mlkem768"), "x25519 + ML-KEM-768"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, ok := accepted(offerSA(tc.offer, wire.ProtocolIKE, nil, true, 0), tc.answer)
+			if ok != (tc.want != "") {
+				t.Fatalf("accepted = %v (%v)", ok, c.Proposal)
+			}
+			if ok && c.KeyExchanges() != tc.want {
+				t.Fatalf("key exchanges %q, want %q", c.KeyExchanges(), tc.want)
+			}
+		})
+	}
+}
