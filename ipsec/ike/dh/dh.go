@@ -1,13 +1,21 @@
 // Package dh implements the IKEv2 key exchange methods (transform type 4):
-// Curve25519 (RFC 8031), the NIST ECP groups 19 and 20 (RFC 5903) and the
-// MODP groups 14 and 15 (RFC 3526).
+// Curve25519 (RFC 8031), the NIST ECP groups 19 and 20 (RFC 5903), the
+// MODP groups 14 and 15 (RFC 3526), and the key encapsulation mechanisms
+// ML-KEM-768 and ML-KEM-1024 (FIPS 203, draft-ietf-ipsecme-ikev2-mlkem).
 //
-// A KeyExchange holds one ephemeral private key. Its public value is the Key
-// Exchange Data of the KE payload (RFC 7296 §3.4), and SharedSecret turns the
-// peer's Key Exchange Data into g^ir as RFC 7296 §2.14 feeds it to the PRF.
+// The two kinds differ in the responder's part. A Diffie-Hellman
+// responder sends a public value of its own; a KEM responder sends a
+// ciphertext encapsulated to the initiator's key. Hence the two roles:
+// the initiator Generates a KeyExchange, whose PublicKey is its Key
+// Exchange Data (RFC 7296 §3.4, the "key share") and whose SharedSecret
+// turns the responder's Key Exchange Data into the shared secret; the
+// responder calls Respond with the initiator's Key Exchange Data and gets
+// its own and the shared secret at once. The shared secret is what RFC 7296
+// §2.14 calls g^ir and RFC 9370 §2.2.2 SK(n).
 package dh
 
 import (
+	"crypto/mlkem"
 	"errors"
 	"fmt"
 	"io"
@@ -15,8 +23,8 @@ import (
 	"github.com/espressovpn/espresso/ipsec/suite"
 )
 
-// KeyExchange is one side's ephemeral key of a key exchange method.
-// It is not safe for concurrent use.
+// KeyExchange is the initiator's ephemeral key of a key exchange method
+// (for Diffie-Hellman either side's). It is not safe for concurrent use.
 type KeyExchange interface {
 	// Group returns the key exchange method ID (RFC 7296 §3.3.2, type 4).
 	Group() suite.TransformID
@@ -57,13 +65,36 @@ func Generate(group suite.TransformID, rand io.Reader) (KeyExchange, error) {
 		return generateECDH(group, rand)
 	case suite.GroupMODP2048, suite.GroupMODP3072:
 		return generateMODP(group, rand)
+	case suite.KEMLKEM768, suite.KEMLKEM1024:
+		return generateKEM(group, rand)
 	}
 	return nil, fmt.Errorf("%w: %d", ErrUnsupportedGroup, group)
 }
 
-// PublicKeyLen returns the length of the Key Exchange Data of a group, so the
-// message layer can reject a KE payload of the wrong size before any
-// arithmetic. It returns 0 for an unsupported group.
+// Respond is the responder's part of a key exchange: from the initiator's
+// Key Exchange Data it computes its own and the shared secret. For a
+// Diffie-Hellman group that is a fresh key pair; for ML-KEM an
+// encapsulation to the initiator's key. Data of the wrong length or not a
+// valid key gives an *InvalidPublicKeyError.
+func Respond(group suite.TransformID, peer []byte, rand io.Reader) (data, secret []byte, err error) {
+	if suite.IsKEM(group) {
+		return encapsulate(group, peer)
+	}
+	k, err := Generate(group, rand)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer k.Zero()
+	secret, err = k.SharedSecret(peer)
+	if err != nil {
+		return nil, nil, err
+	}
+	return k.PublicKey(), secret, nil
+}
+
+// PublicKeyLen returns the length of the initiator's Key Exchange Data of a
+// method, so the message layer can reject a KE payload of the wrong size
+// before any arithmetic. It returns 0 for an unsupported method.
 func PublicKeyLen(group suite.TransformID) int {
 	switch group {
 	case suite.GroupCurve25519:
@@ -76,8 +107,25 @@ func PublicKeyLen(group suite.TransformID) int {
 		return 256
 	case suite.GroupMODP3072:
 		return 384
+	case suite.KEMLKEM768:
+		return mlkem.EncapsulationKeySize768
+	case suite.KEMLKEM1024:
+		return mlkem.EncapsulationKeySize1024
 	}
 	return 0
+}
+
+// ResponseLen returns the length of the responder's Key Exchange Data of a
+// method: the public value for Diffie-Hellman, the ciphertext for ML-KEM.
+// It returns 0 for an unsupported method.
+func ResponseLen(group suite.TransformID) int {
+	switch group {
+	case suite.KEMLKEM768:
+		return mlkem.CiphertextSize768
+	case suite.KEMLKEM1024:
+		return mlkem.CiphertextSize1024
+	}
+	return PublicKeyLen(group)
 }
 
 // Supported reports whether Generate implements the group.
