@@ -38,6 +38,7 @@ type (
 	IdentityMismatchError   = core.IdentityMismatchError
 	NotifyError             = core.NotifyError
 	UnauthenticatedError    = core.UnauthenticatedError
+	KeyExchangeError        = core.KeyExchangeError
 	Drops                   = core.Drops
 	EAPError                = core.EAPError
 	Event                   = core.Event
@@ -92,6 +93,7 @@ var (
 	ErrMOBIKEUnsupported   = core.ErrMOBIKEUnsupported
 	ErrReturnRoutability   = core.ErrReturnRoutability
 	ErrRekeyFailed         = core.ErrRekeyFailed
+	ErrKeyExchange         = core.ErrKeyExchange
 )
 
 // New validates cfg and starts a Conn as initiator: it sends its

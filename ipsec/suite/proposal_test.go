@@ -218,3 +218,32 @@ func TestAddKETypes(t *testing.T) {
 		t.Errorf("unknown ADDKE method prints %q", got)
 	}
 }
+
+// FuzzParseProposal: any string either parses into a proposal whose
+// string parses back to the same transforms, or is refused with a
+// *ProposalError; keN_ prefixes included.
+func FuzzParseProposal(f *testing.F) {
+	for _, s := range []string{
+		"aes256gcm16-prfsha384-x25519-ke1_mlkem768",
+		"aes256gcm16-prfsha384-ecp384-ke1_mlkem1024-ke2_none",
+		"aes128-sha256-mlkem768", "aes256gcm16-x25519-ke7_ecp256-esn",
+		"ke1_mlkem512", "ke9_x25519", "ke1_", "ke1_ke1_mlkem768",
+	} {
+		f.Add(s, false)
+		f.Add(s, true)
+	}
+	f.Fuzz(func(t *testing.T, s string, esp bool) {
+		p, err := ParseProposal(s, esp)
+		if err != nil {
+			if !errors.Is(err, ErrInvalidProposal) {
+				t.Fatalf("%q: error %v is not ErrInvalidProposal", s, err)
+			}
+			return
+		}
+		again, err := ParseProposal(p.String(), esp)
+		if err != nil || !slices.Equal(again.Transforms, p.Transforms) {
+			t.Fatalf("%q -> %q does not round trip: %v", s, p, err)
+		}
+		_ = p.KeyExchanges()
+	})
+}

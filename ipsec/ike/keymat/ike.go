@@ -122,3 +122,22 @@ func (k *IKEKeys) Wipe() {
 		clear(b)
 	}
 }
+
+// IntermediateSKEYSEED returns prf(SK_d(n-1), SK(n) | Ni | Nr), the
+// SKEYSEED after the additional key exchange n of an IKE_INTERMEDIATE or
+// IKE_FOLLOWUP_KE exchange (RFC 9370 §2.2.2); DeriveIKEKeys with the SA's
+// unchanged SPIs and nonces then gives the updated keys. It is the
+// computation of RekeySKEYSEED with the PRF of the SA itself.
+func IntermediateSKEYSEED(prf PRF, skd, secret, ni, nr []byte) []byte {
+	return prf.Sum(skd, secret, ni, nr)
+}
+
+// IntAuth returns prf(SK_p, prev | data), one link of the IntAuth chain
+// of RFC 9242 §3.3.2: skp is SK_pi for a message of the original
+// initiator and SK_pr for one of the responder, both as they were when the
+// message was sent; prev is the previous IntAuth of the same side (empty
+// for the first) and data the message's IntAuth_A | IntAuth_P
+// (wire.AppendIntAuthData).
+func IntAuth(prf PRF, skp, prev, data []byte) []byte {
+	return prf.Sum(skp, prev, data)
+}

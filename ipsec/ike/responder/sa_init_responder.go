@@ -64,6 +64,14 @@ func (s *responder) AnswerInit(dg core.Datagram, m *wire.Message) {
 		reply(wire.NewNotify(wire.NoProposalChosen, nil))
 		return
 	}
+	intermediate := ps.Notify(wire.IntermediateExchangeSupported) != nil
+	if len(c.AddKEs()) > 0 && !intermediate {
+		// RFC 9370 §2.2.2: the additional key exchanges run in
+		// IKE_INTERMEDIATE, which this initiator did not announce.
+		s.Log.Info("ike: additional key exchange chosen for an initiator without IKE_INTERMEDIATE", "proposal", c.String())
+		reply(wire.NewNotify(wire.NoProposalChosen, nil))
+		return
+	}
 	group := c.One(suite.TypeKE).ID
 	if ke.Group != group || len(ke.Data) != dh.PublicKeyLen(group) {
 		// §1.3: tell the initiator which method we want.
@@ -78,12 +86,7 @@ func (s *responder) AnswerInit(dg core.Datagram, m *wire.Message) {
 	if err != nil {
 		return
 	}
-	mine, err := dh.Generate(group, s.Rand)
-	if err != nil {
-		return
-	}
-	defer mine.Zero()
-	gir, err := mine.SharedSecret(ke.Data)
+	keData, gir, err := dh.Respond(group, ke.Data, s.Rand)
 	if err != nil {
 		reply(wire.NewNotify(wire.InvalidSyntax, nil))
 		return
@@ -98,17 +101,21 @@ func (s *responder) AnswerInit(dg core.Datagram, m *wire.Message) {
 		s.LocalNAT, s.RemoteNAT = localNAT, remoteNAT
 	}
 	sa.FragOK = s.Cfg.FragmentSize > 0 && ps.Notify(wire.IKEv2FragmentationSupported) != nil
+	sa.IntermediateOK = intermediate
 	if n := ps.Notify(wire.SignatureHashAlgorithms); n != nil {
 		sa.PeerHashes, _ = n.HashAlgorithms()
 	}
 	out := wire.Payloads{
 		core.AnswerSA(num, wire.ProtocolIKE, nil, c),
-		&wire.KeyExchange{Group: group, Data: mine.PublicKey()},
+		&wire.KeyExchange{Group: group, Data: keData},
 		&wire.Nonce{Data: nr},
 	}
 	out = append(out, core.NATNotifies(sa.SPIi, sa.SPIr, s.LocalAddr(), dg.From, s.FakeNAT(), s.Rand)...)
 	if sa.FragOK {
 		out = append(out, wire.NewNotify(wire.IKEv2FragmentationSupported, nil))
+	}
+	if sa.IntermediateOK {
+		out = append(out, wire.NewNotify(wire.IntermediateExchangeSupported, nil))
 	}
 	out = append(out, wire.NewSignatureHashAlgorithms(auth.AnnouncedHashes...))
 	if s.Cfg.SendCertReq {

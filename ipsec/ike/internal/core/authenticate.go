@@ -9,7 +9,8 @@ import (
 )
 
 // AuthPayload computes our AUTH payload over our IKE_SA_INIT message, the
-// peer's nonce and our identity (RFC 7296 §2.15): a MAC keyed by the
+// peer's nonce and our identity (RFC 7296 §2.15), and the IntAuth of the
+// IKE_INTERMEDIATE exchanges if there were any (RFC 9242 §3.3.2): a MAC keyed by the
 // pre-shared key, or a signature with our certificate's key in the method
 // the peer understands (RFC 7427 when it announced hashes).
 func (d *Machine) AuthPayload(sa *IKESA, initMsg, peerNonce []byte, id wire.Identity) (*wire.Authentication, error) {
@@ -17,7 +18,7 @@ func (d *Machine) AuthPayload(sa *IKESA, initMsg, peerNonce []byte, id wire.Iden
 		return d.SharedKeyAuth(sa, initMsg, peerNonce, id, d.Cfg.PSK), nil
 	}
 	ours, _ := sa.keys.skp(sa.Initiator)
-	octets := auth.SignedOctets(sa.keys.prf, ours, initMsg, peerNonce, id)
+	octets := append(auth.SignedOctets(sa.keys.prf, ours, initMsg, peerNonce, id), sa.intAuth()...)
 	m, opts, err := auth.Choose(d.Cfg.Key.Public(), sa.PeerHashes, d.Cfg.RSAPSS)
 	if err != nil {
 		return nil, fmt.Errorf("ike: %w", err)
@@ -33,7 +34,7 @@ func (d *Machine) AuthPayload(sa *IKESA, initMsg, peerNonce []byte, id wire.Iden
 // the pre-shared key, or after EAP the MSK (RFC 7296 §2.15, §2.16).
 func (d *Machine) SharedKeyAuth(sa *IKESA, initMsg, peerNonce []byte, id wire.Identity, key []byte) *wire.Authentication {
 	ours, _ := sa.keys.skp(sa.Initiator)
-	octets := auth.SignedOctets(sa.keys.prf, ours, initMsg, peerNonce, id)
+	octets := append(auth.SignedOctets(sa.keys.prf, ours, initMsg, peerNonce, id), sa.intAuth()...)
 	return &wire.Authentication{Method: wire.AuthSharedKeyMIC, Data: auth.SharedKeyMAC(sa.keys.prf, key, octets)}
 }
 
@@ -48,7 +49,7 @@ func (d *Machine) CheckSharedKeyAuth(sa *IKESA, a *wire.Authentication, initMsg,
 		return &AuthError{Reason: "expected " + what + ", got " + a.Method.String()}
 	}
 	_, theirs := sa.keys.skp(sa.Initiator)
-	octets := auth.SignedOctets(sa.keys.prf, theirs, initMsg, ourNonce, id)
+	octets := append(auth.SignedOctets(sa.keys.prf, theirs, initMsg, ourNonce, id), sa.intAuth()...)
 	if err := auth.VerifySharedKeyMAC(sa.keys.prf, key, octets, a.Data); err != nil {
 		return &AuthError{Reason: what + " mismatch", Err: err}
 	}
@@ -83,7 +84,7 @@ func (d *Machine) CheckPeerAuth(sa *IKESA, id wire.Identity, ps wire.Payloads, i
 		return &AuthError{Reason: err.Error(), Err: err}
 	}
 	_, theirs := sa.keys.skp(sa.Initiator)
-	octets := auth.SignedOctets(sa.keys.prf, theirs, initMsg, ourNonce, id)
+	octets := append(auth.SignedOctets(sa.keys.prf, theirs, initMsg, ourNonce, id), sa.intAuth()...)
 	if err := auth.Verify(leaf.PublicKey, a.Method, octets, a.Data); err != nil {
 		return &AuthError{Reason: err.Error(), Err: err}
 	}

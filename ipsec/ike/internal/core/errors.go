@@ -8,6 +8,7 @@ import (
 	"github.com/espressovpn/espresso/ipsec/ike/auth"
 	"github.com/espressovpn/espresso/ipsec/ike/eap"
 	"github.com/espressovpn/espresso/ipsec/ike/wire"
+	"github.com/espressovpn/espresso/ipsec/suite"
 )
 
 // Sentinel errors a caller branches on with errors.Is; the typed errors
@@ -48,7 +49,31 @@ var (
 	// an IKE_AUTH request that named the identity we want it to have
 	// (IDr). See *IdentitiesRejectedError; it also matches ErrAuthFailed.
 	ErrIdentitiesRejected = errors.New("ike: the gateway rejected our identities or credentials")
+	// ErrKeyExchange: the peer's part of a key exchange was unusable: a
+	// method not negotiated, key exchange data of the wrong size or not a
+	// valid key, or an additional key exchange out of order (RFC 9370).
+	// See *KeyExchangeError.
+	ErrKeyExchange = errors.New("ike: key exchange failed")
 )
+
+// KeyExchangeError reports a key exchange the peer got wrong: Exchange is
+// the exchange it happened in, Method the method due (0 when none was),
+// Reason what was wrong.
+type KeyExchangeError struct {
+	Exchange wire.ExchangeType
+	Method   suite.TransformID
+	Reason   string
+}
+
+func (e *KeyExchangeError) Error() string {
+	if e.Method == 0 {
+		return fmt.Sprintf("ike: %s: %s", e.Exchange, e.Reason)
+	}
+	return fmt.Sprintf("ike: %s: key exchange %s: %s", e.Exchange, suite.KEName(e.Method), e.Reason)
+}
+
+// Is makes errors.Is(err, ErrKeyExchange) true.
+func (e *KeyExchangeError) Is(target error) bool { return target == ErrKeyExchange }
 
 // AuthError reports a failed authentication. Local is true when the peer
 // rejected our authentication (it sent AUTHENTICATION_FAILED: a wrong

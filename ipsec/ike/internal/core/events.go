@@ -16,6 +16,9 @@ type Established struct {
 	// IKEProposal and ESPProposal are the negotiated proposals in
 	// strongSwan syntax ("aes256gcm16-prfsha384-x25519").
 	IKEProposal, ESPProposal string
+	// KeyExchanges names the IKE SA's key exchanges, the first and the
+	// additional ones (RFC 9370): "x25519 + ML-KEM-768".
+	KeyExchanges string
 	// Local and Remote are the IKE endpoints in use (after any move to
 	// port 4500).
 	Local, Remote netip.AddrPort
@@ -74,6 +77,8 @@ type ChildRekeyFailed struct {
 // IKERekeyed reports that the IKE SA was replaced (RFC 7296 §2.18).
 type IKERekeyed struct {
 	IKEProposal string
+	// KeyExchanges names the new SA's key exchanges, as in Established.
+	KeyExchanges string
 }
 
 // Reauthenticated reports that a new IKE SA, authenticated from scratch
@@ -82,6 +87,9 @@ type IKERekeyed struct {
 type Reauthenticated struct {
 	// IKEProposal and ESPProposal are the new SAs' proposals.
 	IKEProposal, ESPProposal string
+	// KeyExchanges names the new IKE SA's key exchanges, as in
+	// Established.
+	KeyExchanges string
 	// LocalID and RemoteID are the identities authenticated again.
 	LocalID, RemoteID string
 	// VirtualIPs and DNS came in the new CFG_REPLY (initiator) or were

@@ -19,6 +19,8 @@ type childOffer struct {
 // request has no AUTH (§2.16): the gateway answers with its own AUTH and
 // the first EAP Request.
 func (i *initiator) sendAuth(sa *IKESA) {
+	// RFC 9242 §3.3.2: the AUTH payloads cover the ID of this request.
+	sa.authMID, sa.authMIDSet = sa.sendID, true
 	id := LocalIdentity(&i.Cfg, i.LocalAddr().Addr())
 	sa.LocalID = id
 	ps := wire.Payloads{&wire.IDi{Identity: id}}
@@ -193,7 +195,7 @@ func (d *Machine) Established(sa *IKESA, peer wire.Identity, ch *Child) {
 	d.Mobike.learnMapping(sa)
 	d.Log.Info("ike: established", "ike", sa.Prop.String(), "esp", ch.Prop.String(), "remote", d.Remote)
 	d.emit(&Established{
-		IKEProposal: sa.Prop.String(), ESPProposal: ch.Prop.String(),
+		IKEProposal: sa.Prop.String(), ESPProposal: ch.Prop.String(), KeyExchanges: sa.Prop.KeyExchanges(),
 		Local: d.LocalAddr(), Remote: d.Remote,
 		LocalID: formatIdentity(sa.LocalID), RemoteID: formatIdentity(peer),
 		VirtualIPs: d.VIPs, DNS: d.DNS, DNSDomains: d.DNSDomains,

@@ -143,7 +143,7 @@ func (d *Machine) EmitReauthenticated(old, sa *IKESA, peer wire.Identity, ch *Ch
 	changed := !slices.Equal(prev, d.VIPs)
 	d.Log.Info("ike: reauthenticated", "ike", sa.Prop.String(), "esp", ch.Prop.String(), "vips_changed", changed)
 	d.emit(&Reauthenticated{
-		IKEProposal: sa.Prop.String(), ESPProposal: ch.Prop.String(),
+		IKEProposal: sa.Prop.String(), ESPProposal: ch.Prop.String(), KeyExchanges: sa.Prop.KeyExchanges(),
 		LocalID: formatIdentity(sa.LocalID), RemoteID: formatIdentity(peer),
 		VirtualIPs: d.VIPs, DNS: d.DNS, DNSDomains: d.DNSDomains,
 		PreviousVirtualIPs: prev, VirtualIPsChanged: changed,

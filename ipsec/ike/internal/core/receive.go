@@ -56,6 +56,11 @@ func (d *Machine) handleRequest(sa *IKESA, dg Datagram, m *wire.Message) {
 		// Retransmitted request: answer once per message, on its first
 		// fragment (RFC 7383 §2.6.1), after checking it is genuine.
 		o, err := sa.keys.open(dg.B, m)
+		if err != nil && sa.prevKeys != nil {
+			// The request that updated the keys (IKE_INTERMEDIATE) came
+			// under the previous ones.
+			o, err = sa.prevKeys.open(dg.B, m)
+		}
 		if err != nil {
 			d.drops.unauthenticated.Add(1)
 		} else if o.frag <= 1 {
@@ -75,8 +80,26 @@ func (d *Machine) handleRequest(sa *IKESA, dg Datagram, m *wire.Message) {
 	}
 	sa.LastHeard = d.Clock.Now()
 	d.Mobike.peerMoved(dg)
+	if sa.prevKeys != nil && h.ExchangeType != wire.IKEIntermediate {
+		// A request under the new keys: the peer has the response that
+		// updated them.
+		sa.prevKeys.wipe()
+		sa.prevKeys = nil
+	}
 	switch h.ExchangeType {
+	case wire.IKEIntermediate:
+		d.intermediateRequest(sa, h, ps)
 	case wire.IKEAuth:
+		if !sa.Initiator && len(sa.addKE) > 0 {
+			// RFC 9370 §2.2.2: IKE_AUTH only after every additional key
+			// exchange.
+			d.Xchg.Respond(sa, h, wire.Payloads{wire.NewNotify(wire.InvalidSyntax, nil)})
+			d.Fail(sa, &KeyExchangeError{Exchange: wire.IKEAuth, Method: sa.addKE[0], Reason: "IKE_AUTH before the additional key exchanges"})
+			return
+		}
+		if !sa.Initiator && !sa.authMIDSet {
+			sa.authMID, sa.authMIDSet = h.MessageID, true
+		}
 		d.role.AnswerAuth(sa, h, ps)
 	case wire.CreateChildSA:
 		d.rekey.createChildRequest(sa, h, ps)

@@ -249,17 +249,14 @@ func (k *rekeying) rekeyChildRequest(sa *IKESA, h wire.Header, ps wire.Payloads,
 			k.Xchg.Respond(sa, h, wire.Payloads{wire.NewInvalidKEPayload(group)})
 			return
 		}
-		mine, err := dh.Generate(group, k.Rand)
+		keData, secret, err := dh.Respond(group, ke.Data, k.Rand)
 		if err != nil {
-			return
-		}
-		defer mine.Zero()
-		if gir, err = mine.SharedSecret(ke.Data); err != nil {
 			k.Xchg.Respond(sa, h, wire.Payloads{wire.NewNotify(wire.InvalidSyntax, nil)})
 			return
 		}
+		gir = secret
 		defer clear(gir)
-		kePayload = &wire.KeyExchange{Group: group, Data: mine.PublicKey()}
+		kePayload = &wire.KeyExchange{Group: group, Data: keData}
 	}
 	// A rekey keeps the selectors (§2.9.2): narrow against the old SA's.
 	ac, errNotify := k.Children.Accept(sa, ps, true, gir, old.RemoteTS, old.LocalTS, bytes.Clone(ni.Data), nr)

@@ -156,7 +156,7 @@ func (k *rekeying) switchIKE(old, nsa *IKESA) {
 	k.scheduleIKERekey()
 	k.Mobike.learnMapping(nsa)
 	k.Log.Info("ike: IKE SA rekeyed", "proposal", nsa.Prop.String())
-	k.emit(&IKERekeyed{IKEProposal: nsa.Prop.String()})
+	k.emit(&IKERekeyed{IKEProposal: nsa.Prop.String(), KeyExchanges: nsa.Prop.KeyExchanges()})
 }
 
 // rekeyIKERequest answers the peer's rekey of the IKE SA. The new SA is
@@ -185,12 +185,7 @@ func (k *rekeying) rekeyIKERequest(sa *IKESA, h wire.Header, ps wire.Payloads) {
 		k.Xchg.Respond(sa, h, wire.Payloads{wire.NewInvalidKEPayload(group)})
 		return
 	}
-	mine, err := dh.Generate(group, k.Rand)
-	if err != nil {
-		return
-	}
-	defer mine.Zero()
-	gir, err := mine.SharedSecret(ke.Data)
+	keData, gir, err := dh.Respond(group, ke.Data, k.Rand)
 	if err != nil {
 		k.Xchg.Respond(sa, h, wire.Payloads{wire.NewNotify(wire.InvalidSyntax, nil)})
 		return
@@ -208,7 +203,7 @@ func (k *rekeying) rekeyIKERequest(sa *IKESA, h wire.Header, ps wire.Payloads) {
 	k.Xchg.Respond(sa, h, wire.Payloads{
 		AnswerSA(num, wire.ProtocolIKE, binary.BigEndian.AppendUint64(nil, spi), c),
 		&wire.Nonce{Data: nr},
-		&wire.KeyExchange{Group: group, Data: mine.PublicKey()},
+		&wire.KeyExchange{Group: group, Data: keData},
 	})
 	if sa.rekey != nil {
 		sa.peerRekey = nsa

@@ -106,7 +106,7 @@ func (x *exchanges) prepare(sa *IKESA, ex wire.ExchangeType, ps wire.Payloads, h
 // start sends a prepared request and arms its retransmission. A request
 // that sets up an IKE SA gets the setup limit (Config.SetupTimeout).
 func (x *exchanges) start(sa *IKESA, r *request) *request {
-	if !sa.Established && (r.exchange == wire.IKESAInit || r.exchange == wire.IKEAuth) &&
+	if !sa.Established && (r.exchange == wire.IKESAInit || r.exchange == wire.IKEIntermediate || r.exchange == wire.IKEAuth) &&
 		x.Cfg.SetupTimeout > 0 && r.deadline.IsZero() {
 		r.deadline = x.Clock.Now().Add(x.Cfg.SetupTimeout)
 	}
@@ -312,6 +312,7 @@ func (x *exchanges) openMessage(sa *IKESA, dg Datagram, m *wire.Message, frags *
 			return nil, false
 		}
 	}
+	sa.keepIntermediatePlain(m.Header, first, plain)
 	ps, err := wire.ParsePayloads(first, plain)
 	if err == nil {
 		x.LogMessage(false, m.Header, ps)

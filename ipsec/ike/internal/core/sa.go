@@ -7,6 +7,7 @@ import (
 
 	"github.com/espressovpn/espresso/ipsec/ike/dh"
 	"github.com/espressovpn/espresso/ipsec/ike/wire"
+	"github.com/espressovpn/espresso/ipsec/suite"
 )
 
 // IKESA is one IKE SA: its SPIs, keys, message-ID windows and the state of
@@ -31,6 +32,24 @@ type IKESA struct {
 	LocalID          wire.Identity
 	// EAP is the EAP conversation of IKE_AUTH while it runs (§2.16).
 	EAP *EAPState
+
+	// IKE_INTERMEDIATE (RFC 9242, RFC 9370 §2.2.2, intermediate.go).
+	// IntermediateOK is set when both sides announced it; addKE holds
+	// the additional key exchanges still to run; intAuthI and intAuthR
+	// are the IntAuth chains of the initiator's and the responder's
+	// IKE_INTERMEDIATE messages, intermediates counts those messages;
+	// authMID is the message ID of the first IKE_AUTH request; prevKeys
+	// are the keys before the last update, which still authenticate a
+	// retransmission of the request that led to it (responder); intPlain
+	// is the content of the IKE_INTERMEDIATE message just opened.
+	IntermediateOK     bool
+	addKE              []suite.TransformID
+	intAuthI, intAuthR []byte
+	intermediates      int
+	authMID            uint32
+	authMIDSet         bool
+	prevKeys           *ikeKeys
+	intPlain           *intMessage
 
 	// Message IDs (§2.3): sendID is the ID of our next request, recvID the
 	// one we expect of the peer. The window is one in both directions: we
@@ -140,6 +159,9 @@ func (sa *IKESA) End() {
 		sa.EAP = nil
 	}
 	sa.keys.wipe()
+	sa.prevKeys.wipe()
+	sa.prevKeys = nil
+	sa.intPlain = nil
 	sa.reqFrags.reset()
 	sa.rspFrags.reset()
 }

@@ -61,6 +61,9 @@ func (i *initiator) sendInit(sa *IKESA, group suite.TransformID) {
 	if i.Cfg.FragmentSize > 0 {
 		ps = append(ps, wire.NewNotify(wire.IKEv2FragmentationSupported, nil))
 	}
+	if announceIntermediate(i.Cfg.IKEProposals) {
+		ps = append(ps, wire.NewNotify(wire.IntermediateExchangeSupported, nil))
+	}
 	ps = append(ps, wire.NewSignatureHashAlgorithms(auth.AnnouncedHashes...))
 	h := sa.Header(wire.IKESAInit, 0, false)
 	raw, err := EncodePlain(h, ps)
@@ -166,6 +169,7 @@ func (i *initiator) initAnswered(sa *IKESA, r *request, offer *wire.SecurityAsso
 	}
 	sa.sendID = 1
 	sa.FragOK = i.Cfg.FragmentSize > 0 && ps.Notify(wire.IKEv2FragmentationSupported) != nil
+	sa.IntermediateOK = announceIntermediate(i.Cfg.IKEProposals) && ps.Notify(wire.IntermediateExchangeSupported) != nil
 	if n := ps.Notify(wire.SignatureHashAlgorithms); n != nil {
 		sa.PeerHashes, _ = n.HashAlgorithms()
 	}
@@ -186,7 +190,7 @@ func (i *initiator) initAnswered(sa *IKESA, r *request, offer *wire.SecurityAsso
 		sa.natDst = natDestination(ps)
 	}
 	i.Log.Info("ike: IKE_SA_INIT done", "proposal", c.String(), "local_nat", localNAT, "remote_nat", remoteNAT)
-	i.sendAuth(sa)
+	i.afterInit(sa)
 }
 
 // initAccept checks an IKE_SA_INIT response without COOKIE or
@@ -226,5 +230,6 @@ func (d *Machine) DeriveInit(sa *IKESA, gir []byte) error {
 	skeyseed := keymat.SKEYSEED(prf, sa.Ni, sa.Nr, gir)
 	defer clear(skeyseed)
 	sa.keys, err = newIKEKeys(sa.Prop, skeyseed, sa.Ni, sa.Nr, sa.SPIi, sa.SPIr, sa.Initiator, nil, d.Rand)
+	sa.addKE = sa.Prop.AddKEs()
 	return err
 }
