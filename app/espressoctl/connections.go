@@ -241,6 +241,9 @@ func describe(st api.ConnectionStatus, p *api.Profile, now time.Time) string {
 			fmt.Fprintf(&b, " since %s", st.EstablishedAt.Local().Format(time.DateTime))
 		}
 		b.WriteString(addrsNote(st))
+		if st.KeyExchanges != "" {
+			fmt.Fprintf(&b, ", key exchange %s", st.KeyExchanges)
+		}
 		fmt.Fprintf(&b, ", in %s / out %s", bytesize(st.BytesIn), bytesize(st.BytesOut))
 		if len(st.Blocked) > 0 {
 			fmt.Fprintf(&b, ", blocked %s (not granted by the gateway)", strings.Join(st.Blocked, ", "))

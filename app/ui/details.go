@@ -30,13 +30,14 @@ const (
 	rowNetworks   = "Networks"
 	rowIKE        = "IKE proposal"
 	rowESP        = "ESP proposal"
+	rowKE         = "Key exchange"
 	rowNAT        = "NAT"
 	rowReconnect  = "Reconnecting"
 	rowLastError  = "Last error"
 	rowAlwaysOn   = "Always-on"
 )
 
-var detailRows = []string{rowGateway, rowAlwaysOn, rowReconnect, rowVirtualIPs, rowDNS, rowUptime, rowReceived, rowSent, rowNetworks, rowIKE, rowESP, rowNAT, rowLastError}
+var detailRows = []string{rowGateway, rowAlwaysOn, rowReconnect, rowVirtualIPs, rowDNS, rowUptime, rowReceived, rowSent, rowNetworks, rowIKE, rowKE, rowESP, rowNAT, rowLastError}
 
 // details shows the selected connection: its name and state, the
 // Connect/Disconnect button, and while connected what the tunnel is made
@@ -150,6 +151,7 @@ func (d *details) refresh() {
 	d.set(rowSent, fmt.Sprintf("%s in %d packets", traffic.Bytes(c.BytesOut), c.PacketsOut), up)
 	d.set(rowNetworks, strings.Join(c.RemoteTS, ", "), up)
 	d.set(rowIKE, c.IKEProposal, up)
+	d.set(rowKE, c.KeyExchanges, up)
 	d.set(rowESP, c.ESPProposal, up)
 	d.set(rowNAT, natText(c), up)
 	// While connected it is a problem that left the tunnel up, such as a

@@ -65,6 +65,9 @@ type ConnectionStatus struct {
 	Blocked []string `json:"blocked"`
 	// IKEProposal is the chosen IKE proposal.
 	IKEProposal string `json:"ike_proposal"`
+	// KeyExchanges names the IKE SA's key exchanges, the first one and
+	// the additional ones of RFC 9370: "x25519 + ML-KEM-768".
+	KeyExchanges string `json:"key_exchanges,omitempty"`
 	// ESPProposal is the chosen ESP proposal.
 	ESPProposal string `json:"esp_proposal"`
 	// NATDetected reports a NAT between client and gateway (RFC 7296

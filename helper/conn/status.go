@@ -43,6 +43,7 @@ func (m *Manager) statusLocked(c *profileConn) api.ConnectionStatus {
 	st.RemoteTS = prefixes(info.RemoteTS)
 	st.Blocked = prefixes(info.Blocked)
 	st.IKEProposal = info.IKEProposal
+	st.KeyExchanges = info.KeyExchanges
 	st.ESPProposal = info.ESPProposal
 	st.NATDetected = info.NATDetected
 	st.Encapsulation = info.Encapsulation

@@ -75,6 +75,10 @@ func (s *Session) handle(ev ike.Event) {
 		s.logf(api.LevelWarn, "reauthentication failed; the current SAs stay in use: %v", ev.Err)
 	case *ike.ChildRekeyFailed:
 		s.rekeyFailed(ev)
+	case *ike.IKERekeyed:
+		s.mu.Lock()
+		s.info.IKEProposal, s.info.KeyExchanges = ev.IKEProposal, ev.KeyExchanges
+		s.mu.Unlock()
 	case *ike.ChildRekeyed:
 		s.mu.Lock()
 		s.info.ESPProposal = ev.New.ESPProposal
@@ -94,7 +98,6 @@ func (s *Session) handle(ev ike.Event) {
 		}
 		s.end(err)
 	}
-	// IKERekeyed changes nothing the session shows.
 }
 
 // established configures the system for a new IKE SA and its Child SA.
@@ -131,13 +134,14 @@ func (s *Session) established(ev *ike.Established) {
 		RemoteTS:      cfg.RemoteSelectors,
 		Blocked:       cfg.Blocked,
 		IKEProposal:   ev.IKEProposal,
+		KeyExchanges:  ev.KeyExchanges,
 		ESPProposal:   ev.ESPProposal,
 		NATDetected:   ev.LocalNAT,
 		Encapsulation: encap,
 		EstablishedAt: time.Now(),
 	}
 	s.mu.Unlock()
-	s.logf(api.LevelInfo, "established: virtual IPs %v, %s, ESP %s over %s", ev.VirtualIPs, ev.IKEProposal, ev.ESPProposal, encap)
+	s.logf(api.LevelInfo, "established: virtual IPs %v, %s (%s), ESP %s over %s", ev.VirtualIPs, ev.IKEProposal, ev.KeyExchanges, ev.ESPProposal, encap)
 	if len(cfg.Blocked) > 0 {
 		s.logf(api.LevelWarn, "blocked %v: remote_ts asks for it but the gateway granted only %v, so it is refused instead of leaving outside the tunnel (allow_ungranted lets a family through)", cfg.Blocked, cfg.RemoteSelectors)
 	}

@@ -11,7 +11,7 @@ import (
 // the connection's uptime goes on.
 func (s *Session) reauthenticated(ev *ike.Reauthenticated) {
 	est := &ike.Established{
-		IKEProposal: ev.IKEProposal, ESPProposal: ev.ESPProposal,
+		IKEProposal: ev.IKEProposal, ESPProposal: ev.ESPProposal, KeyExchanges: ev.KeyExchanges,
 		LocalID: ev.LocalID, RemoteID: ev.RemoteID,
 		VirtualIPs: ev.VirtualIPs, DNS: ev.DNS, DNSDomains: ev.DNSDomains,
 		Child: ev.Child,
@@ -32,6 +32,7 @@ func (s *Session) reauthenticated(ev *ike.Reauthenticated) {
 	s.est = est
 	s.mu.Lock()
 	s.info.IKEProposal = ev.IKEProposal
+	s.info.KeyExchanges = ev.KeyExchanges
 	s.info.ESPProposal = ev.ESPProposal
 	s.mu.Unlock()
 	s.logf(api.LevelInfo, "reauthenticated: a new IKE SA (%s) with ESP %s replaces the old one", ev.IKEProposal, ev.ESPProposal)

@@ -102,6 +102,7 @@ type Info struct {
 	LocalTS       []netip.Prefix
 	RemoteTS      []netip.Prefix
 	IKEProposal   string
+	KeyExchanges  string
 	ESPProposal   string
 	NATDetected   bool
 	Encapsulation string // api.EncapsulationUDP or api.EncapsulationRaw

@@ -257,11 +257,18 @@ func prfForInteg(id TransformID) TransformID {
 	return PRFHMACSHA2_256
 }
 
-// DefaultIKE returns the IKE proposals offered when a profile names none: AEAD
-// first, then AES-CBC with HMAC-SHA2, each with the key exchange methods
-// strongSwan 5.9 also accepts by default.
+// DefaultIKE returns the IKE proposals offered when a profile names none: a
+// hybrid one first, an elliptic curve exchange followed by ML-KEM in
+// IKE_INTERMEDIATE (RFC 9370), against traffic recorded now and decrypted
+// once a quantum computer exists; then AEAD and AES-CBC with HMAC-SHA2,
+// each with the key exchange methods strongSwan 5.9 also accepts by
+// default. A gateway without RFC 9370 finds no acceptable transform of the
+// additional key exchange type in the first proposal and picks one of the
+// others (RFC 7296 §3.3.6); as all start with x25519, that costs no
+// INVALID_KE_PAYLOAD round trip.
 func DefaultIKE() []Proposal {
 	return mustParse(false,
+		"aes256gcm16-aes128gcm16-chacha20poly1305-prfsha384-prfsha256-prfsha512-"+defaultHybridKE,
 		"aes256gcm16-aes128gcm16-chacha20poly1305-prfsha384-prfsha256-prfsha512-"+defaultKE,
 		"aes256-aes128-sha256-sha384-sha512-"+defaultKE,
 	)
@@ -279,6 +286,10 @@ func DefaultESP() []Proposal {
 		"aes256-aes128-sha256-sha384-sha512-"+defaultKE+"-modpnone-esn-noesn",
 	)
 }
+
+// defaultHybridKE lists the key exchange methods of the hybrid default
+// proposal: the first exchange, then ML-KEM as the first additional one.
+const defaultHybridKE = "x25519-ecp256-ecp384-ke1_mlkem768-ke1_mlkem1024"
 
 // defaultKE lists the key exchange methods of the default proposals, in
 // order of preference.

@@ -117,9 +117,19 @@ func TestDefaults(t *testing.T) {
 			}
 		}
 	}
+	// The hybrid proposal comes first; a gateway without RFC 9370 takes
+	// one of the classical ones, which start with the same method.
+	if got := DefaultIKE()[0].AddKEs(); len(got) == 0 {
+		t.Errorf("first IKE default %v has no additional key exchange", DefaultIKE()[0])
+	}
+	for _, p := range DefaultIKE()[1:] {
+		if p.Of(TypeKE)[0] != DefaultIKE()[0].Of(TypeKE)[0] || len(p.AddKEs()) != 0 {
+			t.Errorf("classical IKE default %v", p)
+		}
+	}
 	// PFS with the classical IKE defaults' key exchange methods, NONE
 	// last: the gateway's rekeys work whether it wants PFS or not.
-	wantKE := append(DefaultIKE()[0].Of(TypeKE), Transform{Type: TypeKE, ID: KENone})
+	wantKE := append(DefaultIKE()[1].Of(TypeKE), Transform{Type: TypeKE, ID: KENone})
 	for _, p := range DefaultESP() {
 		if len(p.Of(TypeEncr)) == 0 || len(p.Of(TypeESN)) != 2 || len(p.Of(TypePRF)) != 0 {
 			t.Errorf("ESP default %v incomplete", p)

@@ -159,6 +159,28 @@ func TestMatchAdditionalKeyExchanges(t *testing.T) {
 	}
 }
 
+// The default offer: a gateway configured without RFC 9370, as strongSwan
+// 5.9 is, gets a classical proposal; one configured with a hybrid gets it.
+func TestDefaultOfferHybridOrClassical(t *testing.T) {
+	offer := offerSA(suite.DefaultIKE(), wire.ProtocolIKE, nil, true, suite.GroupCurve25519)
+	for _, tc := range []struct{ gateway, want string }{
+		{"aes256gcm16-prfsha384-x25519", "aes256gcm16-prfsha384-x25519"},
+		{"aes128-sha256-modp2048", "aes128-sha256-prfsha256-modp2048"},
+		{"aes256gcm16-prfsha384-x25519-ke1_mlkem768", "aes256gcm16-prfsha384-x25519-ke1_mlkem768"},
+		{"aes128gcm16-prfsha256-ecp384-ke1_mlkem1024", "aes128gcm16-prfsha256-ecp384-ke1_mlkem1024"},
+	} {
+		_, c, ok := Choose([]suite.Proposal{mustProposal(t, tc.gateway, false)}, offer.Proposals, wire.ProtocolIKE, true)
+		if !ok || c.String() != tc.want {
+			t.Errorf("gateway %s chose %v (%v), want %s", tc.gateway, c.Proposal, ok, tc.want)
+		}
+		if ok {
+			if _, ok := accepted(offer, AnswerSA(1, wire.ProtocolIKE, nil, c)); !ok && len(c.AddKEs()) > 0 {
+				t.Errorf("answer %v not accepted", c.Proposal)
+			}
+		}
+	}
+}
+
 // Initiator side: an answer must name one transform of each additional
 // key exchange type offered, unless the list offered holds NONE.
 func TestAcceptedAdditionalKeyExchanges(t *testing.T) {
