@@ -226,7 +226,7 @@ func (m *childSAs) Accept(sa *IKESA, ps wire.Payloads, withKE bool, gir []byte, 
 	if saPayload == nil || tsi == nil || tsr == nil {
 		return nil, wire.NewNotify(wire.InvalidSyntax, nil)
 	}
-	num, c, ok := Choose(m.Cfg.ESPProposals, saPayload.Proposals, wire.ProtocolESP, withKE)
+	num, c, ok := Choose(rekeyProposals(m.Cfg.ESPProposals), saPayload.Proposals, wire.ProtocolESP, withKE)
 	outSPI, spiOK := spiOf(c.spi)
 	if !ok || !spiOK {
 		return nil, wire.NewNotify(wire.NoProposalChosen, nil)

@@ -190,6 +190,25 @@ func AnswerSA(number uint8, proto wire.ProtocolID, spi []byte, c chosen) *wire.S
 	return &wire.SecurityAssociation{Proposals: []wire.Proposal{wp}}
 }
 
+// rekeyProposals are the proposals for a CREATE_CHILD_SA, offered or
+// chosen from: without the additional key exchange types, since the
+// IKE_FOLLOWUP_KE exchanges that would run them (RFC 9370 §2.2.4) are not
+// implemented; a duplicate that leaves is dropped. Negotiating an
+// additional exchange there and not running it would show key exchanges
+// that never took place. A rekeyed IKE SA's keys and a Child SA's
+// KEYMAT still derive from SK_d, which the hybrid exchange of the first
+// IKE SA went into (RFC 7296 §2.17, §2.18).
+func rekeyProposals(ps []suite.Proposal) []suite.Proposal {
+	var out []suite.Proposal
+	for _, p := range ps {
+		q := suite.Proposal{Transforms: slices.DeleteFunc(slices.Clone(p.Transforms), func(t suite.Transform) bool { return t.Type.AddKEIndex() != 0 })}
+		if !slices.ContainsFunc(out, func(o suite.Proposal) bool { return slices.Equal(o.Transforms, q.Transforms) }) {
+			out = append(out, q)
+		}
+	}
+	return out
+}
+
 // proposalsString lists proposals for an error message.
 func proposalsString(ps []suite.Proposal) string {
 	s := make([]string, len(ps))

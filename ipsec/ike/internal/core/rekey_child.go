@@ -43,7 +43,7 @@ func (k *rekeying) sendRekeyChild(sa *IKESA, old *Child, group suite.TransformID
 	}
 	// The key exchange methods are offered even without a KE payload, so
 	// that a peer requiring PFS can name its choice (§1.3).
-	offer := offerSA(k.Cfg.ESPProposals, wire.ProtocolESP, SPIBytes(uint32(inSPI)), true, group)
+	offer := offerSA(rekeyProposals(k.Cfg.ESPProposals), wire.ProtocolESP, SPIBytes(uint32(inSPI)), true, group)
 	ps := wire.Payloads{wire.NewRekeySA(wire.ProtocolESP, SPIBytes(old.InSPI)), offer, &wire.Nonce{Data: ni}}
 	if ke != nil {
 		ps = append(ps, &wire.KeyExchange{Group: group, Data: ke.PublicKey()})
@@ -291,7 +291,7 @@ func (k *rekeying) pfsGroupFor(ps wire.Payloads) suite.TransformID {
 	if p == nil {
 		return 0
 	}
-	_, c, ok := Choose(k.Cfg.ESPProposals, p.Proposals, wire.ProtocolESP, true)
+	_, c, ok := Choose(rekeyProposals(k.Cfg.ESPProposals), p.Proposals, wire.ProtocolESP, true)
 	if !ok {
 		return 0
 	}

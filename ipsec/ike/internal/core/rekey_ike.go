@@ -56,7 +56,7 @@ func (k *rekeying) sendRekeyIKE(sa *IKESA, group suite.TransformID, tries int) {
 		k.Down(err)
 		return
 	}
-	offer := offerSA(k.Cfg.IKEProposals, wire.ProtocolIKE, binary.BigEndian.AppendUint64(nil, rk.spi), true, group)
+	offer := offerSA(rekeyProposals(k.Cfg.IKEProposals), wire.ProtocolIKE, binary.BigEndian.AppendUint64(nil, rk.spi), true, group)
 	ps := wire.Payloads{offer, &wire.Nonce{Data: rk.ni}, &wire.KeyExchange{Group: group, Data: rk.ke.PublicKey()}}
 	k.Xchg.request(sa, wire.CreateChildSA, ps, func(_ wire.Header, ps wire.Payloads, _ []byte) {
 		k.rekeyIKEAnswered(sa, offer, ps, tries)
@@ -175,7 +175,7 @@ func (k *rekeying) rekeyIKERequest(sa *IKESA, h wire.Header, ps wire.Payloads) {
 		k.Xchg.Respond(sa, h, wire.Payloads{wire.NewNotify(wire.TemporaryFailure, nil)})
 		return
 	}
-	num, c, ok := Choose(k.Cfg.IKEProposals, saPayload.Proposals, wire.ProtocolIKE, true)
+	num, c, ok := Choose(rekeyProposals(k.Cfg.IKEProposals), saPayload.Proposals, wire.ProtocolIKE, true)
 	if !ok || len(c.spi) != 8 {
 		k.Xchg.Respond(sa, h, wire.Payloads{wire.NewNotify(wire.NoProposalChosen, nil)})
 		return
