@@ -1,6 +1,8 @@
 package form
 
 import (
+	"encoding/base64"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -52,6 +54,7 @@ func Check(f Form, s Stored) Problems {
 			add(key, "neither PEM text nor an absolute path")
 		}
 	}
+	checkP12(f, s, add)
 	p := f.Profile(s)
 	for _, pr := range profile.Check(&p) {
 		pr.Field = Key(pr.Field)
@@ -69,6 +72,33 @@ func Check(f Form, s Stored) Problems {
 		}
 	}
 	return ps
+}
+
+// checkP12 checks the PKCS#12 bundle of a certificate method: one must
+// be chosen or stored, and a chosen one must open with the password.
+// Opening it is a computation on data in memory, no I/O.
+func checkP12(f Form, s Stored, add func(key, format string, args ...any)) {
+	if !f.UseP12 || (f.Auth != api.AuthCert && f.Auth != api.AuthEAPTLS) {
+		return
+	}
+	if f.P12 == "" {
+		if !(s.Profile.HasP12 && !f.Clear[api.FieldP12]) && s.Profile.P12File == "" {
+			add(api.FieldP12, "choose the .p12 or .pfx file your administrator gave you")
+		}
+		return
+	}
+	data, err := base64.StdEncoding.DecodeString(f.P12)
+	if err == nil {
+		err = profile.CheckMaterial(api.FieldP12, data, f.P12Password)
+	}
+	switch {
+	case errors.Is(err, profile.ErrP12Password) && f.P12Password == "":
+		add(api.FieldP12Password, "enter the password that unlocks the PKCS#12 file")
+	case errors.Is(err, profile.ErrP12Password):
+		add(api.FieldP12Password, "wrong password: it does not unlock the PKCS#12 file")
+	case err != nil:
+		add(api.FieldP12, "not a PKCS#12 file (.p12 or .pfx), or a damaged one")
+	}
 }
 
 // Key returns the editor's key of a field the helper names, without its

@@ -34,8 +34,18 @@ type Form struct {
 	RemoteTS, Exclude, DNS     string
 	// DNSDomains are the profile's dns_domains, one a line.
 	DNSDomains string
-	MTU        string
-	OnDemand   bool
+	// UseP12 chooses a PKCS#12 bundle over a certificate and key for the
+	// certificate methods. P12 is the bundle chosen in the editor, base64
+	// (Material); empty keeps what is stored. P12Password unlocks it.
+	UseP12      bool
+	P12         string
+	P12Password string
+	// Clear holds the secrets (api.FieldPSK, FieldKey, FieldP12,
+	// FieldP12Password, FieldPassword) whose stored value the user
+	// cleared: they are not kept.
+	Clear    map[string]bool
+	MTU      string
+	OnDemand bool
 	// KillSwitch and BlockOutside are the profile's kill_switch and
 	// block_outside. BlockOutside implies KillSwitch, as in the helper:
 	// Profile sets both.
@@ -80,6 +90,7 @@ func FromProfile(p api.Profile) Form {
 		DNSDomains: strings.Join(p.DNSDomains, "\n"),
 		OnDemand:   p.OnDemand, KillSwitch: p.KillSwitch || p.BlockOutside, BlockOutside: p.BlockOutside,
 		AutoConnect: p.AutoConnect, TrustedNetworks: strings.Join(p.TrustedNetworks, "\n"),
+		UseP12: p.HasP12 || p.P12 != "" || p.P12File != "",
 	}
 	if f.Auth == "" {
 		f.Auth = api.AuthPSK
@@ -106,26 +117,38 @@ func (f Form) Profile(s Stored) api.Profile {
 	p.PSK, p.Key, p.Password = "", "", ""
 	p.CA, p.CAFile = splitPath(strings.TrimSpace(f.CA))
 	usesCert := f.Auth == api.AuthCert || f.Auth == api.AuthEAPTLS
-	p.HasPSK = p.HasPSK && f.Auth == api.AuthPSK
-	p.HasKey = p.HasKey && usesCert
-	p.HasP12 = p.HasP12 && usesCert
-	p.HasP12Password = p.HasP12Password && usesCert
-	p.HasPassword = p.HasPassword && f.Auth == api.AuthEAPMSCHAPv2
-	switch f.Auth {
-	case api.AuthPSK:
+	pair, bundle := usesCert && !f.UseP12, usesCert && f.UseP12
+	kept := func(has bool, field string) bool { return has && !f.Clear[field] }
+	p.HasPSK = kept(p.HasPSK, api.FieldPSK) && f.Auth == api.AuthPSK
+	p.HasKey = kept(p.HasKey, api.FieldKey) && pair
+	// A new bundle comes with its own password, even an empty one.
+	p.HasP12 = kept(p.HasP12, api.FieldP12) && bundle && f.P12 == ""
+	p.HasP12Password = kept(p.HasP12Password, api.FieldP12Password) && bundle && f.P12 == ""
+	p.HasPassword = kept(p.HasPassword, api.FieldPassword) && f.Auth == api.AuthEAPMSCHAPv2
+	switch {
+	case f.Auth == api.AuthPSK:
 		p.PSK = f.PSK
-	case api.AuthCert, api.AuthEAPTLS:
+	case pair:
 		p.Cert, p.CertFile = splitPath(strings.TrimSpace(f.Cert))
 		if k := strings.TrimSpace(f.Key); k != "" {
 			p.Key, p.KeyFile = splitPath(k)
+		} else if f.Clear[api.FieldKey] {
+			p.KeyFile = ""
 		}
-	case api.AuthEAPMSCHAPv2:
+	case bundle:
+		p.P12, p.P12Password = f.P12, f.P12Password
+		if f.P12 != "" || f.Clear[api.FieldP12] {
+			p.P12File = ""
+		}
+	case f.Auth == api.AuthEAPMSCHAPv2:
 		p.Username = strings.TrimSpace(f.Username)
 		p.Password = f.Password
 	}
-	if !usesCert {
-		p.P12, p.P12Password = "", ""
-		p.CertFile, p.KeyFile, p.P12File = "", "", ""
+	if !pair {
+		p.CertFile, p.KeyFile = "", ""
+	}
+	if !bundle {
+		p.P12, p.P12Password, p.P12File = "", "", ""
 	}
 	p.IKEProposals = Lines(f.IKEProposals)
 	p.ESPProposals = Lines(f.ESPProposals)
