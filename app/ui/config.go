@@ -79,6 +79,11 @@ type Config struct {
 	Watch watch.Options
 	// Quit ends the app; nil means App.Quit.
 	Quit func()
+	// ChooseFile asks the user for a file to read, of one of the
+	// extensions exts (".p12"), over parent, and calls done with its path
+	// unless the user cancels; nil means fyne's file dialog. The editor
+	// reads the file itself, with the user's rights.
+	ChooseFile func(parent fyne.Window, exts []string, done func(path string))
 	// Timeout bounds each request to the helper except connect with wait
 	// and the streams; zero means 15 seconds.
 	Timeout time.Duration

@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"errors"
-	"os"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -22,14 +21,6 @@ var authChoices = []struct{ label, auth string }{
 	{"Certificate", api.AuthCert},
 	{"User name and password (EAP-MSCHAPv2)", api.AuthEAPMSCHAPv2},
 	{"Certificate over EAP (EAP-TLS)", api.AuthEAPTLS},
-}
-
-// authFields are the fields each method shows; the others are hidden.
-var authFields = map[string][]string{
-	api.AuthPSK:         {api.FieldPSK},
-	api.AuthCert:        {api.FieldCert, api.FieldKey},
-	api.AuthEAPTLS:      {api.FieldCert, api.FieldKey},
-	api.AuthEAPMSCHAPv2: {api.FieldUsername, api.FieldPassword},
 }
 
 // editor is the window that creates or changes one profile. It checks the
@@ -51,6 +42,21 @@ type editor struct {
 	blockOutside *widget.Check
 	save         *widget.Button
 	status       *widget.Label
+	// credential chooses a PKCS#12 file or a certificate and key;
+	// keyData and p12Data are the key and the bundle read from the files
+	// the user chose (the entries never show them), notes say which.
+	credential *widget.RadioGroup
+	keyData    string
+	p12Data    string
+	notes      map[string]*widget.Label
+	// fileErrs are the problems of files chosen but not taken.
+	fileErrs form.Problems
+	// clear holds the stored secrets the user cleared; storedLines say
+	// "Stored" under each stored secret, with its Clear button.
+	clear        map[string]bool
+	storedLines  map[string]*fyne.Container
+	storedLabels map[string]*widget.Label
+	clearBtns    map[string]*widget.Button
 	fromHelper   form.Problems // the helper's verdict on the last save
 	problems     form.Problems
 	saving       bool
@@ -64,7 +70,9 @@ func (u *UI) OpenEditor(name string) fyne.Window {
 		e.win.RequestFocus()
 		return e.win
 	}
-	e := &editor{u: u, entries: map[string]*widget.Entry{}, errs: map[string]*widget.Label{}, rows: map[string][]fyne.CanvasObject{}}
+	e := &editor{u: u, entries: map[string]*widget.Entry{}, errs: map[string]*widget.Label{}, rows: map[string][]fyne.CanvasObject{},
+		notes: map[string]*widget.Label{}, fileErrs: form.Problems{}, clear: map[string]bool{},
+		storedLines: map[string]*fyne.Container{}, storedLabels: map[string]*widget.Label{}, clearBtns: map[string]*widget.Button{}}
 	title := "New profile"
 	if p, ok := u.profiles[name]; ok && name != "" {
 		e.stored = form.Stored{Profile: p}
@@ -87,19 +95,23 @@ func (e *editor) build() {
 		grid.Add(h)
 		grid.Add(layout.NewSpacer())
 	}
-	add := func(key string, w fyne.CanvasObject) {
-		l := widget.NewLabelWithStyle(explain.FieldLabel(key), fyne.TextAlignTrailing, fyne.TextStyle{})
+	add := func(key string, w fyne.CanvasObject, more ...fyne.CanvasObject) {
+		label := explain.FieldLabel(key)
+		if key == fieldCredential {
+			label = "Certificate from"
+		}
+		l := widget.NewLabelWithStyle(label, fyne.TextAlignTrailing, fyne.TextStyle{})
 		errLabel := widget.NewLabel("")
 		errLabel.Importance = widget.DangerImportance
 		errLabel.Wrapping = fyne.TextWrapWord
 		errLabel.Hide()
 		e.errs[key] = errLabel
-		cell := container.NewVBox(w, errLabel)
+		cell := container.NewVBox(append(append([]fyne.CanvasObject{w}, more...), errLabel)...)
 		e.rows[key] = []fyne.CanvasObject{l, cell}
 		grid.Add(l)
 		grid.Add(cell)
 	}
-	entry := func(key, text, placeholder string, multi, secret bool) {
+	entry := func(key, text, placeholder string, multi, secret bool, more ...fyne.CanvasObject) {
 		var w *widget.Entry
 		switch {
 		case secret && !multi:
@@ -115,7 +127,10 @@ func (e *editor) build() {
 		w.SetPlaceHolder(placeholder)
 		w.OnChanged = func(string) { e.changed(key) }
 		e.entries[key] = w
-		add(key, w)
+		if l := e.storedLine(key); l != nil {
+			more = append(more, l)
+		}
+		add(key, w, more...)
 	}
 	p := e.stored.Profile
 	keep := func(has bool, what string) string {
@@ -134,6 +149,13 @@ func (e *editor) build() {
 	entry(api.FieldRemoteID, f.RemoteID, "Same as the gateway", false, false)
 	entry(api.FieldLocalID, f.LocalID, "This computer's address", false, false)
 
+	hint := func(text string) *widget.Label {
+		l := widget.NewLabel(text)
+		l.Wrapping = fyne.TextWrapWord
+		l.Importance = widget.LowImportance
+		return l
+	}
+
 	section("Sign-in")
 	labels := make([]string, len(authChoices))
 	for i, c := range authChoices {
@@ -148,13 +170,26 @@ func (e *editor) build() {
 		pwHint = keep(true, "password")
 	}
 	entry(api.FieldPassword, "", pwHint, false, true)
-	entry(api.FieldCert, f.Cert, "PEM text, or the path of the certificate file", true, false)
-	keyHint := "PEM text, or the path of the key file"
+	add(fieldCredential, e.credentialChoice(f.UseP12, hint))
+	add(api.FieldP12, e.p12Cell())
+	entry(api.FieldP12Password, "", keep(p.HasP12Password, "password"), false, true)
+	entry(api.FieldCert, f.Cert, "PEM text, the path of the certificate file, or choose the file", true, false, e.fileButton(api.FieldCert))
+	keyHint := "PEM text, the path of the key file, or choose the file"
 	if p.HasKey {
 		keyHint = keep(true, "key")
 	}
-	entry(api.FieldKey, "", keyHint, true, false)
-	entry(api.FieldCA, f.CA, "PEM text or path; empty trusts the system's CAs", true, false)
+	keyNote := widget.NewLabel("")
+	keyNote.Hide()
+	e.notes[api.FieldKey] = keyNote
+	entry(api.FieldKey, "", keyHint, true, false, container.NewHBox(e.fileButton(api.FieldKey), keyNote))
+	e.entries[api.FieldKey].OnChanged = func(text string) {
+		if text != "" { // typing replaces a chosen file
+			e.keyData = ""
+			keyNote.Hide()
+		}
+		e.changed(api.FieldKey)
+	}
+	entry(api.FieldCA, f.CA, "PEM text or path, or choose the file; empty trusts the system's CAs", true, false, e.fileButton(api.FieldCA))
 
 	section("Routing")
 	entry(api.FieldRemoteTS, f.RemoteTS, "Everything (0.0.0.0/0 and ::/0); or one network a line", true, false)
@@ -167,12 +202,6 @@ func (e *editor) build() {
 	add(api.FieldOnDemand, e.onDemand)
 
 	section("Kill switch")
-	hint := func(text string) *widget.Label {
-		l := widget.NewLabel(text)
-		l.Wrapping = fyne.TextWrapWord
-		l.Importance = widget.LowImportance
-		return l
-	}
 	e.killSwitch = widget.NewCheck("Block traffic for the VPN while the tunnel is down", func(bool) { e.changed(api.FieldKillSwitch) })
 	e.killSwitch.Checked = f.KillSwitch
 	add(api.FieldKillSwitch, container.NewVBox(e.killSwitch, hint(form.KillSwitchHint)))
@@ -223,6 +252,14 @@ func (e *editor) values() form.Form {
 		RemoteTS: t(api.FieldRemoteTS), Exclude: t(api.FieldExclude), DNS: t(api.FieldDNS), DNSDomains: t(api.FieldDNSDomains), MTU: t(api.FieldMTU),
 		OnDemand: e.onDemand.Checked, KillSwitch: e.killSwitch.Checked, BlockOutside: e.blockOutside.Checked,
 		AutoConnect: e.autoConnect.Checked, TrustedNetworks: t(api.FieldTrustedNetworks),
+		UseP12: e.credential.Selected == credP12, P12: e.p12Data, P12Password: t(api.FieldP12Password),
+		Clear: map[string]bool{},
+	}
+	if f.Key == "" {
+		f.Key = e.keyData
+	}
+	for k, v := range e.clear {
+		f.Clear[k] = v
 	}
 	for _, c := range authChoices {
 		if c.label == e.auth.Selected {
@@ -238,6 +275,7 @@ func (e *editor) changed(key string) {
 		return // still building
 	}
 	delete(e.fromHelper, key)
+	delete(e.fileErrs, key)
 	// block_outside implies the kill switch (as the helper reads it), so
 	// the kill switch is on and cannot be turned off while it is set.
 	if e.blockOutside.Checked {
@@ -247,23 +285,30 @@ func (e *editor) changed(key string) {
 		e.killSwitch.Enable()
 	}
 	f := e.values()
+	usesCert := f.Auth == api.AuthCert || f.Auth == api.AuthEAPTLS
+	shown := map[string]bool{
+		api.FieldPSK:      f.Auth == api.AuthPSK,
+		api.FieldUsername: f.Auth == api.AuthEAPMSCHAPv2, api.FieldPassword: f.Auth == api.AuthEAPMSCHAPv2,
+		fieldCredential: usesCert,
+		api.FieldP12:    usesCert && f.UseP12, api.FieldP12Password: usesCert && f.UseP12,
+		api.FieldCert: usesCert && !f.UseP12, api.FieldKey: usesCert && !f.UseP12,
+	}
 	for k, rows := range e.rows {
-		shown := true
-		if _, ok := map[string]bool{api.FieldPSK: true, api.FieldUsername: true, api.FieldPassword: true, api.FieldCert: true, api.FieldKey: true}[k]; ok {
-			shown = false
-			for _, fk := range authFields[f.Auth] {
-				shown = shown || fk == k
-			}
-		}
+		show, ok := shown[k]
 		for _, o := range rows {
-			if shown {
+			if show || !ok {
 				o.Show()
 			} else {
 				o.Hide()
 			}
 		}
 	}
+	e.refreshStored(f)
 	e.problems = form.Check(f, e.stored)
+	// A file that was not taken says more than the empty field it left.
+	for k, msg := range e.fileErrs {
+		e.problems[k] = msg
+	}
 	for k, msg := range e.fromHelper {
 		if _, ok := e.problems[k]; !ok {
 			e.problems[k] = msg
@@ -301,7 +346,7 @@ func (e *editor) linkChanged() {
 
 // firstProblem is the problem of the topmost field, for the status line.
 func (e *editor) firstProblem() string {
-	for _, k := range []string{api.FieldName, api.FieldGateway, api.FieldRemoteID, api.FieldLocalID, api.FieldAuth, api.FieldPSK, api.FieldUsername, api.FieldPassword, api.FieldCert, api.FieldKey, api.FieldCA,
+	for _, k := range []string{api.FieldName, api.FieldGateway, api.FieldRemoteID, api.FieldLocalID, api.FieldAuth, api.FieldPSK, api.FieldUsername, api.FieldPassword, api.FieldP12, api.FieldP12Password, api.FieldCert, api.FieldKey, api.FieldCA,
 		api.FieldRemoteTS, api.FieldExclude, api.FieldDNS, api.FieldDNSDomains, api.FieldMTU, api.FieldOnDemand, api.FieldKillSwitch, api.FieldBlockOutside, api.FieldAutoConnect, api.FieldTrustedNetworks, api.FieldIKEProposals, api.FieldESPProposals} {
 		if msg, ok := e.problems[k]; ok {
 			return msg
@@ -326,7 +371,7 @@ func (e *editor) submit() {
 	var out api.Profile
 	u.call(func(ctx context.Context) (err error) {
 		// Files the user named are read here, with the user's rights.
-		if err := form.Inline(&p, e.stored, os.ReadFile); err != nil {
+		if err := form.Inline(&p, e.stored, form.ReadFile); err != nil {
 			return err
 		}
 		if editing {

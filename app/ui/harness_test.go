@@ -37,6 +37,11 @@ type harness struct {
 	now time.Time
 
 	quits int
+
+	// chosen is the path the file dialog hands back, as if the user
+	// picked it; chooses counts the dialogs opened.
+	chosen  string
+	chooses int
 }
 
 type options struct {
@@ -91,6 +96,10 @@ func newHarness(t *testing.T, o options) *harness {
 		Ticks:  h.ticks,
 		Watch:  watch.Options{MinBackoff: 5 * time.Millisecond, MaxBackoff: 20 * time.Millisecond},
 		Quit:   func() { h.quits++ },
+		ChooseFile: func(_ fyne.Window, _ []string, done func(string)) {
+			h.chooses++
+			done(h.chosen)
+		},
 	}
 	cfg.Autostart = o.autostart
 	if !o.noTray {

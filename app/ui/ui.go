@@ -60,6 +60,9 @@ func New(cfg Config) *UI {
 	if cfg.Quit == nil {
 		cfg.Quit = cfg.App.Quit
 	}
+	if cfg.ChooseFile == nil {
+		cfg.ChooseFile = chooseFile
+	}
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 15 * time.Second
 	}
