@@ -99,11 +99,12 @@ func screenshotDir(t *testing.T) string {
 
 // runApp runs the app command args on display in screenshot mode for the
 // profile "work", until it exits by itself.
-func runApp(t *testing.T, ctx context.Context, display, outDir string, args []string) {
+func runApp(t *testing.T, ctx context.Context, display, outDir string, args []string, env ...string) {
 	t.Helper()
 	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
 	cmd.Env = append(cleanEnv(), "DISPLAY="+display, screenshotEnv+"="+outDir, screenshotProfileEnv+"=work",
 		"LANG=en_US.UTF-8", "HOME="+t.TempDir(), "XDG_CONFIG_HOME="+t.TempDir())
+	cmd.Env = append(cmd.Env, env...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("espresso: %v\n%s", err, out)
@@ -115,7 +116,7 @@ func runApp(t *testing.T, ctx context.Context, display, outDir string, args []st
 func checkShots(t *testing.T, dir string) (mainText, editorText []string) {
 	t.Helper()
 	main := readPNG(t, filepath.Join(dir, shotMain))
-	if n := countNear(main, 0x2e, 0x9e, 0x5b); n < 50 {
+	if n := countNear(main, 0x3a, 0xae, 0x68); n < 50 {
 		t.Errorf("main window: only %d pixels of the connected green", n)
 	}
 	ed := readPNG(t, filepath.Join(dir, shotEditor))
@@ -223,7 +224,7 @@ func cleanEnv() []string {
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
 		switch k {
-		case "DISPLAY", "WAYLAND_DISPLAY", "DBUS_SESSION_BUS_ADDRESS", "HOME", "XDG_CONFIG_HOME", "LANG", "LC_ALL":
+		case "DISPLAY", "WAYLAND_DISPLAY", "FYNE_THEME", "DBUS_SESSION_BUS_ADDRESS", "HOME", "XDG_CONFIG_HOME", "LANG", "LC_ALL":
 			continue
 		}
 		env = append(env, kv)

@@ -64,8 +64,8 @@ func newDetails(u *UI) *details {
 	d.name = canvas.NewText("", theme.Color(theme.ColorNameForeground))
 	d.name.TextSize = 24
 	d.name.TextStyle = fyne.TextStyle{Bold: true}
-	d.dot = canvas.NewCircle(colorDisconnected)
-	d.state = canvas.NewText("", colorDisconnected)
+	d.dot = canvas.NewCircle(stateColor(api.StateDisconnected))
+	d.state = canvas.NewText("", stateColor(api.StateDisconnected))
 	d.state.TextStyle = fyne.TextStyle{Bold: true}
 	d.connectBtn = widget.NewButtonWithIcon("Connect", theme.MediaPlayIcon(), u.toggleSelected)
 	d.connectBtn.Importance = widget.HighImportance

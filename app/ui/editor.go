@@ -173,7 +173,7 @@ func (e *editor) build() {
 	add(fieldCredential, e.credentialChoice(f.UseP12, hint))
 	add(api.FieldP12, e.p12Cell())
 	entry(api.FieldP12Password, "", keep(p.HasP12Password, "password"), false, true)
-	entry(api.FieldCert, f.Cert, "PEM text, the path of the certificate file, or choose the file", true, false, e.fileButton(api.FieldCert))
+	entry(api.FieldCert, f.Cert, "PEM text, the path of the certificate file, or choose the file", true, false, container.NewHBox(e.fileButton(api.FieldCert)))
 	keyHint := "PEM text, the path of the key file, or choose the file"
 	if p.HasKey {
 		keyHint = keep(true, "key")
@@ -189,7 +189,7 @@ func (e *editor) build() {
 		}
 		e.changed(api.FieldKey)
 	}
-	entry(api.FieldCA, f.CA, "PEM text or path, or choose the file; empty trusts the system's CAs", true, false, e.fileButton(api.FieldCA))
+	entry(api.FieldCA, f.CA, "PEM text or path, or choose the file; empty trusts the system's CAs", true, false, container.NewHBox(e.fileButton(api.FieldCA)))
 
 	section("Routing")
 	entry(api.FieldRemoteTS, f.RemoteTS, "Everything (0.0.0.0/0 and ::/0); or one network a line", true, false)

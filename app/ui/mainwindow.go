@@ -112,11 +112,11 @@ func (m *mainView) refresh() {
 // newListRow builds one row of the profile list: a state dot, the name
 // over the gateway, the state on the right.
 func newListRow() fyne.CanvasObject {
-	dot := canvas.NewCircle(colorDisconnected)
+	dot := canvas.NewCircle(stateColor(api.StateDisconnected))
 	name := widget.NewLabelWithStyle("profile", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	gw := canvas.NewText("gateway", theme.Color(theme.ColorNamePlaceHolder))
 	gw.TextSize = theme.CaptionTextSize()
-	state := canvas.NewText("Disconnected", colorDisconnected)
+	state := canvas.NewText("Disconnected", stateColor(api.StateDisconnected))
 	state.TextSize = theme.CaptionTextSize()
 	text := container.New(layout.NewCustomPaddedVBoxLayout(-6), name, container.NewPadded(gw))
 	return container.NewBorder(nil, nil,

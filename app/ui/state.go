@@ -3,6 +3,8 @@ package ui
 import (
 	"image/color"
 
+	"fyne.io/fyne/v2"
+
 	"github.com/espressovpn/espresso/helper/api"
 )
 
@@ -21,17 +23,28 @@ func stateText(s api.State) string {
 	return "Disconnected"
 }
 
-// stateColor is the colour of a state's dot and badge.
+// stateColor is the colour of a state's dot and badge in the current
+// theme variant.
 func stateColor(s api.State) color.Color {
+	v := fyne.ThemeVariant(0)
+	if a := fyne.CurrentApp(); a != nil {
+		v = a.Settings().ThemeVariant()
+	}
+	return stateColorIn(s, v)
+}
+
+// stateColorIn is stateColor in variant v.
+func stateColorIn(s api.State, v fyne.ThemeVariant) color.Color {
+	p := paletteOf(v)
 	switch s {
 	case api.StateConnected:
-		return colorConnected
+		return p.connected
 	case api.StateConnecting, api.StateReconnecting:
-		return colorConnecting
+		return p.connecting
 	case api.StateFailed:
-		return colorFailed
+		return p.failed
 	}
-	return colorDisconnected
+	return p.disconnected
 }
 
 // active reports whether a connection is up or on its way up, so that the

@@ -81,6 +81,15 @@ func New(cfg Config) *UI {
 	u.win.Resize(fyne.NewSize(920, 800))
 	u.win.SetMaster()
 	u.win.SetCloseIntercept(u.closeWindow)
+	// The state colours follow the theme variant, which the desktop may
+	// switch while the app runs.
+	cfg.App.Settings().AddListener(func(fyne.Settings) {
+		cfg.Do(func() {
+			if u.ctx.Err() == nil {
+				u.render()
+			}
+		})
+	})
 	u.refreshTray()
 	return u
 }
