@@ -124,16 +124,29 @@ func quit(a fyne.App) {
 }
 
 // loginItem is the user's switch for starting the app at login, where
-// the desktop has XDG autostart and a tray; nil elsewhere.
+// the desktop has a tray to start into: XDG autostart on Linux and
+// FreeBSD, a launchd agent on macOS; nil elsewhere.
 func loginItem(exe string, tray bool) ui.Autostart {
-	if !tray || exe == "" || (runtime.GOOS != "linux" && runtime.GOOS != "freebsd") {
+	if !tray || exe == "" {
 		return nil
 	}
-	dir, err := autostart.UserConfigHome()
-	if err != nil {
-		return nil
+	switch runtime.GOOS {
+	case "linux", "freebsd":
+		dir, err := autostart.UserConfigHome()
+		if err != nil {
+			return nil
+		}
+		return autostart.XDG(dir, appID, exe)
+	case "darwin":
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return nil
+		}
+		// exe is Espresso.app/Contents/MacOS/espresso: launchd starts
+		// the binary in the bundle, which finds its resources beside it.
+		return autostart.UserLaunchAgent(home, autostart.LaunchAgentLabel, exe)
 	}
-	return autostart.XDG(dir, appID, exe)
+	return nil
 }
 
 func isFile(p string) bool {

@@ -1,5 +1,7 @@
 // Package autostart turns starting the app at login on and off, for the
-// user alone, through an XDG autostart entry (Linux and FreeBSD desktops).
+// user alone: through an XDG autostart entry on Linux and FreeBSD
+// desktops (Entry), through a per-user launchd agent on macOS
+// (LaunchAgent). Both are plain files, written and tested on any system.
 //
 // The packages install a system-wide entry that is off (Hidden=true in
 // /etc/xdg/autostart); an entry of the same name in the user's
