@@ -57,6 +57,13 @@ type launch struct {
 	open []string
 }
 
+// opensWindow tells whether the app starts with its window open: unless
+// started --hidden into a tray, and always when there are files to
+// import or no tray to start into (the app would be nowhere to see).
+func (l launch) opensWindow(tray bool) bool {
+	return !l.hidden || !tray || len(l.open) > 0
+}
+
 // run shows the app against the helper until it quits. drive, when not
 // nil, runs in its own goroutine once the window is up and then quits
 // the app, which exits 1 if it fails: the screenshot tests drive the
@@ -102,10 +109,10 @@ func run(l launch, drive func(*ui.UI) error) {
 			fyne.Do(func() { quit(a) })
 		}()
 	}
-	if l.hidden && tray != nil && len(l.open) == 0 {
-		a.Run()
-	} else {
+	if l.opensWindow(tray != nil) {
 		u.Window().ShowAndRun()
+	} else {
+		a.Run()
 	}
 	u.Close()
 	client.CloseIdleConnections()
@@ -172,7 +179,8 @@ func (a desktopApp) SendNotification(n *fyne.Notification) {
 // desktopCaps is what the desktop session offers.
 type desktopCaps struct {
 	// tray: a system tray shows status icons; without one the window is
-	// the app, and closing it quits.
+	// the app: --hidden opens it anyway, and closing it says once why it
+	// stays open (ui.UI.closeWindow).
 	tray bool
 	// notifications: desktop notifications can be sent.
 	notifications bool

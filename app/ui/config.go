@@ -63,7 +63,8 @@ type Config struct {
 	// Do runs f on the UI goroutine; nil means fyne.Do.
 	Do func(f func())
 	// Tray is the system tray, nil when the desktop has none: then
-	// closing the main window quits.
+	// closing the main window first says so and keeps it open, and
+	// quits once the user knows.
 	Tray Tray
 	// Setup describes the helper installation for the "start it" offer.
 	Setup Setup

@@ -5,7 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/espressovpn/espresso/app/internal/apitest"
 	"github.com/espressovpn/espresso/app/internal/icons"
@@ -233,11 +235,49 @@ func TestClosingWindowLeavesTray(t *testing.T) {
 		t.Error("closing the window quit the app although a tray is there")
 	}
 	h.tray.item("Show Espresso").Action()
+}
 
-	noTray := newHarness(t, options{noTray: true})
-	noTray.u.closeWindow()
-	if noTray.quits != 1 {
-		t.Error("without a tray, closing the window did not quit")
+// Without a tray the first close keeps the window open and says why,
+// once: the user may keep it open or quit, and later closes quit.
+func TestClosingWindowWithoutTray(t *testing.T) {
+	for _, choice := range []string{"Keep open", "Quit"} {
+		t.Run(choice, func(t *testing.T) {
+			h := newHarness(t, options{noTray: true})
+			h.u.Show()
+			h.u.closeWindow()
+			if h.quits != 0 {
+				t.Fatal("the first close quit without saying why")
+			}
+			dlg := h.overlay(h.u.win)
+			var text []string
+			walk(dlg, func(o fyne.CanvasObject) {
+				if l, ok := o.(*widget.Label); ok {
+					text = append(text, l.Text)
+				}
+			})
+			if all := strings.Join(text, " "); !strings.Contains(all, "No system tray") || !strings.Contains(all, "the helper keeps them up") {
+				t.Errorf("the dialog says %q", all)
+			}
+			test.Tap(findButton(dlg, choice))
+			want := 0
+			if choice == "Quit" {
+				want = 1
+			}
+			if h.quits != want {
+				t.Fatalf("after %q: quits = %d", choice, h.quits)
+			}
+			if !h.app.Preferences().Bool(noTrayToldKey) {
+				t.Error("not remembered that the user was told")
+			}
+			// Told once: the next close quits without a dialog.
+			h.u.closeWindow()
+			if h.quits != want+1 {
+				t.Errorf("the second close did not quit: quits = %d", h.quits)
+			}
+			if top := h.u.win.Canvas().Overlays().Top(); top != nil {
+				t.Error("the explanation came up a second time")
+			}
+		})
 	}
 }
 

@@ -1,11 +1,14 @@
 package ui
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2/test"
 
+	"github.com/espressovpn/espresso/app/autostart"
 	"github.com/espressovpn/espresso/app/setup"
 	"github.com/espressovpn/espresso/app/watch"
 )
@@ -138,5 +141,59 @@ func TestStartAtLoginInTheTray(t *testing.T) {
 	it.Action()
 	if !a.on || !h.tray.item("Start at login").Checked {
 		t.Errorf("after the click: on %v, checked %v", a.on, h.tray.item("Start at login").Checked)
+	}
+}
+
+// "Start at login" drives the real XDG entry: the click writes it, the
+// next removes it, and the check mark follows the file.
+func TestStartAtLoginWritesAndRemovesTheEntry(t *testing.T) {
+	dir := t.TempDir()
+	entry := autostart.XDG(dir, "com.github.espressovpn.espresso", "/usr/bin/espresso")
+	h := newHarness(t, options{autostart: entry})
+	h.until("tray lists work", func() bool { return h.tray.item("Connect work") != nil })
+	file := filepath.Join(dir, "autostart", "com.github.espressovpn.espresso.desktop")
+	h.tray.item("Start at login").Action()
+	if _, err := os.Stat(file); err != nil {
+		t.Fatalf("no entry after turning it on: %v", err)
+	}
+	if !h.tray.item("Start at login").Checked {
+		t.Error("the menu does not show it on")
+	}
+	h.tray.item("Start at login").Action()
+	if _, err := os.Stat(file); !os.IsNotExist(err) {
+		t.Errorf("entry still there after turning it off: %v", err)
+	}
+	if h.tray.item("Start at login").Checked {
+		t.Error("the menu still shows it on")
+	}
+
+	// Written elsewhere (another session of the app): the menu reads the
+	// state again when it is rebuilt.
+	if err := entry.SetEnabled(true); err != nil {
+		t.Fatal(err)
+	}
+	h.u.refreshTray()
+	if !h.tray.item("Start at login").Checked {
+		t.Error("the menu does not follow an entry written elsewhere")
+	}
+}
+
+// A switch that cannot be written: the user reads why in the banner and
+// the menu keeps showing the old state.
+func TestStartAtLoginFailureShown(t *testing.T) {
+	dir := t.TempDir()
+	// A file where the autostart directory should be.
+	if err := os.WriteFile(filepath.Join(dir, "autostart"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, options{autostart: autostart.XDG(dir, "x", "/usr/bin/espresso")})
+	h.until("tray lists work", func() bool { return h.tray.item("Connect work") != nil })
+	h.tray.item("Start at login").Action()
+	p := h.u.Problem()
+	if !strings.Contains(p.Problem, "Could not change starting at login") || p.Next == "" {
+		t.Errorf("banner = %+v", p)
+	}
+	if h.tray.item("Start at login").Checked {
+		t.Error("the menu shows it on although writing failed")
 	}
 }

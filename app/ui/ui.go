@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
 
 	"github.com/espressovpn/espresso/app/explain"
 	"github.com/espressovpn/espresso/app/traffic"
@@ -166,14 +167,39 @@ func (u *UI) after(d time.Duration) <-chan time.Time {
 	return time.After(d)
 }
 
-// closeWindow hides the main window when the tray can bring it back, and
-// quits otherwise.
+// noTrayToldKey is the preference that remembers that the user was told
+// the desktop has no tray.
+const noTrayToldKey = "no-tray-told"
+
+// closeWindow hides the main window when the tray can bring it back.
+// Without a tray nothing could bring it back, and Fyne cannot minimise a
+// window: the first time, the window stays open and says why, offering to
+// quit; once the user has been told (remembered in the preferences),
+// closing quits.
 func (u *UI) closeWindow() {
 	if u.cfg.Tray != nil {
 		u.win.Hide()
 		return
 	}
-	u.cfg.Quit()
+	prefs := u.cfg.App.Preferences()
+	if prefs.Bool(noTrayToldKey) {
+		u.cfg.Quit()
+		return
+	}
+	prefs.SetBool(noTrayToldKey, true)
+	d := dialog.NewConfirm("No system tray",
+		"This desktop shows no tray icons, so Espresso cannot hide there\n"+
+			"and keeps its window open. Your connections do not need it:\n"+
+			"the helper keeps them up whether Espresso is open or not.\n"+
+			"From now on, closing this window quits Espresso.",
+		func(quit bool) {
+			if quit {
+				u.cfg.Quit()
+			}
+		}, u.win)
+	d.SetConfirmText("Quit")
+	d.SetDismissText("Keep open")
+	d.Show()
 }
 
 // Show brings the main window up.
