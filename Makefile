@@ -98,7 +98,8 @@ build-helper:
 
 # The Linux packages (packaging/linux, README "Installing"): the binaries
 # built again without symbol tables (the helper and the CLI as static
-# PIEs), a changelog for the version, then nfpm. The macOS and FreeBSD packages are built on those systems by
+# PIEs), a changelog for the version, espressoctl's man page and shell
+# completions, then nfpm. The macOS and FreeBSD packages are built on those systems by
 # packaging/darwin/build-pkg.sh and packaging/freebsd/build-pkg.sh.
 # build/package is where packaging/linux/nfpm.yaml takes them from.
 PKG_BUILD := $(CURDIR)/build/package
@@ -110,6 +111,12 @@ package: $(NFPM)
 	@printf 'espresso (%s) unstable; urgency=medium\n\n  * Built from %s; the changes are in the history of\n    https://github.com/espressovpn/espresso\n\n -- Espresso developers <espressovpn@users.noreply.github.com>  %s\n' \
 		'$(VERSION)' "$$(git rev-parse --short=12 HEAD 2>/dev/null || echo a source tree)" \
 		"$$(git log -1 --format=%aD 2>/dev/null || date -R)" | gzip -9n > $(PKG_BUILD)/changelog.gz
+	@# The man page and the shell completions, from the CLI that describes
+	@# itself (`espressoctl help --man`, `espressoctl completion SHELL`).
+	$(PKG_BUILD)/bin/espressoctl help --man | gzip -9n > $(PKG_BUILD)/espressoctl.1.gz
+	$(PKG_BUILD)/bin/espressoctl completion bash > $(PKG_BUILD)/espressoctl.bash
+	$(PKG_BUILD)/bin/espressoctl completion zsh > $(PKG_BUILD)/espressoctl.zsh
+	$(PKG_BUILD)/bin/espressoctl completion fish > $(PKG_BUILD)/espressoctl.fish
 	rm -f dist/espresso_*_amd64.deb dist/espresso-*.x86_64.rpm
 	ESPRESSO_VERSION='$(VERSION)' \
 		$(NFPM) package --config packaging/linux/nfpm.yaml --packager deb --target 'dist/espresso_$(VERSION)_amd64.deb'

@@ -47,6 +47,16 @@ install -m 644 "$root/packaging/linux/com.github.espressovpn.espresso.desktop" \
 install -m 644 "$root/assets/icon.png" \
 	"$stage/usr/local/share/icons/hicolor/512x512/apps/com.github.espressovpn.espresso.png"
 
+# espressoctl's man page and shell completions, from the CLI itself.
+mkdir -p "$stage/usr/local/share/man/man1" "$stage/usr/local/share/bash-completion/completions" \
+	"$stage/usr/local/share/zsh/site-functions" "$stage/usr/local/share/fish/vendor_completions.d"
+"$ctl" help --man | gzip -9n > "$stage/usr/local/share/man/man1/espressoctl.1.gz"
+"$ctl" completion bash > "$stage/usr/local/share/bash-completion/completions/espressoctl"
+"$ctl" completion zsh > "$stage/usr/local/share/zsh/site-functions/_espressoctl"
+"$ctl" completion fish > "$stage/usr/local/share/fish/vendor_completions.d/espressoctl.fish"
+chmod 644 "$stage/usr/local/share/man/man1/espressoctl.1.gz" "$stage/usr/local/share/bash-completion/completions/espressoctl" \
+	"$stage/usr/local/share/zsh/site-functions/_espressoctl" "$stage/usr/local/share/fish/vendor_completions.d/espressoctl.fish"
+
 sed "s/@VERSION@/$version/" "$here/MANIFEST.in" > "$work/+MANIFEST"
 # The plist: every file of the staging root, by its installed path.
 (cd "$stage" && find . -type f | sed 's|^\./|/|' | sort) > "$work/plist"

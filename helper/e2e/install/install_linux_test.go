@@ -3,8 +3,10 @@ package install
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -46,6 +48,19 @@ var installed = map[string]fs.FileMode{
 	"/usr/share/polkit-1/actions/org.espressovpn.helper.policy":                 0o644,
 	"/usr/share/doc/espresso/copyright":                                         0o644,
 	"/usr/share/doc/espresso/changelog.gz":                                      0o644,
+	"/usr/share/man/man1/espressoctl.1.gz":                                      0o644,
+	"/usr/share/bash-completion/completions/espressoctl":                        0o644,
+	"/usr/share/zsh/vendor-completions/_espressoctl":                            0o644,
+	"/usr/share/fish/vendor_completions.d/espressoctl.fish":                     0o644,
+}
+
+// generated are the files made from espressoctl at package time and what
+// each must say: the man page (gzip) and the shell completions.
+var generated = map[string]string{
+	"/usr/share/man/man1/espressoctl.1.gz":                  ".TH ESPRESSOCTL 1",
+	"/usr/share/bash-completion/completions/espressoctl":    "complete -F _espressoctl espressoctl",
+	"/usr/share/zsh/vendor-completions/_espressoctl":        "#compdef espressoctl",
+	"/usr/share/fish/vendor_completions.d/espressoctl.fish": "complete -c espressoctl",
 }
 
 // Bounds on the commands and waits; generous, they only keep a broken
@@ -196,6 +211,26 @@ func checkFiles(t *testing.T) {
 		st := fi.Sys().(*syscall.Stat_t)
 		if !fi.Mode().IsRegular() || fi.Mode().Perm() != mode || st.Uid != 0 || st.Gid != 0 {
 			t.Errorf("%s: %v %d:%d, want a regular file %v root:root", p, fi.Mode(), st.Uid, st.Gid, mode)
+		}
+	}
+	for p, want := range generated {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue // reported above
+		}
+		if strings.HasSuffix(p, ".gz") {
+			zr, err := gzip.NewReader(bytes.NewReader(b))
+			if err != nil {
+				t.Errorf("%s: %v", p, err)
+				continue
+			}
+			if b, err = io.ReadAll(zr); err != nil {
+				t.Errorf("%s: %v", p, err)
+				continue
+			}
+		}
+		if !strings.Contains(string(b), want) {
+			t.Errorf("%s lacks %q:\n%.300s", p, want, b)
 		}
 	}
 	for _, p := range strings.Fields(run(t, "dpkg", "-L", pkgName)) {
