@@ -28,7 +28,9 @@ func (e *Engine) hold(g *group, x *elem, f spd.Flow) bool {
 }
 
 // release sends the packets g holds through its new SA, in the order they
-// came, ahead of any later packet (outMu orders them).
+// came, ahead of any later packet (outMu orders them); those whose source
+// the SA's selectors do not cover are translated (adopt). The caller
+// holds e.mu.
 func (e *Engine) release(g *group) {
 	e.outMu.Lock()
 	defer e.outMu.Unlock()
@@ -55,6 +57,7 @@ func (e *Engine) release(g *group) {
 				return
 			}
 		}
+		e.adopt(g, x)
 		switch e.route(x) {
 		case routed:
 			b.elems = append(b.elems, x)

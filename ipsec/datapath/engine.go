@@ -7,6 +7,7 @@ import (
 	"github.com/espressovpn/espresso/ipsec/sad"
 	"github.com/espressovpn/espresso/ipsec/spd"
 	"github.com/espressovpn/espresso/ipsec/tcpmss"
+	"github.com/espressovpn/espresso/ipsec/xlat"
 )
 
 // Engine is a running ESP data path. Its goroutines are started by New and
@@ -35,6 +36,7 @@ type Engine struct {
 	ikeFunc   atomic.Pointer[IKEHandler]
 	events    chan Event
 	acquiring atomic.Int64 // packets held by trap policies
+	xl        *xlat.Table  // flows of held packets translated (translate.go)
 	stats     stats
 	staged    int // bytes of the CoalesceWrites buffers
 
@@ -78,6 +80,7 @@ func New(cfg Config) (*Engine, error) {
 		done:   make(chan struct{}),
 		events: make(chan Event, cfg.EventQueue),
 		ike:    make(chan *ikeMsg, cfg.IKEQueue),
+		xl:     xlat.NewTable(cfg.AcquireTotal),
 	}
 	if cfg.MTU > 0 {
 		e.mss4, e.mss6 = tcpmss.ForMTU(cfg.MTU)

@@ -184,7 +184,8 @@ func (e *Engine) InstallTrap(reqID uint32, sels []spd.Selector) error {
 }
 
 // RemoveTrap removes the trap of reqID; its policies stay as long as an
-// installed SA uses them.
+// installed SA uses them, the flows translated for its held packets do
+// not.
 func (e *Engine) RemoveTrap(reqID uint32) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -198,6 +199,8 @@ func (e *Engine) RemoveTrap(reqID uint32) {
 		delete(e.groups, reqID)
 	}
 	e.dropHeld(g)
+	// The flows translated for the trap's first packets end with it.
+	e.xl.Clear()
 }
 
 // setSelectors replaces the selectors of g; the caller holds e.mu.

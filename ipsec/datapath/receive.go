@@ -7,8 +7,9 @@ package datapath
 //     packet's SA by SPI and check its sequence number against the replay
 //     window. The batch goes to inQ (in order) and workQ.
 //  2. worker (many): verify and decrypt in place, update the replay window,
-//     check the inner packet against the SA's traffic selectors, clamp the
-//     TCP MSS.
+//     check the inner packet against the SA's traffic selectors, give a
+//     reply of a translated flow its original destination (translate.go),
+//     clamp the TCP MSS.
 //  3. writeDevice: take batches from inQ in order, wait for their workers,
 //     write the inner packets to the device, recycle the buffers.
 
@@ -113,6 +114,8 @@ func (e *Engine) open(s *cryptoScratch, x *elem) {
 			x.drop = sad.DropMalformed
 		} else if f, ok := spd.ParseFlow(inner); !ok || !inbound(sa.Selectors, f) {
 			x.drop = sad.DropPolicy
+		} else if e.xl.Len() > 0 {
+			e.translateIn(inner, f)
 		}
 	}
 	if x.drop != sad.DropNone {

@@ -5,7 +5,8 @@ package datapath
 //  1. readDevice: read a batch of inner packets from the device into pooled
 //     buffers, find each one's policy (longest-prefix match) and SA, and take
 //     its sequence number; packets of a trap policy without an SA wait in its
-//     acquire queue. The batch goes to outQ (in order) and workQ.
+//     acquire queue, and later packets of a flow translated when it left
+//     that queue are translated too (translate.go). The batch goes to outQ (in order) and workQ.
 //  2. worker (many): clamp the TCP MSS, seal the ESP packet in place.
 //  3. writeTransport: take batches from outQ in order, wait for their
 //     workers, write them to the transports, recycle the buffers.
@@ -118,6 +119,9 @@ func (e *Engine) route(x *elem) routeResult {
 	if !ok {
 		e.drop(nil, sad.DropMalformed)
 		return dropped
+	}
+	if e.xl.Len() > 0 {
+		e.translateOut(x.buf[x.start:x.end], &f)
 	}
 	g, ok := e.spd.Lookup(f)
 	if !ok {

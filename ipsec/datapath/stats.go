@@ -15,6 +15,12 @@ type Stats struct {
 	Keepalives           uint64 // NAT keepalives received and dropped
 	EventsDropped        uint64 // events lost to a full Events channel
 	DeviceErrors         uint64 // failed device Reads other than a closed device
+	// Translated counts the packets of flows that started an on-demand
+	// negotiation whose address was translated (translate.go), in both
+	// directions; Untranslated those of such flows that could not be (a
+	// fragment, a protocol not translated, a full table), which the
+	// policy then drops on the way out.
+	Translated, Untranslated uint64
 }
 
 type stats struct {
@@ -24,6 +30,8 @@ type stats struct {
 	ikeIn, keepalives    atomic.Uint64
 	eventsDropped        atomic.Uint64
 	deviceErrors         atomic.Uint64
+	translated           atomic.Uint64
+	untranslated         atomic.Uint64
 }
 
 // Stats returns a snapshot of the engine's counters.
@@ -34,6 +42,7 @@ func (e *Engine) Stats() Stats {
 		PacketsOut: s.packetsOut.Load(), BytesOut: s.bytesOut.Load(),
 		IKEIn: s.ikeIn.Load(), Keepalives: s.keepalives.Load(),
 		EventsDropped: s.eventsDropped.Load(), DeviceErrors: s.deviceErrors.Load(),
+		Translated: s.translated.Load(), Untranslated: s.untranslated.Load(),
 	}
 	for i := range s.drops {
 		out.Drops[i] = s.drops[i].Load()
