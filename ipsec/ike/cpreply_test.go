@@ -77,3 +77,40 @@ func TestConfigReplyDNSDomains(t *testing.T) {
 		t.Fatalf("domains %q", ev.DNSDomains)
 	}
 }
+
+// TestRequestVirtualIPs: the addresses a client had last time are asked
+// for by value in its CFG_REQUEST (RFC 7296 §3.15.1), and a gateway that
+// can give them again does; the Child SA's local selector is narrowed to
+// them. An address of a family not asked for, two of one family or one
+// that is not unicast are refused before anything is sent.
+func TestRequestVirtualIPs(t *testing.T) {
+	want4 := netip.MustParseAddr("198.18.0.7")
+	want6 := netip.MustParseAddr("fd00:1::7")
+	cli, gw := pskConfigs(t)
+	cli.VirtualIPv6 = true
+	gw.Pool6 = netip.MustParsePrefix("fd00:1::/64")
+	cli.RequestVirtualIPs = []netip.Addr{want4, want6}
+	p := &pair{cliCfg: cli, gwCfg: gw}
+	p.start(t)
+	ev := next[*ike.Established](t, p.cli)
+	if !slices.Equal(ev.VirtualIPs, []netip.Addr{want4, want6}) {
+		t.Fatalf("virtual IPs %v, want %v and %v", ev.VirtualIPs, want4, want6)
+	}
+	if !slices.Contains(ev.Child.LocalTS, netip.PrefixFrom(want4, 32)) {
+		t.Errorf("local selectors %v", ev.Child.LocalTS)
+	}
+
+	for _, bad := range [][]string{
+		{"2001:db8::1"},              // no IPv6 asked for
+		{"198.18.0.7", "198.18.0.8"}, // two of one family
+		{"127.0.0.1"},                // loopback
+	} {
+		c, _ := pskConfigs(t)
+		for _, a := range bad {
+			c.RequestVirtualIPs = append(c.RequestVirtualIPs, netip.MustParseAddr(a))
+		}
+		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "requested virtual IP") {
+			t.Errorf("%v: %v, want a refusal", bad, err)
+		}
+	}
+}

@@ -146,6 +146,12 @@ type Config struct {
 	// VirtualIPv4 and VirtualIPv6 ask the gateway for virtual addresses
 	// with a CFG_REQUEST (RFC 7296 §2.19); DNS servers are asked along.
 	VirtualIPv4, VirtualIPv6 bool
+	// RequestVirtualIPs are the addresses an initiator asks for by value
+	// in the CFG_REQUEST of its first IKE_AUTH (RFC 7296 §3.15.1 allows
+	// a requested address): those it had last time, which may already be
+	// on its device. The gateway may assign them or others. At most one
+	// of each family asked for (VirtualIPv4, VirtualIPv6).
+	RequestVirtualIPs []netip.Addr
 	// Pool4, Pool6 and DNS are what a responder hands out.
 	Pool4, Pool6 netip.Prefix
 	DNS          []netip.Addr
@@ -294,6 +300,9 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("ike config: unknown %s auth method %d", side.name, side.m)
 		}
 	}
+	if err := c.validateRequested(); err != nil {
+		return err
+	}
 	if c.LocalAuth == AuthCert && (len(c.Cert) == 0 || c.Key == nil) {
 		return errors.New("ike config: certificate authentication needs a certificate and its key")
 	}
@@ -333,4 +342,27 @@ func (r Retransmit) Delay(n int) time.Duration {
 		return time.Hour
 	}
 	return time.Duration(d)
+}
+
+// validateRequested checks RequestVirtualIPs: unicast addresses, one per
+// family at most, each of a family a virtual address is asked for.
+func (c *Config) validateRequested() error {
+	var v4, v6 bool
+	for _, a := range c.RequestVirtualIPs {
+		if reason := unicastReason(a); reason != "" {
+			return fmt.Errorf("ike config: requested virtual IP %s is %s", a, reason)
+		}
+		seen, asked := &v6, c.VirtualIPv6
+		if a.Is4() {
+			seen, asked = &v4, c.VirtualIPv4
+		}
+		if !asked {
+			return fmt.Errorf("ike config: requested virtual IP %s of a family no virtual IP is asked for", a)
+		}
+		if *seen {
+			return fmt.Errorf("ike config: more than one requested virtual IP of the family of %s", a)
+		}
+		*seen = true
+	}
+	return nil
 }

@@ -11,8 +11,9 @@ import (
 // cfgRequest is the CFG_REQUEST of an initiator asking for virtual
 // addresses, DNS servers (RFC 7296 §2.19, §3.15) and the domains those
 // servers answer for (INTERNAL_DNS_DOMAIN, RFC 8598 §4); the addresses in
-// want, those of a reauthenticated SA, are asked for by value, which
-// §3.15.1 allows as a hint.
+// want, those of a reauthenticated SA or those the initiator had last
+// time (Config.RequestVirtualIPs), are asked for by value, which §3.15.1
+// allows as a hint.
 func cfgRequest(cfg *Config, want []netip.Addr) *wire.Configuration {
 	if !cfg.VirtualIPv4 && !cfg.VirtualIPv6 {
 		return nil
@@ -145,20 +146,24 @@ func (e *ConfigReplyError) Error() string {
 
 // AnswerCfg builds a responder's CFG_REPLY from its pools and DNS servers,
 // returning the addresses handed out. Each pool serves one peer: the
-// responder runs one connection, so its first host address is given.
+// responder runs one connection, so it gives the address the peer asks
+// for when that is a host address of the pool (RFC 7296 §3.15.1), and
+// else its first host address.
 func AnswerCfg(cfg *Config, req *wire.Configuration) (*wire.Configuration, []netip.Addr) {
 	if req == nil || req.ConfigType != wire.CFGRequest {
 		return nil, nil
 	}
 	reply := &wire.Configuration{ConfigType: wire.CFGReply}
 	var vips []netip.Addr
-	if _, ok := req.Find(wire.InternalIP4Address); ok && cfg.Pool4.IsValid() {
-		a := cfg.Pool4.Masked().Addr().Next()
+	if attr, ok := req.Find(wire.InternalIP4Address); ok && cfg.Pool4.IsValid() {
+		want, _, _ := attr.Addr()
+		a := poolAddr(cfg.Pool4, want)
 		vips = append(vips, a)
 		reply.Attributes = append(reply.Attributes, wire.AddrAttribute(wire.InternalIP4Address, a))
 	}
-	if _, ok := req.Find(wire.InternalIP6Address); ok && cfg.Pool6.IsValid() {
-		a := cfg.Pool6.Masked().Addr().Next()
+	if attr, ok := req.Find(wire.InternalIP6Address); ok && cfg.Pool6.IsValid() {
+		want, _, _ := attr.Prefix()
+		a := poolAddr(cfg.Pool6, want.Addr())
 		vips = append(vips, a)
 		reply.Attributes = append(reply.Attributes, wire.PrefixAttribute(wire.InternalIP6Address, netip.PrefixFrom(a, 128)))
 	}
@@ -177,4 +182,13 @@ func AnswerCfg(cfg *Config, req *wire.Configuration) (*wire.Configuration, []net
 		}
 	}
 	return reply, vips
+}
+
+// poolAddr is want when it is a host address of pool, else pool's first.
+func poolAddr(pool netip.Prefix, want netip.Addr) netip.Addr {
+	first := pool.Masked().Addr().Next()
+	if want.IsValid() && pool.Contains(want) && !want.Less(first) && unicastReason(want) == "" {
+		return want
+	}
+	return first
 }

@@ -1,7 +1,6 @@
 package core
 
 import (
-	"net/netip"
 	"slices"
 
 	"github.com/espressovpn/espresso/ipsec/ike/wire"
@@ -55,7 +54,7 @@ func (i *initiator) sendAuth(sa *IKESA) {
 		// RFC 4555 §3.2: in the IKE_AUTH message with the SA payload.
 		ps = append(ps, wire.NewNotify(wire.MOBIKESupported, nil))
 	}
-	var want []netip.Addr
+	want := i.Cfg.RequestVirtualIPs
 	if reauth {
 		// §2.8.3: the new SA asks for the addresses the old one has.
 		want = i.VIPs
