@@ -52,7 +52,7 @@ type Engine struct {
 type group struct {
 	reqID uint32
 	sels  []spd.Selector
-	trap  bool
+	trap  atomic.Bool // written under Engine.mu, read by route under outMu
 	sa    atomic.Pointer[sad.SA]
 	refs  int // installed pairs using the group; under Engine.mu
 

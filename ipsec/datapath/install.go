@@ -156,7 +156,7 @@ func (e *Engine) Remove(inSPI uint32) error {
 		}
 	}
 	g.refs--
-	if g.refs == 0 && !g.trap {
+	if g.refs == 0 && !g.trap.Load() {
 		e.removePolicies(g)
 		delete(e.groups, g.reqID)
 		e.dropHeld(g)
@@ -178,7 +178,7 @@ func (e *Engine) InstallTrap(reqID uint32, sels []spd.Selector) error {
 		g = &group{reqID: reqID}
 		e.groups[reqID] = g
 	}
-	g.trap = true
+	g.trap.Store(true)
 	e.setSelectors(g, append([]spd.Selector(nil), sels...))
 	return nil
 }
@@ -193,7 +193,7 @@ func (e *Engine) RemoveTrap(reqID uint32) {
 	if g == nil {
 		return
 	}
-	g.trap = false
+	g.trap.Store(false)
 	if g.refs == 0 {
 		e.removePolicies(g)
 		delete(e.groups, reqID)

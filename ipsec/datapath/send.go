@@ -130,7 +130,7 @@ func (e *Engine) route(x *elem) routeResult {
 	}
 	sa := g.sa.Load()
 	if sa == nil {
-		if g.trap && e.hold(g, x, f) {
+		if g.trap.Load() && e.hold(g, x, f) {
 			return held
 		}
 		e.drop(nil, sad.DropNoSA)
