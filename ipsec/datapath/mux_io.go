@@ -144,10 +144,14 @@ func (m *Mux) Write(bufs [][]byte, offset int) (int, error) {
 	return written, nil
 }
 
-// route returns the index of the device for an inbound packet, or -1.
+// route returns the index of the device for an inbound packet, or -1:
+// the device with its destination address, else one without address,
+// else one with an address of its family. The last is for the replies of
+// a flow the engine translated back to the address it started from (a
+// physical one, translate.go): the system takes them on any interface.
 func route(links []MuxLink, pkt []byte) int {
 	dst, ok := destination(pkt)
-	bare := -1
+	bare, family := -1, -1
 	for i, l := range links {
 		if len(l.Addrs) == 0 && bare < 0 {
 			bare = i
@@ -156,9 +160,15 @@ func route(links []MuxLink, pkt []byte) int {
 			if ok && a.Contains(dst) {
 				return i
 			}
+			if ok && family < 0 && a.Addr().Is4() == dst.Is4() {
+				family = i
+			}
 		}
 	}
-	return bare
+	if bare >= 0 {
+		return bare
+	}
+	return family
 }
 
 // destination returns the destination address of an IPv4 or IPv6 packet.

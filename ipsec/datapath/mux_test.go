@@ -102,9 +102,19 @@ func TestMuxRoutesByVirtualIP(t *testing.T) {
 		nothingReceived(t, d4, "the IPv4 device")
 		nothingReceived(t, d6, "the IPv6 device")
 
-		// A packet for neither virtual IP is dropped and counted.
-		writePacket(t, m, udpPacket(innerB4, netip.MustParseAddr("198.18.9.9"), 5, 100))
+		// A packet for neither virtual IP, such as the reply of a flow the
+		// engine translated back to a physical address, goes to a device
+		// of its family; one of a family no device has is dropped and
+		// counted.
+		other := udpPacket(innerB4, netip.MustParseAddr("198.18.9.9"), 5, 100)
+		writePacket(t, m, other)
+		if !bytes.Equal(received(t, d4), other) {
+			t.Error("the IPv4 device did not get the packet for another IPv4 address")
+		}
+		m.Set([]datapath.MuxLink{{Device: d4, Addrs: []netip.Prefix{vip4}}})
+		writePacket(t, m, udpPacket(innerB6, netip.MustParseAddr("2001:db8:9::9"), 6, 100))
 		nothingReceived(t, d4, "the IPv4 device")
+		nothingReceived(t, d6, "the IPv6 device")
 		if s := m.Stats(); s.Unroutable != 1 {
 			t.Errorf("unroutable %d, want 1", s.Unroutable)
 		}
