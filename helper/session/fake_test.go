@@ -245,15 +245,18 @@ func (n *fakeNegotiation) installChild(t testing.TB, local, remote []netip.Prefi
 		t.Error(err)
 		return
 	}
+	// The gateway's SAs are in place before the client's: SetOutbound
+	// sends what the trap holds at once, and a test may open it before
+	// SetOutbound returns.
+	n.mu.Lock()
+	n.child, n.gwIn, n.gwOut = c, gwIn, gwOut
+	n.mu.Unlock()
 	if err := n.opts.DataPath.AddInbound(c); err != nil {
 		t.Errorf("AddInbound: %v", err)
 	}
 	if err := n.opts.DataPath.SetOutbound(c, 0); err != nil {
 		t.Errorf("SetOutbound: %v", err)
 	}
-	n.mu.Lock()
-	n.child, n.gwIn, n.gwOut = c, gwIn, gwOut
-	n.mu.Unlock()
 }
 
 // establish installs the Child SA and reports the IKE SA up.
