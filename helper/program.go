@@ -91,7 +91,7 @@ func (p *program) Start(s service.Service) error {
 	if err != nil {
 		return err
 	}
-	p.mgr = conn.NewManager(newDialer(p.sys.net, p.log), p.log, conn.DefaultRetryPolicy,
+	p.mgr = conn.NewManager(newDialer(p.sys.net, p.log, filepath.Join(p.paths.StateDir, "session", "virtual-ips.json")), p.log, conn.DefaultRetryPolicy,
 		conn.WithKillSwitch(p.sys.killSwitch()),
 		conn.WithAlwaysOn(conn.AlwaysOn{Wanted: wanted, Profiles: store.List, Survey: p.sys.survey()}))
 	if p.sys.monitor != nil {

@@ -58,6 +58,9 @@ type Options struct {
 	// DropReport is how often a session logs its new drops while the
 	// Logger keeps debug entries; 0 means ten seconds.
 	DropReport time.Duration
+	// Addresses remembers each profile's last virtual IPs for its next
+	// on-demand session; nil remembers nothing.
+	Addresses AddressBook
 }
 
 // Connector is the helper's Dialer: it connects profiles over a
@@ -109,6 +112,9 @@ func (d *Connector) Dial(ctx context.Context, a Attempt) (Conn, error) {
 	st, err := newSettings(a, time.Now())
 	if err != nil {
 		return nil, err
+	}
+	if st.onDemand && d.opts.Addresses != nil {
+		st.lastVIPs = requestable(d.opts.Addresses.Last(st.name, st.host), st.ike.VirtualIPv4, st.ike.VirtualIPv6)
 	}
 	s := newSession(d, st)
 	if err := s.takePrompt(a.Prompt); err != nil {

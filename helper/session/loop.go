@@ -2,6 +2,8 @@ package session
 
 import (
 	"errors"
+	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/espressovpn/espresso/helper/api"
@@ -109,6 +111,9 @@ func (s *Session) handle(ev ike.Event) {
 func (s *Session) established(ev *ike.Established) {
 	s.children = 1
 	s.stopOrphan()
+	if s.st.onDemand && s.est == nil {
+		s.st.kept = notIn(s.st.lastVIPs, ev.VirtualIPs)
+	}
 	s.est = ev
 	cfg := s.st.platformConfig(s.peer.Addr(), s.hop, ev)
 	if err := s.setTunnel(cfg); err != nil {
@@ -142,6 +147,10 @@ func (s *Session) established(ev *ike.Established) {
 	}
 	s.mu.Unlock()
 	s.logf(api.LevelInfo, "established: virtual IPs %v, %s (%s), ESP %s over %s", ev.VirtualIPs, ev.IKEProposal, ev.KeyExchanges, ev.ESPProposal, encap)
+	if len(s.st.kept) > 0 {
+		s.logf(api.LevelInfo, "on demand: the gateway did not assign %v again; it stays on the device for the connections opened from it", s.st.kept)
+	}
+	s.remember(ev.VirtualIPs)
 	if len(cfg.Blocked) > 0 {
 		s.logf(api.LevelWarn, "blocked %v: remote_ts asks for it but the gateway granted only %v, so it is refused instead of leaving outside the tunnel (allow_ungranted lets a family through)", cfg.Blocked, cfg.RemoteSelectors)
 	}
@@ -165,4 +174,30 @@ func (s *Session) engineEvent(ev datapath.Event) {
 			}
 		}
 	}
+}
+
+// remember keeps the assigned virtual IPs for the profile's next
+// on-demand session (AddressBook).
+func (s *Session) remember(vips []netip.Addr) {
+	if len(vips) == 0 {
+		return
+	}
+	s.st.lastVIPs = requestable(vips, s.st.ike.VirtualIPv4, s.st.ike.VirtualIPv6)
+	if s.d.opts.Addresses == nil {
+		return
+	}
+	if err := s.d.opts.Addresses.Remember(s.st.name, s.st.host, vips); err != nil {
+		s.logf(api.LevelWarn, "remembering the virtual IPs for the next connection: %v", err)
+	}
+}
+
+// notIn returns the addresses of a that b does not hold.
+func notIn(a, b []netip.Addr) []netip.Addr {
+	var out []netip.Addr
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			out = append(out, x)
+		}
+	}
+	return out
 }

@@ -66,14 +66,18 @@ func (s *Session) acquire(ev datapath.Event) {
 }
 
 // rearm returns an on-demand session to its trap after a negotiation
-// ended: the virtual IPs and DNS go, the routes stay. After a failure the
-// trap waits RetryDelay before it is armed again.
+// ended: the DNS goes, the routes stay, and so does the last virtual IP
+// of each family, for the next negotiation to ask for again. After a
+// failure the trap waits RetryDelay before it is armed again.
 func (s *Session) rearm(err error) {
 	s.forgetRefused(err)
 	s.stopNegotiation()
 	s.mu.Lock()
 	s.info = Info{Peer: s.peer}
 	s.mu.Unlock()
+	// The translated flows end with the IKE SA (armTrap removes the
+	// trap), and so do the addresses kept for them.
+	s.st.kept = nil
 	if serr := s.setTunnel(s.st.platformConfig(s.peer.Addr(), s.hop, nil)); serr != nil {
 		s.logf(api.LevelError, "on demand: restoring the routes: %v", serr)
 	}

@@ -48,6 +48,16 @@ type settings struct {
 	// allowUngranted4 and allowUngranted6 let what the gateway did not
 	// grant of remoteTS go outside the tunnel (allow_ungranted).
 	allowUngranted4, allowUngranted6 bool
+
+	// lastVIPs are an on-demand profile's virtual IPs of its last IKE SA
+	// (AddressBook), owned by the session's loop: the negotiation asks
+	// for them again, and they are on the device while the trap waits,
+	// so connections opened then already use them.
+	lastVIPs []netip.Addr
+	// kept are the lastVIPs the gateway did not assign again: they stay
+	// on the device, after the assigned ones, while the IKE SA lasts, for
+	// the flows that started from them and that the engine translates.
+	kept []netip.Addr
 }
 
 // newSettings takes the attempt's profile, parsed once by the manager,
@@ -173,6 +183,9 @@ func (s *settings) wipe() {
 func (s *settings) ikeConfig(remote netip.AddrPort) ike.Config {
 	c := s.ike
 	c.Remote = remote
+	if s.onDemand {
+		c.RequestVirtualIPs = s.lastVIPs
+	}
 	if s.auth == profile.AuthEAPMSCHAPv2 {
 		c.EAP = mschapv2Peer(s.username, s.password)
 	}
@@ -192,8 +205,9 @@ func interval(i profile.Interval) time.Duration {
 }
 
 // platformConfig is the OS state of the session: with est nil the state
-// before any IKE SA (an on-demand trap: routes without source address),
-// otherwise the negotiated one.
+// before any IKE SA (an on-demand trap: routes with the remembered virtual
+// IPs as source, or without source address), otherwise the negotiated
+// one.
 func (s *settings) platformConfig(peer netip.Addr, hop platform.NextHop, est *ike.Established) *platform.Config {
 	c := &platform.Config{
 		RemoteSelectors: s.remoteTS,
@@ -208,13 +222,18 @@ func (s *settings) platformConfig(peer netip.Addr, hop platform.NextHop, est *ik
 		c.FwMark = s.fwmark
 	}
 	if est == nil {
+		for _, v := range s.lastVIPs {
+			c.VirtualIPs = append(c.VirtualIPs, netip.PrefixFrom(v, v.BitLen()))
+		}
 		return c
 	}
 	if len(est.Child.RemoteTS) > 0 {
 		c.RemoteSelectors = est.Child.RemoteTS
 		c.Blocked = s.ungranted(peer, est.Child.RemoteTS)
 	}
-	for _, v := range est.VirtualIPs {
+	// The assigned addresses come first: the routes take the first of
+	// each family as their source.
+	for _, v := range slices.Concat(est.VirtualIPs, s.kept) {
 		c.VirtualIPs = append(c.VirtualIPs, netip.PrefixFrom(v, v.BitLen()))
 	}
 	c.DNS.Servers = est.DNS
