@@ -80,3 +80,20 @@ func TestRequestable(t *testing.T) {
 		}
 	}
 }
+
+// TestLastVIPsBelowIPv6MTU: a remembered IPv6 address is not put on a
+// device whose MTU is below IPv6's minimum, which the platform refuses.
+func TestLastVIPsBelowIPv6MTU(t *testing.T) {
+	v4, v6 := netip.MustParseAddr("198.18.0.7"), netip.MustParseAddr("2001:db8::7")
+	s := &settings{mtu: 1200}
+	s.ike.VirtualIPv4, s.ike.VirtualIPv6 = true, true
+	s.setLastVIPs([]netip.Addr{v4, v6})
+	if !slices.Equal(s.lastVIPs, []netip.Addr{v4}) {
+		t.Errorf("MTU 1200: %v, want %v alone", s.lastVIPs, v4)
+	}
+	s.mtu = 1400
+	s.setLastVIPs([]netip.Addr{v4, v6})
+	if !slices.Equal(s.lastVIPs, []netip.Addr{v4, v6}) {
+		t.Errorf("MTU 1400: %v", s.lastVIPs)
+	}
+}

@@ -114,7 +114,7 @@ func (d *Connector) Dial(ctx context.Context, a Attempt) (Conn, error) {
 		return nil, err
 	}
 	if st.onDemand && d.opts.Addresses != nil {
-		st.lastVIPs = requestable(d.opts.Addresses.Last(st.name, st.host), st.ike.VirtualIPv4, st.ike.VirtualIPv6)
+		st.setLastVIPs(d.opts.Addresses.Last(st.name, st.host))
 	}
 	s := newSession(d, st)
 	if err := s.takePrompt(a.Prompt); err != nil {

@@ -182,7 +182,7 @@ func (s *Session) remember(vips []netip.Addr) {
 	if len(vips) == 0 {
 		return
 	}
-	s.st.lastVIPs = requestable(vips, s.st.ike.VirtualIPv4, s.st.ike.VirtualIPv6)
+	s.st.setLastVIPs(vips)
 	if s.d.opts.Addresses == nil {
 		return
 	}

@@ -192,6 +192,17 @@ func (s *settings) ikeConfig(remote netip.AddrPort) ike.Config {
 	return c
 }
 
+// setLastVIPs takes the virtual IPs of the profile's last IKE SA: those
+// a negotiation may ask for (requestable) and the device may hold (no
+// IPv6 address on a device below IPv6's minimum MTU, which
+// platform.Config.Validate refuses).
+func (s *settings) setLastVIPs(vips []netip.Addr) {
+	s.lastVIPs = requestable(vips, s.ike.VirtualIPv4, s.ike.VirtualIPv6)
+	if s.mtu != 0 && s.mtu < 1280 {
+		s.lastVIPs = slices.DeleteFunc(s.lastVIPs, netip.Addr.Is6)
+	}
+}
+
 // interval maps the profile's setting onto ike.Config's convention (0:
 // default, negative: off).
 func interval(i profile.Interval) time.Duration {
