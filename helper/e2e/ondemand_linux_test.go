@@ -36,15 +36,14 @@ func TestOnDemand(t *testing.T) {
 	}
 
 	// The first packet leaves with the physical address, before there is a
-	// virtual IP; ping keeps sending until one answer comes back.
+	// virtual IP, and is translated to it once the Child SA is up.
 	if out, err := r.top.Client.Run("ping", "-c", "1", "-i", "0.5", "-w", "20", testnet.LANHostV4.String()); err != nil {
 		t.Fatalf("ping did not bring the tunnel up: %v\n%s", err, out)
 	}
-	st, err := r.h.Status("ondemand")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st.State != api.StateConnected || len(st.VirtualIPs) != 1 || st.EstablishedAt == nil {
+	// The answer can come back before the helper has applied the new
+	// IKE SA to its status.
+	st := waitEstablished(t, r.h, "ondemand", "the status after the ping")
+	if st.State != api.StateConnected || len(st.VirtualIPs) != 1 {
 		t.Errorf("status after the ping: %+v", st)
 	}
 	if in, _ := testnet.ChildPackets(r.gw.ListSAs()); in == 0 {
@@ -54,6 +53,22 @@ func TestOnDemand(t *testing.T) {
 	r.h.MustCtl("down", "ondemand")
 	if d := before.Diff(r.state(t)); d != "" {
 		t.Errorf("down left the system changed:\n%s", d)
+	}
+}
+
+// waitEstablished polls the status of the on-demand profile name, for at
+// most 10 seconds, until it shows an established IKE SA: the packets
+// held for it may be answered before the helper has applied it.
+func waitEstablished(t *testing.T, h *lab.Helper, name, what string) api.ConnectionStatus {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		st, err := h.Status(name)
+		if err == nil && st.EstablishedAt != nil {
+			return st
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: no established IKE SA within 10s: %+v, %v\n%s", what, st, err, h.Log())
+		}
 	}
 }
 
@@ -165,10 +180,7 @@ func TestOnDemandTCPFirstPacket(t *testing.T) {
 		if src != wantSource {
 			t.Errorf("%s: the connection was opened from %s, want %s", what, src, wantSource)
 		}
-		st, err := r.h.Status("ondemand")
-		if err != nil {
-			t.Fatal(err)
-		}
+		st := waitEstablished(t, r.h, "ondemand", what+": the status")
 		if st.State != api.StateConnected || len(st.VirtualIPs) != 1 {
 			t.Fatalf("%s: status %+v", what, st)
 		}
