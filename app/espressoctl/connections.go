@@ -118,6 +118,19 @@ func addrsNote(st api.ConnectionStatus) string {
 	return " (virtual IP " + strings.Join(st.VirtualIPs, ", ") + ")"
 }
 
+// dnsNote names the tunnel's name servers and the domains whose names
+// they answer (split DNS), if any.
+func dnsNote(st api.ConnectionStatus) string {
+	if len(st.DNS) == 0 {
+		return ""
+	}
+	note := ", DNS " + strings.Join(st.DNS, ", ")
+	if len(st.DNSDomains) > 0 {
+		note += " for " + strings.Join(st.DNSDomains, ", ")
+	}
+	return note
+}
+
 func cmdDown(ctx context.Context, e *env, args []string) error {
 	if len(args) != 1 {
 		return usageError("down takes one profile NAME")
@@ -241,6 +254,7 @@ func describe(st api.ConnectionStatus, p *api.Profile, now time.Time) string {
 			fmt.Fprintf(&b, " since %s", st.EstablishedAt.Local().Format(time.DateTime))
 		}
 		b.WriteString(addrsNote(st))
+		b.WriteString(dnsNote(st))
 		if st.KeyExchanges != "" {
 			fmt.Fprintf(&b, ", key exchange %s", st.KeyExchanges)
 		}

@@ -310,6 +310,10 @@ func TestDescribeAndBytesize(t *testing.T) {
 	if got := describe(st, p, now); got != "w: connected to vpn.example.com, in 2.5 MB / out 999 B, blocked ::/0 (not granted by the gateway)" {
 		t.Errorf("describe, connected with a family blocked = %q", got)
 	}
+	st.Blocked, st.DNS, st.DNSDomains = nil, []string{"203.0.113.53"}, []string{"corp.example", "lab.example"}
+	if got := describe(st, p, now); got != "w: connected to vpn.example.com, DNS 203.0.113.53 for corp.example, lab.example, in 2.5 MB / out 999 B" {
+		t.Errorf("describe, connected with split DNS = %q", got)
+	}
 	if got := lowerFirst("IKE is down"); got != "IKE is down" {
 		t.Errorf("lowerFirst kept no capitals: %q", got)
 	}

@@ -141,7 +141,7 @@ func (d *details) refresh() {
 	d.set(rowAlwaysOn, alwaysOnText(c), c.AlwaysOn)
 	d.set(rowReconnect, reconnectText(c, u.profileOf(c.Name), u.cfg.Now()), c.State == api.StateReconnecting)
 	d.set(rowVirtualIPs, strings.Join(c.VirtualIPs, ", "), up)
-	d.set(rowDNS, strings.Join(c.DNS, ", "), up)
+	d.set(rowDNS, dnsText(c), up)
 	uptime := ""
 	if c.EstablishedAt != nil {
 		uptime = traffic.Duration(u.cfg.Now().Sub(*c.EstablishedAt))
@@ -242,4 +242,14 @@ func alwaysOnText(c api.ConnectionStatus) string {
 		return "Down: " + c.Standby
 	}
 	return "Kept connected by the helper"
+}
+
+// dnsText names the tunnel's name servers and, with split DNS, the
+// domains whose names they answer.
+func dnsText(c api.ConnectionStatus) string {
+	s := strings.Join(c.DNS, ", ")
+	if s != "" && len(c.DNSDomains) > 0 {
+		s += " for " + strings.Join(c.DNSDomains, ", ")
+	}
+	return s
 }

@@ -248,7 +248,7 @@ func TestConnectionStatusHasEveryField(t *testing.T) {
 	if err := json.Unmarshal(data, &m); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"name", "state", "gateway", "virtual_ips", "dns", "local_ts", "remote_ts", "blocked",
+	want := []string{"name", "state", "gateway", "virtual_ips", "dns", "dns_domains", "local_ts", "remote_ts", "blocked",
 		"ike_proposal", "esp_proposal", "nat_detected", "encapsulation", "bytes_in", "bytes_out",
 		"packets_in", "packets_out", "established_at", "last_error", "error_code", "reconnect", "always_on", "standby"}
 	for _, k := range want {

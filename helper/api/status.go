@@ -55,6 +55,10 @@ type ConnectionStatus struct {
 	VirtualIPs []string `json:"virtual_ips"`
 	// DNS are the name servers in use for the tunnel.
 	DNS []string `json:"dns"`
+	// DNSDomains are the DNS domains (RFC 8598 INTERNAL_DNS_DOMAIN and
+	// the profile's dns_domains) whose names go to DNS: on a split
+	// tunnel only those names, on a full tunnel every name.
+	DNSDomains []string `json:"dns_domains"`
 	// LocalTS are the negotiated local traffic selectors.
 	LocalTS []string `json:"local_ts"`
 	// RemoteTS are the negotiated remote traffic selectors.

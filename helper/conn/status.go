@@ -18,6 +18,7 @@ func (m *Manager) statusLocked(c *profileConn) api.ConnectionStatus {
 		ErrorCode:  c.code,
 		VirtualIPs: []string{},
 		DNS:        []string{},
+		DNSDomains: []string{},
 		LocalTS:    []string{},
 		RemoteTS:   []string{},
 		Blocked:    []string{},
@@ -39,6 +40,7 @@ func (m *Manager) statusLocked(c *profileConn) api.ConnectionStatus {
 	info := c.session.Info()
 	st.VirtualIPs = addrs(info.VirtualIPs)
 	st.DNS = addrs(info.DNS)
+	st.DNSDomains = append(st.DNSDomains, info.DNSDomains...)
 	st.LocalTS = prefixes(info.LocalTS)
 	st.RemoteTS = prefixes(info.RemoteTS)
 	st.Blocked = prefixes(info.Blocked)

@@ -135,6 +135,7 @@ func (s *Session) established(ev *ike.Established) {
 		Peer:          s.peer,
 		VirtualIPs:    ev.VirtualIPs,
 		DNS:           cfg.DNS.Servers,
+		DNSDomains:    cfg.DNS.Domains,
 		LocalTS:       ev.Child.LocalTS,
 		RemoteTS:      cfg.RemoteSelectors,
 		Blocked:       cfg.Blocked,

@@ -99,6 +99,7 @@ type Info struct {
 	Peer          netip.AddrPort
 	VirtualIPs    []netip.Addr
 	DNS           []netip.Addr
+	DNSDomains    []string
 	LocalTS       []netip.Prefix
 	RemoteTS      []netip.Prefix
 	IKEProposal   string

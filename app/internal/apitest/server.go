@@ -170,6 +170,7 @@ func cloneStatus(st api.ConnectionStatus) api.ConnectionStatus {
 	c := st
 	c.VirtualIPs = append([]string{}, st.VirtualIPs...)
 	c.DNS = append([]string{}, st.DNS...)
+	c.DNSDomains = append([]string{}, st.DNSDomains...)
 	c.LocalTS = append([]string{}, st.LocalTS...)
 	c.RemoteTS = append([]string{}, st.RemoteTS...)
 	if st.EstablishedAt != nil {
