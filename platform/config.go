@@ -68,8 +68,9 @@ type Config struct {
 	MTU int
 
 	// Table is the routing table for the remote selectors (Linux); zero
-	// means DefaultTable. Connections that are up at the same time need
-	// different tables.
+	// means the Tunnel's own: DefaultTable for the first connection, the
+	// next free number for each one open at the same time, so that each
+	// connection's routes and rule stay apart from the others'.
 	Table int
 
 	// RulePriority is the priority of the policy rule selecting Table

@@ -4,14 +4,15 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/espressovpn/espresso/platform"
@@ -27,11 +28,26 @@ const (
 )
 
 // dnsManager applies a connection's DNS settings and undoes them.
+// systemd-resolved keeps each connection's settings on its own link; the
+// one resolver file holds those of every connection that uses it, on top
+// of the original, so that each connection's end takes away its own
+// lines only and the last one restores the original.
 type dnsManager struct {
 	mode       DNSMode
 	resolvConf string
 	stateDir   string
 	runner     Runner
+
+	mu sync.Mutex
+	// files are the connections in the resolver file, in the order they
+	// were written, with their settings.
+	files []fileDNS
+}
+
+// fileDNS is one connection's part of the resolver file.
+type fileDNS struct {
+	name string
+	dns  platform.DNSConfig
 }
 
 // chooseMode resolves DNSAuto: systemd-resolved only takes per-link
@@ -64,7 +80,7 @@ func (m *dnsManager) apply(rec *record, save func() error, name, dev string, d p
 		if rec.DNS == nil {
 			return nil
 		}
-		if err := m.revert(rec.DNS); err != nil {
+		if err := m.revert(name, rec.DNS); err != nil {
 			return err
 		}
 		rec.DNS = nil
@@ -134,11 +150,14 @@ func (m *dnsManager) resolvectl(cmds [][]string) error {
 
 // backup saves the resolver file before its first rewrite. A symbolic link
 // is remembered as such, so that restoring it does not freeze its target's
-// content.
+// content. Every connection names the same backup: the first one takes
+// it, and those that follow find the original there.
 func (m *dnsManager) backup(r *dnsRecord, name string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	r.Mode = dnsModeFile
 	r.Path = m.resolvConf
-	r.Backup = filepath.Join(m.stateDir, "resolv.conf."+hex.EncodeToString([]byte(name))+".orig")
+	r.Backup = m.backupPath()
 	if target, err := os.Readlink(m.resolvConf); err == nil {
 		r.Symlink = target
 	}
@@ -147,8 +166,9 @@ func (m *dnsManager) backup(r *dnsRecord, name string) error {
 		return fmt.Errorf("dns: save %s: %w", m.resolvConf, err)
 	}
 	if _, err := os.Stat(r.Backup); err == nil {
-		// A backup from a run that crashed before restoring holds the
-		// true original; the current file is our own.
+		// Another connection's backup, or one from a run that crashed
+		// before restoring, holds the true original; the current file
+		// is our own.
 		return nil
 	}
 	if err := os.WriteFile(r.Backup, b, 0o600); err != nil {
@@ -157,15 +177,27 @@ func (m *dnsManager) backup(r *dnsRecord, name string) error {
 	return nil
 }
 
-// writeFile writes the resolver file: the tunnel's servers first, then the
-// original ones as fallback, the tunnel's search domains before the
-// original ones, and the original options.
+// writeFile sets name's part of the resolver file to d and writes it.
 func (m *dnsManager) writeFile(r *dnsRecord, name string, d platform.DNSConfig) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if i := slices.IndexFunc(m.files, func(f fileDNS) bool { return f.name == name }); i >= 0 {
+		m.files[i].dns = d
+	} else {
+		m.files = append(m.files, fileDNS{name: name, dns: d})
+	}
+	return m.renderLocked(r)
+}
+
+// renderLocked writes the resolver file: the tunnels' servers first, then
+// the original ones as fallback, the tunnels' search domains before the
+// original ones, and the original options. The caller holds m.mu.
+func (m *dnsManager) renderLocked(r *dnsRecord) error {
 	orig, err := os.ReadFile(r.Backup)
 	if err != nil {
 		return fmt.Errorf("dns: read saved resolv.conf: %w", err)
 	}
-	b := resolvConf(name, d, orig)
+	b := resolvConfOf(m.files, orig)
 	if r.Symlink != "" {
 		if fi, err := os.Lstat(r.Path); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
 			// Writing through the link would change a file we do not
@@ -183,10 +215,29 @@ func (m *dnsManager) writeFile(r *dnsRecord, name string, d platform.DNSConfig) 
 	return nil
 }
 
-// resolvConf renders the resolver file for d on top of orig.
+// resolvConf renders the resolver file for one connection's d on top of
+// orig.
 func resolvConf(name string, d platform.DNSConfig, orig []byte) []byte {
-	var servers, search, rest []string
-	search = append(search, d.Domains...)
+	return resolvConfOf([]fileDNS{{name: name, dns: d}}, orig)
+}
+
+// resolvConfOf renders the resolver file for the connections in fs, in
+// their order, on top of orig.
+func resolvConfOf(fs []fileDNS, orig []byte) []byte {
+	var names, own, servers, search, rest []string
+	for _, f := range fs {
+		names = append(names, fmt.Sprintf("%q", f.name))
+		for _, s := range f.dns.Servers {
+			if l := "nameserver " + s.String(); !slices.Contains(own, l) {
+				own = append(own, l)
+			}
+		}
+		for _, d := range f.dns.Domains {
+			if !slices.Contains(search, d) {
+				search = append(search, d)
+			}
+		}
+	}
 	sc := bufio.NewScanner(bytes.NewReader(orig))
 	for sc.Scan() {
 		line := strings.TrimSpace(sc.Text())
@@ -202,10 +253,15 @@ func resolvConf(name string, d platform.DNSConfig, orig []byte) []byte {
 		}
 	}
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "# Written by Espresso for the connection %q.\n", name)
-	b.WriteString("# The previous content is restored when the connection ends.\n")
-	for _, s := range d.Servers {
-		fmt.Fprintf(&b, "nameserver %s\n", s)
+	if len(names) == 1 {
+		fmt.Fprintf(&b, "# Written by Espresso for the connection %s.\n", names[0])
+		b.WriteString("# The previous content is restored when the connection ends.\n")
+	} else {
+		fmt.Fprintf(&b, "# Written by Espresso for the connections %s.\n", strings.Join(names, ", "))
+		b.WriteString("# The previous content is restored when the last of them ends.\n")
+	}
+	for _, s := range own {
+		b.WriteString(s + "\n")
 	}
 	for _, s := range servers {
 		b.WriteString(s + "\n")
@@ -219,15 +275,37 @@ func resolvConf(name string, d platform.DNSConfig, orig []byte) []byte {
 	return b.Bytes()
 }
 
-// revert undoes r.
-func (m *dnsManager) revert(r *dnsRecord) error {
+// revert undoes r, the record of the connection name: in the resolver
+// file it takes away name's part, and restores the original once no
+// connection has one.
+func (m *dnsManager) revert(name string, r *dnsRecord) error {
 	switch r.Mode {
 	case dnsModeResolved:
 		return m.resolvectl([][]string{{"revert", r.Link}})
 	case dnsModeFile:
-		return restoreFile(r)
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		if i := slices.IndexFunc(m.files, func(f fileDNS) bool { return f.name == name }); i >= 0 {
+			m.files = slices.Delete(m.files, i, i+1)
+		}
+		if len(m.files) > 0 && r.Backup == m.backupPath() {
+			// Other connections' lines stay; a stale record's are
+			// gone with the rewrite.
+			return m.renderLocked(r)
+		}
+		if err := restoreFile(r); err != nil {
+			return err
+		}
+		m.files = nil
+		return nil
 	}
 	return fmt.Errorf("dns: unknown mode %q in state record", r.Mode)
+}
+
+// backupPath is where the original resolver file is kept while
+// connections have theirs in it.
+func (m *dnsManager) backupPath() string {
+	return filepath.Join(m.stateDir, "resolv.conf.orig")
 }
 
 func restoreFile(r *dnsRecord) error {

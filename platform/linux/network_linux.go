@@ -20,9 +20,10 @@ type Network struct {
 	createTUN tunFactory
 	dns       *dnsManager
 
-	mu   sync.Mutex
-	open map[string]bool   // tunnel names with an open Tunnel
-	live map[string]record // the latest record of each open Tunnel
+	mu     sync.Mutex
+	open   map[string]bool   // tunnel names with an open Tunnel
+	live   map[string]record // the latest record of each open Tunnel
+	tables map[string]int    // the routing table of each open Tunnel
 }
 
 var _ platform.Network = (*Network)(nil)
@@ -76,8 +77,9 @@ func newNetwork(opts Options, k kernel, f tunFactory) (*Network, error) {
 			stateDir:   opts.StateDir,
 			runner:     opts.Runner,
 		},
-		open: map[string]bool{},
-		live: map[string]record{},
+		open:   map[string]bool{},
+		live:   map[string]record{},
+		tables: map[string]int{},
 	}, nil
 }
 
@@ -96,7 +98,24 @@ func (n *Network) Open(name string) (platform.Tunnel, error) {
 		}
 	}
 	n.open[name] = true
-	return &Tunnel{net: n, name: name, path: path, rec: record{Tunnel: name}}, nil
+	n.tables[name] = n.freeTableLocked()
+	return &Tunnel{net: n, name: name, path: path, rec: record{Tunnel: name}, table: n.tables[name]}, nil
+}
+
+// freeTableLocked returns the first routing table from
+// platform.DefaultTable on that no open Tunnel uses. Each connection has
+// a table of its own, selected by a rule of its own, so that bringing
+// one down removes only its routes and its rule. The caller holds n.mu.
+func (n *Network) freeTableLocked() int {
+	used := map[int]bool{}
+	for _, t := range n.tables {
+		used[t] = true
+	}
+	t := platform.DefaultTable
+	for used[t] {
+		t++
+	}
+	return t
 }
 
 // publish keeps a copy of an open Tunnel's record, so that undoing a stale
@@ -116,6 +135,7 @@ func (n *Network) release(name string) {
 	defer n.mu.Unlock()
 	delete(n.open, name)
 	delete(n.live, name)
+	delete(n.tables, name)
 }
 
 // liveObjects collects what open Tunnels hold. The caller holds n.mu.

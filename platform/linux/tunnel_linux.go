@@ -18,6 +18,9 @@ type Tunnel struct {
 	net  *Network
 	name string
 	path string
+	// table is the routing table Network.Open chose for this Tunnel,
+	// used when a Config names none.
+	table int
 
 	mu     sync.Mutex
 	dev    tunDevice
@@ -45,7 +48,11 @@ func (t *Tunnel) Set(cfg *platform.Config) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	c := cfg.WithDefaults()
+	c := *cfg
+	if c.Table == 0 {
+		c.Table = t.table
+	}
+	c = c.WithDefaults()
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.closed {
@@ -262,7 +269,7 @@ func (t *Tunnel) teardown() error {
 	if d := t.rec.DNS; d != nil {
 		var err error
 		if d.Mode != dnsModeResolved || !t.isLiveDev(d.Link) {
-			err = t.net.dns.revert(d)
+			err = t.net.dns.revert(t.name, d)
 		}
 		if err != nil && d.Mode == dnsModeResolved && !t.linkExists(d.Link) {
 			// resolved forgets a link's settings when the link goes.
