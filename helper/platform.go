@@ -82,10 +82,12 @@ func (s *system) killSwitch() *session.KillSwitch {
 
 // newDialer returns the Dialer that connects profiles over network with
 // the IKEv2 initiator and the userland ESP engine, logging to log and
-// remembering each profile's virtual IPs in addresses.
-func newDialer(network platform.Network, log *logring.Ring, addresses string) session.Dialer {
+// remembering each profile's virtual IPs in addresses and recording
+// what each connection routes in claims.
+func newDialer(network platform.Network, log *logring.Ring, addresses string, claims *platform.Claims) session.Dialer {
 	return session.NewConnector(network, session.Options{
 		Negotiator: session.IKE{}, Logger: log,
 		Addresses: session.NewAddressFile(addresses),
+		Claims:    claims,
 	})
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/espressovpn/espresso/helper/server"
 	helpersvc "github.com/espressovpn/espresso/helper/service"
 	"github.com/espressovpn/espresso/internal/version"
+	"github.com/espressovpn/espresso/platform"
 )
 
 // logCapacity is how many log entries the helper keeps for clients.
@@ -91,8 +92,9 @@ func (p *program) Start(s service.Service) error {
 	if err != nil {
 		return err
 	}
-	p.mgr = conn.NewManager(newDialer(p.sys.net, p.log, filepath.Join(p.paths.StateDir, "session", "virtual-ips.json")), p.log, conn.DefaultRetryPolicy,
-		conn.WithKillSwitch(p.sys.killSwitch()),
+	claims := new(platform.Claims)
+	p.mgr = conn.NewManager(newDialer(p.sys.net, p.log, filepath.Join(p.paths.StateDir, "session", "virtual-ips.json"), claims), p.log, conn.DefaultRetryPolicy,
+		conn.WithKillSwitch(p.sys.killSwitch()), conn.WithClaims(claims),
 		conn.WithAlwaysOn(conn.AlwaysOn{Wanted: wanted, Profiles: store.List, Survey: p.sys.survey()}))
 	if p.sys.monitor != nil {
 		p.mgr.Follow(p.sys.monitor.Changes())

@@ -57,30 +57,39 @@ func covered(p netip.Prefix, ps []netip.Prefix) bool {
 	return false
 }
 
-// Claims are the networks of every connection that routes some, by
-// connection name. Connections up at the same time keep their routes
-// apart (on Linux each in its own table), so two that route the same
-// destination would each send it their own way depending on the order
-// of their rules: the second is refused before its routes go in. One
-// Claims serves every connection of a helper, on every OS.
+// Claims are the networks of every connection that routes some.
+// Connections up at the same time keep their routes apart (on Linux each
+// in its own table), so two that route the same destination would each
+// send it their own way depending on the order of their rules: the
+// second is refused before its routes go in. One Claims serves every
+// connection of a helper, on every OS.
 type Claims struct {
 	mu sync.Mutex
-	m  map[string]Networks
+	m  map[any]claim
 }
 
-// Claim records n as what name routes, replacing what name claimed
-// before, unless n overlaps what another connection claimed: then it
-// returns an *OverlapError and name keeps its earlier claim.
-func (c *Claims) Claim(name string, n Networks) error {
+// claim is what one owner (a connection attempt) claimed for the
+// connection name.
+type claim struct {
+	name string
+	n    Networks
+}
+
+// Claim records n as what owner, an attempt of the connection name,
+// routes, replacing what owner claimed before, unless n overlaps what
+// another connection claimed: then it returns an *OverlapError and owner
+// keeps its earlier claim. Claims of the same name never overlap, so that
+// a new attempt may claim before the one it replaces has released.
+func (c *Claims) Claim(owner any, name string, n Networks) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if err := c.checkLocked(name, n); err != nil {
 		return err
 	}
 	if c.m == nil {
-		c.m = map[string]Networks{}
+		c.m = map[any]claim{}
 	}
-	c.m[name] = Networks{Routed: slices.Clone(n.Routed), Exclude: slices.Clone(n.Exclude)}
+	c.m[owner] = claim{name: name, n: Networks{Routed: slices.Clone(n.Routed), Exclude: slices.Clone(n.Exclude)}}
 	return nil
 }
 
@@ -92,29 +101,44 @@ func (c *Claims) Check(name string, n Networks) error {
 	return c.checkLocked(name, n)
 }
 
+// Overlapping returns the names of the other connections whose claims
+// overlap n, sorted.
+func (c *Claims) Overlapping(name string, n Networks) []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []string
+	for _, cl := range c.m {
+		if cl.name != name && len(n.Overlap(cl.n)) > 0 && !slices.Contains(out, cl.name) {
+			out = append(out, cl.name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // checkLocked compares n with the other connections' claims in the
 // order of their names, so the error names the same one every time.
 func (c *Claims) checkLocked(name string, n Networks) error {
-	others := make([]string, 0, len(c.m))
-	for o := range c.m {
-		if o != name {
-			others = append(others, o)
+	var found *OverlapError
+	for _, cl := range c.m {
+		if cl.name == name {
+			continue
+		}
+		if p := n.Overlap(cl.n); len(p) > 0 && (found == nil || cl.name < found.Other) {
+			found = &OverlapError{Name: name, Other: cl.name, Prefixes: p}
 		}
 	}
-	slices.Sort(others)
-	for _, o := range others {
-		if p := n.Overlap(c.m[o]); len(p) > 0 {
-			return &OverlapError{Name: name, Other: o, Prefixes: p}
-		}
+	if found != nil {
+		return found
 	}
 	return nil
 }
 
-// Release forgets what name claimed.
-func (c *Claims) Release(name string) {
+// Release forgets what owner claimed.
+func (c *Claims) Release(owner any) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	delete(c.m, name)
+	delete(c.m, owner)
 }
 
 // OverlapError refuses a connection whose networks overlap those of an

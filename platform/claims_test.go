@@ -45,13 +45,14 @@ func TestNetworksOverlap(t *testing.T) {
 
 func TestClaims(t *testing.T) {
 	var c Claims
-	if err := c.Claim("office", Networks{Routed: prefixes("203.0.113.0/24")}); err != nil {
+	office, lab, everything := new(int), new(int), new(int)
+	if err := c.Claim(office, "office", Networks{Routed: prefixes("203.0.113.0/24")}); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Claim("lab", Networks{Routed: prefixes("198.51.100.0/24")}); err != nil {
+	if err := c.Claim(lab, "lab", Networks{Routed: prefixes("198.51.100.0/24")}); err != nil {
 		t.Fatalf("disjoint networks refused: %v", err)
 	}
-	err := c.Claim("everything", Networks{Routed: prefixes("0.0.0.0/0")})
+	err := c.Claim(everything, "everything", Networks{Routed: prefixes("0.0.0.0/0")})
 	var oe *OverlapError
 	if !errors.As(err, &oe) || oe.Name != "everything" || oe.Other != "lab" {
 		t.Fatalf("full tunnel over two: %v", err)
@@ -65,19 +66,28 @@ func TestClaims(t *testing.T) {
 	}
 	// A connection's own claim never stands in its way: it narrows or
 	// widens what it routes on a new negotiation.
-	if err := c.Claim("office", Networks{Routed: prefixes("203.0.113.0/25")}); err != nil {
+	if err := c.Claim(office, "office", Networks{Routed: prefixes("203.0.113.0/25")}); err != nil {
 		t.Errorf("re-claim: %v", err)
 	}
+	// Nor does an earlier attempt's of the same connection.
+	next := new(int)
+	if err := c.Claim(next, "office", Networks{Routed: prefixes("203.0.113.0/24")}); err != nil {
+		t.Errorf("a new attempt's claim: %v", err)
+	}
+	c.Release(next)
+	if got := c.Overlapping("everything", Networks{Routed: prefixes("0.0.0.0/0")}); !slices.Equal(got, []string{"lab", "office"}) {
+		t.Errorf("Overlapping = %v", got)
+	}
 	// A refused re-claim keeps the earlier one.
-	if err := c.Claim("office", Networks{Routed: prefixes("198.51.100.0/24")}); err == nil {
+	if err := c.Claim(office, "office", Networks{Routed: prefixes("198.51.100.0/24")}); err == nil {
 		t.Error("office took lab's network")
 	}
 	if err := c.Check("other", Networks{Routed: prefixes("203.0.113.0/26")}); err == nil {
 		t.Error("office lost its claim after a refused one")
 	}
-	c.Release("lab")
-	c.Release("office")
-	if err := c.Claim("everything", Networks{Routed: prefixes("0.0.0.0/0")}); err != nil {
+	c.Release(lab)
+	c.Release(office)
+	if err := c.Claim(everything, "everything", Networks{Routed: prefixes("0.0.0.0/0")}); err != nil {
 		t.Errorf("after both released: %v", err)
 	}
 }

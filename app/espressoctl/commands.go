@@ -58,11 +58,14 @@ func init() {
 		{name: "remove", args: "NAME", summary: "remove a profile", run: cmdRemove, profile: true,
 			help: "Removes the profile NAME and its stored secrets. A connected profile must be disconnected first."},
 		{name: "up", args: "NAME", summary: "connect; exits 0 once the tunnel is up", run: cmdUp, profile: true,
-			flags: []flagSpec{{"password-stdin", "", "read the password from the first line of standard input"}, jsonFlag},
+			flags: []flagSpec{{"password-stdin", "", "read the password from the first line of standard input"},
+				{"replace", "", "first disconnect the connections whose networks overlap NAME's"}, jsonFlag},
 			help: "Connects the profile NAME and waits until the tunnel is established and the system configured; " +
 				"otherwise prints the reason in one line and exits with the failure's status (see `espressoctl help exit-codes`). " +
 				"When the helper asks for the password, up asks on the terminal without echo and offers to remember it; " +
-				"with standard input not a terminal, give it with --password-stdin. With --json, prints the connection's status as JSON."},
+				"with standard input not a terminal, give it with --password-stdin. " +
+				"A profile whose networks overlap those of an active connection is refused, naming both; with --replace, the connections in the way are disconnected first. " +
+				"With --json, prints the connection's status as JSON."},
 		{name: "down", args: "NAME", summary: "disconnect", run: cmdDown, profile: true,
 			help: "Disconnects the profile NAME, and lifts its kill switch's block."},
 		{name: "always-on", args: "[NAME | off]", summary: "show or set the default always-on profile", run: cmdAlwaysOn, profile: true,

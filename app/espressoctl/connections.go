@@ -22,11 +22,12 @@ func cmdUp(ctx context.Context, e *env, args []string) error {
 	fs.SetOutput(io.Discard)
 	pwStdin := fs.Bool("password-stdin", false, "")
 	asJSON := fs.Bool("json", false, "")
+	replace := fs.Bool("replace", false, "")
 	if err := fs.Parse(interspersed(args)); err != nil || fs.NArg() != 1 {
 		return usageError("up takes one profile NAME")
 	}
 	name := fs.Arg(0)
-	var req api.ConnectRequest
+	req := api.ConnectRequest{Replace: *replace}
 	if *pwStdin {
 		line, err := bufio.NewReader(e.stdin).ReadString('\n')
 		if err != nil && !errors.Is(err, io.EOF) {

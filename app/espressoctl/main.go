@@ -4,7 +4,7 @@
 //	espressoctl [--socket PATH] list [--json]
 //	espressoctl [--socket PATH] import [--replace] FILE
 //	espressoctl [--socket PATH] remove NAME
-//	espressoctl [--socket PATH] up [--password-stdin] [--json] NAME
+//	espressoctl [--socket PATH] up [--password-stdin] [--replace] [--json] NAME
 //	espressoctl [--socket PATH] down NAME
 //	espressoctl [--socket PATH] status [--json] [NAME]
 //	espressoctl [--socket PATH] logs [-f] [--level LEVEL] [--json]

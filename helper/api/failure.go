@@ -108,6 +108,9 @@ const (
 	// FailureSystemConfig: this computer could not be configured for the
 	// tunnel (addresses, routes, DNS), or refused the configuration.
 	FailureSystemConfig FailureCode = "system_config"
+	// FailureNetworksOverlap: the profile routes networks that an active
+	// connection already routes; the reason in words names both.
+	FailureNetworksOverlap FailureCode = "networks_overlap"
 	// FailureUnavailable: this helper cannot connect at all (no IKEv2 in
 	// this build).
 	FailureUnavailable FailureCode = "unavailable"

@@ -192,6 +192,9 @@ type ConnectRequest struct {
 	// use instead of the stored one. It is used for this connection only
 	// (through its reconnections) and never stored.
 	Password string `json:"password,omitempty"`
+	// Replace disconnects first the active connections whose networks
+	// overlap the profile's, which would otherwise refuse it.
+	Replace bool `json:"replace,omitempty"`
 }
 
 // Summary returns what every member of the group may see of a profile

@@ -56,6 +56,9 @@ type Manager struct {
 	ks     *session.KillSwitch // nil: kill_switch is not available
 	// resolver finds the gateway's addresses for the kill switch.
 	resolver session.Resolver
+	// claims are what the connections route, as the Dialer claims them;
+	// nil: InTheWay finds nothing in a profile's way.
+	claims *session.Claims
 
 	ctx    context.Context // parent of every supervisor; cancelled by Close
 	cancel context.CancelFunc
@@ -135,6 +138,12 @@ type Option func(*Manager)
 // Without it such profiles connect without a block.
 func WithKillSwitch(ks *session.KillSwitch) Option {
 	return func(m *Manager) { m.ks = ks }
+}
+
+// WithClaims tells the Manager what the connections route: the Claims
+// the Dialer records them in, which InTheWay reads.
+func WithClaims(c *session.Claims) Option {
+	return func(m *Manager) { m.claims = c }
 }
 
 // NewManager returns a Manager that connects through d and logs to log.
@@ -281,6 +290,22 @@ func (m *Manager) start(p api.Profile, password string, resumed bool) error {
 	m.log.Logf(api.LevelInfo, p.Name, "connecting to %s", p.Gateway)
 	go m.supervise(ctx, c, tp, perr, c.done, resumed)
 	return nil
+}
+
+// InTheWay returns the names of the active connections whose networks
+// overlap those p asks for (its remote_ts, less its exclude list): those
+// that would refuse p, and that p takes over when the user says so.
+func (m *Manager) InTheWay(p api.Profile) []string {
+	if m.claims == nil {
+		return nil
+	}
+	tp, err := prof.Parse(&p)
+	if err != nil {
+		// Connect reports it.
+		return nil
+	}
+	defer tp.Wipe()
+	return session.InTheWay(m.claims, tp)
 }
 
 // Disconnect ends the profile's connection, as the user's down, and

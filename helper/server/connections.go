@@ -32,6 +32,20 @@ func (s *Server) connect(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
+	if req.Replace {
+		// The connections in the way end before this one starts; the
+		// lock is not held while they do.
+		s.mu.Unlock()
+		if !s.replace(w, r, p) {
+			return
+		}
+		s.mu.Lock()
+		if p, err = s.profileFor(r, name, profile.CanUse); err != nil {
+			s.mu.Unlock()
+			writeError(w, err)
+			return
+		}
+	}
 	// A profile without the password it needs has the user asked for it
 	// on the watch stream (api.PromptProtocol).
 	s.cfg.Manager.SetProfile(p.Name, p.Gateway)
@@ -53,6 +67,30 @@ func (s *Server) connect(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, st)
+}
+
+// replace disconnects the active connections in p's way, each of which
+// the caller must be allowed to disconnect; it answers the request and
+// returns false when one stays.
+func (s *Server) replace(w http.ResponseWriter, r *http.Request, p api.Profile) bool {
+	uid := peerFrom(r).UID
+	names := s.cfg.Manager.InTheWay(p)
+	for _, n := range names {
+		if o, err := s.cfg.Store.Get(n); err == nil && !profile.CanUse(&o, uid) {
+			writeError(w, api.Errorf(api.CodeNotOwner, "%s routes networks %s asks for and belongs to another user; only its owner and root may disconnect it", n, p.Name))
+			return false
+		}
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), disconnectTimeout)
+	defer cancel()
+	for _, n := range names {
+		s.cfg.Log.Logf(api.LevelInfo, n, "disconnecting: %s takes over its networks (uid %d)", p.Name, uid)
+		if err := s.cfg.Manager.Disconnect(ctx, n); err != nil && !errors.Is(err, conn.ErrUnknownProfile) {
+			writeError(w, api.Errorf(api.CodeInternal, "disconnecting %s: %v", n, err))
+			return false
+		}
+	}
+	return true
 }
 
 // waitError turns the outcome of a failed wait into the API error a

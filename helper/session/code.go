@@ -88,6 +88,7 @@ func failureCode(err error) api.FailureCode {
 	var ksErr *platform.KillSwitchError
 	var peerTS *platform.PeerSelectorError
 	var cfgErr *platform.ConfigError
+	var overlap *platform.OverlapError
 	var replyErr *ike.ConfigReplyError
 	switch {
 	// This computer's own credentials, as the session loaded them.
@@ -150,6 +151,8 @@ func failureCode(err error) api.FailureCode {
 		return api.FailureDNS
 	case errors.As(err, &ksErr):
 		return api.FailureKillSwitch
+	case errors.As(err, &overlap):
+		return api.FailureNetworksOverlap
 	case errors.As(err, &peerTS), errors.As(err, &cfgErr):
 		return api.FailureSystemConfig
 	case errors.Is(err, ErrUnavailable):

@@ -61,6 +61,9 @@ type Options struct {
 	// Addresses remembers each profile's last virtual IPs for its next
 	// on-demand session; nil remembers nothing.
 	Addresses AddressBook
+	// Claims are what the connections route; nil means the Connector's
+	// own. A connection whose networks overlap another's is refused.
+	Claims *platform.Claims
 }
 
 // Connector is the helper's Dialer: it connects profiles over a
@@ -89,6 +92,9 @@ func NewConnector(n platform.Network, opts Options) *Connector {
 	if opts.DropReport <= 0 {
 		opts.DropReport = defaultDropReport
 	}
+	if opts.Claims == nil {
+		opts.Claims = new(platform.Claims)
+	}
 	return &Connector{net: n, opts: opts}
 }
 
@@ -112,6 +118,13 @@ func (d *Connector) Dial(ctx context.Context, a Attempt) (Conn, error) {
 	st, err := newSettings(a, time.Now())
 	if err != nil {
 		return nil, err
+	}
+	// The networks the profile asks for are known before anything is
+	// opened; the granted ones are claimed again before their routes go
+	// in (setTunnel).
+	if err := d.opts.Claims.Check(st.name, st.networks()); err != nil {
+		st.wipe()
+		return nil, configError(err)
 	}
 	if st.onDemand && d.opts.Addresses != nil {
 		st.setLastVIPs(d.opts.Addresses.Last(st.name, st.host))
@@ -194,7 +207,7 @@ func (s *Session) open(ctx context.Context) error {
 	} else {
 		first = &platform.Config{MTU: st.mtu}
 	}
-	if err = s.tunnel.Set(first); err != nil {
+	if err = s.setTunnel(first); err != nil {
 		return configError(err)
 	}
 	dev := s.engineDevice()
@@ -248,6 +261,10 @@ func (s *Session) resolve(ctx context.Context) (netip.Addr, error) {
 func configError(err error) error {
 	var pe *platform.PeerSelectorError
 	var ce *platform.ConfigError
+	var oe *platform.OverlapError
+	if errors.As(err, &oe) {
+		return Permanent(err)
+	}
 	if errors.As(err, &pe) || errors.As(err, &ce) {
 		return Permanent(fmt.Errorf("system configuration: %w", err))
 	}

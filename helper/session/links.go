@@ -31,9 +31,14 @@ func (s *Session) newMux() *datapath.Mux {
 }
 
 // setTunnel applies cfg to the system and hands the devices that result
-// to the engine. The devices are followed even when Set fails, since a
-// failed Set may have created or removed some.
+// to the engine. What cfg routes is claimed first: networks another
+// connection routes are refused before any route goes in. The devices are
+// followed even when Set fails, since a failed Set may have created or
+// removed some.
 func (s *Session) setTunnel(cfg *platform.Config) error {
+	if err := s.d.opts.Claims.Claim(s, s.st.name, platform.NetworksOf(cfg)); err != nil {
+		return err
+	}
 	err := s.tunnel.Set(cfg)
 	if s.mux != nil {
 		s.mux.Set(muxLinks(s.tunnel.Links()))

@@ -92,6 +92,16 @@ type Change = platform.Change
 // platform.Surveyor reports it.
 type Surroundings = platform.Surroundings
 
+// Claims record what each connection routes (Options.Claims); the
+// Manager asks them which connections are in a profile's way.
+type Claims = platform.Claims
+
+// InTheWay returns the names of the connections in c whose networks
+// overlap those p asks for (its remote_ts, less its exclude list).
+func InTheWay(c *Claims, p *profile.Profile) []string {
+	return c.Overlapping(p.Name, platform.Networks{Routed: p.Selectors(), Exclude: p.Exclude})
+}
+
 // Info is what a connection negotiated.
 type Info struct {
 	// Peer is the gateway's address and port the connection talks to;

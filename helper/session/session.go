@@ -193,6 +193,7 @@ func (s *Session) Close() error {
 			errs = append(errs, fmt.Errorf("restoring the system: %w", err))
 		}
 	}
+	s.d.opts.Claims.Release(s)
 	// The tunnel closed its devices, which ends the engine's reads of a
 	// shared device, or the Mux's reads; the closed Mux ends the engine's.
 	if s.mux != nil {

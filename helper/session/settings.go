@@ -259,6 +259,12 @@ func (s *settings) platformConfig(peer netip.Addr, hop platform.NextHop, est *ik
 	return c
 }
 
+// networks are what the profile asks to route, before the gateway
+// narrows them.
+func (s *settings) networks() platform.Networks {
+	return platform.Networks{Routed: s.remoteTS, Exclude: s.exclude}
+}
+
 // ungranted returns the prefixes of the profile's remote_ts that no
 // granted selector covers, except in a family allow_ungranted lets
 // through and except the gateway's own address: those the platform
