@@ -2,6 +2,7 @@ package testnet
 
 import (
 	"fmt"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -71,6 +72,12 @@ type CharonConfig struct {
 	// Child SA keys and the IKE_INTERMEDIATE IntAuth values (ike 4, chd 4),
 	// each line naming its IKE SA.
 	KeyLog bool
+	// PoolAttrs are more attributes of the IPv4 pool, as swanctl.conf
+	// lines: "25 = corp.example" sends INTERNAL_DNS_DOMAIN (RFC 8598),
+	// by its number.
+	PoolAttrs []string
+	// PoolV4 replaces the IPv4 pool PoolV4, for a second gateway.
+	PoolV4 netip.Prefix
 }
 
 // Charon is a strongSwan daemon running in a namespace, controlled over vici.
@@ -285,8 +292,15 @@ func swanctlConf(cfg CharonConfig) string {
 		b.WriteString("\t\t\t}\n\t\t}\n\t}\n")
 	}
 	b.WriteString("}\n")
-	fmt.Fprintf(&b, "pools {\n\tv4 {\n\t\taddrs = %s\n", PoolV4)
+	pool4 := PoolV4
+	if cfg.PoolV4.IsValid() {
+		pool4 = cfg.PoolV4
+	}
+	fmt.Fprintf(&b, "pools {\n\tv4 {\n\t\taddrs = %s\n", pool4)
 	opt(&b, 2, "dns", strings.Join(cfg.DNS, ","))
+	for _, l := range cfg.PoolAttrs {
+		fmt.Fprintf(&b, "\t\t%s\n", l)
+	}
 	fmt.Fprintf(&b, "\t}\n\tv6 {\n\t\taddrs = %s\n\t}\n}\n", PoolV6)
 	b.WriteString("secrets {\n")
 	for i, s := range cfg.Secrets {
