@@ -155,6 +155,6 @@ func (e *OverlapError) Error() string {
 	for i, p := range e.Prefixes {
 		ps[i] = p.String()
 	}
-	return fmt.Sprintf("%s routes %s, which the active connection %s already routes: disconnect %s first, or connect %s replacing it",
+	return fmt.Sprintf("%s routes %s, which the active connection %s already routes: disconnect %s first, or let %s replace it",
 		e.Name, strings.Join(ps, ", "), e.Other, e.Other, e.Name)
 }

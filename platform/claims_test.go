@@ -57,7 +57,7 @@ func TestClaims(t *testing.T) {
 	if !errors.As(err, &oe) || oe.Name != "everything" || oe.Other != "lab" {
 		t.Fatalf("full tunnel over two: %v", err)
 	}
-	want := "everything routes 198.51.100.0/24, which the active connection lab already routes: disconnect lab first, or connect everything replacing it"
+	want := "everything routes 198.51.100.0/24, which the active connection lab already routes: disconnect lab first, or let everything replace it"
 	if err.Error() != want {
 		t.Errorf("sentence:\n got %s\nwant %s", err, want)
 	}

@@ -65,6 +65,9 @@ func cmdUp(ctx context.Context, e *env, args []string) error {
 		if msg != ae.Message {
 			msg += " (" + ae.Message + ")"
 		}
+		if ae.ErrorCode == api.FailureNetworksOverlap && !req.Replace {
+			msg += " (espressoctl up --replace " + name + ")"
+		}
 		return &explained{msg: msg, err: err}
 	}
 	if err != nil {
