@@ -50,8 +50,9 @@ type harness struct {
 	srv    *Server
 }
 
-// start runs a full server (store, manager, log) on a fresh socket.
-func start(t *testing.T, d session.Dialer, auth Authorizer, dir string, opts ...func(*Config)) *harness {
+// start runs a full server (store, manager, log) on a fresh socket;
+// opts adjust the server's Config or, as conn.Options, its manager.
+func start(t *testing.T, d session.Dialer, auth Authorizer, dir string, opts ...any) *harness {
 	t.Helper()
 	if dir == "" {
 		dir = t.TempDir()
@@ -65,9 +66,21 @@ func start(t *testing.T, d session.Dialer, auth Authorizer, dir string, opts ...
 	if err != nil {
 		t.Fatal(err)
 	}
-	mgr := conn.NewManager(d, log, conn.DefaultRetryPolicy, conn.WithAlwaysOn(conn.AlwaysOn{Wanted: wanted, Profiles: store.List}))
-	cfg := Config{Store: store, Manager: mgr, Log: log, Auth: auth, Version: "test"}
+	var cfgOpts []func(*Config)
+	mgrOpts := []conn.Option{conn.WithAlwaysOn(conn.AlwaysOn{Wanted: wanted, Profiles: store.List})}
 	for _, o := range opts {
+		switch o := o.(type) {
+		case func(*Config):
+			cfgOpts = append(cfgOpts, o)
+		case conn.Option:
+			mgrOpts = append(mgrOpts, o)
+		default:
+			t.Fatalf("start: option %T", o)
+		}
+	}
+	mgr := conn.NewManager(d, log, conn.DefaultRetryPolicy, mgrOpts...)
+	cfg := Config{Store: store, Manager: mgr, Log: log, Auth: auth, Version: "test"}
+	for _, o := range cfgOpts {
 		o(&cfg)
 	}
 	srv := New(cfg)
