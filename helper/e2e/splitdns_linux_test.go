@@ -27,11 +27,23 @@ const (
 // the gateway's outer address, outside the tunnel) answering localName.
 func newSplitDNSRig(t *testing.T) *rig {
 	t.Helper()
+	return newDNSDomainRig(t, false)
+}
+
+// newDNSDomainRig is newSplitDNSRig whose gateway, with full, grants
+// every IPv4 destination (0.0.0.0/0) rather than its LAN.
+func newDNSDomainRig(t *testing.T, full bool) *rig {
+	t.Helper()
 	bins := binaries(t)
 	top := testnet.NewTopology(t, testnet.Options{})
 	lab.IsolateLAN(t, top)
 	gw := lab.StartGatewayWith(t, top, func(c *testnet.CharonConfig) {
 		c.PoolAttrs = []string{"25 = " + corpDomain}
+		if full {
+			for i := range c.Conns {
+				c.Conns[i].LocalTS = []string{"0.0.0.0/0"}
+			}
+		}
 	})
 	top.LAN.Addr("eth0", testnet.DNSV4.String()+"/24")
 	lab.StartDNS(t, top.LAN, testnet.DNSV4, map[string]netip.Addr{intranetName: testnet.LANHostV4})
@@ -84,45 +96,60 @@ func TestSplitDNSResolvConf(t *testing.T) {
 }
 
 // TestSplitDNSResolved: with systemd-resolved managing the resolver (a
-// stub resolv.conf), the split tunnel hands the gateway's domain to
+// stub resolv.conf), a split tunnel hands the gateway's domain to
 // resolved as a routing-only domain ("~corp.example") on the tunnel's
 // device and no "~." (which would route every name there), so that only
 // names under it go to the tunnel's server and every other name keeps
-// the local resolver; down reverts the device's settings. resolved does
-// not run in the lab's namespaces: a resolvectl that records its
-// arguments stands in for it.
+// the local resolver; a full tunnel adds "~." and keeps the domain as a
+// search domain. down reverts the device's settings. resolved does not
+// run in the lab's namespaces: a resolvectl that records its arguments
+// stands in for it.
 func TestSplitDNSResolved(t *testing.T) {
-	bin := t.TempDir()
-	calls := filepath.Join(bin, "calls")
-	script := "#!/bin/sh\necho \"$*\" >> " + calls + "\n"
-	if err := os.WriteFile(filepath.Join(bin, "resolvectl"), []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("PATH", bin+":"+os.Getenv("PATH"))
-	r := newSplitDNSRig(t)
-	if err := os.WriteFile(r.h.ResolvConf, []byte("nameserver 127.0.0.53\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	r.h.Import(lab.PSKProfile("work"))
-	r.up(t, "work")
-	st, _ := r.connected(t, "work", false)
-	if !slices.Equal(st.DNSDomains, []string{corpDomain}) {
-		t.Errorf("status dns_domains %q", st.DNSDomains)
-	}
-	up := readLines(t, calls)
-	dev := ""
-	for _, c := range up {
-		if f := strings.Fields(c); len(f) >= 2 && f[0] == "dns" {
-			dev = f[1]
-		}
-	}
-	want := []string{"dns " + dev + " " + testnet.DNSV4.String(), "domain " + dev + " ~" + corpDomain}
-	if dev == "" || !slices.Equal(up, want) {
-		t.Errorf("resolvectl calls on the split tunnel:\n%s\nwant:\n%s", strings.Join(up, "\n"), strings.Join(want, "\n"))
-	}
-	r.h.MustCtl("down", "work")
-	if all := readLines(t, calls); len(all) != 3 || all[2] != "revert "+dev {
-		t.Errorf("resolvectl calls after down:\n%s", strings.Join(all, "\n"))
+	for _, tc := range []struct {
+		name     string
+		full     bool
+		remoteTS []string
+		domains  string
+	}{
+		{"split", false, []string{testnet.LANV4.String()}, "~" + corpDomain},
+		{"full", true, []string{"0.0.0.0/0"}, corpDomain + " ~."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			bin := t.TempDir()
+			calls := filepath.Join(bin, "calls")
+			script := "#!/bin/sh\necho \"$*\" >> " + calls + "\n"
+			if err := os.WriteFile(filepath.Join(bin, "resolvectl"), []byte(script), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			t.Setenv("PATH", bin+":"+os.Getenv("PATH"))
+			r := newDNSDomainRig(t, tc.full)
+			if err := os.WriteFile(r.h.ResolvConf, []byte("nameserver 127.0.0.53\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			p := lab.PSKProfile("work")
+			p.RemoteTS = tc.remoteTS
+			r.h.Import(p)
+			r.up(t, "work")
+			st, err := r.h.Status("work")
+			if err != nil || st.State != "connected" || !slices.Equal(st.DNSDomains, []string{corpDomain}) || !slices.Equal(st.RemoteTS, tc.remoteTS) {
+				t.Errorf("status %+v %v", st, err)
+			}
+			up := readLines(t, calls)
+			dev := ""
+			for _, c := range up {
+				if f := strings.Fields(c); len(f) >= 2 && f[0] == "dns" {
+					dev = f[1]
+				}
+			}
+			want := []string{"dns " + dev + " " + testnet.DNSV4.String(), "domain " + dev + " " + tc.domains}
+			if dev == "" || !slices.Equal(up, want) {
+				t.Errorf("resolvectl calls:\n%s\nwant:\n%s", strings.Join(up, "\n"), strings.Join(want, "\n"))
+			}
+			r.h.MustCtl("down", "work")
+			if all := readLines(t, calls); len(all) != 3 || all[2] != "revert "+dev {
+				t.Errorf("resolvectl calls after down:\n%s", strings.Join(all, "\n"))
+			}
+		})
 	}
 }
 
