@@ -355,8 +355,8 @@ func TestDebugLogShowsIKEMessages(t *testing.T) {
 			t.Fatal(err)
 		}
 		s.Close()
-		sent := rec.has("work", "ike: sent exchange=IKE_AUTH kind=request id=1")
-		got := rec.has("work", "ike: received exchange=IKE_AUTH kind=response id=1")
+		sent := rec.has("work", "ike: sent exchange=IKE_AUTH kind=request id=2")
+		got := rec.has("work", "ike: received exchange=IKE_AUTH kind=response id=2")
 		if sent != debug || got != debug || rec.has("work", psk) {
 			t.Errorf("debug %v: IKE_AUTH sent %v, received %v, or the key shown:\n%s", debug, sent, got, strings.Join(rec.lines, "\n"))
 		}

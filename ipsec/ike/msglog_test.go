@@ -60,8 +60,12 @@ func TestDebugLogShowsExchanges(t *testing.T) {
 		for _, want := range []string{
 			"ike: sent exchange=IKE_SA_INIT kind=request id=0 ",
 			"ike: received exchange=IKE_SA_INIT kind=response id=0 ",
-			"ike: sent exchange=IKE_AUTH kind=request id=1 ",
-			"ike: received exchange=IKE_AUTH kind=response id=1 ",
+			// The default proposal is a hybrid: its ML-KEM exchange
+			// comes first, in IKE_INTERMEDIATE.
+			"ike: sent exchange=IKE_INTERMEDIATE kind=request id=1 ",
+			"ike: received exchange=IKE_INTERMEDIATE kind=response id=1 ",
+			"ike: sent exchange=IKE_AUTH kind=request id=2 ",
+			"ike: received exchange=IKE_AUTH kind=response id=2 ",
 			"payloads=[SA KE No N(",
 			"N(NAT_DETECTION_SOURCE_IP)",
 		} {
