@@ -1,9 +1,7 @@
 package server
 
 import (
-	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 
 	"github.com/espressovpn/espresso/helper/api"
@@ -23,12 +21,7 @@ func (s *Server) alwaysOn(w http.ResponseWriter, _ *http.Request) {
 // keep another's connection up, or take it down, on the whole machine.
 func (s *Server) setAlwaysOn(w http.ResponseWriter, r *http.Request) {
 	var req api.AlwaysOn
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
-	if err == nil {
-		err = json.Unmarshal(body, &req)
-	}
-	if err != nil {
-		writeError(w, api.Errorf(api.CodeBadRequest, "the always-on request is not valid JSON"))
+	if !readJSON(w, r, &req, "the always-on request") {
 		return
 	}
 	s.mu.Lock()

@@ -1,9 +1,7 @@
 package server
 
 import (
-	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 
 	"github.com/espressovpn/espresso/helper/api"
@@ -18,12 +16,7 @@ import (
 // learns it was not remembered and may answer again without remember.
 func (s *Server) answerPrompt(w http.ResponseWriter, r *http.Request) {
 	var a api.PromptAnswer
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
-	if err == nil {
-		err = json.Unmarshal(body, &a)
-	}
-	if err != nil {
-		writeError(w, api.Errorf(api.CodeBadRequest, "the answer is not valid JSON"))
+	if !readJSON(w, r, &a, "the answer") {
 		return
 	}
 	uid := peerFrom(r).UID

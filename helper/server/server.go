@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"runtime"
@@ -152,6 +153,21 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", api.ContentTypeJSON)
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// readJSON reads a request's JSON body into v. When the body is too
+// large or not valid JSON it answers CodeBadRequest, naming what (such as
+// "the answer") is not valid, and returns false.
+func readJSON(w http.ResponseWriter, r *http.Request, v any, what string) bool {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err == nil {
+		err = json.Unmarshal(body, v)
+	}
+	if err != nil {
+		writeError(w, api.Errorf(api.CodeBadRequest, "%s is not valid JSON", what))
+		return false
+	}
+	return true
 }
 
 // writeError sends err in the API's error format; errors that are not
