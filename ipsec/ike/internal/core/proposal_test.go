@@ -25,6 +25,33 @@ func wireProposal(t *testing.T, s string, proto wire.ProtocolID, extra ...suite.
 	return offerSA([]suite.Proposal{p}, proto, []byte{1, 2, 3, 4}, true, 0).Proposals[0]
 }
 
+// matchCase is one responder-side selection: our proposal against the
+// peer's, sent in proto, with or without key exchanges.
+type matchCase struct {
+	name, ours, theirs string
+	proto              wire.ProtocolID
+	withKE             bool
+	want               string // "" for no match
+}
+
+func runMatchCases(t *testing.T, cases []matchCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			esp := tc.proto == wire.ProtocolESP
+			sel, ok := match(mustProposal(t, tc.ours, esp), wireProposal(t, tc.theirs, tc.proto), tc.withKE)
+			switch {
+			case tc.want == "" && ok:
+				t.Fatalf("matched %v, want no match", sel)
+			case tc.want != "" && !ok:
+				t.Fatalf("no match, want %s", tc.want)
+			case ok && sel.String() != tc.want:
+				t.Fatalf("selected %v, want %s", sel, tc.want)
+			}
+		})
+	}
+}
+
 // Responder side: NONE in a key exchange list is a choice like any other
 // (RFC 7296 §3.3.3, §3.3.6). The expectations are those of strongSwan's
 // proposal selection (libstrongswan proposal.c, select_algo): for ESP a
@@ -34,12 +61,7 @@ func wireProposal(t *testing.T, s string, proto wire.ProtocolID, extra ...suite.
 // proposal always needs a method.
 func TestMatchKeyExchangeNone(t *testing.T) {
 	esp, ikeP := wire.ProtocolESP, wire.ProtocolIKE
-	for _, tc := range []struct {
-		name, ours, theirs string
-		proto              wire.ProtocolID
-		withKE             bool
-		want               string // "" for no match
-	}{
+	runMatchCases(t, []matchCase{
 		{"peer offers NONE, we want no PFS", "aes128gcm16", "aes128gcm16-x25519-ecp256-modp2048-modpnone", esp, true, "aes128gcm16-noesn"},
 		{"peer requires PFS, we want none", "aes128gcm16", "aes128gcm16-x25519", esp, true, ""},
 		{"we allow NONE, peer offers no method", "aes128gcm16-x25519-modpnone", "aes128gcm16", esp, true, "aes128gcm16-noesn"},
@@ -52,19 +74,7 @@ func TestMatchKeyExchangeNone(t *testing.T) {
 		{"no common method, no NONE", "aes128gcm16-x25519-modpnone", "aes128gcm16-ecp384", esp, true, ""},
 		{"IKE_AUTH ignores methods", "aes128gcm16-x25519", "aes128gcm16-ecp384", esp, false, "aes128gcm16-noesn"},
 		{"IKE needs a method", "aes128gcm16-prfsha256-x25519", "aes128gcm16-prfsha256-x25519", ikeP, true, "aes128gcm16-prfsha256-x25519"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			sel, ok := match(mustProposal(t, tc.ours, tc.proto == esp), wireProposal(t, tc.theirs, tc.proto), tc.withKE)
-			switch {
-			case tc.want == "" && ok:
-				t.Fatalf("matched %v, want no match", sel)
-			case tc.want != "" && !ok:
-				t.Fatalf("no match, want %s", tc.want)
-			case ok && sel.String() != tc.want:
-				t.Fatalf("selected %v, want %s", sel, tc.want)
-			}
-		})
-	}
+	})
 	// NONE offered in an IKE proposal is never chosen: the IKE SA needs a
 	// key exchange (strongSwan makes key exchange optional only for ESP
 	// and AH).
@@ -127,12 +137,7 @@ func TestAcceptedKeyExchangeNone(t *testing.T) {
 // only where the other side's list of that type holds NONE.
 func TestMatchAdditionalKeyExchanges(t *testing.T) {
 	ikeP, esp := wire.ProtocolIKE, wire.ProtocolESP
-	for _, tc := range []struct {
-		name, ours, theirs string
-		proto              wire.ProtocolID
-		withKE             bool
-		want               string
-	}{
+	runMatchCases(t, []matchCase{
 		{"hybrid on both sides", "aes256gcm16-prfsha384-x25519-ke1_mlkem768", "aes256gcm16-prfsha384-x25519-ke1_mlkem768", ikeP, true, "aes256gcm16-prfsha384-x25519-ke1_mlkem768"},
 		{"our preference among ADDKE1", "aes256gcm16-prfsha384-x25519-ke1_mlkem1024-ke1_mlkem768", "aes256gcm16-prfsha384-x25519-ke1_mlkem768-ke1_mlkem1024", ikeP, true, "aes256gcm16-prfsha384-x25519-ke1_mlkem1024"},
 		{"peer without RFC 9370", "aes256gcm16-prfsha384-x25519-ke1_mlkem768", "aes256gcm16-prfsha384-x25519", ikeP, true, ""},
@@ -144,19 +149,7 @@ func TestMatchAdditionalKeyExchanges(t *testing.T) {
 		{"NONE preferred", "aes256gcm16-prfsha384-x25519-ke1_none-ke1_mlkem768", "aes256gcm16-prfsha384-x25519-ke1_mlkem768-ke1_none", ikeP, true, "aes256gcm16-prfsha384-x25519"},
 		{"ESP with PFS and ADDKE", "aes256gcm16-x25519-ke1_mlkem768", "aes256gcm16-x25519-ke1_mlkem768", esp, true, "aes256gcm16-x25519-ke1_mlkem768-noesn"},
 		{"IKE_AUTH ignores ADDKE", "aes256gcm16-x25519-ke1_mlkem768", "aes256gcm16", esp, false, "aes256gcm16-noesn"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			sel, ok := match(mustProposal(t, tc.ours, tc.proto == esp), wireProposal(t, tc.theirs, tc.proto), tc.withKE)
-			switch {
-			case tc.want == "" && ok:
-				t.Fatalf("matched %v, want no match", sel)
-			case tc.want != "" && !ok:
-				t.Fatalf("no match, want %s", tc.want)
-			case ok && sel.String() != tc.want:
-				t.Fatalf("selected %v, want %s", sel, tc.want)
-			}
-		})
-	}
+	})
 }
 
 // The default offer: a gateway configured without RFC 9370, as strongSwan
