@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/espressovpn/espresso/helper/api"
 	helpersvc "github.com/espressovpn/espresso/helper/service"
+	"github.com/espressovpn/espresso/helper/service/servicetest"
 	"github.com/espressovpn/espresso/internal/version"
 )
 
@@ -45,39 +45,20 @@ func TestVersionFlag(t *testing.T) {
 // logger that records what reaches it.
 type fakeService struct {
 	service.Service
-	sys *fakeSystemLogger
+	sys *servicetest.SystemLogger
 }
 
 func (f fakeService) SystemLogger(chan<- error) (service.Logger, error) { return f.sys, nil }
 
-type fakeSystemLogger struct{ lines []string }
-
-func (f *fakeSystemLogger) add(prio string, v ...any) error {
-	f.lines = append(f.lines, prio+" "+fmt.Sprint(v...))
-	return nil
-}
-func (f *fakeSystemLogger) Error(v ...any) error   { return f.add("err", v...) }
-func (f *fakeSystemLogger) Warning(v ...any) error { return f.add("warning", v...) }
-func (f *fakeSystemLogger) Info(v ...any) error    { return f.add("info", v...) }
-func (f *fakeSystemLogger) Errorf(s string, a ...any) error {
-	return f.add("err", fmt.Sprintf(s, a...))
-}
-func (f *fakeSystemLogger) Warningf(s string, a ...any) error {
-	return f.add("warning", fmt.Sprintf(s, a...))
-}
-func (f *fakeSystemLogger) Infof(format string, a ...any) error {
-	return f.add("info", fmt.Sprintf(format, a...))
-}
-
 func TestServiceLogsToSystemLog(t *testing.T) {
 	var stderr bytes.Buffer
 	p := newProgram(helpersvc.Paths{}, &stderr, api.LevelInfo)
-	sys := &fakeSystemLogger{}
+	sys := &servicetest.SystemLogger{}
 	p.logToSystem(fakeService{sys: sys}, false)
 	p.log.Logf(api.LevelInfo, "work", "connected")
 	p.log.Logf(api.LevelError, "", "serve: %s", "closed")
 	want := "info [work] connected\nerr serve: closed"
-	if got := strings.Join(sys.lines, "\n"); got != want {
+	if got := strings.Join(sys.Lines, "\n"); got != want {
 		t.Errorf("system log:\n%s\nwant:\n%s", got, want)
 	}
 	if entries, _ := p.log.Since(0); len(entries) != 2 {
@@ -87,11 +68,11 @@ func TestServiceLogsToSystemLog(t *testing.T) {
 
 func TestInteractiveHelperKeepsSystemLogOut(t *testing.T) {
 	p := newProgram(helpersvc.Paths{}, io.Discard, api.LevelInfo)
-	sys := &fakeSystemLogger{}
+	sys := &servicetest.SystemLogger{}
 	p.logToSystem(fakeService{sys: sys}, true)
 	p.log.Logf(api.LevelInfo, "", "listening")
-	if len(sys.lines) != 0 {
-		t.Errorf("system log in a terminal: %q", sys.lines)
+	if len(sys.Lines) != 0 {
+		t.Errorf("system log in a terminal: %q", sys.Lines)
 	}
 }
 
