@@ -1,10 +1,8 @@
 package e2e
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"net/netip"
 	"os"
@@ -88,20 +86,7 @@ func tcpFirst(ns *testnet.Namespace, dst netip.Addr, size int, timeout time.Dura
 		defer c.Close()
 		local = c.LocalAddr().(*net.TCPAddr).AddrPort().Addr().Unmap()
 		c.SetDeadline(time.Now().Add(timeout))
-		if _, err := c.Write(make([]byte, size)); err != nil {
-			return fmt.Errorf("write: %w", err)
-		}
-		if err := c.(*net.TCPConn).CloseWrite(); err != nil {
-			return err
-		}
-		var b [8]byte
-		if _, err := io.ReadFull(c, b[:]); err != nil {
-			return fmt.Errorf("reading the count: %w", err)
-		}
-		if n := binary.BigEndian.Uint64(b[:]); n != uint64(size) {
-			return fmt.Errorf("the sink counted %d bytes of %d", n, size)
-		}
-		return nil
+		return sendToSink(c, size)
 	})
 	return local, err
 }

@@ -67,22 +67,28 @@ func tcpTransfer(ns *testnet.Namespace, src, dst netip.Addr, size int, timeout t
 		}
 		defer c.Close()
 		c.SetDeadline(start.Add(timeout))
-		if _, err := c.Write(make([]byte, size)); err != nil {
-			return fmt.Errorf("write: %w", err)
-		}
-		if err := c.(*net.TCPConn).CloseWrite(); err != nil {
-			return err
-		}
-		var b [8]byte
-		if _, err := io.ReadFull(c, b[:]); err != nil {
-			return fmt.Errorf("reading the count: %w", err)
-		}
-		if n := binary.BigEndian.Uint64(b[:]); n != uint64(size) {
-			return fmt.Errorf("the sink counted %d bytes of %d", n, size)
-		}
-		return nil
+		return sendToSink(c, size)
 	})
 	return time.Since(start), err
+}
+
+// sendToSink sends size bytes on c, a connection to the sink, closes
+// its sending side and checks that the sink counted them all.
+func sendToSink(c net.Conn, size int) error {
+	if _, err := c.Write(make([]byte, size)); err != nil {
+		return fmt.Errorf("write: %w", err)
+	}
+	if err := c.(*net.TCPConn).CloseWrite(); err != nil {
+		return err
+	}
+	var b [8]byte
+	if _, err := io.ReadFull(c, b[:]); err != nil {
+		return fmt.Errorf("reading the count: %w", err)
+	}
+	if n := binary.BigEndian.Uint64(b[:]); n != uint64(size) {
+		return fmt.Errorf("the sink counted %d bytes of %d", n, size)
+	}
+	return nil
 }
 
 // tcpConnect tries a TCP connection from ns to dst, for traffic that must
