@@ -82,22 +82,7 @@ func TestAlwaysOnTrustedNetwork(t *testing.T) {
 			t.Fatalf("%v: %v\n%s", args, err, out)
 		}
 	}
-	p := lab.PSKProfile("work")
-	p.AutoConnect = true
-	p.TrustedNetworks = []string{"prefix:198.51.100.64/26"}
-	r.h.Import(p)
-	const why = "on trusted network prefix:198.51.100.64/26"
-	// The store request decides before it answers.
-	st, err := r.h.Status("work")
-	if err != nil || st.State != api.StateDisconnected || st.Standby != why || !st.AlwaysOn {
-		t.Fatalf("on the trusted network: %+v, %v", st, err)
-	}
-	r.h.Stop()
-	r.h.Start()
-	st, err = r.h.Status("work")
-	if err != nil || st.State != api.StateDisconnected || st.Standby != why {
-		t.Fatalf("on the trusted network after a restart: %+v, %v", st, err)
-	}
+	why := stayOnTrusted(t, r, "prefix:198.51.100.64/26")
 	if out, _ := r.h.Ctl("status", "work"); out != "work: disconnected (always-on): "+why+"\n" {
 		t.Errorf("status in words: %q", out)
 	}

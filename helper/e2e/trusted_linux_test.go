@@ -57,21 +57,7 @@ func TestAlwaysOnTrustedDNSSuffix(t *testing.T) {
 	base := "nameserver " + testnet.GatewayV4.String() + "\n"
 	// Written in place: the bind mount follows the file, not its name.
 	writeResolvConf(t, r.h.ResolvConf, base+"search lab.corp.example other.example\n")
-	p := lab.PSKProfile("work")
-	p.AutoConnect = true
-	p.TrustedNetworks = []string{"dns-suffix:corp.example"}
-	r.h.Import(p)
-	const why = "on trusted network dns-suffix:corp.example"
-	st, err := r.h.Status("work")
-	if err != nil || st.State != api.StateDisconnected || st.Standby != why || !st.AlwaysOn {
-		t.Fatalf("on the trusted network: %+v, %v", st, err)
-	}
-	r.h.Stop()
-	r.h.Start()
-	st, err = r.h.Status("work")
-	if err != nil || st.State != api.StateDisconnected || st.Standby != why {
-		t.Fatalf("on the trusted network after a restart: %+v, %v", st, err)
-	}
+	stayOnTrusted(t, r, "dns-suffix:corp.example")
 
 	// Another network: its resolver configuration names another domain,
 	// and the default route comes up anew.
@@ -98,4 +84,28 @@ func writeResolvConf(t *testing.T, path, content string) {
 	if err := f.Close(); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// stayOnTrusted imports the always-on profile "work" trusting entry, on
+// a network that entry matches, and checks that it stays down, saying
+// why, also across a helper restart. It returns the standby reason.
+func stayOnTrusted(t *testing.T, r *rig, entry string) string {
+	t.Helper()
+	p := lab.PSKProfile("work")
+	p.AutoConnect = true
+	p.TrustedNetworks = []string{entry}
+	r.h.Import(p)
+	why := "on trusted network " + entry
+	// The store request decides before it answers.
+	st, err := r.h.Status("work")
+	if err != nil || st.State != api.StateDisconnected || st.Standby != why || !st.AlwaysOn {
+		t.Fatalf("on the trusted network: %+v, %v", st, err)
+	}
+	r.h.Stop()
+	r.h.Start()
+	st, err = r.h.Status("work")
+	if err != nil || st.State != api.StateDisconnected || st.Standby != why {
+		t.Fatalf("on the trusted network after a restart: %+v, %v", st, err)
+	}
+	return why
 }
