@@ -19,6 +19,7 @@ import (
 
 	"software.sslmate.com/src/go-pkcs12"
 
+	"github.com/espressovpn/espresso/app/internal/apitest"
 	"github.com/espressovpn/espresso/helper/api"
 	"github.com/espressovpn/espresso/helper/conn"
 	"github.com/espressovpn/espresso/helper/logring"
@@ -75,24 +76,9 @@ func startHelper(t *testing.T) (*api.Client, *logring.Ring) {
 		},
 	})
 	sock := filepath.Join(dir, "helper.sock")
-	ln, err := server.Listen(sock, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = srv.Serve(ln)
-	}()
+	apitest.ServeHelper(t, srv, mgr, sock)
 	c := api.NewClient(sock)
-	t.Cleanup(func() {
-		c.CloseIdleConnections()
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		mgr.Close(ctx)
-		srv.Shutdown(ctx)
-		<-done
-	})
+	t.Cleanup(c.CloseIdleConnections)
 	return c, log
 }
 

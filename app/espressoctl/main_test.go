@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/espressovpn/espresso/app/internal/apitest"
 	"github.com/espressovpn/espresso/helper/api"
 	"github.com/espressovpn/espresso/helper/conn"
 	"github.com/espressovpn/espresso/helper/logring"
@@ -77,22 +78,7 @@ func helper(t *testing.T, d session.Dialer) string {
 	mgr := conn.NewManager(d, log, conn.DefaultRetryPolicy, conn.WithAlwaysOn(conn.AlwaysOn{Wanted: wanted, Profiles: store.List}))
 	srv := server.New(server.Config{Store: store, Manager: mgr, Log: log, Auth: server.Authorizer{Group: g.Name}, Version: "test"})
 	sock := filepath.Join(dir, "helper.sock")
-	ln, err := server.Listen(sock, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = srv.Serve(ln)
-	}()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		mgr.Close(ctx)
-		srv.Shutdown(ctx)
-		<-done
-	})
+	apitest.ServeHelper(t, srv, mgr, sock)
 	return sock
 }
 
