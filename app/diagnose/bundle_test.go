@@ -33,18 +33,8 @@ import (
 type fakeDialer struct{}
 
 func (fakeDialer) Dial(context.Context, session.Attempt) (session.Conn, error) {
-	return &fakeSession{done: make(chan struct{})}, nil
+	return apitest.NewUpSession(), nil
 }
-
-type fakeSession struct{ done chan struct{} }
-
-func (s *fakeSession) Info() session.Info {
-	return session.Info{IKEProposal: "aes256gcm16-prfsha384-x25519", Encapsulation: api.EncapsulationUDP, EstablishedAt: time.Now()}
-}
-func (s *fakeSession) Counters() session.Counters { return session.Counters{} }
-func (s *fakeSession) Done() <-chan struct{}      { return s.done }
-func (s *fakeSession) Err() error                 { return nil }
-func (s *fakeSession) Close() error               { return nil }
 
 // startHelper runs the helper's real API server, store and connection
 // manager, with a dialer that connects at once and a fixed system state,

@@ -12,6 +12,7 @@ import (
 
 	"fyne.io/fyne/v2/test"
 
+	"github.com/espressovpn/espresso/app/internal/apitest"
 	"github.com/espressovpn/espresso/app/watch"
 	"github.com/espressovpn/espresso/helper/api"
 	"github.com/espressovpn/espresso/helper/conn"
@@ -39,18 +40,8 @@ func (d *gatewayDialer) Dial(ctx context.Context, a session.Attempt) (session.Co
 	if a.Profile.Password.Reveal() != d.password {
 		return nil, &ike.EAPError{Method: eap.TypeMSCHAPv2, Err: &mschapv2.FailureError{Code: mschapv2.ErrorAuthenticationFailed}}
 	}
-	return &upSession{done: make(chan struct{})}, nil
+	return apitest.NewUpSession(), nil
 }
-
-type upSession struct{ done chan struct{} }
-
-func (s *upSession) Info() session.Info {
-	return session.Info{IKEProposal: "aes256gcm16-prfsha384-x25519", Encapsulation: api.EncapsulationUDP, EstablishedAt: time.Now()}
-}
-func (s *upSession) Counters() session.Counters { return session.Counters{} }
-func (s *upSession) Done() <-chan struct{}      { return s.done }
-func (s *upSession) Err() error                 { return nil }
-func (s *upSession) Close() error               { return nil }
 
 // promptRig is the UI against an in-process helper that prompts: the
 // real store, connection manager and API server, with a fake dialer.
