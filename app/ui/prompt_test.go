@@ -59,6 +59,7 @@ func newPromptRig(t *testing.T, d session.Dialer) *promptRig {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
 	store, err := profile.Open(filepath.Join(dir, "profiles"))
 	if err != nil {
 		t.Fatal(err)
@@ -79,15 +80,7 @@ func newPromptRig(t *testing.T, d session.Dialer) *promptRig {
 	mgr.SetProfile(noPasswordProfile.Name, noPasswordProfile.Gateway)
 	srv := server.New(server.Config{Store: store, Manager: mgr, Log: log, Auth: server.Authorizer{Group: g.Name}, Version: "test"})
 	sock := filepath.Join(dir, "helper.sock")
-	ln, err := server.Listen(sock, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	served := make(chan struct{})
-	go func() {
-		defer close(served)
-		_ = srv.Serve(ln)
-	}()
+	apitest.ServeHelper(t, srv, mgr, sock)
 
 	h := &harness{t: t, q: make(chan func(), 4096), tray: &fakeTray{}, ticks: make(chan time.Time),
 		now: time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC), runner: &fakeRunner{}}
@@ -109,13 +102,7 @@ func newPromptRig(t *testing.T, d session.Dialer) *promptRig {
 	h.u.Start()
 	t.Cleanup(func() {
 		h.u.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		mgr.Close(ctx)
-		srv.Shutdown(ctx)
-		<-served
 		h.client.CloseIdleConnections()
-		os.RemoveAll(dir)
 		a.Quit()
 	})
 	return &promptRig{harness: h, store: store, sock: sock}
