@@ -220,11 +220,11 @@ func (c *Charon) writeConfig(cfg CharonConfig) error {
 }
 
 func strongswanConf(dir string, plugins []string, keyLog bool) string {
-	levels := "ike = 2\n\t\t\tcfg = 2\n\t\t\tknl = 2"
+	// flush_line leaves no line in a buffer when a test reads the log.
+	levels := "flush_line = yes\n\t\t\tike = 2\n\t\t\tcfg = 2\n\t\t\tknl = 2"
 	if keyLog {
 		// ike_name prefixes each line with its IKE SA ("<home|1> "), as
-		// the known-answer logs read by ipsec/internal/charonlog have it;
-		// flush_line leaves no line in a buffer when the log is read.
+		// the known-answer logs read by ipsec/internal/charonlog have it.
 		levels = "ike_name = yes\n\t\t\tflush_line = yes\n\t\t\tike = 4\n\t\t\tchd = 4\n\t\t\tcfg = 2\n\t\t\tknl = 2"
 	}
 	return fmt.Sprintf(`charon {
