@@ -116,9 +116,9 @@ func trafficBothWays(t *testing.T, p *pair, vip netip.Addr, seq uint32) {
 }
 
 // Rekeys of an IKE SA made with a hybrid exchange, started by either
-// side: CREATE_CHILD_SA negotiates no additional key exchange, as the
-// IKE_FOLLOWUP_KE exchanges of RFC 9370 §2.2.4 are not run, and what the
-// events show says so; traffic passes after each.
+// side: CREATE_CHILD_SA negotiates the additional key exchange too, run
+// in an IKE_FOLLOWUP_KE exchange (RFC 9370 §2.2.4), for the IKE SA and
+// for the Child SA with PFS; traffic passes after each.
 func TestHybridRekeys(t *testing.T) {
 	cli, gw := pskConfigs(t)
 	cli.IKEProposals = proposals(t, false, "aes256gcm16-prfsha384-x25519-ke1_mlkem768")
@@ -142,14 +142,14 @@ func TestHybridRekeys(t *testing.T) {
 		by.d.RekeyIKE()
 		r := next[*ike.IKERekeyed](t, by)
 		o := next[*ike.IKERekeyed](t, other)
-		if r.KeyExchanges != "x25519" || o.KeyExchanges != "x25519" {
+		if r.KeyExchanges != "x25519 + ML-KEM-768" || o.KeyExchanges != "x25519 + ML-KEM-768" {
 			t.Fatalf("IKE rekey %d: key exchanges %q and %q", i, r.KeyExchanges, o.KeyExchanges)
 		}
 		trafficBothWays(t, p, vip, uint32(20+10*i))
 		by.d.RekeyChild()
 		c := next[*ike.ChildRekeyed](t, by)
 		next[*ike.ChildRekeyed](t, other)
-		if c.New.ESPProposal != "aes256gcm16-x25519-noesn" {
+		if c.New.ESPProposal != "aes256gcm16-x25519-ke1_mlkem768-noesn" {
 			t.Fatalf("Child rekey %d: %s", i, c.New.ESPProposal)
 		}
 		trafficBothWays(t, p, vip, uint32(25+10*i))

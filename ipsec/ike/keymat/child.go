@@ -33,8 +33,10 @@ type ChildKeys struct {
 // KEYMAT = prf+(SK_d, g^ir(new) | Ni | Nr), and splits it per RFC 7296
 // §2.17: encryption then integrity key from initiator to responder, then the
 // same for the other direction. gir is nil when no KE payloads were
-// exchanged. prf is the IKE SA's PRF.
-func DeriveChildKeys(prf PRF, skd []byte, s ChildSuite, gir, ni, nr []byte) (*ChildKeys, error) {
+// exchanged. prf is the IKE SA's PRF. add are the shared secrets of the
+// additional key exchanges of a rekey (RFC 9370 §2.2.4), which follow the
+// nonces as strongSwan puts them: prf+(SK_d, g^ir | Ni | Nr | SK(1) ...).
+func DeriveChildKeys(prf PRF, skd []byte, s ChildSuite, gir, ni, nr []byte, add ...[]byte) (*ChildKeys, error) {
 	encr, ok := suite.EncrKeyMatLen(s.Encr)
 	if !ok {
 		return nil, fmt.Errorf("keymat: unsupported encryption transform %v", s.Encr)
@@ -50,6 +52,9 @@ func DeriveChildKeys(prf PRF, skd []byte, s ChildSuite, gir, ni, nr []byte) (*Ch
 	}
 	seed := make([]byte, 0, len(gir)+len(ni)+len(nr))
 	seed = append(append(append(seed, gir...), ni...), nr...)
+	for _, a := range add {
+		seed = append(seed, a...)
+	}
 	km, err := prf.Plus(skd, seed, 2*(encr+integ))
 	clear(seed)
 	if err != nil {

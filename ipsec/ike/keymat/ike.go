@@ -56,8 +56,11 @@ func SKEYSEED(prf PRF, ni, nr, gir []byte) []byte {
 // an IKE SA created by rekeying one (RFC 7296 §2.18). oldPRF is the PRF of the
 // old IKE SA: the exchange belongs to it, even if the new SA negotiated
 // another one.
-func RekeySKEYSEED(oldPRF PRF, oldSKd, gir, ni, nr []byte) []byte {
-	return oldPRF.Sum(oldSKd, gir, ni, nr)
+//
+// add are the shared secrets of the rekey's additional key exchanges (RFC
+// 9370 §2.2.4), after the nonces: prf(SK_d, g^ir | Ni | Nr | SK(1) ...).
+func RekeySKEYSEED(oldPRF PRF, oldSKd, gir, ni, nr []byte, add ...[]byte) []byte {
+	return oldPRF.Sum(oldSKd, append([][]byte{gir, ni, nr}, add...)...)
 }
 
 // DeriveIKEKeys computes {SK_d | SK_ai | SK_ar | SK_ei | SK_er | SK_pi | SK_pr}

@@ -64,6 +64,7 @@ const (
 	IKEv2FragmentationSupported   NotifyType = 16430 // RFC 7383 §2.3
 	SignatureHashAlgorithms       NotifyType = 16431 // RFC 7427 §4
 	IntermediateExchangeSupported NotifyType = 16438 // RFC 9242 §3
+	AdditionalKeyExchange         NotifyType = 16441 // RFC 9370 §2.2.4
 )
 
 // firstStatusNotify is where status types start (RFC 7296 §3.10.1).
@@ -124,6 +125,7 @@ var notifyNames = map[NotifyType]string{
 	IKEv2FragmentationSupported:   "IKEV2_FRAGMENTATION_SUPPORTED",
 	SignatureHashAlgorithms:       "SIGNATURE_HASH_ALGORITHMS",
 	IntermediateExchangeSupported: "INTERMEDIATE_EXCHANGE_SUPPORTED",
+	AdditionalKeyExchange:         "ADDITIONAL_KEY_EXCHANGE",
 }
 
 // String returns the IANA name of the notify type.

@@ -78,10 +78,11 @@ type Child struct {
 }
 
 // create derives the keys of a Child SA (§2.17) and builds its data
-// path description. gir is the PFS shared secret, nil without.
-func (m *childSAs) create(sa *IKESA, c chosen, inSPI, outSPI uint32, weInitiated bool, gir, ni, nr []byte, lts, rts []wire.TrafficSelector) (*Child, error) {
+// path description. gir is the PFS shared secret, nil without; add those
+// of the additional key exchanges (RFC 9370 §2.2.4).
+func (m *childSAs) create(sa *IKESA, c chosen, inSPI, outSPI uint32, weInitiated bool, gir []byte, add [][]byte, ni, nr []byte, lts, rts []wire.TrafficSelector) (*Child, error) {
 	cs := keymat.ChildSuite{Encr: c.One(suite.TypeEncr), Integ: c.One(suite.TypeInteg)}
-	keys, err := keymat.DeriveChildKeys(sa.keys.prf, sa.keys.keys.D, cs, gir, ni, nr)
+	keys, err := keymat.DeriveChildKeys(sa.keys.prf, sa.keys.keys.D, cs, gir, ni, nr, add...)
 	if err != nil {
 		return nil, err
 	}
@@ -220,13 +221,37 @@ func (m *childSAs) reqID() uint32 {
 // counts key exchange transforms in the choice (CREATE_CHILD_SA, not
 // IKE_AUTH); gir is the PFS secret, nil without.
 func (m *childSAs) Accept(sa *IKESA, ps wire.Payloads, withKE bool, gir []byte, peerSide, ourAllowed []wire.TrafficSelector, ni, nr []byte) (*acceptedChild, *wire.Notify) {
+	ch, n := m.choose(ps, withKE, peerSide, ourAllowed)
+	if n != nil {
+		return nil, n
+	}
+	return m.install(sa, ch, gir, nil, ni, nr)
+}
+
+// childChoice is a Child SA negotiated as responder whose keys are not
+// derived yet: a rekey with additional key exchanges waits for them.
+type childChoice struct {
+	num           uint8
+	c             chosen
+	inSPI, outSPI uint32
+	lts, rts      []wire.TrafficSelector
+}
+
+// choose negotiates a Child SA as responder: proposal, selectors and our
+// SPI. IKE_AUTH (withKE false) runs no additional key exchange, so its
+// choice ignores them; CREATE_CHILD_SA offers and chooses them in full.
+func (m *childSAs) choose(ps wire.Payloads, withKE bool, peerSide, ourAllowed []wire.TrafficSelector) (*childChoice, *wire.Notify) {
 	saPayload, _ := wire.First[*wire.SecurityAssociation](ps)
 	tsi, _ := wire.First[*wire.TSi](ps)
 	tsr, _ := wire.First[*wire.TSr](ps)
 	if saPayload == nil || tsi == nil || tsr == nil {
 		return nil, wire.NewNotify(wire.InvalidSyntax, nil)
 	}
-	num, c, ok := Choose(rekeyProposals(m.Cfg.ESPProposals), saPayload.Proposals, wire.ProtocolESP, withKE)
+	props := m.Cfg.ESPProposals
+	if !withKE {
+		props = rekeyProposals(props)
+	}
+	num, c, ok := Choose(props, saPayload.Proposals, wire.ProtocolESP, withKE)
 	outSPI, spiOK := spiOf(c.spi)
 	if !ok || !spiOK {
 		return nil, wire.NewNotify(wire.NoProposalChosen, nil)
@@ -243,7 +268,13 @@ func (m *childSAs) Accept(sa *IKESA, ps wire.Payloads, withKE bool, gir []byte, 
 	if err != nil {
 		return nil, wire.NewNotify(wire.TemporaryFailure, nil)
 	}
-	ch, err := m.create(sa, c, uint32(inSPI), outSPI, false, gir, ni, nr, cloneTS(ourSide), cloneTS(theirTS))
+	return &childChoice{num: num, c: c, inSPI: uint32(inSPI), outSPI: outSPI, lts: cloneTS(ourSide), rts: cloneTS(theirTS)}, nil
+}
+
+// install derives the keys of a chosen Child SA and installs its inbound
+// direction.
+func (m *childSAs) install(sa *IKESA, cc *childChoice, gir []byte, add [][]byte, ni, nr []byte) (*acceptedChild, *wire.Notify) {
+	ch, err := m.create(sa, cc.c, cc.inSPI, cc.outSPI, false, gir, add, ni, nr, cc.lts, cc.rts)
 	if err != nil {
 		return nil, wire.NewNotify(wire.NoProposalChosen, nil)
 	}
@@ -251,5 +282,5 @@ func (m *childSAs) Accept(sa *IKESA, ps wire.Payloads, withKE bool, gir []byte, 
 		m.remove(ch)
 		return nil, wire.NewNotify(wire.TemporaryFailure, nil)
 	}
-	return &acceptedChild{C: ch, Number: num}, nil
+	return &acceptedChild{C: ch, Number: cc.num}, nil
 }

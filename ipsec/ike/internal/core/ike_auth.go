@@ -162,7 +162,7 @@ func (i *initiator) completeAuth(sa *IKESA, co *childOffer, ps wire.Payloads, pe
 	if reauth {
 		prevOut = i.outboundChild()
 	}
-	ch, err := i.Children.create(sa, c, co.inSPI, outSPI, true, nil, sa.Ni, sa.Nr, cloneTS(gotTSi.Selectors), cloneTS(gotTSr.Selectors))
+	ch, err := i.Children.create(sa, c, co.inSPI, outSPI, true, nil, nil, sa.Ni, sa.Nr, cloneTS(gotTSi.Selectors), cloneTS(gotTSr.Selectors))
 	if err == nil {
 		err = i.Children.addInbound(ch)
 	}

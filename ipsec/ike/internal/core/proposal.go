@@ -190,14 +190,10 @@ func AnswerSA(number uint8, proto wire.ProtocolID, spi []byte, c chosen) *wire.S
 	return &wire.SecurityAssociation{Proposals: []wire.Proposal{wp}}
 }
 
-// rekeyProposals are the proposals for a CREATE_CHILD_SA, offered or
-// chosen from: without the additional key exchange types, since the
-// IKE_FOLLOWUP_KE exchanges that would run them (RFC 9370 §2.2.4) are not
-// implemented; a duplicate that leaves is dropped. Negotiating an
-// additional exchange there and not running it would show key exchanges
-// that never took place. A rekeyed IKE SA's keys and a Child SA's
-// KEYMAT still derive from SK_d, which the hybrid exchange of the first
-// IKE SA went into (RFC 7296 §2.17, §2.18).
+// rekeyProposals are proposals without their additional key exchange
+// types, a duplicate that leaves dropped: those of a Child SA made in
+// IKE_AUTH, which runs no additional exchange (RFC 9370 §2.2.3); its
+// KEYMAT derives from SK_d, which the hybrid exchange went into.
 func rekeyProposals(ps []suite.Proposal) []suite.Proposal {
 	var out []suite.Proposal
 	for _, p := range ps {

@@ -103,6 +103,8 @@ func (d *Machine) handleRequest(sa *IKESA, dg Datagram, m *wire.Message) {
 		d.role.AnswerAuth(sa, h, ps)
 	case wire.CreateChildSA:
 		d.rekey.createChildRequest(sa, h, ps)
+	case wire.IKEFollowupKE:
+		d.rekey.followupRequest(sa, h, ps)
 	case wire.Informational:
 		d.live.informationalRequest(sa, dg, h, ps)
 	default:

@@ -43,7 +43,7 @@ func (k *rekeying) sendRekeyChild(sa *IKESA, old *Child, group suite.TransformID
 	}
 	// The key exchange methods are offered even without a KE payload, so
 	// that a peer requiring PFS can name its choice (§1.3).
-	offer := offerSA(rekeyProposals(k.Cfg.ESPProposals), wire.ProtocolESP, SPIBytes(uint32(inSPI)), true, group)
+	offer := offerSA(k.Cfg.ESPProposals, wire.ProtocolESP, SPIBytes(uint32(inSPI)), true, group)
 	ps := wire.Payloads{wire.NewRekeySA(wire.ProtocolESP, SPIBytes(old.InSPI)), offer, &wire.Nonce{Data: ni}}
 	if ke != nil {
 		ps = append(ps, &wire.KeyExchange{Group: group, Data: ke.PublicKey()})
@@ -144,14 +144,40 @@ func (k *rekeying) rekeyChildAnswered(sa *IKESA, old *Child, offer *wire.Securit
 		}
 		return
 	}
-	nc, err := k.Children.create(sa, c, inSPI, outSPI, true, gir, ni, bytes.Clone(nr.Data), cloneTS(tsi.Selectors), cloneTS(tsr.Selectors))
-	if err == nil {
-		err = k.Children.addInbound(nc)
+	finish := func(add [][]byte) {
+		nc, err := k.Children.create(sa, c, inSPI, outSPI, true, gir, add, ni, bytes.Clone(nr.Data), cloneTS(tsi.Selectors), cloneTS(tsr.Selectors))
+		if err == nil {
+			err = k.Children.addInbound(nc)
+		}
+		if err != nil {
+			k.Down(err)
+			return
+		}
+		k.installRekeyedChild(old, nc, ni)
 	}
-	if err != nil {
-		k.Down(err)
+	methods := c.AddKEs()
+	if len(methods) == 0 {
+		finish(nil)
 		return
 	}
+	// The additional key exchanges run in IKE_FOLLOWUP_KE exchanges
+	// after this one; the shared secret waits for them.
+	gir = bytes.Clone(gir)
+	k.runFollowups(sa, methods, ps, nil, func(add [][]byte) {
+		defer clear(gir)
+		finish(add)
+	}, func(reason string) {
+		clear(gir)
+		k.Log.Warn("ike: Child SA rekey's additional key exchange failed", "reason", reason)
+		if old.state == childRekeying {
+			k.rekeyChildFailed(old, &RekeyError{SPI: old.InSPI, Reason: reason})
+		}
+	})
+}
+
+// installRekeyedChild makes nc, which our rekey of old created, the SA in
+// use, unless a collision made it redundant (§2.8.1).
+func (k *rekeying) installRekeyedChild(old, nc *Child, ni []byte) {
 	k.Children.List = append(k.Children.List, nc)
 	if old.state != childRekeying || (old.peerNew != nil && lostCollision(ni, nc.nr, old.peerNew.ni, old.peerNew.nr)) {
 		// The peer rekeyed the SA too and its exchange holds the lower
@@ -259,29 +285,67 @@ func (k *rekeying) rekeyChildRequest(sa *IKESA, h wire.Header, ps wire.Payloads,
 		kePayload = &wire.KeyExchange{Group: group, Data: keData}
 	}
 	// A rekey keeps the selectors (§2.9.2): narrow against the old SA's.
-	ac, errNotify := k.Children.Accept(sa, ps, true, gir, old.RemoteTS, old.LocalTS, bytes.Clone(ni.Data), nr)
-	if errNotify != nil {
-		k.Xchg.Respond(sa, h, wire.Payloads{errNotify})
+	cc, errNotify := k.Children.choose(ps, true, old.RemoteTS, old.LocalTS)
+	refused := func(n *wire.Notify, reason string) {
 		// The old SA stays; the peer decides what follows, so the
 		// owner learns why its tunnel may end.
-		k.Log.Warn("ike: refused the peer's Child SA rekey", "spi", old.InSPI, "notify", errNotify.NotifyType)
-		k.emit(&ChildRekeyFailed{Child: old.info(), Err: &RekeyError{SPI: old.InSPI, ByPeer: true, Notify: errNotify.NotifyType}})
+		k.Log.Warn("ike: refused the peer's Child SA rekey", "spi", old.InSPI, "notify", n.NotifyType, "reason", reason)
+		k.emit(&ChildRekeyFailed{Child: old.info(), Err: &RekeyError{SPI: old.InSPI, ByPeer: true, Notify: n.NotifyType, Reason: reason}})
+	}
+	if errNotify != nil {
+		k.Xchg.Respond(sa, h, wire.Payloads{errNotify})
+		refused(errNotify, "")
 		return
 	}
-	nc := ac.C
-	k.Children.List = append(k.Children.List, nc)
-	out := wire.Payloads{AnswerSA(ac.Number, wire.ProtocolESP, SPIBytes(nc.InSPI), nc.Prop), &wire.Nonce{Data: nr}}
+	install := func(add [][]byte) *Child {
+		ac, errNotify := k.Children.install(sa, cc, gir, add, bytes.Clone(ni.Data), nr)
+		if errNotify != nil {
+			return nil
+		}
+		nc := ac.C
+		k.Children.List = append(k.Children.List, nc)
+		if old.state == childRekeying {
+			old.peerNew = nc
+		} else {
+			old.state = childRekeyed
+			old.replacement = nc
+		}
+		return nc
+	}
+	out := wire.Payloads{AnswerSA(cc.num, wire.ProtocolESP, SPIBytes(cc.inSPI), cc.c), &wire.Nonce{Data: nr}}
 	if kePayload != nil {
 		out = append(out, kePayload)
 	}
-	out = append(out, &wire.TSi{Selectors: nc.RemoteTS}, &wire.TSr{Selectors: nc.LocalTS})
-	if old.state == childRekeying {
-		old.peerNew = nc
-	} else {
-		old.state = childRekeyed
-		old.replacement = nc
+	out = append(out, &wire.TSi{Selectors: cc.rts}, &wire.TSr{Selectors: cc.lts})
+	methods := cc.c.AddKEs()
+	if len(methods) == 0 {
+		if install(nil) == nil {
+			n := wire.NewNotify(wire.NoProposalChosen, nil)
+			k.Xchg.Respond(sa, h, wire.Payloads{n})
+			refused(n, "")
+			return
+		}
+		k.Xchg.Respond(sa, h, out)
+		return
 	}
-	k.Xchg.Respond(sa, h, out)
+	// The SA is made after the peer's IKE_FOLLOWUP_KE exchanges, with
+	// their secrets (RFC 9370 §2.2.4).
+	gir = bytes.Clone(gir)
+	addN, err := k.awaitFollowups(sa, methods, func(add [][]byte) {
+		defer clear(gir)
+		if install(add) == nil {
+			refused(wire.NewNotify(wire.NoProposalChosen, nil), "keys of the additional key exchanges")
+		}
+	}, func(reason string) {
+		clear(gir)
+		refused(wire.NewNotify(wire.InvalidSyntax, nil), reason)
+	})
+	if err != nil {
+		clear(gir)
+		k.Xchg.Respond(sa, h, wire.Payloads{wire.NewNotify(wire.TemporaryFailure, nil)})
+		return
+	}
+	k.Xchg.Respond(sa, h, append(out, addN))
 }
 
 // pfsGroupFor picks, for a peer's CREATE_CHILD_SA, the key exchange method
@@ -291,7 +355,7 @@ func (k *rekeying) pfsGroupFor(ps wire.Payloads) suite.TransformID {
 	if p == nil {
 		return 0
 	}
-	_, c, ok := Choose(rekeyProposals(k.Cfg.ESPProposals), p.Proposals, wire.ProtocolESP, true)
+	_, c, ok := Choose(k.Cfg.ESPProposals, p.Proposals, wire.ProtocolESP, true)
 	if !ok {
 		return 0
 	}

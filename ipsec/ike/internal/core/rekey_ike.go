@@ -56,7 +56,7 @@ func (k *rekeying) sendRekeyIKE(sa *IKESA, group suite.TransformID, tries int) {
 		k.Down(err)
 		return
 	}
-	offer := offerSA(rekeyProposals(k.Cfg.IKEProposals), wire.ProtocolIKE, binary.BigEndian.AppendUint64(nil, rk.spi), true, group)
+	offer := offerSA(k.Cfg.IKEProposals, wire.ProtocolIKE, binary.BigEndian.AppendUint64(nil, rk.spi), true, group)
 	ps := wire.Payloads{offer, &wire.Nonce{Data: rk.ni}, &wire.KeyExchange{Group: group, Data: rk.ke.PublicKey()}}
 	k.Xchg.request(sa, wire.CreateChildSA, ps, func(_ wire.Header, ps wire.Payloads, _ []byte) {
 		k.rekeyIKEAnswered(sa, offer, ps, tries)
@@ -108,7 +108,34 @@ func (k *rekeying) rekeyIKEAnswered(sa *IKESA, offer *wire.SecurityAssociation, 
 		retry()
 		return
 	}
-	nsa, err := k.rekeyedSA(sa, c, gir, rk.ni, bytes.Clone(nr.Data), rk.spi, binary.BigEndian.Uint64(c.spi), true)
+	methods := c.AddKEs()
+	if len(methods) == 0 {
+		k.finishRekeyIKE(sa, c, gir, nil, bytes.Clone(nr.Data))
+		return
+	}
+	// The additional key exchanges run in IKE_FOLLOWUP_KE exchanges
+	// after this one (RFC 9370 §2.2.4); the new SA waits for them.
+	nrData := bytes.Clone(nr.Data)
+	k.runFollowups(sa, methods, ps, nil, func(add [][]byte) {
+		k.finishRekeyIKE(sa, c, gir, add, nrData)
+	}, func(reason string) {
+		clear(gir)
+		k.Log.Warn("ike: IKE SA rekey's additional key exchange failed", "reason", reason)
+		if sa.rekey == rk {
+			retry()
+		}
+	})
+}
+
+// finishRekeyIKE makes the IKE SA of our rekey with the shared secrets,
+// and resolves a collision.
+func (k *rekeying) finishRekeyIKE(sa *IKESA, c chosen, gir []byte, add [][]byte, nr []byte) {
+	rk := sa.rekey
+	if rk == nil {
+		clear(gir)
+		return
+	}
+	nsa, err := k.rekeyedSA(sa, c, gir, add, rk.ni, nr, rk.spi, binary.BigEndian.Uint64(c.spi), true)
 	if err != nil {
 		k.Down(err)
 		return
@@ -133,9 +160,9 @@ func (k *rekeying) rekeyIKEAnswered(sa *IKESA, offer *wire.SecurityAssociation, 
 
 // rekeyedSA builds the IKE SA a rekey creates: SKEYSEED from the old SA's
 // SK_d and PRF (§2.18), fresh message IDs, and the old SA's capabilities.
-func (k *rekeying) rekeyedSA(old *IKESA, c chosen, gir, ni, nr []byte, spiI, spiR uint64, initiator bool) (*IKESA, error) {
+func (k *rekeying) rekeyedSA(old *IKESA, c chosen, gir []byte, add [][]byte, ni, nr []byte, spiI, spiR uint64, initiator bool) (*IKESA, error) {
 	defer clear(gir)
-	skeyseed := keymat.RekeySKEYSEED(old.keys.prf, old.keys.keys.D, gir, ni, nr)
+	skeyseed := keymat.RekeySKEYSEED(old.keys.prf, old.keys.keys.D, gir, ni, nr, add...)
 	defer clear(skeyseed)
 	keys, err := newIKEKeys(c, skeyseed, ni, nr, spiI, spiR, initiator, &old.keys.prf, k.Rand)
 	if err != nil {
@@ -175,7 +202,7 @@ func (k *rekeying) rekeyIKERequest(sa *IKESA, h wire.Header, ps wire.Payloads) {
 		k.Xchg.Respond(sa, h, wire.Payloads{wire.NewNotify(wire.TemporaryFailure, nil)})
 		return
 	}
-	num, c, ok := Choose(rekeyProposals(k.Cfg.IKEProposals), saPayload.Proposals, wire.ProtocolIKE, true)
+	num, c, ok := Choose(k.Cfg.IKEProposals, saPayload.Proposals, wire.ProtocolIKE, true)
 	if !ok || len(c.spi) != 8 {
 		k.Xchg.Respond(sa, h, wire.Payloads{wire.NewNotify(wire.NoProposalChosen, nil)})
 		return
@@ -195,16 +222,53 @@ func (k *rekeying) rekeyIKERequest(sa *IKESA, h wire.Header, ps wire.Payloads) {
 	if err != nil || err2 != nil {
 		return
 	}
-	nsa, err := k.rekeyedSA(sa, c, gir, bytes.Clone(ni.Data), nr, binary.BigEndian.Uint64(c.spi), spi, false)
-	if err != nil {
-		k.Xchg.Respond(sa, h, wire.Payloads{wire.NewNotify(wire.NoProposalChosen, nil)})
-		return
-	}
-	k.Xchg.Respond(sa, h, wire.Payloads{
+	answer := wire.Payloads{
 		AnswerSA(num, wire.ProtocolIKE, binary.BigEndian.AppendUint64(nil, spi), c),
 		&wire.Nonce{Data: nr},
 		&wire.KeyExchange{Group: group, Data: keData},
+	}
+	niData := bytes.Clone(ni.Data)
+	newSA := func(add [][]byte) *IKESA {
+		nsa, err := k.rekeyedSA(sa, c, gir, add, niData, nr, binary.BigEndian.Uint64(c.spi), spi, false)
+		if err != nil {
+			k.Log.Warn("ike: peer's IKE SA rekey failed", "err", err)
+			return nil
+		}
+		return nsa
+	}
+	methods := c.AddKEs()
+	if len(methods) == 0 {
+		nsa := newSA(nil)
+		if nsa == nil {
+			k.Xchg.Respond(sa, h, wire.Payloads{wire.NewNotify(wire.NoProposalChosen, nil)})
+			return
+		}
+		k.Xchg.Respond(sa, h, answer)
+		k.peerRekeyedIKE(sa, nsa)
+		return
+	}
+	// The new SA is made after the peer's IKE_FOLLOWUP_KE exchanges, with
+	// their secrets (RFC 9370 §2.2.4).
+	addN, err := k.awaitFollowups(sa, methods, func(add [][]byte) {
+		if nsa := newSA(add); nsa != nil && sa == k.SA {
+			k.peerRekeyedIKE(sa, nsa)
+		}
+	}, func(reason string) {
+		clear(gir)
+		k.Log.Warn("ike: refused the peer's IKE SA rekey", "reason", reason)
 	})
+	if err != nil {
+		clear(gir)
+		k.Xchg.Respond(sa, h, wire.Payloads{wire.NewNotify(wire.TemporaryFailure, nil)})
+		return
+	}
+	k.Xchg.Respond(sa, h, append(answer, addN))
+}
+
+// peerRekeyedIKE makes nsa, which the peer's rekey of sa created, current,
+// unless our own rekey is in flight: the collision is resolved once it is
+// answered (§2.8.2).
+func (k *rekeying) peerRekeyedIKE(sa, nsa *IKESA) {
 	if sa.rekey != nil {
 		sa.peerRekey = nsa
 		return

@@ -42,8 +42,11 @@ type IKESA struct {
 	// are the keys before the last update, which still authenticate a
 	// retransmission of the request that led to it (responder); intPlain
 	// is the content of the IKE_INTERMEDIATE message just opened.
-	IntermediateOK     bool
-	addKE              []suite.TransformID
+	IntermediateOK bool
+	addKE          []suite.TransformID
+	// followup is the peer's rekey whose IKE_FOLLOWUP_KE exchanges we
+	// answer (followup_ke.go).
+	followup           *followupResp
 	intAuthI, intAuthR []byte
 	intermediates      int
 	authMID            uint32
