@@ -120,16 +120,29 @@ func trafficBothWays(t *testing.T, p *pair, vip netip.Addr, seq uint32) {
 // in an IKE_FOLLOWUP_KE exchange (RFC 9370 §2.2.4), for the IKE SA and
 // for the Child SA with PFS; traffic passes after each.
 func TestHybridRekeys(t *testing.T) {
+	for _, tc := range []struct{ ike, esp, kes, espChosen string }{
+		{"aes256gcm16-prfsha384-x25519-ke1_mlkem768", "aes256gcm16-x25519-ke1_mlkem768-ke1_none",
+			"x25519 + ML-KEM-768", "aes256gcm16-x25519-ke1_mlkem768-noesn"},
+		// Two additional exchanges: the second IKE_FOLLOWUP_KE carries
+		// the token of the first one's response.
+		{"aes256gcm16-prfsha384-x25519-ke1_mlkem768-ke2_mlkem1024", "aes256gcm16-ecp256-ke1_mlkem1024-ke2_mlkem768",
+			"x25519 + ML-KEM-768 + ML-KEM-1024", "aes256gcm16-ecp256-ke1_mlkem1024-ke2_mlkem768-noesn"},
+	} {
+		t.Run(tc.kes, func(t *testing.T) { hybridRekeys(t, tc.ike, tc.esp, tc.kes, tc.espChosen) })
+	}
+}
+
+func hybridRekeys(t *testing.T, ikeProp, espProp, kes, espChosen string) {
 	cli, gw := pskConfigs(t)
-	cli.IKEProposals = proposals(t, false, "aes256gcm16-prfsha384-x25519-ke1_mlkem768")
-	gw.IKEProposals = proposals(t, false, "aes256gcm16-prfsha384-x25519-ke1_mlkem768-ke1_none")
-	cli.ESPProposals = proposals(t, true, "aes256gcm16-x25519-ke1_mlkem768-ke1_none")
-	gw.ESPProposals = proposals(t, true, "aes256gcm16-x25519-ke1_mlkem768-ke1_none")
+	cli.IKEProposals = proposals(t, false, ikeProp)
+	gw.IKEProposals = proposals(t, false, ikeProp+"-ke1_none")
+	cli.ESPProposals = proposals(t, true, espProp)
+	gw.ESPProposals = proposals(t, true, espProp)
 	p := &pair{cliCfg: cli, gwCfg: gw, engineOnNet: true}
 	p.start(t)
 	ce := next[*ike.Established](t, p.cli)
 	next[*ike.Established](t, p.gw)
-	if ce.KeyExchanges != "x25519 + ML-KEM-768" {
+	if ce.KeyExchanges != kes {
 		t.Fatalf("key exchanges %q", ce.KeyExchanges)
 	}
 	vip := ce.VirtualIPs[0]
@@ -142,14 +155,14 @@ func TestHybridRekeys(t *testing.T) {
 		by.d.RekeyIKE()
 		r := next[*ike.IKERekeyed](t, by)
 		o := next[*ike.IKERekeyed](t, other)
-		if r.KeyExchanges != "x25519 + ML-KEM-768" || o.KeyExchanges != "x25519 + ML-KEM-768" {
+		if r.KeyExchanges != kes || o.KeyExchanges != kes {
 			t.Fatalf("IKE rekey %d: key exchanges %q and %q", i, r.KeyExchanges, o.KeyExchanges)
 		}
 		trafficBothWays(t, p, vip, uint32(20+10*i))
 		by.d.RekeyChild()
 		c := next[*ike.ChildRekeyed](t, by)
 		next[*ike.ChildRekeyed](t, other)
-		if c.New.ESPProposal != "aes256gcm16-x25519-ke1_mlkem768-noesn" {
+		if c.New.ESPProposal != espChosen {
 			t.Fatalf("Child rekey %d: %s", i, c.New.ESPProposal)
 		}
 		trafficBothWays(t, p, vip, uint32(25+10*i))
