@@ -249,7 +249,7 @@ func (m *childSAs) choose(ps wire.Payloads, withKE bool, peerSide, ourAllowed []
 	}
 	props := m.Cfg.ESPProposals
 	if !withKE {
-		props = rekeyProposals(props)
+		props = withoutAddKE(props)
 	}
 	num, c, ok := Choose(props, saPayload.Proposals, wire.ProtocolESP, withKE)
 	outSPI, spiOK := spiOf(c.spi)

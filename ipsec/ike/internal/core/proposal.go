@@ -190,11 +190,12 @@ func AnswerSA(number uint8, proto wire.ProtocolID, spi []byte, c chosen) *wire.S
 	return &wire.SecurityAssociation{Proposals: []wire.Proposal{wp}}
 }
 
-// rekeyProposals are proposals without their additional key exchange
-// types, a duplicate that leaves dropped: those of a Child SA made in
-// IKE_AUTH, which runs no additional exchange (RFC 9370 §2.2.3); its
-// KEYMAT derives from SK_d, which the hybrid exchange went into.
-func rekeyProposals(ps []suite.Proposal) []suite.Proposal {
+// withoutAddKE returns the proposals without their additional key exchange
+// types, dropping any that then repeats an earlier one: those for a Child
+// SA made in IKE_AUTH, which runs no additional exchange (RFC 9370
+// §2.2.3); its KEYMAT derives from SK_d, which the hybrid exchange went
+// into.
+func withoutAddKE(ps []suite.Proposal) []suite.Proposal {
 	var out []suite.Proposal
 	for _, p := range ps {
 		q := suite.Proposal{Transforms: slices.DeleteFunc(slices.Clone(p.Transforms), func(t suite.Transform) bool { return t.Type.AddKEIndex() != 0 })}
