@@ -287,6 +287,10 @@ func TestDescribeAndBytesize(t *testing.T) {
 	if got := describe(st, p, now); got != "w: failed: the gateway's certificate has expired" {
 		t.Errorf("describe, failed = %q", got)
 	}
+	st = api.ConnectionStatus{Name: "w", State: api.StateFailed, LastError: "ike: CREATE_CHILD_SA: key exchange ML-KEM-768: not a valid key", ErrorCode: api.FailureKeyExchange}
+	if got := describe(st, p, now); got != "w: failed: the gateway sent an unusable key exchange" {
+		t.Errorf("describe, failed key exchange = %q", got)
+	}
 	st = api.ConnectionStatus{Name: "w", State: api.StateConnected, Gateway: "vpn.example.com", BytesIn: 2_500_000, BytesOut: 999,
 		LastError: "ike: we refused the gateway's rekey of Child SA c1a2b3c4 with NO_PROPOSAL_CHOSEN", ErrorCode: api.FailureRekeyFailed}
 	if got := describe(st, p, now); got != "w: connected to vpn.example.com, in 2.5 MB / out 999 B; renewing the tunnel's keys failed (NO_PROPOSAL_CHOSEN)" {

@@ -46,6 +46,7 @@ func TestCodeSentences(t *testing.T) {
 		{api.FailureIdentityMismatch, cert, "The gateway did not prove the identity gw.example.com", ActionEdit},
 		{api.FailureGatewayClosed, eap, "The gateway ended the connection", ActionNone},
 		{api.FailureRekeyFailed, eap, "Renewing the tunnel's keys failed (NO_PROPOSAL_CHOSEN)", ActionEdit},
+		{api.FailureKeyExchange, eap, "The gateway sent an unusable key exchange", ActionNone},
 		{api.FailureKillSwitch, eap, "The kill switch could not block traffic outside the tunnel, so Espresso did not connect", ActionShowLog},
 		{api.FailureSystemConfig, eap, "Espresso could not set up this computer for the tunnel", ActionShowLog},
 		{api.FailureUnavailable, eap, "The Espresso helper on this computer cannot make VPN connections", ActionNone},

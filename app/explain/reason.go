@@ -95,6 +95,9 @@ const (
 	// ReasonRekeyFailed: renewing the tunnel's keys (a Child SA rekey)
 	// failed; the text names the notify.
 	ReasonRekeyFailed
+	// ReasonKeyExchange: the gateway's part of a key exchange was
+	// unusable.
+	ReasonKeyExchange
 )
 
 // codes maps the helper's failure codes to reasons. FailureInternal is
@@ -119,6 +122,7 @@ var codes = map[api.FailureCode]Reason{
 	api.FailureIdentityMismatch: ReasonIdentityMismatch,
 	api.FailureGatewayClosed:    ReasonGatewayClosed,
 	api.FailureRekeyFailed:      ReasonRekeyFailed,
+	api.FailureKeyExchange:      ReasonKeyExchange,
 	api.FailureKillSwitch:       ReasonKillSwitch,
 	api.FailureSystemConfig:     ReasonSystemConfig,
 	api.FailureUnavailable:      ReasonUnavailable,

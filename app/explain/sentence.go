@@ -141,6 +141,9 @@ func sentence(r Reason, text string, p *api.Profile) Sentence {
 			"Ask your administrator to check the gateway's address pool and DNS servers; Espresso accepts only unicast addresses.", ActionNone}
 	case ReasonRekeyFailed:
 		return rekeyFailed(text)
+	case ReasonKeyExchange:
+		return Sentence{"The gateway sent an unusable key exchange",
+			"Espresso tries again; if it keeps happening, ask your administrator to check the gateway's key exchange methods.", ActionNone}
 	case ReasonGatewayClosed:
 		return Sentence{"The gateway ended the connection",
 			"Connect again; if it keeps happening, ask your administrator.", ActionNone}

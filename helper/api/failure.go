@@ -100,6 +100,11 @@ const (
 	// tried again; when the connection ends for lack of a Child SA after
 	// such a failure, this is its code rather than FailureGatewayClosed.
 	FailureRekeyFailed FailureCode = "rekey_failed"
+	// FailureKeyExchange: the gateway's part of a key exchange was
+	// unusable: a key share of the wrong size or not a valid key, a method
+	// not negotiated, or an additional key exchange (RFC 9370) out of
+	// order. A gateway fault, retried with back-off.
+	FailureKeyExchange FailureCode = "key_exchange_failed"
 	// FailureGatewayClosed: the gateway deleted the IKE SA.
 	FailureGatewayClosed FailureCode = "gateway_closed"
 	// FailureKillSwitch: the kill switch could not put its block in place,

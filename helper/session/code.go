@@ -135,6 +135,11 @@ func failureCode(err error) api.FailureCode {
 	// name: the tunnel came up, only its new keys did not.
 	case errors.Is(err, ike.ErrRekeyFailed):
 		return api.FailureRekeyFailed
+	// The gateway's key share or additional key exchange (RFC 9370) was
+	// unusable. Not permanent (it is not in permanentErrs): the gateway
+	// may do better on the next attempt, which comes with back-off.
+	case errors.Is(err, ike.ErrKeyExchange):
+		return api.FailureKeyExchange
 	case errors.Is(err, ike.ErrNoProposalChosen):
 		return api.FailureNoProposal
 	case errors.Is(err, ike.ErrTSUnacceptable):

@@ -60,6 +60,7 @@ func TestCode(t *testing.T) {
 		{"gateway's rekey refused by us", &ike.RekeyError{SPI: 0xc1a2b3c4, ByPeer: true, Notify: wire.NoProposalChosen}, api.FailureRekeyFailed},
 		{"expired after a refused rekey", fmt.Errorf("%w: %w", ike.ErrChildExpired, &ike.RekeyError{SPI: 0xc1a2b3c4, Notify: wire.NoProposalChosen}), api.FailureRekeyFailed},
 		{"name lookup", fmt.Errorf("cannot resolve the gateway vpn.example.com: %w", &net.DNSError{Err: "no such host", Name: "vpn.example.com", IsNotFound: true}), api.FailureDNS},
+		{"bad key share", &ike.KeyExchangeError{Exchange: wire.CreateChildSA, Method: 31, Reason: "key exchange data of the wrong size"}, api.FailureKeyExchange},
 		{"kill switch", &platform.KillSwitchError{Err: errors.New("nft: no such file")}, api.FailureKillSwitch},
 		{"kill switch config", &platform.KillSwitchError{Err: &platform.ConfigError{Field: "kill switch", Reason: "nothing to protect"}}, api.FailureKillSwitch},
 		{"peer selector", fmt.Errorf("system configuration: %w", &platform.PeerSelectorError{Peer: netip.MustParseAddr("192.0.2.1"), Selector: netip.MustParsePrefix("192.0.2.1/32")}), api.FailureSystemConfig},
@@ -113,6 +114,7 @@ func TestUnauthenticatedRefusalRetried(t *testing.T) {
 		permanent bool
 	}{
 		{&ike.NoProposalError{}, true},
+		{&ike.KeyExchangeError{Exchange: wire.IKEIntermediate, Method: 35, Reason: "not a valid key"}, false},
 		{&ike.AuthError{Local: true, Reason: "AUTHENTICATION_FAILED"}, true},
 		{&ike.UnauthenticatedError{Err: &ike.NoProposalError{}, Unanswered: &ike.PeerUnreachableError{Exchange: wire.IKESAInit, Tries: 6}}, false},
 		{&ike.UnauthenticatedError{Err: &ike.NotifyError{Exchange: wire.IKESAInit, Type: wire.AuthenticationFailed}}, false},
