@@ -3,6 +3,7 @@ package core
 import (
 	"bytes"
 	"crypto/subtle"
+	"time"
 
 	"github.com/espressovpn/espresso/ipsec/ike/dh"
 	"github.com/espressovpn/espresso/ipsec/ike/wire"
@@ -33,9 +34,17 @@ type followupResp struct {
 	// abort ends the rekey without one.
 	done  func(add [][]byte)
 	abort func(reason string)
+	// expiry ends the wait for a peer that never sends its next
+	// IKE_FOLLOWUP_KE (followupLimit).
+	expiry Timer
 }
 
+// wipe forgets the secrets and stops the expiry: every path that drops
+// the rekey calls it.
 func (f *followupResp) wipe() {
+	if f.expiry != nil {
+		f.expiry.Stop()
+	}
 	for _, s := range f.secrets {
 		clear(s)
 	}
@@ -64,8 +73,47 @@ func (k *rekeying) awaitFollowups(sa *IKESA, methods []suite.TransformID, done f
 	if err != nil {
 		return nil, err
 	}
-	sa.followup = &followupResp{token: token, methods: methods, done: done, abort: abort}
+	f := &followupResp{token: token, methods: methods, done: done, abort: abort}
+	sa.followup = f
+	k.expireFollowup(sa, f)
 	return wire.NewNotify(wire.AdditionalKeyExchange, bytes.Clone(token)), nil
+}
+
+// followupLimit is how long we wait for each of the peer's IKE_FOLLOWUP_KE
+// requests. RFC 9370 §2.2.4 sets no limit; a live initiator sends the
+// request, with its retransmissions, within its retransmission series
+// (RFC 7296 §2.1), and once the series is over it has given up on the
+// IKE SA. Our own series (strongSwan's defaults, about 165 s) is the
+// bound: shorter, and a request whose first copies were lost would find
+// the rekey gone; without one, a peer that never follows up would keep
+// the secrets so far until its next CREATE_CHILD_SA or the IKE SA's end.
+func (k *rekeying) followupLimit() time.Duration {
+	var total time.Duration
+	for n := 0; n <= k.Cfg.Retransmit.Tries; n++ {
+		total += k.Cfg.Retransmit.Delay(n)
+	}
+	return total
+}
+
+// expireFollowup (re)starts the wait for the peer's next IKE_FOLLOWUP_KE
+// of f: when it runs out, the rekey ends as refused, its secrets wiped,
+// and the old SA stays.
+func (k *rekeying) expireFollowup(sa *IKESA, f *followupResp) {
+	if f.expiry != nil {
+		f.expiry.Stop()
+	}
+	f.expiry = k.After(k.followupLimit(), func() {
+		if sa.followup != f {
+			return
+		}
+		sa.followup = nil
+		f.wipe()
+		if sa != k.SA {
+			return // the IKE SA went: nothing to report on
+		}
+		k.Log.Info("ike: the peer sent no IKE_FOLLOWUP_KE in time; rekey dropped")
+		f.abort("no IKE_FOLLOWUP_KE in time")
+	})
 }
 
 // followupRequest answers the peer's IKE_FOLLOWUP_KE request.
@@ -108,6 +156,7 @@ func (k *rekeying) followupRequest(sa *IKESA, h wire.Header, ps wire.Payloads) {
 			return
 		}
 		out = append(out, wire.NewNotify(wire.AdditionalKeyExchange, bytes.Clone(f.token)))
+		k.expireFollowup(sa, f)
 		k.Xchg.Respond(sa, h, out)
 		return
 	}

@@ -5,6 +5,8 @@ import (
 	"crypto/rand"
 	"strings"
 	"testing"
+	"testing/synctest"
+	"time"
 
 	"github.com/espressovpn/espresso/ipsec/ike/dh"
 	"github.com/espressovpn/espresso/ipsec/ike/wire"
@@ -89,4 +91,71 @@ func TestFollowupKEResponder(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A rekey of the peer's that waits for an IKE_FOLLOWUP_KE the peer never
+// sends ends after followupLimit, its secrets wiped, the IKE SA up; an
+// answered IKE_FOLLOWUP_KE with more to come starts the wait again.
+func TestFollowupKEExpires(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		k, err := dh.Generate(suite.KEMLKEM768, rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sa, mirror := hybridSA(t, false), hybridSA(t, true)
+		d, down := detachedWithSA(t, sa)
+		sa.Established, sa.addKE = true, nil
+		limit := d.rekey.followupLimit()
+		if limit < 100*time.Second || limit > 200*time.Second {
+			t.Fatalf("followupLimit %v, want the default retransmission series", limit)
+		}
+		var aborted string
+		made := false
+		methods := []suite.TransformID{suite.KEMLKEM768, suite.KEMLKEM768}
+		n, err := d.rekey.awaitFollowups(sa, methods, func([][]byte) { made = true }, func(reason string) { aborted = reason })
+		if err != nil {
+			t.Fatal(err)
+		}
+		// runTimers runs what the expiry posted, as the run goroutine does.
+		runTimers := func() {
+			synctest.Wait()
+			for {
+				select {
+				case f := <-d.cmds:
+					f()
+				default:
+					return
+				}
+			}
+		}
+		time.Sleep(limit - time.Second)
+		runTimers()
+		if sa.followup == nil || aborted != "" {
+			t.Fatalf("rekey dropped before the limit: %q", aborted)
+		}
+		// The first exchange: answered with a new token, the wait restarts.
+		d.Receive(fromInitiator(t, mirror, wire.IKEFollowupKE, 1,
+			wire.Payloads{&wire.KeyExchange{Group: suite.KEMLKEM768, Data: k.PublicKey()}, wire.NewNotify(wire.AdditionalKeyExchange, n.Data)}))
+		f := sa.followup
+		if f == nil || len(f.secrets) != 1 {
+			t.Fatalf("first IKE_FOLLOWUP_KE not taken: aborted %q", aborted)
+		}
+		secret := f.secrets[0]
+		time.Sleep(limit - time.Second)
+		runTimers()
+		if sa.followup != f || aborted != "" {
+			t.Fatalf("wait not restarted by the answered exchange: %q", aborted)
+		}
+		time.Sleep(2 * time.Second)
+		runTimers()
+		if sa.followup != nil || made || !strings.Contains(aborted, "no IKE_FOLLOWUP_KE in time") {
+			t.Fatalf("after the limit: waiting %v, made %v, aborted %q", sa.followup != nil, made, aborted)
+		}
+		if f.secrets != nil || !bytes.Equal(secret, make([]byte, len(secret))) {
+			t.Error("the secret of the first exchange was not wiped")
+		}
+		if *down != nil {
+			t.Fatalf("Down(%v)", *down)
+		}
+	})
 }
