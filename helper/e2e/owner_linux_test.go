@@ -71,10 +71,12 @@ type member struct {
 }
 
 // espressoGroup returns the gid of the espresso group, creating the
-// group (and removing it at the end) when the system has none. The
+// group (and removing it at the end) when the system has none, and holds
+// it against other test processes until the test ends (lab.LockGroup). The
 // helper looks the group up when it starts, so call this first.
 func espressoGroup(t *testing.T) uint32 {
 	t.Helper()
+	lab.LockGroup(t)
 	g, err := user.LookupGroup(api.GroupName)
 	if err != nil {
 		if out, err := exec.Command("groupadd", api.GroupName).CombinedOutput(); err != nil {

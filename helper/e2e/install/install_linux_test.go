@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/espressovpn/espresso/app/setup"
+	"github.com/espressovpn/espresso/helper/e2e/lab"
 )
 
 // Names the package and the test use.
@@ -76,6 +77,8 @@ const (
 func TestDebInstallRunPurge(t *testing.T) {
 	deb := findPackage(t, "espresso_*_amd64.deb")
 	needRoot(t, "dpkg", "dpkg-deb", "useradd", "userdel")
+	// helper/e2e's tests create the group too, in another process.
+	lab.LockGroup(t)
 	if out, err := exec.Command("dpkg-query", "-W", "-f=${Status}", pkgName).CombinedOutput(); err == nil && strings.Contains(string(out), "installed") {
 		t.Skipf("package %s is already installed on this machine (%s); the test would replace it", pkgName, out)
 	}
