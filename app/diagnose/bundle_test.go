@@ -1,16 +1,13 @@
 package diagnose
 
 import (
-	"archive/tar"
 	"bytes"
-	"compress/gzip"
 	"context"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/pem"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -72,32 +69,6 @@ func startHelper(t *testing.T) (*api.Client, *logring.Ring) {
 	return c, log
 }
 
-// readBundle returns the files of a bundle by name.
-func readBundle(t *testing.T, b []byte) map[string]string {
-	t.Helper()
-	zr, err := gzip.NewReader(bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr := tar.NewReader(zr)
-	files := map[string]string{}
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		data, err := io.ReadAll(tr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		files[h.Name] = string(data)
-	}
-	return files
-}
-
 // TestBundleHoldsNoSecret stores profiles with every kind of secret,
 // writes the bundle through the helper's real API, and checks that no
 // secret appears in any file, neither as given nor in base64 or hex.
@@ -142,7 +113,7 @@ func TestBundleHoldsNoSecret(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	files := readBundle(t, raw)
+	files := apitest.ReadBundle(t, bytes.NewReader(raw))
 
 	keyBlock, _ := pem.Decode([]byte(keyPEM))
 	secrets := map[string][]byte{

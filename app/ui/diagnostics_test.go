@@ -1,9 +1,6 @@
 package ui
 
 import (
-	"archive/tar"
-	"compress/gzip"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +8,7 @@ import (
 
 	"fyne.io/fyne/v2/test"
 
+	"github.com/espressovpn/espresso/app/internal/apitest"
 	"github.com/espressovpn/espresso/helper/api"
 )
 
@@ -74,7 +72,7 @@ func TestLogViewSavesDiagnostics(t *testing.T) {
 	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("bundle file: %v, mode %v", err, fi.Mode())
 	}
-	files := readTarGz(t, path)
+	files := readBundleFile(t, path)
 	var profile, log string
 	for name, data := range files {
 		switch {
@@ -109,40 +107,11 @@ func TestLogViewSavesWithoutHelper(t *testing.T) {
 		return strings.HasPrefix(v.note.Text, "Saved the diagnostics to bundle.tar.gz without the helper's part")
 	})
 	found := false
-	for name := range readTarGz(t, path) {
+	for name := range readBundleFile(t, path) {
 		found = found || strings.HasSuffix(name, "/helper-error.txt")
 	}
 	if !found {
 		t.Error("the bundle does not say why it lacks the helper's part")
-	}
-}
-
-func readTarGz(t *testing.T, path string) map[string]string {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr := tar.NewReader(zr)
-	out := map[string]string{}
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return out
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := io.ReadAll(tr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[h.Name] = string(b)
 	}
 }
 
@@ -157,4 +126,15 @@ func TestLogViewTapBeforeLevelRead(t *testing.T) {
 	if !v.debug.Checked {
 		t.Error("the level read at opening unchecked the user's choice")
 	}
+}
+
+// readBundleFile returns the files of the bundle saved at path.
+func readBundleFile(t *testing.T, path string) map[string]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	return apitest.ReadBundle(t, f)
 }
