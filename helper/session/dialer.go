@@ -216,6 +216,14 @@ func (s *Session) open(ctx context.Context) error {
 		UDP:     s.nattT,
 		MTU:     st.mtu,
 		Workers: s.d.opts.Workers,
+		// A reader waits for room rather than dropping what it has read:
+		// under overload the excess is then dropped where it enters, by
+		// the TUN device's or the socket's queue, before it cost a read,
+		// a seal and a send on this side and a receive and an open on the
+		// peer's. In-engine drops of batches that may hold one packet each
+		// also cut TCP flows that only burst. Memory stays bounded by the
+		// engine's pools either way.
+		Backpressure: true,
 		// Linux's shared TUN device batches (BatchSize above 1) only with
 		// its offloads on, and then coalesces what it is given (GRO).
 		CoalesceWrites: s.mux == nil && dev.BatchSize() > 1,

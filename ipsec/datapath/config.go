@@ -30,8 +30,9 @@ type Config struct {
 	QueueBatches int
 	// Backpressure makes a reader wait for room in a full queue instead of
 	// dropping, so the device or socket behind it holds (and there drops)
-	// the excess. Lossless in-process links and benchmarks use it; the
-	// default, dropping with a counter, keeps a flood visible in Stats.
+	// the excess before any work was spent on it. The helper and
+	// lossless in-process links use it; the default, dropping with a
+	// counter, keeps a flood visible in Stats.
 	Backpressure bool
 	// BufferSize is the size of each packet buffer (default
 	// BufferSizeFor(MTU)). It bounds the inner packets read from the device

@@ -124,7 +124,7 @@ func StartResponderMTU(t testnet.T, gw Place, log io.Writer, mtu int) *Responder
 
 	eng, err := datapath.New(datapath.Config{
 		Device: dev, UDP: nattT, Raw: rawT,
-		MTU: mtu, Workers: 2,
+		MTU: mtu, Workers: 2, Backpressure: true, // as the helper does
 		// As the helper does on Linux: the TUN device coalesces writes.
 		CoalesceWrites: dev.BatchSize() > 1,
 	})
