@@ -50,7 +50,7 @@ DEB_PACKAGES := gcc pkg-config libgl1-mesa-dev xorg-dev \
 	strongswan-charon strongswan-swanctl libcharon-extra-plugins \
 	libstrongswan-standard-plugins libstrongswan-extra-plugins \
 	libcharon-extauth-plugins iperf3 iproute2 iputils-ping nftables \
-	tcpdump xvfb imagemagick procps conntrack wireguard-tools \
+	tcpdump xvfb imagemagick procps conntrack wireguard-tools ethtool \
 	lintian rpm systemd \
 	autoconf automake libtool gperf bison flex libgmp-dev libssl-dev make
 

@@ -110,7 +110,7 @@ type round struct {
 }
 
 func run(t testnet.T, s *testnet.Script, o options, out io.Writer) {
-	testnet.RequireRoot(t, "iperf3", "swanctl", "nft", "ss")
+	testnet.RequireRoot(t, "iperf3", "swanctl", "nft", "ss", "ethtool")
 	dir, err := os.MkdirTemp("", "espresso-sysbench-")
 	if err != nil {
 		t.Fatal(err)
@@ -271,7 +271,7 @@ func connectHelper(t testnet.T, top *testnet.Topology, bins lab.Binaries, raw bo
 
 // espressoPair is the helper against Espresso's responder.
 func espressoPair(t testnet.T, bins lab.Binaries, self string, raw bool) (*testnet.Namespace, []proc) {
-	top := testnet.NewTopology(t, testnet.Options{})
+	top := newTopology(t)
 	lab.IsolateLAN(t, top) // only the tunnel reaches the LAN
 	gw := startResponder(t, top, self)
 	lab.StartIPerfServer(t, top.LAN, testnet.LANHostV4)
@@ -284,7 +284,7 @@ func wireguardPair(t testnet.T, bin string) (*testnet.Namespace, []proc) {
 	if bin == "" {
 		t.Skip("skipping wireguard-go: no -wireguard-go program (make bench passes it)")
 	}
-	top := testnet.NewTopology(t, testnet.Options{})
+	top := newTopology(t)
 	lab.IsolateLAN(t, top)
 	w := lab.StartWireGuard(t, top, bin)
 	lab.StartIPerfServer(t, top.LAN, testnet.LANHostV4)
@@ -303,7 +303,7 @@ func gatewayCharon(t testnet.T, top *testnet.Topology) proc {
 // espressoStrongSwan is the helper against strongSwan's kernel-libipsec
 // gateway.
 func espressoStrongSwan(t testnet.T, bins lab.Binaries) (*testnet.Namespace, []proc) {
-	top := testnet.NewTopology(t, testnet.Options{})
+	top := newTopology(t)
 	lab.IsolateLAN(t, top)
 	lab.StartGateway(t, top)
 	lab.StartIPerfServer(t, top.LAN, testnet.LANHostV4)
@@ -314,7 +314,7 @@ func espressoStrongSwan(t testnet.T, bins lab.Binaries) (*testnet.Namespace, []p
 // strongSwanPair is a strongSwan client with kernel-libipsec, which
 // routes the LAN into its TUN device, against the same gateway.
 func strongSwanPair(t testnet.T) (*testnet.Namespace, []proc) {
-	top := testnet.NewTopology(t, testnet.Options{})
+	top := newTopology(t)
 	lab.IsolateLAN(t, top)
 	lab.StartGateway(t, top)
 	lab.StartIPerfServer(t, top.LAN, testnet.LANHostV4)
@@ -338,9 +338,25 @@ func strongSwanPair(t testnet.T) (*testnet.Namespace, []proc) {
 	return top.Client, []proc{{"client", "charon", pids[0]}, gatewayCharon(t, top)}
 }
 
+// newTopology builds a tunnel's namespaces with GRO on every link, as
+// physical NICs have it by default (veth has it off): the receivers then
+// get what arrives in a burst coalesced, as they would on real hardware.
+func newTopology(t testnet.T) *testnet.Topology {
+	top := testnet.NewTopology(t, testnet.Options{})
+	for _, l := range []struct {
+		ns  *testnet.Namespace
+		dev string
+	}{{top.Client, "eth0"}, {top.Gateway, "wan"}, {top.Gateway, "lan"}, {top.LAN, "eth0"}} {
+		if out, err := l.ns.Run("ethtool", "-K", l.dev, "gro", "on"); err != nil {
+			t.Fatalf("GRO on %s: %v\n%s", l.dev, err, out)
+		}
+	}
+	return top
+}
+
 // plain is the path with no tunnel: the gateway forwards in the clear.
 func plain(t testnet.T) (*testnet.Namespace, []proc) {
-	top := testnet.NewTopology(t, testnet.Options{})
+	top := newTopology(t)
 	lab.StartIPerfServer(t, top.LAN, testnet.LANHostV4)
 	return top.Client, nil
 }
@@ -349,7 +365,7 @@ func plain(t testnet.T) (*testnet.Namespace, []proc) {
 // tunnel whose helper profiles its CPU, stops the helper and copies the
 // profile to o.profile, which it returns.
 func profileHelper(t testnet.T, bins lab.Binaries, self string, o options, dir string) string {
-	top := testnet.NewTopology(t, testnet.Options{})
+	top := newTopology(t)
 	lab.IsolateLAN(t, top)
 	startResponder(t, top, self)
 	lab.StartIPerfServer(t, top.LAN, testnet.LANHostV4)
@@ -435,7 +451,7 @@ func printTable(out io.Writer, o options, tunnels []*tunnel) {
 		ss[i] = summarise(tu)
 	}
 	fmt.Fprintf(out, "\nSystem benchmark, %s: iperf3 from the client to the LAN host, %s per run, medians of %d interleaved rounds,\n"+
-		"IKE %s, ESP %s, UDP offered at %d Mbit/s, %d CPUs. Mbit/s received; CPU seconds per GB received and peak RSS (MiB,\n"+
+		"IKE %s, ESP %s, UDP offered at %d Mbit/s, %d CPUs, links with GRO on. Mbit/s received; CPU seconds per GB received and peak RSS (MiB,\n"+
 		"during the UDP run) of the client's and the gateway's tunnel process.\n\n",
 		time.Now().UTC().Format("2006-01-02 15:04 MST"), o.each, o.rounds, ikeProposal, espProposal, o.udpRate/1_000_000, runtime.NumCPU())
 	const rowFmt = "| %-31s | %6s | %6s | %6s | %5s | %-15s | %5s | %4s | %-18s | %5s | %4s |\n"
