@@ -91,7 +91,12 @@ type ConnectionStatus struct {
 	// Drops counts the packets (ESP: "replay", "integrity", "policy",
 	// "no_sa", "malformed", "queue_full", "send") and IKE messages
 	// ("ike_no_sa", "ike_unauthenticated", ...) the connection dropped,
-	// by reason; absent when there were none.
+	// by reason; absent when there were none. On Linux it also counts
+	// what the kernel dropped before the engine read it, since the
+	// connection's engine started: "device_queue", packets the TUN
+	// device dropped because its queue was full, and "socket_queue",
+	// datagrams the NAT-T or raw ESP socket dropped because its receive
+	// buffer was full; other systems do not tell.
 	Drops map[string]uint64 `json:"drops,omitempty"`
 	// EstablishedAt is when the current tunnel came up; null when not
 	// connected.

@@ -234,6 +234,7 @@ func (s *Session) open(ctx context.Context) error {
 	if s.eng, err = datapath.New(cfg); err != nil {
 		return WithCode(api.FailureSystemConfig, fmt.Errorf("data path: %w", err))
 	}
+	s.queueDrops = newQueueDrops(s.tunnel, s.nattT, s.rawT)
 	s.dp = ike.NewEngineDataPath(s.eng)
 	s.eng.SetIKEHandler(s.deliverNATT)
 	return nil

@@ -16,11 +16,14 @@ import (
 const defaultDropReport = 10 * time.Second
 
 // dropCounts are a session's drops by reason: the engine's ESP drops
-// (ipsec/sad's reasons) and the negotiation's IKE drops, named "ike_...".
+// (ipsec/sad's reasons), the kernel's at the queues the engine reads
+// (queuedrops.go) and the negotiation's IKE drops, named "ike_...".
 // Dummy packets (RFC 4303 §2.6) are no error and are left out.
 type dropCounts struct {
-	esp [sad.NumDropReasons]uint64
-	ike ike.Drops
+	esp         [sad.NumDropReasons]uint64
+	deviceQueue uint64
+	socketQueue uint64
+	ike         ike.Drops
 }
 
 // named returns the non-zero counts by reason name, nil when there are
@@ -41,6 +44,8 @@ func (c dropCounts) named() map[string]uint64 {
 			add(r.String(), c.esp[r])
 		}
 	}
+	add("device_queue", c.deviceQueue)
+	add("socket_queue", c.socketQueue)
 	add("ike_unparsable", c.ike.Unparsable)
 	add("ike_no_sa", c.ike.NoSA)
 	add("ike_wrong_source", c.ike.WrongSource)
@@ -81,7 +86,7 @@ var dropNames = func() []string {
 			names = append(names, r.String())
 		}
 	}
-	return append(names, "ike_unparsable", "ike_no_sa", "ike_wrong_source", "ike_unexpected", "ike_unauthenticated", "ike_error_notify")
+	return append(names, "device_queue", "socket_queue", "ike_unparsable", "ike_no_sa", "ike_wrong_source", "ike_unexpected", "ike_unauthenticated", "ike_error_notify")
 }()
 
 // drops returns the session's drop counts so far.
@@ -90,6 +95,7 @@ func (s *Session) drops() dropCounts {
 	if s.eng != nil {
 		c.esp = s.eng.Stats().Drops
 	}
+	c.deviceQueue, c.socketQueue = s.queueDrops.read()
 	s.mu.Lock()
 	neg := s.neg
 	s.mu.Unlock()

@@ -36,6 +36,7 @@ type Session struct {
 	mux               *datapath.Mux // the tunnel's devices, for the engine
 	eng               *datapath.Engine
 	dp                *ike.EngineDataPath
+	queueDrops        *queueDrops // the kernel's drops before the engine reads
 
 	events chan genEvent
 	up     chan struct{} // closed at the first configured Child SA
@@ -182,6 +183,9 @@ func (s *Session) Close() error {
 		<-s.looped
 	}
 	s.stopNegotiation()
+	// The kernel's counts go with the sockets and the device: the last
+	// reading stays for the status.
+	s.queueDrops.read()
 	var errs []error
 	for _, t := range []socket.Transport{s.ikeT, s.nattT, s.rawT} {
 		if t != nil {
