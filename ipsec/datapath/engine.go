@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 
 	"github.com/espressovpn/espresso/ipsec/sad"
+	"github.com/espressovpn/espresso/ipsec/socket"
 	"github.com/espressovpn/espresso/ipsec/spd"
 	"github.com/espressovpn/espresso/ipsec/tcpmss"
 	"github.com/espressovpn/espresso/ipsec/xlat"
@@ -30,6 +31,13 @@ type Engine struct {
 	outBatches, inBatches *pool[batch]
 	workQ                 chan *batch
 	outQ, inQ             chan *batch
+
+	// The writing side of each direction (inline.go), and the scratch
+	// space of whoever writes under its mu.
+	outLane, inLane  lane
+	udpMsgs, rawMsgs []socket.Datagram // under outLane.mu
+	devBufs          [][]byte          // under inLane.mu
+	stage            [][]byte          // CoalesceWrites buffers; under inLane.mu
 
 	ike       chan *ikeMsg
 	ikeMsgs   *pool[ikeMsg]
@@ -106,20 +114,22 @@ func New(cfg Config) (*Engine, error) {
 	e.workQ = make(chan *batch, 2*nb)
 	e.outQ = make(chan *batch, cfg.QueueBatches)
 	e.inQ = make(chan *batch, cfg.QueueBatches)
+	e.udpMsgs = make([]socket.Datagram, 0, outB)
+	e.rawMsgs = make([]socket.Datagram, 0, outB)
+	e.devBufs = make([][]byte, 0, inB)
+	if cfg.CoalesceWrites {
+		e.stage = make([][]byte, inB)
+		for i := range e.stage {
+			e.stage[i] = make([]byte, coalesceSize)
+		}
+		e.staged = inB * coalesceSize
+	}
 
 	for range cfg.Workers {
 		e.goInternal(e.worker)
 	}
 	e.goInternal(e.writeTransport)
-	var stage [][]byte
-	if cfg.CoalesceWrites {
-		stage = make([][]byte, inB)
-		for i := range stage {
-			stage[i] = make([]byte, coalesceSize)
-		}
-		e.staged = inB * coalesceSize
-	}
-	e.goInternal(func() { e.writeDevice(stage) })
+	e.goInternal(e.writeDevice)
 	e.goInternal(e.dispatchIKE)
 	e.goInternal(e.watchLifetimes)
 	e.readers.Add(1)
@@ -168,14 +178,17 @@ func (e *Engine) closed() bool {
 	}
 }
 
-// enqueue hands a filled batch to the in-order queue q and to the workers.
-// A full queue drops the whole batch: a flood costs drops, not memory.
-func (e *Engine) enqueue(b *batch, q chan *batch, elems *pool[elem], batches *pool[batch]) {
+// enqueue hands a filled batch to the in-order queue q and to the workers;
+// l is q's lane. A full queue drops the whole batch: a flood costs drops,
+// not memory.
+func (e *Engine) enqueue(b *batch, l *lane, q chan *batch, elems *pool[elem], batches *pool[batch]) {
 	b.mu.Lock()
+	l.pending.Add(1)
 	if e.cfg.Backpressure {
 		select {
 		case q <- b:
 		case <-e.done:
+			l.pending.Add(-1)
 			b.mu.Unlock()
 			return
 		}
@@ -183,6 +196,7 @@ func (e *Engine) enqueue(b *batch, q chan *batch, elems *pool[elem], batches *po
 		select {
 		case q <- b:
 		default:
+			l.pending.Add(-1)
 			e.dropBatch(b, elems, batches)
 			return
 		}
@@ -210,19 +224,24 @@ func (e *Engine) worker() {
 	for {
 		select {
 		case b := <-e.workQ:
-			for _, x := range b.elems {
-				if x.drop != sad.DropNone {
-					continue
-				}
-				if b.out {
-					e.seal(s, x)
-				} else {
-					e.open(s, x)
-				}
-			}
+			e.crypt(s, b)
 			b.mu.Unlock()
 		case <-e.done:
 			return
+		}
+	}
+}
+
+// crypt seals or opens the packets of b.
+func (e *Engine) crypt(s *cryptoScratch, b *batch) {
+	for _, x := range b.elems {
+		if x.drop != sad.DropNone {
+			continue
+		}
+		if b.out {
+			e.seal(s, x)
+		} else {
+			e.open(s, x)
 		}
 	}
 }

@@ -12,6 +12,9 @@ package datapath
 //     clamp the TCP MSS.
 //  3. writeDevice: take batches from inQ in order, wait for their workers,
 //     write the inner packets to the device, recycle the buffers.
+//
+// A small batch read while nothing inbound is in flight skips the queues:
+// readTransport opens and writes it itself (inline.go).
 
 import (
 	"encoding/binary"
@@ -27,6 +30,8 @@ func (e *Engine) readTransport(t socket.Transport, udp bool, n int) {
 	defer e.readers.Done()
 	elems := make([]*elem, n)
 	msgs := make([]socket.Datagram, n)
+	s := new(cryptoScratch)
+	var b *batch // kept while it comes back empty or written inline
 	for {
 		for i := range elems {
 			if elems[i] == nil {
@@ -40,9 +45,10 @@ func (e *Engine) readTransport(t socket.Transport, udp bool, n int) {
 		if e.closed() || (err != nil && cnt == 0) {
 			return
 		}
-		b := e.inBatches.get(e.done)
 		if b == nil {
-			return
+			if b = e.inBatches.get(e.done); b == nil {
+				return
+			}
 		}
 		for i := range cnt {
 			x := elems[i]
@@ -52,11 +58,17 @@ func (e *Engine) readTransport(t socket.Transport, udp bool, n int) {
 				elems[i] = nil
 			}
 		}
-		if len(b.elems) == 0 {
-			e.inBatches.put(b)
-			continue
+		switch {
+		case len(b.elems) == 0:
+		case e.inLane.claim(len(b.elems)):
+			e.crypt(s, b)
+			e.writeIn(b)
+			e.inLane.done()
+			reclaim(b, elems)
+		default:
+			e.enqueue(b, &e.inLane, e.inQ, e.inElems, e.inBatches)
+			b = nil
 		}
-		e.enqueue(b, e.inQ, e.inElems, e.inBatches)
 	}
 }
 
@@ -166,11 +178,8 @@ func inbound(sels []spd.Selector, f spd.Flow) bool {
 	return false
 }
 
-// writeDevice writes decrypted batches in the order they were received,
-// through the buffers of stage if it has any (Config.CoalesceWrites).
-func (e *Engine) writeDevice(stage [][]byte) {
-	off := e.cfg.DeviceOffset
-	var bufs [][]byte
+// writeDevice writes decrypted batches in the order they were received.
+func (e *Engine) writeDevice() {
 	for {
 		var b *batch
 		select {
@@ -179,27 +188,9 @@ func (e *Engine) writeDevice(stage [][]byte) {
 			return
 		}
 		b.mu.Lock()
-		bufs = bufs[:0]
-		var bytes uint64
-		for _, x := range b.elems {
-			if x.drop != sad.DropNone {
-				continue
-			}
-			buf := x.buf[x.start-off : x.end]
-			if j := len(bufs); j < len(stage) {
-				buf = stage[j][:off+copy(stage[j][off:], x.buf[x.start:x.end])]
-			}
-			bufs = append(bufs, buf)
-			bytes += uint64(x.end - x.start)
-		}
-		if len(bufs) > 0 {
-			if _, err := e.cfg.Device.Write(bufs, off); err != nil {
-				e.stats.drops[sad.DropSend].Add(uint64(len(bufs)))
-			} else {
-				e.stats.packetsIn.Add(uint64(len(bufs)))
-				e.stats.bytesIn.Add(bytes)
-			}
-		}
+		e.inLane.mu.Lock()
+		e.writeIn(b)
+		e.inLane.done()
 		for _, x := range b.elems {
 			e.inElems.put(x)
 		}
@@ -207,4 +198,32 @@ func (e *Engine) writeDevice(stage [][]byte) {
 		b.mu.Unlock()
 		e.inBatches.put(b)
 	}
+}
+
+// writeIn writes the decrypted packets of b to the device, through the
+// CoalesceWrites buffers if there are any; the caller holds inLane.mu.
+func (e *Engine) writeIn(b *batch) {
+	off := e.cfg.DeviceOffset
+	bufs := e.devBufs[:0]
+	var bytes uint64
+	for _, x := range b.elems {
+		if x.drop != sad.DropNone {
+			continue
+		}
+		buf := x.buf[x.start-off : x.end]
+		if j := len(bufs); j < len(e.stage) {
+			buf = e.stage[j][:off+copy(e.stage[j][off:], x.buf[x.start:x.end])]
+		}
+		bufs = append(bufs, buf)
+		bytes += uint64(x.end - x.start)
+	}
+	if len(bufs) > 0 {
+		if _, err := e.cfg.Device.Write(bufs, off); err != nil {
+			e.stats.drops[sad.DropSend].Add(uint64(len(bufs)))
+		} else {
+			e.stats.packetsIn.Add(uint64(len(bufs)))
+			e.stats.bytesIn.Add(bytes)
+		}
+	}
+	e.devBufs = bufs
 }

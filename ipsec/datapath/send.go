@@ -10,6 +10,9 @@ package datapath
 //  2. worker (many): clamp the TCP MSS, seal the ESP packet in place.
 //  3. writeTransport: take batches from outQ in order, wait for their
 //     workers, write them to the transports, recycle the buffers.
+//
+// A small batch read while nothing outbound is in flight skips the queues:
+// readDevice seals and writes it itself (inline.go).
 
 import (
 	"errors"
@@ -25,7 +28,8 @@ import (
 	"github.com/espressovpn/espresso/ipsec/tcpmss"
 )
 
-// cryptoScratch is a worker's working memory.
+// cryptoScratch is the working memory of a worker, or of a reader that
+// seals or opens inline.
 type cryptoScratch struct {
 	esp esp.Scratch
 }
@@ -35,6 +39,8 @@ func (e *Engine) readDevice(n int) {
 	elems := make([]*elem, n)
 	bufs := make([][]byte, n)
 	sizes := make([]int, n)
+	s := new(cryptoScratch)
+	var b *batch // kept while it comes back empty or written inline
 	for {
 		for i := range elems {
 			if elems[i] == nil {
@@ -54,9 +60,10 @@ func (e *Engine) readDevice(n int) {
 			}
 			continue
 		}
-		b := e.outBatches.get(e.done)
 		if b == nil {
-			return
+			if b = e.outBatches.get(e.done); b == nil {
+				return
+			}
 		}
 		e.outMu.Lock()
 		for i := range cnt {
@@ -70,8 +77,18 @@ func (e *Engine) readDevice(n int) {
 				elems[i] = nil
 			}
 		}
-		e.queueOut(b)
+		inline := len(b.elems) > 0 && e.outLane.claim(len(b.elems))
+		if !inline && len(b.elems) > 0 {
+			e.enqueue(b, &e.outLane, e.outQ, e.outElems, e.outBatches)
+			b = nil
+		}
 		e.outMu.Unlock()
+		if inline {
+			e.crypt(s, b)
+			e.writeOut(b)
+			e.outLane.done()
+			reclaim(b, elems)
+		}
 	}
 }
 
@@ -101,7 +118,7 @@ func (e *Engine) queueOut(b *batch) {
 		e.outBatches.put(b)
 		return
 	}
-	e.enqueue(b, e.outQ, e.outElems, e.outBatches)
+	e.enqueue(b, &e.outLane, e.outQ, e.outElems, e.outBatches)
 }
 
 type routeResult uint8
@@ -173,7 +190,6 @@ func (e *Engine) seal(s *cryptoScratch, x *elem) {
 
 // writeTransport writes sealed batches in the order they were read.
 func (e *Engine) writeTransport() {
-	var udp, raw []socket.Datagram
 	for {
 		var b *batch
 		select {
@@ -182,23 +198,9 @@ func (e *Engine) writeTransport() {
 			return
 		}
 		b.mu.Lock()
-		udp, raw = udp[:0], raw[:0]
-		for _, x := range b.elems {
-			if x.drop != sad.DropNone {
-				continue
-			}
-			r := x.sa.Route()
-			d := socket.Datagram{Buf: x.buf[x.start:x.end], Addr: r.Peer}
-			if r.Encap == sad.EncapRaw && e.cfg.Raw != nil {
-				raw = append(raw, d)
-			} else {
-				udp = append(udp, d)
-			}
-		}
-		e.send(e.cfg.UDP, udp)
-		if len(raw) > 0 {
-			e.send(e.cfg.Raw, raw)
-		}
+		e.outLane.mu.Lock()
+		e.writeOut(b)
+		e.outLane.done()
 		for _, x := range b.elems {
 			e.outElems.put(x)
 		}
@@ -206,6 +208,29 @@ func (e *Engine) writeTransport() {
 		b.mu.Unlock()
 		e.outBatches.put(b)
 	}
+}
+
+// writeOut writes the sealed packets of b to the transports; the caller
+// holds outLane.mu.
+func (e *Engine) writeOut(b *batch) {
+	udp, raw := e.udpMsgs[:0], e.rawMsgs[:0]
+	for _, x := range b.elems {
+		if x.drop != sad.DropNone {
+			continue
+		}
+		r := x.sa.Route()
+		d := socket.Datagram{Buf: x.buf[x.start:x.end], Addr: r.Peer}
+		if r.Encap == sad.EncapRaw && e.cfg.Raw != nil {
+			raw = append(raw, d)
+		} else {
+			udp = append(udp, d)
+		}
+	}
+	e.send(e.cfg.UDP, udp)
+	if len(raw) > 0 {
+		e.send(e.cfg.Raw, raw)
+	}
+	e.udpMsgs, e.rawMsgs = udp, raw
 }
 
 func (e *Engine) send(t socket.Transport, msgs []socket.Datagram) {
