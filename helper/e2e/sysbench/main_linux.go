@@ -43,6 +43,7 @@ type options struct {
 	bin      string
 	wgBin    string
 	profile  string
+	profRaw  bool
 	responds bool
 }
 
@@ -54,8 +55,17 @@ func main() {
 	flag.StringVar(&o.bin, "bin", "", "`directory` holding espresso-helper and espressoctl (default: build them)")
 	flag.StringVar(&o.wgBin, "wireguard-go", "", "the wireguard-go `program` (make bench passes the one make deps builds)")
 	flag.StringVar(&o.profile, "profile", "", "also write a CPU profile of the helper under TCP load to `file`")
+	profESP := flag.String("profile-esp", "udp", "the tunnel -profile profiles: `udp` (ESP in UDP) or raw (raw ESP)")
 	flag.BoolVar(&o.responds, "serve-responder", false, "internal: be Espresso's responder in this namespace until SIGTERM")
 	flag.Parse()
+	switch *profESP {
+	case "udp":
+	case "raw":
+		o.profRaw = true
+	default:
+		fmt.Fprintln(os.Stderr, "sysbench: -profile-esp must be udp or raw")
+		os.Exit(2)
+	}
 	if o.rounds < 1 || o.rounds > 20 || o.each < time.Second || o.each > 5*time.Minute || o.udpRate <= 0 {
 		fmt.Fprintln(os.Stderr, "sysbench: -rounds must be 1 to 20, -time 1s to 5m, -udp-rate positive")
 		os.Exit(2)
@@ -168,7 +178,7 @@ func run(t testnet.T, s *testnet.Script, o options, out io.Writer) {
 	}
 	var profile string
 	if o.profile != "" {
-		fmt.Fprintln(out, "profiling the helper under TCP load (Espresso ⇄ Espresso, ESP in UDP)")
+		fmt.Fprintf(out, "profiling the helper under TCP load (%s)\n", profiledTunnel(o))
 		if err := s.Try(func() { profile = profileHelper(t, bins, self, o, dir) }); err != nil {
 			fmt.Fprintf(out, "profile: %v\n", err)
 		}
@@ -179,7 +189,7 @@ func run(t testnet.T, s *testnet.Script, o options, out io.Writer) {
 		if err != nil {
 			fmt.Fprintf(out, "go tool pprof: %v\n", err)
 		}
-		fmt.Fprintf(out, "\nCPU profile of the helper under TCP load: %s\n%s", o.profile, top)
+		fmt.Fprintf(out, "\nCPU profile of the helper under TCP load (%s): %s\n%s", profiledTunnel(o), o.profile, top)
 	}
 }
 
@@ -370,7 +380,7 @@ func profileHelper(t testnet.T, bins lab.Binaries, self string, o options, dir s
 	startResponder(t, top, self)
 	lab.StartIPerfServer(t, top.LAN, testnet.LANHostV4)
 	prof := filepath.Join(dir, "helper.pprof")
-	h := connectHelper(t, top, bins, false, "--cpuprofile", prof)
+	h := connectHelper(t, top, bins, o.profRaw, "--cpuprofile", prof)
 	for _, reverse := range []bool{false, true} {
 		if _, err := lab.IPerf(top.Client, testnet.LANHostV4, netip.Addr{}, o.each, reverse, 0); err != nil {
 			t.Fatal(err)
@@ -385,6 +395,14 @@ func profileHelper(t testnet.T, bins lab.Binaries, self string, o options, dir s
 		t.Fatal(err)
 	}
 	return o.profile
+}
+
+// profiledTunnel names the tunnel profileHelper profiles.
+func profiledTunnel(o options) string {
+	if o.profRaw {
+		return "Espresso ⇄ Espresso, raw ESP"
+	}
+	return "Espresso ⇄ Espresso, ESP in UDP"
 }
 
 // goTool is the go command: $GO as the Makefile sets it, else the one on
