@@ -18,7 +18,7 @@ import (
 // pair builds two namespaces joined by a veth pair: the client (eth0,
 // 192.0.2.2 and 2001:db8:1::2) with its default routes via the other end
 // (eth1, 192.0.2.1 and 2001:db8:1::1).
-func pair(t *testing.T) (client, peer *testnet.Namespace) {
+func pair(t testing.TB) (client, peer *testnet.Namespace) {
 	t.Helper()
 	testnet.RequireRoot(t)
 	client = testnet.NewNamespace(t, "plat")
