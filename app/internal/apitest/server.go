@@ -108,10 +108,22 @@ func (s *Server) Start() error {
 // streams included, and waits for the serving goroutine to end; the socket
 // file is removed, as when the helper exits. State is kept, so Start
 // brings back the same helper. Stop on a stopped Server does nothing.
+//
+// The listener closes before any stream ends, as when the helper's
+// process exits: a client that reopens its stream the moment it ends (the
+// app's watcher does) must find no helper, not reach one that is going
+// away and read an EOF or the state from before the restart.
 func (s *Server) Stop() {
 	s.mu.Lock()
 	srv, done := s.srv, s.served
 	s.srv, s.served = nil, nil
+	s.mu.Unlock()
+	if srv != nil {
+		_ = srv.Close() // the listener first, then every connection
+		<-done
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	for ch := range s.watchers {
 		close(ch)
 		delete(s.watchers, ch)
@@ -120,12 +132,6 @@ func (s *Server) Stop() {
 		close(ch)
 		delete(s.logSubs, ch)
 	}
-	s.mu.Unlock()
-	if srv == nil {
-		return
-	}
-	_ = srv.Close()
-	<-done
 }
 
 // Running reports whether the Server is listening.

@@ -154,6 +154,47 @@ func TestStopEndsStreamsAndStartServesAgain(t *testing.T) {
 	}
 }
 
+// A client that reopens its watch stream the moment Stop ends it, as the
+// app's watcher does, finds no helper: Stop must not leave the listener
+// open after the streams end, or the reopen reaches a server going away
+// (an EOF, or a snapshot of the state before the restart).
+func TestReopenAfterStopFindsNoHelper(t *testing.T) {
+	s, c := start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for round := range 20 {
+		w, err := c.Watch(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Next(); err != nil {
+			t.Fatal(err)
+		}
+		stopped := make(chan struct{})
+		go func() {
+			defer close(stopped)
+			s.Stop()
+		}()
+		for err == nil {
+			_, err = w.Next()
+		}
+		w.Close()
+		if ctx.Err() != nil {
+			t.Fatal("the watch stream did not end on Stop")
+		}
+		if w2, err := c.Watch(ctx); !errors.Is(err, api.ErrHelperNotRunning) {
+			if err == nil {
+				w2.Close()
+			}
+			t.Fatalf("round %d: reopen right after the stream ended: %v, want ErrHelperNotRunning", round, err)
+		}
+		<-stopped
+		if err := s.Start(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 func TestLogsFollow(t *testing.T) {
 	s, c := start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
