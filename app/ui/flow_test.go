@@ -285,12 +285,13 @@ func TestClosingWindowWithoutTray(t *testing.T) {
 // tray says so, and the watch stream comes back with the new state.
 func TestHelperRestartsUnderTheApp(t *testing.T) {
 	h := newHarness(t, options{setup: Setup{GOOS: "linux", Install: installedHelper}})
-	h.until("connected", func() bool {
-		if h.state("work") == api.StateDisconnected {
-			test.Tap(h.u.main.details.connectBtn)
-			h.fake.SetOutcome("work", apitest.Outcome{Connected: apitest.DefaultConnected})
-		}
-		return h.state("work") == api.StateConnected
+	h.until("work is shown", func() bool { return h.shownState() == "Disconnected" })
+	test.Tap(h.u.main.details.connectBtn)
+	// The watch stream can bring the new state before the connect request
+	// has its answer: stopping the helper then would cut that request, and
+	// the app would rightly say it could not talk to its helper.
+	h.until("connected and the connect request answered", func() bool {
+		return h.state("work") == api.StateConnected && h.helper.answered() == 1
 	})
 	h.fake.Stop()
 	h.until("helper down shown", func() bool { return h.u.Problem().Problem == "The Espresso helper is not running" })

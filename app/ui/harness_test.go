@@ -295,11 +295,29 @@ func (h *harness) overlay(w fyne.Window) fyne.CanvasObject {
 }
 
 // switchHelper is the real client, with profile updates made to fail on
-// demand, for an objection only the helper raises.
+// demand, for an objection only the helper raises, and a count of the
+// connect requests answered.
 type switchHelper struct {
 	Helper
-	mu     sync.Mutex
-	update error
+	mu       sync.Mutex
+	update   error
+	connects int
+}
+
+func (s *switchHelper) Connect(ctx context.Context, name string, req api.ConnectRequest, wait bool) (api.ConnectionStatus, error) {
+	st, err := s.Helper.Connect(ctx, name, req, wait)
+	s.mu.Lock()
+	s.connects++
+	s.mu.Unlock()
+	return st, err
+}
+
+// answered returns how many connect requests have had their answer (or
+// failed).
+func (s *switchHelper) answered() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.connects
 }
 
 func (s *switchHelper) refuseUpdates(err error) {
