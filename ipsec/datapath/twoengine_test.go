@@ -278,14 +278,34 @@ func TestMTUConfig(t *testing.T) {
 type capDevice struct {
 	*datapathtest.Device
 	mu     sync.Mutex
-	minCap int
+	minCap int // of the buffers of writes of several packets
+	lone   int // writes of one packet
+	// loneStaged counts writes of one packet given a 64 KiB buffer.
+	loneStaged int
+	multi      int // writes of several packets
+	// hold, when set, holds each Write until it is closed.
+	hold chan struct{}
 }
 
 func (d *capDevice) Write(bufs [][]byte, offset int) (int, error) {
 	d.mu.Lock()
-	for _, b := range bufs {
-		if d.minCap == 0 || cap(b) < d.minCap {
-			d.minCap = cap(b)
+	hold := d.hold
+	d.mu.Unlock()
+	if hold != nil {
+		<-hold
+	}
+	d.mu.Lock()
+	if len(bufs) == 1 {
+		d.lone++
+		if cap(bufs[0]) >= 65535 {
+			d.loneStaged++
+		}
+	} else {
+		d.multi++
+		for _, b := range bufs {
+			if d.minCap == 0 || cap(b) < d.minCap {
+				d.minCap = cap(b)
+			}
 		}
 	}
 	d.mu.Unlock()
@@ -293,8 +313,9 @@ func (d *capDevice) Write(bufs [][]byte, offset int) (int, error) {
 }
 
 // TestCoalesceWrites: with CoalesceWrites the device is given buffers with
-// room for a 64 KiB packet, and the packets still arrive intact and in
-// order.
+// room for a 64 KiB packet when it is given several packets to coalesce,
+// a lone packet is written from the engine's own buffer, and the packets
+// still arrive intact and in order.
 func TestCoalesceWrites(t *testing.T) {
 	ta, tb := sockettest.Pipe(addrA, addrB, 1024, 32)
 	devA := datapathtest.NewDevice(32, 4096)
@@ -324,15 +345,42 @@ func TestCoalesceWrites(t *testing.T) {
 	if err := b.e.Install(forB); err != nil {
 		t.Fatal(err)
 	}
+	// One packet alone, answered before the next is sent, then a stream.
+	lone := packetsFor(flowSpec{a, b, innerA4, innerB4, innerA6, innerB6}, 1)
+	a.dev.Inject(lone[0])
+	receiveAll(t, b, lone, "A to B, alone")
+	// The stream waits at B's device until A has sent all of it, so that
+	// B reads it in full batches.
+	hold := make(chan struct{})
+	devB.mu.Lock()
+	devB.hold = hold
+	devB.mu.Unlock()
 	ab := packetsFor(flowSpec{a, b, innerA4, innerB4, innerA6, innerB6}, 500)
 	go func() {
 		for _, p := range ab {
 			a.dev.Inject(p)
 		}
 	}()
+	for deadline := time.Now().Add(20 * time.Second); a.e.Stats().PacketsOut < uint64(1+len(ab)); {
+		if time.Now().After(deadline) {
+			close(hold)
+			t.Fatalf("A sent %d of %d packets", a.e.Stats().PacketsOut, 1+len(ab))
+		}
+		time.Sleep(time.Millisecond)
+	}
+	devB.mu.Lock()
+	devB.hold = nil
+	devB.mu.Unlock()
+	close(hold)
 	receiveAll(t, b, ab, "A to B")
 	devB.mu.Lock()
 	defer devB.mu.Unlock()
+	if devB.lone == 0 || devB.loneStaged != 0 {
+		t.Errorf("%d of %d writes of a lone packet were staged in 64 KiB buffers; want none of at least one", devB.loneStaged, devB.lone)
+	}
+	if devB.multi == 0 {
+		t.Errorf("no write of several packets")
+	}
 	if devB.minCap < 16+65535 {
 		t.Errorf("Write got a buffer of capacity %d; want room for a 64 KiB packet", devB.minCap)
 	}
