@@ -40,7 +40,7 @@ type tunFactory func(pattern string, mtu int) (tunDevice, string, error)
 
 // createWireguardTUN creates the device with golang.zx2c4.com/wireguard/tun,
 // which enables the kernel's TCP and UDP segmentation offloads and batches
-// reads and writes through them.
+// writes through them, and reads it in batches (BatchReads).
 func createWireguardTUN(pattern string, mtu int) (tunDevice, string, error) {
 	dev, err := tun.CreateTUN(pattern, mtu)
 	if err != nil {
@@ -51,7 +51,12 @@ func createWireguardTUN(pattern string, mtu int) (tunDevice, string, error) {
 		dev.Close()
 		return nil, "", err
 	}
-	return dev, name, nil
+	batched, err := BatchReads(dev)
+	if err != nil {
+		dev.Close()
+		return nil, "", err
+	}
+	return batched, name, nil
 }
 
 // New returns the Linux Network keeping its records in opts.StateDir.

@@ -93,6 +93,12 @@ func StartResponderMTU(t testnet.T, gw Place, log io.Writer, mtu int) *Responder
 		if dev, err = tun.CreateTUN("esgw%d", mtu); err != nil {
 			return err
 		}
+		// As the helper does: read the device in batches.
+		batched, err := linux.BatchReads(dev)
+		if err != nil {
+			return err
+		}
+		dev = batched
 		if ikeT, err = platform.ListenUDP(platform.UDPConfig{Addr: ikeAddr}); err != nil {
 			return err
 		}
