@@ -22,12 +22,14 @@
 // met, not as pass or fail.
 //
 //	sysbench [-time 4s] [-rounds 3] [-udp-rate 500000000] [-bin DIR]
-//	         [-wireguard-go PROGRAM] [-profile FILE] [-profile-esp udp|raw]
+//	         [-wireguard-go PROGRAM] [-profile FILE]
+//	         [-profile-esp udp|raw|strongswan]
 //
 // With -bin, the espresso-helper and espressoctl already built in DIR (by
 // `make build`) are measured. With -profile, a helper run with
 // --cpuprofile carries TCP up and down through one more Espresso ⇄
-// Espresso tunnel, ESP in UDP or with -profile-esp raw raw ESP, and its CPU profile is written to FILE and summarised
-// with `go tool pprof -top`. Every run is bounded in time; the namespaces
+// Espresso tunnel (ESP in UDP; raw ESP with -profile-esp raw; ESP in UDP
+// to strongSwan's gateway with -profile-esp strongswan), and its CPU
+// profile is written to FILE and summarised with `go tool pprof -top`. Every run is bounded in time; the namespaces
 // and processes are removed by PID at the end, on failure and on Ctrl-C.
 package main

@@ -43,7 +43,7 @@ type options struct {
 	bin      string
 	wgBin    string
 	profile  string
-	profRaw  bool
+	profESP  string // udp, raw or strongswan
 	responds bool
 }
 
@@ -55,15 +55,13 @@ func main() {
 	flag.StringVar(&o.bin, "bin", "", "`directory` holding espresso-helper and espressoctl (default: build them)")
 	flag.StringVar(&o.wgBin, "wireguard-go", "", "the wireguard-go `program` (make bench passes the one make deps builds)")
 	flag.StringVar(&o.profile, "profile", "", "also write a CPU profile of the helper under TCP load to `file`")
-	profESP := flag.String("profile-esp", "udp", "the tunnel -profile profiles: `udp` (ESP in UDP) or raw (raw ESP)")
+	flag.StringVar(&o.profESP, "profile-esp", "udp", "the tunnel -profile profiles: `udp` (ESP in UDP), raw (raw ESP) or strongswan (ESP in UDP to strongSwan's gateway)")
 	flag.BoolVar(&o.responds, "serve-responder", false, "internal: be Espresso's responder in this namespace until SIGTERM")
 	flag.Parse()
-	switch *profESP {
-	case "udp":
-	case "raw":
-		o.profRaw = true
+	switch o.profESP {
+	case "udp", "raw", "strongswan":
 	default:
-		fmt.Fprintln(os.Stderr, "sysbench: -profile-esp must be udp or raw")
+		fmt.Fprintln(os.Stderr, "sysbench: -profile-esp must be udp, raw or strongswan")
 		os.Exit(2)
 	}
 	if o.rounds < 1 || o.rounds > 20 || o.each < time.Second || o.each > 5*time.Minute || o.udpRate <= 0 {
@@ -377,10 +375,14 @@ func plain(t testnet.T) (*testnet.Namespace, []proc) {
 func profileHelper(t testnet.T, bins lab.Binaries, self string, o options, dir string) string {
 	top := newTopology(t)
 	lab.IsolateLAN(t, top)
-	startResponder(t, top, self)
+	if o.profESP == "strongswan" {
+		lab.StartGateway(t, top)
+	} else {
+		startResponder(t, top, self)
+	}
 	lab.StartIPerfServer(t, top.LAN, testnet.LANHostV4)
 	prof := filepath.Join(dir, "helper.pprof")
-	h := connectHelper(t, top, bins, o.profRaw, "--cpuprofile", prof)
+	h := connectHelper(t, top, bins, o.profESP == "raw", "--cpuprofile", prof)
 	for _, reverse := range []bool{false, true} {
 		if _, err := lab.IPerf(top.Client, testnet.LANHostV4, netip.Addr{}, o.each, reverse, 0); err != nil {
 			t.Fatal(err)
@@ -399,8 +401,11 @@ func profileHelper(t testnet.T, bins lab.Binaries, self string, o options, dir s
 
 // profiledTunnel names the tunnel profileHelper profiles.
 func profiledTunnel(o options) string {
-	if o.profRaw {
+	switch o.profESP {
+	case "raw":
 		return "Espresso ⇄ Espresso, raw ESP"
+	case "strongswan":
+		return "Espresso → strongSwan"
 	}
 	return "Espresso ⇄ Espresso, ESP in UDP"
 }
