@@ -140,11 +140,18 @@ func (p *program) Start(s service.Service) error {
 
 // Stop ends every connection (restoring the system, but keeping the kill
 // switch blocks of wanted connections for the next helper), then the API.
+// The API stops accepting first: the watch streams follow the connections
+// down and end when the manager closes, and a client that reopens its
+// stream then must find no helper (or be told it is stopping), not get a
+// snapshot of a helper going away.
 func (p *program) Stop(service.Service) error {
 	ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
 	defer cancel()
 	p.log.Logf(api.LevelInfo, "", "stopping")
 	var errs []error
+	if p.srv != nil {
+		errs = append(errs, p.srv.StopAccepting())
+	}
 	if p.mgr != nil {
 		errs = append(errs, p.mgr.Close(ctx))
 	}

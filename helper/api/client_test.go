@@ -83,6 +83,9 @@ func TestClientErrorDecoding(t *testing.T) {
 	mux.HandleFunc("GET "+PathStatus, func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 403, ErrorBody{Errorf(CodeForbidden, "not allowed")})
 	})
+	mux.HandleFunc("GET "+PathWatch, func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 503, ErrorBody{Errorf(CodeStopping, "the helper is stopping")})
+	})
 	c := serve(t, mux)
 	ctx := context.Background()
 
@@ -101,6 +104,14 @@ func TestClientErrorDecoding(t *testing.T) {
 	_, err = c.Status(ctx)
 	if !errors.Is(err, ErrAccessDenied) {
 		t.Errorf("403: err = %v, want ErrAccessDenied", err)
+	}
+
+	// A helper that is stopping is, to a client, one not running.
+	if _, err := c.Watch(ctx); !errors.Is(err, ErrHelperNotRunning) || !errors.Is(err, &Error{Code: CodeStopping}) {
+		t.Errorf("watch while stopping: err = %v, want ErrHelperNotRunning", err)
+	}
+	if errors.Is(Errorf(CodeUnavailable, "no"), ErrHelperNotRunning) {
+		t.Error("CodeUnavailable matches ErrHelperNotRunning")
 	}
 
 	// A path the mux does not know answers in plain text; the client still
@@ -333,7 +344,7 @@ func TestPathsEscapeNames(t *testing.T) {
 	if got := ConnectPath("a/b"); got != "/v1/connections/a%2Fb/connect" {
 		t.Errorf("ConnectPath = %q", got)
 	}
-	for _, c := range []Code{CodeBadRequest, CodeInvalidProfile, CodeForbidden, CodeNotFound, CodeExists, CodeBusy, CodeConnectFailed, CodeUnavailable, CodeInternal, CodeMethodNotAllowed} {
+	for _, c := range []Code{CodeBadRequest, CodeInvalidProfile, CodeForbidden, CodeNotFound, CodeExists, CodeBusy, CodeConnectFailed, CodeUnavailable, CodeStopping, CodeInternal, CodeMethodNotAllowed} {
 		if s := c.HTTPStatus(); s < 400 || s > 599 {
 			t.Errorf("%s -> %d", c, s)
 		}

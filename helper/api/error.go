@@ -38,6 +38,10 @@ const (
 	// CodeUnavailable: the helper cannot do this at all in this build or
 	// on this system (503).
 	CodeUnavailable Code = "unavailable"
+	// CodeStopping: the helper is stopping and takes no new watch (503).
+	// It matches ErrHelperNotRunning: to a client, a helper going away
+	// is one not running.
+	CodeStopping Code = "stopping"
 	// CodeInternal: anything else (500).
 	CodeInternal Code = "internal"
 )
@@ -57,7 +61,7 @@ func (c Code) HTTPStatus() int {
 		return http.StatusConflict
 	case CodeConnectFailed:
 		return http.StatusBadGateway
-	case CodeUnavailable:
+	case CodeUnavailable, CodeStopping:
 		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
@@ -96,11 +100,15 @@ func FieldError(field, format string, args ...any) *Error {
 
 func (e *Error) Error() string { return e.Message }
 
-// Is lets errors.Is match an *Error against ErrAccessDenied (CodeForbidden)
-// and against another *Error with the same Code.
+// Is lets errors.Is match an *Error against ErrAccessDenied (CodeForbidden),
+// against ErrHelperNotRunning (CodeStopping) and against another *Error
+// with the same Code.
 func (e *Error) Is(target error) bool {
-	if target == ErrAccessDenied {
+	switch target {
+	case ErrAccessDenied:
 		return e.Code == CodeForbidden
+	case ErrHelperNotRunning:
+		return e.Code == CodeStopping
 	}
 	var t *Error
 	if errors.As(target, &t) {
@@ -110,7 +118,8 @@ func (e *Error) Is(target error) bool {
 }
 
 // ErrHelperNotRunning matches (with errors.Is) every error the Client
-// returns when nothing listens on the helper's socket.
+// returns when nothing listens on the helper's socket, or the helper
+// answered that it is stopping (CodeStopping).
 var ErrHelperNotRunning = errors.New("the Espresso helper is not running")
 
 // ErrAccessDenied matches (with errors.Is) every error the Client returns

@@ -50,6 +50,14 @@ type Server struct {
 	// mu serialises changes that touch both the store and the manager, so
 	// a profile cannot be removed while a connect to it starts.
 	mu sync.Mutex
+
+	// stopMu guards stopping and ln. A watch holds it for reading while
+	// it registers with the manager, so that once StopAccepting returns,
+	// every watch stream either is the manager's (and ends when the
+	// manager closes) or was refused.
+	stopMu   sync.RWMutex
+	stopping bool
+	ln       net.Listener // the one Serve accepts on; nil before
 }
 
 type peerKey struct{}
@@ -76,15 +84,72 @@ func New(cfg Config) *Server {
 	return s
 }
 
-// Serve accepts connections on ln until Shutdown; it returns
-// http.ErrServerClosed after a Shutdown.
-func (s *Server) Serve(ln net.Listener) error { return s.http.Serve(ln) }
+// Serve accepts connections on ln until StopAccepting or Shutdown; it
+// returns http.ErrServerClosed after either.
+func (s *Server) Serve(ln net.Listener) error {
+	ln = &closeOnce{Listener: ln}
+	s.stopMu.Lock()
+	if s.stopping {
+		s.stopMu.Unlock()
+		ln.Close()
+		return http.ErrServerClosed
+	}
+	s.ln = ln
+	s.stopMu.Unlock()
+	err := s.http.Serve(ln)
+	if errors.Is(err, net.ErrClosed) && s.isStopping() {
+		return http.ErrServerClosed
+	}
+	return err
+}
 
-// Shutdown ends every stream and waits, as long as ctx allows, for the
-// requests in progress.
+// StopAccepting begins the shutdown: the listener closes (a client that
+// dials now finds no helper), idle connections close, and a watch that
+// arrives on a connection still open is refused with CodeStopping. The
+// requests and streams in progress go on, so watchers see the
+// connections come down as the manager closes; Shutdown ends the rest.
+// It returns the listener's Close error, and nil when called again.
+func (s *Server) StopAccepting() error {
+	s.stopMu.Lock()
+	defer s.stopMu.Unlock()
+	if s.stopping {
+		return nil
+	}
+	s.stopping = true
+	s.http.SetKeepAlivesEnabled(false)
+	if s.ln == nil {
+		return nil
+	}
+	return s.ln.Close()
+}
+
+func (s *Server) isStopping() bool {
+	s.stopMu.RLock()
+	defer s.stopMu.RUnlock()
+	return s.stopping
+}
+
+// Shutdown stops accepting connections (StopAccepting), then ends every
+// stream and waits, as long as ctx allows, for the requests in progress.
+// The listener closes before any stream ends: a client that reopens its
+// stream the moment it ends must find no helper, not one going away.
 func (s *Server) Shutdown(ctx context.Context) error {
+	err := s.StopAccepting()
 	s.cancel()
-	return s.http.Shutdown(ctx)
+	return errors.Join(err, s.http.Shutdown(ctx))
+}
+
+// closeOnce is a listener that closes once; closing it again, as
+// http.Server does after StopAccepting, is no error.
+type closeOnce struct {
+	net.Listener
+	once sync.Once
+	err  error
+}
+
+func (l *closeOnce) Close() error {
+	l.once.Do(func() { l.err = l.Listener.Close() })
+	return l.err
 }
 
 // authorize answers 403, and nothing else, to a peer that is neither root

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/espressovpn/espresso/helper/api"
+	"github.com/espressovpn/espresso/helper/conn"
 	"github.com/espressovpn/espresso/helper/profile"
 )
 
@@ -45,8 +46,17 @@ func (n *ndjson) send(v any) error {
 // or the helper stops. Password prompts go only to those who may answer
 // them (the profile's owner and root): another user's client must not
 // ask its user for someone else's password.
+//
+// Once the helper is stopping, a watch is refused (CodeStopping): the
+// stream would end right after its snapshot, and a client that reopens a
+// stream which brought its snapshot would reopen in a loop until the
+// helper is gone.
 func (s *Server) watch(w http.ResponseWriter, r *http.Request) {
-	snap, watcher := s.cfg.Manager.Watch()
+	snap, watcher, ok := s.startWatch()
+	if !ok {
+		writeError(w, api.Errorf(api.CodeStopping, "the Espresso helper is stopping"))
+		return
+	}
 	defer watcher.Close()
 	uid := peerFrom(r).UID
 	out := newNDJSON(w)
@@ -67,6 +77,18 @@ func (s *Server) watch(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+}
+
+// startWatch registers a watcher with the manager, unless the helper is
+// stopping.
+func (s *Server) startWatch() (api.Event, *conn.Watcher, bool) {
+	s.stopMu.RLock()
+	defer s.stopMu.RUnlock()
+	if s.stopping {
+		return api.Event{}, nil, false
+	}
+	snap, watcher := s.cfg.Manager.Watch()
+	return snap, watcher, true
 }
 
 // mayView reports whether uid may see the details of the stored profile
