@@ -33,7 +33,8 @@ type Update struct {
 	// Link says whether the helper is reachable.
 	Link Link
 	// Err is why the link is down (errors.Is api.ErrHelperNotRunning,
-	// api.ErrAccessDenied, or another error); nil while up.
+	// also when the helper answered that it is stopping, api.ErrAccessDenied,
+	// or another error); nil while up.
 	Err error
 	// Connections is every profile's status sorted by name while up; nil
 	// while down, as the helper owns the tunnels and none outlives it.
@@ -79,9 +80,18 @@ func New(src Source, report func(Update), o Options) *Watcher {
 
 // Run watches until ctx is done. The first report comes as soon as the
 // stream's snapshot arrives or opening it fails.
+//
+// A stream that brought an event after its snapshot is reopened at once
+// when it ends (the link is reported down only if that fails). One that
+// ended without an event, with or without its snapshot, is reopened at
+// once too, but the next such stream in a row waits, doubling the wait
+// each time: a helper that answers and ends every stream at once (one
+// going away, say) is asked at a bounded rate, not in a loop.
 func (w *Watcher) Run(ctx context.Context) {
 	wait := w.opt.MinBackoff
-	retried := false
+	// quick is set after a stream that ended without an event, until a
+	// stream brings one or an open fails (which waits anyway).
+	quick := false
 	for ctx.Err() == nil {
 		s, err := w.src.Watch(ctx)
 		if err != nil {
@@ -90,64 +100,88 @@ func (w *Watcher) Run(ctx context.Context) {
 			}
 			w.conns = nil
 			w.report(Update{Link: LinkDown, Err: err})
-			select {
-			case <-ctx.Done():
+			if !w.sleep(ctx, wait) {
 				return
-			case <-w.opt.After(wait):
 			}
 			wait = min(2*wait, w.opt.MaxBackoff)
+			quick = false
 			continue
 		}
-		if w.follow(ctx, s) {
-			// The stream carried a snapshot, so the helper was up: reopen
-			// at once, and report the link down only if that fails.
+		switch w.follow(ctx, s) {
+		case endedAfterEvents:
 			wait = w.opt.MinBackoff
-			retried = false
+			quick = false
 			continue
+		case endedAfterSnapshot:
+			if !quick {
+				// The helper was up: should the reopen fail, the link
+				// is down from now, and its back-off starts again.
+				wait = w.opt.MinBackoff
+			}
 		}
-		// The stream ended before its snapshot. Retry once at once, then
-		// back off, so a helper that accepts and drops is not hammered.
-		if retried {
-			select {
-			case <-ctx.Done():
+		if quick {
+			if !w.sleep(ctx, wait) {
 				return
-			case <-w.opt.After(wait):
 			}
 			wait = min(2*wait, w.opt.MaxBackoff)
 		}
-		retried = true
+		quick = true
 	}
 }
 
-// follow applies the events of one stream until it ends, and reports
-// whether a snapshot was received.
-func (w *Watcher) follow(ctx context.Context, s *api.Stream[api.Event]) (gotSnapshot bool) {
+// sleep waits d on the injected clock, and reports false if ctx was done
+// first.
+func (w *Watcher) sleep(ctx context.Context, d time.Duration) bool {
+	select {
+	case <-ctx.Done():
+		return false
+	case <-w.opt.After(d):
+		return true
+	}
+}
+
+// streamEnd is how far a stream got before it ended.
+type streamEnd int
+
+const (
+	endedEmpty         streamEnd = iota // before its snapshot
+	endedAfterSnapshot                  // after its snapshot, before any event
+	endedAfterEvents                    // after its snapshot and an event
+)
+
+// follow applies the events of one stream until it ends, and reports how
+// far it got.
+func (w *Watcher) follow(ctx context.Context, s *api.Stream[api.Event]) (end streamEnd) {
 	defer s.Close()
 	for {
 		ev, err := s.Next()
 		if err != nil || ctx.Err() != nil {
-			return gotSnapshot
+			return end
 		}
 		switch ev.Kind {
 		case api.EventSnapshot:
-			gotSnapshot = true
+			end = endedAfterSnapshot
 			w.conns = make(map[string]api.ConnectionStatus, len(ev.Connections))
 			for _, c := range ev.Connections {
 				w.conns[c.Name] = c
 			}
 			w.emit("")
+			continue
 		case api.EventStatus:
-			if !gotSnapshot || ev.Connection == nil {
+			if end == endedEmpty || ev.Connection == nil {
 				continue
 			}
 			w.conns[ev.Connection.Name] = *ev.Connection
 			w.emit(ev.Connection.Name)
 		case api.EventRemoved:
-			if !gotSnapshot {
+			if end == endedEmpty {
 				continue
 			}
 			delete(w.conns, ev.Name)
 			w.emit(ev.Name)
+		}
+		if end != endedEmpty {
+			end = endedAfterEvents
 		}
 	}
 }

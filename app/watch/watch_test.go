@@ -2,9 +2,13 @@ package watch
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"net"
+	"net/http"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -148,4 +152,158 @@ type failing struct{}
 
 func (failing) Watch(context.Context) (*api.Stream[api.Event], error) {
 	return nil, &api.NotRunningError{Socket: "/nonexistent"}
+}
+
+// quickHelper is a helper on a Unix socket that answers every watch at
+// once and ends it: with a snapshot and nothing after it (a helper going
+// away before its streams were refused), or, with stopping set, with the
+// refusal of a helper that is stopping.
+type quickHelper struct {
+	opens    atomic.Int32
+	stopping bool
+	client   *api.Client
+}
+
+func startQuickHelper(t *testing.T, stopping bool) *quickHelper {
+	t.Helper()
+	h := &quickHelper{stopping: stopping}
+	sock := filepath.Join(t.TempDir(), "helper.sock")
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.opens.Add(1)
+		if h.stopping {
+			w.Header().Set("Content-Type", api.ContentTypeJSON)
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_ = json.NewEncoder(w).Encode(api.ErrorBody{Error: api.Errorf(api.CodeStopping, "the Espresso helper is stopping")})
+			return
+		}
+		w.Header().Set("Content-Type", api.ContentTypeNDJSON)
+		_ = json.NewEncoder(w).Encode(api.Event{Kind: api.EventSnapshot, Connections: []api.ConnectionStatus{{Name: "work", State: api.StateConnected}}})
+	})}
+	served := make(chan struct{})
+	go func() {
+		defer close(served)
+		_ = srv.Serve(ln)
+	}()
+	h.client = api.NewClient(sock)
+	t.Cleanup(func() {
+		h.client.CloseIdleConnections()
+		_ = srv.Close()
+		<-served
+	})
+	return h
+}
+
+// clock is an injected After whose waits fire only when the test says.
+// It records every wait asked for without blocking the watcher, which may
+// ask once more after the test's last look.
+type clock struct {
+	asked chan time.Duration
+	fire  chan time.Time
+}
+
+func newClock() *clock {
+	return &clock{asked: make(chan time.Duration, 64), fire: make(chan time.Time)}
+}
+
+func (c *clock) After(d time.Duration) <-chan time.Time {
+	c.asked <- d
+	return c.fire
+}
+
+// nextWait returns the next wait the watcher asks the clock for.
+func (c *clock) nextWait(t *testing.T, what string) time.Duration {
+	t.Helper()
+	select {
+	case d := <-c.asked:
+		return d
+	case <-time.After(10 * time.Second):
+		t.Fatalf("the watcher asked for no wait: %s", what)
+		return 0
+	}
+}
+
+// runWith starts a Watcher on src with clk and returns its updates; the
+// Watcher stops at the end of the test.
+func runWith(t *testing.T, src Source, clk *clock) <-chan Update {
+	t.Helper()
+	updates := make(chan Update, 256)
+	report := func(u Update) {
+		select {
+		case updates <- u:
+		default: // a watcher in a loop must fail the test, not hang it
+		}
+	}
+	w := New(src, report, Options{MinBackoff: time.Second, MaxBackoff: 4 * time.Second, After: clk.After})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		w.Run(ctx)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+	return updates
+}
+
+// A helper that ends every stream right after its snapshot is not asked
+// again in a loop: the first such stream is reopened at once, every
+// further one after a wait that doubles up to MaxBackoff. The link stays
+// up, as the helper answers.
+func TestWatcherBacksOffFromStreamsEndingAfterSnapshot(t *testing.T) {
+	h := startQuickHelper(t, false)
+	clk := newClock()
+	updates := runWith(t, h.client, clk)
+	want := []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 4 * time.Second, 4 * time.Second}
+	for i, w := range want {
+		d := clk.nextWait(t, "after a stream that ended after its snapshot")
+		// The watcher waits now: nothing opens until the clock fires.
+		if n := h.opens.Load(); n != int32(i+2) {
+			t.Fatalf("wait %d: %d streams opened, want %d", i, n, i+2)
+		}
+		if d != w {
+			t.Errorf("wait %d = %v, want %v", i, d, w)
+		}
+		clk.fire <- time.Time{}
+	}
+	clk.nextWait(t, "the last one")
+	opens := int(h.opens.Load())
+	ups := 0
+	for len(updates) > 0 {
+		u := <-updates
+		if u.Link != LinkUp || stateOf(u, "work") != api.StateConnected {
+			t.Fatalf("update = %+v, want the link up with the snapshot", u)
+		}
+		ups++
+	}
+	if ups != opens {
+		t.Errorf("%d updates for %d streams", ups, opens)
+	}
+}
+
+// A helper that is stopping refuses the watch; the watcher reports it as
+// not running and backs off as it does while the helper is down.
+func TestWatcherTreatsStoppingAsNotRunning(t *testing.T) {
+	h := startQuickHelper(t, true)
+	clk := newClock()
+	updates := runWith(t, h.client, clk)
+	for i, w := range []time.Duration{time.Second, 2 * time.Second, 4 * time.Second} {
+		d := clk.nextWait(t, "after the refusal of a stopping helper")
+		if n := h.opens.Load(); n != int32(i+1) {
+			t.Fatalf("wait %d: %d watches asked, want %d", i, n, i+1)
+		}
+		if d != w {
+			t.Errorf("wait %d = %v, want %v", i, d, w)
+		}
+		u := <-updates
+		if u.Link != LinkDown || !errors.Is(u.Err, api.ErrHelperNotRunning) || u.Connections != nil {
+			t.Fatalf("update = %+v, want the link down, not running", u)
+		}
+		clk.fire <- time.Time{}
+	}
 }
