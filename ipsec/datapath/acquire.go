@@ -30,10 +30,8 @@ func (e *Engine) hold(g *group, x *elem, f spd.Flow) bool {
 // release sends the packets g holds through its new SA, in the order they
 // came, ahead of any later packet (outMu orders them); those whose source
 // the SA's selectors do not cover are translated (adopt). The caller
-// holds e.mu.
+// holds e.mu and outMu.
 func (e *Engine) release(g *group) {
-	e.outMu.Lock()
-	defer e.outMu.Unlock()
 	g.pmu.Lock()
 	held := g.pending
 	g.pending = nil

@@ -88,6 +88,11 @@ func (e *Engine) Install(c ChildSA) error {
 		g = &group{reqID: c.ReqID}
 		e.groups[c.ReqID] = g
 	}
+	// Routing waits from the policy change until the held packets are
+	// released: a packet read in between would meet the SA's selectors
+	// before its flow's translation is known (adopt), and be dropped.
+	e.outMu.Lock()
+	defer e.outMu.Unlock()
 	if len(sels) > 0 && !sameSelectors(g.sels, sels) {
 		e.setSelectors(g, sels)
 	}
@@ -110,6 +115,8 @@ func (e *Engine) SwitchOutbound(inSPI uint32) error {
 	if p == nil {
 		return ErrNoSuchSA
 	}
+	e.outMu.Lock()
+	defer e.outMu.Unlock()
 	p.g.sa.Store(p.out)
 	e.release(p.g)
 	return nil

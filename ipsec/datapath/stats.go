@@ -21,6 +21,8 @@ type Stats struct {
 	// fragment, a protocol not translated, a full table), which the
 	// policy then drops on the way out.
 	Translated, Untranslated uint64
+	// Held is how many packets trap policies hold now, waiting for an SA.
+	Held uint64
 }
 
 type stats struct {
@@ -43,6 +45,7 @@ func (e *Engine) Stats() Stats {
 		IKEIn: s.ikeIn.Load(), Keepalives: s.keepalives.Load(),
 		EventsDropped: s.eventsDropped.Load(), DeviceErrors: s.deviceErrors.Load(),
 		Translated: s.translated.Load(), Untranslated: s.untranslated.Load(),
+		Held: uint64(max(e.acquiring.Load(), 0)),
 	}
 	for i := range s.drops {
 		out.Drops[i] = s.drops[i].Load()

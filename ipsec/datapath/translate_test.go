@@ -3,6 +3,7 @@ package datapath_test
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"net/netip"
 	"testing"
 	"time"
@@ -115,6 +116,12 @@ func TestTranslateHeldFlows(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("no acquire")
 	}
+	// All three wait in the trap before the SA comes.
+	for deadline := time.Now().Add(10 * time.Second); a.e.Stats().Held < 3; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the trap holds %d of the 3 packets", a.e.Stats().Held)
+		}
+	}
 	if err := a.e.Install(forA); err != nil {
 		t.Fatal(err)
 	}
@@ -150,4 +157,56 @@ func TestTranslateHeldFlows(t *testing.T) {
 	a.e.RemoveTrap(3)
 	b.dev.Inject(tcp4(innerB4, innerA4, 80, 40000, 0x10, "late"))
 	checkTCP4(t, recvPacket(t, a, "a reply after the trap went"), innerB4, innerA4, "after RemoveTrap")
+}
+
+// TestInstallDuringHeldFlow: a flow keeps sending while the SA that ends
+// its trap is installed. Every packet arrives translated: none is routed
+// between the policy's change and the release of the held ones, when its
+// flow's translation is not yet known.
+func TestInstallDuringHeldFlow(t *testing.T) {
+	a, b := pairUp(t, datapath.Config{Backpressure: true, AcquireQueue: 1024, AcquireTotal: 1024})
+	phys := netip.MustParseAddr("192.0.2.2")
+	forA, forB := childSAs(3, 0x1000, 0x2000, gcm128, 0, false)
+	forA.Selectors = []spd.Selector{{Local: netip.PrefixFrom(innerA4, 32), Remote: netip.MustParsePrefix("198.19.0.0/16")}}
+	forB.Selectors = []spd.Selector{{Local: forA.Selectors[0].Remote, Remote: forA.Selectors[0].Local}}
+	if err := b.e.Install(forB); err != nil {
+		t.Fatal(err)
+	}
+	trap := []spd.Selector{{Local: netip.MustParsePrefix("0.0.0.0/0"), Remote: netip.MustParsePrefix("198.19.0.0/16")}}
+	if err := a.e.InstallTrap(3, trap); err != nil {
+		t.Fatal(err)
+	}
+	const n = 400
+	a.dev.Inject(tcp4(phys, innerB4, 40000, 80, 0x02, ""))
+	select {
+	case <-a.e.Events():
+	case <-time.After(10 * time.Second):
+		t.Fatal("no acquire")
+	}
+	sent := make(chan struct{})
+	go func() {
+		defer close(sent)
+		for i := range n {
+			a.dev.Inject(tcp4(phys, innerB4, 40000, 80, 0x10, fmt.Sprintf("%04d", i)))
+		}
+	}()
+	// Install once part of the flow is held and the rest still comes.
+	for deadline := time.Now().Add(10 * time.Second); a.e.Stats().Held < n/8; time.Sleep(100 * time.Microsecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the trap holds %d packets", a.e.Stats().Held)
+		}
+	}
+	if err := a.e.Install(forA); err != nil {
+		t.Fatal(err)
+	}
+	<-sent
+	for i := range 1 + n {
+		checkTCP4(t, recvPacket(t, b, fmt.Sprintf("packet %d", i)), innerA4, innerB4, "flow")
+		if t.Failed() {
+			break
+		}
+	}
+	if st := a.e.Stats(); st.Drops[sad.DropPolicy] != 0 {
+		t.Errorf("%d packets of the flow dropped by policy", st.Drops[sad.DropPolicy])
+	}
 }
