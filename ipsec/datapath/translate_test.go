@@ -78,21 +78,14 @@ func recvPacket(t *testing.T, s *side, what string) []byte {
 	}
 }
 
-// TestTranslateHeldFlows: packets a trap held that left with an address
-// the new SA's selectors do not cover (the physical one, before the
-// virtual IP was known) go out from the virtual IP with valid checksums,
-// in order; the flow's later packets are translated too and its replies
-// come back to the original address. A new flow from the old address is
-// not translated, a held fragment is dropped and counted, and removing
-// the trap ends the translation.
-func TestTranslateHeldFlows(t *testing.T) {
-	a, b := pairUp(t, datapath.Config{})
-	phys := netip.MustParseAddr("192.0.2.2")
-	sels := func(local netip.Addr) []spd.Selector {
-		return []spd.Selector{{Local: netip.PrefixFrom(local, 32), Remote: netip.MustParsePrefix("198.19.0.0/16")}}
-	}
+// trapPair is a with a trap policy (reqid 3) for 198.19.0.0/16 from any
+// source and b with its Child SA installed; forA is a's side of that SA,
+// whose selectors name innerA4 only, for the test to install.
+func trapPair(t *testing.T, cfg datapath.Config) (a, b *side, forA datapath.ChildSA) {
+	t.Helper()
+	a, b = pairUp(t, cfg)
 	forA, forB := childSAs(3, 0x1000, 0x2000, gcm128, 0, false)
-	forA.Selectors = sels(innerA4)
+	forA.Selectors = []spd.Selector{{Local: netip.PrefixFrom(innerA4, 32), Remote: netip.MustParsePrefix("198.19.0.0/16")}}
 	forB.Selectors = []spd.Selector{{Local: forA.Selectors[0].Remote, Remote: forA.Selectors[0].Local}}
 	if err := b.e.Install(forB); err != nil {
 		t.Fatal(err)
@@ -101,6 +94,19 @@ func TestTranslateHeldFlows(t *testing.T) {
 	if err := a.e.InstallTrap(3, trap); err != nil {
 		t.Fatal(err)
 	}
+	return a, b, forA
+}
+
+// TestTranslateHeldFlows: packets a trap held that left with an address
+// the new SA's selectors do not cover (the physical one, before the
+// virtual IP was known) go out from the virtual IP with valid checksums,
+// in order; the flow's later packets are translated too and its replies
+// come back to the original address. A new flow from the old address is
+// not translated, a held fragment is dropped and counted, and removing
+// the trap ends the translation.
+func TestTranslateHeldFlows(t *testing.T) {
+	a, b, forA := trapPair(t, datapath.Config{})
+	phys := netip.MustParseAddr("192.0.2.2")
 	syn := tcp4(phys, innerB4, 40000, 80, 0x02, "")
 	data := tcp4(phys, innerB4, 40000, 80, 0x18, "GET /")
 	frag := udpPacket(phys, innerB4, 7, 100)
@@ -164,18 +170,8 @@ func TestTranslateHeldFlows(t *testing.T) {
 // between the policy's change and the release of the held ones, when its
 // flow's translation is not yet known.
 func TestInstallDuringHeldFlow(t *testing.T) {
-	a, b := pairUp(t, datapath.Config{Backpressure: true, AcquireQueue: 1024, AcquireTotal: 1024})
+	a, b, forA := trapPair(t, datapath.Config{Backpressure: true, AcquireQueue: 1024, AcquireTotal: 1024})
 	phys := netip.MustParseAddr("192.0.2.2")
-	forA, forB := childSAs(3, 0x1000, 0x2000, gcm128, 0, false)
-	forA.Selectors = []spd.Selector{{Local: netip.PrefixFrom(innerA4, 32), Remote: netip.MustParsePrefix("198.19.0.0/16")}}
-	forB.Selectors = []spd.Selector{{Local: forA.Selectors[0].Remote, Remote: forA.Selectors[0].Local}}
-	if err := b.e.Install(forB); err != nil {
-		t.Fatal(err)
-	}
-	trap := []spd.Selector{{Local: netip.MustParsePrefix("0.0.0.0/0"), Remote: netip.MustParsePrefix("198.19.0.0/16")}}
-	if err := a.e.InstallTrap(3, trap); err != nil {
-		t.Fatal(err)
-	}
 	const n = 400
 	a.dev.Inject(tcp4(phys, innerB4, 40000, 80, 0x02, ""))
 	select {
