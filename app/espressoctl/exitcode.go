@@ -15,6 +15,7 @@ const (
 	exitDenied      = 4
 	exitAuth        = 5
 	exitUnreachable = 6
+	exitOverlap     = 7
 )
 
 // exitCodes lists the statuses for `help exit-codes` and the man page.
@@ -29,6 +30,7 @@ var exitCodes = []struct {
 	{exitDenied, "access to the helper denied: run as root or join the \"" + api.GroupName + "\" group"},
 	{exitAuth, "authentication failed: the gateway refused the credentials, or failed to prove its own identity"},
 	{exitUnreachable, "the gateway is unreachable: nothing answered, its name did not resolve, or the negotiation timed out"},
+	{exitOverlap, "another active connection already routes networks of this profile: take it down first, or use up --replace"},
 }
 
 // exitCode classifies err, from the API's error codes and, for a failed
@@ -65,6 +67,8 @@ func exitCode(err error) int {
 		return exitUnreachable
 	case api.FailureP12Password, api.FailureKeyMismatch, api.FailureCredentials:
 		return exitUsage
+	case api.FailureNetworksOverlap:
+		return exitOverlap
 	}
 	return exitFail
 }

@@ -106,7 +106,8 @@ func forbiddingHelper(t *testing.T) string {
 func TestExitCodes(t *testing.T) {
 	s := fakeHelper(t)
 	for name, code := range map[string]api.FailureCode{"auth": api.FailureAuthLocal, "eap": api.FailureEAPRejected,
-		"far": api.FailurePeerUnreachable, "dns": api.FailureDNS, "p12": api.FailureP12Password, "other": api.FailureNoProposal} {
+		"far": api.FailurePeerUnreachable, "dns": api.FailureDNS, "p12": api.FailureP12Password, "other": api.FailureNoProposal,
+		"overlap": api.FailureNetworksOverlap} {
 		if err := s.AddProfile(api.Profile{Name: name, Gateway: "192.0.2.1", Auth: api.AuthPSK, PSK: "k"}); err != nil {
 			t.Fatal(err)
 		}
@@ -125,6 +126,7 @@ func TestExitCodes(t *testing.T) {
 		{sock, []string{"up", "dns"}, exitUnreachable},
 		{sock, []string{"up", "p12"}, exitUsage},
 		{sock, []string{"up", "other"}, exitFail},
+		{sock, []string{"up", "overlap"}, exitOverlap},
 		{sock, []string{"up", "nosuch"}, exitUsage},
 		{sock, []string{"status", "nosuch"}, exitUsage},
 		{sock, []string{"remove", "work"}, exitFail}, // connected: busy
