@@ -4,7 +4,6 @@ import (
 	"syscall"
 
 	"github.com/espressovpn/espresso/platform"
-	"github.com/espressovpn/espresso/platform/internal/dgram"
 )
 
 var _ platform.QueueDropper = (*rawESP)(nil)
@@ -17,10 +16,5 @@ func (t *rawESP) QueueDrops() (uint64, error) {
 	if !ok {
 		return 0, platform.ErrUnsupported
 	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
-		return 0, err
-	}
-	n, err := dgram.Drops(rc)
-	return uint64(n), err
+	return platform.SocketDrops(sc)
 }
