@@ -205,23 +205,20 @@ func (e *Engine) writeDevice() {
 func (e *Engine) writeIn(b *batch) {
 	off := e.cfg.DeviceOffset
 	bufs := e.devBufs[:0]
-	// A lone packet has nothing to coalesce with: it goes from its own
-	// buffer, as a flood's one-packet batches do.
-	stage := e.stage
-	if live(b.elems) < 2 {
-		stage = nil
-	}
 	var bytes uint64
 	for _, x := range b.elems {
 		if x.drop != sad.DropNone {
 			continue
 		}
-		buf := x.buf[x.start-off : x.end]
-		if j := len(bufs); j < len(stage) {
-			buf = stage[j][:off+copy(stage[j][off:], x.buf[x.start:x.end])]
-		}
-		bufs = append(bufs, buf)
+		bufs = append(bufs, x.buf[x.start-off:x.end])
 		bytes += uint64(x.end - x.start)
+	}
+	// A lone packet has nothing to coalesce with: it goes from its own
+	// buffer, as a flood's one-packet batches do.
+	if len(bufs) > 1 {
+		for j := range min(len(bufs), len(e.stage)) {
+			bufs[j] = e.stage[j][:off+copy(e.stage[j][off:], bufs[j][off:])]
+		}
 	}
 	if len(bufs) > 0 {
 		if _, err := e.cfg.Device.Write(bufs, off); err != nil {
@@ -232,15 +229,4 @@ func (e *Engine) writeIn(b *batch) {
 		}
 	}
 	e.devBufs = bufs
-}
-
-// live counts the packets of elems not dropped.
-func live(elems []*elem) int {
-	n := 0
-	for _, x := range elems {
-		if x.drop == sad.DropNone {
-			n++
-		}
-	}
-	return n
 }
