@@ -19,11 +19,10 @@ type QueueDropper interface {
 	QueueDrops() (uint64, error)
 }
 
-// SocketDrops returns what the kernel dropped at the socket behind c: its
+// socketDrops returns what the kernel dropped at the socket behind c: its
 // receive buffer was full (or, rarely, a datagram failed its checksum).
-// Linux counts it in 32 bits, which wrap. It serves the QueueDrops of the
-// sockets here and in the OS packages.
-func SocketDrops(c syscall.Conn) (uint64, error) {
+// Linux counts it in 32 bits, which wrap.
+func socketDrops(c syscall.Conn) (uint64, error) {
 	rc, err := c.SyscallConn()
 	if err != nil {
 		return 0, err
@@ -40,4 +39,4 @@ var _ QueueDropper = (*udpTransport)(nil)
 // QueueDrops implements QueueDropper: the datagrams the socket's full
 // receive buffer turned away; a run the kernel coalesced for the
 // socket's GRO counts once.
-func (t *udpTransport) QueueDrops() (uint64, error) { return SocketDrops(t.conn) }
+func (t *udpTransport) QueueDrops() (uint64, error) { return socketDrops(t.conn) }

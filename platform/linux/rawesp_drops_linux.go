@@ -1,9 +1,8 @@
 package linux
 
 import (
-	"syscall"
-
 	"github.com/espressovpn/espresso/platform"
+	"github.com/espressovpn/espresso/platform/internal/dgram"
 )
 
 var _ platform.QueueDropper = (*rawESP)(nil)
@@ -12,9 +11,6 @@ var _ platform.QueueDropper = (*rawESP)(nil)
 // socket's full receive buffer turned away. The kernel counts them in 32
 // bits, which wrap.
 func (t *rawESP) QueueDrops() (uint64, error) {
-	sc, ok := t.conn.(syscall.Conn)
-	if !ok {
-		return 0, platform.ErrUnsupported
-	}
-	return platform.SocketDrops(sc)
+	n, err := dgram.Drops(t.rc)
+	return uint64(n), err
 }
